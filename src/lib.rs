@@ -9,3 +9,4 @@
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
 pub mod model;
+pub mod recurrence;
