@@ -21,6 +21,10 @@ mod error;
 mod expand;
 pub mod generate;
 mod line;
+pub mod rhai_api;
+mod rule_adjust;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use adjust::{Adjusted, NonBusinessDay, OccurrenceAdjuster};
 pub use business_days::{
@@ -29,3 +33,4 @@ pub use business_days::{
 pub use error::{RecurrenceError, RecurrenceRuleError};
 pub use expand::{localize, Expander, Occurrence, Window, MAX_INTERVAL};
 pub use line::{expand_line, LineContext};
+pub use rule_adjust::{AdjustHook, HookStats, RuleAdjuster};

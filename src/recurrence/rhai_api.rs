@@ -186,22 +186,32 @@ pub fn register(engine: &mut Engine) {
         .register_get("time_zone", |c: &mut RuleCalendar| {
             c.0.time_zone.name().to_owned()
         })
-        .register_fn("to_string", |c: &mut RuleCalendar| format!("Calendar({})", c.0.id))
-        .register_fn("to_debug", |c: &mut RuleCalendar| format!("Calendar({})", c.0.id));
+        .register_fn("to_string", |c: &mut RuleCalendar| {
+            format!("Calendar({})", c.0.id)
+        })
+        .register_fn("to_debug", |c: &mut RuleCalendar| {
+            format!("Calendar({})", c.0.id)
+        });
     engine
         .register_get("id", |l: &mut RuleLine| l.get().id.clone())
         .register_get("agreement", |l: &mut RuleLine| l.get().agreement.clone())
         .register_get("customer", |l: &mut RuleLine| l.get().customer.clone())
         .register_get("tier", |l: &mut RuleLine| l.get().tier.clone())
         .register_get("task", |l: &mut RuleLine| l.get().task.clone())
-        .register_get("service_object", |l: &mut RuleLine| opt(&l.get().service_object))
+        .register_get("service_object", |l: &mut RuleLine| {
+            opt(&l.get().service_object)
+        })
         .register_get("priority", |l: &mut RuleLine| opt(&l.get().priority))
         .register_get("preferred_technician", |l: &mut RuleLine| {
             opt(&l.get().preferred_technician)
         })
         .register_get("price", |l: &mut RuleLine| l.get().price)
-        .register_fn("to_string", |l: &mut RuleLine| format!("AgreementLine({})", l.get().id))
-        .register_fn("to_debug", |l: &mut RuleLine| format!("AgreementLine({})", l.get().id));
+        .register_fn("to_string", |l: &mut RuleLine| {
+            format!("AgreementLine({})", l.get().id)
+        })
+        .register_fn("to_debug", |l: &mut RuleLine| {
+            format!("AgreementLine({})", l.get().id)
+        });
     engine
         .register_fn("is_business_day", |dt: RuleDateTime, cal: Dynamic| {
             calendar_of(&cal).map(|c| is_business_day(dt.0.date(), c.as_deref()))
@@ -230,7 +240,9 @@ fn register_datetime(engine: &mut Engine) {
             d.0.format("%a").to_string().to_lowercase()
         })
         .register_get("date", |d: &mut RuleDateTime| d.0.date().to_string())
-        .register_get("time", |d: &mut RuleDateTime| d.0.format("%H:%M").to_string())
+        .register_get("time", |d: &mut RuleDateTime| {
+            d.0.format("%H:%M").to_string()
+        })
         .register_fn("to_string", |d: &mut RuleDateTime| d.to_string())
         .register_fn("to_debug", |d: &mut RuleDateTime| format!("DateTime({d})"))
         .register_fn("add_days", |d: RuleDateTime, n: i64| {
@@ -244,7 +256,13 @@ fn register_datetime(engine: &mut Engine) {
         })
         .register_fn("with_time", |d: RuleDateTime, h: i64, m: i64| {
             let date = d.0.date();
-            ymd(date.year().into(), date.month().into(), date.day().into(), h, m)
+            ymd(
+                date.year().into(),
+                date.month().into(),
+                date.day().into(),
+                h,
+                m,
+            )
         })
         .register_fn("datetime", |text: &str| {
             parse_local(text)
@@ -273,7 +291,7 @@ pub fn decide(value: Dynamic, original: NaiveDateTime, tz: Tz) -> Result<Adjuste
     let type_name = value.type_name();
     let target = if let Some(dt) = value.clone().try_cast::<RuleDateTime>() {
         dt.0
-    } else if let Some(text) = value.into_immutable_string().ok() {
+    } else if let Ok(text) = value.into_immutable_string() {
         parse_local(&text)
             .or_else(|| {
                 DateTime::parse_from_rfc3339(text.trim())
