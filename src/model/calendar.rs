@@ -19,6 +19,11 @@ pub const SECONDS_PER_DAY: u32 = 86_400;
 pub struct TimeOfDay(u32);
 
 impl TimeOfDay {
+    /// `00:00`.
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
+    /// `24:00`, the end of the day.
+    pub const END_OF_DAY: TimeOfDay = TimeOfDay(SECONDS_PER_DAY);
+
     /// From seconds since local midnight (0..=86,400).
     pub fn from_seconds(seconds: u32) -> Option<Self> {
         (seconds <= SECONDS_PER_DAY).then_some(Self(seconds))
