@@ -10,6 +10,7 @@
 
 pub mod demo;
 pub mod model;
+pub mod schedule;
 
 #[cfg(feature = "host")]
 pub mod host;
