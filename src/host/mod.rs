@@ -2,3 +2,4 @@
 //! issue lands, its SQLite store. The core library never depends on this module.
 
 pub mod cli;
+pub mod views;
