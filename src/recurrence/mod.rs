@@ -31,6 +31,6 @@ pub use business_days::{
     is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
 };
 pub use error::{RecurrenceError, RecurrenceRuleError};
-pub use expand::{localize, Expander, Occurrence, Window, MAX_INTERVAL};
+pub use expand::{localize, parse_local, Expander, Occurrence, Window, MAX_INTERVAL};
 pub use line::{expand_line, LineContext};
 pub use rule_adjust::{AdjustHook, HookStats, RuleAdjuster};

@@ -16,7 +16,7 @@
 //! every other line with the same occurrence time and calendar (see
 //! [`RuleAdjuster`](super::RuleAdjuster)).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use chrono_tz::Tz;
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
 use rust_decimal::Decimal;
@@ -28,6 +28,7 @@ use super::adjust::Adjusted;
 use super::business_days::{
     is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
 };
+use super::expand::parse_local;
 use super::line::LineContext;
 use crate::model::BusinessCalendar;
 
@@ -45,19 +46,6 @@ impl fmt::Display for RuleDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S"))
     }
-}
-
-/// Parses `YYYY-MM-DDTHH:MM[:SS]` or `YYYY-MM-DD` (midnight) as a local date-time.
-pub fn parse_local(text: &str) -> Option<NaiveDateTime> {
-    let text = text.trim();
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .map(|d| d.and_time(NaiveTime::MIN))
-        })
 }
 
 /// The customer's calendar as rules see it (Rhai type `Calendar`): getters `id`,

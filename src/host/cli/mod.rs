@@ -3,7 +3,9 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod demo_data;
+mod generate;
 pub mod output;
+mod recur;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -42,6 +44,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Preview a recurrence rule: its occurrences in [from, to) as RFC 3339 with the zone's offset.
+    #[command(
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+    )]
+    Recur(recur::RecurArgs),
+    /// Generate the service orders of agreement lines for [from, to) (idempotent).
+    #[command(
+        after_help = "Examples:\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+    )]
+    Generate(generate::GenerateArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -70,6 +82,8 @@ pub fn main() -> ExitCode {
 pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Recur(args) => recur::run(args, out),
+        Command::Generate(args) => generate::run(args, out),
     }
 }
 
