@@ -66,14 +66,15 @@ pub(crate) fn group_order_id(prefix: &str, kind: char, key: &str, date: NaiveDat
 
 /// `base`, or `base-2`, `base-3`… when an order that covers other work already has the id.
 pub(crate) fn free_id(model: &Model, taken: &HashSet<String>, base: String) -> OrderId {
-    let is_free = |id: &str| !taken.contains(id) && model.order(&OrderId::new(id)).is_none();
+    let base = OrderId::new(base);
+    let is_free = |id: &OrderId| !taken.contains(id.as_str()) && model.order(id).is_none();
     if is_free(&base) {
-        return OrderId::new(base);
+        return base;
     }
     (2u32..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|id| is_free(id))
-        .map_or_else(|| OrderId::new(base), OrderId::new)
+        .map(|n| OrderId::new(format!("{base}-{n}")))
+        .find(is_free)
+        .unwrap_or(base)
 }
 
 /// The order line for a unit: the line's task, once per merged occurrence, at its price.
