@@ -2,18 +2,28 @@
 //! the order's fields from its agreement lines, and grouping by agreement or object and date.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::options::{GenerateOptions, GroupBy};
-use crate::model::{LineKind, Model, OrderId, OrderLine, OrderOrigin, Priority, ServiceOrder};
-use crate::recurrence::{localize, LineContext, Occurrence};
+use crate::model::{
+    AgreementLine, LineKind, Model, OrderId, OrderLine, OrderOrigin, Priority, ServiceAgreement,
+    ServiceOrder,
+};
+use crate::recurrence::{localize, Occurrence};
 
-/// One agreement line on one local date, ready to become (part of) an order.
+/// One agreement line on one local date, ready to become (part of) an order. Refers to its
+/// line by position, so that planning can end its borrow of the model before orders are added.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Unit<'m> {
-    pub ctx: LineContext<'m>,
+pub(crate) struct Unit {
+    /// Index of the agreement in `Model::agreements()`.
+    pub agreement: u32,
+    /// Index of the line in the agreement's lines.
+    pub line: u32,
+    /// The customer's zone.
+    pub tz: Tz,
     /// Local date of the work.
     pub date: NaiveDate,
     /// When, after adjustment (the earliest if occurrences were merged).
@@ -24,9 +34,36 @@ pub(crate) struct Unit<'m> {
     pub quantity: u32,
 }
 
+impl Unit {
+    /// The unit's agreement and line in `model`.
+    pub(crate) fn resolve<'m>(
+        &self,
+        model: &'m Model,
+    ) -> Option<(&'m ServiceAgreement, &'m AgreementLine)> {
+        let agreement = model.agreements().get(self.agreement as usize)?;
+        Some((agreement, agreement.lines.get(self.line as usize)?))
+    }
+}
+
 /// Appends `YYYYMMDD` to `s`.
 fn push_date(s: &mut String, d: NaiveDate) {
-    let _ = write!(s, "{:04}{:02}{:02}", d.year(), d.month(), d.day());
+    match u32::try_from(d.year()) {
+        Ok(year) if year <= 9999 => {
+            push2(s, year / 100);
+            push2(s, year % 100);
+        }
+        _ => {
+            let _ = write!(s, "{:04}", d.year());
+        }
+    }
+    push2(s, d.month());
+    push2(s, d.day());
+}
+
+/// Appends a two-digit number (0–99).
+fn push2(s: &mut String, n: u32) {
+    s.push(char::from(b'0' + (n / 10 % 10) as u8));
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// The id of a line-grouped order: `<prefix>-L-<line>-<YYYYMMDDTHHMMSS of the origin>`.
@@ -41,13 +78,10 @@ pub(crate) fn line_order_id(prefix: &str, line: &str, origin: NaiveDateTime) -> 
     s.push_str(line);
     s.push('-');
     push_date(&mut s, origin.date());
-    let _ = write!(
-        s,
-        "T{:02}{:02}{:02}",
-        origin.hour(),
-        origin.minute(),
-        origin.second()
-    );
+    s.push('T');
+    push2(&mut s, origin.hour());
+    push2(&mut s, origin.minute());
+    push2(&mut s, origin.second());
     s
 }
 
@@ -64,126 +98,139 @@ pub(crate) fn group_order_id(prefix: &str, kind: char, key: &str, date: NaiveDat
     s
 }
 
-/// `base`, or `base-2`, `base-3`… when an order that covers other work already has the id.
-pub(crate) fn free_id(model: &Model, taken: &HashSet<String>, base: String) -> OrderId {
-    let base = OrderId::new(base);
-    let is_free = |id: &OrderId| !taken.contains(id.as_str()) && model.order(id).is_none();
-    if is_free(&base) {
-        return base;
-    }
+/// The first of `base-2`, `base-3`… that no order has: for when an order that covers other
+/// work already has `base` (an order entered by hand, or a group of the same key generated
+/// from other occurrences).
+pub(crate) fn suffixed_id(model: &Model, base: &OrderId) -> OrderId {
     (2u32..)
         .map(|n| OrderId::new(format!("{base}-{n}")))
-        .find(is_free)
-        .unwrap_or(base)
+        .find(|id| model.order(id).is_none())
+        .unwrap_or_else(|| base.clone())
 }
 
 /// The order line for a unit: the line's task, once per merged occurrence, at its price.
-fn order_line(unit: &Unit<'_>) -> OrderLine {
+fn order_line(line: &AgreementLine, quantity: u32) -> OrderLine {
     OrderLine {
         kind: LineKind::Task,
-        task: Some(unit.ctx.line.task.clone()),
-        agreement_line: Some(unit.ctx.line.id.clone()),
+        task: Some(line.task.clone()),
+        agreement_line: Some(line.id.clone()),
         description: String::new(),
-        quantity: Decimal::from(unit.quantity),
-        unit_price: unit.ctx.line.price,
+        quantity: Decimal::from(quantity),
+        unit_price: line.price,
     }
 }
 
-/// End of the unit's local date (start of the next), as an instant.
-fn end_of_day(unit: &Unit<'_>) -> Option<DateTime<Utc>> {
-    let next = unit.date.succ_opt()?;
-    Some(localize(unit.ctx.tz, next.and_time(chrono::NaiveTime::MIN)).to_utc())
+/// End of the local `date` (start of the next), as an instant.
+fn end_of_day(tz: Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+    let next = date.succ_opt()?;
+    Some(localize(tz, next.and_time(chrono::NaiveTime::MIN)).to_utc())
 }
 
 /// A new order for units (non-empty, all of one customer and date); the first unit is the
 /// origin. Time window: from the earliest adjusted occurrence to the end of its date.
+/// `None` when a unit no longer resolves (the model cannot change during generation).
 pub(crate) fn new_order(
+    model: &Model,
     id: OrderId,
-    units: &[Unit<'_>],
+    units: &[Unit],
     options: &GenerateOptions<'_>,
-) -> ServiceOrder {
-    let first = &units[0];
-    let priority = units
+) -> Option<ServiceOrder> {
+    let resolved: Vec<(&ServiceAgreement, &AgreementLine)> = units
         .iter()
-        .map(|u| u.ctx.line.priority.unwrap_or(Priority::Normal))
+        .map(|u| u.resolve(model))
+        .collect::<Option<_>>()?;
+    let (first, (agreement, line)) = (units.first()?, *resolved.first()?);
+    let priority = resolved
+        .iter()
+        .map(|(_, l)| l.priority.unwrap_or(Priority::Normal))
         .min()
         .unwrap_or(Priority::Normal);
-    let mut order = ServiceOrder::new(
-        id,
-        first.ctx.agreement.customer.clone(),
-        priority,
-        options.created_at,
-    );
-    let same = |f: &dyn Fn(&Unit<'_>) -> bool| units.iter().all(f);
-    if same(&|u| u.ctx.agreement.id == first.ctx.agreement.id) {
-        order.agreement = Some(first.ctx.agreement.id.clone());
+    let mut order = ServiceOrder::new(id, agreement.customer.clone(), priority, options.created_at);
+    if resolved.iter().all(|(a, _)| a.id == agreement.id) {
+        order.agreement = Some(agreement.id.clone());
     }
-    if same(&|u| u.ctx.line.service_object == first.ctx.line.service_object) {
-        order.service_object = first.ctx.line.service_object.clone();
+    if resolved
+        .iter()
+        .all(|(_, l)| l.service_object == line.service_object)
+    {
+        order.service_object = line.service_object.clone();
     }
     order.origin = OrderOrigin::Agreement {
-        line: first.ctx.line.id.clone(),
+        line: line.id.clone(),
         occurrence: first.origin,
     };
-    order.preferred_technician = units
+    order.preferred_technician = resolved
         .iter()
-        .find_map(|u| u.ctx.line.preferred_technician.clone());
+        .find_map(|(_, l)| l.preferred_technician.clone());
     order.earliest_start = units.iter().map(|u| u.at.to_utc()).min();
-    order.due = end_of_day(first);
-    order.lines = units.iter().map(order_line).collect();
-    order
+    order.due = end_of_day(first.tz, first.date);
+    order.lines = resolved
+        .iter()
+        .zip(units)
+        .map(|((_, l), u)| order_line(l, u.quantity))
+        .collect();
+    Some(order)
 }
 
-/// The key of a group: an agreement, or a customer's service object, and a date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum GroupKey<'m> {
-    Agreement(&'m str),
-    Object(&'m str, &'m str),
+/// What a grouped order is keyed by (besides its date): an agreement, or a customer's
+/// service object; numbers are positions of first appearance, ids are kept for order ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum GroupKey {
+    /// Agreement by index in `Model::agreements()`.
+    Agreement(u32),
+    /// (customer, object), each numbered in order of first appearance.
+    Object(u32, u32),
 }
 
-/// Collects units into groups, keeping the order in which groups first appear.
+/// Numbers customers and objects in order of first appearance (one lookup per line).
 #[derive(Debug, Default)]
-pub(crate) struct Grouper<'m> {
-    index: HashMap<(GroupKey<'m>, NaiveDate), usize>,
-    groups: Vec<Vec<Unit<'m>>>,
+pub(crate) struct Numbering<'m> {
+    customers: HashMap<&'m str, u32>,
+    objects: HashMap<&'m str, u32>,
 }
 
-impl<'m> Grouper<'m> {
-    /// Adds a unit to its group.
-    pub(crate) fn add(&mut self, group_by: GroupBy, unit: Unit<'m>) {
-        let key = match (group_by, &unit.ctx.line.service_object) {
-            (GroupBy::Object, Some(object)) => {
-                GroupKey::Object(unit.ctx.agreement.customer.as_str(), object.as_str())
-            }
-            _ => GroupKey::Agreement(unit.ctx.agreement.id.as_str()),
-        };
-        let next = self.groups.len();
-        let slot = *self.index.entry((key, unit.date)).or_insert(next);
-        if slot == next {
-            self.groups.push(Vec::new());
-        }
-        self.groups[slot].push(unit);
+impl<'m> Numbering<'m> {
+    fn number(map: &mut HashMap<&'m str, u32>, id: &'m str) -> u32 {
+        let next = u32::try_from(map.len()).unwrap_or(u32::MAX);
+        *map.entry(id).or_insert(next)
     }
 
-    /// The groups with their base ids, in order of first appearance.
-    pub(crate) fn into_groups(self, prefix: &str) -> Vec<(String, Vec<Unit<'m>>)> {
-        let mut keys: Vec<(GroupKey<'m>, NaiveDate, usize)> = self
-            .index
-            .into_iter()
-            .map(|((k, d), i)| (k, d, i))
-            .collect();
-        keys.sort_unstable_by_key(|&(_, _, i)| i);
-        keys.into_iter()
-            .zip(self.groups)
-            .map(move |((key, date, _), units)| {
-                let id = match key {
-                    GroupKey::Agreement(a) => group_order_id(prefix, 'A', a, date),
-                    GroupKey::Object(_, o) => group_order_id(prefix, 'O', o, date),
-                };
-                (id, units)
-            })
-            .collect()
+    /// The group key of a line under `group_by` (`None` for line grouping).
+    pub(crate) fn key(
+        &mut self,
+        group_by: GroupBy,
+        agreement_index: u32,
+        agreement: &'m ServiceAgreement,
+        line: &'m AgreementLine,
+    ) -> Option<GroupKey> {
+        match (group_by, &line.service_object) {
+            (GroupBy::Line, _) => None,
+            (GroupBy::Object, Some(object)) => Some(GroupKey::Object(
+                Self::number(&mut self.customers, agreement.customer.as_str()),
+                Self::number(&mut self.objects, object.as_str()),
+            )),
+            _ => Some(GroupKey::Agreement(agreement_index)),
+        }
     }
+}
+
+/// The base id of a grouped order from its first unit.
+pub(crate) fn group_base_id(
+    model: &Model,
+    prefix: &str,
+    key: GroupKey,
+    unit: &Unit,
+) -> Option<String> {
+    let (agreement, line) = unit.resolve(model)?;
+    Some(match key {
+        GroupKey::Agreement(_) => group_order_id(prefix, 'A', agreement.id.as_str(), unit.date),
+        GroupKey::Object(..) => group_order_id(
+            prefix,
+            'O',
+            line.service_object.as_ref()?.as_str(),
+            unit.date,
+        ),
+    })
 }
 
 #[cfg(test)]

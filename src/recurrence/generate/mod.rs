@@ -22,16 +22,15 @@ pub use options::{GenerateOptions, GroupBy, SlaTargets};
 pub use report::GenerationReport;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use std::collections::HashSet;
 
-use build::{free_id, line_order_id, new_order, Grouper, Unit};
+use build::{group_base_id, line_order_id, new_order, suffixed_id, GroupKey, Numbering, Unit};
 use coverage::Coverage;
 
 use super::{
     localize, Adjusted, LineContext, Occurrence, OccurrenceAdjuster, RecurrenceError,
     RecurrenceRuleError, Window,
 };
-use crate::model::{Model, ServiceOrder};
+use crate::model::{AgreementLineId, Model, OrderId, OrderOrigin, ServiceOrder};
 
 /// Generates the orders for occurrences in `[from, to)` with an explicit adjuster, adds them
 /// to the model and reports what happened.
@@ -75,21 +74,8 @@ pub fn generate_with(
     options: &GenerateOptions<'_>,
 ) -> Result<GenerationReport, RecurrenceRuleError> {
     let window = Window::new(from, to)?;
-    let (orders, mut report) = plan(model, adjuster, window, options);
-    report.created.reserve(orders.len());
-    for order in orders {
-        let id = order.id.clone();
-        let line = origin_line(&order);
-        match model.add_order(order) {
-            Ok(()) => report.created.push(id),
-            Err(e) => report.errors.push(RecurrenceError::Order {
-                line,
-                order: id,
-                message: format!("rejected by the model: {e}"),
-            }),
-        }
-    }
-    Ok(report)
+    let plan = plan(model, adjuster, window, options);
+    Ok(apply(model, plan, options))
 }
 
 /// Like [`generate_with`], for the `days` days starting `today`: `[today, today + days)` — the
@@ -111,10 +97,10 @@ pub fn generate_days_ahead_with(
     generate_with(model, adjuster, today, to, options)
 }
 
-fn origin_line(order: &ServiceOrder) -> crate::model::AgreementLineId {
+fn origin_line(order: &ServiceOrder) -> AgreementLineId {
     match &order.origin {
-        crate::model::OrderOrigin::Agreement { line, .. } => line.clone(),
-        crate::model::OrderOrigin::Manual => crate::model::AgreementLineId::new(""),
+        OrderOrigin::Agreement { line, .. } => line.clone(),
+        OrderOrigin::Manual => AgreementLineId::new(""),
     }
 }
 
@@ -133,22 +119,35 @@ struct LineCounts {
     moved: usize,
 }
 
-/// Phase 1, read-only: the orders to create and the report so far.
+/// The work to create, by position in the model: units (line grouping) or keyed units.
+#[derive(Debug)]
+struct Plan {
+    report: GenerationReport,
+    units: Vec<Unit>,
+    keyed: Vec<(GroupKey, Unit)>,
+}
+
+/// Phase 1, read-only: expands, adjusts and merges every line's occurrences into work units
+/// not yet covered by existing orders.
 fn plan(
     model: &Model,
     adjuster: &mut dyn OccurrenceAdjuster,
     window: Window,
     options: &GenerateOptions<'_>,
-) -> (Vec<ServiceOrder>, GenerationReport) {
+) -> Plan {
     let coverage = Coverage::build(model);
-    let mut report = GenerationReport::new(window, options.group_by);
-    let mut orders = Vec::new();
-    let mut grouper = Grouper::default();
+    let mut numbering = Numbering::default();
+    let mut plan = Plan {
+        report: GenerationReport::new(window, options.group_by),
+        units: Vec::new(),
+        keyed: Vec::new(),
+    };
+    let report = &mut plan.report;
     let mut occurrences = Vec::new();
     let mut entries = Vec::new();
     let mut originals = Vec::new();
-    for agreement in model.agreements() {
-        for line in &agreement.lines {
+    for (a, agreement) in model.agreements().iter().enumerate() {
+        for (l, line) in agreement.lines.iter().enumerate() {
             let ctx = match LineContext::resolve(model, agreement, line) {
                 Ok(ctx) => ctx,
                 Err(e) => {
@@ -157,6 +156,9 @@ fn plan(
                 }
             };
             let effective = ctx.effective_window(window);
+            let (Ok(a), Ok(l)) = (u32::try_from(a), u32::try_from(l)) else {
+                continue;
+            };
             if effective.is_empty() {
                 continue;
             }
@@ -175,7 +177,8 @@ fn plan(
             report.occurrences += counts.occurrences;
             report.skipped_by_rule += counts.skipped;
             report.moved_by_rule += counts.moved;
-            for run in entries.chunk_by(|a, b| a.at.date_naive() == b.at.date_naive()) {
+            let key = numbering.key(options.group_by, a, agreement, line);
+            for run in entries.chunk_by(|x, y| x.at.date_naive() == y.at.date_naive()) {
                 report.merged += run.len() - 1;
                 let date = run[0].at.date_naive();
                 originals.clear();
@@ -185,42 +188,104 @@ fn plan(
                     continue;
                 }
                 let unit = Unit {
-                    ctx,
+                    agreement: a,
+                    line: l,
+                    tz: ctx.tz,
                     date,
                     at: run[0].at,
                     origin: originals.iter().copied().min().unwrap_or(run[0].original),
                     quantity: u32::try_from(run.len()).unwrap_or(u32::MAX),
                 };
-                match options.group_by {
-                    GroupBy::Line => {
-                        let base = line_order_id(options.id_prefix, line.id.as_str(), unit.origin);
-                        let id = free_id(model, &HashSet::new(), base);
-                        push_order(
-                            model,
-                            new_order(id, &[unit], options),
-                            options,
-                            &mut orders,
-                            &mut report,
-                        );
-                    }
-                    group_by => grouper.add(group_by, unit),
+                match key {
+                    None => plan.units.push(unit),
+                    Some(key) => plan.keyed.push((key, unit)),
                 }
             }
         }
     }
-    let mut taken = HashSet::new();
-    for (base, units) in grouper.into_groups(options.id_prefix) {
-        let id = free_id(model, &taken, base);
-        taken.insert(id.as_str().to_owned());
-        push_order(
-            model,
-            new_order(id, &units, options),
-            options,
-            &mut orders,
-            &mut report,
-        );
+    plan
+}
+
+/// Phase 2: builds the orders (ids, fields, SLA seam) and adds them to the model.
+fn apply(model: &mut Model, plan: Plan, options: &GenerateOptions<'_>) -> GenerationReport {
+    let Plan {
+        mut report,
+        units,
+        mut keyed,
+    } = plan;
+    if !units.is_empty() {
+        model.reserve_orders(units.len());
+        report.created.reserve(units.len());
+        for unit in units {
+            let Some((_, line)) = unit.resolve(model) else {
+                continue;
+            };
+            let id = OrderId::new(line_order_id(
+                options.id_prefix,
+                line.id.as_str(),
+                unit.origin,
+            ));
+            let order = new_order(model, id, &[unit], options);
+            add(model, order, options, &mut report);
+        }
     }
-    (orders, report)
+    // Stable: within a group, units keep the order of their lines in the dataset.
+    keyed.sort_by_key(|(key, unit)| (*key, unit.date));
+    let groups: Vec<&[(GroupKey, Unit)]> = keyed
+        .chunk_by(|(k1, u1), (k2, u2)| k1 == k2 && u1.date == u2.date)
+        .collect();
+    model.reserve_orders(groups.len());
+    report.created.reserve(groups.len());
+    let mut units = Vec::new();
+    for group in groups {
+        let Some(&(key, first)) = group.first() else {
+            continue;
+        };
+        let Some(base) = group_base_id(model, options.id_prefix, key, &first) else {
+            continue;
+        };
+        units.clear();
+        units.extend(group.iter().map(|(_, u)| *u));
+        let order = new_order(model, OrderId::new(base), &units, options);
+        add(model, order, options, &mut report);
+    }
+    report
+}
+
+/// Applies the SLA seam and adds the order; an error is reported against the order's origin
+/// line and drops the order.
+fn add(
+    model: &mut Model,
+    order: Option<ServiceOrder>,
+    options: &GenerateOptions<'_>,
+    report: &mut GenerationReport,
+) {
+    let Some(mut order) = order else { return };
+    if let Some(sla) = options.sla {
+        if let Err(message) = sla.apply(model, &mut order) {
+            report.errors.push(RecurrenceError::Order {
+                line: origin_line(&order),
+                order: order.id,
+                message: format!("SLA targets: {message}"),
+            });
+            return;
+        }
+    }
+    // The derived id is free unless an order covering other work has it (see `suffixed_id`).
+    let mut id = order.id.clone();
+    if model.order(&id).is_some() {
+        id = suffixed_id(model, &id);
+        order.id = id.clone();
+    }
+    let line = origin_line(&order);
+    match model.add_order(order) {
+        Ok(()) => report.created.push(id),
+        Err(e) => report.errors.push(RecurrenceError::Order {
+            line,
+            order: id,
+            message: format!("rejected by the model: {e}"),
+        }),
+    }
 }
 
 /// Adjusts a line's occurrences into `entries` (sorted by adjusted time).
@@ -259,28 +324,6 @@ fn adjust_line(
         entries.sort_unstable();
     }
     Ok(counts)
-}
-
-/// Applies the SLA seam and queues the order; a seam error is reported against the order's
-/// origin line and drops the order.
-fn push_order(
-    model: &Model,
-    mut order: ServiceOrder,
-    options: &GenerateOptions<'_>,
-    orders: &mut Vec<ServiceOrder>,
-    report: &mut GenerationReport,
-) {
-    if let Some(sla) = options.sla {
-        if let Err(message) = sla.apply(model, &mut order) {
-            report.errors.push(RecurrenceError::Order {
-                line: origin_line(&order),
-                order: order.id,
-                message: format!("SLA targets: {message}"),
-            });
-            return;
-        }
-    }
-    orders.push(order);
 }
 
 #[cfg(test)]
