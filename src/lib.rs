@@ -1,3 +1,17 @@
-//! fieldwork
+//! # fieldwork
+//!
+//! The rules and the scheduling of a service business as an embeddable engine: service
+//! agreements generate service orders on recurrence rules, SLAs put business-time deadlines on
+//! them, a dispatcher ranks and schedules technicians, subscriptions are billed — all configured
+//! by administrators in sandboxed Rhai rule files.
+//!
+//! Data flows one way: [`model`] → rules → engines → results → store. The core library knows
+//! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
+pub mod demo;
+pub mod model;
 pub mod rules;
+pub mod schedule;
+
+#[cfg(feature = "host")]
+pub mod host;

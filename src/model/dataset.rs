@@ -1,0 +1,226 @@
+//! The JSON dataset: the serialised form of a [`Model`], and loading/saving it.
+//! See `docs/dataset.md` for the format.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::error::{EntityKind, ModelError, ValidationError, ValidationIssue};
+use super::table::{Keyed, Table};
+use super::*;
+
+/// Current dataset format version.
+pub const DATASET_VERSION: u32 = 1;
+
+fn version_default() -> u32 {
+    DATASET_VERSION
+}
+
+/// The JSON dataset: one array per entity kind, in the order they are read and written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Format version (currently 1).
+    #[serde(default = "version_default")]
+    pub version: u32,
+    /// Business calendars.
+    #[serde(default)]
+    pub calendars: Vec<BusinessCalendar>,
+    /// Customers.
+    #[serde(default)]
+    pub customers: Vec<Customer>,
+    /// Service objects.
+    #[serde(default)]
+    pub service_objects: Vec<ServiceObject>,
+    /// Service tasks.
+    #[serde(default)]
+    pub tasks: Vec<ServiceTask>,
+    /// Technicians.
+    #[serde(default)]
+    pub technicians: Vec<Technician>,
+    /// Service agreements with their lines.
+    #[serde(default)]
+    pub agreements: Vec<ServiceAgreement>,
+    /// Service orders.
+    #[serde(default)]
+    pub orders: Vec<ServiceOrder>,
+    /// Subscriptions.
+    #[serde(default)]
+    pub subscriptions: Vec<Subscription>,
+    /// Return orders.
+    #[serde(default)]
+    pub return_orders: Vec<ReturnOrder>,
+    /// Further sections, kept as they are (used by engines that define their own data).
+    #[serde(flatten)]
+    pub extensions: BTreeMap<String, serde_json::Value>,
+}
+
+fn table_of<T: Keyed>(
+    items: Vec<T>,
+    entity: EntityKind,
+    issues: &mut Vec<ValidationIssue>,
+) -> Table<T>
+where
+    T::Key: std::fmt::Display,
+{
+    let (table, duplicates) = Table::from_vec(items);
+    for dup in duplicates {
+        issues.push(ValidationIssue::new(
+            entity,
+            dup.key(),
+            "id",
+            ValidationError::DuplicateId,
+        ));
+    }
+    table
+}
+
+impl Default for Dataset {
+    fn default() -> Self {
+        Self {
+            version: DATASET_VERSION,
+            calendars: Vec::new(),
+            customers: Vec::new(),
+            service_objects: Vec::new(),
+            tasks: Vec::new(),
+            technicians: Vec::new(),
+            agreements: Vec::new(),
+            orders: Vec::new(),
+            subscriptions: Vec::new(),
+            return_orders: Vec::new(),
+            extensions: BTreeMap::new(),
+        }
+    }
+}
+
+impl Model {
+    /// Validates a dataset and builds the model; reports every issue found.
+    pub fn from_dataset(dataset: Dataset) -> Result<Model, ModelError> {
+        let mut issues = Vec::new();
+        if dataset.version != DATASET_VERSION {
+            issues.push(ValidationIssue::new(
+                EntityKind::Dataset,
+                "dataset",
+                "version",
+                ValidationError::InvalidValue(format!(
+                    "unsupported version {} (this build reads {DATASET_VERSION})",
+                    dataset.version
+                )),
+            ));
+        }
+        let mut model = Model {
+            calendars: table_of(dataset.calendars, EntityKind::Calendar, &mut issues),
+            customers: table_of(dataset.customers, EntityKind::Customer, &mut issues),
+            objects: table_of(
+                dataset.service_objects,
+                EntityKind::ServiceObject,
+                &mut issues,
+            ),
+            tasks: table_of(dataset.tasks, EntityKind::Task, &mut issues),
+            technicians: table_of(dataset.technicians, EntityKind::Technician, &mut issues),
+            agreements: table_of(dataset.agreements, EntityKind::Agreement, &mut issues),
+            orders: table_of(dataset.orders, EntityKind::Order, &mut issues),
+            subscriptions: table_of(dataset.subscriptions, EntityKind::Subscription, &mut issues),
+            return_orders: table_of(dataset.return_orders, EntityKind::ReturnOrder, &mut issues),
+            extensions: dataset.extensions,
+            ..Model::default()
+        };
+        for agreement in model.agreements.iter() {
+            for (pos, line) in agreement.lines.iter().enumerate() {
+                if model.line_index.contains_key(&line.id) {
+                    issues.push(ValidationIssue::new(
+                        EntityKind::AgreementLine,
+                        &line.id,
+                        "id",
+                        ValidationError::DuplicateId,
+                    ));
+                } else {
+                    model
+                        .line_index
+                        .insert(line.id.clone(), (agreement.id.clone(), pos));
+                }
+            }
+        }
+        let (hierarchy, cycles) = ObjectHierarchy::build(model.objects.as_slice());
+        model.hierarchy = hierarchy;
+        for (id, error) in cycles {
+            issues.push(ValidationIssue::new(
+                EntityKind::ServiceObject,
+                id,
+                "parent",
+                error,
+            ));
+        }
+        validate::check_model(&model, &mut issues);
+        if issues.is_empty() {
+            Ok(model)
+        } else {
+            Err(ModelError::Invalid(issues))
+        }
+    }
+
+    /// The dataset form of the model (entities in their original order).
+    pub fn to_dataset(&self) -> Dataset {
+        Dataset {
+            version: DATASET_VERSION,
+            calendars: self.calendars.as_slice().to_vec(),
+            customers: self.customers.as_slice().to_vec(),
+            service_objects: self.objects.as_slice().to_vec(),
+            tasks: self.tasks.as_slice().to_vec(),
+            technicians: self.technicians.as_slice().to_vec(),
+            agreements: self.agreements.as_slice().to_vec(),
+            orders: self.orders.as_slice().to_vec(),
+            subscriptions: self.subscriptions.as_slice().to_vec(),
+            return_orders: self.return_orders.as_slice().to_vec(),
+            extensions: self.extensions.clone(),
+        }
+    }
+
+    /// Parses and validates a JSON dataset.
+    pub fn from_json(json: &str) -> Result<Model, ModelError> {
+        Self::from_json_named(json, "<input>")
+    }
+
+    fn from_json_named(json: &str, origin: &str) -> Result<Model, ModelError> {
+        let dataset: Dataset =
+            serde_json::from_str(json).map_err(|e| ModelError::json(origin, &e))?;
+        Self::from_dataset(dataset)
+    }
+
+    /// The model as pretty-printed JSON (the dataset format).
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(&self.to_dataset()).unwrap_or_default()
+    }
+
+    /// Loads and validates a dataset file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Model, ModelError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_json_named(&text, &path.display().to_string())
+    }
+
+    /// Writes the dataset file atomically (a temporary file renamed over the target), so a
+    /// crash never leaves a half-written dataset.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
+        write_atomically(path.as_ref(), self.to_json().as_bytes())
+    }
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, syncs it and renames it over `path`.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
+    use std::io::Write;
+    let io = |source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

@@ -1,0 +1,288 @@
+//! The domain model: customers, calendars, service objects, tasks, technicians, agreements,
+//! service orders, subscriptions, repairs and return orders — typed, serde-serialisable, held in
+//! a validated [`Model`] indexed by id. Engines read the model; only the model validates it.
+
+mod agreement;
+mod calendar;
+mod common;
+mod customer;
+mod dataset;
+mod error;
+mod ids;
+mod object;
+mod order;
+mod repair;
+mod rma;
+mod subscription;
+mod table;
+mod task;
+mod technician;
+mod validate;
+
+pub use agreement::{AgreementLine, AgreementStatus, Recurrence, ServiceAgreement};
+pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SECONDS_PER_DAY};
+pub use common::{Location, TimeZoneName};
+pub use customer::Customer;
+pub use dataset::{Dataset, DATASET_VERSION};
+pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
+pub use ids::*;
+pub use object::{ObjectHierarchy, ServiceObject};
+pub use order::{
+    LifecycleError, LineKind, OrderLine, OrderOrigin, OrderStatus, Priority, ServiceOrder,
+    StatusChange,
+};
+pub use repair::RepairLine;
+pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnStatus};
+pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
+pub use table::{Keyed, Table};
+pub use task::{ServiceTask, SkillRequirement};
+pub use technician::Technician;
+pub use validate::rrule_set;
+
+use std::collections::{BTreeMap, HashMap};
+
+/// A validated, indexed model of one service business.
+///
+/// Build it from a [`Dataset`] (or JSON) — every reference is then known to resolve — and read
+/// it through the accessors. Orders can be added and moved through their lifecycle; other
+/// entities change by re-importing a dataset.
+///
+/// ```
+/// use fieldwork::model::Model;
+/// let model = Model::from_json(r#"{
+///   "version": 1,
+///   "calendars": [{"id": "office", "time_zone": "Europe/Berlin",
+///                  "weekly": {"mon": [["08:00","17:00"]]}}],
+///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "Europe/Berlin",
+///                  "location": {"lat": 52.5, "lon": 13.4}, "calendar": "office"}]
+/// }"#).unwrap();
+/// assert_eq!(model.customers().len(), 1);
+/// assert!(Model::from_json(r#"{"customers": [{"id": "C-1", "name": "Acme", "tier": "gold",
+///   "time_zone": "Mars/Base", "location": {"lat": 0, "lon": 0}, "calendar": "nope"}]}"#)
+///   .unwrap_err().issues().len() == 2);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    calendars: Table<BusinessCalendar>,
+    customers: Table<Customer>,
+    objects: Table<ServiceObject>,
+    tasks: Table<ServiceTask>,
+    technicians: Table<Technician>,
+    agreements: Table<ServiceAgreement>,
+    orders: Table<ServiceOrder>,
+    subscriptions: Table<Subscription>,
+    return_orders: Table<ReturnOrder>,
+    /// agreement line id → (agreement index by id, line position)
+    line_index: HashMap<AgreementLineId, (AgreementId, usize)>,
+    hierarchy: ObjectHierarchy,
+    extensions: BTreeMap<String, serde_json::Value>,
+}
+
+impl Model {
+    /// Business calendars.
+    pub fn calendars(&self) -> &[BusinessCalendar] {
+        self.calendars.as_slice()
+    }
+    /// A calendar by id.
+    pub fn calendar(&self, id: &CalendarId) -> Option<&BusinessCalendar> {
+        self.calendars.get(id)
+    }
+    /// Customers.
+    pub fn customers(&self) -> &[Customer] {
+        self.customers.as_slice()
+    }
+    /// A customer by id.
+    pub fn customer(&self, id: &CustomerId) -> Option<&Customer> {
+        self.customers.get(id)
+    }
+    /// Service objects.
+    pub fn service_objects(&self) -> &[ServiceObject] {
+        self.objects.as_slice()
+    }
+    /// A service object by id.
+    pub fn service_object(&self, id: &ServiceObjectId) -> Option<&ServiceObject> {
+        self.objects.get(id)
+    }
+    /// The service-object hierarchy.
+    pub fn object_hierarchy(&self) -> &ObjectHierarchy {
+        &self.hierarchy
+    }
+    /// Service tasks.
+    pub fn tasks(&self) -> &[ServiceTask] {
+        self.tasks.as_slice()
+    }
+    /// A task by code.
+    pub fn task(&self, code: &TaskCode) -> Option<&ServiceTask> {
+        self.tasks.get(code)
+    }
+    /// Technicians.
+    pub fn technicians(&self) -> &[Technician] {
+        self.technicians.as_slice()
+    }
+    /// A technician by id.
+    pub fn technician(&self, id: &TechnicianId) -> Option<&Technician> {
+        self.technicians.get(id)
+    }
+    /// Service agreements.
+    pub fn agreements(&self) -> &[ServiceAgreement] {
+        self.agreements.as_slice()
+    }
+    /// An agreement by id.
+    pub fn agreement(&self, id: &AgreementId) -> Option<&ServiceAgreement> {
+        self.agreements.get(id)
+    }
+    /// An agreement line and its agreement, by line id.
+    pub fn agreement_line(
+        &self,
+        id: &AgreementLineId,
+    ) -> Option<(&ServiceAgreement, &AgreementLine)> {
+        let (agreement_id, pos) = self.line_index.get(id)?;
+        let agreement = self.agreements.get(agreement_id)?;
+        Some((agreement, agreement.lines.get(*pos)?))
+    }
+    /// Service orders.
+    pub fn orders(&self) -> &[ServiceOrder] {
+        self.orders.as_slice()
+    }
+    /// An order by id.
+    pub fn order(&self, id: &OrderId) -> Option<&ServiceOrder> {
+        self.orders.get(id)
+    }
+    /// Subscriptions.
+    pub fn subscriptions(&self) -> &[Subscription] {
+        self.subscriptions.as_slice()
+    }
+    /// A subscription by id.
+    pub fn subscription(&self, id: &SubscriptionId) -> Option<&Subscription> {
+        self.subscriptions.get(id)
+    }
+    /// Return orders.
+    pub fn return_orders(&self) -> &[ReturnOrder] {
+        self.return_orders.as_slice()
+    }
+    /// A return order by id.
+    pub fn return_order(&self, id: &ReturnOrderId) -> Option<&ReturnOrder> {
+        self.return_orders.get(id)
+    }
+
+    /// Dataset sections this version of the model does not interpret (kept for round trips and
+    /// for engines that define their own sections, e.g. repair code tables).
+    pub fn extension(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extensions.get(name)
+    }
+
+    /// Adds a service order after checking its references and history; the model is unchanged
+    /// on error.
+    pub fn add_order(&mut self, order: ServiceOrder) -> Result<(), ModelError> {
+        let mut issues = Vec::new();
+        validate::check_order(self, &order, &mut issues);
+        if self.orders.contains(&order.id) {
+            issues.push(ValidationIssue::new(
+                EntityKind::Order,
+                &order.id,
+                "id",
+                ValidationError::DuplicateId,
+            ));
+        }
+        if !issues.is_empty() {
+            return Err(ModelError::Invalid(issues));
+        }
+        self.orders.upsert(order);
+        Ok(())
+    }
+
+    /// Moves an order through its lifecycle (see [`ServiceOrder::transition`]).
+    pub fn transition_order(
+        &mut self,
+        id: &OrderId,
+        to: OrderStatus,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), ModelError> {
+        let order = self
+            .orders
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NotFound {
+                entity: EntityKind::Order,
+                id: id.to_string(),
+            })?;
+        order
+            .transition(to, at)
+            .map_err(|e| ModelError::Invalid(vec![lifecycle_issue(id, e)]))
+    }
+
+    /// Changes an order's priority (SLA targets are recomputed from its creation).
+    pub fn set_order_priority(
+        &mut self,
+        id: &OrderId,
+        priority: Priority,
+    ) -> Result<(), ModelError> {
+        let order = self
+            .orders
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NotFound {
+                entity: EntityKind::Order,
+                id: id.to_string(),
+            })?;
+        order.priority = priority;
+        Ok(())
+    }
+
+    /// Minutes of work on site: task lines' standard durations × quantity plus hour lines.
+    pub fn order_duration_minutes(&self, order: &ServiceOrder) -> u32 {
+        use rust_decimal::prelude::ToPrimitive;
+        let minutes: f64 = order
+            .lines
+            .iter()
+            .map(|line| {
+                let qty = line.quantity.to_f64().unwrap_or(0.0).max(0.0);
+                match (line.kind, &line.task) {
+                    (LineKind::Task, Some(code)) => {
+                        self.task(code)
+                            .map_or(0.0, |t| f64::from(t.duration_minutes))
+                            * qty
+                    }
+                    (LineKind::Hour, _) => qty * 60.0,
+                    _ => 0.0,
+                }
+            })
+            .sum();
+        minutes.round().clamp(0.0, f64::from(u32::MAX)) as u32
+    }
+
+    /// Skills the order's tasks need, the highest minimum level per skill, sorted by skill.
+    pub fn order_required_skills(&self, order: &ServiceOrder) -> Vec<SkillRequirement> {
+        let mut levels: BTreeMap<&str, u8> = BTreeMap::new();
+        for task in order.task_codes().filter_map(|c| self.task(c)) {
+            for req in &task.required_skills {
+                let level = levels.entry(req.skill.as_str()).or_insert(0);
+                *level = (*level).max(req.min_level);
+            }
+        }
+        levels
+            .into_iter()
+            .map(|(skill, min_level)| SkillRequirement {
+                skill: skill.to_owned(),
+                min_level,
+            })
+            .collect()
+    }
+
+    /// Where the order's work is done: its object's location, else the customer's site.
+    pub fn order_location(&self, order: &ServiceOrder) -> Option<Location> {
+        order
+            .service_object
+            .as_ref()
+            .and_then(|o| self.service_object(o))
+            .and_then(|o| o.location)
+            .or_else(|| self.customer(&order.customer).map(|c| c.location))
+    }
+}
+
+fn lifecycle_issue(id: &OrderId, e: LifecycleError) -> ValidationIssue {
+    ValidationIssue::new(
+        EntityKind::Order,
+        id,
+        "history",
+        ValidationError::InvalidValue(e.to_string()),
+    )
+}

@@ -1,0 +1,377 @@
+//! Cross-entity validation of a [`Model`]: references resolve, periods are ordered, values are in
+//! range, recurrence rules parse. Every problem is collected; nothing stops at the first.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rrule::RRuleSet;
+use rust_decimal::Decimal;
+
+use super::error::{EntityKind, ValidationError, ValidationIssue};
+use super::*;
+
+/// Largest INTERVAL accepted in a recurrence rule.
+pub const MAX_RRULE_INTERVAL: u16 = 1000;
+
+/// Parses a line's recurrence (RRULE + local DTSTART) in a zone into an rrule-crate set.
+///
+/// ```
+/// use fieldwork::model::{rrule_set, Recurrence};
+/// let rec = Recurrence {
+///     rrule: "FREQ=MONTHLY;BYDAY=1MO".into(),
+///     dtstart: "2027-01-04T09:00:00".parse().unwrap(),
+///     exdates: vec![], rdates: vec![],
+/// };
+/// assert!(rrule_set(&rec, chrono_tz::Europe::Berlin).is_ok());
+/// ```
+pub fn rrule_set(recurrence: &Recurrence, tz: Tz) -> Result<RRuleSet, ValidationError> {
+    let rule = recurrence.rrule.trim();
+    let rule = rule.strip_prefix("RRULE:").unwrap_or(rule);
+    if rule.is_empty() || rule.contains('\n') || rule.contains('\r') {
+        return Err(ValidationError::InvalidRrule(
+            "expected a single RRULE value such as FREQ=WEEKLY;BYDAY=MO".into(),
+        ));
+    }
+    let start = recurrence.dtstart.format("%Y%m%dT%H%M%S");
+    let text = if tz == Tz::UTC {
+        format!("DTSTART:{start}Z\nRRULE:{rule}")
+    } else {
+        format!("DTSTART;TZID={}:{start}\nRRULE:{rule}", tz.name())
+    };
+    let set: RRuleSet = text
+        .parse()
+        .map_err(|e: rrule::RRuleError| ValidationError::InvalidRrule(e.to_string()))?;
+    for r in set.get_rrule() {
+        if r.get_interval() > MAX_RRULE_INTERVAL {
+            return Err(ValidationError::InvalidRrule(format!(
+                "INTERVAL {} exceeds {MAX_RRULE_INTERVAL}",
+                r.get_interval()
+            )));
+        }
+    }
+    Ok(set)
+}
+
+struct Checker<'a> {
+    model: &'a Model,
+    issues: &'a mut Vec<ValidationIssue>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        e: ValidationError,
+    ) {
+        self.issues
+            .push(ValidationIssue::new(entity, id, field.to_owned(), e));
+    }
+
+    fn reference(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        target: EntityKind,
+        target_id: &dyn std::fmt::Display,
+        exists: bool,
+    ) {
+        if !exists {
+            let e = ValidationError::DanglingReference {
+                target,
+                id: target_id.to_string(),
+            };
+            self.push(entity, id, field, e);
+        }
+    }
+
+    fn period(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) {
+        if let Some(end) = end.filter(|end| *end < start) {
+            let e = ValidationError::InvertedPeriod {
+                start: start.to_string(),
+                end: end.to_string(),
+            };
+            self.push(entity, id, field, e);
+        }
+    }
+
+    fn non_negative(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        v: Decimal,
+    ) {
+        if v.is_sign_negative() && !v.is_zero() {
+            let e = ValidationError::InvalidValue(format!("{v} is negative"));
+            self.push(entity, id, field, e);
+        }
+    }
+
+    fn skill_level(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        level: u8,
+    ) {
+        if !(1..=5).contains(&level) {
+            let e = ValidationError::InvalidValue(format!("skill level {level} outside 1..=5"));
+            self.push(entity, id, field, e);
+        }
+    }
+}
+
+pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
+    for calendar in model.calendars() {
+        issues.extend(calendar.validate());
+    }
+    let mut c = Checker { model, issues };
+    for cu in model.customers() {
+        let k = EntityKind::Customer;
+        if let Err(e) = cu.time_zone.tz() {
+            c.push(k, &cu.id, "time_zone", e);
+        }
+        if let Err(e) = cu.location.check() {
+            c.push(k, &cu.id, "location", e);
+        }
+        if let Some(cal) = &cu.calendar {
+            c.reference(
+                k,
+                &cu.id,
+                "calendar",
+                EntityKind::Calendar,
+                cal,
+                model.calendar(cal).is_some(),
+            );
+        }
+        for t in &cu.excluded_technicians {
+            let ok = model.technician(t).is_some();
+            c.reference(
+                k,
+                &cu.id,
+                "excluded_technicians",
+                EntityKind::Technician,
+                t,
+                ok,
+            );
+        }
+    }
+    for o in model.service_objects() {
+        let k = EntityKind::ServiceObject;
+        let ok = model.customer(&o.customer).is_some();
+        c.reference(k, &o.id, "customer", EntityKind::Customer, &o.customer, ok);
+        if let Some(p) = &o.parent {
+            let ok = model.service_object(p).is_some();
+            c.reference(k, &o.id, "parent", EntityKind::ServiceObject, p, ok);
+        }
+        if let Some(Err(e)) = o.location.map(|l| l.check()) {
+            c.push(k, &o.id, "location", e);
+        }
+    }
+    for t in model.tasks() {
+        let k = EntityKind::Task;
+        for (i, req) in t.required_skills.iter().enumerate() {
+            c.skill_level(
+                k,
+                &t.code,
+                &format!("required_skills[{i}].min_level"),
+                req.min_level,
+            );
+        }
+        if t.duration_minutes == 0 {
+            let e = ValidationError::InvalidValue("duration must be positive".into());
+            c.push(k, &t.code, "duration_minutes", e);
+        }
+    }
+    for t in model.technicians() {
+        let k = EntityKind::Technician;
+        let ok = model.calendar(&t.calendar).is_some();
+        c.reference(k, &t.id, "calendar", EntityKind::Calendar, &t.calendar, ok);
+        for (skill, level) in &t.skills {
+            c.skill_level(k, &t.id, &format!("skills.{skill}"), *level);
+        }
+        c.non_negative(k, &t.id, "hourly_cost", t.hourly_cost);
+        if !(t.max_hours_per_day > 0.0 && t.max_hours_per_day <= 24.0) {
+            let e =
+                ValidationError::InvalidValue(format!("{} outside (0, 24]", t.max_hours_per_day));
+            c.push(k, &t.id, "max_hours_per_day", e);
+        }
+        if let Err(e) = t.home.check() {
+            c.push(k, &t.id, "home", e);
+        }
+    }
+    for a in model.agreements() {
+        check_agreement(&mut c, a);
+    }
+    for o in model.orders() {
+        check_order_with(&mut c, o);
+    }
+    for s in model.subscriptions() {
+        let k = EntityKind::Subscription;
+        let ok = model.customer(&s.customer).is_some();
+        c.reference(k, &s.id, "customer", EntityKind::Customer, &s.customer, ok);
+        if let Some(a) = &s.agreement {
+            let ok = model.agreement(a).is_some();
+            c.reference(k, &s.id, "agreement", EntityKind::Agreement, a, ok);
+        }
+        c.period(k, &s.id, "end", s.start, s.end);
+        c.non_negative(k, &s.id, "fee", s.fee);
+        if s.currency.len() != 3 || !s.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            let e =
+                ValidationError::InvalidValue(format!("`{}` is not an ISO 4217 code", s.currency));
+            c.push(k, &s.id, "currency", e);
+        }
+    }
+    for r in model.return_orders() {
+        let k = EntityKind::ReturnOrder;
+        let ok = model.customer(&r.customer).is_some();
+        c.reference(k, &r.id, "customer", EntityKind::Customer, &r.customer, ok);
+        for (i, line) in r.lines.iter().enumerate() {
+            if let Some(obj) = &line.service_object {
+                let ok = model.service_object(obj).is_some();
+                let field = format!("lines[{i}].service_object");
+                c.reference(k, &r.id, &field, EntityKind::ServiceObject, obj, ok);
+            }
+        }
+    }
+}
+
+fn check_agreement(c: &mut Checker<'_>, a: &ServiceAgreement) {
+    let model = c.model;
+    let k = EntityKind::Agreement;
+    let customer = model.customer(&a.customer);
+    c.reference(
+        k,
+        &a.id,
+        "customer",
+        EntityKind::Customer,
+        &a.customer,
+        customer.is_some(),
+    );
+    c.period(k, &a.id, "valid_to", a.valid_from, a.valid_to);
+    let tz = customer.and_then(|cu| cu.time_zone.tz().ok());
+    for line in &a.lines {
+        let k = EntityKind::AgreementLine;
+        if let Some(obj) = &line.service_object {
+            let ok = model.service_object(obj).is_some();
+            c.reference(
+                k,
+                &line.id,
+                "service_object",
+                EntityKind::ServiceObject,
+                obj,
+                ok,
+            );
+        }
+        let ok = model.task(&line.task).is_some();
+        c.reference(k, &line.id, "task", EntityKind::Task, &line.task, ok);
+        if let Some(t) = &line.preferred_technician {
+            let ok = model.technician(t).is_some();
+            c.reference(
+                k,
+                &line.id,
+                "preferred_technician",
+                EntityKind::Technician,
+                t,
+                ok,
+            );
+        }
+        if let Some(start) = line.start {
+            c.period(k, &line.id, "end", start, line.end);
+        }
+        c.non_negative(k, &line.id, "price", line.price);
+        if let Some(tz) = tz {
+            if let Err(e) = rrule_set(&line.recurrence, tz) {
+                c.push(k, &line.id, "recurrence.rrule", e);
+            }
+        }
+    }
+}
+
+fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
+    let model = c.model;
+    let k = EntityKind::Order;
+    let ok = model.customer(&o.customer).is_some();
+    c.reference(k, &o.id, "customer", EntityKind::Customer, &o.customer, ok);
+    if let Some(a) = &o.agreement {
+        let ok = model.agreement(a).is_some();
+        c.reference(k, &o.id, "agreement", EntityKind::Agreement, a, ok);
+    }
+    if let OrderOrigin::Agreement { line, .. } = &o.origin {
+        let ok = model.agreement_line(line).is_some();
+        c.reference(k, &o.id, "origin.line", EntityKind::AgreementLine, line, ok);
+    }
+    if let Some(obj) = &o.service_object {
+        let ok = model.service_object(obj).is_some();
+        c.reference(
+            k,
+            &o.id,
+            "service_object",
+            EntityKind::ServiceObject,
+            obj,
+            ok,
+        );
+    }
+    for (field, tech) in [
+        ("preferred_technician", &o.preferred_technician),
+        ("required_technician", &o.required_technician),
+    ] {
+        if let Some(t) = tech {
+            let ok = model.technician(t).is_some();
+            c.reference(k, &o.id, field, EntityKind::Technician, t, ok);
+        }
+    }
+    for (i, line) in o.lines.iter().enumerate() {
+        if let Some(task) = &line.task {
+            let ok = model.task(task).is_some();
+            c.reference(
+                k,
+                &o.id,
+                &format!("lines[{i}].task"),
+                EntityKind::Task,
+                task,
+                ok,
+            );
+        }
+        if line.kind == LineKind::Task && line.task.is_none() {
+            let e = ValidationError::InvalidValue("a task line needs a task".into());
+            c.push(k, &o.id, &format!("lines[{i}].task"), e);
+        }
+    }
+    if let (Some(from), Some(due)) = (o.earliest_start, o.due) {
+        if due < from {
+            let e = ValidationError::InvertedPeriod {
+                start: from.to_rfc3339(),
+                end: due.to_rfc3339(),
+            };
+            c.push(k, &o.id, "due", e);
+        }
+    }
+    if !(o.demand.is_finite() && o.demand >= 0.0) {
+        let e = ValidationError::InvalidValue(format!("demand {} must be >= 0", o.demand));
+        c.push(k, &o.id, "demand", e);
+    }
+    if let Err(e) = o.check_history() {
+        c.push(
+            k,
+            &o.id,
+            "history",
+            ValidationError::InvalidValue(e.to_string()),
+        );
+    }
+}
+
+/// Checks one order against the model (used when adding orders).
+pub(super) fn check_order(model: &Model, order: &ServiceOrder, issues: &mut Vec<ValidationIssue>) {
+    let mut c = Checker { model, issues };
+    check_order_with(&mut c, order);
+}
