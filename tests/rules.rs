@@ -436,9 +436,10 @@ fn map_insertion_bomb_is_stopped_by_the_operation_budget() {
         "fn dispatch_policy() { let m = #{}; let i = 0; loop { m[`k${i}`] = i; i += 1; } }",
         Duration::from_secs(1),
     );
-    // Rhai 1.27 does not check the map size on `m[k] = v`: the budget must catch it.
+    // Rhai 1.27 does not check the map size on `m[k] = v`: the operation budget catches
+    // it (~0.5 s in an unoptimised test build, where the wall clock may come first).
     assert!(
-        matches!(kind, LimitKind::Operations | LimitKind::DataSize(_)),
+        matches!(kind, LimitKind::Operations | LimitKind::Duration),
         "{kind:?}"
     );
 }
@@ -631,4 +632,501 @@ fn map_helper_types() {
         .expect("defined");
     let map = rules.expect_map("order_profile", v).expect("map");
     assert_eq!(map.len(), 1);
+}
+
+// ---------------------------------------------------------------- domain and shipped rules
+
+mod fixtures {
+    use fieldwork::model::{
+        BusinessCalendar, Customer, ReturnOrder, ServiceAgreement, ServiceObject, ServiceOrder,
+        SkillRequirement, Subscription, Technician,
+    };
+    use fieldwork::rules::domain::{self, RuleOrder};
+    use rhai::Dynamic;
+
+    fn parse<T: serde::de::DeserializeOwned>(json: &str) -> T {
+        match serde_json::from_str(json) {
+            Ok(v) => v,
+            Err(e) => panic!("fixture does not parse: {e}\n{json}"),
+        }
+    }
+
+    pub fn customer(tier: &str) -> Customer {
+        parse(&format!(
+            r#"{{"id":"C-1","name":"Acme","tier":"{tier}","time_zone":"Europe/Berlin",
+                "location":{{"lat":52.5,"lon":13.4}},"calendar":"office","territory":"north",
+                "excluded_technicians":["T-9"]}}"#
+        ))
+    }
+
+    pub fn technician(skills: &str) -> Technician {
+        parse(&format!(
+            r#"{{"id":"T-1","name":"Ada","skills":{skills},"home":{{"lat":52.5,"lon":13.4}},
+                "territory":"north","calendar":"office","hourly_cost":"55.50",
+                "max_hours_per_day":8.0}}"#
+        ))
+    }
+
+    pub fn order(priority: &str) -> ServiceOrder {
+        parse(&format!(
+            r#"{{"id":"SO-1","customer":"C-1","agreement":"A-1","origin":{{"kind":"manual"}},
+                "priority":"{priority}","created_at":"2025-03-07T10:00:00Z",
+                "preferred_technician":"T-1"}}"#
+        ))
+    }
+
+    pub fn rule_order(priority: &str) -> Dynamic {
+        Dynamic::from(RuleOrder::from_parts(
+            order(priority),
+            90,
+            vec![SkillRequirement {
+                skill: "hvac".into(),
+                min_level: 2,
+            }],
+        ))
+    }
+
+    pub fn agreement(status: &str) -> ServiceAgreement {
+        parse(&format!(
+            r#"{{"id":"A-1","customer":"C-1","valid_from":"2024-01-01","status":"{status}",
+                "sla_policy":"gold","lines":[{{"id":"L-1","task":"HVAC-INSP",
+                "recurrence":{{"rrule":"FREQ=MONTHLY","dtstart":"2024-01-06T09:00:00"}},
+                "price":"120.00","priority":"normal"}}]}}"#
+        ))
+    }
+
+    pub fn object(warranty_end: &str, repairable: bool) -> ServiceObject {
+        parse(&format!(
+            r#"{{"id":"OBJ-1","customer":"C-1","serial":"SN1","model":"Chiller 9000",
+                "warranty_end":"{warranty_end}","repairable":{repairable}}}"#
+        ))
+    }
+
+    pub fn rma(reason: &str) -> ReturnOrder {
+        parse(&format!(
+            r#"{{"id":"RMA-1","customer":"C-1","reason_code":"{reason}","status":"received",
+                "created_at":"2025-03-07T10:00:00Z","lines":[{{"line":1,
+                "service_object":"OBJ-1","item":"CH-9000","quantity":"1","value":"900"}}]}}"#
+        ))
+    }
+
+    pub fn subscription() -> Subscription {
+        parse(
+            r#"{"id":"S-1","customer":"C-1","fee":"100.00","currency":"EUR",
+                "frequency":"yearly","start":"2022-03-01"}"#,
+        )
+    }
+
+    pub fn calendar() -> BusinessCalendar {
+        let json = r#"{"id":"office","time_zone":"Europe/Berlin",
+            "weekly":{"mon":[["08:00","17:00"]],"tue":[["08:00","17:00"]],
+                      "wed":[["08:00","17:00"]],"thu":[["08:00","17:00"]],
+                      "fri":[["08:00","12:00"],["13:00","17:00"]]},
+            "holidays":["2025-03-10"]}"#;
+        match BusinessCalendar::from_json(json) {
+            Ok(c) => c,
+            Err(e) => panic!("calendar fixture: {e}"),
+        }
+    }
+
+    pub fn dyn_customer(tier: &str) -> Dynamic {
+        domain::customer(&customer(tier))
+    }
+}
+
+fn shipped() -> RuleSet {
+    match RuleSet::load_dir(shipped_dir()) {
+        Ok(r) => r,
+        Err(e) => panic!("shipped rules must load:\n{e}"),
+    }
+}
+
+fn call(rules: &RuleSet, hook: &str, args: Vec<Dynamic>) -> fieldwork::rules::HookValue {
+    match rules.call_hook(hook, args) {
+        Ok(Some(v)) => rules.value(hook, v),
+        Ok(None) => panic!("hook {hook} not defined"),
+        Err(e) => panic!("hook {hook} failed: {e}"),
+    }
+}
+
+fn field(v: &fieldwork::rules::HookValue, key: &str) -> fieldwork::rules::HookValue {
+    match v.field(key) {
+        Ok(Some(f)) => f,
+        other => panic!("field {key} of {:?}: {other:?}", v.value()),
+    }
+}
+
+fn num(v: &fieldwork::rules::HookValue, key: &str) -> f64 {
+    field(v, key).number().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(v: &fieldwork::rules::HookValue, key: &str) -> String {
+    field(v, key).string().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn shipped_rules_define_the_documented_hooks() {
+    let rules = shipped();
+    assert_eq!(
+        rules.hook_names(),
+        [
+            "adjust_occurrence",
+            "dispatch_policy",
+            "disposition",
+            "order_profile",
+            "sla_targets",
+            "subscription_price",
+            "technician_profile"
+        ]
+    );
+}
+
+#[test]
+fn shipped_sla_targets() {
+    use fieldwork::rules::domain;
+    let rules = shipped();
+    let agreement = domain::agreement(&fixtures::agreement("active"));
+    let args = |prio: &str, tier: &str| {
+        vec![
+            fixtures::rule_order(prio),
+            fixtures::dyn_customer(tier),
+            agreement.clone(),
+        ]
+    };
+
+    let v = call(&rules, "sla_targets", args("critical", "gold"));
+    assert_eq!(num(&v, "response_minutes"), 120.0);
+    assert_eq!(num(&v, "resolution_minutes"), 480.0);
+    assert_eq!(text(&v, "calendar"), "24x7");
+
+    let v = call(&rules, "sla_targets", args("normal", "gold"));
+    assert_eq!(num(&v, "response_minutes"), 240.0);
+    assert_eq!(text(&v, "resolution"), "next_business_day");
+    assert_eq!(text(&v, "calendar"), "business");
+
+    let v = call(&rules, "sla_targets", args("high", "silver"));
+    assert_eq!(num(&v, "response_minutes"), 240.0);
+    assert_eq!(num(&v, "resolution_minutes"), 1440.0);
+
+    let v = call(&rules, "sla_targets", args("low", "bronze"));
+    assert_eq!(num(&v, "response_minutes"), 960.0);
+    assert_eq!(num(&v, "resolution_minutes"), 2400.0);
+
+    // No agreement, or an inactive one: no SLA.
+    let none = vec![
+        fixtures::rule_order("critical"),
+        fixtures::dyn_customer("gold"),
+        Dynamic::UNIT,
+    ];
+    assert!(call(&rules, "sla_targets", none).is_unit());
+    let ended = vec![
+        fixtures::rule_order("critical"),
+        fixtures::dyn_customer("gold"),
+        domain::agreement(&fixtures::agreement("ended")),
+    ];
+    assert!(call(&rules, "sla_targets", ended).is_unit());
+}
+
+#[test]
+fn shipped_adjust_occurrence() {
+    use fieldwork::rules::domain;
+    let rules = shipped();
+    let line = domain::agreement_line(&fixtures::agreement("active").lines[0]);
+    let cal = domain::calendar(&fixtures::calendar());
+    let adjust = |occ: &str, cal: Dynamic| {
+        call(
+            &rules,
+            "adjust_occurrence",
+            vec![occ.into(), line.clone(), cal],
+        )
+    };
+    // Saturday → Sunday closed → Monday holiday → Tuesday, same time.
+    let v = adjust("2025-03-08T09:00:00", cal.clone());
+    assert_eq!(v.string().ok().as_deref(), Some("2025-03-11T09:00:00"));
+    // A business day is kept.
+    assert!(adjust("2025-03-07T09:00:00", cal.clone()).is_unit());
+    // No calendar: kept.
+    assert!(adjust("2025-03-08T09:00:00", Dynamic::UNIT).is_unit());
+    // A calendar that is never open: skipped.
+    let mut closed = fixtures::calendar();
+    closed.weekly = Default::default();
+    let v = adjust("2025-03-08T09:00:00", domain::calendar(&closed));
+    assert_eq!(v.bool().ok(), Some(false));
+}
+
+#[test]
+fn shipped_dispatch_hooks() {
+    use fieldwork::rules::domain;
+    let rules = shipped();
+
+    let policy = call(&rules, "dispatch_policy", vec![]);
+    let weights = field(&policy, "weights");
+    let entries = weights.entries().unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "cost",
+            "preferred_technician",
+            "skill_fit",
+            "sla_urgency",
+            "travel",
+            "workload_balance"
+        ]
+    );
+    for (_, w) in &entries {
+        assert!(w.number_in(0.0, 1000.0).is_ok());
+    }
+    assert_eq!(num(&policy, "max_travel_km"), 80.0);
+    assert_eq!(num(&policy, "travel_worst_minutes"), 120.0);
+    assert_eq!(field(&policy, "respect_territory").bool().ok(), Some(true));
+    assert_eq!(field(&policy, "overtime_minutes").int().ok(), Some(0));
+
+    let profile = call(
+        &rules,
+        "order_profile",
+        vec![
+            fixtures::rule_order("critical"),
+            fixtures::dyn_customer("gold"),
+        ],
+    );
+    let skills = field(&profile, "required_skills");
+    assert_eq!(field(&skills, "hvac").int().ok(), Some(3));
+    let preferred = field(&profile, "preferred_technicians")
+        .array()
+        .unwrap_or_default();
+    assert_eq!(preferred.len(), 1);
+    assert_eq!(preferred[0].string().ok().as_deref(), Some("T-1"));
+    let excluded = field(&profile, "excluded_technicians")
+        .array()
+        .unwrap_or_default();
+    assert_eq!(excluded[0].string().ok().as_deref(), Some("T-9"));
+    assert_eq!(num(&profile, "urgency_boost"), 10.0);
+
+    let normal = call(
+        &rules,
+        "order_profile",
+        vec![
+            fixtures::rule_order("normal"),
+            fixtures::dyn_customer("silver"),
+        ],
+    );
+    assert_eq!(
+        field(&field(&normal, "required_skills"), "hvac").int().ok(),
+        Some(2)
+    );
+    assert_eq!(num(&normal, "urgency_boost"), 0.0);
+
+    let senior = domain::technician(&fixtures::technician(r#"{"hvac":4}"#));
+    let tp = call(&rules, "technician_profile", vec![senior]);
+    assert_eq!(field(&tp, "available").bool().ok(), Some(true));
+    assert_eq!(field(&tp, "max_daily_minutes").int().ok(), Some(480));
+    assert_eq!(num(&tp, "cost_factor"), 1.0);
+
+    let trainee = domain::technician(&fixtures::technician(r#"{"hvac":1}"#));
+    let tp = call(&rules, "technician_profile", vec![trainee]);
+    assert_eq!(field(&tp, "max_daily_minutes").int().ok(), Some(360));
+    assert_eq!(num(&tp, "cost_factor"), 0.8);
+}
+
+#[test]
+fn shipped_disposition() {
+    use fieldwork::rules::domain;
+    let rules = shipped();
+    let rma = fixtures::rma("DEFECT");
+    let line = domain::return_line(&rma.lines[0]);
+    let decide = |rma: &fieldwork::model::ReturnOrder, object: Dynamic| {
+        let v = call(
+            &rules,
+            "disposition",
+            vec![domain::return_order(rma), line.clone(), object],
+        );
+        (text(&v, "action"), text(&v, "reason"))
+    };
+    let in_warranty = domain::service_object(&fixtures::object("2026-01-31", true));
+    assert_eq!(
+        decide(&rma, in_warranty),
+        ("replace".into(), "under warranty until 2026-01-31".into())
+    );
+    let repairable = domain::service_object(&fixtures::object("2025-01-31", true));
+    assert_eq!(decide(&rma, repairable).0, "repair");
+    let broken = domain::service_object(&fixtures::object("2025-01-31", false));
+    assert_eq!(decide(&rma, broken).0, "scrap");
+    assert_eq!(decide(&rma, Dynamic::UNIT).0, "scrap");
+    assert_eq!(
+        decide(&fixtures::rma("WRONG-ITEM"), Dynamic::UNIT).0,
+        "credit"
+    );
+    // Every action is a model disposition code.
+    for action in ["replace", "repair", "scrap", "credit"] {
+        assert!(fieldwork::model::DispositionCode::parse(action).is_some());
+    }
+}
+
+#[test]
+fn shipped_subscription_price() {
+    use chrono::NaiveDate;
+    use fieldwork::rules::domain;
+    let rules = shipped();
+    let sub = domain::subscription(&fixtures::subscription());
+    let price = |start: &str, end: &str| {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        call(
+            &rules,
+            "subscription_price",
+            vec![sub.clone(), domain::billing_period(d(start), d(end))],
+        )
+        .decimal()
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // 2022-03-01 start: two full years before 2025-01-01 → 100 × 1.02² = 104.04.
+    assert_eq!(price("2025-01-01", "2025-12-31").to_string(), "104.04");
+    assert_eq!(price("2022-03-01", "2022-12-31").to_string(), "100.00");
+    assert_eq!(price("2023-03-01", "2023-12-31").to_string(), "102.00");
+}
+
+#[test]
+fn example_per_pair_hooks() {
+    use fieldwork::rules::domain;
+    let rules = match RuleSet::load_dir(shipped_dir().join("examples")) {
+        Ok(r) => r,
+        Err(e) => panic!("examples must load:\n{e}"),
+    };
+    assert_eq!(rules.score_objectives(), ["seniority"]);
+    let novice = domain::technician(&fixtures::technician(r#"{"hvac":2}"#));
+    let expert = domain::technician(&fixtures::technician(r#"{"hvac":5}"#));
+    let verdict = |order: Dynamic, tech: Dynamic| {
+        let v = call(&rules, "eligible", vec![order, tech]);
+        v.bool_or_reason().unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(
+        verdict(fixtures::rule_order("critical"), novice.clone()),
+        Verdict::No("critical HVAC work needs HVAC level 3, Ada has 2".into())
+    );
+    assert!(verdict(fixtures::rule_order("critical"), expert.clone()).is_yes());
+    assert!(verdict(fixtures::rule_order("normal"), novice).is_yes());
+    let score = call(
+        &rules,
+        "score_seniority",
+        vec![fixtures::rule_order("normal"), expert],
+    );
+    assert_eq!(score.number_in(0.0, 100.0).ok(), Some(100.0));
+}
+
+#[test]
+fn domain_getters() {
+    use fieldwork::rules::domain;
+    let rules = one(
+        "d.rhai",
+        r#"
+fn sla_targets(order, customer, agreement) {
+    #{
+        id: order.id, priority: order.priority, status: order.status,
+        created_at: order.created_at, duration: order.duration_minutes,
+        skills: order.required_skills, hvac: order.required_level("hvac"),
+        none: order.required_level("plumbing"), due: order.due, origin: order.origin,
+        customer: customer.id, tier: customer.tier, tz: customer.time_zone,
+        excludes: customer.excludes("T-9"), territory: customer.territory,
+        agreement: agreement.id, policy: agreement.sla_policy,
+        line_price: agreement.lines[0].price, line_task: agreement.lines[0].task,
+        text: `${order} ${customer}`,
+    }
+}
+fn technician_profile(tech) {
+    #{ hvac: tech.skill_level("hvac"), plumbing: tech.skill_level("plumbing"),
+       cost: tech.hourly_cost, active: tech.active, territory: tech.territory,
+       cost_type: type_of(tech.hourly_cost), name: tech.name }
+}
+"#,
+    );
+    let v = call(
+        &rules,
+        "sla_targets",
+        vec![
+            fixtures::rule_order("high"),
+            fixtures::dyn_customer("gold"),
+            domain::agreement(&fixtures::agreement("active")),
+        ],
+    );
+    assert_eq!(text(&v, "id"), "SO-1");
+    assert_eq!(text(&v, "priority"), "high");
+    assert_eq!(text(&v, "status"), "created");
+    assert_eq!(text(&v, "created_at"), "2025-03-07T10:00:00Z");
+    assert_eq!(num(&v, "duration"), 90.0);
+    assert_eq!(num(&v, "hvac"), 2.0);
+    assert_eq!(num(&v, "none"), 0.0);
+    assert!(v.field("due").ok().flatten().is_none());
+    assert_eq!(text(&v, "origin"), "manual");
+    assert_eq!(text(&v, "tier"), "gold");
+    assert_eq!(text(&v, "tz"), "Europe/Berlin");
+    assert_eq!(field(&v, "excludes").bool().ok(), Some(true));
+    assert_eq!(text(&v, "territory"), "north");
+    assert_eq!(text(&v, "policy"), "gold");
+    assert_eq!(
+        field(&v, "line_price")
+            .decimal()
+            .ok()
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("120.00")
+    );
+    assert_eq!(text(&v, "line_task"), "HVAC-INSP");
+    assert_eq!(text(&v, "text"), "ServiceOrder(SO-1) Customer(C-1)");
+
+    let t = call(
+        &rules,
+        "technician_profile",
+        vec![domain::technician(&fixtures::technician(r#"{"hvac":4}"#))],
+    );
+    assert_eq!(num(&t, "hvac"), 4.0);
+    assert_eq!(num(&t, "plumbing"), 0.0);
+    assert_eq!(
+        field(&t, "cost")
+            .decimal()
+            .ok()
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("55.50")
+    );
+    assert_eq!(text(&t, "cost_type"), "decimal");
+    assert_eq!(text(&t, "name"), "Ada");
+}
+
+#[test]
+fn domain_values_are_read_only() {
+    use fieldwork::rules::domain;
+    let rules = one(
+        "r.rhai",
+        "fn technician_profile(tech) { tech.name = \"Eve\"; tech.name }",
+    );
+    let err = call_err(
+        &rules,
+        "technician_profile",
+        vec![domain::technician(&fixtures::technician("{}"))],
+    );
+    assert!(matches!(err, RuleError::Runtime { .. }), "{err}");
+}
+
+#[test]
+fn bad_date_is_a_runtime_error() {
+    use fieldwork::rules::domain;
+    let rules = one(
+        "c.rhai",
+        "fn adjust_occurrence(occ, line, cal) {\n  cal.is_business_day(occ)\n}",
+    );
+    let err = call_err(
+        &rules,
+        "adjust_occurrence",
+        vec![
+            "08/03/2025".into(),
+            Dynamic::UNIT,
+            domain::calendar(&fixtures::calendar()),
+        ],
+    );
+    assert!(
+        err.to_string()
+            .starts_with("c.rhai:2:7: in hook `adjust_occurrence`"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not a date"), "{err}");
 }

@@ -21,6 +21,7 @@
 
 mod check;
 mod convert;
+pub mod domain;
 mod error;
 mod hooks;
 mod limits;

@@ -11,6 +11,7 @@
 //! * a [`DummyModuleResolver`] and a module limit of zero: `import` is refused;
 //! * `eval` disabled as a symbol;
 //! * `print` and `debug` redirected to a bounded [`RuleLog`], never to stdout;
+//! * the domain types and date helpers of [`domain`](super::domain);
 //! * every [`Limits`] value set explicitly, and a progress callback enforcing the wall clock.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -143,6 +144,8 @@ pub(crate) fn build_engine(limits: &Limits) -> (Engine, RuleLog, Deadline) {
     ] {
         engine.register_global_module(module);
     }
+
+    super::domain::register(&mut engine);
 
     engine.set_module_resolver(DummyModuleResolver::new());
     engine.set_max_modules(0);
