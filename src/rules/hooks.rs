@@ -63,15 +63,17 @@ pub const HOOKS: &[HookSpec] = &[
         name: "sla_targets",
         params: &["order", "customer", "agreement"],
         frequency: Frequency::PerItem,
-        returns: "map #{ response_minutes: int, resolution_minutes: int, calendar: \"business\"|\"24x7\" } \
-                  (every field optional; `resolution: \"next_business_day\"` may replace resolution_minutes)",
-        default: "the agreement's own targets; none when there is no agreement",
+        returns: "() for no SLA, or map #{ response_minutes: int, resolution_minutes: int, \
+                  resolution: \"next_business_day\", calendar: \"business\" | \"24x7\" } \
+                  (every field optional; `agreement` is () outside agreements)",
+        default: "no SLA targets: the order keeps its own `due`",
     },
     HookSpec {
         name: "adjust_occurrence",
         params: &["occurrence", "line", "calendar"],
         frequency: Frequency::PerItem,
-        returns: "() to keep the occurrence, false to skip it, or an RFC 3339 date/time string to move it",
+        returns: "() to keep the occurrence, false to skip it, or a string to move it: \
+                  \"YYYY-MM-DD\" (same time of day) or \"YYYY-MM-DDTHH:MM:SS\" (local)",
         default: "keep every occurrence as generated",
     },
     HookSpec {
@@ -79,53 +81,59 @@ pub const HOOKS: &[HookSpec] = &[
         params: &[],
         frequency: Frequency::PerRun,
         returns: "map #{ weights: #{ sla_urgency, travel, skill_fit, preferred_technician, \
-                  workload_balance, cost: numbers }, max_travel_km: number, max_daily_minutes: int, \
-                  max_overtime_minutes: int, min_skill_level: int } (every field optional)",
+                  workload_balance, cost, <custom>: numbers >= 0 }, max_travel_km: number, \
+                  travel_worst_minutes: number, respect_territory: bool, overtime_minutes: int } \
+                  (every field optional)",
         default: "built-in weights and work rules",
     },
     HookSpec {
         name: "order_profile",
         params: &["order", "customer"],
         frequency: Frequency::PerItem,
-        returns: "map #{ required_skills: #{ skill: min_level }, preferred_technicians: [ids], \
-                  excluded_technicians: [ids], urgency_boost: number } (every field optional)",
-        default: "the order's own required skills and no preferences",
+        returns:
+            "map #{ required_skills: #{ skill: min_level }, preferred_technicians: [ids], \
+                  excluded_technicians: [ids], urgency_boost: number 0-100 } (every field optional)",
+        default:
+            "the skills of the order's tasks, its preferred technician, the customer's exclusions",
     },
     HookSpec {
         name: "technician_profile",
         params: &["tech"],
         frequency: Frequency::PerTechnician,
-        returns: "map #{ available: bool, max_daily_minutes: int, cost_factor: number } (every field optional)",
-        default: "the technician as recorded (active flag, hourly cost)",
+        returns: "map #{ available: bool, max_daily_minutes: int, cost_factor: number } \
+                  (every field optional)",
+        default: "the technician as recorded (active flag, daily hours, hourly cost)",
     },
     HookSpec {
         name: "eligible",
         params: &["order", "tech"],
         frequency: Frequency::PerPair,
         returns: "true, or a string giving the reason the technician is not eligible",
-        default: "every pair passing the built-in checks is eligible",
+        default: "every pair passing the built-in work rules is eligible",
     },
     HookSpec {
         name: SCORE_PREFIX,
         params: &["order", "tech"],
         frequency: Frequency::PerPair,
-        returns: "number 0–100 (higher is better), weighted by `weights.<name>` of dispatch_policy()",
+        returns:
+            "number 0-100 (higher is better), weighted by `weights.<name>` of dispatch_policy()",
         default: "no custom objective",
     },
     HookSpec {
         name: "disposition",
         params: &["rma", "line", "object"],
         frequency: Frequency::PerItem,
-        returns: "string \"replace\" | \"repair\" | \"scrap\" | \"return_to_stock\" | \"credit\", \
-                  or map #{ action: string, reason: string }",
-        default: "\"repair\"",
+        returns: "\"replace\" | \"repair\" | \"scrap\" | \"credit\" | \"return_to_customer\", \
+                  or map #{ action: one of those, reason: string } (`object` is () for \
+                  unregistered items)",
+        default: "the line's recorded disposition, else manual inspection",
     },
     HookSpec {
         name: "subscription_price",
         params: &["subscription", "period"],
         frequency: Frequency::PerItem,
-        returns: "decimal (or int/float) price for the period, or () to keep the list price",
-        default: "the subscription's list price",
+        returns: "decimal (int and float accepted) price of a full period, or () for the fee",
+        default: "the subscription's fee",
     },
 ];
 

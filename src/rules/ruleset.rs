@@ -21,7 +21,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs, Position, Scope, AST};
 
@@ -320,14 +319,13 @@ impl RuleSet {
             return Ok(None);
         };
 
-        self.deadline
-            .set(Instant::now().checked_add(self.limits.max_duration));
+        self.deadline.start(self.limits.max_duration);
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let mut scope = Scope::new();
         let result = self
             .engine
             .call_fn_with_options::<Dynamic>(options, &mut scope, &file.ast, name, argv);
-        self.deadline.set(None);
+        self.deadline.clear();
 
         result
             .map(Some)
