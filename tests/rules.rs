@@ -464,6 +464,41 @@ fn deep_recursion_is_stopped() {
 }
 
 #[test]
+fn deepest_allowed_nesting_does_not_overflow_the_stack() {
+    // Recursion to the call-depth limit with expressions nested to the function depth limit
+    // at every level, on a test thread's 2 MiB stack.
+    let limits = Limits::default();
+    let source = |nest: usize| {
+        let body = format!("{}n{}", "(".repeat(nest), ")".repeat(nest));
+        format!(
+            "fn down(n) {{ if n <= 0 {{ 0 }} else {{ {body} + down(n - 1) }} }}\n\
+             fn dispatch_policy() {{ down({}) }}",
+            limits.max_call_levels + 10
+        )
+    };
+    // The deepest nesting the parser accepts.
+    let nest = (1..=limits.max_function_expr_depth)
+        .rev()
+        .find(|&n| RuleSet::from_sources(&[("deep.rhai", source(n))]).is_ok())
+        .expect("some nesting loads");
+    let src = source(nest);
+    let result = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            // RuleSet is not Send: build it on the thread.
+            let rules = one("deep.rhai", &src);
+            rules
+                .call_hook("dispatch_policy", ())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+    assert!(result.is_err_and(|e| e.contains("call depth limit")));
+}
+
+#[test]
 fn deeply_nested_expression_is_a_load_error() {
     let depth = 10_000;
     let src = format!(
@@ -550,6 +585,35 @@ fn print_and_debug_go_to_the_log() {
     assert_eq!(log[1].text, "42");
     assert_eq!(log[1].line, Some(3));
     assert!(rules.log().entries().is_empty());
+}
+
+#[test]
+fn print_does_not_reach_stdout() {
+    const CHILD: &str = "FIELDWORK_RULES_PRINT_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let rules = one(
+            "p.rhai",
+            "fn dispatch_policy() { print(\"MARK\" + \"ER\"); debug(\"MARK\" + \"ER\"); #{} }",
+        );
+        rules.call_hook("dispatch_policy", ()).expect("ok");
+        assert_eq!(rules.log().entries().len(), 2);
+        return;
+    }
+    // Run this very test in a child process, uncaptured, and look at its real output.
+    let exe = std::env::current_exe().expect("test executable");
+    let out = std::process::Command::new(exe)
+        .args(["--exact", "print_does_not_reach_stdout", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .expect("child runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    assert!(
+        !stdout.contains("MARKER") && !stderr.contains("MARKER"),
+        "{stdout}\n{stderr}"
+    );
 }
 
 #[test]

@@ -207,7 +207,9 @@ fn with_date(text: &str, date: NaiveDate) -> String {
 fn next_business_day(cal: &BusinessCalendar, text: &str) -> RhaiResult<Dynamic> {
     let date = parse_date(text)?;
     for i in 1..=BUSINESS_DAY_SEARCH_DAYS {
-        let d = date + Duration::days(i);
+        let Some(d) = date.checked_add_signed(Duration::days(i)) else {
+            break;
+        };
         if cal.is_open_on(d) {
             return Ok(Dynamic::from(with_date(text, d)));
         }

@@ -19,6 +19,8 @@
 //! per-pair hooks `eligible` and `score_<name>` exist for the cases parameters cannot
 //! express; they are optional and their cost is documented in `rules/README.md`.
 
+#![deny(missing_docs)]
+
 mod check;
 mod convert;
 pub mod domain;
