@@ -9,5 +9,10 @@
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
 pub mod calendar;
+pub mod demo;
 pub mod model;
+pub mod schedule;
 pub mod sla;
+
+#[cfg(feature = "host")]
+pub mod host;
