@@ -34,7 +34,10 @@ fn offset_at(tz: Tz, t: i64) -> i32 {
 }
 
 fn ref_open(cal: &BusinessCalendar, tz: Tz, t: i64) -> bool {
-    let local = DateTime::from_timestamp(t, 0).unwrap().with_timezone(&tz).naive_local();
+    let local = DateTime::from_timestamp(t, 0)
+        .unwrap()
+        .with_timezone(&tz)
+        .naive_local();
     let sod = local.time().num_seconds_from_midnight();
     cal.intervals_on(local.date())
         .iter()
@@ -78,8 +81,14 @@ fn switches(tz: Tz) -> &'static [i64] {
         ZONES
             .iter()
             .map(|&z| {
-                let start = Utc.with_ymd_and_hms(YEARS.start, 1, 1, 0, 0, 0).unwrap().timestamp();
-                let end = Utc.with_ymd_and_hms(YEARS.end, 1, 1, 0, 0, 0).unwrap().timestamp();
+                let start = Utc
+                    .with_ymd_and_hms(YEARS.start, 1, 1, 0, 0, 0)
+                    .unwrap()
+                    .timestamp();
+                let end = Utc
+                    .with_ymd_and_hms(YEARS.end, 1, 1, 0, 0, 0)
+                    .unwrap()
+                    .timestamp();
                 let found = (start..end)
                     .step_by(3600)
                     .filter(|&t| offset_at(z, t) != offset_at(z, t + 3600))
@@ -138,7 +147,10 @@ fn case() -> impl Strategy<Value = Case> {
             let sw = switches(tz);
             let anchor = if sw.is_empty() {
                 // No DST: any day in the years covered.
-                let base = Utc.with_ymd_and_hms(YEARS.start, 1, 1, 0, 0, 0).unwrap().timestamp();
+                let base = Utc
+                    .with_ymd_and_hms(YEARS.start, 1, 1, 0, 0, 0)
+                    .unwrap()
+                    .timestamp();
                 base + pick.index(4 * 365) as i64 * 86_400
             } else {
                 sw[pick.index(sw.len())]
@@ -160,13 +172,20 @@ fn case() -> impl Strategy<Value = Case> {
                     sat: next(),
                     sun: next(),
                 },
-                holidays: holidays.into_iter().map(date).collect::<BTreeSet<NaiveDate>>(),
+                holidays: holidays
+                    .into_iter()
+                    .map(date)
+                    .collect::<BTreeSet<NaiveDate>>(),
                 exceptions: exceptions
                     .into_iter()
                     .map(|(d, iv)| (date(d), iv))
                     .collect::<BTreeMap<_, _>>(),
             };
-            Case { calendar, tz, start }
+            Case {
+                calendar,
+                tz,
+                start,
+            }
         },
     )
 }
@@ -255,7 +274,10 @@ proptest! {
 fn reference_switches_are_where_expected() {
     let berlin = switches(chrono_tz::Europe::Berlin);
     assert_eq!(berlin.len(), 8);
-    assert_eq!(utc(berlin[0]), Utc.with_ymd_and_hms(2025, 3, 30, 1, 0, 0).unwrap());
+    assert_eq!(
+        utc(berlin[0]),
+        Utc.with_ymd_and_hms(2025, 3, 30, 1, 0, 0).unwrap()
+    );
     assert_eq!(switches(chrono_tz::Australia::Lord_Howe).len(), 8);
     assert!(switches(chrono_tz::Asia::Kolkata).is_empty());
 }
@@ -268,7 +290,10 @@ fn lord_howe_half_hour_switch_days() {
     .unwrap();
     let c = CompiledCalendar::new(&cal).unwrap();
     let sunday = |y, m, d| {
-        let local = NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let local = NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
         chrono_tz::Australia::Lord_Howe
             .from_local_datetime(&local)
             .unwrap()
@@ -276,25 +301,40 @@ fn lord_howe_half_hour_switch_days() {
     };
     // 2027-04-04: 02:00 -> 01:30, a 24.5 h day; 2027-10-03: 02:00 -> 02:30, a 23.5 h day.
     let apr = sunday(2027, 4, 4);
-    assert_eq!(c.between(apr, apr + TimeDelta::days(2)).unwrap(), TimeDelta::minutes(24 * 60 + 30));
+    assert_eq!(
+        c.between(apr, apr + TimeDelta::days(2)).unwrap(),
+        TimeDelta::minutes(24 * 60 + 30)
+    );
     let oct = sunday(2027, 10, 3);
-    assert_eq!(c.between(oct, oct + TimeDelta::days(2)).unwrap(), TimeDelta::minutes(23 * 60 + 30));
+    assert_eq!(
+        c.between(oct, oct + TimeDelta::days(2)).unwrap(),
+        TimeDelta::minutes(23 * 60 + 30)
+    );
 }
 
 #[test]
 fn bad_input_is_an_error_naming_the_field() {
-    let err = BusinessCalendar::from_json(r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["08:00"]]}}"#)
-        .unwrap_err()
-        .to_string();
+    let err =
+        BusinessCalendar::from_json(r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["08:00"]]}}"#)
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("line 1"), "{err}");
     let err = BusinessCalendar::from_json(r#"{"id":"x","time_zone":"Europe/Berlinn","weekly":{}}"#)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("time_zone") && err.contains("Europe/Berlinn"), "{err}");
-    let err = BusinessCalendar::from_json(r#"{"id":"x","time_zone":"UTC","weekly":{"tue":[["17:00","08:00"]]}}"#)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("weekly.tue") && err.contains("17:00-08:00"), "{err}");
+    assert!(
+        err.contains("time_zone") && err.contains("Europe/Berlinn"),
+        "{err}"
+    );
+    let err = BusinessCalendar::from_json(
+        r#"{"id":"x","time_zone":"UTC","weekly":{"tue":[["17:00","08:00"]]}}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("weekly.tue") && err.contains("17:00-08:00"),
+        "{err}"
+    );
     let err = parse_instant("start", "2027-03-01T08:00:00").unwrap_err();
     assert!(matches!(err, CalendarError::InvalidInstant { .. }));
     assert!(err.to_string().contains("UTC offset is missing"), "{err}");
@@ -304,11 +344,15 @@ fn bad_input_is_an_error_naming_the_field() {
 
 #[test]
 fn compiling_an_invalid_calendar_names_calendar_and_field() {
-    let mut cal = BusinessCalendar::from_json(r#"{"id":"shop","time_zone":"UTC","weekly":{}}"#).unwrap();
+    let mut cal =
+        BusinessCalendar::from_json(r#"{"id":"shop","time_zone":"UTC","weekly":{}}"#).unwrap();
     cal.weekly.fri = vec![
         OpeningInterval::parse("08:00", "12:00").unwrap(),
         OpeningInterval::parse("11:00", "13:00").unwrap(),
     ];
     let err = CompiledCalendar::new(&cal).unwrap_err().to_string();
-    assert!(err.contains("calendar `shop`") && err.contains("weekly.fri"), "{err}");
+    assert!(
+        err.contains("calendar `shop`") && err.contains("weekly.fri"),
+        "{err}"
+    );
 }

@@ -2,7 +2,7 @@
 //! recomputed from the original start, pauses, DST, the compliance report — and the
 //! `fieldwork sla` commands end to end (exit codes, JSON, bad input).
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use fieldwork::model::{Model, OrderId, OrderStatus, Priority};
 use fieldwork::sla::{self, Grouping, Metric, MetricState, SlaEngine, Target, TargetSource};
 use serde_json::{json, Value};
@@ -94,10 +94,14 @@ fn pauses_across_a_dst_switch_credit_only_business_time() {
     order.created_at = Utc.with_ymd_and_hms(2027, 3, 25, 8, 0, 0).unwrap(); // Thu 09:00 CET
     let at = |d, h| Utc.with_ymd_and_hms(2027, 3, d, h, 0, 0).unwrap();
     order.transition(OrderStatus::Scheduled, at(25, 9)).unwrap();
-    order.transition(OrderStatus::InProgress, at(25, 10)).unwrap();
+    order
+        .transition(OrderStatus::InProgress, at(25, 10))
+        .unwrap();
     // On hold from Friday 12:00 CET to Monday 10:00 CEST (switch on Sunday 28th).
     order.transition(OrderStatus::OnHold, at(26, 11)).unwrap();
-    order.transition(OrderStatus::InProgress, at(29, 8)).unwrap();
+    order
+        .transition(OrderStatus::InProgress, at(29, 8))
+        .unwrap();
     model.add_order(order.clone()).unwrap();
     let s = sla::status(&model, &order, at(29, 10)).unwrap();
     let res = s.metric(Metric::Resolution).unwrap();
@@ -147,7 +151,12 @@ mod cli {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         (
             out.status.code().unwrap(),
@@ -169,14 +178,26 @@ mod cli {
     fn sla_due_prints_the_utc_instant_and_json() {
         let dir = tempfile::tempdir().unwrap();
         let cal = write(&dir, "office.json", OFFICE);
-        let args = ["sla", "due", "--calendar", &cal, "--start", "2027-03-05T16:00:00+01:00", "--minutes", "120"];
+        let args = [
+            "sla",
+            "due",
+            "--calendar",
+            &cal,
+            "--start",
+            "2027-03-05T16:00:00+01:00",
+            "--minutes",
+            "120",
+        ];
         let (code, out, _) = fieldwork(&args, "");
         assert_eq!((code, out.as_str()), (0, "2027-03-12T08:00:00Z\n"));
         let mut json_args = args.to_vec();
         json_args.push("--json");
         let (code, out, _) = fieldwork(&json_args, "");
         assert_eq!(code, 0);
-        assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["due"], "2027-03-12T08:00:00Z");
+        assert_eq!(
+            serde_json::from_str::<Value>(&out).unwrap()["due"],
+            "2027-03-12T08:00:00Z"
+        );
     }
 
     #[test]
@@ -188,30 +209,90 @@ mod cli {
         assert_eq!(code, 0);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], r#"{"due":"2027-03-05T16:00:00Z"}"#);
-        assert!(lines[1].starts_with(r#"{"error":"line 2: start: `soon`"#), "{}", lines[1]);
+        assert!(
+            lines[1].starts_with(r#"{"error":"line 2: start: `soon`"#),
+            "{}",
+            lines[1]
+        );
     }
 
     #[test]
     fn sla_due_bad_input_is_one_error_line_and_exit_1() {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
-            (r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["08:00",]]}}"#, "line 1, column"),
-            (r#"{"id":"x","time_zone":"Mars/Olympus","weekly":{}}"#, "field `time_zone`: unknown time zone `Mars/Olympus`"),
-            (r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["17:00","08:00"]]}}"#, "field `weekly.mon`: interval 17:00-08:00"),
+            (
+                r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["08:00",]]}}"#,
+                "line 1, column",
+            ),
+            (
+                r#"{"id":"x","time_zone":"Mars/Olympus","weekly":{}}"#,
+                "field `time_zone`: unknown time zone `Mars/Olympus`",
+            ),
+            (
+                r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["17:00","08:00"]]}}"#,
+                "field `weekly.mon`: interval 17:00-08:00",
+            ),
         ];
         for (i, (json, expected)) in cases.iter().enumerate() {
             let cal = write(&dir, &format!("bad{i}.json"), json);
-            let (code, out, err) = fieldwork(&["sla", "due", "--calendar", &cal, "--start", "2027-03-01T08:00:00Z", "--minutes", "1"], "");
+            let (code, out, err) = fieldwork(
+                &[
+                    "sla",
+                    "due",
+                    "--calendar",
+                    &cal,
+                    "--start",
+                    "2027-03-01T08:00:00Z",
+                    "--minutes",
+                    "1",
+                ],
+                "",
+            );
             assert_eq!(code, 1, "{err}");
             assert!(out.is_empty());
-            assert!(err.starts_with("error: ") && err.contains(expected), "{err}");
+            assert!(
+                err.starts_with("error: ") && err.contains(expected),
+                "{err}"
+            );
         }
         let cal = write(&dir, "office.json", OFFICE);
-        let (code, _, err) = fieldwork(&["sla", "due", "--calendar", &cal, "--start", "2027-03-01T08:00:00", "--minutes", "1"], "");
+        let (code, _, err) = fieldwork(
+            &[
+                "sla",
+                "due",
+                "--calendar",
+                &cal,
+                "--start",
+                "2027-03-01T08:00:00",
+                "--minutes",
+                "1",
+            ],
+            "",
+        );
         assert_eq!(code, 1);
-        assert!(err.starts_with("error: --start: `2027-03-01T08:00:00`") && err.contains("offset is missing"), "{err}");
-        let never = write(&dir, "never.json", r#"{"id":"never","time_zone":"UTC","weekly":{}}"#);
-        let (code, _, err) = fieldwork(&["sla", "due", "--calendar", &never, "--start", "2027-03-01T08:00:00Z", "--minutes", "1"], "");
+        assert!(
+            err.starts_with("error: --start: `2027-03-01T08:00:00`")
+                && err.contains("offset is missing"),
+            "{err}"
+        );
+        let never = write(
+            &dir,
+            "never.json",
+            r#"{"id":"never","time_zone":"UTC","weekly":{}}"#,
+        );
+        let (code, _, err) = fieldwork(
+            &[
+                "sla",
+                "due",
+                "--calendar",
+                &never,
+                "--start",
+                "2027-03-01T08:00:00Z",
+                "--minutes",
+                "1",
+            ],
+            "",
+        );
         assert_eq!(code, 1);
         assert!(err.contains("no opening time within ten years"), "{err}");
     }
@@ -220,16 +301,46 @@ mod cli {
     fn sla_report_prints_tables_and_json() {
         let dir = tempfile::tempdir().unwrap();
         let data = write(&dir, "data.json", &dataset().to_string());
-        let (code, out, err) = fieldwork(&["sla", "report", "--dataset", &data, "--at", "2027-03-11T00:00:00Z"], "");
+        let (code, out, err) = fieldwork(
+            &[
+                "sla",
+                "report",
+                "--dataset",
+                &data,
+                "--at",
+                "2027-03-11T00:00:00Z",
+            ],
+            "",
+        );
         assert_eq!(code, 0, "{err}");
-        assert!(out.starts_with("SLA status at 2027-03-11T00:00:00Z"), "{out}");
-        assert!(out.contains("SO-3") && out.contains("breached") && out.contains("Compliance"), "{out}");
-        let (code, out, _) = fieldwork(&["sla", "report", "--dataset", &data, "--at", "2027-03-11T00:00:00Z", "--json"], "");
+        assert!(
+            out.starts_with("SLA status at 2027-03-11T00:00:00Z"),
+            "{out}"
+        );
+        assert!(
+            out.contains("SO-3") && out.contains("breached") && out.contains("Compliance"),
+            "{out}"
+        );
+        let (code, out, _) = fieldwork(
+            &[
+                "sla",
+                "report",
+                "--dataset",
+                &data,
+                "--at",
+                "2027-03-11T00:00:00Z",
+                "--json",
+            ],
+            "",
+        );
         assert_eq!(code, 0);
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["orders"].as_array().unwrap().len(), 3);
         assert_eq!(v["compliance"][0]["key"], "all");
-        let (code, _, err) = fieldwork(&["sla", "report", "--dataset", &data, "--at", "tomorrow"], "");
+        let (code, _, err) = fieldwork(
+            &["sla", "report", "--dataset", &data, "--at", "tomorrow"],
+            "",
+        );
         assert_eq!(code, 1);
         assert!(err.starts_with("error: --at: `tomorrow`"), "{err}");
     }

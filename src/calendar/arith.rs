@@ -309,15 +309,24 @@ mod tests {
         let day = utc(2027, 10, 30, 12, 0);
         let next = utc(2027, 11, 1, 0, 0);
         assert_eq!(c.between(day, next).unwrap(), TimeDelta::minutes(150));
-        assert_eq!(c.add(day, TimeDelta::minutes(90)).unwrap(), utc(2027, 10, 31, 1, 30));
-        assert_eq!(c.add(day, TimeDelta::minutes(150)).unwrap(), utc(2027, 10, 31, 2, 30));
+        assert_eq!(
+            c.add(day, TimeDelta::minutes(90)).unwrap(),
+            utc(2027, 10, 31, 1, 30)
+        );
+        assert_eq!(
+            c.add(day, TimeDelta::minutes(150)).unwrap(),
+            utc(2027, 10, 31, 2, 30)
+        );
     }
 
     #[test]
     fn start_outside_hours_begins_at_next_opening_and_zero_returns_start() {
         let c = compile(r#"{"id":"o","time_zone":"UTC","weekly":{"mon":[["08:00","17:00"]]}}"#);
         let saturday = utc(2027, 3, 6, 11, 0);
-        assert_eq!(c.add(saturday, TimeDelta::hours(1)).unwrap(), utc(2027, 3, 8, 9, 0));
+        assert_eq!(
+            c.add(saturday, TimeDelta::hours(1)).unwrap(),
+            utc(2027, 3, 8, 9, 0)
+        );
         assert_eq!(c.add(saturday, TimeDelta::zero()).unwrap(), saturday);
         assert!(matches!(
             c.add(saturday, TimeDelta::seconds(-1)),
@@ -333,22 +342,40 @@ mod tests {
         );
         let start = utc(2027, 2, 28, 0, 0);
         // Tuesday 13:00 IST = 07:30 UTC; one hour of business time ends at 14:00 IST.
-        assert_eq!(c.add(start, TimeDelta::hours(1)).unwrap(), utc(2027, 3, 2, 8, 30));
-        assert_eq!(c.add(start, TimeDelta::hours(2)).unwrap(), utc(2027, 3, 8, 4, 30));
+        assert_eq!(
+            c.add(start, TimeDelta::hours(1)).unwrap(),
+            utc(2027, 3, 2, 8, 30)
+        );
+        assert_eq!(
+            c.add(start, TimeDelta::hours(2)).unwrap(),
+            utc(2027, 3, 8, 4, 30)
+        );
     }
 
     #[test]
     fn never_open_calendar_errors_instead_of_looping() {
         let c = compile(r#"{"id":"never","time_zone":"Europe/Berlin","weekly":{}}"#);
         let t = utc(2027, 1, 1, 0, 0);
-        assert!(matches!(c.add(t, TimeDelta::hours(1)), Err(CalendarError::NoOpening { .. })));
-        assert!(matches!(c.next_open(t), Err(CalendarError::NoOpening { .. })));
-        assert_eq!(c.between(t, utc(2030, 1, 1, 0, 0)).unwrap(), TimeDelta::zero());
+        assert!(matches!(
+            c.add(t, TimeDelta::hours(1)),
+            Err(CalendarError::NoOpening { .. })
+        ));
+        assert!(matches!(
+            c.next_open(t),
+            Err(CalendarError::NoOpening { .. })
+        ));
+        assert_eq!(
+            c.between(t, utc(2030, 1, 1, 0, 0)).unwrap(),
+            TimeDelta::zero()
+        );
         let sparse = compile(
             r#"{"id":"sparse","time_zone":"UTC","weekly":{},
               "exceptions":{"2027-01-04":[["09:00","10:00"]],"2040-01-02":[["09:00","10:00"]]}}"#,
         );
-        assert_eq!(sparse.add(t, TimeDelta::minutes(30)).unwrap(), utc(2027, 1, 4, 9, 30));
+        assert_eq!(
+            sparse.add(t, TimeDelta::minutes(30)).unwrap(),
+            utc(2027, 1, 4, 9, 30)
+        );
         assert!(matches!(
             sparse.add(t, TimeDelta::minutes(90)),
             Err(CalendarError::NoOpening { .. })
@@ -377,7 +404,10 @@ mod tests {
         let d = TimeDelta::hours(2000);
         let due = c.add(start, d).unwrap();
         assert_eq!(c.between(start, due).unwrap(), d);
-        assert_eq!(c.between(start, due - TimeDelta::seconds(1)).unwrap(), d - TimeDelta::seconds(1));
+        assert_eq!(
+            c.between(start, due - TimeDelta::seconds(1)).unwrap(),
+            d - TimeDelta::seconds(1)
+        );
         assert!(c.is_open(due - TimeDelta::seconds(1)).unwrap());
     }
 }

@@ -146,7 +146,8 @@ impl CompiledCalendar {
                 )],
             })?;
         let w = &calendar.weekly;
-        let weekly = [&w.mon, &w.tue, &w.wed, &w.thu, &w.fri, &w.sat, &w.sun].map(|d| DayPlan::new(d));
+        let weekly =
+            [&w.mon, &w.tue, &w.wed, &w.thu, &w.fri, &w.sat, &w.sun].map(|d| DayPlan::new(d));
         let mut week_prefix = [0i64; 8];
         for i in 0..7 {
             week_prefix[i + 1] = week_prefix[i] + weekly[i].total;
@@ -325,7 +326,9 @@ impl CompiledCalendar {
                     continue;
                 }
                 run = match run {
-                    Some((from, to)) if (to..d).all(|x| self.day_total(x) == 0) => Some((from, d + 1)),
+                    Some((from, to)) if (to..d).all(|x| self.day_total(x) == 0) => {
+                        Some((from, d + 1))
+                    }
                     other => {
                         if let Some(r) = other {
                             runs.push(r);
@@ -360,7 +363,9 @@ impl CompiledCalendar {
 
 /// The built-in always-open calendar: id [`ALWAYS_OPEN_ID`], zone UTC, 00:00–24:00 every day.
 pub fn always_open_calendar() -> BusinessCalendar {
-    let all_day = OpeningInterval::parse("00:00", "24:00").into_iter().collect();
+    let all_day = OpeningInterval::parse("00:00", "24:00")
+        .into_iter()
+        .collect();
     BusinessCalendar {
         id: CalendarId::new(ALWAYS_OPEN_ID),
         time_zone: chrono_tz::UTC.into(),
@@ -405,7 +410,10 @@ mod tests {
         // Tuesday is a holiday, Saturday an exception of one hour.
         assert_eq!(c.cum(local(2027, 3, 8, 0, 0)) - c0, 8 * 3600 + 3600);
         // Two weeks later everything is regular again.
-        assert_eq!(c.cum(local(2027, 3, 22, 0, 0)) - c.cum(local(2027, 3, 8, 0, 0)), 2 * 17 * 3600);
+        assert_eq!(
+            c.cum(local(2027, 3, 22, 0, 0)) - c.cum(local(2027, 3, 8, 0, 0)),
+            2 * 17 * 3600
+        );
     }
 
     #[test]
@@ -417,7 +425,10 @@ mod tests {
         let mon = local(2027, 3, 1, 8, 0);
         let c0 = c.cum(mon);
         assert_eq!(c.reach(c0 + 9 * 3600), Some(local(2027, 3, 1, 17, 0)));
-        assert_eq!(c.reach(c0 + 9 * 3600 + 1), Some(local(2027, 3, 2, 8, 0) + 1));
+        assert_eq!(
+            c.reach(c0 + 9 * 3600 + 1),
+            Some(local(2027, 3, 2, 8, 0) + 1)
+        );
         // 18 h fills Tuesday; the next Monday is a holiday, so 19 h ends Tuesday 09:00 a week on.
         assert_eq!(c.reach(c0 + 18 * 3600), Some(local(2027, 3, 2, 17, 0)));
         assert_eq!(c.reach(c0 + 19 * 3600), Some(local(2027, 3, 9, 9, 0)));
@@ -434,7 +445,11 @@ mod tests {
         assert_eq!(c.reach(before + 3601), None);
         let d = local(2027, 3, 3, 0, 0) / DAY;
         assert_eq!(c.long_gap_between(d, d + 10), Some(d));
-        assert_eq!(c.long_gap_between(d - 5, d - 1), None, "opens within ten years");
+        assert_eq!(
+            c.long_gap_between(d - 5, d - 1),
+            None,
+            "opens within ten years"
+        );
     }
 
     #[test]
@@ -451,6 +466,10 @@ mod tests {
         let d = day_number(first);
         assert_eq!(c.long_gap_between(d - 3, d + 5000), Some(d - 3));
         assert_eq!(c.long_gap_between(d - 20, d + 5000), Some(d - 6));
-        assert_eq!(c.long_gap_between(d - 20, d - 8), None, "the run starts later");
+        assert_eq!(
+            c.long_gap_between(d - 20, d - 8),
+            None,
+            "the run starts later"
+        );
     }
 }

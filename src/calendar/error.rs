@@ -70,9 +70,12 @@ pub fn parse_instant(field: &str, text: &str) -> Result<DateTime<Utc>, CalendarE
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
-            let looks_local = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S")
-                .or_else(|_| chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M"))
-                .is_ok();
+            let looks_local =
+                chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S")
+                    .or_else(|_| {
+                        chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+                    })
+                    .is_ok();
             CalendarError::InvalidInstant {
                 field: field.to_owned(),
                 text: text.to_owned(),

@@ -55,7 +55,12 @@ pub(crate) struct ZoneTable {
 /// Unix time of `year-01-01T00:00:00Z`.
 pub(crate) fn year_start(year: i32) -> i64 {
     NaiveDate::from_ymd_opt(year, 1, 1)
-        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp())
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc()
+                .timestamp()
+        })
         .unwrap_or(i64::MAX)
 }
 
@@ -151,7 +156,9 @@ mod tests {
     use chrono::Utc;
 
     fn ts(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().timestamp()
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .timestamp()
     }
 
     #[test]

@@ -304,12 +304,24 @@ mod tests {
         let t = targets(240, 480);
         let o = order(utc(1, 9, 0), &[]); // Monday 09:00, response due 13:00, warning 12:00
         let s = status(&t, &o, Metric::Response, utc(1, 11, 0));
-        assert_eq!((s.state, s.remaining_seconds), (MetricState::OnTrack, 2 * 3600));
+        assert_eq!(
+            (s.state, s.remaining_seconds),
+            (MetricState::OnTrack, 2 * 3600)
+        );
         assert_eq!((s.due, s.warning_at), (utc(1, 13, 0), utc(1, 12, 0)));
-        assert_eq!(status(&t, &o, Metric::Response, utc(1, 12, 0)).state, MetricState::Warning);
-        assert_eq!(status(&t, &o, Metric::Response, utc(1, 13, 0)).state, MetricState::Warning);
+        assert_eq!(
+            status(&t, &o, Metric::Response, utc(1, 12, 0)).state,
+            MetricState::Warning
+        );
+        assert_eq!(
+            status(&t, &o, Metric::Response, utc(1, 13, 0)).state,
+            MetricState::Warning
+        );
         let s = status(&t, &o, Metric::Response, utc(1, 14, 30));
-        assert_eq!((s.state, s.overrun_seconds()), (MetricState::Breached, 5400));
+        assert_eq!(
+            (s.state, s.overrun_seconds()),
+            (MetricState::Breached, 5400)
+        );
     }
 
     #[test]
@@ -326,10 +338,17 @@ mod tests {
         let t = targets(60, 120);
         let o = order(
             utc(1, 9, 0),
-            &[(Scheduled, utc(1, 10, 0)), (InProgress, utc(1, 10, 30)), (Completed, utc(1, 11, 30))],
+            &[
+                (Scheduled, utc(1, 10, 0)),
+                (InProgress, utc(1, 10, 30)),
+                (Completed, utc(1, 11, 30)),
+            ],
         );
         let r = status(&t, &o, Metric::Response, utc(5, 0, 0));
-        assert_eq!((r.state, r.stopped_at), (MetricState::Met, Some(utc(1, 10, 0))));
+        assert_eq!(
+            (r.state, r.stopped_at),
+            (MetricState::Met, Some(utc(1, 10, 0)))
+        );
         let s = status(&t, &o, Metric::Resolution, utc(5, 0, 0));
         assert_eq!((s.state, s.overrun_seconds()), (MetricState::Missed, 1800));
         // As at 10:15 the resolution clock was still running (75 of 120 min, warning at 90).
@@ -366,9 +385,18 @@ mod tests {
     #[test]
     fn cancellation_before_stop_cancels_the_metric() {
         let t = targets(60, 120);
-        let o = order(utc(1, 9, 0), &[(Scheduled, utc(1, 9, 30)), (Cancelled, utc(1, 10, 0))]);
-        assert_eq!(status(&t, &o, Metric::Response, utc(2, 0, 0)).state, MetricState::Met);
-        assert_eq!(status(&t, &o, Metric::Resolution, utc(2, 0, 0)).state, MetricState::Cancelled);
+        let o = order(
+            utc(1, 9, 0),
+            &[(Scheduled, utc(1, 9, 30)), (Cancelled, utc(1, 10, 0))],
+        );
+        assert_eq!(
+            status(&t, &o, Metric::Response, utc(2, 0, 0)).state,
+            MetricState::Met
+        );
+        assert_eq!(
+            status(&t, &o, Metric::Resolution, utc(2, 0, 0)).state,
+            MetricState::Cancelled
+        );
     }
 
     #[test]
@@ -376,10 +404,17 @@ mod tests {
         let mut t = targets(60, 120);
         t.response_ends = vec![InProgress];
         t.resolution = None;
-        let o = order(utc(1, 9, 0), &[(Scheduled, utc(1, 9, 30)), (InProgress, utc(1, 10, 30))]);
+        let o = order(
+            utc(1, 9, 0),
+            &[(Scheduled, utc(1, 9, 30)), (InProgress, utc(1, 10, 30))],
+        );
         let s = status(&t, &o, Metric::Response, utc(2, 0, 0));
         assert_eq!((s.state, s.overrun_seconds()), (MetricState::Missed, 1800));
-        assert!(metric_status(Metric::Resolution, &t, &office(), &o, utc(2, 0, 0)).unwrap().is_none());
+        assert!(
+            metric_status(Metric::Resolution, &t, &office(), &o, utc(2, 0, 0))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

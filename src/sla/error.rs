@@ -17,7 +17,9 @@ pub enum SlaError {
         customer: CustomerId,
     },
     /// The targets name a calendar that is neither in the model nor built in (`24x7`).
-    #[error("order {order}: unknown SLA calendar `{calendar}` (not in the dataset, and not `24x7`)")]
+    #[error(
+        "order {order}: unknown SLA calendar `{calendar}` (not in the dataset, and not `24x7`)"
+    )]
     UnknownCalendar {
         /// The order.
         order: OrderId,

@@ -217,19 +217,53 @@ mod tests {
     fn counts_certain_outcomes_per_group_with_overruns() {
         use MetricState::*;
         let orders = vec![
-            sla("A", "C1", "gold", vec![status(Metric::Response, Met, 10), status(Metric::Resolution, Missed, -600)]),
-            sla("B", "C1", "gold", vec![status(Metric::Response, Breached, -1200), status(Metric::Resolution, OnTrack, 100)]),
-            sla("C", "C2", "silver", vec![status(Metric::Response, Met, 0), status(Metric::Resolution, Cancelled, 0)]),
+            sla(
+                "A",
+                "C1",
+                "gold",
+                vec![
+                    status(Metric::Response, Met, 10),
+                    status(Metric::Resolution, Missed, -600),
+                ],
+            ),
+            sla(
+                "B",
+                "C1",
+                "gold",
+                vec![
+                    status(Metric::Response, Breached, -1200),
+                    status(Metric::Resolution, OnTrack, 100),
+                ],
+            ),
+            sla(
+                "C",
+                "C2",
+                "silver",
+                vec![
+                    status(Metric::Response, Met, 0),
+                    status(Metric::Resolution, Cancelled, 0),
+                ],
+            ),
         ];
         let rows = compliance(&orders);
-        let find = |m, g, k: &str| rows.iter().find(|r| r.metric == m && r.grouping == g && r.key == k).unwrap();
+        let find = |m, g, k: &str| {
+            rows.iter()
+                .find(|r| r.metric == m && r.grouping == g && r.key == k)
+                .unwrap()
+        };
         let all = find(Metric::Response, Grouping::All, "all");
         assert_eq!((all.count, all.met, all.missed), (3, 2, 1));
         assert!((all.percent_met.unwrap() - 66.666).abs() < 0.01);
-        assert_eq!((all.average_overrun_seconds, all.worst_overrun_seconds), (1200, 1200));
+        assert_eq!(
+            (all.average_overrun_seconds, all.worst_overrun_seconds),
+            (1200, 1200)
+        );
         assert_eq!(all.worst_order, Some(OrderId::new("B")));
         let gold = find(Metric::Resolution, Grouping::Tier, "gold");
-        assert_eq!((gold.count, gold.missed, gold.worst_overrun_seconds), (1, 1, 600));
+        assert_eq!(
+            (gold.count, gold.missed, gold.worst_overrun_seconds),
+            (1, 1, 600)
+        );
         let c2 = find(Metric::Resolution, Grouping::Customer, "C2");
         assert_eq!((c2.count, c2.percent_met), (0, None));
         assert_eq!(rows[0].grouping, Grouping::All);

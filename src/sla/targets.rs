@@ -120,7 +120,8 @@ impl SlaTargets {
 /// Default warning fraction: a running metric is in warning from 75% of its target.
 pub const DEFAULT_WARNING: f64 = 0.75;
 /// Default statuses that end the response metric.
-pub const DEFAULT_RESPONSE_ENDS: [OrderStatus; 2] = [OrderStatus::Scheduled, OrderStatus::InProgress];
+pub const DEFAULT_RESPONSE_ENDS: [OrderStatus; 2] =
+    [OrderStatus::Scheduled, OrderStatus::InProgress];
 /// Default statuses during which clocks pause.
 pub const DEFAULT_PAUSE_STATUSES: [OrderStatus; 1] = [OrderStatus::OnHold];
 
@@ -153,13 +154,33 @@ pub fn default_targets(priority: Priority, tier: &str) -> SlaTargets {
     let tier = TIERS.iter().position(|t| *t == tier).unwrap_or(3);
     let table: [[(Target, Target); 4]; 4] = [
         // critical
-        [(M(H), M(4 * H)), (M(2 * H), M(8 * H)), (M(4 * H), M(24 * H)), (M(4 * H), M(24 * H))],
+        [
+            (M(H), M(4 * H)),
+            (M(2 * H), M(8 * H)),
+            (M(4 * H), M(24 * H)),
+            (M(4 * H), M(24 * H)),
+        ],
         // high
-        [(M(4 * H), Nbd), (M(8 * H), M(16 * H)), (M(16 * H), M(40 * H)), (M(16 * H), M(40 * H))],
+        [
+            (M(4 * H), Nbd),
+            (M(8 * H), M(16 * H)),
+            (M(16 * H), M(40 * H)),
+            (M(16 * H), M(40 * H)),
+        ],
         // normal
-        [(M(8 * H), M(24 * H)), (M(16 * H), M(40 * H)), (M(24 * H), M(80 * H)), (M(24 * H), M(80 * H))],
+        [
+            (M(8 * H), M(24 * H)),
+            (M(16 * H), M(40 * H)),
+            (M(24 * H), M(80 * H)),
+            (M(24 * H), M(80 * H)),
+        ],
         // low
-        [(M(24 * H), M(80 * H)), (M(40 * H), M(120 * H)), (M(80 * H), M(160 * H)), (M(80 * H), M(160 * H))],
+        [
+            (M(24 * H), M(80 * H)),
+            (M(40 * H), M(120 * H)),
+            (M(80 * H), M(160 * H)),
+            (M(80 * H), M(160 * H)),
+        ],
     ];
     let row = match priority {
         Priority::Critical => 0,
@@ -193,18 +214,34 @@ mod tests {
             Some(Target::Minutes(m)) => m,
             _ => 9 * 60, // next business day is at most a day of work in this table's terms
         };
-        let priorities = [Priority::Critical, Priority::High, Priority::Normal, Priority::Low];
+        let priorities = [
+            Priority::Critical,
+            Priority::High,
+            Priority::Normal,
+            Priority::Low,
+        ];
         for tier in TIERS {
             for pair in priorities.windows(2) {
-                let (a, b) = (default_targets(pair[0], tier), default_targets(pair[1], tier));
-                assert!(minutes(a.response) <= minutes(b.response), "{tier} {:?}", pair);
+                let (a, b) = (
+                    default_targets(pair[0], tier),
+                    default_targets(pair[1], tier),
+                );
+                assert!(
+                    minutes(a.response) <= minutes(b.response),
+                    "{tier} {:?}",
+                    pair
+                );
             }
         }
         for p in priorities {
             for pair in TIERS.windows(2) {
                 let (a, b) = (default_targets(p, pair[0]), default_targets(p, pair[1]));
                 assert!(minutes(a.response) <= minutes(b.response), "{p} {:?}", pair);
-                assert!(minutes(a.resolution) <= minutes(b.resolution), "{p} {:?}", pair);
+                assert!(
+                    minutes(a.resolution) <= minutes(b.resolution),
+                    "{p} {:?}",
+                    pair
+                );
             }
         }
         assert_eq!(

@@ -25,11 +25,15 @@ pub struct SlaArgs {
 pub enum SlaCommand {
     /// Business-time deadline: START plus N business minutes of a calendar, as an RFC 3339 UTC
     /// instant; with --batch, one JSON line per JSON line read from stdin.
-    #[command(after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  \
-        printf '{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":120}\\n' | fieldwork sla due --calendar office.json --batch")]
+    #[command(
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  \
+        printf '{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":120}\\n' | fieldwork sla due --calendar office.json --batch"
+    )]
     Due(DueArgs),
     /// Status of every order's SLA metrics at an instant, and the compliance report.
-    #[command(after_help = "Examples:\n  fieldwork sla report --dataset demo.json\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z --json")]
+    #[command(
+        after_help = "Examples:\n  fieldwork sla report --dataset demo.json\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z --json"
+    )]
     Report(ReportArgs),
 }
 
@@ -95,7 +99,9 @@ fn due(args: DueArgs, out: &Output) -> Result<(), CliError> {
         return batch(&calendar, stdin.lock(), &mut stdout.lock());
     }
     let (Some(start), Some(minutes)) = (args.start, args.minutes) else {
-        return Err(CliError::user("--start and --minutes are required without --batch"));
+        return Err(CliError::user(
+            "--start and --minutes are required without --batch",
+        ));
     };
     let start = parse_instant("--start", &start).map_err(CliError::user)?;
     let due = calendar
@@ -212,18 +218,38 @@ pub fn render_report(report: &SlaReport) -> String {
     let mut text = format!("SLA status at {}\n\n", rfc3339(report.at));
     text.push_str(&table(
         &[
-            "order", "customer", "tier", "priority", "metric", "target", "state", "due",
-            "remaining", "calendar",
+            "order",
+            "customer",
+            "tier",
+            "priority",
+            "metric",
+            "target",
+            "state",
+            "due",
+            "remaining",
+            "calendar",
         ],
         &rows,
     ));
-    text.push_str("\n\nCompliance (met, missed and breached metrics; overrun in business time)\n\n");
+    text.push_str(
+        "\n\nCompliance (met, missed and breached metrics; overrun in business time)\n\n",
+    );
     text.push_str(&table(
         &[
-            "metric", "group", "count", "met", "% met", "avg overrun", "worst overrun",
+            "metric",
+            "group",
+            "count",
+            "met",
+            "% met",
+            "avg overrun",
+            "worst overrun",
             "worst order",
         ],
-        &report.compliance.iter().map(compliance_row).collect::<Vec<_>>(),
+        &report
+            .compliance
+            .iter()
+            .map(compliance_row)
+            .collect::<Vec<_>>(),
     ));
     for e in &report.errors {
         text.push_str(&format!("\n\norder {}: {}", e.order, e.error));
@@ -245,7 +271,9 @@ fn compliance_row(row: &ComplianceRow) -> Vec<String> {
         row.percent_met.map_or("-".into(), |p| format!("{p:.1}")),
         hours_minutes(row.average_overrun_seconds),
         hours_minutes(row.worst_overrun_seconds),
-        row.worst_order.as_ref().map_or(String::new(), ToString::to_string),
+        row.worst_order
+            .as_ref()
+            .map_or(String::new(), ToString::to_string),
     ]
 }
 
@@ -280,8 +308,14 @@ mod tests {
         assert_eq!(lines.len(), 5);
         assert_eq!(lines[0]["due"], "2027-03-05T16:00:00Z");
         let e = lines[1]["error"].as_str().unwrap();
-        assert!(e.starts_with("line 2: start:") && e.contains("offset is missing"), "{e}");
-        assert!(lines[2]["error"].as_str().unwrap().starts_with("line 3: EOF"));
+        assert!(
+            e.starts_with("line 2: start:") && e.contains("offset is missing"),
+            "{e}"
+        );
+        assert!(lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 3: EOF"));
         assert_eq!(lines[3]["error"], "line 4: minutes: -5 is negative");
         assert_eq!(lines[4]["due"], "2027-03-08T08:00:00Z");
     }
