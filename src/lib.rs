@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod demo;
 pub mod model;
+pub mod rules;
 pub mod schedule;
 pub mod sla;
 
