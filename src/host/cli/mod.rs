@@ -5,6 +5,7 @@
 mod check;
 mod demo_data;
 pub mod output;
+pub mod sla;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +47,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
+    #[command(
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
+    )]
+    Sla(sla::SlaArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -75,6 +81,7 @@ pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Sla(args) => sla::run(args, out),
     }
 }
 
