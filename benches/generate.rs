@@ -12,14 +12,16 @@
 //! * `expand_only`: our expansion (parse, fast-forward, window) without orders.
 //! * `generate/native_default`: full generation (clipping, adjustment by the native twin of
 //!   the shipped rule, units, coverage check, ids, orders added to the model), by line.
-//! * `generate/shipped_rule_rhai`: the same with `rules/recurrence.rhai` through Rhai.
+//!   SLA response targets from the SLA engine on every order.
+//! * `generate/shipped_rule_rhai`: the same with `rules/recurrence.rhai` through the rule
+//!   runtime (its results cached per occurrence time and calendar).
+//! * `generate/native_no_sla`: the native default without SLA targets.
 //! * `generate/native_by_agreement`: native default, grouped per agreement and date.
 //!
 //! Throughput is in occurrences (raw, expand) or created orders (generate) per second.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use rhai::{CallFnOptions, Dynamic, Engine, Scope, AST};
 use rust_decimal::Decimal;
 use std::hint::black_box;
 
@@ -27,8 +29,9 @@ use fieldwork::model::{
     rrule_set, AgreementLine, AgreementLineId, AgreementStatus, BusinessCalendar, Customer,
     Dataset, Location, Model, Recurrence, ServiceAgreement, ServiceTask, WeeklyHours,
 };
-use fieldwork::recurrence::generate::{generate_with, GenerateOptions, GroupBy};
-use fieldwork::recurrence::{rhai_api, AdjustHook, Expander, NonBusinessDay, RuleAdjuster, Window};
+use fieldwork::recurrence::generate::{generate_orders, GenerateOptions, GroupBy};
+use fieldwork::recurrence::{Expander, Window};
+use fieldwork::rules::RuleSet;
 
 const LINES: usize = 100_000;
 const LINES_PER_AGREEMENT: usize = 4;
@@ -159,51 +162,9 @@ fn build_model() -> Model {
     Model::from_dataset(dataset).expect("bench model is valid")
 }
 
-/// The shipped rule file on a plain sandbox-like engine with the recurrence API.
-struct ShippedRule {
-    engine: Engine,
-    ast: AST,
-}
-
-impl ShippedRule {
-    fn load() -> Self {
-        let mut engine = Engine::new_raw();
-        engine.register_global_module(rhai::packages::Package::as_shared_module(
-            &rhai::packages::StandardPackage::new(),
-        ));
-        rhai_api::register(&mut engine);
-        let source = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/rules/recurrence.rhai"
-        ))
-        .expect("rules/recurrence.rhai");
-        let ast = engine.compile(source).expect("shipped rule compiles");
-        Self { engine, ast }
-    }
-}
-
-impl AdjustHook for ShippedRule {
-    fn has_adjust_occurrence(&self) -> bool {
-        true
-    }
-
-    fn call_adjust_occurrence(
-        &self,
-        o: Dynamic,
-        l: Dynamic,
-        c: Dynamic,
-    ) -> Result<Option<Dynamic>, String> {
-        self.engine
-            .call_fn_with_options::<Dynamic>(
-                CallFnOptions::new().eval_ast(false),
-                &mut Scope::new(),
-                &self.ast,
-                "adjust_occurrence",
-                (o, l, c),
-            )
-            .map(Some)
-            .map_err(|e| e.to_string())
-    }
+/// The shipped rule files (`rules/`), compiled once by the rule runtime.
+fn shipped_rules() -> RuleSet {
+    RuleSet::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).expect("shipped rules load")
 }
 
 fn window() -> Window {
@@ -261,8 +222,7 @@ fn bench(c: &mut Criterion) {
     let occurrences = raw_parse_and_expand(&lines, w);
     let orders = {
         let mut m = model.clone();
-        let mut policy = NonBusinessDay::NextBusinessDay;
-        generate_with(&mut m, &mut policy, w.from(), w.to(), &options())
+        generate_orders(&mut m, None, w.from(), w.to(), &options())
             .unwrap()
             .created
             .len()
@@ -319,56 +279,53 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    let shipped = shipped_rules();
+    {
+        let mut m = model.clone();
+        let report = generate_orders(&mut m, Some(&shipped), w.from(), w.to(), &options()).unwrap();
+        eprintln!(
+            "shipped rule through Rhai: {} calls for {} occurrences",
+            report.rule_calls, report.occurrences
+        );
+    }
+
     let mut group = c.benchmark_group("generate");
     group
         .sample_size(10)
         .measurement_time(std::time::Duration::from_secs(60));
     group.throughput(Throughput::Elements(orders as u64));
-    group.bench_function("native_default", |b| {
-        b.iter_batched(
-            || model.clone(),
-            |mut m| {
-                let mut policy = NonBusinessDay::NextBusinessDay;
-                let report =
-                    generate_with(&mut m, &mut policy, w.from(), w.to(), &options()).unwrap();
-                assert_eq!(report.created.len(), orders);
-                m
+    let variants: [(&str, Option<&RuleSet>, GenerateOptions<'static>); 4] = [
+        ("native_default", None, options()),
+        ("shipped_rule_rhai", Some(&shipped), options()),
+        (
+            "native_no_sla",
+            None,
+            GenerateOptions {
+                sla: false,
+                ..options()
             },
-            BatchSize::PerIteration,
-        )
-    });
-    let shipped = ShippedRule::load();
-    {
-        let mut m = model.clone();
-        let mut rules = RuleAdjuster::new(&shipped, NonBusinessDay::Keep);
-        generate_with(&mut m, &mut rules, w.from(), w.to(), &options()).unwrap();
-        eprintln!("shipped rule through Rhai: {:?}", rules.stats());
+        ),
+        (
+            "native_by_agreement",
+            None,
+            options().group_by(GroupBy::Agreement),
+        ),
+    ];
+    for (name, rules, options) in variants {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || model.clone(),
+                |mut m| {
+                    let report =
+                        generate_orders(&mut m, rules, w.from(), w.to(), &options).unwrap();
+                    assert!(report.errors.is_empty());
+                    black_box(report.created.len());
+                    m
+                },
+                BatchSize::PerIteration,
+            )
+        });
     }
-    group.bench_function("shipped_rule_rhai", |b| {
-        b.iter_batched(
-            || model.clone(),
-            |mut m| {
-                let mut rules = RuleAdjuster::new(&shipped, NonBusinessDay::Keep);
-                let report =
-                    generate_with(&mut m, &mut rules, w.from(), w.to(), &options()).unwrap();
-                assert_eq!(report.created.len(), orders);
-                m
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("native_by_agreement", |b| {
-        b.iter_batched(
-            || model.clone(),
-            |mut m| {
-                let mut policy = NonBusinessDay::NextBusinessDay;
-                let options = options().group_by(GroupBy::Agreement);
-                black_box(generate_with(&mut m, &mut policy, w.from(), w.to(), &options).unwrap());
-                m
-            },
-            BatchSize::PerIteration,
-        )
-    });
     group.finish();
 }
 

@@ -86,7 +86,15 @@ pub enum RecurrenceError {
         /// What went wrong, with the rule's `file:line:col` when known.
         message: String,
     },
-    /// A generated order could not be completed (SLA seam error) or was refused by the model.
+    /// The SLA targets of the line's orders could not be computed (SLA engine error).
+    #[error("agreement line `{line}`: SLA: {message}")]
+    Sla {
+        /// The line.
+        line: AgreementLineId,
+        /// The SLA engine's error.
+        message: String,
+    },
+    /// A generated order was refused by the model.
     #[error("agreement line `{line}`: order `{order}`: {message}")]
     Order {
         /// The order's origin line.
@@ -108,6 +116,7 @@ impl RecurrenceError {
             | RecurrenceError::UnknownCalendar { line, .. }
             | RecurrenceError::NoBusinessDay { line, .. }
             | RecurrenceError::Adjustment { line, .. }
+            | RecurrenceError::Sla { line, .. }
             | RecurrenceError::Order { line, .. } => line,
         }
     }

@@ -26,8 +26,9 @@ use std::rc::Rc;
 use super::adjust::{Adjusted, NonBusinessDay, OccurrenceAdjuster};
 use super::error::RecurrenceError;
 use super::line::LineContext;
-use super::rhai_api::{decide, RuleCalendar, RuleDateTime, RuleLine};
+use super::rhai_api::{decide, RuleDateTime, RuleLine};
 use crate::model::{BusinessCalendar, CalendarId};
+use crate::rules::{domain, RuleSet};
 
 /// The hook `adjust_occurrence` as the rule runtime exposes it.
 pub trait AdjustHook {
@@ -44,6 +45,22 @@ pub trait AdjustHook {
         line: Dynamic,
         calendar: Dynamic,
     ) -> Result<Option<Dynamic>, String>;
+}
+
+impl AdjustHook for RuleSet {
+    fn has_adjust_occurrence(&self) -> bool {
+        self.has_hook("adjust_occurrence")
+    }
+
+    fn call_adjust_occurrence(
+        &self,
+        occurrence: Dynamic,
+        line: Dynamic,
+        calendar: Dynamic,
+    ) -> Result<Option<Dynamic>, String> {
+        self.call_hook("adjust_occurrence", vec![occurrence, line, calendar])
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Counters of a [`RuleAdjuster`]'s work (for benchmarks and diagnostics).
@@ -101,7 +118,7 @@ impl<'h> RuleAdjuster<'h> {
     fn calendar_view(&mut self, calendar: &BusinessCalendar) -> Dynamic {
         self.views
             .entry(calendar.id.clone())
-            .or_insert_with(|| Dynamic::from(RuleCalendar(Rc::new(calendar.clone()))))
+            .or_insert_with(|| domain::calendar(calendar))
             .clone()
     }
 }

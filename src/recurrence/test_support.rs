@@ -1,12 +1,8 @@
 //! Test fixtures of the recurrence module: a small model with two customers in different
-//! zones (one with a holiday calendar, one without a calendar) and a Rhai hook over a plain
-//! engine standing in for the rule runtime.
+//! zones (one with a holiday calendar, one without a calendar) and rule sets.
 
-use rhai::{CallFnOptions, Dynamic, Engine, Scope, AST};
-
-use super::rhai_api;
-use super::AdjustHook;
 use crate::model::Model;
+use crate::rules::RuleSet;
 
 /// Customer C-BER (Europe/Berlin, calendar `berlin`: Mon–Fri, Good Friday and Easter Monday
 /// 2027 closed) and C-NYC (America/New_York, no calendar); tasks INSP and CLEAN; objects;
@@ -54,53 +50,12 @@ pub(crate) fn agreement(id: &str, customer: &str, lines: &[String]) -> String {
     )
 }
 
-/// A compiled rule file on a plain engine with the recurrence API registered.
-pub(crate) struct ScriptHook {
-    engine: Engine,
-    ast: AST,
+/// A rule set of one file given as source (the sandbox of the rule runtime).
+pub(crate) fn rules(source: &str) -> RuleSet {
+    RuleSet::from_sources(&[("recurrence.rhai", source)]).unwrap()
 }
 
-impl ScriptHook {
-    pub(crate) fn new(source: &str) -> Self {
-        let mut engine = Engine::new_raw();
-        engine.register_global_module(rhai::packages::Package::as_shared_module(
-            &rhai::packages::StandardPackage::new(),
-        ));
-        rhai_api::register(&mut engine);
-        let ast = engine.compile(source).unwrap();
-        Self { engine, ast }
-    }
-
-    pub(crate) fn shipped() -> Self {
-        Self::new(include_str!("../../rules/recurrence.rhai"))
-    }
-}
-
-impl AdjustHook for ScriptHook {
-    fn has_adjust_occurrence(&self) -> bool {
-        self.ast
-            .iter_functions()
-            .any(|f| f.name == "adjust_occurrence" && f.params.len() == 3)
-    }
-
-    fn call_adjust_occurrence(
-        &self,
-        occurrence: Dynamic,
-        line: Dynamic,
-        calendar: Dynamic,
-    ) -> Result<Option<Dynamic>, String> {
-        if !self.has_adjust_occurrence() {
-            return Ok(None);
-        }
-        self.engine
-            .call_fn_with_options::<Dynamic>(
-                CallFnOptions::new().eval_ast(false),
-                &mut Scope::new(),
-                &self.ast,
-                "adjust_occurrence",
-                (occurrence, line, calendar),
-            )
-            .map(Some)
-            .map_err(|e| e.to_string())
-    }
+/// The shipped `rules/recurrence.rhai`.
+pub(crate) fn shipped() -> RuleSet {
+    rules(include_str!("../../rules/recurrence.rhai"))
 }

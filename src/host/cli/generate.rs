@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use super::output::table;
 use super::{CliError, Output};
 use crate::model::{Model, ServiceOrder};
-use crate::recurrence::generate::{generate_with, GenerateOptions, GenerationReport, GroupBy};
-use crate::recurrence::NonBusinessDay;
+use crate::recurrence::generate::{generate_orders, GenerateOptions, GenerationReport, GroupBy};
+use crate::rules::RuleSet;
 
 /// Grouping on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,6 +56,14 @@ pub struct GenerateArgs {
     /// Creation instant of the orders (RFC 3339); defaults to now.
     #[arg(long)]
     pub created_at: Option<DateTime<Utc>>,
+    /// Rule directory whose `adjust_occurrence` hook adjusts occurrences; without it (or
+    /// without the hook) occurrences on closed days move to the next business day, as the
+    /// shipped `rules/recurrence.rhai` does.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Do not put SLA response targets on the orders' time windows.
+    #[arg(long)]
+    pub no_sla: bool,
 }
 
 /// Loads the dataset, generates, and returns the model with the report.
@@ -64,10 +72,16 @@ pub struct GenerateArgs {
 /// Invalid dataset or window.
 pub fn generate(args: &GenerateArgs) -> Result<(Model, GenerationReport), CliError> {
     let mut model = Model::load(&args.dataset)?;
-    let options = GenerateOptions::new(args.created_at.unwrap_or_else(Utc::now))
-        .group_by(args.group_by.into());
-    let mut policy = NonBusinessDay::default();
-    let report = generate_with(&mut model, &mut policy, args.from, args.to, &options)
+    let rules = match &args.rules {
+        Some(dir) => Some(RuleSet::load_dir(dir).map_err(CliError::user)?),
+        None => None,
+    };
+    let options = GenerateOptions {
+        sla: !args.no_sla,
+        ..GenerateOptions::new(args.created_at.unwrap_or_else(Utc::now))
+            .group_by(args.group_by.into())
+    };
+    let report = generate_orders(&mut model, rules.as_ref(), args.from, args.to, &options)
         .map_err(CliError::user)?;
     Ok((model, report))
 }
@@ -114,6 +128,7 @@ pub fn summary(report: &GenerationReport) -> String {
         vec!["skipped by rule".into(), report.skipped_by_rule.to_string()],
         vec!["moved by rule".into(), report.moved_by_rule.to_string()],
         vec!["merged".into(), report.merged.to_string()],
+        vec!["rule calls".into(), report.rule_calls.to_string()],
         vec!["failed lines".into(), report.errors.len().to_string()],
     ];
     let mut text = table(&["generation", ""], &rows);
@@ -127,4 +142,79 @@ pub fn summary(report: &GenerationReport) -> String {
         text.push_str(&table(&["line", "error"], &errors));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATASET: &str = r#"{
+      "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "Europe/Berlin",
+                     "location": {"lat": 52.5, "lon": 13.4}}],
+      "tasks": [{"code": "INSP", "description": "Inspection", "duration_minutes": 60}],
+      "agreements": [{"id": "A-1", "customer": "C-1", "valid_from": "2027-01-01",
+        "status": "active", "lines": [
+          {"id": "L-1", "task": "INSP", "price": "80",
+           "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO", "dtstart": "2027-01-04T09:00:00"}},
+          {"id": "L-2", "task": "INSP", "price": "60",
+           "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=SA", "dtstart": "2027-01-02T09:00:00"}}]}]
+    }"#;
+
+    fn args(dir: &std::path::Path, group_by: GroupByArg, save: bool) -> GenerateArgs {
+        GenerateArgs {
+            dataset: dir.join("data.json"),
+            from: "2027-03-01".parse().unwrap(),
+            to: "2027-03-15".parse().unwrap(),
+            group_by,
+            out: Some(dir.join("orders.json")),
+            save,
+            created_at: Some("2027-02-20T06:00:00Z".parse().unwrap()),
+            rules: None,
+            no_sla: false,
+        }
+    }
+
+    #[test]
+    fn writes_orders_and_a_saved_dataset_makes_reruns_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("data.json"), DATASET).unwrap();
+        let a = args(dir.path(), GroupByArg::Agreement, true);
+        run(a, &Output::new(true, true)).unwrap();
+        let written: Vec<ServiceOrder> =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("orders.json")).unwrap())
+                .unwrap();
+        // Mondays 1 and 8 March; Saturdays 6 and 13 move to Mondays 8 and 15.
+        let ids: Vec<&str> = written.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "SO-A-A-1-20270301",
+                "SO-A-A-1-20270308",
+                "SO-A-A-1-20270315"
+            ]
+        );
+        assert_eq!(written[1].lines.len(), 2);
+        let (_, again) = generate(&args(dir.path(), GroupByArg::Agreement, false)).unwrap();
+        assert!(again.created.is_empty());
+        assert_eq!(again.skipped_existing, 4);
+        assert!(
+            summary(&again).contains("skipped (existing)  4"),
+            "{}",
+            summary(&again)
+        );
+    }
+
+    #[test]
+    fn a_missing_dataset_or_bad_rules_are_user_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = generate(&args(dir.path(), GroupByArg::Line, false)).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        std::fs::write(dir.path().join("data.json"), DATASET).unwrap();
+        std::fs::write(dir.path().join("bad.rhai"), "fn adjust_occurrence(o) { o }").unwrap();
+        let mut a = args(dir.path(), GroupByArg::Line, false);
+        a.rules = Some(dir.path().to_owned());
+        let err = generate(&a).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(err.to_string().contains("bad.rhai"), "{err}");
+    }
 }

@@ -32,6 +32,8 @@ pub(crate) struct Unit {
     pub origin: NaiveDateTime,
     /// Occurrences merged into the unit (1 unless rules moved several onto one date).
     pub quantity: u32,
+    /// Start-by deadline from the SLA response target, if any.
+    pub sla_due: Option<DateTime<Utc>>,
 }
 
 impl Unit {
@@ -127,7 +129,8 @@ fn end_of_day(tz: Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
 }
 
 /// A new order for units (non-empty, all of one customer and date); the first unit is the
-/// origin. Time window: from the earliest adjusted occurrence to the end of its date.
+/// origin. Time window: from the earliest adjusted occurrence to the end of its date, or to
+/// the SLA's start-by deadline when that is earlier.
 /// `None` when a unit no longer resolves (the model cannot change during generation).
 pub(crate) fn new_order(
     model: &Model,
@@ -163,7 +166,11 @@ pub(crate) fn new_order(
         .iter()
         .find_map(|(_, l)| l.preferred_technician.clone());
     order.earliest_start = units.iter().map(|u| u.at.to_utc()).min();
-    order.due = end_of_day(first.tz, first.date);
+    let sla_due = units.iter().filter_map(|u| u.sla_due).min();
+    order.due = match (end_of_day(first.tz, first.date), sla_due) {
+        (Some(end), Some(sla)) => Some(end.min(sla)),
+        (end, sla) => end.or(sla),
+    };
     order.lines = resolved
         .iter()
         .zip(units)

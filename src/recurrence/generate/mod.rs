@@ -17,8 +17,9 @@ mod build;
 mod coverage;
 mod options;
 mod report;
+pub mod sla;
 
-pub use options::{GenerateOptions, GroupBy, SlaTargets};
+pub use options::{GenerateOptions, GroupBy};
 pub use report::GenerationReport;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -26,11 +27,87 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use build::{group_base_id, line_order_id, new_order, suffixed_id, GroupKey, Numbering, Unit};
 use coverage::Coverage;
 
+use crate::sla::SlaEngine;
+
 use super::{
-    localize, Adjusted, LineContext, Occurrence, OccurrenceAdjuster, RecurrenceError,
-    RecurrenceRuleError, Window,
+    localize, AdjustHook, Adjusted, LineContext, Occurrence, OccurrenceAdjuster, RecurrenceError,
+    RecurrenceRuleError, RuleAdjuster, Window,
 };
 use crate::model::{AgreementLineId, Model, OrderId, OrderOrigin, ServiceOrder};
+use crate::rules::RuleSet;
+
+/// Generates the service orders for the occurrences in `[from, to)` (local dates of each
+/// customer's zone), adds them to the model and reports what happened.
+///
+/// Occurrences are adjusted by the `adjust_occurrence` hook of `rules` when it defines one;
+/// otherwise (no rules, or no such hook) by `options.non_business_day`, whose default is what
+/// the shipped `rules/recurrence.rhai` does — natively, without a Rhai call.
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use fieldwork::model::Model;
+/// use fieldwork::recurrence::generate::{generate_orders, GenerateOptions};
+/// use fieldwork::rules::RuleSet;
+/// let mut model = Model::from_json(r#"{
+///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "Europe/Berlin",
+///                  "location": {"lat": 52.5, "lon": 13.4}}],
+///   "tasks": [{"code": "INSP", "description": "Inspection", "duration_minutes": 60}],
+///   "agreements": [{"id": "A-1", "customer": "C-1", "valid_from": "2027-01-01",
+///     "status": "active", "lines": [{"id": "L-1", "task": "INSP", "price": "80",
+///       "recurrence": {"rrule": "FREQ=MONTHLY;BYMONTHDAY=6", "dtstart": "2027-01-06T09:00:00"}}]}]
+/// }"#).unwrap();
+/// let d = |m, d| NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+/// let options = GenerateOptions::new(Utc.with_ymd_and_hms(2027, 2, 20, 6, 0, 0).unwrap());
+/// // A rule that skips Saturdays instead of moving them.
+/// let rules = RuleSet::from_sources(&[("recurrence.rhai",
+///     "fn adjust_occurrence(o, line, cal) { if o.weekday == 6 { () } else { o } }")]).unwrap();
+/// let report = generate_orders(&mut model, Some(&rules), d(3, 1), d(5, 1), &options).unwrap();
+/// // 6 March 2027 is a Saturday: skipped; 6 April is a Tuesday.
+/// assert_eq!(report.skipped_by_rule, 1);
+/// assert_eq!(report.created[0].as_str(), "SO-L-L-1-20270406T090000");
+/// ```
+///
+/// # Errors
+/// Only for an inverted window; everything about a line goes into the report.
+pub fn generate_orders(
+    model: &mut Model,
+    rules: Option<&RuleSet>,
+    from: NaiveDate,
+    to: NaiveDate,
+    options: &GenerateOptions<'_>,
+) -> Result<GenerationReport, RecurrenceRuleError> {
+    match rules.filter(|r| r.has_adjust_occurrence()) {
+        Some(rules) => {
+            let mut adjuster = RuleAdjuster::new(rules, options.non_business_day);
+            let mut report = generate_with(model, &mut adjuster, from, to, options)?;
+            report.rule_calls = adjuster.stats().calls;
+            Ok(report)
+        }
+        None => {
+            let mut policy = options.non_business_day;
+            generate_with(model, &mut policy, from, to, options)
+        }
+    }
+}
+
+/// [`generate_orders`] for the `days` days starting `today`: `[today, today + days)` — the
+/// convenience for a scheduler that runs every day with a fixed horizon. Re-running it daily
+/// generates each occurrence exactly once, as it enters the horizon.
+///
+/// # Errors
+/// As [`generate_orders`] (a horizon past the calendar's end is an inverted window).
+pub fn generate_days_ahead(
+    model: &mut Model,
+    rules: Option<&RuleSet>,
+    today: NaiveDate,
+    days: u32,
+    options: &GenerateOptions<'_>,
+) -> Result<GenerationReport, RecurrenceRuleError> {
+    let to = today
+        .checked_add_signed(Duration::days(i64::from(days)))
+        .unwrap_or(NaiveDate::MIN);
+    generate_orders(model, rules, today, to, options)
+}
 
 /// Generates the orders for occurrences in `[from, to)` with an explicit adjuster, adds them
 /// to the model and reports what happened.
@@ -78,12 +155,10 @@ pub fn generate_with(
     Ok(apply(model, plan, options))
 }
 
-/// Like [`generate_with`], for the `days` days starting `today`: `[today, today + days)` — the
-/// convenience for a scheduler that runs every day with a fixed horizon. Re-running it daily
-/// generates each occurrence exactly once, as it enters the horizon.
+/// [`generate_with`] for the `days` days starting `today` (see [`generate_days_ahead`]).
 ///
 /// # Errors
-/// As [`generate_with`] (a horizon that overflows the calendar is an inverted window).
+/// As [`generate_with`].
 pub fn generate_days_ahead_with(
     model: &mut Model,
     adjuster: &mut dyn OccurrenceAdjuster,
@@ -135,75 +210,131 @@ fn plan(
     window: Window,
     options: &GenerateOptions<'_>,
 ) -> Plan {
-    let coverage = Coverage::build(model);
-    let mut numbering = Numbering::default();
+    let sla_engine = options.sla.then(|| SlaEngine::new(model));
+    let mut planner = Planner {
+        coverage: Coverage::build(model),
+        sla: sla_engine.as_ref(),
+        numbering: Numbering::default(),
+        occurrences: Vec::new(),
+        entries: Vec::new(),
+        originals: Vec::new(),
+        units: Vec::new(),
+    };
     let mut plan = Plan {
         report: GenerationReport::new(window, options.group_by),
         units: Vec::new(),
         keyed: Vec::new(),
     };
-    let report = &mut plan.report;
-    let mut occurrences = Vec::new();
-    let mut entries = Vec::new();
-    let mut originals = Vec::new();
     for (a, agreement) in model.agreements().iter().enumerate() {
         for (l, line) in agreement.lines.iter().enumerate() {
-            let ctx = match LineContext::resolve(model, agreement, line) {
-                Ok(ctx) => ctx,
-                Err(e) => {
-                    report.errors.push(e);
-                    continue;
-                }
-            };
-            let effective = ctx.effective_window(window);
-            let (Ok(a), Ok(l)) = (u32::try_from(a), u32::try_from(l)) else {
-                continue;
-            };
-            if effective.is_empty() {
-                continue;
-            }
-            report.lines += 1;
-            occurrences.clear();
-            let counts = match ctx.expander().and_then(|expander| {
-                expander.expand_into(effective, &mut occurrences);
-                adjust_line(&ctx, &occurrences, adjuster, &mut entries)
-            }) {
-                Ok(counts) => counts,
-                Err(e) => {
-                    report.errors.push(e);
-                    continue;
-                }
-            };
-            report.occurrences += counts.occurrences;
-            report.skipped_by_rule += counts.skipped;
-            report.moved_by_rule += counts.moved;
-            let key = numbering.key(options.group_by, a, agreement, line);
-            for run in entries.chunk_by(|x, y| x.at.date_naive() == y.at.date_naive()) {
-                report.merged += run.len() - 1;
-                let date = run[0].at.date_naive();
-                originals.clear();
-                originals.extend(run.iter().map(|e| e.original));
-                if !coverage.is_empty() && coverage.covers(line.id.as_str(), date, &originals) {
-                    report.skipped_existing += 1;
-                    continue;
-                }
-                let unit = Unit {
-                    agreement: a,
-                    line: l,
-                    tz: ctx.tz,
-                    date,
-                    at: run[0].at,
-                    origin: originals.iter().copied().min().unwrap_or(run[0].original),
-                    quantity: u32::try_from(run.len()).unwrap_or(u32::MAX),
-                };
-                match key {
-                    None => plan.units.push(unit),
-                    Some(key) => plan.keyed.push((key, unit)),
-                }
+            let planned = LineContext::resolve(model, agreement, line)
+                .and_then(|ctx| planner.line(&ctx, (a, l), window, adjuster, options, &mut plan));
+            if let Err(e) = planned {
+                plan.report.errors.push(e);
             }
         }
     }
     plan
+}
+
+/// The state of phase 1: existing coverage, SLA engine, numbering and reused buffers.
+struct Planner<'m, 'e> {
+    coverage: Coverage<'m>,
+    sla: Option<&'e Result<SlaEngine<'m>, crate::sla::SlaError>>,
+    numbering: Numbering<'m>,
+    occurrences: Vec<Occurrence>,
+    entries: Vec<Entry>,
+    originals: Vec<NaiveDateTime>,
+    units: Vec<Unit>,
+}
+
+impl<'m> Planner<'m, '_> {
+    /// Plans one line; on error the line contributes nothing (no units, no counts).
+    fn line(
+        &mut self,
+        ctx: &LineContext<'m>,
+        (a, l): (usize, usize),
+        window: Window,
+        adjuster: &mut dyn OccurrenceAdjuster,
+        options: &GenerateOptions<'_>,
+        plan: &mut Plan,
+    ) -> Result<(), RecurrenceError> {
+        let effective = ctx.effective_window(window);
+        let (Ok(a), Ok(l)) = (u32::try_from(a), u32::try_from(l)) else {
+            return Ok(());
+        };
+        if effective.is_empty() {
+            return Ok(());
+        }
+        plan.report.lines += 1;
+        self.occurrences.clear();
+        ctx.expander()?
+            .expand_into(effective, &mut self.occurrences);
+        let counts = adjust_line(ctx, &self.occurrences, adjuster, &mut self.entries)?;
+        let line_sla = match self.sla {
+            None => None,
+            Some(Err(e)) => {
+                return Err(RecurrenceError::Sla {
+                    line: ctx.line.id.clone(),
+                    message: e.to_string(),
+                })
+            }
+            Some(Ok(engine)) => Some(sla::line_sla(engine, ctx, options)?),
+        };
+        let (mut merged, mut existing) = (0, 0);
+        self.units.clear();
+        for run in self
+            .entries
+            .chunk_by(|x, y| x.at.date_naive() == y.at.date_naive())
+        {
+            merged += run.len() - 1;
+            let date = run[0].at.date_naive();
+            self.originals.clear();
+            self.originals.extend(run.iter().map(|e| e.original));
+            if !self.coverage.is_empty()
+                && self
+                    .coverage
+                    .covers(ctx.line.id.as_str(), date, &self.originals)
+            {
+                existing += 1;
+                continue;
+            }
+            let at = run[0].at;
+            let sla_due = match &line_sla {
+                Some(line_sla) => line_sla.due(at.to_utc(), ctx)?,
+                None => None,
+            };
+            self.units.push(Unit {
+                agreement: a,
+                line: l,
+                tz: ctx.tz,
+                date,
+                at,
+                origin: self
+                    .originals
+                    .iter()
+                    .copied()
+                    .min()
+                    .unwrap_or(run[0].original),
+                quantity: u32::try_from(run.len()).unwrap_or(u32::MAX),
+                sla_due,
+            });
+        }
+        match self
+            .numbering
+            .key(options.group_by, a, ctx.agreement, ctx.line)
+        {
+            None => plan.units.append(&mut self.units),
+            Some(key) => plan.keyed.extend(self.units.drain(..).map(|u| (key, u))),
+        }
+        let report = &mut plan.report;
+        report.merged += merged;
+        report.skipped_existing += existing;
+        report.occurrences += counts.occurrences;
+        report.skipped_by_rule += counts.skipped;
+        report.moved_by_rule += counts.moved;
+        Ok(())
+    }
 }
 
 /// Phase 2: builds the orders (ids, fields, SLA seam) and adds them to the model.
@@ -226,7 +357,7 @@ fn apply(model: &mut Model, plan: Plan, options: &GenerateOptions<'_>) -> Genera
                 unit.origin,
             ));
             let order = new_order(model, id, &[unit], options);
-            add(model, order, options, &mut report);
+            add(model, order, &mut report);
         }
     }
     // Stable: within a group, units keep the order of their lines in the dataset.
@@ -247,30 +378,14 @@ fn apply(model: &mut Model, plan: Plan, options: &GenerateOptions<'_>) -> Genera
         units.clear();
         units.extend(group.iter().map(|(_, u)| *u));
         let order = new_order(model, OrderId::new(base), &units, options);
-        add(model, order, options, &mut report);
+        add(model, order, &mut report);
     }
     report
 }
 
-/// Applies the SLA seam and adds the order; an error is reported against the order's origin
-/// line and drops the order.
-fn add(
-    model: &mut Model,
-    order: Option<ServiceOrder>,
-    options: &GenerateOptions<'_>,
-    report: &mut GenerationReport,
-) {
+/// Adds the order; a refusal is reported against the order's origin line.
+fn add(model: &mut Model, order: Option<ServiceOrder>, report: &mut GenerationReport) {
     let Some(mut order) = order else { return };
-    if let Some(sla) = options.sla {
-        if let Err(message) = sla.apply(model, &mut order) {
-            report.errors.push(RecurrenceError::Order {
-                line: origin_line(&order),
-                order: order.id,
-                message: format!("SLA targets: {message}"),
-            });
-            return;
-        }
-    }
     // The derived id is free unless an order covering other work has it (see `suffixed_id`).
     let mut id = order.id.clone();
     if model.order(&id).is_some() {

@@ -32,6 +32,8 @@ pub struct GenerationReport {
     pub moved_by_rule: usize,
     /// Occurrences merged into another occurrence of the same line on the same date.
     pub merged: usize,
+    /// Calls of the `adjust_occurrence` rule (0 when the native policy decided).
+    pub rule_calls: u64,
     /// Lines that failed; none of their occurrences became orders.
     #[serde(serialize_with = "error_texts")]
     pub errors: Vec<RecurrenceError>,
@@ -49,6 +51,7 @@ impl GenerationReport {
             skipped_by_rule: 0,
             moved_by_rule: 0,
             merged: 0,
+            rule_calls: 0,
             errors: Vec::new(),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::model::{AgreementLineId, OrderId, OrderOrigin, Priority};
-use crate::recurrence::test_support::{agreement, line, model, ScriptHook};
+use crate::recurrence::test_support::{agreement, line, model, rules, shipped};
 use crate::recurrence::{NonBusinessDay, RuleAdjuster};
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
@@ -273,7 +273,10 @@ fn orders_carry_origin_priority_technician_and_the_day_as_time_window() {
         r#"{"priority": "high", "preferred_technician": "T-1", "service_object": "BOILER-1", "#,
         1,
     );
-    let mut m = model(&format!("[{}]", agreement("A-1", "C-BER", &[l])));
+    let mut m = model(&format!(
+        "[{}]",
+        agreement("A-1", "C-BER", std::slice::from_ref(&l))
+    ));
     let report = run(&mut m, "2027-03-01", "2027-04-01", GroupBy::Line);
     let order = m.order(&report.created[0]).unwrap();
     assert_eq!(order.id.as_str(), "SO-L-L-1-20270306T090000");
@@ -288,16 +291,29 @@ fn orders_carry_origin_priority_technician_and_the_day_as_time_window() {
     assert_eq!(order.preferred_technician.as_ref().unwrap().as_str(), "T-1");
     assert_eq!(order.service_object.as_ref().unwrap().as_str(), "BOILER-1");
     assert_eq!(order.customer.as_str(), "C-BER");
-    // Saturday the 6th moved to Monday the 8th, 09:00 CET; due by the end of that day.
-    assert_eq!(
-        order.earliest_start,
-        Some(Utc.with_ymd_and_hms(2027, 3, 8, 8, 0, 0).unwrap())
-    );
-    assert_eq!(
-        order.due,
-        Some(Utc.with_ymd_and_hms(2027, 3, 8, 23, 0, 0).unwrap())
-    );
+    // Saturday the 6th moved to Monday the 8th, 09:00 CET. SLA for a gold customer's high
+    // priority work: respond within 4 business hours of the customer's calendar, so start by
+    // 13:00 CET.
+    let at = |d, h| Some(Utc.with_ymd_and_hms(2027, 3, d, h, 0, 0).unwrap());
+    assert_eq!(order.earliest_start, at(8, 8));
+    assert_eq!(order.due, at(8, 12));
     assert_eq!(order.created_at, options().created_at);
+    // Without SLA targets the window is the whole planned day.
+    let mut m = model(&format!("[{}]", agreement("A-1", "C-BER", &[l])));
+    let mut policy = NonBusinessDay::NextBusinessDay;
+    let no_sla = GenerateOptions {
+        sla: false,
+        ..options()
+    };
+    let report = generate_with(
+        &mut m,
+        &mut policy,
+        d("2027-03-01"),
+        d("2027-04-01"),
+        &no_sla,
+    )
+    .unwrap();
+    assert_eq!(m.order(&report.created[0]).unwrap().due, at(8, 23));
     assert_eq!(order.lines[0].unit_price, Decimal::from(80));
 }
 
@@ -314,7 +330,7 @@ fn one_failing_line_is_reported_and_the_others_are_generated() {
             ]
         )
     ));
-    let hook = ScriptHook::new(
+    let hook = rules(
         r#"fn adjust_occurrence(o, line, cal) {
                if line.id == "L-BAD" && o.day > 10 { throw "broken rule" }
                o
@@ -337,60 +353,108 @@ fn one_failing_line_is_reported_and_the_others_are_generated() {
     assert!(units(&m).iter().all(|(l, _)| l == "L-OK"));
 }
 
-struct FixedDue;
-
-impl SlaTargets for FixedDue {
-    fn apply(&self, _: &Model, order: &mut ServiceOrder) -> Result<(), String> {
-        if order.priority == Priority::Critical {
-            return Err("no policy for critical".into());
-        }
-        order.due = order.earliest_start.map(|s| s + Duration::hours(4));
-        Ok(())
-    }
+#[test]
+fn sla_targets_come_from_the_sla_engine_per_line_priority_and_customer() {
+    let with_priority = |id: &str, p: &str, rrule: &str| {
+        line(id, rrule, "2027-01-04T09:00:00").replacen(
+            '{',
+            &format!(r#"{{"priority": "{p}", "#),
+            1,
+        )
+    };
+    let mut m = model(&format!(
+        "[{}, {}]",
+        agreement(
+            "A-BER",
+            "C-BER",
+            &[
+                with_priority("L-CRIT", "critical", "FREQ=WEEKLY;BYDAY=MO"),
+                with_priority("L-LOW", "low", "FREQ=WEEKLY;BYDAY=MO"),
+            ]
+        ),
+        agreement(
+            "A-NYC",
+            "C-NYC",
+            &[with_priority("L-NYC", "high", "FREQ=WEEKLY;BYDAY=MO")]
+        )
+    ));
+    let report = run(&mut m, "2027-02-01", "2027-02-02", GroupBy::Line);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let due = |line: &str| {
+        m.orders()
+            .iter()
+            .find(|o| o.lines[0].agreement_line.as_ref().unwrap().as_str() == line)
+            .and_then(|o| o.due)
+            .unwrap()
+    };
+    // Critical for gold: 1 h around the clock from 09:00 CET.
+    assert_eq!(
+        due("L-CRIT"),
+        Utc.with_ymd_and_hms(2027, 2, 1, 9, 0, 0).unwrap()
+    );
+    // Low: 24 business hours, later than the planned day: the day's end.
+    assert_eq!(
+        due("L-LOW"),
+        Utc.with_ymd_and_hms(2027, 2, 1, 23, 0, 0).unwrap()
+    );
+    // High for silver in New York without a calendar: 8 h of the built-in 24x7 calendar.
+    assert_eq!(
+        due("L-NYC"),
+        Utc.with_ymd_and_hms(2027, 2, 1, 22, 0, 0).unwrap()
+    );
+    // Grouped, the most urgent line sets the window.
+    let mut m2 = three_lines();
+    let report = run(&mut m2, "2027-02-01", "2027-02-02", GroupBy::Agreement);
+    let order = m2.order(&report.created[0]).unwrap();
+    assert_eq!(order.priority, Priority::Normal);
+    // Gold, normal: 8 business hours from 09:00 → Monday 17:00 CET.
+    assert_eq!(
+        order.due,
+        Some(Utc.with_ymd_and_hms(2027, 2, 1, 16, 0, 0).unwrap())
+    );
 }
 
 #[test]
-fn the_sla_seam_sets_targets_and_its_errors_drop_only_that_order() {
-    let critical = line("L-CRIT", "FREQ=WEEKLY;BYDAY=TU", "2027-01-05T09:00:00").replacen(
-        '{',
-        r#"{"priority": "critical", "#,
-        1,
-    );
-    let mut m = model(&format!(
-        "[{}]",
-        agreement(
-            "A-1",
-            "C-BER",
-            &[
-                line("L-1", "FREQ=WEEKLY;BYDAY=MO", "2027-01-04T09:00:00"),
-                critical
-            ]
-        )
-    ));
-    let seam = FixedDue;
-    let options = GenerateOptions {
-        sla: Some(&seam),
-        ..options()
-    };
-    let mut keep = NonBusinessDay::Keep;
-    let report = generate_with(
+fn generate_orders_uses_the_rules_hook_and_counts_its_calls() {
+    let mut m = three_lines();
+    let shipped = shipped();
+    let report = generate_orders(
         &mut m,
-        &mut keep,
-        d("2027-02-01"),
-        d("2027-02-08"),
-        &options,
+        Some(&shipped),
+        d("2027-03-01"),
+        d("2027-04-01"),
+        &options(),
     )
     .unwrap();
-    assert_eq!(report.created.len(), 1);
-    let order = m.order(&report.created[0]).unwrap();
+    // Mondays of March 2027; Easter Monday (29th) moves to Tuesday the 30th. The shipped rule
+    // does not read the line: one call per distinct (time, calendar).
+    assert!(report
+        .created
+        .iter()
+        .any(|id| id.as_str() == "SO-L-L-1-20270329T090000"));
+    assert_eq!(report.moved_by_rule, 3);
     assert_eq!(
-        order.due,
-        order.earliest_start.map(|s| s + Duration::hours(4))
+        report.rule_calls, 10,
+        "5 Mondays at 09:00 and 5 at 10:00; L-3 shares L-1's"
     );
-    assert_eq!(report.errors.len(), 1);
-    assert!(report.errors[0]
-        .to_string()
-        .contains("no policy for critical"));
+    let easter = m.order(&OrderId::new("SO-L-L-1-20270329T090000")).unwrap();
+    assert_eq!(
+        easter.earliest_start,
+        Some(Utc.with_ymd_and_hms(2027, 3, 30, 7, 0, 0).unwrap())
+    );
+    // Without the hook, the native default decides the same, with no call.
+    let mut native = three_lines();
+    let none = rules("fn dispatch_policy() { #{} }");
+    let r2 = generate_orders(
+        &mut native,
+        Some(&none),
+        d("2027-03-01"),
+        d("2027-04-01"),
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(r2.rule_calls, 0);
+    assert_eq!(units(&native), units(&m));
 }
 
 #[test]

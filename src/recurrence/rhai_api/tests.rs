@@ -3,8 +3,9 @@
 
 use super::*;
 use crate::model::AgreementLineId;
-use crate::recurrence::test_support::{agreement, line, model, ScriptHook};
+use crate::recurrence::test_support::{agreement, line, model, rules, shipped};
 use crate::recurrence::{LineContext, NonBusinessDay, OccurrenceAdjuster, RuleAdjuster, Window};
+use crate::rules::RuleSet;
 use chrono_tz::Europe::Berlin;
 
 fn eval<T: Clone + 'static>(script: &str) -> T {
@@ -81,6 +82,9 @@ fn hook_results_mean_keep_move_or_skip() {
     assert_eq!(decide(Dynamic::FALSE, o, Berlin), Ok(Adjusted::Skip));
     let text = decide(Dynamic::from("2027-03-08T10:15"), o, Berlin);
     assert_eq!(text, Ok(Adjusted::Move(dt("2027-03-08T10:15"))));
+    // A date alone keeps the time of day.
+    let date = decide(Dynamic::from("2027-03-08"), o, Berlin);
+    assert_eq!(date, Ok(Adjusted::Move(dt("2027-03-08T09:00"))));
     // An RFC 3339 instant is read in the customer's zone.
     let utc = decide(Dynamic::from("2027-03-08T08:00:00Z"), o, Berlin);
     assert_eq!(utc, Ok(Adjusted::Move(dt("2027-03-08T09:00"))));
@@ -107,7 +111,7 @@ fn the_shipped_rule_equals_the_native_default() {
             &[line("L-NYC", "FREQ=DAILY", "2027-01-01T09:00:00")]
         )
     ));
-    let hook = ScriptHook::shipped();
+    let hook = shipped();
     for id in ["L-BER", "L-NYC"] {
         let ctx = LineContext::by_id(&m, &AgreementLineId::new(id)).unwrap();
         let mut rules = RuleAdjuster::new(&hook, NonBusinessDay::Keep);
@@ -142,7 +146,7 @@ fn calls_that_do_not_read_the_line_are_shared_between_lines() {
         .collect();
     let m = model(&format!("[{}]", agreement("A-1", "C-BER", &lines)));
     let window = Window::new(dt("2027-03-01T00:00").date(), dt("2027-04-01T00:00").date()).unwrap();
-    let run = |hook: &ScriptHook| {
+    let run = |hook: &RuleSet| {
         let mut rules = RuleAdjuster::new(hook, NonBusinessDay::Keep);
         let mut decisions = Vec::new();
         for i in 0..5 {
@@ -155,13 +159,13 @@ fn calls_that_do_not_read_the_line_are_shared_between_lines() {
         (rules.stats(), decisions)
     };
     // 5 Mondays + 4 Saturdays in March 2027, 5 lines.
-    let (stats, shared) = run(&ScriptHook::shipped());
+    let (stats, shared) = run(&shipped());
     assert_eq!(stats.occurrences, 45);
     assert_eq!(stats.calls, 9, "one call per distinct occurrence");
     assert_eq!(stats.cache_hits, 36);
     // Reading the line on the closed-day path makes exactly those calls per line: 4 Saturdays
     // and Easter Monday (29 March) per line, the 4 other Mondays once.
-    let reads = ScriptHook::new(
+    let reads = rules(
         r#"fn adjust_occurrence(o, line, cal) {
                if is_business_day(o, cal) { return o; }
                if line.task == "CLEAN" { return (); }
@@ -191,7 +195,7 @@ fn a_failing_rule_names_the_line_and_the_occurrence() {
         (r#"fn adjust_occurrence(o, line, cal) { throw "no" }"#, "no"),
         ("fn adjust_occurrence(o, line, cal) { 42 }", "type i64"),
     ] {
-        let hook = ScriptHook::new(source);
+        let hook = rules(source);
         let mut rules = RuleAdjuster::new(&hook, NonBusinessDay::Keep);
         rules.begin_line(&ctx);
         let err = rules.adjust(dt("2027-03-01T09:00"), &ctx).unwrap_err();
@@ -203,7 +207,7 @@ fn a_failing_rule_names_the_line_and_the_occurrence() {
         assert!(text.contains(needle), "{text}");
     }
     // Without the hook, the fallback policy decides without any call.
-    let none = ScriptHook::new("fn other() { 1 }");
+    let none = rules("fn other() { 1 }");
     let mut rules = RuleAdjuster::new(&none, NonBusinessDay::Skip);
     rules.begin_line(&ctx);
     assert_eq!(
@@ -211,4 +215,61 @@ fn a_failing_rule_names_the_line_and_the_occurrence() {
         Ok(Adjusted::Skip)
     );
     assert_eq!(rules.stats().calls, 0);
+}
+
+#[test]
+fn the_runtime_calendar_and_date_helpers_accept_datetimes_and_texts() {
+    let m = model(&format!(
+        "[{}]",
+        agreement(
+            "A-1",
+            "C-BER",
+            &[line("L-1", "FREQ=WEEKLY;BYDAY=FR", "2027-01-01T09:00:00")]
+        )
+    ));
+    let ctx = LineContext::by_id(&m, &AgreementLineId::new("L-1")).unwrap();
+    let hook = rules(
+        r#"fn adjust_occurrence(o, line, cal) {
+               [cal.is_business_day(o), `${cal.next_business_day(o)}`, `${cal.previous_business_day(o)}`,
+                cal.is_holiday(o), weekday(o), date_of(o), is_business_day(o.to_string(), cal),
+                next_business_day(o.date, cal), previous_business_day(`${o}`, cal),
+                days_between(o, o.add_days(3)), cal.id, line.task, line.dtstart, line.start,
+                line.stopped, line.tier]
+           }"#,
+    );
+    // Good Friday 2027 is a holiday of the fixture calendar, Easter Monday too.
+    let good_friday = RuleDateTime(dt("2027-03-26T09:00"));
+    let calendar = crate::rules::domain::calendar(ctx.calendar.unwrap());
+    let line = Dynamic::from(RuleLine::new(&ctx, Rc::new(Cell::new(false))));
+    let got = hook
+        .call_hook(
+            "adjust_occurrence",
+            vec![Dynamic::from(good_friday), line, calendar],
+        )
+        .unwrap()
+        .unwrap()
+        .into_array()
+        .unwrap();
+    let got: Vec<String> = got.into_iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            "false",
+            "2027-03-30T09:00:00",
+            "2027-03-25T09:00:00",
+            "true",
+            "fri",
+            "2027-03-26",
+            "false",
+            "2027-03-30",
+            "2027-03-25T09:00:00",
+            "3",
+            "berlin",
+            "INSP",
+            "2027-01-01T09:00:00",
+            "",
+            "false",
+            "gold"
+        ]
+    );
 }
