@@ -24,6 +24,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rust_decimal::Decimal;
 use std::hint::black_box;
+use std::time::Instant;
 
 use fieldwork::model::{
     rrule_set, AgreementLine, AgreementLineId, AgreementStatus, BusinessCalendar, Customer,
@@ -215,6 +216,44 @@ fn options() -> GenerateOptions<'static> {
     GenerateOptions::new(Utc.with_ymd_and_hms(2026, 12, 20, 6, 0, 0).unwrap())
 }
 
+/// Median seconds of `runs` alternating rounds of raw expansion and generation (native and
+/// shipped rule), and their ratios: on a shared machine, criterion's groups run minutes apart
+/// under different load, so the ratio is also measured round by round.
+fn interleaved_ratios(
+    model: &Model,
+    lines: &[(Recurrence, chrono_tz::Tz)],
+    w: Window,
+    shipped: &RuleSet,
+) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let generate = |rules: Option<&RuleSet>| {
+        let mut m = model.clone();
+        let start = Instant::now();
+        black_box(generate_orders(&mut m, rules, w.from(), w.to(), &options()).unwrap());
+        let took = start.elapsed().as_secs_f64();
+        drop(m);
+        took
+    };
+    let (mut raw, mut native, mut rule) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let start = Instant::now();
+        black_box(raw_parse_and_expand(lines, w));
+        raw.push(start.elapsed().as_secs_f64());
+        native.push(generate(None));
+        rule.push(generate(Some(shipped)));
+    }
+    let (raw, native, rule) = (median(raw), median(native), median(rule));
+    eprintln!(
+        "interleaved medians of 3 rounds: raw rrule {raw:.2} s, generate native {native:.2} s \
+         ({:.2}x raw), generate shipped rule {rule:.2} s ({:.2}x raw)",
+        native / raw,
+        rule / raw
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let model = build_model();
     let lines = lines(&model);
@@ -232,6 +271,8 @@ fn bench(c: &mut Criterion) {
         w.from(),
         w.to()
     );
+
+    interleaved_ratios(&model, &lines, w, &shipped_rules());
 
     let mut group = c.benchmark_group("raw_rrule");
     group

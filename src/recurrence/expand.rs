@@ -361,12 +361,15 @@ pub fn localize(tz: Tz, local: NaiveDateTime) -> DateTime<Tz> {
         LocalResult::Ambiguous(first, _) => first,
         LocalResult::None => {
             // The offset a day earlier is the one in force before the gap.
-            let before = local - Duration::days(1);
+            let before = local.checked_sub_signed(Duration::days(1)).unwrap_or(local);
             let offset = match tz.from_local_datetime(&before) {
                 LocalResult::Single(dt) | LocalResult::Ambiguous(dt, _) => dt.offset().fix(),
                 LocalResult::None => tz.offset_from_utc_datetime(&before).fix(),
             };
-            tz.from_utc_datetime(&(local - Duration::seconds(i64::from(offset.local_minus_utc()))))
+            let utc = local
+                .checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
+                .unwrap_or(local);
+            tz.from_utc_datetime(&utc)
         }
     }
 }

@@ -9,8 +9,11 @@
 //!   agreements and stopped lines generate nothing.
 //! * [`OccurrenceAdjuster`] keeps, moves or skips each occurrence: natively
 //!   ([`NonBusinessDay`], whose default equals the shipped rule) or through the
-//!   `adjust_occurrence(occurrence, line, calendar)` hook of the rule files.
-//! * [`generate`] turns the result into service orders, idempotently.
+//!   `adjust_occurrence(occurrence, line, calendar)` hook of the rule files ([`RuleAdjuster`],
+//!   which shares the decisions of calls that do not read the line; the Rhai types and helpers
+//!   are in [`rhai_api`]).
+//! * [`generate`] turns the result into service orders, idempotently
+//!   ([`generate::generate_orders`], [`generate::generate_days_ahead`]).
 //!
 //! Business days are those of the **customer's** calendar (any opening interval on the local
 //! date, after holidays and exceptions); a customer without a calendar has Monday to Friday.
