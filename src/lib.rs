@@ -9,4 +9,9 @@
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
 pub mod billing;
+pub mod demo;
 pub mod model;
+pub mod schedule;
+
+#[cfg(feature = "host")]
+pub mod host;
