@@ -11,6 +11,7 @@
 pub mod billing;
 pub mod demo;
 pub mod model;
+pub mod repair;
 pub mod schedule;
 
 #[cfg(feature = "host")]
