@@ -100,9 +100,9 @@ pub fn allocate(total: Decimal, weights: &[u64]) -> Result<Vec<Decimal>, Allocat
         // Most rounded-down first when cents are missing, most rounded-up first otherwise;
         // the sort is stable so ties keep the earlier part first.
         if diff > 0 {
-            errors.sort_by(|a, b| b.0.cmp(&a.0));
+            errors.sort_by_key(|e| std::cmp::Reverse(e.0));
         } else {
-            errors.sort_by(|a, b| a.0.cmp(&b.0));
+            errors.sort_by_key(|e| e.0);
         }
         let step = diff.signum();
         for &(_, i) in errors.iter().take(diff.unsigned_abs() as usize) {

@@ -207,6 +207,21 @@ impl InvoicePeriod {
         Month::of(self.covered.start)
     }
 
+    /// Whole years from the subscription's start to the period's first covered day (0 during
+    /// the first year): the basis of a yearly indexation.
+    ///
+    /// ```
+    /// use fieldwork::billing::{DateRange, InvoicePeriod};
+    /// let d = |s: &str| s.parse().unwrap();
+    /// let march = DateRange::new(d("2027-03-01"), d("2027-03-31")).unwrap();
+    /// let p = InvoicePeriod { index: 24, period: march, covered: march };
+    /// assert_eq!(p.years_since_start(d("2025-03-01")), 2);
+    /// assert_eq!(p.years_since_start(d("2025-03-02")), 1);
+    /// ```
+    pub fn years_since_start(&self, subscription_start: NaiveDate) -> u32 {
+        whole_years(subscription_start, self.covered.start)
+    }
+
     /// The days of the period outside the subscription: before its start and after its end.
     pub fn uncovered(&self) -> (Option<DateRange>, Option<DateRange>) {
         let before = self
@@ -313,7 +328,7 @@ pub fn period_billed_in(
 
 /// Whole years from `from` to `to` (0 when `to` is before the first anniversary); a start on
 /// 29 February has its anniversary on 28 February in common years.
-pub(crate) fn whole_years(from: NaiveDate, to: NaiveDate) -> u32 {
+fn whole_years(from: NaiveDate, to: NaiveDate) -> u32 {
     let mut years = to.year() - from.year();
     let anniversary = from
         .checked_add_months(Months::new(12 * years.max(0).unsigned_abs()))

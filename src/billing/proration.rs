@@ -23,15 +23,16 @@ use crate::model::{BillingFrequency, Subscription};
 /// ```
 /// use fieldwork::billing::{charge_period, invoice_period};
 /// use fieldwork::model::{BillingFrequency, PeriodAlignment, Subscription};
-/// let d = |s: &str| s.parse().unwrap();
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let m = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
 /// let sub = Subscription { id: "S-1".into(), customer: "C-1".into(), agreement: None,
-///     fee: d("200.00"), currency: "EUR".into(), frequency: BillingFrequency::Monthly,
+///     fee: m("200.00"), currency: "EUR".into(), frequency: BillingFrequency::Monthly,
 ///     alignment: PeriodAlignment::Calendar, start: d("2027-01-01"), end: Some(d("2027-03-29")) };
 /// let march = invoice_period(&sub, 2).unwrap().unwrap();
 /// let (transactions, net) = charge_period(&sub, &march, sub.fee).unwrap();
 /// let amounts: Vec<String> = transactions.iter().map(|t| t.amount.to_string()).collect();
 /// assert_eq!(amounts, ["200.00", "-12.90"]);
-/// assert_eq!(net, d("187.10"));
+/// assert_eq!(net, m("187.10"));
 /// ```
 ///
 /// # Errors

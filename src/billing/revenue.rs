@@ -40,9 +40,10 @@ pub struct RecognitionEntry {
 ///
 /// ```
 /// use fieldwork::billing::{spread_monthly, DateRange};
-/// let d = |s: &str| s.parse().unwrap();
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let m = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
 /// let q1 = DateRange::new(d("2027-01-01"), d("2027-03-31")).unwrap();
-/// let shares: Vec<String> = spread_monthly(&q1, d("100.00")).unwrap()
+/// let shares: Vec<String> = spread_monthly(&q1, m("100.00")).unwrap()
 ///     .iter().map(|(m, _, a)| format!("{m} {a}")).collect();
 /// assert_eq!(shares, ["2027-01 33.34", "2027-02 33.33", "2027-03 33.33"]);
 /// ```
