@@ -12,6 +12,7 @@ pub mod billing;
 pub mod demo;
 pub mod model;
 pub mod repair;
+pub mod rma;
 pub mod schedule;
 
 #[cfg(feature = "host")]
