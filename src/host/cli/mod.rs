@@ -2,8 +2,10 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+mod billing;
 mod demo_data;
 pub mod output;
+mod rma;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -42,6 +44,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Bill one month of subscriptions: fees, prorations, revenue recognition.
+    #[command(
+        after_help = "Examples:\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
+    )]
+    Bill(billing::BillArgs),
+    /// Show a return order, its dispositions and the actions they imply.
+    #[command(
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+    )]
+    Rma(rma::RmaArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -70,6 +82,8 @@ pub fn main() -> ExitCode {
 pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Bill(args) => billing::run(args, out),
+        Command::Rma(args) => rma::run(args, out),
     }
 }
 
