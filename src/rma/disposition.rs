@@ -3,12 +3,16 @@
 //!
 //! The built-in rule is the shipped `rules/rma.rhai`: an object under warranty on the day the
 //! return was authorised is replaced; otherwise it is repaired if repairable, else scrapped. A
-//! line without a registered object is repaired (nothing says it is not repairable).
+//! line without a registered object (a part, a consumable) is credited when the reason is
+//! [`WRONG_ITEM`] (it was never the customer's to keep) and scrapped otherwise.
 
 use serde::Serialize;
 
 use super::error::RmaError;
 use crate::model::{DispositionCode, ReturnLine, ReturnOrder, ServiceObject};
+
+/// The return reason code for goods delivered by mistake.
+pub const WRONG_ITEM: &str = "WRONG-ITEM";
 
 /// Who decided a disposition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,9 +67,13 @@ impl DispositionSource for BuiltInDisposition {
     ) -> Result<Decision, RmaError> {
         let on = rma.created_at.date_naive();
         let (disposition, reason) = match object {
+            None if rma.reason_code == WRONG_ITEM => (
+                DispositionCode::Credit,
+                "wrong item delivered: credit".to_owned(),
+            ),
             None => (
-                DispositionCode::Repair,
-                "no registered object: repair".to_owned(),
+                DispositionCode::Scrap,
+                format!("{} is not a registered object: scrap", line.item),
             ),
             Some(o) if o.under_warranty(on) => (
                 DispositionCode::Replace,

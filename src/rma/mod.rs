@@ -40,7 +40,7 @@ mod error;
 mod lifecycle;
 
 pub use actions::{action_for, action_order_id, Action};
-pub use disposition::{BuiltInDisposition, DecidedBy, Decision, DispositionSource};
+pub use disposition::{BuiltInDisposition, DecidedBy, Decision, DispositionSource, WRONG_ITEM};
 pub use error::RmaError;
 pub use lifecycle::{can_transition, check_lines, next_status, transition};
 
