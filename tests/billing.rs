@@ -331,3 +331,60 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn indexation_via_the_shipped_subscription_price_hook() {
+    let rules = fieldwork::rules::RuleSet::load_dir("rules").unwrap();
+    let m = model(json!([sub("200.00", "monthly", "2025-03-15", None)]));
+    let at = |period: &str| {
+        let run = bill(&m, &rules, month(period), &BTreeSet::new()).unwrap();
+        amounts(&run)
+    };
+    assert_eq!(
+        at("2026-03"),
+        ["fee 200.00"],
+        "before the first anniversary"
+    );
+    assert_eq!(at("2026-04"), ["fee 204.00"]);
+    // 200 × 1.02² = 208.08; × 1.02³ = 212.2416 → 212.24.
+    assert_eq!(at("2027-04"), ["fee 208.08"]);
+    assert_eq!(at("2028-04"), ["fee 212.24"]);
+    // The first, partial period: the full-period price of the hook, then prorated.
+    assert_eq!(at("2025-03"), ["fee 200.00", "proration -90.32"]);
+
+    // Indexation and idempotency together: the ledger still decides what is new.
+    let mut ledger = BTreeSet::new();
+    let first = bill(&m, &rules, month("2027-04"), &ledger).unwrap();
+    ledger.extend(first.billed);
+    assert!(bill(&m, &rules, month("2027-04"), &ledger)
+        .unwrap()
+        .transactions
+        .is_empty());
+}
+
+#[test]
+fn price_hook_errors_name_the_subscription_and_the_rule_position() {
+    let m = model(json!([sub("200.00", "monthly", "2027-01-01", None)]));
+    let price = |source: &str| {
+        let rules = fieldwork::rules::RuleSet::from_sources(&[("billing.rhai", source)]).unwrap();
+        bill(&m, &rules, month("2027-03"), &BTreeSet::new())
+    };
+    let err = price("fn subscription_price(s, p) {\n    \"free\"\n}").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("subscription S-1, period 2027-03-01..2027-03-31: billing.rhai:1"),
+        "{text}"
+    );
+    assert!(text.contains("decimal"), "{text}");
+    let err = price("fn subscription_price(s, p) {\n    s.fee / 0\n}").unwrap_err();
+    assert!(err.to_string().contains("billing.rhai:2"), "{err}");
+    // () keeps the list fee; an int is a price.
+    let run = price("fn subscription_price(s, p) { () }").unwrap();
+    assert_eq!(amounts(&run), ["fee 200.00"]);
+    let run = price("fn subscription_price(s, p) { p.days * 10 }").unwrap();
+    assert_eq!(amounts(&run), ["fee 310.00"]);
+    assert!(matches!(
+        price("fn subscription_price(s, p) { -1 }"),
+        Err(BillingError::NegativePrice { .. })
+    ));
+}

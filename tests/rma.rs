@@ -136,10 +136,7 @@ fn the_built_in_rule_replaces_under_warranty_else_repairs_or_scraps() {
             (5, Credit, DecidedBy::Recorded),
         ]
     );
-    assert_eq!(
-        decisions[0].reason,
-        "under warranty until 2027-03-01: replace"
-    );
+    assert_eq!(decisions[0].reason, "under warranty until 2027-03-01");
 }
 
 #[test]
@@ -295,4 +292,75 @@ fn review_shows_dispositions_and_actions_without_changing_anything() {
     let json = serde_json::to_value(&review).unwrap();
     assert_eq!(json["actions"][4]["action"], "credit");
     assert_eq!(json["actions"][4]["transaction"]["amount"], "-37.04");
+}
+
+#[test]
+fn the_shipped_disposition_rule_agrees_with_the_built_in_one() {
+    let rules = fieldwork::rules::RuleSet::load_dir("rules").unwrap();
+    let m = model();
+    for reason in ["DEFECT", WRONG_ITEM] {
+        let mut r = rma(&m);
+        r.reason_code = reason.into();
+        let by_rule = decide_dispositions(&m, &r, &RuleDisposition(&rules)).unwrap();
+        let built_in = decide_dispositions(&m, &r, &BuiltInDisposition).unwrap();
+        for (a, b) in by_rule.iter().zip(&built_in) {
+            assert_eq!(
+                (a.line, a.disposition, &a.reason),
+                (b.line, b.disposition, &b.reason)
+            );
+            let expected = if b.decided_by == DecidedBy::Recorded {
+                DecidedBy::Recorded
+            } else {
+                DecidedBy::Rule
+            };
+            assert_eq!(a.decided_by, expected);
+        }
+    }
+}
+
+#[test]
+fn disposition_hook_answers_and_errors() {
+    let m = model();
+    let decide = |source: &str| {
+        let rules = fieldwork::rules::RuleSet::from_sources(&[("rma.rhai", source)]).unwrap();
+        decide_dispositions(&m, &rma(&m), &RuleDisposition(&rules))
+    };
+    // A plain string; the reason then names the rule.
+    let d = decide("fn disposition(rma, line, object) { \"return_to_customer\" }").unwrap();
+    assert!(d[..4]
+        .iter()
+        .all(|d| d.disposition == DispositionCode::ReturnToCustomer
+            && d.reason == "rule: return_to_customer"));
+    assert_eq!(
+        d[4].disposition,
+        DispositionCode::Credit,
+        "recorded lines are not asked"
+    );
+    // () falls back to the built-in rule for that line.
+    let d = decide(
+        "fn disposition(rma, line, object) { if line.line == 2 { \"credit\" } else { () } }",
+    )
+    .unwrap();
+    assert_eq!(
+        d.iter().map(|d| d.decided_by).collect::<Vec<_>>(),
+        [
+            DecidedBy::BuiltIn,
+            DecidedBy::Rule,
+            DecidedBy::BuiltIn,
+            DecidedBy::BuiltIn,
+            DecidedBy::Recorded
+        ]
+    );
+    // Unknown names and maps without an action are errors naming the line and the rule file.
+    let err = decide("fn disposition(rma, line, object) {\n  \"recycle\"\n}").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("return order RMA-1: line 1: rma.rhai:1"),
+        "{text}"
+    );
+    assert!(text.contains("return_to_customer"), "{text}");
+    let err = decide("fn disposition(rma, line, object) { #{ reason: \"x\" } }").unwrap_err();
+    assert!(err.to_string().contains("action"), "{err}");
+    let err = decide("fn disposition(rma, line, object) {\n  object.nope\n}").unwrap_err();
+    assert!(matches!(err, RmaError::Rule { line: 1, .. }), "{err}");
 }

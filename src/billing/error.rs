@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use super::money::AllocationError;
 use crate::model::SubscriptionId;
+use crate::rules::RuleError;
 
 /// Why a billing run or a billing computation failed.
 #[derive(Debug, Error)]
@@ -40,5 +41,15 @@ pub enum BillingError {
         period: String,
         /// What went wrong.
         source: AllocationError,
+    },
+    /// The `subscription_price` hook failed or returned something other than a price.
+    #[error("subscription {subscription}, period {period}: {source}")]
+    Rule {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// The period, `start..end`.
+        period: String,
+        /// The rule error (with its `file:line:col`).
+        source: Box<RuleError>,
     },
 }

@@ -8,7 +8,8 @@
 //!   fee plus a negative proration for the days outside the subscription, split by days.
 //! * **Rounding** ([`round_money`], [`allocate`]): `rust_decimal`, scale 2, half-up; the
 //!   prorated parts of a period add up exactly to the fee.
-//! * **Prices** ([`PriceSource`]): the list fee, or the `subscription_price` rule hook.
+//! * **Prices** ([`PriceSource`]): the list fee ([`ListPrice`]), or the
+//!   `subscription_price(subscription, period)` rule hook ([`RulePrice`], used by [`bill`]).
 //! * **Idempotency** ([`BilledLedger`], [`BillingKey`]): a period already billed is skipped.
 //! * **Revenue recognition** ([`spread_monthly`]): each billed period's net amount spread over
 //!   the months it serves.
@@ -48,7 +49,7 @@ pub use error::BillingError;
 pub use ledger::{BilledLedger, BillingKey};
 pub use money::{allocate, round_money, AllocationError, CURRENCY_SCALE};
 pub use period::{invoice_period, period_billed_in, DateRange, InvoicePeriod, Month};
-pub use price::{ListPrice, PriceSource};
+pub use price::{ListPrice, PriceSource, RulePrice, PRICE_HOOK};
 pub use proration::charge_period;
 pub use revenue::{spread_monthly, RecognitionEntry};
 pub use transaction::{Transaction, TransactionKind, TransactionSource};
@@ -58,6 +59,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::model::Model;
+use crate::rules::RuleSet;
 
 /// The result of billing one month: new transactions, the periods they bill, the periods
 /// skipped because they were billed before, and the revenue-recognition schedule of the new
@@ -85,6 +87,46 @@ impl BillingRun {
         }
         totals
     }
+}
+
+/// Bills `month` with the rules' `subscription_price` hook (the list fee where the rules do not
+/// define it), skipping the periods `ledger` holds: [`bill_with`] with [`RulePrice`].
+///
+/// ```
+/// use std::collections::BTreeSet;
+/// use fieldwork::billing::bill;
+/// use fieldwork::model::Model;
+/// use fieldwork::rules::RuleSet;
+/// let model = Model::from_json(r#"{
+///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
+///                  "location": {"lat": 0, "lon": 0}}],
+///   "subscriptions": [{"id": "S-1", "customer": "C-1", "fee": "100.00", "currency": "EUR",
+///                      "frequency": "yearly", "alignment": "start", "start": "2025-03-01"}]
+/// }"#)?;
+/// let rules = RuleSet::from_sources(&[("billing.rhai", r#"
+///     fn subscription_price(subscription, period) {
+///         let price = subscription.fee;
+///         for year in 0..years_between(subscription.start, period.start) {
+///             price = price * 102 / 100;
+///         }
+///         price
+///     }"#)])?;
+/// let run = bill(&model, &rules, "2027-03".parse()?, &BTreeSet::new())?;
+/// assert_eq!(run.transactions[0].amount.to_string(), "104.04");
+/// // Revenue recognised monthly: twelve parts of 8.67.
+/// assert_eq!(run.recognition.len(), 12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`bill_with`]; a failing hook is [`BillingError::Rule`] with its `file:line:col`.
+pub fn bill(
+    model: &Model,
+    rules: &RuleSet,
+    month: Month,
+    ledger: &impl BilledLedger,
+) -> Result<BillingRun, BillingError> {
+    bill_with(model, month, ledger, &RulePrice(rules))
 }
 
 /// Bills `month` with prices from `prices`, skipping the periods `ledger` holds.

@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::model::{OrderId, ReturnOrderId, ReturnStatus};
+use crate::rules::RuleError;
 
 /// Why a return-order step failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -64,5 +65,15 @@ pub enum RmaError {
         line: u32,
         /// The order id.
         order: OrderId,
+    },
+    /// The `disposition` hook failed or returned something that is not a disposition.
+    #[error("return order {rma}: line {line}: {source}")]
+    Rule {
+        /// The return order.
+        rma: ReturnOrderId,
+        /// The line number.
+        line: u32,
+        /// The rule error (with its `file:line:col`).
+        source: Box<RuleError>,
     },
 }

@@ -4,7 +4,8 @@
 //! * [`transition`], [`can_transition`]: the lifecycle (forward one step at a time).
 //! * [`receive`], [`inspect`], [`execute_dispositions`], [`close`]: the steps. Inspection
 //!   decides a disposition for every line without one, through a [`DispositionSource`]: the
-//!   `disposition(rma, line, object)` rule hook or [`BuiltInDisposition`].
+//!   `disposition(rma, line, object)` rule hook ([`RuleDisposition`]) or
+//!   [`BuiltInDisposition`].
 //! * [`plan_actions`], [`action_for`]: what each disposition implies — a credit
 //!   [`Transaction`](crate::billing::Transaction), a replacement order, a repair service order
 //!   for the returned object, scrap, return to customer — as values, never side effects.
@@ -26,7 +27,7 @@
 //! let mut rma = model.return_order(&ReturnOrderId::new("RMA-1")).unwrap().clone();
 //! receive(&mut rma)?;
 //! let decisions = inspect(&model, &mut rma, &BuiltInDisposition)?;
-//! assert_eq!(decisions[0].reason, "under warranty until 2027-12-31: replace");
+//! assert_eq!(decisions[0].reason, "under warranty until 2027-12-31");
 //! let at = Utc.with_ymd_and_hms(2027, 3, 5, 8, 0, 0).unwrap();
 //! let actions = execute_dispositions(&model, &mut rma, at)?;
 //! assert!(matches!(&actions[0], Action::Replace { order, .. } if order.id.as_str() == "RMA-1-1-REPLACE"));
@@ -40,7 +41,10 @@ mod error;
 mod lifecycle;
 
 pub use actions::{action_for, action_order_id, Action};
-pub use disposition::{BuiltInDisposition, DecidedBy, Decision, DispositionSource, WRONG_ITEM};
+pub use disposition::{
+    BuiltInDisposition, DecidedBy, Decision, DispositionSource, RuleDisposition, DISPOSITION_HOOK,
+    WRONG_ITEM,
+};
 pub use error::RmaError;
 pub use lifecycle::{can_transition, check_lines, next_status, transition};
 

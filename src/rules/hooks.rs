@@ -126,7 +126,8 @@ pub const HOOKS: &[HookSpec] = &[
         returns: "\"replace\" | \"repair\" | \"scrap\" | \"credit\" | \"return_to_customer\", \
                   or map #{ action: one of those, reason: string } (`object` is () for \
                   unregistered items)",
-        default: "the line's recorded disposition, else manual inspection",
+        default: "the built-in rule (the policy of the shipped rma.rhai); lines with a recorded \
+                  disposition are not asked",
     },
     HookSpec {
         name: "subscription_price",

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
+use super::billing::load_rules;
 use super::output::table;
 use super::{CliError, Output};
 use crate::model::{Model, ReturnOrderId};
-use crate::rma::{review, BuiltInDisposition, DecidedBy};
+use crate::rma::{review, DecidedBy, RuleDisposition};
 
 /// Arguments of `fieldwork rma`.
 #[derive(Debug, clap::Args)]
@@ -21,16 +22,21 @@ pub struct RmaArgs {
     /// Instant the implied orders and credits would be created (RFC 3339); now by default.
     #[arg(long)]
     pub at: Option<DateTime<Utc>>,
+    /// Rules directory (its `disposition` hook proposes dispositions); default `./rules` when
+    /// present, else the built-in rule.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
 }
 
 /// Runs the command.
 pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
     let model = Model::load(&args.dataset)?;
+    let rules = load_rules(args.rules.as_deref())?;
     let at = args.at.unwrap_or_else(Utc::now);
     let review = review(
         &model,
         &ReturnOrderId::new(args.id),
-        &BuiltInDisposition,
+        &RuleDisposition(&rules),
         at,
     )
     .map_err(CliError::user)?;
