@@ -1,9 +1,10 @@
 //! Billing and BOM benchmarks, each against a baseline in the same run:
 //!
-//! * `bill_month`: billing one month of 10,000 subscriptions with [`bill_with`] (period
-//!   lookup, proration, revenue recognition, transactions); its constant-time period lookup
-//!   alone vs the baseline of finding each period by walking the invoice periods from the
-//!   subscription's start.
+//! * `bill_month`: billing one month of 10,000 subscriptions with list prices ([`bill_with`]:
+//!   period lookup, proration, revenue recognition, transactions) and with the shipped
+//!   `subscription_price` rule (one Rhai call per period billed); the constant-time period
+//!   lookup alone vs the baseline of finding each period by walking the invoice periods from
+//!   the subscription's start.
 //! * `bom_explosion`: exploding a 4-level, 3-version BOM with the petgraph index vs the
 //!   baseline of scanning the version list for every node.
 
@@ -12,9 +13,10 @@ use std::hint::black_box;
 
 use chrono::{Duration, NaiveDate};
 use criterion::{criterion_group, criterion_main, Criterion};
-use fieldwork::billing::{bill_with, invoice_period, period_billed_in, ListPrice, Month};
+use fieldwork::billing::{bill, bill_with, invoice_period, period_billed_in, ListPrice, Month};
 use fieldwork::model::{BomVersion, Model};
 use fieldwork::repair::Boms;
+use fieldwork::rules::RuleSet;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -52,6 +54,13 @@ fn bill_month(c: &mut Criterion) {
     group.bench_function("bill_with_10k", |b| {
         b.iter(|| {
             let run = bill_with(&model, month, &BTreeSet::new(), &ListPrice).expect("bills");
+            black_box(run.transactions.len())
+        })
+    });
+    let rules = RuleSet::load_dir("rules").expect("shipped rules load");
+    group.bench_function("bill_with_rules_10k", |b| {
+        b.iter(|| {
+            let run = bill(&model, &rules, month, &BTreeSet::new()).expect("bills");
             black_box(run.transactions.len())
         })
     });
