@@ -387,4 +387,10 @@ fn price_hook_errors_name_the_subscription_and_the_rule_position() {
         price("fn subscription_price(s, p) { -1 }"),
         Err(BillingError::NegativePrice { .. })
     ));
+    assert_eq!(MAX_PRICE.to_string(), "1000000000000000");
+    let err = price("fn subscription_price(s, p) { s.fee * 10000000000000 }").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "subscription S-1, period 2027-03-01..2027-03-31: amount 2000000000000000.00 is too large to allocate"
+    );
 }

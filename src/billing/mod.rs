@@ -50,7 +50,7 @@ pub use ledger::{BilledLedger, BillingKey};
 pub use money::{allocate, round_money, AllocationError, CURRENCY_SCALE};
 pub use period::{invoice_period, period_billed_in, DateRange, InvoicePeriod, Month};
 pub use price::{ListPrice, PriceSource, RulePrice, PRICE_HOOK};
-pub use proration::charge_period;
+pub use proration::{charge_period, MAX_PRICE};
 pub use revenue::{spread_monthly, RecognitionEntry};
 pub use transaction::{Transaction, TransactionKind, TransactionSource};
 

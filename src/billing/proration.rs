@@ -12,10 +12,14 @@
 use rust_decimal::Decimal;
 
 use super::error::BillingError;
-use super::money::{allocate, round_money};
+use super::money::{allocate, round_money, AllocationError};
 use super::period::{DateRange, InvoicePeriod};
 use super::transaction::{Transaction, TransactionKind, TransactionSource};
 use crate::model::{BillingFrequency, Subscription};
+
+/// The largest price of one period (10^15): far beyond any real fee, small enough that sums of
+/// many periods never overflow.
+pub const MAX_PRICE: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
 
 /// The transactions billing `period` of `sub` at `price` (the full-period price), and their
 /// net amount (the share of the covered days).
@@ -36,14 +40,21 @@ use crate::model::{BillingFrequency, Subscription};
 /// ```
 ///
 /// # Errors
-/// [`BillingError::NegativePrice`] for a negative price; [`BillingError::Allocation`] for an
-/// amount too large to split.
+/// [`BillingError::NegativePrice`] for a negative price; [`BillingError::Allocation`] for a
+/// price above [`MAX_PRICE`].
 pub fn charge_period(
     sub: &Subscription,
     period: &InvoicePeriod,
     price: Decimal,
 ) -> Result<(Vec<Transaction>, Decimal), BillingError> {
     let price = round_money(price);
+    if price > MAX_PRICE {
+        return Err(BillingError::Allocation {
+            subscription: sub.id.clone(),
+            period: period.period.to_string(),
+            source: AllocationError::TooLarge(price),
+        });
+    }
     if price.is_sign_negative() && !price.is_zero() {
         return Err(BillingError::NegativePrice {
             subscription: sub.id.clone(),
