@@ -318,12 +318,7 @@ impl Boms {
                     .ok_or_else(|| RepairError::QuantityOverflow {
                         item: item.to_owned(),
                     })?;
-            if out.len() >= MAX_ROWS {
-                return Err(RepairError::TooManyRows {
-                    item: item.to_owned(),
-                    limit: MAX_ROWS,
-                });
-            }
+            check_rows(out.len(), item)?;
             out.push(Component {
                 level,
                 item: self.graph[child].clone(),
@@ -372,12 +367,7 @@ impl Boms {
                     let Some(valid) = valid.intersect(&link.valid) else {
                         continue;
                     };
-                    if out.len() >= MAX_ROWS {
-                        return Err(RepairError::TooManyRows {
-                            item: item.to_owned(),
-                            limit: MAX_ROWS,
-                        });
-                    }
+                    check_rows(out.len(), item)?;
                     out.push(WhereUsed {
                         level,
                         item: self.graph[parent].clone(),
@@ -394,6 +384,17 @@ impl Boms {
         }
         Ok(out)
     }
+}
+
+/// The row limit of one query.
+fn check_rows(rows: usize, item: &str) -> Result<(), RepairError> {
+    if rows >= MAX_ROWS {
+        return Err(RepairError::TooManyRows {
+            item: item.to_owned(),
+            limit: MAX_ROWS,
+        });
+    }
+    Ok(())
 }
 
 /// The per-version checks: ids, validity, quantities, overlaps.
