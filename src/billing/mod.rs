@@ -1,7 +1,7 @@
 //! Subscription billing: periodic fee transactions per subscription and invoice period,
 //! independent of how often service is done.
 //!
-//! * **Periods** ([`period`](invoice_period)): monthly, quarterly or yearly invoice periods,
+//! * **Periods** ([`invoice_period`], [`period_billed_in`]): monthly, quarterly or yearly invoice periods,
 //!   aligned to calendar periods or to the subscription's start. A billing run covers one
 //!   calendar [`Month`] and bills each period whose first covered day falls in it.
 //! * **Proration** ([`charge_period`]): a partial first or last period is billed as the full
@@ -13,6 +13,36 @@
 //! * **Idempotency** ([`BilledLedger`], [`BillingKey`]): a period already billed is skipped.
 //! * **Revenue recognition** ([`spread_monthly`]): each billed period's net amount spread over
 //!   the months it serves.
+//!
+//! # Periods
+//!
+//! * **Calendar alignment**: periods are calendar months, quarters (Jan/Apr/Jul/Oct) or years;
+//!   period 0 is the one containing the subscription's start.
+//! * **Start alignment**: period `k` runs from `start + k·n months` to the day before
+//!   `start + (k+1)·n months`, counted from the original start so the day never drifts (a start
+//!   on the 31st gives periods starting Jan 31, Feb 28, Mar 31, Apr 30…).
+//!
+//! The *covered* days of a period are those within the subscription; a period with uncovered
+//! days is prorated. Each period is billed by the run of the month holding its first covered
+//! day, so running every month once bills every period once.
+//!
+//! # Rounding
+//!
+//! Amounts are [`Decimal`]s at scale 2, rounded *half-up* (half a cent away from zero,
+//! `RoundingStrategy::MidpointAwayFromZero`). A period's price is rounded to cents, then split
+//! over [days before the subscription | covered days | days after it] by [`allocate`]:
+//!
+//! 1. each part is its exact share `price × days / period days`, rounded half-up to cents;
+//! 2. if the rounded parts miss the price, the difference (at most half a cent per part) is
+//!    settled a cent at a time: when they fall short, the parts rounded *down* the most get one
+//!    cent more; when they exceed it, the parts rounded *up* the most give one back; ties go to
+//!    the earlier part.
+//!
+//! The parts therefore add up to the price exactly, each is within a cent of its exact share,
+//! and when plain half-up rounding already adds up the parts are exactly the half-up ones. The
+//! fee transaction is the price; each uncovered stretch is a negative `proration` transaction
+//! of its part; the net is the covered part. Revenue recognition splits the net the same way
+//! over months, weighted by the fraction of each month covered.
 //!
 //! ```
 //! use std::collections::HashSet;

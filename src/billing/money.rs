@@ -58,8 +58,8 @@ pub enum AllocationError {
 }
 
 /// Splits `total` (rounded to cents first, half-up) into parts proportional to `weights`, so
-/// that the parts add up to the rounded total exactly; see the [module docs](self) for the
-/// rule. Parts are returned in the order of the weights, at scale 2.
+/// that the parts add up to the rounded total exactly; see [the rounding rule](crate::billing#rounding)
+/// for the rule. Parts are returned in the order of the weights, at scale 2.
 ///
 /// ```
 /// use fieldwork::billing::allocate;

@@ -293,7 +293,7 @@ pub fn invoice_period(
 }
 
 /// The invoice period of `sub` billed in the run of `month`, if any (see the
-/// [module docs](self)). Constant time: no iteration from the subscription's start.
+/// [billing docs](crate::billing#periods)). Constant time: no iteration from the subscription's start.
 ///
 /// # Errors
 /// [`BillingError::DateOutOfRange`] when the period lies beyond the representable dates.

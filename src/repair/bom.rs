@@ -96,7 +96,11 @@ pub struct WhereUsed {
     pub valid: Validity,
 }
 
-/// The BOM graph of a dataset.
+/// The BOM graph of a dataset: items are nodes, BOM lines edges carrying their quantity,
+/// version and validity. Built by [`Boms::build`], which rejects duplicate version ids, inverted
+/// validity, non-positive quantities, overlapping versions of one item, and cycles that exist on
+/// some day (naming the items around the cycle and the versions of its links); links never
+/// valid on the same day form no cycle.
 ///
 /// ```
 /// use fieldwork::model::BomVersion;

@@ -65,7 +65,9 @@ pub trait DispositionSource {
     ) -> Result<Decision, RmaError>;
 }
 
-/// The built-in rule (see the [module docs](self)).
+/// The built-in rule: an object under warranty on the day the return was authorised is
+/// replaced; otherwise repaired if repairable, else scrapped; a line without a registered object
+/// is credited when the reason is [`WRONG_ITEM`], else scrapped.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuiltInDisposition;
 
