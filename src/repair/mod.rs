@@ -13,6 +13,8 @@ mod bom;
 mod error;
 mod lines;
 
+/// The code tables and BOM versions as the dataset holds them (defined in [`crate::model`]).
+pub use crate::model::{BomLine, BomVersion, Code, CodeArea, RepairCodes, RepairStage};
 pub use bom::{Boms, Component, Validity, WhereUsed, MAX_ROWS};
 pub use error::RepairError;
 pub use lines::{
