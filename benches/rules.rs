@@ -9,13 +9,15 @@
 //! Run: `cargo bench --bench rules` (add `-- --quick` for a shorter run).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use criterion::Criterion;
 use fieldwork::model::{ServiceOrder, SkillRequirement, Technician};
 use fieldwork::rules::domain::{self, RuleOrder};
 use fieldwork::rules::RuleSet;
-use rhai::Dynamic;
+use rhai::packages::{Package, StandardPackage};
+use rhai::{CallFnOptions, Dynamic, Engine, Scope};
 
 const SCRIPT: &str = r#"
 fn score_bench(order, tech) {
@@ -103,22 +105,65 @@ fn bench(c: &mut Criterion, f: &Fixture) {
     g.bench_function("rhai_empty_hook", |b| {
         b.iter(|| rhai_score(black_box(f), "score_empty"))
     });
+    // Baseline: a bare Rhai engine (standard package, the same five getters, no sandbox),
+    // to show what the sandbox itself costs.
+    let (raw, ast) = raw_engine();
+    let options = || CallFnOptions::new().eval_ast(false);
+    g.bench_function("rhai_raw_engine", |b| {
+        b.iter(|| {
+            raw.call_fn_with_options::<Dynamic>(
+                options(),
+                &mut Scope::new(),
+                &ast,
+                "score_bench",
+                (f.order_dyn.clone(), f.tech_dyn.clone()),
+            )
+            .expect("raw call")
+        })
+    });
     g.finish();
 }
 
-/// Times `n` calls of `op`, best of three rounds, in nanoseconds per call.
-fn time_per_call(n: u32, mut op: impl FnMut() -> f64) -> f64 {
-    let mut best = f64::INFINITY;
-    for _ in 0..3 {
-        let start = Instant::now();
-        let mut acc = 0.0;
-        for _ in 0..n {
-            acc += op();
-        }
-        black_box(acc);
-        best = best.min(start.elapsed().as_nanos() as f64 / f64::from(n));
-    }
-    best
+/// A bare engine with the getters `score_bench` reads.
+fn raw_engine() -> (Engine, rhai::AST) {
+    let mut engine = Engine::new_raw();
+    engine.register_global_module(StandardPackage::new().as_shared_module());
+    engine
+        .register_get("priority_weight", |o: &mut RuleOrder| {
+            i64::from(o.order().priority.weight())
+        })
+        .register_get("duration_minutes", |_: &mut RuleOrder| 90_i64)
+        .register_get("demand", |o: &mut RuleOrder| o.order().demand)
+        .register_get("active", |t: &mut Arc<Technician>| t.active)
+        .register_get("max_hours_per_day", |t: &mut Arc<Technician>| {
+            t.max_hours_per_day
+        });
+    let ast = engine.compile(SCRIPT).expect("compiles");
+    (engine, ast)
+}
+
+/// The median time criterion measured for `dispatch_score/<name>`, in nanoseconds, read from
+/// its `estimates.json` (`CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else next to
+/// the bench executable's target directory).
+fn criterion_median(name: &str) -> Option<f64> {
+    let home = std::env::var_os("CRITERION_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map(|t| std::path::PathBuf::from(t).join("criterion"))
+        })
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            Some(exe.ancestors().nth(3)?.join("criterion"))
+        })?;
+    let path = home
+        .join("dispatch_score")
+        .join(name)
+        .join("new")
+        .join("estimates.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
 }
 
 fn main() {
@@ -127,14 +172,18 @@ fn main() {
     bench(&mut c, &f);
     c.final_summary();
 
-    let native = time_per_call(2_000_000, || {
-        native_score(black_box(&f.order), black_box(90), black_box(&f.tech))
-    });
-    let rhai = time_per_call(100_000, || rhai_score(black_box(&f), "score_bench"));
-    let empty = time_per_call(100_000, || rhai_score(black_box(&f), "score_empty"));
-    println!(
-        "dispatch score: native {native:.1} ns, rule {rhai:.0} ns (empty hook {empty:.0} ns): \
-         ratio {:.0}x",
-        rhai / native
-    );
+    if let (Some(native), Some(rule), Some(empty), Some(raw)) = (
+        criterion_median("native"),
+        criterion_median("rhai_call_hook"),
+        criterion_median("rhai_empty_hook"),
+        criterion_median("rhai_raw_engine"),
+    ) {
+        println!(
+            "dispatch score (criterion medians): native {native:.1} ns, rule {rule:.0} ns \
+             (empty hook {empty:.0} ns, bare Rhai engine {raw:.0} ns): \
+             rule/native ratio {:.0}x, sandbox/bare {:.2}x",
+            rule / native,
+            rule / raw
+        );
+    }
 }

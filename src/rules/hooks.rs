@@ -7,7 +7,7 @@
 
 /// How often the host calls a hook — the performance contract of the rule runtime.
 ///
-/// A Rhai call costs about 300 times a native call, so hooks are called once per run,
+/// A Rhai call costs 300 to 1,000 times a native call, so hooks are called once per run,
 /// order or technician and return *parameters*; the per-(order, technician) grading is
 /// native. The two per-pair hooks are optional and costly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

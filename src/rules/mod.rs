@@ -13,7 +13,7 @@
 //!
 //! # Performance design
 //!
-//! A Rhai call costs roughly 300 times a native call (see `benches/rules.rs`). Hooks are
+//! A Rhai call costs 300 to 1,000 times a native call (see `benches/rules.rs`). Hooks are
 //! therefore called once per run, order or technician and return *parameters* (weights,
 //! targets, profiles); the per-(order, technician) grading of dispatch is native Rust. The
 //! per-pair hooks `eligible` and `score_<name>` exist for the cases parameters cannot

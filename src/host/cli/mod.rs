@@ -2,6 +2,7 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+mod check;
 mod demo_data;
 pub mod output;
 pub mod sla;
@@ -37,6 +38,9 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate a rules directory: prints `path:line:col: message` per problem.
+    #[command(after_help = "Examples:\n  fieldwork check\n  fieldwork check ./rules --json")]
+    Check(check::CheckArgs),
     /// Write a deterministic demo dataset (a region with customers, technicians, agreements).
     #[command(
         name = "demo-data",
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command.
 pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
+        Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Sla(args) => sla::run(args, out),
     }
