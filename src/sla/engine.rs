@@ -138,7 +138,7 @@ impl<'m> SlaEngine<'m> {
             Some(rules) => targets_from_rules(rules, self.model, order, customer, defaults)
                 .map_err(|source| SlaError::Rule {
                     order: order.id.clone(),
-                    source,
+                    source: Box::new(source),
                 }),
         }
     }

@@ -48,7 +48,7 @@ pub enum SlaError {
     Rule {
         /// The order.
         order: OrderId,
-        /// The rule error, with `file:line:col` where known.
-        source: RuleError,
+        /// The rule error, with `file:line:col` where known (boxed: it is large).
+        source: Box<RuleError>,
     },
 }
