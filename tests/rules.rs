@@ -876,7 +876,7 @@ fn shipped_sla_targets() {
     assert_eq!(num(&v, "response_minutes"), 960.0);
     assert_eq!(num(&v, "resolution_minutes"), 2400.0);
 
-    // No agreement, or an inactive one: no SLA.
+    // No agreement, or an inactive one: () — the built-in table by priority × tier.
     let none = vec![
         fixtures::rule_order("critical"),
         fixtures::dyn_customer("gold"),
