@@ -1,1 +1,3 @@
 //! fieldwork
+
+pub mod schedule;
