@@ -36,19 +36,22 @@ fn cmp_eps(a: f64, b: f64) -> Ordering {
 }
 
 /// Regret priority: larger is better, component by component.
-fn key_better(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+fn key_better(a: (f64, f64, f64, f64, f64), b: (f64, f64, f64, f64, f64)) -> bool {
     cmp_eps(a.0, b.0)
         .then(cmp_eps(a.1, b.1))
         .then(cmp_eps(a.2, b.2))
         .then(cmp_eps(a.3, b.3))
+        .then(cmp_eps(a.4, b.4))
         == Ordering::Greater
 }
 
 /// Regret-k insertion of every unassigned job: repeatedly inserts the job whose best insertion
 /// would be most regretted (sum of the cost differences between its best and its next k−1
-/// best routes). Higher-value jobs go first and, among them, jobs with fewer than k feasible
-/// routes; with `urgency_first` the jobs with fewer options go first and value comes second.
-/// Jobs that fit nowhere stay unassigned.
+/// best routes). Only the cheapest empty route counts as an option, so that a fleet of identical
+/// idle vehicles does not drown the regret. Higher-value jobs go first and, among them, jobs
+/// with fewer than k options; with `urgency_first` the jobs with fewer options go first and
+/// value comes second. Ties go to the cheapest insertion. Jobs that fit nowhere stay
+/// unassigned.
 pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first: bool) {
     let k = k.max(1);
     let mut pending = std::mem::take(&mut st.unassigned);
@@ -69,14 +72,24 @@ pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first
             f64::NEG_INFINITY,
             f64::NEG_INFINITY,
             f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
         );
         for (i, &j) in pending.iter().enumerate() {
             top.clear();
+            let mut empty_best: Option<(f64, f64, usize)> = None;
             for r in 0..nr {
                 if let Some(ins) = cache[i * nr + r] {
-                    top.push((ins.lateness, ins.cost, r));
+                    let t = (ins.lateness, ins.cost, r);
+                    if st.routes[r].is_empty() {
+                        if empty_best.is_none_or(|e| better(t.0, t.1, e.0, e.1)) {
+                            empty_best = Some(t);
+                        }
+                    } else {
+                        top.push(t);
+                    }
                 }
             }
+            top.extend(empty_best);
             if top.is_empty() {
                 continue;
             }
@@ -94,9 +107,9 @@ pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first
             }
             let (value, urgency) = (p.jobs()[j].value, (k - options) as f64);
             let key = if urgency_first {
-                (urgency, value, rl, rc)
+                (urgency, value, rl, rc, -top[0].1)
             } else {
-                (value, urgency, rl, rc)
+                (value, urgency, rl, rc, -top[0].1)
             };
             let better_key = key_better(key, chosen_key);
             if chosen.is_none() || better_key {

@@ -8,7 +8,7 @@ use super::problem::{Problem, SolverError};
 use super::rng::Rng;
 use super::ruin::{RuinParams, Ruiner};
 use super::solution::{Solution, SolveStats};
-use super::state::{InitialPlan, State};
+use super::state::{InitialPlan, Score, State};
 
 /// Relative weights of the ruin operators (need not sum to 1; at least one must be positive).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,8 +84,8 @@ impl Default for SolverConfig {
             split_depth: 0.01,
             blink_rate: 0.01,
             regret_rate: 0.1,
-            start_temperature: 1.0,
-            end_temperature: 0.01,
+            start_temperature: 10.0,
+            end_temperature: 0.1,
             ruin_weights: RuinWeights::default(),
         }
     }
@@ -180,18 +180,28 @@ pub fn solve_from(
     let p = problem;
     let (mut cur, fixed) = State::from_plan(p, plan)?;
     let mut rng = Rng::new(config.seed);
-    // Two regret constructions (value first / fewest options first); keep the better.
+    // Regret-k constructions for k = 2..=regret_k (value first, and, when values differ, also
+    // fewest options first); keep the best.
     let total_value: f64 = p.jobs().iter().map(|j| j.value).sum();
-    let mut other = cur.clone();
-    regret_insert(p, &mut cur, config.regret_k, false);
-    regret_insert(p, &mut other, config.regret_k, true);
-    if other
-        .score(p, total_value)
-        .better_than(&cur.score(p, total_value))
-    {
-        std::mem::swap(&mut cur, &mut other);
+    let distinct_values = p.jobs().iter().any(|j| j.value != p.jobs()[0].value);
+    let start = cur.clone();
+    let mut built: Option<(State, Score)> = None;
+    for k in config.regret_k.min(2)..=config.regret_k {
+        for urgency_first in [false, true] {
+            if urgency_first && !distinct_values {
+                continue;
+            }
+            let mut st = start.clone();
+            regret_insert(p, &mut st, k, urgency_first);
+            let score = st.score(p, total_value);
+            if built.as_ref().is_none_or(|(_, b)| score.better_than(b)) {
+                built = Some((st, score));
+            }
+        }
     }
-    drop(other);
+    if let Some((st, _)) = built {
+        cur = st;
+    }
     cur.clear_dirty();
     let mut cur_score = cur.score(p, total_value);
     let mut stats = SolveStats {
