@@ -6,5 +6,7 @@
 //! VRPTW benchmark instances ([`solomon`]) used to measure it. The translation from the domain
 //! model (agreements, visits, technicians) to a [`solver::Problem`] lives beside these files.
 
+#![warn(missing_docs)]
+
 pub mod solomon;
 pub mod solver;

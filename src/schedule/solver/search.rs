@@ -170,6 +170,31 @@ pub fn solve(problem: &Problem, config: &SolverConfig) -> Result<Solution, Solve
 /// [`SolverError::InvalidConfig`] for a bad configuration, [`SolverError::InvalidPlan`] if the
 /// plan names unknown jobs or vehicles, repeats them, puts a fixed job on a vehicle it is not
 /// eligible for, or its fixed jobs cannot be scheduled.
+///
+/// # Example
+/// ```
+/// use fieldwork::schedule::solver::{
+///     solve_from, validate, InitialPlan, Job, PlannedJob, Problem, SolverConfig, TravelMatrix,
+///     Vehicle,
+/// };
+///
+/// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (5.0, 5.0)])?;
+/// let vehicles = vec![Vehicle::new(0, 0.0, 480.0); 2];
+/// let jobs = vec![Job::new(1).with_service(60.0), Job::new(2).with_service(60.0), Job::new(3)];
+/// let problem = Problem::new(matrix, vehicles, jobs)?;
+/// // This morning's plan: vehicle 1 is at job 0 already; job 1 was promised to vehicle 1.
+/// // Job 2 is new.
+/// let plan = InitialPlan::new()
+///     .with_route(1, vec![PlannedJob::started(0), PlannedJob::fixed(1)]);
+/// let config = SolverConfig::default().with_iterations(Some(100));
+/// let solution = solve_from(&problem, &plan, &config)?;
+///
+/// assert!(validate(&problem, &solution).is_empty());
+/// assert_eq!(solution.position_of_job(0), Some((1, 0)));
+/// assert_eq!(solution.position_of_job(1).map(|(v, _)| v), Some(1));
+/// assert!(solution.unassigned.is_empty());
+/// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+/// ```
 pub fn solve_from(
     problem: &Problem,
     plan: &InitialPlan,
@@ -230,6 +255,7 @@ pub fn solve_from(
         let mut removed: Vec<usize> = Vec::new();
         let w = config.ruin_weights;
         let wsum = w.strings + w.random + w.worst + w.related;
+        let retry_cap = (2.0 * config.avg_removed).ceil() as usize;
         let mut it: u64 = 0;
         loop {
             let mut progress: f64 = 0.0;
@@ -264,12 +290,22 @@ pub fn solve_from(
             } else {
                 ruiner.related(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
             }
+            // Jobs already out are retried too: all of them when few, else a random sample (in
+            // an over-subscribed problem, retrying hundreds of jobs every iteration would
+            // dominate the run time). The others stay in `cand.unassigned`.
+            let out = cand.unassigned.len();
+            let retry = out.min(retry_cap);
+            for i in (out - retry..out).rev() {
+                let k = rng.below(i + 1);
+                cand.unassigned.swap(i, k);
+            }
+            removed.extend(cand.unassigned.drain(out - retry..));
             if rng.chance(config.regret_rate) {
-                cand.unassigned.append(&mut removed);
+                let held = std::mem::replace(&mut cand.unassigned, std::mem::take(&mut removed));
                 let urgency_first = rng.chance(0.5);
                 regret_insert(p, &mut cand, config.regret_k, urgency_first);
+                cand.unassigned.extend_from_slice(&held);
             } else {
-                removed.append(&mut cand.unassigned);
                 orders.sort(p, &mut rng, &mut removed);
                 greedy_insert(p, &mut cand, &removed, &mut rng, config.blink_rate);
             }
