@@ -198,6 +198,13 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn all(args: &Args) -> Result<(), String> {
     let dir = &args.target;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -207,22 +214,24 @@ fn all(args: &Args) -> Result<(), String> {
         .collect();
     files.sort();
     let bks = best_known_for(dir);
-    let header = "| instance | distance | vehicles | BKS | gap % | ms | feasible |";
-    let rule = "|---|---:|---:|---:|---:|---:|:---:|";
+    let header = "| instance | distance | vehicles | BKS | gap % | ms | feasible | iterations |";
+    let rule = "|---|---:|---:|---:|---:|---:|:---:|---:|";
+    let load_before = load_average();
     println!("{header}\n{rule}");
     let mut table = format!("{header}\n{rule}\n");
     let mut outcomes = Vec::new();
     for f in &files {
         let o = run(f, args, &bks)?;
         let row = format!(
-            "| {} | {:.2} | {} | {} | {} | {:.0} | {} |",
+            "| {} | {:.2} | {} | {} | {} | {:.0} | {} | {} |",
             o.name,
             o.distance,
             o.vehicles,
             o.bks.map_or("-".into(), |b| format!("{b:.2}")),
             fmt_gap(o.gap()),
             o.ms,
-            if o.feasible { "yes" } else { "NO" }
+            if o.feasible { "yes" } else { "NO" },
+            o.iterations
         );
         println!("{row}");
         for p in &o.problems {
@@ -267,7 +276,12 @@ fn all(args: &Args) -> Result<(), String> {
         "- time per instance: budget {} ms, average {avg_ms:.0} ms, one thread, seed {}",
         args.budget_ms, args.seed
     );
-    let _ = writeln!(summary, "- machine: {cores} cores (nproc), {}", cpu_model());
+    let _ = writeln!(
+        summary,
+        "- machine: {cores} cores (nproc), {}; load average {load_before} at the start, {} at the end (shared machine: a higher load means fewer iterations)",
+        cpu_model(),
+        load_average()
+    );
     println!("\n{summary}");
     let md_path = args
         .md

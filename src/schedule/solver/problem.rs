@@ -153,13 +153,20 @@ impl TravelMatrix {
         self.size
     }
 
-    /// Travel time from `from` to `to`. Panics if either index is out of range.
+    /// Travel time from `from` to `to`.
+    ///
+    /// # Panics
+    /// If either index is `>= size()`, like slice indexing (the optimiser only uses indices
+    /// checked by [`Problem::new`]).
     #[inline]
     pub fn time(&self, from: usize, to: usize) -> f64 {
         self.time[from * self.size + to]
     }
 
-    /// Travel distance from `from` to `to`. Panics if either index is out of range.
+    /// Travel distance from `from` to `to`.
+    ///
+    /// # Panics
+    /// If either index is `>= size()`, like slice indexing.
     #[inline]
     pub fn distance(&self, from: usize, to: usize) -> f64 {
         self.distance[from * self.size + to]
@@ -651,6 +658,20 @@ mod tests {
         assert_eq!(p.preference(2, 2), 5.0);
         assert_eq!(p.preference(0, 2), 0.0);
         assert!(!p.is_eligible(9, 0));
+    }
+
+    #[test]
+    fn eligibility_beyond_64_vehicles() {
+        let vehicles = vec![Vehicle::new(0, 0.0, 10.0); 130];
+        let jobs = vec![
+            Job::new(1).with_allowed_vehicles(vec![3, 64, 129]),
+            Job::new(1),
+        ];
+        let p = Problem::new(line(2), vehicles, jobs).unwrap();
+        let allowed: Vec<usize> = (0..130).filter(|&v| p.is_eligible(0, v)).collect();
+        assert_eq!(allowed, vec![3, 64, 129]);
+        assert!((0..130).all(|v| p.is_eligible(1, v)));
+        assert!(!p.is_eligible(1, 130));
     }
 
     #[test]

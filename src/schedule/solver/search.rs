@@ -48,7 +48,9 @@ pub struct SolverConfig {
     pub max_iterations: Option<u64>,
     /// Wall-clock budget; `None` = none.
     pub time_limit: Option<Duration>,
-    /// k of the regret-k construction (1 = plain cheapest insertion; 2 or 3 recommended).
+    /// Largest k of the regret-k insertion (1 = cheapest insertion; 2 or 3 recommended). The
+    /// construction tries every k from 2 (or 1) up to this value and keeps the best plan; the
+    /// regret recreate step uses this value.
     pub regret_k: usize,
     /// Average number of jobs removed per iteration (SISR's c̄).
     pub avg_removed: f64,
