@@ -150,6 +150,53 @@ proptest! {
         }
     }
 
+    /// Re-planning from a previous plan with random fixed and started jobs keeps every fixed
+    /// job on its vehicle, in order, and the started ones first; the result validates.
+    #[test]
+    fn replanning_keeps_fixed_jobs(
+        jobs in prop::collection::vec(rand_job(), 1..10),
+        vehicles in 1..4usize,
+        locks in prop::collection::vec(0..3u8, 10),
+        dropped in prop::collection::vec(any::<bool>(), 10),
+        seed in 0..1000u64,
+    ) {
+        let p = build(&jobs, vehicles, 20.0, 600.0);
+        let first = solve(&p, &iters(30).with_seed(seed)).unwrap();
+        // Lock some jobs, forget others (they come back as new jobs).
+        let mut plan = InitialPlan::new();
+        for (v, seq) in first.sequences() {
+            let mut planned = Vec::new();
+            let mut leading = true;
+            for j in seq {
+                if dropped[j] && locks[j] == 0 {
+                    continue;
+                }
+                let lock = match locks[j] {
+                    2 if leading => Lock::Started,
+                    0 => Lock::Free,
+                    _ => Lock::Fixed,
+                };
+                leading &= lock == Lock::Started;
+                planned.push(PlannedJob { job: j, lock });
+            }
+            plan = plan.with_route(v, planned);
+        }
+        let again = solve_from(&p, &plan, &iters(60).with_seed(seed + 1)).unwrap();
+        let violations = validate(&p, &again);
+        prop_assert!(violations.is_empty(), "{:?}", violations);
+        for (v, planned) in &plan.routes {
+            let route: Vec<usize> = again
+                .route_of_vehicle(*v)
+                .map(|r| r.visits.iter().map(|x| x.job).collect())
+                .unwrap_or_default();
+            let kept: Vec<usize> = planned.iter().filter(|pj| pj.lock != Lock::Free).map(|pj| pj.job).collect();
+            let order: Vec<usize> = route.iter().copied().filter(|j| kept.contains(j)).collect();
+            prop_assert_eq!(&order, &kept, "vehicle {} route {:?}", v, route);
+            let started = planned.iter().take_while(|pj| pj.lock == Lock::Started).count();
+            prop_assert_eq!(&route[..started], &kept[..started]);
+        }
+    }
+
     /// One job per vehicle, no travel: the optimiser finds the best assignment (value first,
     /// then preference score), compared with brute force over all permutations.
     #[test]
