@@ -8,4 +8,5 @@
 //! Data flows one way: [`model`] → rules → engines → results → store. The core library knows
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
+pub mod dispatch;
 pub mod model;
