@@ -8,5 +8,10 @@
 //! Data flows one way: [`model`] → rules → engines → results → store. The core library knows
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
+pub mod demo;
 pub mod dispatch;
 pub mod model;
+pub mod schedule;
+
+#[cfg(feature = "host")]
+pub mod host;

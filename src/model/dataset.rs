@@ -17,7 +17,7 @@ fn version_default() -> u32 {
 }
 
 /// The JSON dataset: one array per entity kind, in the order they are read and written.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
     /// Format version (currently 1).
     #[serde(default = "version_default")]
@@ -75,6 +75,24 @@ where
         ));
     }
     table
+}
+
+impl Default for Dataset {
+    fn default() -> Self {
+        Self {
+            version: DATASET_VERSION,
+            calendars: Vec::new(),
+            customers: Vec::new(),
+            service_objects: Vec::new(),
+            tasks: Vec::new(),
+            technicians: Vec::new(),
+            agreements: Vec::new(),
+            orders: Vec::new(),
+            subscriptions: Vec::new(),
+            return_orders: Vec::new(),
+            extensions: BTreeMap::new(),
+        }
+    }
 }
 
 impl Model {

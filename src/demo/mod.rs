@@ -1,0 +1,519 @@
+//! A deterministic demo-data generator: a service business in the Berlin–Brandenburg region
+//! with a few hundred customers, their equipment and agreements, ~40 technicians, Berlin's
+//! public holidays and a few dozen open breakdown calls. Same seed and anchor date → same data.
+
+mod holidays;
+mod names;
+
+pub use holidays::{berlin_holidays, easter_sunday};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+use crate::model::*;
+
+/// Size and anchoring of a demo dataset.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Random seed; the same seed gives the same dataset.
+    pub seed: u64,
+    /// "Today" of the demo: agreements run around it, open orders were created just before it.
+    pub anchor: NaiveDate,
+    /// Number of customers.
+    pub customers: usize,
+    /// Number of technicians.
+    pub technicians: usize,
+    /// Number of open breakdown orders awaiting dispatch.
+    pub open_orders: usize,
+}
+
+impl DemoOptions {
+    /// The standard demo: 300 customers, 40 technicians, 36 open orders.
+    pub fn new(seed: u64, anchor: NaiveDate) -> Self {
+        Self {
+            seed,
+            anchor,
+            customers: 300,
+            technicians: 40,
+            open_orders: 36,
+        }
+    }
+}
+
+/// SplitMix64: a small, fast, well-distributed generator; plenty for demo data.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+const CENTER: (f64, f64) = (52.52, 13.405);
+const TERRITORIES: [&str; 4] = ["north", "east", "south", "west"];
+
+/// A point within `radius_km` of the region's centre, and its territory (quadrant).
+fn random_site(rng: &mut Rng, radius_km: f64) -> (Location, TerritoryId) {
+    let angle = rng.unit() * std::f64::consts::TAU;
+    let r = radius_km * rng.unit().sqrt();
+    let lat = CENTER.0 + (r * angle.sin()) / 111.0;
+    let lon = CENTER.1 + (r * angle.cos()) / (111.0 * CENTER.0.to_radians().cos());
+    let quadrant =
+        (((angle + std::f64::consts::FRAC_PI_4) / std::f64::consts::FRAC_PI_2) as usize) % 4;
+    // angle 0 = east, π/2 = north, π = west, 3π/2 = south
+    let territory = [
+        TERRITORIES[1],
+        TERRITORIES[0],
+        TERRITORIES[3],
+        TERRITORIES[2],
+    ][quadrant];
+    let round = |v: f64| (v * 1e5).round() / 1e5;
+    (
+        Location::new(round(lat), round(lon)),
+        TerritoryId::new(territory),
+    )
+}
+
+fn interval(start: &str, end: &str) -> OpeningInterval {
+    // The literals below are well-formed; a malformed one would be caught by model validation.
+    OpeningInterval::parse(start, end).unwrap_or(OpeningInterval {
+        start: TimeOfDay::MIDNIGHT,
+        end: TimeOfDay::MIDNIGHT,
+    })
+}
+
+fn weekdays(intervals: Vec<OpeningInterval>, saturday: bool) -> WeeklyHours {
+    WeeklyHours {
+        mon: intervals.clone(),
+        tue: intervals.clone(),
+        wed: intervals.clone(),
+        thu: intervals.clone(),
+        fri: intervals.clone(),
+        sat: if saturday { intervals } else { Vec::new() },
+        sun: Vec::new(),
+    }
+}
+
+fn calendars(anchor: NaiveDate) -> Vec<BusinessCalendar> {
+    let holidays: std::collections::BTreeSet<NaiveDate> = (anchor.year() - 1..=anchor.year() + 2)
+        .flat_map(berlin_holidays)
+        .collect();
+    let mut christmas_eve = BTreeMap::new();
+    for year in anchor.year() - 1..=anchor.year() + 2 {
+        if let Some(d) = NaiveDate::from_ymd_opt(year, 12, 24) {
+            christmas_eve.insert(d, vec![interval("08:00", "12:00")]);
+        }
+    }
+    let cal = |id: &str, weekly: WeeklyHours, with_holidays: bool| BusinessCalendar {
+        id: CalendarId::new(id),
+        time_zone: TimeZoneName::new("Europe/Berlin"),
+        weekly,
+        holidays: if with_holidays {
+            holidays.clone()
+        } else {
+            Default::default()
+        },
+        exceptions: if with_holidays {
+            christmas_eve.clone()
+        } else {
+            Default::default()
+        },
+    };
+    vec![
+        cal(
+            "office",
+            weekdays(vec![interval("08:00", "17:00")], false),
+            true,
+        ),
+        cal(
+            "retail",
+            weekdays(vec![interval("09:00", "20:00")], true),
+            true,
+        ),
+        cal(
+            "24x7",
+            WeeklyHours::every_day(vec![interval("00:00", "24:00")]),
+            false,
+        ),
+        cal(
+            "tech-early",
+            weekdays(
+                vec![interval("07:00", "12:00"), interval("12:30", "15:30")],
+                false,
+            ),
+            true,
+        ),
+        cal(
+            "tech-late",
+            weekdays(
+                vec![interval("10:00", "14:00"), interval("14:30", "18:30")],
+                false,
+            ),
+            true,
+        ),
+    ]
+}
+
+fn task(code: &str, description: &str, skill: &str, level: u8, minutes: u32) -> ServiceTask {
+    ServiceTask {
+        code: TaskCode::new(code),
+        description: description.to_owned(),
+        required_skills: vec![SkillRequirement {
+            skill: skill.to_owned(),
+            min_level: level,
+        }],
+        duration_minutes: minutes,
+    }
+}
+
+fn tasks() -> Vec<ServiceTask> {
+    vec![
+        task("HVAC-INSP", "Inspect air-conditioning unit", "hvac", 2, 60),
+        task(
+            "HVAC-REPAIR",
+            "Repair air-conditioning unit",
+            "hvac",
+            3,
+            120,
+        ),
+        task("FILTER-REPL", "Replace air filters", "hvac", 1, 30),
+        task("BOILER-SVC", "Annual boiler service", "heating", 2, 90),
+        task("BOILER-REPAIR", "Repair boiler", "heating", 4, 150),
+        task("LIFT-INSP", "Statutory lift inspection", "lifts", 3, 90),
+        task("LIFT-REPAIR", "Repair lift", "lifts", 4, 180),
+        task(
+            "ELEC-TEST",
+            "Electrical safety test (DGUV V3)",
+            "electrical",
+            2,
+            60,
+        ),
+        task("FIRE-INSP", "Inspect fire alarm panel", "fire", 2, 45),
+        task("CHILLER-SVC", "Service chiller", "refrigeration", 3, 120),
+    ]
+}
+
+/// Equipment kinds: (model prefix, service task, repair task, recurrence choices).
+const EQUIPMENT: [(&str, &str, &str); 6] = [
+    ("AC-Split", "HVAC-INSP", "HVAC-REPAIR"),
+    ("Boiler", "BOILER-SVC", "BOILER-REPAIR"),
+    ("Lift", "LIFT-INSP", "LIFT-REPAIR"),
+    ("Switchboard", "ELEC-TEST", "ELEC-TEST"),
+    ("FirePanel", "FIRE-INSP", "FIRE-INSP"),
+    ("Chiller", "CHILLER-SVC", "HVAC-REPAIR"),
+];
+
+/// Recurrence patterns: weekly, monthly, quarterly, yearly mixes of RFC 5545 rules.
+const RULES: [&str; 8] = [
+    "FREQ=WEEKLY;BYDAY=TU",
+    "FREQ=MONTHLY;BYDAY=1MO",
+    "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15",
+    "FREQ=MONTHLY;INTERVAL=3;BYDAY=2WE",
+    "FREQ=WEEKLY;INTERVAL=6;BYDAY=TH",
+    "FREQ=YEARLY;BYMONTH=4;BYDAY=1TU",
+    "FREQ=YEARLY;BYMONTH=10;BYMONTHDAY=1",
+];
+
+fn money(units: i64, cents: i64) -> Decimal {
+    Decimal::new(units * 100 + cents, 2)
+}
+
+/// Generates the demo dataset.
+///
+/// ```
+/// use fieldwork::demo::{generate, DemoOptions};
+/// let options = DemoOptions::new(42, "2027-03-01".parse().unwrap());
+/// let dataset = generate(&options);
+/// assert_eq!(dataset.customers.len(), 300);
+/// assert!(fieldwork::model::Model::from_dataset(dataset).is_ok());
+/// ```
+pub fn generate(options: &DemoOptions) -> Dataset {
+    let mut rng = Rng(options.seed ^ 0x5EED_F1E1_D000_0001);
+    let anchor = options.anchor;
+    let mut ds = Dataset {
+        calendars: calendars(anchor),
+        tasks: tasks(),
+        ..Dataset::default()
+    };
+
+    for i in 0..options.technicians {
+        let (home, territory) = random_site(&mut rng, 25.0);
+        let mut skills = BTreeMap::new();
+        let all = [
+            "hvac",
+            "heating",
+            "lifts",
+            "electrical",
+            "fire",
+            "refrigeration",
+        ];
+        let primary = all[i % all.len()];
+        skills.insert(primary.to_owned(), 3 + (rng.below(3) as u8).min(2));
+        for _ in 0..1 + rng.below(3) {
+            let skill = *rng.pick(&all);
+            skills
+                .entry(skill.to_owned())
+                .or_insert(1 + rng.below(4) as u8);
+        }
+        ds.technicians.push(Technician {
+            id: TechnicianId::new(format!("T-{:03}", i + 1)),
+            name: names::person(&mut |n| rng.below(n)),
+            skills,
+            home,
+            territory: Some(territory),
+            calendar: CalendarId::new(if i % 3 == 2 {
+                "tech-late"
+            } else {
+                "tech-early"
+            }),
+            hourly_cost: money(48 + rng.below(30) as i64, [0, 50][rng.below(2)]),
+            max_hours_per_day: 8.0,
+            max_jobs_per_day: Some(6),
+            active: i % 17 != 16,
+        });
+    }
+    let tech_ids: Vec<TechnicianId> = ds.technicians.iter().map(|t| t.id.clone()).collect();
+
+    let mut line_no = 0usize;
+    for i in 0..options.customers {
+        let (location, territory) = random_site(&mut rng, 45.0);
+        let roll = rng.unit();
+        let tier = if roll < 0.15 {
+            "gold"
+        } else if roll < 0.45 {
+            "silver"
+        } else if roll < 0.8 {
+            "bronze"
+        } else {
+            "standard"
+        };
+        let (name, kind) = names::company(&mut |n| rng.below(n));
+        let calendar = match kind {
+            names::CompanyKind::Around => "24x7",
+            names::CompanyKind::Shop => "retail",
+            names::CompanyKind::Office => "office",
+        };
+        let customer_id = CustomerId::new(format!("C-{:04}", i + 1));
+        ds.customers.push(Customer {
+            id: customer_id.clone(),
+            name,
+            tier: tier.to_owned(),
+            time_zone: TimeZoneName::new("Europe/Berlin"),
+            location,
+            address: Some(names::address(&mut |n| rng.below(n))),
+            calendar: Some(CalendarId::new(calendar)),
+            territory: Some(territory),
+            excluded_technicians: if rng.chance(0.03) {
+                vec![rng.pick(&tech_ids).clone()]
+            } else {
+                Vec::new()
+            },
+        });
+
+        let mut lines = Vec::new();
+        let objects = 1 + rng.below(3);
+        for j in 0..objects {
+            let (model, service_task, _) = EQUIPMENT[rng.below(EQUIPMENT.len())];
+            let object_id = ServiceObjectId::new(format!("SO-{:04}-{}", i + 1, j + 1));
+            let installed = anchor - Duration::days(200 + rng.below(2500) as i64);
+            ds.service_objects.push(ServiceObject {
+                id: object_id.clone(),
+                customer: customer_id.clone(),
+                site: Some(format!(
+                    "Building {}, floor {}",
+                    1 + rng.below(3),
+                    rng.below(6)
+                )),
+                location: None,
+                serial: format!("SN{:08}", rng.next_u64() % 100_000_000),
+                model: format!("{model}-{}", 100 + rng.below(900)),
+                warranty_end: Some(installed + Duration::days(730)),
+                parent: None,
+                repairable: !rng.chance(0.1),
+            });
+            if model == "Chiller" {
+                ds.service_objects.push(ServiceObject {
+                    id: ServiceObjectId::new(format!("{object_id}-C")),
+                    customer: customer_id.clone(),
+                    site: None,
+                    location: None,
+                    serial: format!("SN{:08}", rng.next_u64() % 100_000_000),
+                    model: "Compressor-K4".into(),
+                    warranty_end: Some(installed + Duration::days(365)),
+                    parent: Some(object_id.clone()),
+                    repairable: true,
+                });
+            }
+            line_no += 1;
+            let rule = *rng.pick(&RULES);
+            let start = anchor - Duration::days(30 + rng.below(400) as i64);
+            let hour = 8 + rng.below(3) as u32;
+            lines.push(AgreementLine {
+                id: AgreementLineId::new(format!("AL-{line_no:05}")),
+                service_object: Some(object_id),
+                task: TaskCode::new(service_task),
+                recurrence: Recurrence {
+                    rrule: rule.to_owned(),
+                    dtstart: start
+                        .and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default()),
+                    exdates: Vec::new(),
+                    rdates: Vec::new(),
+                },
+                start: None,
+                end: None,
+                price: money(60 + 10 * rng.below(20) as i64, 0),
+                preferred_technician: rng.chance(0.2).then(|| rng.pick(&tech_ids).clone()),
+                priority: None,
+                stopped: rng.chance(0.03),
+            });
+        }
+        if rng.chance(0.9) {
+            let status_roll = rng.unit();
+            let status = if status_roll < 0.9 {
+                AgreementStatus::Active
+            } else if status_roll < 0.95 {
+                AgreementStatus::Suspended
+            } else {
+                AgreementStatus::Draft
+            };
+            let agreement_id = AgreementId::new(format!("AG-{:04}", i + 1));
+            let valid_from = anchor - Duration::days(400);
+            ds.agreements.push(ServiceAgreement {
+                id: agreement_id.clone(),
+                customer: customer_id.clone(),
+                valid_from,
+                valid_to: Some(valid_from + Duration::days(365 * 3)),
+                status,
+                sla_policy: Some(SlaPolicyId::new(if tier == "gold" {
+                    "premium"
+                } else {
+                    "standard"
+                })),
+                lines,
+            });
+            if tier == "gold" || tier == "silver" {
+                let quarterly = rng.chance(0.4);
+                ds.subscriptions.push(Subscription {
+                    id: SubscriptionId::new(format!("SUB-{:04}", i + 1)),
+                    customer: customer_id.clone(),
+                    agreement: Some(agreement_id),
+                    fee: if quarterly {
+                        money(540, 0)
+                    } else {
+                        money(200, 0)
+                    },
+                    currency: "EUR".into(),
+                    frequency: if quarterly {
+                        BillingFrequency::Quarterly
+                    } else {
+                        BillingFrequency::Monthly
+                    },
+                    alignment: PeriodAlignment::Calendar,
+                    start: valid_from + Duration::days(rng.below(20) as i64),
+                    end: None,
+                });
+            }
+        }
+    }
+
+    open_orders(&mut ds, &mut rng, options);
+    return_orders(&mut ds, &mut rng, anchor);
+    ds
+}
+
+fn open_orders(ds: &mut Dataset, rng: &mut Rng, options: &DemoOptions) {
+    let anchor_noon = Utc.from_utc_datetime(
+        &options
+            .anchor
+            .and_time(NaiveTime::from_hms_opt(11, 0, 0).unwrap_or_default()),
+    );
+    for i in 0..options.open_orders {
+        if ds.service_objects.is_empty() {
+            break;
+        }
+        let object = ds.service_objects[rng.below(ds.service_objects.len())].clone();
+        let repair = EQUIPMENT
+            .iter()
+            .find(|(prefix, ..)| object.model.starts_with(prefix))
+            .map_or("HVAC-REPAIR", |e| e.2);
+        let priority = *rng.pick(&[
+            Priority::Critical,
+            Priority::High,
+            Priority::High,
+            Priority::Normal,
+            Priority::Normal,
+            Priority::Low,
+        ]);
+        let created_at = anchor_noon - Duration::minutes(30 + rng.below(60 * 48) as i64);
+        let mut order = ServiceOrder::new(
+            format!("SO-B{:04}", i + 1),
+            object.customer.clone(),
+            priority,
+            created_at,
+        );
+        order.service_object = Some(object.id.clone());
+        order.description = names::symptom(&mut |n| rng.below(n));
+        order.lines.push(OrderLine {
+            kind: LineKind::Task,
+            task: Some(TaskCode::new(repair)),
+            agreement_line: None,
+            description: String::new(),
+            quantity: Decimal::ONE,
+            unit_price: money(95, 0),
+        });
+        order.agreement = ds
+            .agreements
+            .iter()
+            .find(|a| a.customer == object.customer)
+            .map(|a| a.id.clone());
+        order.demand = 1.0 + rng.below(4) as f64;
+        ds.orders.push(order);
+    }
+}
+
+fn return_orders(ds: &mut Dataset, rng: &mut Rng, anchor: NaiveDate) {
+    let reasons = ["DEFECT", "DOA", "WRONG-ITEM", "NOT-NEEDED"];
+    for i in 0..6 {
+        if ds.service_objects.is_empty() {
+            break;
+        }
+        let object = ds.service_objects[rng.below(ds.service_objects.len())].clone();
+        let created = anchor - Duration::days(1 + rng.below(20) as i64);
+        ds.return_orders.push(ReturnOrder {
+            id: ReturnOrderId::new(format!("RMA-{:04}", i + 1)),
+            customer: object.customer.clone(),
+            reason_code: rng.pick(&reasons).to_string(),
+            status: ReturnStatus::Received,
+            created_at: Utc.from_utc_datetime(
+                &created.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()),
+            ),
+            lines: vec![ReturnLine {
+                line: 1,
+                service_object: Some(object.id.clone()),
+                item: object.model.clone(),
+                quantity: Decimal::ONE,
+                value: money(400 + 50 * rng.below(20) as i64, 0),
+                disposition: None,
+            }],
+        });
+    }
+}
