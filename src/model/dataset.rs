@@ -90,6 +90,7 @@ impl Default for Dataset {
             orders: Vec::new(),
             subscriptions: Vec::new(),
             return_orders: Vec::new(),
+            road_graph: None,
             extensions: BTreeMap::new(),
         }
     }

@@ -2,6 +2,7 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+mod candidates;
 mod demo_data;
 pub mod output;
 
@@ -42,6 +43,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Rank every technician for one order and explain why (grades, weights, exclusions).
+    #[command(
+        after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
+    )]
+    Candidates(candidates::CandidatesArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -70,6 +76,7 @@ pub fn main() -> ExitCode {
 pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Candidates(args) => candidates::run(args, out),
     }
 }
 

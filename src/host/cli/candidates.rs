@@ -1,0 +1,142 @@
+//! `fieldwork candidates`: the explained candidate list of one order — every technician, the
+//! eligible ones ranked with their per-objective grades, the excluded ones with the work rules
+//! that exclude them.
+
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+
+use super::output::table;
+use super::{CliError, Output};
+use crate::dispatch::{Dispatcher, Objective, Ranking, Verdict, Workload};
+use crate::model::{Model, OrderId};
+
+/// Arguments of `fieldwork candidates`.
+#[derive(Debug, clap::Args)]
+pub struct CandidatesArgs {
+    /// The dataset (JSON).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// The order to rank technicians for.
+    #[arg(long)]
+    pub order: String,
+    /// "Now" for the ranking (RFC 3339, e.g. 2027-03-01T08:00:00Z); defaults to the current time.
+    #[arg(long)]
+    pub at: Option<DateTime<Utc>>,
+    /// Work already planned, JSON `{"T-1": {"2027-03-01": {"jobs": 3, "minutes": 300}}}`.
+    #[arg(long)]
+    pub workload: Option<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
+    let model = Model::load(&args.dataset)?;
+    let mut dispatcher = Dispatcher::default();
+    if let Some(path) = &args.workload {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
+        let workload: Workload = serde_json::from_str(&text)
+            .map_err(|e| CliError::user(format!("{}: malformed workload: {e}", path.display())))?;
+        dispatcher = dispatcher.with_workload(workload);
+    }
+    let at = args.at.unwrap_or_else(Utc::now);
+    let ranking = dispatcher
+        .rank(&model, &OrderId::new(args.order.as_str()), at)
+        .map_err(CliError::user)?;
+    if out.json {
+        out.print_json(&ranking)
+    } else {
+        println!("{}", render(&ranking, &dispatcher));
+        Ok(())
+    }
+}
+
+/// Short column headers of the built-in objectives.
+fn short(o: Objective) -> &'static str {
+    match o {
+        Objective::SlaUrgency => "SLA",
+        Objective::Travel => "TRAVEL",
+        Objective::SkillFit => "SKILL",
+        Objective::PreferredTechnician => "PREF",
+        Objective::WorkloadBalance => "LOAD",
+        Objective::Cost => "COST",
+    }
+}
+
+/// The human rendering: a header, the ranked table (grades per objective), the exclusions.
+pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>) -> String {
+    let fmt_time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let mut text = format!(
+        "order {}: {} min, window {} .. {} UTC (ranked at {})\n",
+        ranking.order,
+        ranking.duration_minutes,
+        fmt_time(ranking.window_start),
+        fmt_time(ranking.window_end),
+        fmt_time(ranking.at)
+    );
+    let weights = &dispatcher.policy().weights;
+    let legend: Vec<String> = Objective::ALL
+        .iter()
+        .map(|o| format!("{} {} = {}", short(*o), o.name(), weights.get(*o)))
+        .chain(weights.custom().iter().map(|(n, w)| format!("{n} = {w}")))
+        .collect();
+    text.push_str(&format!("weights: {}\n\n", legend.join(", ")));
+
+    let custom: Vec<&str> = weights
+        .custom()
+        .iter()
+        .filter(|(_, w)| *w > 0.0)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut headers = vec![
+        "RANK",
+        "TECHNICIAN",
+        "NAME",
+        "SCORE",
+        "START (UTC)",
+        "TRAVEL",
+    ];
+    headers.extend(Objective::ALL.iter().map(|o| short(*o)));
+    let custom_upper: Vec<String> = custom.iter().map(|c| c.to_uppercase()).collect();
+    headers.extend(custom_upper.iter().map(String::as_str));
+    let mut rows = Vec::new();
+    let mut excluded = Vec::new();
+    for c in &ranking.candidates {
+        match &c.verdict {
+            Verdict::Eligible(g) => {
+                let mut row = vec![
+                    c.rank.map(|r| r.to_string()).unwrap_or_default(),
+                    c.technician.to_string(),
+                    c.name.clone(),
+                    format!("{:.1}", g.total),
+                    fmt_time(g.earliest_start),
+                    format!("{:.0} min {:.1} km", g.travel.minutes, g.travel.km),
+                ];
+                row.extend(g.objectives.iter().map(|o| format!("{:.0}", o.grade)));
+                rows.push(row);
+            }
+            Verdict::Excluded { exclusions } => {
+                let reasons: Vec<String> = exclusions
+                    .iter()
+                    .map(|e| format!("{}: {}", e.rule, e.reason))
+                    .collect();
+                excluded.push(vec![
+                    c.technician.to_string(),
+                    c.name.clone(),
+                    reasons.join("; "),
+                ]);
+            }
+        }
+    }
+    if rows.is_empty() {
+        text.push_str("no eligible technician\n");
+    } else {
+        text.push_str(&table(&headers, &rows));
+        text.push('\n');
+    }
+    if !excluded.is_empty() {
+        text.push_str(&format!("\nexcluded ({}):\n", excluded.len()));
+        text.push_str(&table(&["TECHNICIAN", "NAME", "WHY"], &excluded));
+        text.push('\n');
+    }
+    text.trim_end().to_owned()
+}
