@@ -334,7 +334,7 @@ impl<'a> PolicyContext<'a> {
                     .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
                     .collect(),
                 home: travel.place(tech.home),
-                max_travel_km: profile.max_travel_km.or(policy.work_rules.max_travel_km),
+                max_travel_km: profile.max_travel_km,
                 calendar: cal,
                 load,
                 profile,
@@ -601,7 +601,9 @@ impl<'a> PolicyContext<'a> {
         tf: &TechFacts,
         travel: &Travel,
     ) -> Option<Violation> {
-        let limit = match (tf.max_travel_km, of.max_travel_km) {
+        // The order's limit (or the policy's), capped by the technician's personal limit.
+        let base = of.max_travel_km.or(self.policy.work_rules.max_travel_km);
+        let limit = match (base, tf.max_travel_km) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
         };

@@ -23,8 +23,8 @@ pub struct OrderProfile {
     pub excluded_technicians: Vec<TechnicianId>,
     /// The only technician who may take it (default: the order's required technician).
     pub required_technician: Option<TechnicianId>,
-    /// A tighter travel limit for this order, km (default none: the technician's or the
-    /// policy's limit applies).
+    /// The travel limit for this order, km, replacing the policy's (default none: the policy's
+    /// limit applies). A technician's personal limit still caps it.
     pub max_travel_km: Option<f64>,
 }
 
@@ -92,7 +92,7 @@ pub struct TechnicianProfile {
     pub available: bool,
     /// Territories covered (default: the technician's territory).
     pub territories: Vec<TerritoryId>,
-    /// Travel limit from home, km, replacing the policy's (default none: the policy's limit).
+    /// Personal travel limit from home, km: caps the order's (or policy's) limit (default none).
     pub max_travel_km: Option<f64>,
     /// Cost per working hour (default: the technician's hourly cost).
     pub hourly_cost: f64,
