@@ -3,6 +3,7 @@
 //! that exclude them.
 
 use chrono::{DateTime, Utc};
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::output::table;
@@ -45,7 +46,15 @@ pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         out.print_json(&ranking)
     } else {
-        println!("{}", render(&ranking, &dispatcher));
+        // Times are shown in the zone of the customer's site.
+        let tz = model
+            .order(&ranking.order)
+            .and_then(|o| model.customer(&o.customer))
+            .and_then(|c| c.time_zone.tz().ok())
+            .unwrap_or(chrono_tz::Tz::UTC);
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let text = render(&ranking, &dispatcher, tz);
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
         Ok(())
     }
 }
@@ -62,11 +71,12 @@ fn short(o: Objective) -> &'static str {
     }
 }
 
-/// The human rendering: a header, the ranked table (grades per objective), the exclusions.
-pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>) -> String {
-    let fmt_time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+/// The human rendering: a header, the ranked table (grades per objective), the exclusions;
+/// times in `tz`.
+pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz) -> String {
+    let fmt_time = |t: DateTime<Utc>| t.with_timezone(&tz).format("%a %Y-%m-%d %H:%M").to_string();
     let mut text = format!(
-        "order {}: {} min, window {} .. {} UTC (ranked at {})\n",
+        "order {}: {} min, start between {} and {} ({tz}), ranked at {}\n",
         ranking.order,
         ranking.duration_minutes,
         fmt_time(ranking.window_start),
@@ -92,7 +102,7 @@ pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>) -> String {
         "TECHNICIAN",
         "NAME",
         "SCORE",
-        "START (UTC)",
+        "EARLIEST START",
         "TRAVEL",
     ];
     headers.extend(Objective::ALL.iter().map(|o| short(*o)));
