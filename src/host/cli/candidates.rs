@@ -150,3 +150,70 @@ pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz)
     }
     text.trim_end().to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn parses_the_documented_arguments() {
+        let cli = Cli::try_parse_from([
+            "fieldwork",
+            "candidates",
+            "--dataset",
+            "d.json",
+            "--order",
+            "SO-1",
+            "--at",
+            "2027-03-01T08:00:00Z",
+            "--json",
+        ])
+        .unwrap();
+        assert!(cli.global.json);
+        let Command::Candidates(args) = cli.command else {
+            panic!("not candidates")
+        };
+        assert_eq!(args.order, "SO-1");
+        assert_eq!(args.at.unwrap().to_rfc3339(), "2027-03-01T08:00:00+00:00");
+        assert!(Cli::try_parse_from(["fieldwork", "candidates", "--order", "SO-1"]).is_err());
+    }
+
+    #[test]
+    fn renders_ranked_grades_and_exclusion_reasons() {
+        let model = Model::from_json(
+            r#"{
+          "calendars": [{"id": "c", "time_zone": "Europe/Berlin",
+                         "weekly": {"mon": [["08:00","17:00"]]}}],
+          "customers": [{"id": "C-1", "name": "Acme", "tier": "gold",
+                         "time_zone": "Europe/Berlin", "location": {"lat": 52.5, "lon": 13.4}}],
+          "tasks": [{"code": "HVAC", "description": "Service", "duration_minutes": 90,
+                     "required_skills": [{"skill": "hvac", "min_level": 3}]}],
+          "technicians": [
+            {"id": "T-1", "name": "Ana", "skills": {"hvac": 4}, "home": {"lat": 52.52, "lon": 13.4},
+             "calendar": "c", "hourly_cost": "40", "max_hours_per_day": 8},
+            {"id": "T-2", "name": "Ben", "skills": {"hvac": 2}, "home": {"lat": 52.5, "lon": 13.4},
+             "calendar": "c", "hourly_cost": "30", "max_hours_per_day": 8}],
+          "orders": [{"id": "SO-1", "customer": "C-1", "origin": {"kind": "manual"},
+                      "priority": "high", "created_at": "2027-03-01T07:00:00Z",
+                      "lines": [{"kind": "task", "task": "HVAC", "quantity": "1",
+                                 "unit_price": "0"}]}]
+        }"#,
+        )
+        .unwrap();
+        let dispatcher = Dispatcher::default();
+        let at = "2027-03-01T07:00:00Z".parse().unwrap();
+        let ranking = dispatcher.rank(&model, &OrderId::new("SO-1"), at).unwrap();
+        let text = render(&ranking, &dispatcher, chrono_tz::Europe::Berlin);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("order SO-1: 90 min, start between Mon 2027-03-01 08:00"));
+        let row = lines.iter().find(|l| l.starts_with("1 ")).unwrap();
+        assert!(
+            row.contains("T-1") && row.contains("Mon 2027-03-01 08:03"),
+            "{row}"
+        );
+        assert!(text.contains("excluded (1):"));
+        assert!(text.contains("T-2         Ben   skills: lacks skill hvac level 3 (has 2)"));
+    }
+}
