@@ -87,7 +87,9 @@ pub(crate) struct TechFacts {
     pub name: String,
     pub profile: TechnicianProfile,
     pub available: bool,
-    pub levels: Vec<u8>,
+    /// Territories covered with an index below 64, as bits.
+    pub territory_mask: u64,
+    /// All territories covered (the mask serves the first 64).
     pub territories: Vec<u32>,
     pub home: Place,
     pub max_travel_km: Option<f64>,
@@ -156,6 +158,8 @@ pub struct PolicyContext<'a> {
     pub(crate) at: i64,
     pub(crate) travel: TravelModel,
     pub(crate) skills: Vec<String>,
+    /// Skill levels, technician-major: `levels[t * skills.len() + s]`.
+    pub(crate) levels: Vec<u8>,
     pub(crate) territories: Vec<String>,
     pub(crate) orders: Vec<OrderFacts>,
     pub(crate) order_index: HashMap<OrderId, usize>,
@@ -295,6 +299,7 @@ impl<'a> PolicyContext<'a> {
         let mut calendars = Vec::new();
         let mut calendar_index: HashMap<&str, usize> = HashMap::new();
         let mut tech_facts = Vec::with_capacity(techs.len());
+        let mut levels = Vec::with_capacity(techs.len() * skills.len());
         for (tech, profile) in techs {
             let cal = match calendar_index.get(tech.calendar.as_str()) {
                 Some(&i) => i,
@@ -322,17 +327,21 @@ impl<'a> PolicyContext<'a> {
                     load[d] += day;
                 }
             }
-            let levels = skills.iter().map(|s| tech.skill_level(s)).collect();
+            levels.extend(skills.iter().map(|s| tech.skill_level(s)));
+            let territories: Vec<u32> = profile
+                .territories
+                .iter()
+                .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
+                .collect();
             tech_facts.push(TechFacts {
                 id: tech.id.clone(),
                 name: tech.name.clone(),
                 available: profile.available,
-                levels,
-                territories: profile
-                    .territories
+                territory_mask: territories
                     .iter()
-                    .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
-                    .collect(),
+                    .filter(|&&t| t < 64)
+                    .fold(0, |mask, &t| mask | 1u64 << t),
+                territories,
                 home: travel.place(tech.home),
                 max_travel_km: profile.max_travel_km,
                 calendar: cal,
@@ -368,6 +377,7 @@ impl<'a> PolicyContext<'a> {
             at: at_secs,
             travel,
             skills,
+            levels,
             territories,
             orders: order_facts,
             order_index,
@@ -489,11 +499,12 @@ impl<'a> PolicyContext<'a> {
     }
 
     /// Native work rules only, first broken rule (the `eligible` hook is not called).
+    #[inline]
     pub fn check(&self, o: OrderIx, t: TechIx) -> Result<Assessment, Violation> {
         let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
         let rules = &self.policy.work_rules;
-        if let Some(v) = self.rule_active(tf) {
-            return Err(v);
+        if !tf.available {
+            return Err(self.inactive(tf));
         }
         if rules.required_technician {
             if let Some(v) = rule_required(of, t.0) {
@@ -506,8 +517,9 @@ impl<'a> PolicyContext<'a> {
             }
         }
         if rules.skills {
+            let levels = self.levels_of(t);
             for &(s, min) in &of.skills {
-                let has = tf.levels[usize::from(s)];
+                let has = levels[usize::from(s)];
                 if has < min {
                     return Err(missing(s, min, has));
                 }
@@ -519,10 +531,10 @@ impl<'a> PolicyContext<'a> {
             }
         }
         let travel = self.travel.between(&tf.home, &of.site);
-        if let Some(v) = self.rule_distance(of, tf, &travel) {
-            return Err(v);
+        if self.too_far(of, tf, &travel) {
+            return Err(Violation(Kind::TooFar));
         }
-        if let Some(v) = self.rule_daily_static(of, tf, &travel).into_iter().next() {
+        if let Some(v) = self.daily_static(of, tf, &travel) {
             return Err(v);
         }
         self.rule_availability(of, tf, &travel)
@@ -530,38 +542,67 @@ impl<'a> PolicyContext<'a> {
 
     /// Evaluates a pair: native rules, then the `eligible` hook, then the weighted score
     /// (native grades plus `score_<name>` hooks). This is the per-pair call of the scheduler.
+    #[inline]
     pub fn evaluate(&self, o: OrderIx, t: TechIx) -> Result<Evaluation, DispatchError> {
         let assessment = match self.check(o, t) {
             Ok(a) => a,
             Err(v) => return Ok(Evaluation::Excluded(v)),
         };
         if let Some(hooks) = &self.hooks {
-            if let Some(reason) = hooks.eligible(o, t)? {
-                return Ok(Evaluation::Excluded(Violation(Kind::Custom(reason))));
-            }
+            return self.evaluate_with_hooks(hooks.as_ref(), o, t, assessment);
         }
-        let grades = self.builtin_grades(o, t, &assessment);
+        Ok(Evaluation::Eligible {
+            score: self.builtin_score(o, t, &assessment),
+            assessment,
+        })
+    }
+
+    #[inline]
+    fn builtin_score(&self, o: OrderIx, t: TechIx, a: &Assessment) -> f64 {
+        let grades = self.builtin_grades(o, t, a);
         let mut score = 0.0;
         for (g, w) in grades.iter().zip(self.weights) {
             score += w * g;
         }
-        if let Some(hooks) = &self.hooks {
-            for (i, (_, w)) in self.custom.iter().enumerate() {
-                if *w > 0.0 {
-                    score += w * hooks.score(i, o, t)?;
-                }
+        score
+    }
+
+    #[cold]
+    fn evaluate_with_hooks(
+        &self,
+        hooks: &dyn PairHooks,
+        o: OrderIx,
+        t: TechIx,
+        assessment: Assessment,
+    ) -> Result<Evaluation, DispatchError> {
+        if let Some(reason) = hooks.eligible(o, t)? {
+            return Ok(Evaluation::Excluded(Violation(Kind::Custom(reason.into()))));
+        }
+        let mut score = self.builtin_score(o, t, &assessment);
+        for (i, (_, w)) in self.custom.iter().enumerate() {
+            if *w > 0.0 {
+                score += w * hooks.score(i, o, t)?;
             }
         }
         Ok(Evaluation::Eligible { score, assessment })
     }
 
+    /// The skill levels of a technician, indexed by the context's skill index.
+    #[inline]
+    pub(crate) fn levels_of(&self, t: TechIx) -> &[u8] {
+        let n = self.skills.len();
+        &self.levels[t.0 * n..(t.0 + 1) * n]
+    }
+
     /// The six built-in grades of an eligible pair, in [`Objective::ALL`] order.
+    #[inline]
     pub fn builtin_grades(&self, o: OrderIx, t: TechIx, a: &Assessment) -> [f64; Objective::COUNT] {
         let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
         let scales = &self.policy.scales;
+        let levels = self.levels_of(t);
         let mut excess = 0u32;
         for &(s, min) in &of.skills {
-            excess += u32::from(tf.levels[usize::from(s)].saturating_sub(min));
+            excess += u32::from(levels[usize::from(s)].saturating_sub(min));
         }
         let cost = tf.profile.hourly_cost * of.duration_minutes / 60.0;
         [
@@ -587,62 +628,73 @@ impl<'a> PolicyContext<'a> {
         }
     }
 
-    fn rule_active(&self, tf: &TechFacts) -> Option<Violation> {
-        (!tf.available).then(|| {
-            Violation(Kind::Inactive {
-                by_profile: self.model.technician(&tf.id).is_some_and(|t| t.active),
-            })
+    #[cold]
+    pub(crate) fn inactive(&self, tf: &TechFacts) -> Violation {
+        Violation(Kind::Inactive {
+            by_profile: self.model.technician(&tf.id).is_some_and(|t| t.active),
         })
     }
 
-    pub(crate) fn rule_distance(
+    /// The travel limit of a pair: the order's (or the policy's), capped by the technician's
+    /// personal limit; `None` for no limit.
+    #[inline]
+    pub(crate) fn travel_limit(&self, of: &OrderFacts, tf: &TechFacts) -> Option<f64> {
+        let base = of.max_travel_km.or(self.policy.work_rules.max_travel_km);
+        match (base, tf.max_travel_km) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn too_far(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> bool {
+        self.travel_limit(of, tf)
+            .is_some_and(|limit| travel.km > limit)
+    }
+
+    /// Minutes a job needs in a day: work plus travel from home.
+    #[inline]
+    pub(crate) fn needed_minutes(of: &OrderFacts, travel: &Travel) -> f64 {
+        of.duration_minutes + travel.minutes
+    }
+
+    /// The first daily limit that fails whatever the day: a zero job limit, then a job (with
+    /// travel) longer than the day.
+    #[inline]
+    pub(crate) fn daily_static(
         &self,
         of: &OrderFacts,
         tf: &TechFacts,
         travel: &Travel,
     ) -> Option<Violation> {
-        // The order's limit (or the policy's), capped by the technician's personal limit.
-        let base = of.max_travel_km.or(self.policy.work_rules.max_travel_km);
-        let limit = match (base, tf.max_travel_km) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => a.or(b)?,
-        };
-        (travel.km > limit).then_some(Violation(Kind::TooFar {
-            km: travel.km,
-            limit,
-        }))
+        self.daily_static_all(of, tf, travel)
+            .into_iter()
+            .flatten()
+            .next()
     }
 
-    /// Daily limits that fail whatever the day: a zero job limit, a job longer than a day.
-    pub(crate) fn rule_daily_static(
+    /// Both static daily limits (for explanations).
+    #[inline]
+    pub(crate) fn daily_static_all(
         &self,
         of: &OrderFacts,
         tf: &TechFacts,
         travel: &Travel,
-    ) -> Vec<Violation> {
-        let mut out = Vec::new();
+    ) -> [Option<Violation>; 2] {
         if !self.policy.work_rules.daily_limits {
-            return out;
+            return [None, None];
         }
-        if tf.profile.max_jobs_per_day == Some(0) {
-            out.push(Violation(Kind::DailyJobs {
+        let jobs = (tf.profile.max_jobs_per_day == Some(0)).then_some(Violation(Kind::DailyJobs {
+            day: None,
+            more_days: 0,
+        }));
+        let minutes = (Self::needed_minutes(of, travel) > tf.profile.max_daily_minutes).then_some(
+            Violation(Kind::DailyMinutes {
                 day: None,
-                planned: 0,
-                limit: 0,
                 more_days: 0,
-            }));
-        }
-        let needed = of.duration_minutes + travel.minutes;
-        if needed > tf.profile.max_daily_minutes {
-            out.push(Violation(Kind::DailyMinutes {
-                day: None,
-                planned: 0.0,
-                needed,
-                limit: tf.profile.max_daily_minutes,
-                more_days: 0,
-            }));
-        }
-        out
+            }),
+        );
+        [jobs, minutes]
     }
 
     /// Availability and the per-day limits: the earliest start in an open stretch of the
@@ -654,14 +706,13 @@ impl<'a> PolicyContext<'a> {
         travel: &Travel,
     ) -> Result<Assessment, Violation> {
         let open = &self.calendars[tf.calendar];
-        let lead = (travel.minutes * 60.0).ceil() as i64;
         let req = FitRequest {
             window_start: of.window_start,
             window_end: of.window_end,
-            lead,
+            lead: (travel.minutes * 60.0).ceil() as i64,
             duration: of.duration_secs,
         };
-        let needed = of.duration_minutes + travel.minutes;
+        let needed = Self::needed_minutes(of, travel);
         let limits = self.policy.work_rules.daily_limits;
         let day_ok = |l: &DayLoad| {
             !limits
@@ -675,39 +726,36 @@ impl<'a> PolicyContext<'a> {
                 start: at,
                 day_load: day.map(|d| tf.load[d]).unwrap_or_default(),
             }),
-            Fit::NoOpening => Err(Violation(Kind::NoOpening {
-                lead_minutes: travel.minutes,
-            })),
+            Fit::NoOpening => Err(Violation(Kind::NoOpening)),
             Fit::NoCapacity { day, days } => {
-                let l = tf.load[day];
-                let date = Some(open.date(day));
-                let more_days = days - 1;
-                match tf.profile.max_jobs_per_day.filter(|m| l.jobs >= *m) {
-                    Some(limit) => Err(Violation(Kind::DailyJobs {
-                        day: date,
-                        planned: l.jobs,
-                        limit,
-                        more_days,
-                    })),
-                    None => Err(Violation(Kind::DailyMinutes {
-                        day: date,
-                        planned: l.minutes,
-                        needed,
-                        limit: tf.profile.max_daily_minutes,
-                        more_days,
-                    })),
-                }
+                let full_jobs = tf
+                    .profile
+                    .max_jobs_per_day
+                    .is_some_and(|m| tf.load[day].jobs >= m);
+                let (day, more_days) = (
+                    Some(u32::try_from(day).unwrap_or(u32::MAX)),
+                    u32::try_from(days.saturating_sub(1)).unwrap_or(u32::MAX),
+                );
+                Err(Violation(if full_jobs {
+                    Kind::DailyJobs { day, more_days }
+                } else {
+                    Kind::DailyMinutes { day, more_days }
+                }))
             }
         }
     }
 }
 
+#[inline]
 pub(crate) fn rule_required(of: &OrderFacts, t: usize) -> Option<Violation> {
-    of.required
-        .filter(|&r| r != t)
-        .map(|required| Violation(Kind::PinnedElsewhere { required }))
+    of.required.filter(|&r| r != t).map(|required| {
+        Violation(Kind::PinnedElsewhere {
+            required: required as u32,
+        })
+    })
 }
 
+#[inline]
 pub(crate) fn rule_excluded(of: &OrderFacts, t: usize) -> Option<Violation> {
     if of.customer_excluded.contains(&t) {
         Some(Violation(Kind::Excluded { by_customer: true }))
@@ -718,12 +766,18 @@ pub(crate) fn rule_excluded(of: &OrderFacts, t: usize) -> Option<Violation> {
     }
 }
 
+#[inline]
 pub(crate) fn rule_territory(of: &OrderFacts, tf: &TechFacts) -> Option<Violation> {
     let territory = of.territory?;
-    (!tf.territories.contains(&territory))
-        .then_some(Violation(Kind::OutsideTerritory { territory }))
+    let covered = if territory < 64 {
+        tf.territory_mask & (1u64 << territory) != 0
+    } else {
+        tf.territories.contains(&territory)
+    };
+    (!covered).then_some(Violation(Kind::OutsideTerritory { territory }))
 }
 
+#[inline]
 pub(crate) fn missing(skill: u16, required: u8, has: u8) -> Violation {
     Violation(Kind::MissingSkill {
         skill,

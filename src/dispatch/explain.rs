@@ -46,14 +46,18 @@ impl PolicyContext<'_> {
     pub fn exclusion(&self, o: OrderIx, t: TechIx, v: &Violation) -> Exclusion {
         let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
         let open = &self.calendars[tf.calendar];
+        let travel = self.travel.between(&tf.home, &of.site);
+        let needed = Self::needed_minutes(of, &travel);
+        let load = |day: u32| tf.load.get(day as usize).copied().unwrap_or_default();
         let reason = match &v.0 {
             Kind::Inactive { by_profile: false } => "technician is inactive".to_owned(),
             Kind::Inactive { by_profile: true } => {
                 "technician_profile() marks the technician unavailable".to_owned()
             }
-            Kind::PinnedElsewhere { required } => {
-                format!("order is pinned to technician {}", self.techs[*required].id)
-            }
+            Kind::PinnedElsewhere { required } => format!(
+                "order is pinned to technician {}",
+                self.techs[*required as usize].id
+            ),
             Kind::Excluded { by_customer: true } => self
                 .model
                 .order(&of.id)
@@ -84,12 +88,16 @@ impl PolicyContext<'_> {
                     format!("covers {}; the order is in {wanted}", list.join(", "))
                 }
             }
-            Kind::TooFar { km, limit } => format!(
-                "{km:.1} km from home, {:.1} km beyond the {} km limit",
-                km - limit,
-                number(*limit)
-            ),
-            Kind::NoOpening { lead_minutes } => {
+            Kind::TooFar => {
+                let km = travel.km;
+                let limit = self.travel_limit(of, tf).unwrap_or(f64::INFINITY);
+                format!(
+                    "{km:.1} km from home, {:.1} km beyond the {} km limit",
+                    km - limit,
+                    number(limit)
+                )
+            }
+            Kind::NoOpening => {
                 let when = if of.window_start == of.window_end {
                     format!("at {}", open.local_text(of.window_start))
                 } else {
@@ -107,47 +115,42 @@ impl PolicyContext<'_> {
                 format!(
                     "calendar {calendar} has no open time for {} min travel + {} min work \
                      starting {when} ({})",
-                    number(lead_minutes.round()),
+                    number(travel.minutes.round()),
                     number(of.duration_minutes),
                     open.tz().name()
                 )
             }
-            Kind::DailyJobs {
-                day: None, limit, ..
-            } => format!("takes no jobs (limit {limit} per day)"),
+            Kind::DailyJobs { day: None, .. } => format!(
+                "takes no jobs (limit {} per day)",
+                tf.profile.max_jobs_per_day.unwrap_or(0)
+            ),
             Kind::DailyJobs {
                 day: Some(day),
-                planned,
-                limit,
                 more_days: more,
             } => format!(
-                "already {planned} of {limit} jobs planned on {day}{}",
-                more_days(*more)
+                "already {} of {} jobs planned on {}{}",
+                load(*day).jobs,
+                tf.profile.max_jobs_per_day.unwrap_or(0),
+                open.date(*day as usize),
+                more_days(*more as usize)
             ),
-            Kind::DailyMinutes {
-                day: None,
-                needed,
-                limit,
-                ..
-            } => format!(
+            Kind::DailyMinutes { day: None, .. } => format!(
                 "job needs {} min with travel, more than the {} min daily limit",
                 number(needed.round()),
-                number(*limit)
+                number(tf.profile.max_daily_minutes)
             ),
             Kind::DailyMinutes {
                 day: Some(day),
-                planned,
-                needed,
-                limit,
                 more_days: more,
             } => format!(
-                "{day}: {} min planned + {} min needed exceeds the {} min daily limit{}",
-                number(planned.round()),
+                "{}: {} min planned + {} min needed exceeds the {} min daily limit{}",
+                open.date(*day as usize),
+                number(load(*day).minutes.round()),
                 number(needed.round()),
-                number(*limit),
-                more_days(*more)
+                number(tf.profile.max_daily_minutes),
+                more_days(*more as usize)
             ),
-            Kind::Custom(reason) => reason.clone(),
+            Kind::Custom(reason) => reason.to_string(),
         };
         Exclusion {
             rule: v.rule(),
@@ -162,9 +165,7 @@ impl PolicyContext<'_> {
         let rules = &self.policy.work_rules;
         let mut out = Vec::new();
         if !tf.available {
-            out.push(Violation(Kind::Inactive {
-                by_profile: self.model.technician(&tf.id).is_some_and(|t| t.active),
-            }));
+            out.push(self.inactive(tf));
         }
         if rules.required_technician {
             out.extend(rule_required(of, t.0));
@@ -173,8 +174,9 @@ impl PolicyContext<'_> {
             out.extend(rule_excluded(of, t.0));
         }
         if rules.skills {
+            let levels = self.levels_of(t);
             for &(s, min) in &of.skills {
-                let has = tf.levels[usize::from(s)];
+                let has = levels[usize::from(s)];
                 if has < min {
                     out.push(missing(s, min, has));
                 }
@@ -184,10 +186,12 @@ impl PolicyContext<'_> {
             out.extend(rule_territory(of, tf));
         }
         let travel = self.travel.between(&tf.home, &of.site);
-        out.extend(self.rule_distance(of, tf, &travel));
-        let daily = self.rule_daily_static(of, tf, &travel);
-        let daily_failed = !daily.is_empty();
-        out.extend(daily);
+        if self.too_far(of, tf, &travel) {
+            out.push(Violation(Kind::TooFar));
+        }
+        let daily = self.daily_static_all(of, tf, &travel);
+        let daily_failed = daily.iter().any(Option::is_some);
+        out.extend(daily.into_iter().flatten());
         if let Err(v) = self.rule_availability(of, tf, &travel) {
             // A job longer than any day is already explained by the daily rule.
             if !(daily_failed && v.rule() != super::WorkRule::Availability) {
@@ -259,7 +263,7 @@ impl PolicyContext<'_> {
                             format!(
                                 "{} {} for {min}",
                                 self.skills[usize::from(s)],
-                                tf.levels[usize::from(s)]
+                                self.levels_of(t)[usize::from(s)]
                             )
                         })
                         .collect();

@@ -144,7 +144,7 @@ impl PolicyContext<'_> {
                             exclusions: vec![self.exclusion(
                                 o,
                                 t,
-                                &Violation(Kind::Custom(reason)),
+                                &Violation(Kind::Custom(reason.into())),
                             )],
                         },
                         None => Verdict::Eligible(self.grading(o, t, &assessment)?),

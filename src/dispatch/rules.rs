@@ -5,7 +5,6 @@
 //! pair breaks, an explanation lists every built-in rule it breaks. The `eligible(order, tech)`
 //! hook runs last, only for pairs that pass every built-in rule.
 
-use chrono::NaiveDate;
 use serde::Serialize;
 use std::fmt;
 
@@ -79,13 +78,15 @@ impl fmt::Display for WorkRule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation(pub(crate) Kind);
 
+/// Kept to 24 bytes so the per-pair hot path moves little: details that an explanation needs
+/// (distances, loads, limits) are recomputed when the violation is put into words.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Kind {
     Inactive {
         by_profile: bool,
     },
     PinnedElsewhere {
-        required: usize,
+        required: u32,
     },
     Excluded {
         by_customer: bool,
@@ -98,27 +99,18 @@ pub(crate) enum Kind {
     OutsideTerritory {
         territory: u32,
     },
-    TooFar {
-        km: f64,
-        limit: f64,
-    },
-    NoOpening {
-        lead_minutes: f64,
-    },
+    TooFar,
+    NoOpening,
+    /// `day`: index of the first full day in the calendar span (`None`: fails on any day).
     DailyJobs {
-        day: Option<NaiveDate>,
-        planned: u32,
-        limit: u32,
-        more_days: usize,
+        day: Option<u32>,
+        more_days: u32,
     },
     DailyMinutes {
-        day: Option<NaiveDate>,
-        planned: f64,
-        needed: f64,
-        limit: f64,
-        more_days: usize,
+        day: Option<u32>,
+        more_days: u32,
     },
-    Custom(String),
+    Custom(Box<str>),
 }
 
 impl Violation {
@@ -130,8 +122,8 @@ impl Violation {
             Kind::Excluded { .. } => WorkRule::ExcludedTechnician,
             Kind::MissingSkill { .. } => WorkRule::Skills,
             Kind::OutsideTerritory { .. } => WorkRule::Territory,
-            Kind::TooFar { .. } => WorkRule::MaxTravelDistance,
-            Kind::NoOpening { .. } => WorkRule::Availability,
+            Kind::TooFar => WorkRule::MaxTravelDistance,
+            Kind::NoOpening => WorkRule::Availability,
             Kind::DailyJobs { .. } => WorkRule::MaxJobsPerDay,
             Kind::DailyMinutes { .. } => WorkRule::MaxHoursPerDay,
             Kind::Custom(_) => WorkRule::Custom,
@@ -177,13 +169,7 @@ mod tests {
         assert_eq!(more_days(0), "");
         assert_eq!(more_days(2), " (and 2 more days of the window)");
         assert_eq!(WorkRule::Custom.to_string(), "eligible");
-        assert_eq!(
-            Violation(Kind::TooFar {
-                km: 1.0,
-                limit: 0.0
-            })
-            .rule(),
-            WorkRule::MaxTravelDistance
-        );
+        assert_eq!(Violation(Kind::TooFar).rule(), WorkRule::MaxTravelDistance);
+        assert!(std::mem::size_of::<Violation>() <= 24);
     }
 }

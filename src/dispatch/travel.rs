@@ -65,6 +65,7 @@ impl Place {
     }
 
     /// Haversine distance, km (the same formula as [`Location::distance_km`]).
+    #[inline]
     fn great_circle_km(&self, other: &Place) -> f64 {
         let dlat = other.lat - self.lat;
         let dlon = other.lon - self.lon;
@@ -212,6 +213,7 @@ impl TravelModel {
         place
     }
 
+    #[inline]
     fn estimate(&self, great_circle_km: f64) -> Travel {
         let km = great_circle_km * self.circuity;
         Travel {
@@ -221,6 +223,7 @@ impl TravelModel {
     }
 
     /// The trip from `a` to `b`.
+    #[inline]
     pub fn between(&self, a: &Place, b: &Place) -> Travel {
         if let (Some(roads), Some(za), Some(zb)) = (&self.roads, a.zone, b.zone) {
             if za != zb {
