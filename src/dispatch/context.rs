@@ -70,7 +70,9 @@ pub(crate) struct OrderFacts {
     pub skills: Vec<(u16, u8)>,
     pub territory: Option<u32>,
     pub preferred: Vec<usize>,
+    /// Every excluded technician (customer's and profile's), sorted.
     pub excluded: Vec<usize>,
+    /// Those the customer excludes (for explanations).
     pub customer_excluded: Vec<usize>,
     pub required: Option<usize>,
     pub max_travel_km: Option<f64>,
@@ -82,11 +84,12 @@ pub(crate) struct OrderFacts {
     pub sla_scale: f64,
 }
 
+/// What the per-pair rules read of a technician, kept small so all technicians stay in cache.
 pub(crate) struct TechFacts {
-    pub id: TechnicianId,
-    pub name: String,
-    pub profile: TechnicianProfile,
     pub available: bool,
+    pub hourly_cost: f64,
+    pub daily_minutes: f64,
+    pub max_jobs: Option<u32>,
     /// Territories covered with an index below 64, as bits.
     pub territory_mask: u64,
     /// All territories covered (the mask serves the first 64).
@@ -96,6 +99,13 @@ pub(crate) struct TechFacts {
     pub calendar: usize,
     /// Planned load per day index of the calendar's span; empty when nothing is planned.
     pub load: Vec<DayLoad>,
+}
+
+/// What explanations read of a technician.
+pub(crate) struct TechInfo {
+    pub id: TechnicianId,
+    pub name: String,
+    pub profile: TechnicianProfile,
 }
 
 /// The inputs a context is built from (see [`super::Dispatcher::context`]).
@@ -164,6 +174,7 @@ pub struct PolicyContext<'a> {
     pub(crate) orders: Vec<OrderFacts>,
     pub(crate) order_index: HashMap<OrderId, usize>,
     pub(crate) techs: Vec<TechFacts>,
+    pub(crate) tech_info: Vec<TechInfo>,
     pub(crate) tech_index: HashMap<TechnicianId, usize>,
     pub(crate) calendars: Vec<OpenTime>,
     /// Built-in weights divided by the total weight.
@@ -252,7 +263,14 @@ impl<'a> PolicyContext<'a> {
                     .as_ref()
                     .map(|t| intern(&mut territories, &mut territory_index, t.as_str()) as u32),
                 preferred: ids(&profile.preferred_technicians, "preferred_technicians")?,
-                excluded: ids(&profile.excluded_technicians, "excluded_technicians")?,
+                excluded: {
+                    // Customer exclusions and the profile's, one list for the hot path.
+                    let mut all = ids(&profile.excluded_technicians, "excluded_technicians")?;
+                    all.extend(customer_excluded.iter().copied());
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                },
                 customer_excluded,
                 required: profile
                     .required_technician
@@ -299,6 +317,7 @@ impl<'a> PolicyContext<'a> {
         let mut calendars = Vec::new();
         let mut calendar_index: HashMap<&str, usize> = HashMap::new();
         let mut tech_facts = Vec::with_capacity(techs.len());
+        let mut tech_info = Vec::with_capacity(techs.len());
         let mut levels = Vec::with_capacity(techs.len() * skills.len());
         for (tech, profile) in techs {
             let cal = match calendar_index.get(tech.calendar.as_str()) {
@@ -334,9 +353,10 @@ impl<'a> PolicyContext<'a> {
                 .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
                 .collect();
             tech_facts.push(TechFacts {
-                id: tech.id.clone(),
-                name: tech.name.clone(),
                 available: profile.available,
+                hourly_cost: profile.hourly_cost,
+                daily_minutes: profile.max_daily_minutes,
+                max_jobs: profile.max_jobs_per_day,
                 territory_mask: territories
                     .iter()
                     .filter(|&&t| t < 64)
@@ -346,6 +366,10 @@ impl<'a> PolicyContext<'a> {
                 max_travel_km: profile.max_travel_km,
                 calendar: cal,
                 load,
+            });
+            tech_info.push(TechInfo {
+                id: tech.id.clone(),
+                name: tech.name.clone(),
                 profile,
             });
         }
@@ -382,6 +406,7 @@ impl<'a> PolicyContext<'a> {
             orders: order_facts,
             order_index,
             techs: tech_facts,
+            tech_info,
             tech_index,
             calendars,
             weights,
@@ -433,7 +458,7 @@ impl<'a> PolicyContext<'a> {
 
     /// A technician's id.
     pub fn tech_id(&self, t: TechIx) -> &TechnicianId {
-        &self.techs[t.0].id
+        &self.tech_info[t.0].id
     }
 
     /// The profile an order was graded with (after the `order_profile` hook).
@@ -443,7 +468,7 @@ impl<'a> PolicyContext<'a> {
 
     /// The profile a technician was graded with (after the `technician_profile` hook).
     pub fn technician_profile(&self, t: TechIx) -> &TechnicianProfile {
-        &self.techs[t.0].profile
+        &self.tech_info[t.0].profile
     }
 
     /// An order's window: earliest and latest start.
@@ -504,7 +529,7 @@ impl<'a> PolicyContext<'a> {
         let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
         let rules = &self.policy.work_rules;
         if !tf.available {
-            return Err(self.inactive(tf));
+            return Err(self.inactive(t));
         }
         if rules.required_technician {
             if let Some(v) = rule_required(of, t.0) {
@@ -604,13 +629,13 @@ impl<'a> PolicyContext<'a> {
         for &(s, min) in &of.skills {
             excess += u32::from(levels[usize::from(s)].saturating_sub(min));
         }
-        let cost = tf.profile.hourly_cost * of.duration_minutes / 60.0;
+        let cost = tf.hourly_cost * of.duration_minutes / 60.0;
         [
             grade::grade_sla_urgency((a.start - of.window_start) as f64, of.sla_scale),
             grade::grade_travel(a.travel.minutes, scales),
             grade::grade_skill_fit(excess, of.skills.len(), scales),
             grade::grade_preferred(of.preferred.contains(&t.0)),
-            grade::grade_workload(a.day_load.minutes, tf.profile.max_daily_minutes),
+            grade::grade_workload(a.day_load.minutes, tf.daily_minutes),
             grade::grade_cost(cost, scales),
         ]
     }
@@ -629,9 +654,12 @@ impl<'a> PolicyContext<'a> {
     }
 
     #[cold]
-    pub(crate) fn inactive(&self, tf: &TechFacts) -> Violation {
+    pub(crate) fn inactive(&self, t: TechIx) -> Violation {
         Violation(Kind::Inactive {
-            by_profile: self.model.technician(&tf.id).is_some_and(|t| t.active),
+            by_profile: self
+                .model
+                .technician(&self.tech_info[t.0].id)
+                .is_some_and(|t| t.active),
         })
     }
 
@@ -684,16 +712,16 @@ impl<'a> PolicyContext<'a> {
         if !self.policy.work_rules.daily_limits {
             return [None, None];
         }
-        let jobs = (tf.profile.max_jobs_per_day == Some(0)).then_some(Violation(Kind::DailyJobs {
+        let jobs = (tf.max_jobs == Some(0)).then_some(Violation(Kind::DailyJobs {
             day: None,
             more_days: 0,
         }));
-        let minutes = (Self::needed_minutes(of, travel) > tf.profile.max_daily_minutes).then_some(
-            Violation(Kind::DailyMinutes {
+        let minutes = (Self::needed_minutes(of, travel) > tf.daily_minutes).then_some(Violation(
+            Kind::DailyMinutes {
                 day: None,
                 more_days: 0,
-            }),
-        );
+            },
+        ));
         [jobs, minutes]
     }
 
@@ -716,8 +744,8 @@ impl<'a> PolicyContext<'a> {
         let limits = self.policy.work_rules.daily_limits;
         let day_ok = |l: &DayLoad| {
             !limits
-                || (tf.profile.max_jobs_per_day.is_none_or(|m| l.jobs < m)
-                    && l.minutes + needed <= tf.profile.max_daily_minutes)
+                || (tf.max_jobs.is_none_or(|m| l.jobs < m)
+                    && l.minutes + needed <= tf.daily_minutes)
         };
         let check_days = !tf.load.is_empty();
         match open.find_start(&req, check_days, |d| day_ok(&tf.load[d])) {
@@ -728,10 +756,7 @@ impl<'a> PolicyContext<'a> {
             }),
             Fit::NoOpening => Err(Violation(Kind::NoOpening)),
             Fit::NoCapacity { day, days } => {
-                let full_jobs = tf
-                    .profile
-                    .max_jobs_per_day
-                    .is_some_and(|m| tf.load[day].jobs >= m);
+                let full_jobs = tf.max_jobs.is_some_and(|m| tf.load[day].jobs >= m);
                 let (day, more_days) = (
                     Some(u32::try_from(day).unwrap_or(u32::MAX)),
                     u32::try_from(days.saturating_sub(1)).unwrap_or(u32::MAX),
@@ -757,13 +782,11 @@ pub(crate) fn rule_required(of: &OrderFacts, t: usize) -> Option<Violation> {
 
 #[inline]
 pub(crate) fn rule_excluded(of: &OrderFacts, t: usize) -> Option<Violation> {
-    if of.customer_excluded.contains(&t) {
-        Some(Violation(Kind::Excluded { by_customer: true }))
-    } else if of.excluded.contains(&t) {
-        Some(Violation(Kind::Excluded { by_customer: false }))
-    } else {
-        None
-    }
+    of.excluded.contains(&t).then(|| {
+        Violation(Kind::Excluded {
+            by_customer: of.customer_excluded.contains(&t),
+        })
+    })
 }
 
 #[inline]

@@ -56,7 +56,7 @@ impl PolicyContext<'_> {
             }
             Kind::PinnedElsewhere { required } => format!(
                 "order is pinned to technician {}",
-                self.techs[*required as usize].id
+                self.tech_info[*required as usize].id
             ),
             Kind::Excluded { by_customer: true } => self
                 .model
@@ -80,7 +80,7 @@ impl PolicyContext<'_> {
             }
             Kind::OutsideTerritory { territory } => {
                 let wanted = &self.territories[*territory as usize];
-                let covers = &tf.profile.territories;
+                let covers = &self.tech_info[t.0].profile.territories;
                 if covers.is_empty() {
                     format!("covers no territory; the order is in {wanted}")
                 } else {
@@ -109,7 +109,7 @@ impl PolicyContext<'_> {
                 };
                 let calendar = self
                     .model
-                    .technician(&tf.id)
+                    .technician(&self.tech_info[t.0].id)
                     .map(|t| t.calendar.to_string())
                     .unwrap_or_default();
                 format!(
@@ -120,24 +120,23 @@ impl PolicyContext<'_> {
                     open.tz().name()
                 )
             }
-            Kind::DailyJobs { day: None, .. } => format!(
-                "takes no jobs (limit {} per day)",
-                tf.profile.max_jobs_per_day.unwrap_or(0)
-            ),
+            Kind::DailyJobs { day: None, .. } => {
+                format!("takes no jobs (limit {} per day)", tf.max_jobs.unwrap_or(0))
+            }
             Kind::DailyJobs {
                 day: Some(day),
                 more_days: more,
             } => format!(
                 "already {} of {} jobs planned on {}{}",
                 load(*day).jobs,
-                tf.profile.max_jobs_per_day.unwrap_or(0),
+                tf.max_jobs.unwrap_or(0),
                 open.date(*day as usize),
                 more_days(*more as usize)
             ),
             Kind::DailyMinutes { day: None, .. } => format!(
                 "job needs {} min with travel, more than the {} min daily limit",
                 number(needed.round()),
-                number(tf.profile.max_daily_minutes)
+                number(tf.daily_minutes)
             ),
             Kind::DailyMinutes {
                 day: Some(day),
@@ -147,7 +146,7 @@ impl PolicyContext<'_> {
                 open.date(*day as usize),
                 number(load(*day).minutes.round()),
                 number(needed.round()),
-                number(tf.profile.max_daily_minutes),
+                number(tf.daily_minutes),
                 more_days(*more as usize)
             ),
             Kind::Custom(reason) => reason.to_string(),
@@ -165,7 +164,7 @@ impl PolicyContext<'_> {
         let rules = &self.policy.work_rules;
         let mut out = Vec::new();
         if !tf.available {
-            out.push(self.inactive(tf));
+            out.push(self.inactive(t));
         }
         if rules.required_technician {
             out.extend(rule_required(of, t.0));
@@ -282,13 +281,13 @@ impl PolicyContext<'_> {
             Objective::WorkloadBalance => format!(
                 "{} of {} min planned on the start day",
                 number(a.day_load.minutes.round()),
-                number(tf.profile.max_daily_minutes)
+                number(tf.daily_minutes)
             ),
             Objective::Cost => format!(
                 "{:.2}/h × {:.2} h = {:.2}",
-                tf.profile.hourly_cost,
+                tf.hourly_cost,
                 of.duration_minutes / 60.0,
-                tf.profile.hourly_cost * of.duration_minutes / 60.0
+                tf.hourly_cost * of.duration_minutes / 60.0
             ),
         }
     }

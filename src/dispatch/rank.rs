@@ -132,7 +132,7 @@ impl PolicyContext<'_> {
         let mut eligible = Vec::new();
         let mut excluded = Vec::new();
         for t in (0..self.technician_count()).map(TechIx) {
-            let tech = &self.techs[t.0];
+            let tech = &self.tech_info[t.0];
             let verdict = match self.check(o, t) {
                 Ok(assessment) => {
                     let custom = match &self.hooks {
