@@ -216,10 +216,7 @@ impl<'a> PolicyContext<'a> {
             tech_index
                 .get(id)
                 .copied()
-                .ok_or_else(|| DispatchError::UnknownTechnician {
-                    context,
-                    id: id.to_string(),
-                })
+                .ok_or_else(|| DispatchError::unknown_technician(context, id))
         };
 
         let (mut skills, mut skill_index) = (Vec::new(), HashMap::new());
@@ -375,10 +372,7 @@ impl<'a> PolicyContext<'a> {
         }
         for t in workload.technicians() {
             if !tech_index.contains_key(t) {
-                return Err(DispatchError::UnknownTechnician {
-                    context: "workload".into(),
-                    id: t.to_string(),
-                });
+                return Err(DispatchError::unknown_technician("workload", t));
             }
         }
         travel.warm(tech_facts.iter().map(|t| t.home));

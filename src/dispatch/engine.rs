@@ -70,7 +70,7 @@ impl<'r> Dispatcher<'r> {
         for id in orders {
             let order = model
                 .order(id)
-                .ok_or_else(|| DispatchError::UnknownOrder(id.to_string()))?;
+                .ok_or_else(|| DispatchError::unknown_order(id))?;
             order_rows.push((order, OrderProfile::from_model(model, order)));
         }
         let techs = model

@@ -41,7 +41,7 @@ mod workload;
 
 pub use context::{Assessment, Evaluation, OrderIx, PolicyContext, TechIx};
 pub use engine::Dispatcher;
-pub use error::DispatchError;
+pub use error::{DispatchError, DispatchErrorKind};
 pub use explain::{Grading, ObjectiveGrade};
 pub use objectives::{
     grade_cost, grade_preferred, grade_skill_fit, grade_sla_urgency, grade_travel, grade_workload,
