@@ -3,8 +3,10 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod candidates;
+mod check;
 mod demo_data;
 pub mod output;
+pub mod sla;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +39,9 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate a rules directory: prints `path:line:col: message` per problem.
+    #[command(after_help = "Examples:\n  fieldwork check\n  fieldwork check ./rules --json")]
+    Check(check::CheckArgs),
     /// Write a deterministic demo dataset (a region with customers, technicians, agreements).
     #[command(
         name = "demo-data",
@@ -48,6 +53,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
+    /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
+    #[command(
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
+    )]
+    Sla(sla::SlaArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -75,8 +85,10 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command.
 pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
+        Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),
+        Command::Sla(args) => sla::run(args, out),
     }
 }
 
