@@ -10,6 +10,7 @@
 
 pub mod calendar;
 pub mod demo;
+pub mod dispatch;
 pub mod model;
 pub mod rules;
 pub mod schedule;

@@ -49,6 +49,9 @@ pub struct Dataset {
     /// Return orders.
     #[serde(default)]
     pub return_orders: Vec<ReturnOrder>,
+    /// Road graph for travel estimates (optional; great-circle estimates are used without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub road_graph: Option<RoadGraphData>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -87,6 +90,7 @@ impl Default for Dataset {
             orders: Vec::new(),
             subscriptions: Vec::new(),
             return_orders: Vec::new(),
+            road_graph: None,
             extensions: BTreeMap::new(),
         }
     }
@@ -121,6 +125,7 @@ impl Model {
             orders: table_of(dataset.orders, EntityKind::Order, &mut issues),
             subscriptions: table_of(dataset.subscriptions, EntityKind::Subscription, &mut issues),
             return_orders: table_of(dataset.return_orders, EntityKind::ReturnOrder, &mut issues),
+            road_graph: dataset.road_graph,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -171,6 +176,7 @@ impl Model {
             orders: self.orders.as_slice().to_vec(),
             subscriptions: self.subscriptions.as_slice().to_vec(),
             return_orders: self.return_orders.as_slice().to_vec(),
+            road_graph: self.road_graph.clone(),
             extensions: self.extensions.clone(),
         }
     }

@@ -13,6 +13,7 @@ mod object;
 mod order;
 mod repair;
 mod rma;
+mod road;
 mod subscription;
 mod table;
 mod task;
@@ -33,6 +34,7 @@ pub use order::{
 };
 pub use repair::RepairLine;
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnStatus};
+pub use road::{RoadEdge, RoadGraphData, RoadZone};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
@@ -75,6 +77,7 @@ pub struct Model {
     /// agreement line id → (agreement index by id, line position)
     line_index: HashMap<AgreementLineId, (AgreementId, usize)>,
     hierarchy: ObjectHierarchy,
+    road_graph: Option<RoadGraphData>,
     extensions: BTreeMap<String, serde_json::Value>,
 }
 
@@ -163,6 +166,11 @@ impl Model {
     /// A return order by id.
     pub fn return_order(&self, id: &ReturnOrderId) -> Option<&ReturnOrder> {
         self.return_orders.get(id)
+    }
+
+    /// The road graph (zone nodes and roads), when the dataset has a `road_graph` section.
+    pub fn road_graph(&self) -> Option<&RoadGraphData> {
+        self.road_graph.as_ref()
     }
 
     /// Dataset sections this version of the model does not interpret (kept for round trips and

@@ -2,6 +2,7 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+mod candidates;
 mod check;
 mod demo_data;
 pub mod output;
@@ -47,6 +48,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Rank every technician for one order and explain why (grades, weights, exclusions).
+    #[command(
+        after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
+    )]
+    Candidates(candidates::CandidatesArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -81,6 +87,7 @@ pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Candidates(args) => candidates::run(args, out),
         Command::Sla(args) => sla::run(args, out),
     }
 }
