@@ -6,6 +6,7 @@ mod candidates;
 mod check;
 mod demo_data;
 pub mod output;
+mod schedule;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
+    #[command(
+        after_help = "Examples:\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+    )]
+    Schedule(schedule::ScheduleArgs),
     /// Rank every technician for one order and explain why (grades, weights, exclusions).
     #[command(
         after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
@@ -87,6 +93,7 @@ pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Schedule(args) => schedule::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),
         Command::Sla(args) => sla::run(args, out),
     }
