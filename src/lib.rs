@@ -11,6 +11,7 @@
 pub mod billing;
 pub mod calendar;
 pub mod demo;
+pub mod dispatch;
 pub mod model;
 pub mod repair;
 pub mod rma;
