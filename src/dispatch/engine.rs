@@ -2,14 +2,15 @@
 //! workload; it builds [`PolicyContext`]s, calling the per-order and per-technician hooks once.
 
 use chrono::{DateTime, Utc};
-use std::marker::PhantomData;
 
 use super::context::{ContextInput, PolicyContext};
 use super::error::DispatchError;
+use super::hooks::{self, RhaiPairHooks};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::workload::Workload;
 use crate::model::{Model, OrderId};
+use crate::rules::{RuleSet, SCORE_PREFIX};
 
 /// A dispatch policy ready to run: the policy, where per-order/per-technician parameters come
 /// from, and the workload already planned.
@@ -25,7 +26,9 @@ use crate::model::{Model, OrderId};
 pub struct Dispatcher<'r> {
     policy: DispatchPolicy,
     workload: Workload,
-    rules: PhantomData<&'r ()>,
+    rules: Option<&'r RuleSet>,
+    /// Custom objectives (`score_<name>` hooks), by name.
+    custom: Vec<String>,
 }
 
 impl<'r> Dispatcher<'r> {
@@ -35,7 +38,33 @@ impl<'r> Dispatcher<'r> {
         Ok(Self {
             policy,
             workload: Workload::default(),
-            rules: PhantomData,
+            rules: None,
+            custom: Vec::new(),
+        })
+    }
+
+    /// A dispatcher driven by rule files: calls `dispatch_policy()` once (the built-in policy
+    /// when the hook is absent or returns `()`); contexts then call `order_profile` once per
+    /// order, `technician_profile` once per technician, and the per-pair `eligible` and
+    /// `score_<name>` hooks only when the rules define them.
+    ///
+    /// ```
+    /// use fieldwork::dispatch::{Dispatcher, Objective};
+    /// use fieldwork::rules::RuleSet;
+    /// let rules = RuleSet::from_sources(&[("dispatch.rhai",
+    ///     "fn dispatch_policy() { #{ weights: #{ travel: 60 }, work_rules: #{ max_travel_km: 50 } } }")])?;
+    /// let dispatcher = Dispatcher::from_rules(&rules)?;
+    /// assert_eq!(dispatcher.policy().weights.get(Objective::Travel), 60.0);
+    /// assert_eq!(dispatcher.policy().work_rules.max_travel_km, Some(50.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_rules(rules: &'r RuleSet) -> Result<Self, DispatchError> {
+        let (policy, custom) = hooks::policy_from_rules(rules)?;
+        Ok(Self {
+            policy,
+            workload: Workload::default(),
+            rules: Some(rules),
+            custom,
         })
     }
 
@@ -66,27 +95,82 @@ impl<'r> Dispatcher<'r> {
     where
         'r: 'a,
     {
+        let rules = self.rules;
+        let pair_hooks = rules.filter(|r| {
+            r.has_hook("eligible")
+                || self
+                    .custom
+                    .iter()
+                    .any(|c| self.policy.weights.custom_weight(c).unwrap_or(0.0) > 0.0)
+        });
         let mut order_rows = Vec::with_capacity(orders.len());
+        let mut order_values = Vec::new();
         for id in orders {
             let order = model
                 .order(id)
                 .ok_or_else(|| DispatchError::unknown_order(id))?;
-            order_rows.push((order, OrderProfile::from_model(model, order)));
+            let mut profile = OrderProfile::from_model(model, order);
+            if let Some(rules) = rules {
+                let needs_value = pair_hooks.is_some() || rules.has_hook("order_profile");
+                let value = if needs_value {
+                    hooks::order_value(model, order)
+                } else {
+                    rhai::Dynamic::UNIT
+                };
+                let customer = model.customer(&order.customer);
+                hooks::apply_order_profile(rules, &value, order, customer, &mut profile)?;
+                if pair_hooks.is_some() {
+                    order_values.push((value, order.id.to_string()));
+                }
+            }
+            order_rows.push((order, profile));
         }
-        let techs = model
-            .technicians()
-            .iter()
-            .map(|t| (t, TechnicianProfile::from_model(t)))
-            .collect();
-        PolicyContext::build(ContextInput {
+        let mut techs = Vec::with_capacity(model.technicians().len());
+        let mut tech_values = Vec::new();
+        for tech in model.technicians() {
+            let mut profile = TechnicianProfile::from_model(tech);
+            if let Some(rules) = rules {
+                let needs_value = pair_hooks.is_some() || rules.has_hook("technician_profile");
+                let value = if needs_value {
+                    hooks::technician_value(tech)
+                } else {
+                    rhai::Dynamic::UNIT
+                };
+                hooks::apply_technician_profile(rules, &value, tech, &mut profile)?;
+                if pair_hooks.is_some() {
+                    tech_values.push((value, tech.id.to_string()));
+                }
+            }
+            techs.push((tech, profile));
+        }
+        let mut ctx = PolicyContext::build(ContextInput {
             model,
             policy: self.policy.clone(),
             at,
             orders: order_rows,
             techs,
             workload: &self.workload,
-            custom: Vec::new(),
-        })
+            custom: self.custom.clone(),
+        })?;
+        if let Some(rules) = pair_hooks {
+            ctx.hooks = Some(Box::new(RhaiPairHooks {
+                rules,
+                orders: order_values,
+                techs: tech_values,
+                eligible: rules.has_hook("eligible"),
+                scores: self
+                    .custom
+                    .iter()
+                    .map(|c| format!("{SCORE_PREFIX}{c}"))
+                    .collect(),
+            }));
+        }
+        Ok(ctx)
+    }
+
+    /// The rule set, when the dispatcher is driven by rule files.
+    pub fn rules(&self) -> Option<&'r RuleSet> {
+        self.rules
     }
 
     /// The explained ranking of one order (see [`super::rank_candidates`]).
