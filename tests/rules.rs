@@ -966,7 +966,7 @@ fn shipped_dispatch_hooks() {
             fixtures::dyn_customer("silver"),
         ],
     );
-    assert!(normal.entries().unwrap_or_default().is_empty());
+    assert!(normal.is_unit());
 
     // 30 minutes of overtime; apprentices (no skill above 2) stay within 40 km.
     let senior = domain::technician(&fixtures::technician(r#"{"hvac":4}"#));

@@ -2,6 +2,8 @@
 //! workload; it builds [`PolicyContext`]s, calling the per-order and per-technician hooks once.
 
 use chrono::{DateTime, Utc};
+use rhai::Dynamic;
+use std::collections::HashMap;
 
 use super::context::{ContextInput, PolicyContext};
 use super::error::DispatchError;
@@ -9,8 +11,8 @@ use super::hooks::{self, RhaiPairHooks};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::workload::Workload;
-use crate::model::{Model, OrderId};
-use crate::rules::{RuleSet, SCORE_PREFIX};
+use crate::model::{CustomerId, Model, OrderId};
+use crate::rules::{domain, RuleSet, SCORE_PREFIX};
 
 /// A dispatch policy ready to run: the policy, where per-order/per-technician parameters come
 /// from, and the workload already planned.
@@ -105,20 +107,32 @@ impl<'r> Dispatcher<'r> {
         });
         let mut order_rows = Vec::with_capacity(orders.len());
         let mut order_values = Vec::new();
+        let has_order_hook = rules.is_some_and(|r| r.has_hook("order_profile"));
+        // Rhai values are built once per order and once per customer (Arc-backed: cheap to
+        // pass to every call).
+        let mut customers: HashMap<&CustomerId, Dynamic> = HashMap::new();
         for id in orders {
             let order = model
                 .order(id)
                 .ok_or_else(|| DispatchError::unknown_order(id))?;
             let mut profile = OrderProfile::from_model(model, order);
             if let Some(rules) = rules {
-                let needs_value = pair_hooks.is_some() || rules.has_hook("order_profile");
-                let value = if needs_value {
-                    hooks::order_value(model, order)
+                let value = if pair_hooks.is_some() || has_order_hook {
+                    hooks::order_value(model, order, &profile)
                 } else {
-                    rhai::Dynamic::UNIT
+                    Dynamic::UNIT
                 };
-                let customer = model.customer(&order.customer);
-                hooks::apply_order_profile(rules, &value, order, customer, &mut profile)?;
+                if has_order_hook {
+                    let customer = customers
+                        .entry(&order.customer)
+                        .or_insert_with(|| {
+                            model
+                                .customer(&order.customer)
+                                .map_or(Dynamic::UNIT, domain::customer)
+                        })
+                        .clone();
+                    hooks::apply_order_profile(rules, &value, customer, order, &mut profile)?;
+                }
                 if pair_hooks.is_some() {
                     order_values.push((value, order.id.to_string()));
                 }
@@ -127,16 +141,18 @@ impl<'r> Dispatcher<'r> {
         }
         let mut techs = Vec::with_capacity(model.technicians().len());
         let mut tech_values = Vec::new();
+        let has_tech_hook = rules.is_some_and(|r| r.has_hook("technician_profile"));
         for tech in model.technicians() {
             let mut profile = TechnicianProfile::from_model(tech);
             if let Some(rules) = rules {
-                let needs_value = pair_hooks.is_some() || rules.has_hook("technician_profile");
-                let value = if needs_value {
+                let value = if pair_hooks.is_some() || has_tech_hook {
                     hooks::technician_value(tech)
                 } else {
-                    rhai::Dynamic::UNIT
+                    Dynamic::UNIT
                 };
-                hooks::apply_technician_profile(rules, &value, tech, &mut profile)?;
+                if has_tech_hook {
+                    hooks::apply_technician_profile(rules, &value, tech, &mut profile)?;
+                }
                 if pair_hooks.is_some() {
                     tech_values.push((value, tech.id.to_string()));
                 }

@@ -11,7 +11,7 @@ use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::Objective;
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
-use crate::model::{Customer, Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
+use crate::model::{Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
 use crate::rules::{domain, HookValue, RuleError, RuleSet, Verdict, SCORE_PREFIX};
 
 /// Fields of `dispatch_policy()`'s map and of its sub-maps.
@@ -48,6 +48,30 @@ fn bad(rules: &RuleSet, hook: &str, subject: Option<String>, message: String) ->
         message,
     }
     .into()
+}
+
+/// Checks every key of the map `v` is one of `known` (without copying the map); returns
+/// whether the map is empty. `path` prefixes field names in the message (`work_rules.`).
+fn check_keys(
+    rules: &RuleSet,
+    hook: &str,
+    v: &HookValue,
+    known: &[&str],
+    path: &str,
+    subject: impl Fn() -> Option<String>,
+) -> Result<bool, DispatchError> {
+    let Some(map) = v.value().read_lock::<rhai::Map>() else {
+        return Err(DispatchError::rule(subject(), v.wrong("map")));
+    };
+    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(bad(
+            rules,
+            hook,
+            subject(),
+            format!("unknown field `{path}{key}` (known: {})", known.join(", ")),
+        ));
+    }
+    Ok(map.is_empty())
 }
 
 /// Whether a map has `key`, even with the value `()` (which [`HookValue::field`] hides).
@@ -225,36 +249,29 @@ fn strings(v: &HookValue) -> Result<Vec<String>, RuleError> {
 }
 
 /// Applies `order_profile(order, customer)` (called once per order) to `profile`.
+/// `customer_value` is the customer's Rhai value (built once per customer by the caller).
 pub(crate) fn apply_order_profile(
     rules: &RuleSet,
     order_value: &Dynamic,
+    customer_value: Dynamic,
     order: &ServiceOrder,
-    customer: Option<&Customer>,
     profile: &mut OrderProfile,
 ) -> Result<(), DispatchError> {
     const HOOK: &str = "order_profile";
-    let subject = Some(format!("order {}", order.id));
-    let customer_value = customer.map_or(Dynamic::UNIT, domain::customer);
+    let subject = || Some(format!("order {}", order.id));
+    let e = |err| DispatchError::rule(subject(), err);
     let Some(value) = rules
         .call_hook(HOOK, (order_value.clone(), customer_value))
-        .map_err(rule(subject.clone()))?
+        .map_err(e)?
     else {
         return Ok(());
     };
-    let v = rules.value(HOOK, value);
-    if v.is_unit() {
+    if value.is_unit() {
         return Ok(());
     }
-    let e = |err| DispatchError::rule(subject.clone(), err);
-    for (key, _) in v.entries().map_err(e)? {
-        if !ORDER_FIELDS.contains(&key.as_str()) {
-            return Err(bad(
-                rules,
-                HOOK,
-                subject.clone(),
-                format!("unknown field `{key}` (known: {})", ORDER_FIELDS.join(", ")),
-            ));
-        }
+    let v = rules.value(HOOK, value);
+    if check_keys(rules, HOOK, &v, &ORDER_FIELDS, "", subject)? {
+        return Ok(());
     }
     if let Some(skills) = v.field("required_skills").map_err(e)? {
         for (skill, level) in skills.entries().map_err(e)? {
@@ -266,7 +283,7 @@ pub(crate) fn apply_order_profile(
                     bad(
                         rules,
                         HOOK,
-                        subject.clone(),
+                        subject(),
                         format!("`required_skills.{skill}`: level {level} outside 1..=5"),
                     )
                 })?;
@@ -308,7 +325,7 @@ pub(crate) fn apply_order_profile(
             return Err(bad(
                 rules,
                 HOOK,
-                subject,
+                subject(),
                 format!("`max_travel_km`: {km} is negative"),
             ));
         }
@@ -325,18 +342,15 @@ pub(crate) fn apply_technician_profile(
     profile: &mut TechnicianProfile,
 ) -> Result<(), DispatchError> {
     const HOOK: &str = "technician_profile";
-    let subject = Some(format!("technician {}", tech.id));
-    let Some(value) = rules
-        .call_hook(HOOK, (tech_value.clone(),))
-        .map_err(rule(subject.clone()))?
-    else {
+    let subject = || Some(format!("technician {}", tech.id));
+    let e = |err| DispatchError::rule(subject(), err);
+    let Some(value) = rules.call_hook(HOOK, (tech_value.clone(),)).map_err(e)? else {
         return Ok(());
     };
-    let v = rules.value(HOOK, value);
-    if v.is_unit() {
+    if value.is_unit() {
         return Ok(());
     }
-    let e = |err| DispatchError::rule(subject.clone(), err);
+    let v = rules.value(HOOK, value);
     let range = |field: &str, n: f64, min: f64, max: f64| {
         if (min..=max).contains(&n) {
             Ok(n)
@@ -344,20 +358,13 @@ pub(crate) fn apply_technician_profile(
             Err(bad(
                 rules,
                 HOOK,
-                subject.clone(),
+                subject(),
                 format!("`{field}`: {n} outside {min}..={max}"),
             ))
         }
     };
-    for (key, _) in v.entries().map_err(e)? {
-        if !TECH_FIELDS.contains(&key.as_str()) {
-            return Err(bad(
-                rules,
-                HOOK,
-                subject.clone(),
-                format!("unknown field `{key}` (known: {})", TECH_FIELDS.join(", ")),
-            ));
-        }
+    if check_keys(rules, HOOK, &v, &TECH_FIELDS, "", subject)? {
+        return Ok(());
     }
     if let Some(b) = v.field("available").map_err(e)? {
         profile.available = b.bool().map_err(e)?;
@@ -395,7 +402,7 @@ pub(crate) fn apply_technician_profile(
                     bad(
                         rules,
                         HOOK,
-                        subject.clone(),
+                        subject(),
                         format!("`max_jobs_per_day`: {n} is negative"),
                     )
                 })?)
@@ -464,9 +471,14 @@ impl PairHooks for RhaiPairHooks<'_> {
     }
 }
 
-/// The Rhai value of an order (built once per order).
-pub(crate) fn order_value(model: &Model, order: &ServiceOrder) -> Dynamic {
-    domain::order(model, order)
+/// The Rhai value of an order (built once per order), with the duration and the task skills
+/// already computed for `profile` (before any hook changed them).
+pub(crate) fn order_value(model: &Model, order: &ServiceOrder, profile: &OrderProfile) -> Dynamic {
+    Dynamic::from(domain::RuleOrder::from_parts(
+        order.clone(),
+        model.order_duration_minutes(order),
+        profile.required_skills.clone(),
+    ))
 }
 
 /// The Rhai value of a technician (built once per technician).
