@@ -556,9 +556,7 @@ fn run_engine(model: &Model, dispatcher: &Dispatcher<'_>, ids: &[OrderId]) -> Ou
     let mut eligible = 0;
     for (o, slot) in out.iter_mut().enumerate() {
         for t in 0..ctx.technician_count() {
-            if let Evaluation::Eligible { score, .. } =
-                ctx.evaluate(OrderIx(o), TechIx(t)).expect("evaluate")
-            {
+            if let Some(score) = ctx.score(OrderIx(o), TechIx(t)).expect("score") {
                 eligible += 1;
                 best(slot, t, score);
             }
@@ -595,6 +593,8 @@ fn verify(model: &Model, workload: &Workload, dispatcher: &Dispatcher<'_>, ids: 
                 Evaluation::Excluded(_) => None,
             };
             let native = p.score(o, t);
+            let lean = ctx.score(OrderIx(o), TechIx(t)).expect("score");
+            assert_eq!(lean, engine, "score() and evaluate() agree");
             match (engine, native) {
                 (Some(a), Some(b)) if (a - b).abs() < 1e-9 => eligible += 1,
                 (None, None) => {}
