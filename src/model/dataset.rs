@@ -52,6 +52,15 @@ pub struct Dataset {
     /// Road graph for travel estimates (optional; great-circle estimates are used without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub road_graph: Option<RoadGraphData>,
+    /// Return reason codes (empty: reason codes are free text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_reasons: Vec<ReturnReason>,
+    /// Repair code tables and repair stages.
+    #[serde(default, skip_serializing_if = "RepairCodes::is_empty")]
+    pub repair_codes: RepairCodes,
+    /// Versioned bills of materials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boms: Vec<BomVersion>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -91,6 +100,9 @@ impl Default for Dataset {
             subscriptions: Vec::new(),
             return_orders: Vec::new(),
             road_graph: None,
+            return_reasons: Vec::new(),
+            repair_codes: RepairCodes::default(),
+            boms: Vec::new(),
             extensions: BTreeMap::new(),
         }
     }
@@ -126,6 +138,9 @@ impl Model {
             subscriptions: table_of(dataset.subscriptions, EntityKind::Subscription, &mut issues),
             return_orders: table_of(dataset.return_orders, EntityKind::ReturnOrder, &mut issues),
             road_graph: dataset.road_graph,
+            return_reasons: dataset.return_reasons,
+            repair_codes: dataset.repair_codes,
+            boms: dataset.boms,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -177,6 +192,9 @@ impl Model {
             subscriptions: self.subscriptions.as_slice().to_vec(),
             return_orders: self.return_orders.as_slice().to_vec(),
             road_graph: self.road_graph.clone(),
+            return_reasons: self.return_reasons.clone(),
+            repair_codes: self.repair_codes.clone(),
+            boms: self.boms.clone(),
             extensions: self.extensions.clone(),
         }
     }

@@ -3,6 +3,7 @@
 //! a validated [`Model`] indexed by id. Engines read the model; only the model validates it.
 
 mod agreement;
+mod bom;
 mod calendar;
 mod common;
 mod customer;
@@ -21,6 +22,7 @@ mod technician;
 mod validate;
 
 pub use agreement::{AgreementLine, AgreementStatus, Recurrence, ServiceAgreement};
+pub use bom::{BomLine, BomVersion};
 pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SECONDS_PER_DAY};
 pub use common::{Location, TimeZoneName};
 pub use customer::Customer;
@@ -32,8 +34,8 @@ pub use order::{
     LifecycleError, LineKind, OrderLine, OrderOrigin, OrderStatus, Priority, ServiceOrder,
     StatusChange,
 };
-pub use repair::RepairLine;
-pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnStatus};
+pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
+pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
 pub use road::{RoadEdge, RoadGraphData, RoadZone};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
@@ -74,6 +76,9 @@ pub struct Model {
     orders: Table<ServiceOrder>,
     subscriptions: Table<Subscription>,
     return_orders: Table<ReturnOrder>,
+    return_reasons: Vec<ReturnReason>,
+    repair_codes: RepairCodes,
+    boms: Vec<BomVersion>,
     /// agreement line id → (agreement index by id, line position)
     line_index: HashMap<AgreementLineId, (AgreementId, usize)>,
     hierarchy: ObjectHierarchy,
@@ -171,6 +176,20 @@ impl Model {
     /// The road graph (zone nodes and roads), when the dataset has a `road_graph` section.
     pub fn road_graph(&self) -> Option<&RoadGraphData> {
         self.road_graph.as_ref()
+    }
+
+    /// Return reason codes (empty: reason codes are free text).
+    pub fn return_reasons(&self) -> &[ReturnReason] {
+        &self.return_reasons
+    }
+    /// Repair code tables and repair stages.
+    pub fn repair_codes(&self) -> &RepairCodes {
+        &self.repair_codes
+    }
+    /// Versioned bills of materials, as in the dataset (see `repair::Boms` for the
+    /// graph and its queries).
+    pub fn boms(&self) -> &[BomVersion] {
+        &self.boms
     }
 
     /// Dataset sections this version of the model does not interpret (kept for round trips and

@@ -3,9 +3,11 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod candidates;
+mod billing;
 mod check;
 mod demo_data;
 pub mod output;
+mod rma;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +55,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
+    /// Bill one month of subscriptions: fees, prorations, revenue recognition.
+    #[command(
+        after_help = "Examples:\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
+    )]
+    Bill(billing::BillArgs),
+    /// Show a return order, its dispositions and the actions they imply.
+    #[command(
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+    )]
+    Rma(rma::RmaArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -88,6 +100,8 @@ pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),
+        Command::Bill(args) => billing::run(args, out),
+        Command::Rma(args) => rma::run(args, out),
         Command::Sla(args) => sla::run(args, out),
     }
 }
