@@ -2,8 +2,8 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
-mod candidates;
 mod billing;
+mod candidates;
 mod check;
 mod demo_data;
 pub mod output;
