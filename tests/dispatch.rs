@@ -447,11 +447,14 @@ fn contributions_sum_to_the_total_and_eligible_rank_first_on_the_demo_data() {
                         Evaluation::Eligible { score, .. } => assert_eq!(score, g.total),
                         Evaluation::Excluded(v) => panic!("{v:?}"),
                     }
+                    assert_eq!(ctx.score(o, t).unwrap(), Some(g.total));
                     eligible_pairs += 1;
                 }
                 Verdict::Excluded { exclusions } => {
                     seen_excluded = true;
                     assert!(!exclusions.is_empty() && c.rank.is_none());
+                    let t = ctx.tech_ix(&c.technician).unwrap();
+                    assert_eq!(ctx.score(o, t).unwrap(), None);
                 }
             }
         }

@@ -5,14 +5,18 @@
 //!   contributions sum to the total; the per-pair score equals the explained total;
 //! * the fast first-failure check agrees with the full list of violations;
 //! * eligibility and the earliest start agree with a simple reference implementation that
-//!   checks the calendar minute by minute (the engine never scans minutes).
+//!   checks the calendar minute by minute with the SLA engine's `CompiledCalendar::is_open`
+//!   (the dispatch engine never scans minutes, and has its own calendar expansion: this checks
+//!   both engines agree, across DST switches).
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use fieldwork::calendar::CompiledCalendar;
 use fieldwork::dispatch::*;
 use fieldwork::model::{Location, Model, OrderId};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const SKILLS: [&str; 2] = ["hvac", "electrical"];
 const TERRITORIES: [&str; 2] = ["north", "south"];
@@ -90,7 +94,7 @@ fn world() -> impl Strategy<Value = World> {
         [0u8..=3, 0u8..=2],
         prop::option::weighted(0.4, 0usize..2),
         1u32..=4,
-        0i64..(24 * 20),
+        0i64..(24 * 28),
         proptest::option::of(-5i64..48),
         prop::collection::vec(0usize..7, 0..3),
         prop::option::weighted(0.15, 0usize..7),
@@ -132,7 +136,7 @@ fn world() -> impl Strategy<Value = World> {
 
 const SITE: (f64, f64) = (52.5, 13.4);
 
-/// 2027-03-04 00:00 UTC: the worlds' "now" ranges over 20 days around both DST switches.
+/// 2027-03-04 00:00 UTC: the worlds' "now" ranges over 28 days across both DST switches.
 fn epoch() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 4, 0, 0, 0).unwrap()
 }
@@ -250,15 +254,12 @@ impl World {
     }
 }
 
-/// Whether a calendar is open at instant `t` (reference: local date and time of day).
-fn open_at(model: &Model, calendar: &str, t: i64) -> bool {
-    let cal = model.calendar(&calendar.into()).unwrap();
-    let tz: Tz = cal.time_zone.tz().unwrap();
-    let local = DateTime::from_timestamp(t, 0).unwrap().with_timezone(&tz);
-    let tod = local.num_seconds_from_midnight();
-    cal.intervals_on(local.date_naive())
-        .iter()
-        .any(|iv| iv.start.seconds() <= tod && tod < iv.end.seconds())
+/// Whether a calendar is open at instant `t`, as the SLA engine's business-time arithmetic
+/// (`fieldwork::calendar`) sees it: the reference uses the other engine's calendar semantics.
+fn open_at(calendars: &HashMap<&str, CompiledCalendar>, calendar: &str, t: i64) -> bool {
+    calendars[calendar]
+        .is_open(DateTime::from_timestamp(t, 0).unwrap())
+        .unwrap()
 }
 
 /// A simple reference implementation of the work rules: the static rules as plain boolean
@@ -268,6 +269,7 @@ struct Reference<'a> {
     model: &'a Model,
     workload: &'a Workload,
     policy: DispatchPolicy,
+    calendars: HashMap<&'static str, CompiledCalendar>,
 }
 
 impl Reference<'_> {
@@ -323,12 +325,12 @@ impl Reference<'_> {
             let (from, to) = (c - lead, c + duration);
             let mut s = from;
             while s < to {
-                if !open_at(self.model, cal, s) {
+                if !open_at(&self.calendars, cal, s) {
                     return false;
                 }
                 s += 60;
             }
-            if !open_at(self.model, cal, to - 1) {
+            if !open_at(&self.calendars, cal, to - 1) {
                 return false;
             }
         }
@@ -350,13 +352,13 @@ impl Reference<'_> {
         let samples = steps + per_start;
         let mut prefix = vec![0u32; samples + 1];
         for j in 0..samples {
-            let closed = avail && !open_at(self.model, cal, ws - lead + 60 * j as i64);
+            let closed = avail && !open_at(&self.calendars, cal, ws - lead + 60 * j as i64);
             prefix[j + 1] = prefix[j] + u32::from(closed);
         }
         (0..steps).find_map(|k| {
             let c = ws + 60 * k as i64;
             let body_open = prefix[k + per_start] == prefix[k];
-            let end_open = !avail || open_at(self.model, cal, c + duration - 1);
+            let end_open = !avail || open_at(&self.calendars, cal, c + duration - 1);
             (body_open && end_open && self.feasible_day(i, c)).then_some(c)
         })
     }
@@ -419,8 +421,12 @@ proptest! {
             }
         }
 
+        let calendars = CALENDARS
+            .iter()
+            .map(|c| (*c, CompiledCalendar::new(model.calendar(&(*c).into()).unwrap()).unwrap()))
+            .collect();
         let reference = Reference { world: &world, model: &model, workload: &workload,
-                                    policy: world.policy() };
+                                    policy: world.policy(), calendars };
         let (ws, we) = reference.window();
         for i in 0..world.techs.len() {
             let t = TechIx(i);

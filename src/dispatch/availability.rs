@@ -14,8 +14,12 @@
 //! ambiguous opening time takes its first occurrence and an ambiguous closing time its last
 //! (business time is real elapsed time).
 //!
-//! The SLA engine's business-time arithmetic (`src/calendar/`) had not landed on main when
-//! this was written; this scan can switch to it without changing the contract above.
+//! The SLA engine's business-time arithmetic ([`crate::calendar`]) answers deadlines, elapsed
+//! business time and the next opening; availability needs the maximal open stretches of a
+//! span (where each closes), which it does not expose, so this module expands the days
+//! itself — with the same DST semantics, which the tests check against
+//! [`crate::calendar::CompiledCalendar`] (`is_open` at every stretch edge, `between` over every
+//! stretch, and minute by minute in `tests/dispatch_properties.rs`).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
@@ -84,7 +88,10 @@ fn local_date(tz: Tz, t: i64) -> NaiveDate {
 }
 
 impl OpenTime {
-    /// Expands `calendar` over the UTC span `[from, to]` (plus a day each side).
+    /// Expands `calendar` over the UTC span `[from, to]` (plus a day each side). Stretches are
+    /// cut at the span's ends: windows keep at least a day away from both (the context adds the
+    /// longest job and a day to `to`), so a start never depends on the cut (unless travel
+    /// exceeds a day).
     pub fn build(calendar: &BusinessCalendar, from: i64, to: i64) -> Self {
         // The model validated the zone; UTC is a defensive fallback.
         let tz = calendar.time_zone.tz().unwrap_or(Tz::UTC);
@@ -392,6 +399,65 @@ mod tests {
             .day_of_date(NaiveDate::from_ymd_opt(2027, 3, 28).unwrap())
             .unwrap();
         assert_eq!(o.days[sunday + 1].0 - o.days[sunday].0, 23 * 3600);
+    }
+
+    #[test]
+    fn stretches_agree_with_the_sla_calendar_arithmetic_across_dst() {
+        use crate::calendar::CompiledCalendar;
+        use chrono::TimeDelta;
+        // Night shifts over both Berlin switches (2027-03-28 spring, 2027-10-31 autumn), a
+        // split day, a holiday and an exception.
+        let cal = cal(r#"{"id":"n","time_zone":"Europe/Berlin","weekly":{
+            "sat":[["22:00","24:00"]],"sun":[["00:00","04:00"],["09:00","12:00"],["12:00","13:30"]],
+            "mon":[["01:30","02:30"],["08:00","17:00"]]},
+            "holidays":["2027-04-05"],"exceptions":{"2027-11-01":[["02:00","02:15"]]}}"#);
+        let compiled = CompiledCalendar::new(&cal).unwrap();
+        let at = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap();
+        for (from, to) in [
+            ("2027-03-20T00:00:00Z", "2027-04-10T00:00:00Z"),
+            ("2027-10-25T00:00:00Z", "2027-11-05T00:00:00Z"),
+        ] {
+            let open = OpenTime::build(&cal, utc(from), utc(to));
+            assert!(open.stretches().len() > 5);
+            // Stretches open at the span's first or after its last midnight are cut there
+            // (windows keep a day away from both ends, so nothing depends on it).
+            let (first, last) = (open.days[0].0, open.days[open.days.len() - 1].0);
+            let inner = open
+                .stretches()
+                .iter()
+                .filter(|st| st.0 > first && st.1 < last);
+            for &(s, e) in inner {
+                assert!(compiled.is_open(at(s)).unwrap(), "open at {}", at(s));
+                assert!(
+                    !compiled.is_open(at(s - 1)).unwrap(),
+                    "closed before {}",
+                    at(s)
+                );
+                assert!(!compiled.is_open(at(e)).unwrap(), "closed at {}", at(e));
+                assert_eq!(
+                    compiled.between(at(s), at(e)).unwrap(),
+                    TimeDelta::seconds(e - s),
+                    "fully open {} .. {}",
+                    at(s),
+                    at(e)
+                );
+            }
+        }
+        // The spring night (Sat 22:00 – Sun 04:00 local) lasts 5 real hours, the autumn one 7.
+        let spring = OpenTime::build(
+            &cal,
+            utc("2027-03-27T00:00:00Z"),
+            utc("2027-03-28T12:00:00Z"),
+        );
+        let night = spring.stretches()[0];
+        assert_eq!(night.1 - night.0, 5 * 3600);
+        let autumn = OpenTime::build(
+            &cal,
+            utc("2027-10-30T00:00:00Z"),
+            utc("2027-10-31T12:00:00Z"),
+        );
+        let night = autumn.stretches()[0];
+        assert_eq!(night.1 - night.0, 7 * 3600);
     }
 
     #[test]

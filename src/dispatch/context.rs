@@ -129,9 +129,11 @@ pub(crate) struct ContextInput<'a, 'w> {
 ///
 /// * [`check`](Self::check) — native work rules only, stops at the first broken rule;
 ///   infallible, allocation-free (O(required skills + log stretches)).
-/// * [`evaluate`](Self::evaluate) — rules, custom `eligible` hook, and the weighted total score
-///   in one pass (the call to make for every pair; reuses the travel and start computed by
-///   the rules). Fallible only when rule-file hooks run per pair.
+/// * [`score`](Self::score) — rules, custom `eligible` hook and the weighted total score in one
+///   pass, `None` when excluded: the leanest call for comparing every pair. Fallible only when
+///   rule-file hooks run per pair.
+/// * [`evaluate`](Self::evaluate) — the same with the travel, earliest start and day load
+///   behind the score, or the broken rule.
 /// * [`grade`](Self::grade) — the per-objective grades of an eligible pair.
 /// * [`exclusion`](Self::exclusion) — a violation in words (only for what is shown).
 ///
@@ -580,6 +582,26 @@ impl<'a> PolicyContext<'a> {
             score: self.builtin_score(o, t, &assessment),
             assessment,
         })
+    }
+
+    /// The weighted total score of a pair, or `None` when a work rule (or the `eligible`
+    /// hook) excludes it: the leanest per-pair call, for a scheduler that only needs to compare
+    /// candidates (use [`evaluate`](Self::evaluate) for the start and travel behind the score,
+    /// [`check`](Self::check) for the broken rule).
+    #[inline]
+    pub fn score(&self, o: OrderIx, t: TechIx) -> Result<Option<f64>, DispatchError> {
+        let Ok(assessment) = self.check(o, t) else {
+            return Ok(None);
+        };
+        match &self.hooks {
+            None => Ok(Some(self.builtin_score(o, t, &assessment))),
+            Some(hooks) => Ok(
+                match self.evaluate_with_hooks(hooks.as_ref(), o, t, assessment)? {
+                    Evaluation::Eligible { score, .. } => Some(score),
+                    Evaluation::Excluded(_) => None,
+                },
+            ),
+        }
     }
 
     #[inline]

@@ -2,14 +2,17 @@
 //! workload; it builds [`PolicyContext`]s, calling the per-order and per-technician hooks once.
 
 use chrono::{DateTime, Utc};
-use std::marker::PhantomData;
+use rhai::Dynamic;
+use std::collections::HashMap;
 
 use super::context::{ContextInput, PolicyContext};
 use super::error::DispatchError;
+use super::hooks::{self, RhaiPairHooks};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::workload::Workload;
-use crate::model::{Model, OrderId};
+use crate::model::{CustomerId, Model, OrderId};
+use crate::rules::{domain, RuleSet, SCORE_PREFIX};
 
 /// A dispatch policy ready to run: the policy, where per-order/per-technician parameters come
 /// from, and the workload already planned.
@@ -25,7 +28,9 @@ use crate::model::{Model, OrderId};
 pub struct Dispatcher<'r> {
     policy: DispatchPolicy,
     workload: Workload,
-    rules: PhantomData<&'r ()>,
+    rules: Option<&'r RuleSet>,
+    /// Custom objectives (`score_<name>` hooks), by name.
+    custom: Vec<String>,
 }
 
 impl<'r> Dispatcher<'r> {
@@ -35,7 +40,33 @@ impl<'r> Dispatcher<'r> {
         Ok(Self {
             policy,
             workload: Workload::default(),
-            rules: PhantomData,
+            rules: None,
+            custom: Vec::new(),
+        })
+    }
+
+    /// A dispatcher driven by rule files: calls `dispatch_policy()` once (the built-in policy
+    /// when the hook is absent or returns `()`); contexts then call `order_profile` once per
+    /// order, `technician_profile` once per technician, and the per-pair `eligible` and
+    /// `score_<name>` hooks only when the rules define them.
+    ///
+    /// ```
+    /// use fieldwork::dispatch::{Dispatcher, Objective};
+    /// use fieldwork::rules::RuleSet;
+    /// let rules = RuleSet::from_sources(&[("dispatch.rhai",
+    ///     "fn dispatch_policy() { #{ weights: #{ travel: 60 }, work_rules: #{ max_travel_km: 50 } } }")])?;
+    /// let dispatcher = Dispatcher::from_rules(&rules)?;
+    /// assert_eq!(dispatcher.policy().weights.get(Objective::Travel), 60.0);
+    /// assert_eq!(dispatcher.policy().work_rules.max_travel_km, Some(50.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_rules(rules: &'r RuleSet) -> Result<Self, DispatchError> {
+        let (policy, custom) = hooks::policy_from_rules(rules)?;
+        Ok(Self {
+            policy,
+            workload: Workload::default(),
+            rules: Some(rules),
+            custom,
         })
     }
 
@@ -66,27 +97,96 @@ impl<'r> Dispatcher<'r> {
     where
         'r: 'a,
     {
+        let rules = self.rules;
+        let pair_hooks = rules.filter(|r| {
+            r.has_hook("eligible")
+                || self
+                    .custom
+                    .iter()
+                    .any(|c| self.policy.weights.custom_weight(c).unwrap_or(0.0) > 0.0)
+        });
         let mut order_rows = Vec::with_capacity(orders.len());
+        let mut order_values = Vec::new();
+        let has_order_hook = rules.is_some_and(|r| r.has_hook("order_profile"));
+        // Rhai values are built once per order and once per customer (Arc-backed: cheap to
+        // pass to every call).
+        let mut customers: HashMap<&CustomerId, Dynamic> = HashMap::new();
         for id in orders {
             let order = model
                 .order(id)
                 .ok_or_else(|| DispatchError::unknown_order(id))?;
-            order_rows.push((order, OrderProfile::from_model(model, order)));
+            let mut profile = OrderProfile::from_model(model, order);
+            if let Some(rules) = rules {
+                let value = if pair_hooks.is_some() || has_order_hook {
+                    hooks::order_value(model, order, &profile)
+                } else {
+                    Dynamic::UNIT
+                };
+                if has_order_hook {
+                    let customer = customers
+                        .entry(&order.customer)
+                        .or_insert_with(|| {
+                            model
+                                .customer(&order.customer)
+                                .map_or(Dynamic::UNIT, domain::customer)
+                        })
+                        .clone();
+                    hooks::apply_order_profile(rules, &value, customer, order, &mut profile)?;
+                }
+                if pair_hooks.is_some() {
+                    order_values.push((value, order.id.to_string()));
+                }
+            }
+            order_rows.push((order, profile));
         }
-        let techs = model
-            .technicians()
-            .iter()
-            .map(|t| (t, TechnicianProfile::from_model(t)))
-            .collect();
-        PolicyContext::build(ContextInput {
+        let mut techs = Vec::with_capacity(model.technicians().len());
+        let mut tech_values = Vec::new();
+        let has_tech_hook = rules.is_some_and(|r| r.has_hook("technician_profile"));
+        for tech in model.technicians() {
+            let mut profile = TechnicianProfile::from_model(tech);
+            if let Some(rules) = rules {
+                let value = if pair_hooks.is_some() || has_tech_hook {
+                    hooks::technician_value(tech)
+                } else {
+                    Dynamic::UNIT
+                };
+                if has_tech_hook {
+                    hooks::apply_technician_profile(rules, &value, tech, &mut profile)?;
+                }
+                if pair_hooks.is_some() {
+                    tech_values.push((value, tech.id.to_string()));
+                }
+            }
+            techs.push((tech, profile));
+        }
+        let mut ctx = PolicyContext::build(ContextInput {
             model,
             policy: self.policy.clone(),
             at,
             orders: order_rows,
             techs,
             workload: &self.workload,
-            custom: Vec::new(),
-        })
+            custom: self.custom.clone(),
+        })?;
+        if let Some(rules) = pair_hooks {
+            ctx.hooks = Some(Box::new(RhaiPairHooks {
+                rules,
+                orders: order_values,
+                techs: tech_values,
+                eligible: rules.has_hook("eligible"),
+                scores: self
+                    .custom
+                    .iter()
+                    .map(|c| format!("{SCORE_PREFIX}{c}"))
+                    .collect(),
+            }));
+        }
+        Ok(ctx)
+    }
+
+    /// The rule set, when the dispatcher is driven by rule files.
+    pub fn rules(&self) -> Option<&'r RuleSet> {
+        self.rules
     }
 
     /// The explained ranking of one order (see [`super::rank_candidates`]).

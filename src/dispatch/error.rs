@@ -7,6 +7,8 @@
 
 use thiserror::Error;
 
+use crate::rules::RuleError;
+
 /// An error of the dispatch engine; see [`DispatchError::kind`] for what went wrong.
 #[derive(Debug, Error)]
 #[error(transparent)]
@@ -52,9 +54,23 @@ pub enum DispatchErrorKind {
         /// What is wrong with the value.
         message: String,
     },
-    /// A rule hook failed while running (script error, limit reached).
-    #[error("{0}")]
-    Rule(String),
+    /// A rule hook failed (script error, limit reached) or returned a value of the wrong type
+    /// (e.g. a `score_<name>` grade outside 0–100, a string where a number is expected); the
+    /// rule error names the hook and its `path:line:col`.
+    #[error("{source}{subject}", subject = subject_suffix(.subject))]
+    Rule {
+        /// The entity the hook was called for (e.g. `order SO-1, technician T-2`).
+        subject: Option<String>,
+        /// The rule runtime's error.
+        source: RuleError,
+    },
+}
+
+fn subject_suffix(subject: &Option<String>) -> String {
+    subject
+        .as_ref()
+        .map(|s| format!(" (for {s})"))
+        .unwrap_or_default()
 }
 
 fn subject_text(subject: &Option<String>) -> String {
@@ -93,10 +109,16 @@ impl DispatchError {
         .into()
     }
 
+    /// A rule-runtime error for a hook called for `subject`.
+    pub fn rule(subject: Option<String>, source: RuleError) -> Self {
+        DispatchErrorKind::Rule { subject, source }.into()
+    }
+
     /// The hook that produced the error, when there is one.
     pub fn hook(&self) -> Option<&str> {
         match self.kind() {
             DispatchErrorKind::BadHookOutput { hook, .. } => Some(hook),
+            DispatchErrorKind::Rule { source, .. } => Some(source.hook()),
             _ => None,
         }
     }

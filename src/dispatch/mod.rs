@@ -31,6 +31,7 @@ mod context;
 mod engine;
 mod error;
 mod explain;
+mod hooks;
 mod objectives;
 mod policy;
 mod profile;

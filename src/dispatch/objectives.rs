@@ -72,6 +72,7 @@ impl Objective {
 }
 
 /// Clamps a grade to 0..=100 (NaN becomes 0).
+#[inline]
 fn clamp_grade(g: f64) -> f64 {
     if g.is_nan() {
         0.0
@@ -82,6 +83,7 @@ fn clamp_grade(g: f64) -> f64 {
 
 /// [`Objective::SlaUrgency`]: `delay_secs` after the window start, on a scale of `scale_secs`
 /// (the time from window start to due, capped by the ASAP horizon).
+#[inline]
 pub fn grade_sla_urgency(delay_secs: f64, scale_secs: f64) -> f64 {
     if scale_secs <= 0.0 {
         return if delay_secs <= 0.0 { 100.0 } else { 0.0 };
@@ -92,6 +94,7 @@ pub fn grade_sla_urgency(delay_secs: f64, scale_secs: f64) -> f64 {
 /// The SLA-urgency scale of an order: seconds from window start to due, capped by the ASAP
 /// horizon; the horizon alone when there is no due time or it has already passed (an overdue
 /// order is graded "as soon as possible" on the full horizon, so technicians still differ).
+#[inline]
 pub fn sla_scale_secs(window_start: i64, due: Option<i64>, scales: &GradeScales) -> f64 {
     let horizon = scales.asap_horizon_hours * 3600.0;
     match due {
@@ -101,12 +104,14 @@ pub fn sla_scale_secs(window_start: i64, due: Option<i64>, scales: &GradeScales)
 }
 
 /// [`Objective::Travel`].
+#[inline]
 pub fn grade_travel(minutes: f64, scales: &GradeScales) -> f64 {
     clamp_grade(100.0 * (1.0 - minutes / scales.travel_worst_minutes))
 }
 
 /// [`Objective::SkillFit`]: `excess_levels` is the sum over required skills of (level held −
 /// level required), `skills` their number.
+#[inline]
 pub fn grade_skill_fit(excess_levels: u32, skills: usize, scales: &GradeScales) -> f64 {
     if skills == 0 {
         return 100.0;
@@ -116,6 +121,7 @@ pub fn grade_skill_fit(excess_levels: u32, skills: usize, scales: &GradeScales) 
 }
 
 /// [`Objective::PreferredTechnician`].
+#[inline]
 pub fn grade_preferred(preferred: bool) -> f64 {
     if preferred {
         100.0
@@ -125,6 +131,7 @@ pub fn grade_preferred(preferred: bool) -> f64 {
 }
 
 /// [`Objective::WorkloadBalance`].
+#[inline]
 pub fn grade_workload(planned_minutes: f64, daily_minutes: f64) -> f64 {
     if daily_minutes <= 0.0 {
         return 0.0;
@@ -133,6 +140,7 @@ pub fn grade_workload(planned_minutes: f64, daily_minutes: f64) -> f64 {
 }
 
 /// [`Objective::Cost`]: `cost` is hourly cost × duration in hours.
+#[inline]
 pub fn grade_cost(cost: f64, scales: &GradeScales) -> f64 {
     clamp_grade(100.0 * (1.0 - cost / scales.cost_worst))
 }

@@ -10,6 +10,7 @@ use super::output::table;
 use super::{CliError, Output};
 use crate::dispatch::{Dispatcher, Objective, Ranking, Verdict, Workload};
 use crate::model::{Model, OrderId};
+use crate::rules::RuleSet;
 
 /// Arguments of `fieldwork candidates`.
 #[derive(Debug, clap::Args)]
@@ -26,12 +27,26 @@ pub struct CandidatesArgs {
     /// Work already planned, JSON `{"T-1": {"2027-03-01": {"jobs": 3, "minutes": 300}}}`.
     #[arg(long)]
     pub workload: Option<PathBuf>,
+    /// Rule directory with the dispatch hooks; default `./rules` when it exists, else the
+    /// built-in policy.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Runs the command.
 pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
     let model = Model::load(&args.dataset)?;
-    let mut dispatcher = Dispatcher::default();
+    let rules_dir = args.rules.clone().or_else(|| {
+        let default = PathBuf::from("rules");
+        default.is_dir().then_some(default)
+    });
+    let rules = rules_dir
+        .map(|dir| RuleSet::load_dir(&dir).map_err(CliError::user))
+        .transpose()?;
+    let mut dispatcher = match &rules {
+        Some(rules) => Dispatcher::from_rules(rules).map_err(CliError::user)?,
+        None => Dispatcher::default(),
+    };
     if let Some(path) = &args.workload {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
