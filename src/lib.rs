@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod model;
 pub mod repair;
 pub mod rma;
+pub mod recurrence;
 pub mod rules;
 pub mod schedule;
 pub mod sla;

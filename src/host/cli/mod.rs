@@ -5,10 +5,12 @@
 mod billing;
 mod check;
 mod demo_data;
+mod generate;
 pub mod output;
 mod rma;
 mod candidates;
 mod schedule;
+mod recur;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
@@ -71,6 +73,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
+    /// Preview a recurrence rule: its occurrences in [from, to) as RFC 3339 with the zone's offset.
+    #[command(
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+    )]
+    Recur(recur::RecurArgs),
+    /// Generate the service orders of agreement lines for [from, to) (idempotent).
+    #[command(
+        after_help = "Examples:\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+    )]
+    Generate(generate::GenerateArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -109,6 +121,8 @@ pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::Rma(args) => rma::run(args, out),
         Command::Schedule(args) => schedule::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),
+        Command::Recur(args) => recur::run(args, out),
+        Command::Generate(args) => generate::run(args, out),
         Command::Sla(args) => sla::run(args, out),
     }
 }
