@@ -2,10 +2,15 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+pub mod db;
 mod demo_data;
+mod export;
+mod import;
+mod init;
 pub mod output;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use output::{CliError, Output};
@@ -31,6 +36,14 @@ pub struct GlobalArgs {
     /// No progress bars or chatter on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The database file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "fieldwork.db"
+    )]
+    pub db: PathBuf,
 }
 
 /// The commands.
@@ -42,6 +55,21 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Create the database (or migrate an existing one to this version's schema).
+    #[command(
+        after_help = "Examples:\n  fieldwork init\n  fieldwork init --db /var/lib/fieldwork/prod.db --json"
+    )]
+    Init(init::InitArgs),
+    /// Validate a dataset and write it into the database (merge or replace).
+    #[command(
+        after_help = "An invalid dataset (or a merge that would leave the stored model invalid) changes nothing.\n\nExamples:\n  fieldwork import demo.json\n  fieldwork import customers-update.json --mode merge\n  fieldwork import full.json --mode replace --db prod.db"
+    )]
+    Import(import::ImportArgs),
+    /// Write the stored model as a dataset (round-trips with import).
+    #[command(
+        after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
+    )]
+    Export(export::ExportArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -57,7 +85,7 @@ pub fn main() -> ExitCode {
         }
     };
     let out = Output::new(cli.global.json, cli.global.quiet);
-    match run(cli.command, &out) {
+    match run(cli.command, &cli.global, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -67,9 +95,12 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs one parsed command.
-pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
+pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     match command {
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Init(args) => init::run(args, global, out),
+        Command::Import(args) => import::run(args, global, out),
+        Command::Export(args) => export::run(args, global, out),
     }
 }
 
