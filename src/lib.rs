@@ -10,6 +10,7 @@
 
 pub mod demo;
 pub mod model;
+pub mod schedule;
 pub mod store;
 
 #[cfg(feature = "host")]

@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod progress;
 pub mod sqlite;
+pub mod views;

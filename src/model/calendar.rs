@@ -136,25 +136,25 @@ impl<'de> Deserialize<'de> for OpeningInterval {
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     /// Monday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mon: Vec<OpeningInterval>,
     /// Tuesday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tue: Vec<OpeningInterval>,
     /// Wednesday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wed: Vec<OpeningInterval>,
     /// Thursday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thu: Vec<OpeningInterval>,
     /// Friday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fri: Vec<OpeningInterval>,
     /// Saturday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sat: Vec<OpeningInterval>,
     /// Sunday.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sun: Vec<OpeningInterval>,
 }
 
@@ -220,10 +220,10 @@ pub struct BusinessCalendar {
     /// Opening intervals per weekday.
     pub weekly: WeeklyHours,
     /// Dates closed all day (local dates).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub holidays: BTreeSet<NaiveDate>,
     /// Dates whose opening intervals replace the weekly ones (an empty list closes the date).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub exceptions: BTreeMap<NaiveDate, Vec<OpeningInterval>>,
 }
 

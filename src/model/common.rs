@@ -113,3 +113,8 @@ impl<'de> Deserialize<'de> for TimeZoneName {
         String::deserialize(deserializer).map(TimeZoneName::new)
     }
 }
+
+/// serde helper: skip a boolean field that holds its default `true`.
+pub(crate) fn is_true(value: &bool) -> bool {
+    *value
+}

@@ -34,16 +34,12 @@ pub struct ServiceObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ServiceObjectId>,
     /// Whether a returned unit can be repaired (drives RMA dispositions).
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[serde(default = "yes", skip_serializing_if = "super::common::is_true")]
     pub repairable: bool,
 }
 
 fn yes() -> bool {
     true
-}
-
-fn is_true(b: &bool) -> bool {
-    *b
 }
 
 impl ServiceObject {

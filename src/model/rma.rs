@@ -97,7 +97,7 @@ pub struct ReturnLine {
     /// Quantity returned.
     pub quantity: Decimal,
     /// Value of the item (basis of a credit).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
     pub value: Decimal,
     /// Disposition decided at inspection.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -40,6 +40,13 @@ pub enum PeriodAlignment {
     Start,
 }
 
+impl PeriodAlignment {
+    /// Whether this is the default calendar alignment.
+    pub fn is_calendar(&self) -> bool {
+        *self == PeriodAlignment::Calendar
+    }
+}
+
 /// A recurring fee for a customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subscription {
@@ -57,7 +64,7 @@ pub struct Subscription {
     /// Invoice period length.
     pub frequency: BillingFrequency,
     /// Period alignment.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "PeriodAlignment::is_calendar")]
     pub alignment: PeriodAlignment,
     /// First day billed.
     pub start: NaiveDate,

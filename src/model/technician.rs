@@ -32,7 +32,10 @@ pub struct Technician {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_jobs_per_day: Option<u32>,
     /// Inactive technicians are never dispatched.
-    #[serde(default = "active_default")]
+    #[serde(
+        default = "active_default",
+        skip_serializing_if = "super::common::is_true"
+    )]
     pub active: bool,
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
     merge_datasets, BatchKind, BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder,
-    PlanRecord, SlaSnapshot, StatusUpdate, Store, StoreError,
+    SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
 };
 use crate::model::{Dataset, Model, ModelError, OrderId};
 
@@ -24,7 +24,7 @@ pub struct MemoryStore {
     model: Model,
     keys: HashMap<String, OrderId>,
     sla: BTreeMap<(OrderId, String), SlaSnapshot>,
-    plans: Vec<PlanRecord>,
+    plans: Vec<StoredPlan>,
     transactions: Vec<BillingTransaction>,
     transaction_keys: HashSet<String>,
     batches: Vec<BatchRecord>,
@@ -200,14 +200,14 @@ impl Store for MemoryStore {
 
     fn save_plan(
         &mut self,
-        plan: &PlanRecord,
+        plan: &StoredPlan,
         updates: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError> {
-        let referenced = plan
-            .visits
-            .iter()
+        let visits = plan.plan.routes.iter().flat_map(|r| &r.visits);
+        let referenced = visits
+            .clone()
             .map(|v| &v.order)
-            .chain(plan.unassigned.iter().map(|u| &u.order));
+            .chain(plan.plan.unassigned.iter().map(|u| &u.order));
         for order in referenced {
             if self.model.order(order).is_none() {
                 return Err(StoreError::Conflict {
@@ -217,23 +217,26 @@ impl Store for MemoryStore {
                 });
             }
         }
-        if let Some(v) = plan
-            .visits
+        if let Some(r) = plan
+            .plan
+            .routes
             .iter()
-            .find(|v| self.model.technician(&v.technician).is_none())
+            .find(|r| self.model.technician(&r.technician).is_none())
         {
             return Err(StoreError::Conflict {
                 entity: "plan",
                 id: plan.id.clone(),
-                message: format!("refers to unknown technician `{}`", v.technician),
+                message: format!("refers to unknown technician `{}`", r.technician),
             });
         }
+        let visit_count = visits.count();
         let mut model = self.model.clone();
         Self::apply_updates(&mut model, updates)?;
         self.model = model;
         self.plans.retain(|p| p.id != plan.id);
         self.plans.push(plan.clone());
-        let rows = 1 + plan.visits.len() + plan.unassigned.len() + updates.len();
+        let rows =
+            1 + plan.plan.routes.len() + visit_count + plan.plan.unassigned.len() + updates.len();
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Plan, rows),
             written: rows,
@@ -241,7 +244,7 @@ impl Store for MemoryStore {
         })
     }
 
-    fn plans(&self) -> Result<Vec<PlanRecord>, StoreError> {
+    fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {
         Ok(self.plans.clone())
     }
 

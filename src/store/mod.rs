@@ -100,12 +100,12 @@ pub trait Store {
     /// implies (orders becoming `scheduled`), in one batch.
     fn save_plan(
         &mut self,
-        plan: &PlanRecord,
+        plan: &StoredPlan,
         updates: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError>;
 
     /// The stored plans, oldest first.
-    fn plans(&self) -> Result<Vec<PlanRecord>, StoreError>;
+    fn plans(&self) -> Result<Vec<StoredPlan>, StoreError>;
 
     /// Stores billing transactions whose key is not yet stored, in one batch.
     fn save_transactions(

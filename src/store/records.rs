@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::model::{CustomerId, OrderId, ServiceOrder, StatusChange, SubscriptionId, TechnicianId};
+use crate::model::{CustomerId, OrderId, ServiceOrder, StatusChange, SubscriptionId};
+use crate::schedule::plan::Plan;
 
 /// A service order produced by order generation, with the key that makes generation
 /// idempotent: an order whose key is already stored is skipped, never written twice.
@@ -52,53 +53,16 @@ pub struct SlaSnapshot {
     pub calendar: Option<String>,
 }
 
-/// One visit of a plan: a technician doing an order.
+/// A plan (schedule) as stored: the scheduler's [`Plan`] under an id, with when it was
+/// computed. Saving a plan with the same id replaces it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlannedVisit {
-    /// The technician.
-    pub technician: TechnicianId,
-    /// The order.
-    pub order: OrderId,
-    /// Position in the technician's route (0-based, per technician and day).
-    pub sequence: u32,
-    /// Arrival at the site.
-    pub arrival: DateTime<Utc>,
-    /// Work starts.
-    pub start: DateTime<Utc>,
-    /// Work ends.
-    pub end: DateTime<Utc>,
-    /// Travel to the site, seconds.
-    pub travel_seconds: i64,
-    /// Travel to the site, kilometres.
-    pub travel_km: f64,
-}
-
-/// An order a plan could not place, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnassignedOrder {
-    /// The order.
-    pub order: OrderId,
-    /// The reason, readable by a dispatcher.
-    pub reason: String,
-}
-
-/// A schedule over a horizon: visits, unplaced orders and key figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlanRecord {
-    /// Plan id; saving a plan with the same id replaces it.
+pub struct StoredPlan {
+    /// Plan id.
     pub id: String,
-    /// First day of the horizon.
-    pub from: NaiveDate,
-    /// Day after the horizon (exclusive).
-    pub to: NaiveDate,
     /// When it was computed.
     pub created_at: DateTime<Utc>,
-    /// Visits.
-    pub visits: Vec<PlannedVisit>,
-    /// Orders left out.
-    pub unassigned: Vec<UnassignedOrder>,
-    /// Key figures of the scheduler (kept as a JSON document).
-    pub kpis: serde_json::Value,
+    /// The plan.
+    pub plan: Plan,
 }
 
 /// A billing transaction (e.g. a subscription fee for one invoice period).

@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use crate::model::{Dataset, Model};
 use crate::store::{
-    BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder, PlanRecord, SlaSnapshot,
-    StatusUpdate, Store, StoreError,
+    BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder, SlaSnapshot, StatusUpdate,
+    Store, StoreError, StoredPlan,
 };
 use error::sql_error;
 
@@ -240,13 +240,13 @@ impl Store for SqliteStore {
 
     fn save_plan(
         &mut self,
-        plan: &PlanRecord,
+        plan: &StoredPlan,
         updates: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError> {
         plans::save(&mut self.conn, &self.path, plan, updates)
     }
 
-    fn plans(&self) -> Result<Vec<PlanRecord>, StoreError> {
+    fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {
         plans::list(&self.conn, &self.path)
     }
 

@@ -78,7 +78,8 @@ const EXTENSIONS: DocTable = DocTable {
 
 /// Every table, children first (the order `replace` clears them in).
 const ALL_TABLES_CLEAR: &str = "
-    DELETE FROM plan_unassigned; DELETE FROM plan_visits; DELETE FROM plans;
+    DELETE FROM plan_unassigned; DELETE FROM plan_visits; DELETE FROM plan_routes;
+    DELETE FROM plans;
     DELETE FROM billing_transactions; DELETE FROM sla_snapshots; DELETE FROM generation_keys;
     DELETE FROM order_status_history; DELETE FROM orders;
     DELETE FROM return_orders; DELETE FROM subscriptions; DELETE FROM agreements;

@@ -1,29 +1,43 @@
-//! Plans in SQLite: one row per plan (horizon, key figures as a JSON document), its visits and
-//! unassigned orders as rows — visits are indexed by technician and start for board queries.
+//! Plans in SQLite: one row per plan (horizon, key figures as a JSON document), its routes,
+//! visits and unassigned orders as rows in plan order — visits are indexed by technician and
+//! start (board queries) and by order (where is this order planned?).
 
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::batches;
-use super::codec::{date, from_doc, instant, parse_date, parse_instant, to_doc};
+use super::codec::{date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc};
 use super::error::sql_error;
 use super::orders::apply_updates;
 use crate::model::{OrderId, TechnicianId};
-use crate::store::{
-    BatchKind, BatchReceipt, PlanRecord, PlannedVisit, StatusUpdate, StoreError, UnassignedOrder,
-};
+use crate::schedule::plan::{Plan, Route, Unassigned, UnassignedReason, Visit};
+use crate::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
+
+fn reason_name(reason: UnassignedReason) -> String {
+    match serde_json::to_value(reason) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{reason:?}"),
+    }
+}
 
 /// Replaces the plan with the same id and applies the status changes, in one transaction.
 pub(crate) fn save(
     conn: &mut Connection,
     path: &Path,
-    plan: &PlanRecord,
+    stored: &StoredPlan,
     updates: &[StatusUpdate],
 ) -> Result<BatchReceipt, StoreError> {
     let err = sql_error(path, "writing a plan");
+    let plan = &stored.plan;
+    let conflict = |message: String| StoreError::Conflict {
+        entity: "plan",
+        id: stored.id.clone(),
+        message,
+    };
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Plan)?;
+    let mut rows = 1;
     {
         let mut check_order = tx
             .prepare_cached("SELECT 1 FROM orders WHERE id = ?1")
@@ -31,14 +45,8 @@ pub(crate) fn save(
         let mut check_tech = tx
             .prepare_cached("SELECT 1 FROM technicians WHERE id = ?1")
             .map_err(&err)?;
-        let conflict = |message: String| StoreError::Conflict {
-            entity: "plan",
-            id: plan.id.clone(),
-            message,
-        };
-        for order in plan
-            .visits
-            .iter()
+        let visits = plan.routes.iter().flat_map(|r| &r.visits);
+        for order in visits
             .map(|v| &v.order)
             .chain(plan.unassigned.iter().map(|u| &u.order))
         {
@@ -46,70 +54,109 @@ pub(crate) fn save(
                 return Err(conflict(format!("refers to unknown order `{order}`")));
             }
         }
-        for visit in &plan.visits {
+        for route in &plan.routes {
             if !check_tech
-                .exists([visit.technician.as_str()])
+                .exists([route.technician.as_str()])
                 .map_err(&err)?
             {
                 return Err(conflict(format!(
                     "refers to unknown technician `{}`",
-                    visit.technician
+                    route.technician
                 )));
             }
         }
         tx.prepare_cached("DELETE FROM plans WHERE id = ?1")
-            .and_then(|mut s| s.execute([plan.id.as_str()]))
+            .and_then(|mut s| s.execute([stored.id.as_str()]))
             .map_err(&err)?;
+        let kpis = to_doc(&plan.kpis, "plan", &stored.id)?;
         tx.prepare_cached(
             "INSERT INTO plans (id, horizon_from, horizon_to, created_at, kpis, batch_id) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .and_then(|mut s| {
             s.execute(params![
-                plan.id,
-                date(&plan.from),
-                date(&plan.to),
-                instant(&plan.created_at),
-                to_doc(&plan.kpis, "plan", &plan.id).unwrap_or_else(|_| "null".into()),
+                stored.id,
+                instant(&plan.from),
+                instant(&plan.to),
+                instant(&stored.created_at),
+                kpis,
                 batch
             ])
         })
         .map_err(&err)?;
-        let mut visit = tx
+        let mut route_stmt = tx
             .prepare_cached(
-                "INSERT INTO plan_visits (plan_id, order_id, technician_id, sequence, arrival, \
-                 start, end, travel_seconds, travel_km) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
+                 shift_end, return_minutes, return_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .map_err(&err)?;
-        for v in &plan.visits {
-            visit
+        let mut visit_stmt = tx
+            .prepare_cached(
+                "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
+                 arrival, start, end, travel_minutes, travel_km, due, late_minutes, fixed) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .map_err(&err)?;
+        for (position, route) in plan.routes.iter().enumerate() {
+            route_stmt
                 .execute(params![
-                    plan.id,
-                    v.order.as_str(),
-                    v.technician.as_str(),
-                    v.sequence,
-                    instant(&v.arrival),
-                    instant(&v.start),
-                    instant(&v.end),
-                    v.travel_seconds,
-                    v.travel_km
+                    stored.id,
+                    position as i64,
+                    route.technician.as_str(),
+                    date(&route.day),
+                    instant(&route.shift_start),
+                    instant(&route.shift_end),
+                    route.return_minutes,
+                    route.return_km
                 ])
-                .map_err(|e| conflict(format!("visit of order `{}`: {e}", v.order)))?;
+                .map_err(|e| {
+                    conflict(format!(
+                        "route of {} on {}: {e}",
+                        route.technician, route.day
+                    ))
+                })?;
+            rows += 1;
+            for (sequence, v) in route.visits.iter().enumerate() {
+                visit_stmt
+                    .execute(params![
+                        stored.id,
+                        position as i64,
+                        sequence as i64,
+                        v.order.as_str(),
+                        route.technician.as_str(),
+                        instant(&v.arrival),
+                        instant(&v.start),
+                        instant(&v.end),
+                        v.travel_minutes,
+                        v.travel_km,
+                        v.due.as_ref().map(instant),
+                        v.late_minutes,
+                        v.fixed
+                    ])
+                    .map_err(|e| conflict(format!("visit of order `{}`: {e}", v.order)))?;
+                rows += 1;
+            }
         }
         let mut unassigned = tx
             .prepare_cached(
-                "INSERT INTO plan_unassigned (plan_id, order_id, reason) VALUES (?1, ?2, ?3)",
+                "INSERT INTO plan_unassigned (plan_id, position, order_id, reason, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .map_err(&err)?;
-        for u in &plan.unassigned {
+        for (position, u) in plan.unassigned.iter().enumerate() {
             unassigned
-                .execute(params![plan.id, u.order.as_str(), u.reason])
-                .map_err(|e| conflict(format!("unassigned order `{}`: {e}", u.order)))?;
+                .execute(params![
+                    stored.id,
+                    position as i64,
+                    u.order.as_str(),
+                    reason_name(u.reason),
+                    u.detail
+                ])
+                .map_err(&err)?;
+            rows += 1;
         }
     }
-    let changes = apply_updates(&tx, path, updates, batch)?;
-    let rows = 1 + plan.visits.len() + plan.unassigned.len() + changes;
+    rows += apply_updates(&tx, path, updates, batch)?;
     batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "writing a plan")?;
     Ok(BatchReceipt {
@@ -119,99 +166,126 @@ pub(crate) fn save(
     })
 }
 
+type RouteKey = (String, i64);
+
+fn read_visits(
+    conn: &Connection,
+    path: &Path,
+) -> Result<HashMap<RouteKey, Vec<Visit>>, StoreError> {
+    let err = sql_error(path, "reading plan visits");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT plan_id, route, order_id, arrival, start, end, travel_minutes, travel_km, \
+             due, late_minutes, fixed FROM plan_visits ORDER BY plan_id, route, sequence",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out: HashMap<RouteKey, Vec<Visit>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let plan: String = row.get(0).map_err(&err)?;
+        let route: i64 = row.get(1).map_err(&err)?;
+        let at = |i: usize| -> Result<_, StoreError> {
+            parse_instant(&row.get::<_, String>(i).map_err(&err)?, "plan", &plan)
+        };
+        let visit = Visit {
+            order: OrderId::new(row.get::<_, String>(2).map_err(&err)?),
+            arrival: at(3)?,
+            start: at(4)?,
+            end: at(5)?,
+            travel_minutes: row.get(6).map_err(&err)?,
+            travel_km: row.get(7).map_err(&err)?,
+            due: parse_opt_instant(row.get(8).map_err(&err)?, "plan", &plan)?,
+            late_minutes: row.get(9).map_err(&err)?,
+            fixed: row.get(10).map_err(&err)?,
+        };
+        out.entry((plan, route)).or_default().push(visit);
+    }
+    Ok(out)
+}
+
+fn read_routes(
+    conn: &Connection,
+    path: &Path,
+    mut visits: HashMap<RouteKey, Vec<Visit>>,
+) -> Result<HashMap<String, Vec<Route>>, StoreError> {
+    let err = sql_error(path, "reading plan routes");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT plan_id, position, technician_id, day, shift_start, shift_end, \
+             return_minutes, return_km FROM plan_routes ORDER BY plan_id, position",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out: HashMap<String, Vec<Route>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let plan: String = row.get(0).map_err(&err)?;
+        let position: i64 = row.get(1).map_err(&err)?;
+        let route = Route {
+            technician: TechnicianId::new(row.get::<_, String>(2).map_err(&err)?),
+            day: parse_date(&row.get::<_, String>(3).map_err(&err)?, "plan", &plan)?,
+            shift_start: parse_instant(&row.get::<_, String>(4).map_err(&err)?, "plan", &plan)?,
+            shift_end: parse_instant(&row.get::<_, String>(5).map_err(&err)?, "plan", &plan)?,
+            return_minutes: row.get(6).map_err(&err)?,
+            return_km: row.get(7).map_err(&err)?,
+            visits: visits.remove(&(plan.clone(), position)).unwrap_or_default(),
+        };
+        out.entry(plan).or_default().push(route);
+    }
+    Ok(out)
+}
+
+fn read_unassigned(
+    conn: &Connection,
+    path: &Path,
+) -> Result<HashMap<String, Vec<Unassigned>>, StoreError> {
+    let err = sql_error(path, "reading unassigned orders");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT plan_id, order_id, reason, detail FROM plan_unassigned \
+             ORDER BY plan_id, position",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out: HashMap<String, Vec<Unassigned>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let plan: String = row.get(0).map_err(&err)?;
+        let reason: String = row.get(2).map_err(&err)?;
+        let unassigned = Unassigned {
+            order: OrderId::new(row.get::<_, String>(1).map_err(&err)?),
+            reason: serde_json::from_value(serde_json::Value::String(reason.clone())).map_err(
+                |_| super::codec::decode("plan", &plan, format!("unknown reason `{reason}`")),
+            )?,
+            detail: row.get(3).map_err(&err)?,
+        };
+        out.entry(plan).or_default().push(unassigned);
+    }
+    Ok(out)
+}
+
 /// The stored plans, oldest first.
-pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<PlanRecord>, StoreError> {
+pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<StoredPlan>, StoreError> {
+    let mut routes = read_routes(conn, path, read_visits(conn, path)?)?;
+    let mut unassigned = read_unassigned(conn, path)?;
     let err = sql_error(path, "reading plans");
-    let mut visits: HashMap<String, Vec<PlannedVisit>> = HashMap::new();
-    {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT plan_id, order_id, technician_id, sequence, arrival, start, end, \
-                 travel_seconds, travel_km FROM plan_visits \
-                 ORDER BY plan_id, technician_id, start",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, u32>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, i64>(7)?,
-                    row.get::<_, f64>(8)?,
-                ))
-            })
-            .map_err(&err)?;
-        for row in rows {
-            let (plan, order, tech, sequence, arrival, start, end, travel_seconds, travel_km) =
-                row.map_err(&err)?;
-            let visit = PlannedVisit {
-                arrival: parse_instant(&arrival, "plan", &plan)?,
-                start: parse_instant(&start, "plan", &plan)?,
-                end: parse_instant(&end, "plan", &plan)?,
-                order: OrderId::new(order),
-                technician: TechnicianId::new(tech),
-                sequence,
-                travel_seconds,
-                travel_km,
-            };
-            visits.entry(plan).or_default().push(visit);
-        }
-    }
-    let mut unassigned: HashMap<String, Vec<UnassignedOrder>> = HashMap::new();
-    {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT plan_id, order_id, reason FROM plan_unassigned ORDER BY plan_id, order_id",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(&err)?;
-        for row in rows {
-            let (plan, order, reason) = row.map_err(&err)?;
-            unassigned.entry(plan).or_default().push(UnassignedOrder {
-                order: OrderId::new(order),
-                reason,
-            });
-        }
-    }
     let mut stmt = conn
         .prepare_cached(
             "SELECT id, horizon_from, horizon_to, created_at, kpis FROM plans ORDER BY batch_id",
         )
         .map_err(&err)?;
-    let rows = stmt
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-            ))
-        })
-        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, from, to, created_at, kpis) = row.map_err(&err)?;
-        out.push(PlanRecord {
-            from: parse_date(&from, "plan", &id)?,
-            to: parse_date(&to, "plan", &id)?,
-            created_at: parse_instant(&created_at, "plan", &id)?,
-            kpis: from_doc(&kpis, "plan", &id)?,
-            visits: visits.remove(&id).unwrap_or_default(),
-            unassigned: unassigned.remove(&id).unwrap_or_default(),
+    while let Some(row) = rows.next().map_err(&err)? {
+        let id: String = row.get(0).map_err(&err)?;
+        let text = |i: usize| row.get::<_, String>(i).map_err(&err);
+        out.push(StoredPlan {
+            created_at: parse_instant(&text(3)?, "plan", &id)?,
+            plan: Plan {
+                from: parse_instant(&text(1)?, "plan", &id)?,
+                to: parse_instant(&text(2)?, "plan", &id)?,
+                routes: routes.remove(&id).unwrap_or_default(),
+                unassigned: unassigned.remove(&id).unwrap_or_default(),
+                kpis: from_doc(&text(4)?, "plan", &id)?,
+            },
             id,
         });
     }

@@ -127,25 +127,47 @@ CREATE TABLE plans (
     kpis         TEXT NOT NULL,
     batch_id     INTEGER NOT NULL REFERENCES batches(id) DEFERRABLE INITIALLY DEFERRED
 );
-CREATE TABLE plan_visits (
+CREATE TABLE plan_routes (
     plan_id        TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE
                      DEFERRABLE INITIALLY DEFERRED,
+    position       INTEGER NOT NULL,
+    technician_id  TEXT NOT NULL REFERENCES technicians(id) DEFERRABLE INITIALLY DEFERRED,
+    day            TEXT NOT NULL,
+    shift_start    TEXT NOT NULL,
+    shift_end      TEXT NOT NULL,
+    return_minutes REAL NOT NULL,
+    return_km      REAL NOT NULL,
+    PRIMARY KEY (plan_id, position),
+    UNIQUE (plan_id, technician_id, day)
+) WITHOUT ROWID;
+CREATE TABLE plan_visits (
+    plan_id        TEXT NOT NULL,
+    route          INTEGER NOT NULL,
+    sequence       INTEGER NOT NULL,
     order_id       TEXT NOT NULL REFERENCES orders(id) DEFERRABLE INITIALLY DEFERRED,
     technician_id  TEXT NOT NULL REFERENCES technicians(id) DEFERRABLE INITIALLY DEFERRED,
-    sequence       INTEGER NOT NULL,
     arrival        TEXT NOT NULL,
     start          TEXT NOT NULL,
     end            TEXT NOT NULL,
-    travel_seconds INTEGER NOT NULL,
+    travel_minutes REAL NOT NULL,
     travel_km      REAL NOT NULL,
-    PRIMARY KEY (plan_id, order_id)
+    due            TEXT,
+    late_minutes   REAL NOT NULL,
+    fixed          INTEGER NOT NULL,
+    PRIMARY KEY (plan_id, route, sequence),
+    UNIQUE (plan_id, order_id),
+    FOREIGN KEY (plan_id, route) REFERENCES plan_routes(plan_id, position) ON DELETE CASCADE
+      DEFERRABLE INITIALLY DEFERRED
 ) WITHOUT ROWID;
 CREATE INDEX plan_visits_technician ON plan_visits(technician_id, start);
+CREATE INDEX plan_visits_order ON plan_visits(order_id);
 CREATE TABLE plan_unassigned (
     plan_id  TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    position INTEGER NOT NULL,
     order_id TEXT NOT NULL REFERENCES orders(id) DEFERRABLE INITIALLY DEFERRED,
     reason   TEXT NOT NULL,
-    PRIMARY KEY (plan_id, order_id)
+    detail   TEXT NOT NULL,
+    PRIMARY KEY (plan_id, position)
 ) WITHOUT ROWID;
 
 CREATE TABLE billing_transactions (

@@ -1,0 +1,191 @@
+//! The result of batch scheduling: per technician and day an ordered route of visits with times
+//! and travel, the orders left unassigned with their reasons, and KPIs. Plain serde data: the
+//! scheduler produces it, stores persist it, views render it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::model::{OrderId, TechnicianId};
+
+/// One planned job on a route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// The order served.
+    pub order: OrderId,
+    /// Arrival on site (may be before `start` when the technician waits for the window).
+    pub arrival: DateTime<Utc>,
+    /// Planned start of work.
+    pub start: DateTime<Utc>,
+    /// Planned end of work.
+    pub end: DateTime<Utc>,
+    /// Travel time from the previous stop (home or the previous job), minutes.
+    pub travel_minutes: f64,
+    /// Travel distance from the previous stop, kilometres.
+    pub travel_km: f64,
+    /// The order's due instant (SLA deadline or window end), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<DateTime<Utc>>,
+    /// Minutes the start lies after `due` (0 when on time).
+    #[serde(default)]
+    pub late_minutes: f64,
+    /// The visit was pinned (technician or start kept as given) or already started.
+    #[serde(default)]
+    pub fixed: bool,
+}
+
+impl Visit {
+    /// Whether the planned start misses the due time.
+    pub fn is_late(&self) -> bool {
+        self.late_minutes > 0.0
+    }
+}
+
+/// A technician's working day: the visits in order, from home and back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// The technician.
+    pub technician: TechnicianId,
+    /// Local working day (technician's calendar zone).
+    pub day: NaiveDate,
+    /// Start of the working time used by this route (leaving home).
+    pub shift_start: DateTime<Utc>,
+    /// End of the working time available on this route.
+    pub shift_end: DateTime<Utc>,
+    /// Visits in order.
+    pub visits: Vec<Visit>,
+    /// Travel from the last visit back home, minutes.
+    pub return_minutes: f64,
+    /// Travel from the last visit back home, kilometres.
+    pub return_km: f64,
+}
+
+impl Route {
+    /// Total travel of the route, minutes (including the way home).
+    pub fn travel_minutes(&self) -> f64 {
+        self.visits.iter().map(|v| v.travel_minutes).sum::<f64>() + self.return_minutes
+    }
+
+    /// Total travel of the route, kilometres (including the way home).
+    pub fn travel_km(&self) -> f64 {
+        self.visits.iter().map(|v| v.travel_km).sum::<f64>() + self.return_km
+    }
+
+    /// Minutes of work on site.
+    pub fn work_minutes(&self) -> f64 {
+        self.visits
+            .iter()
+            .map(|v| (v.end - v.start).num_seconds() as f64 / 60.0)
+            .sum()
+    }
+
+    /// Minutes of working time available.
+    pub fn available_minutes(&self) -> f64 {
+        (self.shift_end - self.shift_start).num_seconds().max(0) as f64 / 60.0
+    }
+}
+
+/// Why an order could not be planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnassignedReason {
+    /// No technician passes the dispatch work rules (skills, territory, exclusions, pin…).
+    NoEligibleTechnician,
+    /// Eligible technicians have no working time in the order's window before it is due.
+    NoTimeBeforeDue,
+    /// Eligible technicians' days are full.
+    NoCapacityLeft,
+    /// Van capacity (parts demand) would be exceeded.
+    Capacity,
+    /// The order's data prevents planning (no location, zero-length window…).
+    InvalidOrder,
+}
+
+impl fmt::Display for UnassignedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnassignedReason::NoEligibleTechnician => "no eligible technician",
+            UnassignedReason::NoTimeBeforeDue => "no working time left before it is due",
+            UnassignedReason::NoCapacityLeft => "eligible technicians are fully booked",
+            UnassignedReason::Capacity => "van capacity exceeded",
+            UnassignedReason::InvalidOrder => "order cannot be planned",
+        })
+    }
+}
+
+/// An order left out of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unassigned {
+    /// The order.
+    pub order: OrderId,
+    /// Why.
+    pub reason: UnassignedReason,
+    /// Details for a dispatcher (e.g. the work rule that excluded the closest technician).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// Plan-level figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanKpis {
+    /// Orders given to the scheduler.
+    pub orders_total: usize,
+    /// Orders planned.
+    pub orders_assigned: usize,
+    /// Total travel, kilometres.
+    pub travel_km: f64,
+    /// Total travel, minutes.
+    pub travel_minutes: f64,
+    /// Work on site, minutes.
+    pub work_minutes: f64,
+    /// (work + travel) / available working time of the technicians used, 0–1.
+    pub utilisation: f64,
+    /// Visits that start after their due time.
+    pub sla_breaches: usize,
+    /// Sum of lateness, minutes.
+    pub late_minutes: f64,
+    /// The optimiser's objective value (lower is better; see the scheduler's docs).
+    pub objective: f64,
+}
+
+/// A schedule over a horizon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Start of the horizon.
+    pub from: DateTime<Utc>,
+    /// End of the horizon (exclusive).
+    pub to: DateTime<Utc>,
+    /// Routes with at least one visit, by technician then day.
+    pub routes: Vec<Route>,
+    /// Orders not planned, with reasons.
+    pub unassigned: Vec<Unassigned>,
+    /// Figures.
+    pub kpis: PlanKpis,
+}
+
+impl Plan {
+    /// Recomputes the KPIs that follow from the routes (all but `orders_total` and `objective`).
+    pub fn refresh_kpis(&mut self) {
+        let k = &mut self.kpis;
+        k.orders_assigned = self.routes.iter().map(|r| r.visits.len()).sum();
+        k.travel_km = self.routes.iter().map(Route::travel_km).sum();
+        k.travel_minutes = self.routes.iter().map(Route::travel_minutes).sum();
+        k.work_minutes = self.routes.iter().map(Route::work_minutes).sum();
+        let available: f64 = self.routes.iter().map(Route::available_minutes).sum();
+        k.utilisation = if available > 0.0 {
+            ((k.work_minutes + k.travel_minutes) / available).min(1.0)
+        } else {
+            0.0
+        };
+        let visits = self.routes.iter().flat_map(|r| &r.visits);
+        k.sla_breaches = visits.clone().filter(|v| v.is_late()).count();
+        k.late_minutes = visits.map(|v| v.late_minutes).sum();
+    }
+
+    /// The visit of an order and its route, if planned.
+    pub fn visit_of(&self, order: &OrderId) -> Option<(&Route, &Visit)> {
+        self.routes
+            .iter()
+            .find_map(|r| r.visits.iter().find(|v| &v.order == order).map(|v| (r, v)))
+    }
+}
