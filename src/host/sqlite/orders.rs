@@ -157,20 +157,23 @@ pub(crate) fn insert_generated(
     let batch = batches::begin(&tx, path, BatchKind::Generate)?;
     let (mut written, mut skipped) = (0, 0);
     {
+        // The order row is written before its key, so no deferred foreign-key check is ever
+        // outstanding (an outstanding one makes SQLite scan child tables on every insert).
         let err = sql_error(path, "writing a generation key");
+        let mut known = tx
+            .prepare_cached("SELECT 1 FROM generation_keys WHERE key = ?1")
+            .map_err(&err)?;
         let mut key_stmt = tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO generation_keys (key, order_id, batch_id) \
-                 VALUES (?1, ?2, ?3)",
+                "INSERT INTO generation_keys (key, order_id, batch_id) VALUES (?1, ?2, ?3)",
             )
             .map_err(&err)?;
         let mut statements = OrderStatements::prepare(&tx, path)?;
+        let mut seen = HashSet::new();
         for generated in orders {
             let id = generated.order.id.as_str();
-            if key_stmt
-                .execute(params![generated.key, id, batch])
-                .map_err(&err)?
-                == 0
+            if !seen.insert(generated.key.as_str())
+                || known.exists([generated.key.as_str()]).map_err(&err)?
             {
                 skipped += 1;
                 continue;
@@ -193,6 +196,9 @@ pub(crate) fn insert_generated(
                 },
                 other => other,
             })?;
+            key_stmt
+                .execute(params![generated.key, id, batch])
+                .map_err(&err)?;
             written += 1;
         }
     }
