@@ -2,12 +2,14 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+mod check;
 pub mod db;
 mod demo_data;
 mod export;
 mod import;
 mod init;
 pub mod output;
+pub mod sla;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -49,6 +51,9 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate a rules directory: prints `path:line:col: message` per problem.
+    #[command(after_help = "Examples:\n  fieldwork check\n  fieldwork check ./rules --json")]
+    Check(check::CheckArgs),
     /// Write a deterministic demo dataset (a region with customers, technicians, agreements).
     #[command(
         name = "demo-data",
@@ -70,6 +75,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
     )]
     Export(export::ExportArgs),
+    /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
+    #[command(
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
+    )]
+    Sla(sla::SlaArgs),
 }
 
 /// Runs the CLI on the process arguments and returns the exit code.
@@ -97,10 +107,12 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command.
 pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     match command {
+        Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Init(args) => init::run(args, global, out),
         Command::Import(args) => import::run(args, global, out),
         Command::Export(args) => export::run(args, global, out),
+        Command::Sla(args) => sla::run(args, out),
     }
 }
 

@@ -1,0 +1,40 @@
+//! The sandboxed rule runtime.
+//!
+//! Administrators describe policy in Rhai files (`rules/*.rhai`): SLA targets, recurrence
+//! adjustments, dispatch weights, RMA dispositions, subscription pricing. This module loads
+//! those files into a [`RuleSet`], checks them ([`check_dir`]) and calls their *hooks*
+//! ([`HOOKS`]) in a sandbox that no rule can escape or bring down:
+//!
+//! * no file or module access (`import` is refused), no `eval`, no `sleep`, no output to
+//!   stdout (`print`/`debug` go to a [`RuleLog`]);
+//! * every resource bounded by [`Limits`]: operations, wall-clock time, call depth,
+//!   expression depth, string/array/map sizes, variables, functions;
+//! * every failure is a [`RuleError`] or [`RuleLoadError`] located as `path:line:col`.
+//!
+//! # Performance design
+//!
+//! A Rhai call costs 300 to 1,000 times a native call (see `benches/rules.rs`). Hooks are
+//! therefore called once per run, order or technician and return *parameters* (weights,
+//! targets, profiles); the per-(order, technician) grading of dispatch is native Rust. The
+//! per-pair hooks `eligible` and `score_<name>` exist for the cases parameters cannot
+//! express; they are optional and their cost is documented in `rules/README.md`.
+
+#![deny(missing_docs)]
+
+mod check;
+mod convert;
+pub mod domain;
+mod error;
+mod hooks;
+mod limits;
+mod outline;
+mod ruleset;
+mod sandbox;
+
+pub use check::{check_dir, check_sources, Diagnostic, Severity};
+pub use convert::{HookValue, Verdict};
+pub use error::{LimitKind, Location, RuleError, RuleLoadError, RuleLoadErrors};
+pub use hooks::{hook_spec, Frequency, HookSpec, HOOKS, SCORE_PREFIX};
+pub use limits::{Limits, PROGRESS_CHECK_INTERVAL};
+pub use ruleset::RuleSet;
+pub use sandbox::{LogEntry, LogKind, RuleLog};

@@ -1,0 +1,67 @@
+//! The SLA engine: response and resolution deadlines on service orders, counted in business
+//! time of a calendar ([`crate::calendar`]), with pauses, warnings, live status and compliance.
+//!
+//! * **Targets** ([`SlaTargets`]) per order come from the `sla_targets(order, customer,
+//!   agreement)` rule hook, or from the built-in table by priority × customer tier
+//!   ([`default_targets`]). They name the calendar (the customer's, a dataset calendar, or the
+//!   built-in always-open `"24x7"`), the warning fraction (default 75%) and the statuses that
+//!   end the response metric (default scheduled or in progress) and pause the clocks (default
+//!   on hold).
+//! * **Clocks** ([`metric_status`]) start at the order's creation; response stops at the first
+//!   response status, resolution at completion. Pause time is not counted (only its business
+//!   part is credited). The due instant is the earliest instant at which the target's business
+//!   time has elapsed; a clock is **breached** once the instant is past it, **missed** when it
+//!   stopped after it. Everything is a pure function of (targets, calendar, history, instant).
+//! * **Priority changes** recompute the targets from the original creation instant with the
+//!   new priority (as Dynamics 365, Jira Service Management and ServiceNow do): the status is
+//!   always computed from the order's current priority and its `created_at`.
+//! * **Compliance** ([`compliance`], [`SlaEngine::report`]) per metric, overall, per customer and
+//!   per tier.
+//!
+//! For one-off use, [`targets_for`] and [`status`] build an [`SlaEngine`] (compiling the
+//! model's calendars) and compute one order; keep an engine for many orders.
+
+mod clock;
+mod engine;
+mod error;
+mod report;
+mod targets;
+
+pub use clock::{metric_status, MetricState, MetricStatus};
+pub use engine::{OrderSla, SlaEngine};
+pub use error::SlaError;
+pub use report::{compliance, ComplianceRow, Grouping, OrderError, SlaReport};
+pub use targets::{
+    default_targets, CalendarChoice, Metric, SlaTargets, Target, TargetSource,
+    DEFAULT_PAUSE_STATUSES, DEFAULT_RESPONSE_ENDS, DEFAULT_WARNING, TIERS,
+};
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Model, ServiceOrder};
+
+/// The SLA targets of one order (builds a one-off [`SlaEngine`]).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use fieldwork::model::{Model, Priority, ServiceOrder};
+/// use fieldwork::sla::{self, Target};
+/// let model = Model::from_json(r#"{"customers": [{"id": "C-1", "name": "Acme",
+///   "tier": "silver", "time_zone": "UTC", "location": {"lat": 0, "lon": 0}}]}"#).unwrap();
+/// let order = ServiceOrder::new("SO-1", "C-1", Priority::High,
+///                               Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap());
+/// let targets = sla::targets_for(&model, &order).unwrap();
+/// assert_eq!(targets.response, Some(Target::Minutes(8 * 60)));
+/// ```
+pub fn targets_for(model: &Model, order: &ServiceOrder) -> Result<SlaTargets, SlaError> {
+    SlaEngine::new(model)?.targets(order)
+}
+
+/// The SLA status of one order at `at` (builds a one-off [`SlaEngine`]).
+pub fn status(
+    model: &Model,
+    order: &ServiceOrder,
+    at: DateTime<Utc>,
+) -> Result<OrderSla, SlaError> {
+    SlaEngine::new(model)?.status(order, at)
+}

@@ -1,0 +1,347 @@
+//! SLA engine through the public API on a dataset: targets by priority × tier, priority changes
+//! recomputed from the original start, pauses, DST, the compliance report — and the
+//! `fieldwork sla` commands end to end (exit codes, JSON, bad input).
+
+use chrono::{DateTime, TimeZone, Utc};
+use fieldwork::model::{Model, OrderId, OrderStatus, Priority};
+use fieldwork::sla::{self, Grouping, Metric, MetricState, SlaEngine, Target, TargetSource};
+use serde_json::{json, Value};
+
+fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 3, d, h, m, 0).unwrap()
+}
+
+/// Berlin office Mon–Fri 08:00–17:00 with a holiday on Monday 2027-03-08; gold and bronze
+/// customers; orders in several states.
+fn dataset() -> Value {
+    let day = json!([["08:00", "17:00"]]);
+    json!({
+        "calendars": [{"id": "office", "time_zone": "Europe/Berlin",
+            "weekly": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day},
+            "holidays": ["2027-03-08"]}],
+        "customers": [
+            {"id": "C-GOLD", "name": "Gold GmbH", "tier": "gold", "time_zone": "Europe/Berlin",
+             "location": {"lat": 52.5, "lon": 13.4}, "calendar": "office"},
+            {"id": "C-BRONZE", "name": "Bronze AG", "tier": "bronze", "time_zone": "Europe/Berlin",
+             "location": {"lat": 52.5, "lon": 13.4}, "calendar": "office"}],
+        "orders": [
+            // Gold, high: 4 h response, next-business-day resolution. Created Friday 15:00 CET.
+            {"id": "SO-1", "customer": "C-GOLD", "origin": {"kind": "manual"}, "priority": "high",
+             "created_at": "2027-03-05T14:00:00Z",
+             "history": [{"at": "2027-03-05T15:00:00Z", "status": "scheduled"},
+                         {"at": "2027-03-09T08:00:00Z", "status": "in_progress"},
+                         {"at": "2027-03-09T11:00:00Z", "status": "completed"}]},
+            // Bronze, normal: 24 h response, 80 h resolution; responded late.
+            {"id": "SO-2", "customer": "C-BRONZE", "origin": {"kind": "manual"}, "priority": "normal",
+             "created_at": "2027-03-01T07:00:00Z",
+             "history": [{"at": "2027-03-05T09:00:00Z", "status": "scheduled"}]},
+            // Gold, critical: 24x7, 1 h response; still open.
+            {"id": "SO-3", "customer": "C-GOLD", "origin": {"kind": "manual"}, "priority": "critical",
+             "created_at": "2027-03-10T22:00:00Z"}
+        ]
+    })
+}
+
+fn model() -> Model {
+    Model::from_json(&dataset().to_string()).unwrap()
+}
+
+#[test]
+fn default_targets_follow_priority_and_tier_and_the_holiday() {
+    let model = model();
+    let engine = SlaEngine::new(&model).unwrap();
+    let so1 = model.order(&OrderId::new("SO-1")).unwrap();
+    let targets = engine.targets(so1).unwrap();
+    assert_eq!(targets.source, TargetSource::Default);
+    assert_eq!(targets.resolution, Some(Target::NextBusinessDay));
+    let s = engine.status(so1, utc(12, 0, 0)).unwrap();
+    // Next business day after Friday is Tuesday (Monday is a holiday): due Tue 17:00 CET.
+    let res = s.metric(Metric::Resolution).unwrap();
+    assert_eq!(res.due, utc(9, 16, 0));
+    assert_eq!(res.state, MetricState::Met);
+    let resp = s.metric(Metric::Response).unwrap();
+    // 4 h response: Friday 15:00-17:00 CET, then Tuesday 08:00-10:00 CET.
+    assert_eq!((resp.state, resp.due), (MetricState::Met, utc(9, 9, 0)));
+    assert_eq!(resp.stopped_at, Some(utc(5, 15, 0)));
+}
+
+#[test]
+fn priority_change_recomputes_targets_from_the_original_start() {
+    let mut model = model();
+    let id = OrderId::new("SO-2");
+    let at = utc(2, 12, 0); // Tuesday 13:00 CET, before the response (changes after are ignored)
+    let before = sla::status(&model, model.order(&id).unwrap(), at).unwrap();
+    let normal = before.metric(Metric::Response).unwrap();
+    // Bronze normal: 24 business hours from Monday 08:00 CET -> Wednesday 14:00 CET.
+    assert_eq!(normal.due, utc(3, 13, 0));
+    assert_eq!(normal.state, MetricState::OnTrack);
+    model.set_order_priority(&id, Priority::Critical).unwrap();
+    let after = sla::status(&model, model.order(&id).unwrap(), at).unwrap();
+    let critical = after.metric(Metric::Response).unwrap();
+    // Bronze critical: 4 h around the clock, counted from the same creation instant.
+    assert_eq!(critical.due, utc(1, 11, 0));
+    assert_eq!(critical.state, MetricState::Breached);
+    assert_eq!(after.calendar.as_str(), "24x7");
+}
+
+#[test]
+fn pauses_across_a_dst_switch_credit_only_business_time() {
+    let mut model = model();
+    let mut order = model.order(&OrderId::new("SO-3")).unwrap().clone();
+    order.id = OrderId::new("SO-4");
+    order.customer = "C-BRONZE".into();
+    order.priority = Priority::Normal; // 80 h resolution in the office calendar
+    order.created_at = Utc.with_ymd_and_hms(2027, 3, 25, 8, 0, 0).unwrap(); // Thu 09:00 CET
+    let at = |d, h| Utc.with_ymd_and_hms(2027, 3, d, h, 0, 0).unwrap();
+    order.transition(OrderStatus::Scheduled, at(25, 9)).unwrap();
+    order
+        .transition(OrderStatus::InProgress, at(25, 10))
+        .unwrap();
+    // On hold from Friday 12:00 CET to Monday 10:00 CEST (switch on Sunday 28th).
+    order.transition(OrderStatus::OnHold, at(26, 11)).unwrap();
+    order
+        .transition(OrderStatus::InProgress, at(29, 8))
+        .unwrap();
+    model.add_order(order.clone()).unwrap();
+    let s = sla::status(&model, &order, at(29, 10)).unwrap();
+    let res = s.metric(Metric::Resolution).unwrap();
+    // Thu 09-17 (8 h) + Fri 08-12 (4 h) + Mon 10-12 CEST (2 h) = 14 h; the pause credits
+    // Fri 12-17 and Mon 08-10 only, nothing for the weekend or the switch.
+    assert_eq!(res.elapsed_seconds, 14 * 3600);
+    assert!(!res.paused);
+    assert_eq!(res.state, MetricState::OnTrack);
+}
+
+#[test]
+fn report_groups_by_customer_and_tier() {
+    let model = model();
+    let engine = SlaEngine::new(&model).unwrap();
+    let report = engine.report(model.orders(), utc(11, 0, 0));
+    assert!(report.errors.is_empty());
+    let row = |m, g, k: &str| {
+        report
+            .compliance
+            .iter()
+            .find(|r| r.metric == m && r.grouping == g && r.key == k)
+            .unwrap()
+    };
+    let all = row(Metric::Response, Grouping::All, "all");
+    // SO-1 met, SO-2 missed (scheduled after 4 days), SO-3 critical 1 h: breached at 00:00.
+    assert_eq!((all.count, all.met, all.missed), (3, 1, 2));
+    let bronze = row(Metric::Response, Grouping::Tier, "bronze");
+    assert_eq!((bronze.count, bronze.missed), (1, 1));
+    // Bronze response 24 h due Wed 14:00 CET; scheduled Fri 10:00 CET: 3 + 9 + 2 h late.
+    assert_eq!(bronze.worst_overrun_seconds, 14 * 3600);
+    let gold = row(Metric::Response, Grouping::Customer, "C-GOLD");
+    assert_eq!((gold.count, gold.met, gold.missed), (2, 1, 1));
+    assert_eq!(gold.worst_order, Some(OrderId::new("SO-3")));
+}
+
+#[cfg(feature = "host")]
+mod cli {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    fn fieldwork(args: &[&str], stdin: &str) -> (i32, String, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    const OFFICE: &str = r#"{"id":"office","time_zone":"Europe/Berlin",
+        "weekly":{"mon":[["08:00","17:00"]],"fri":[["08:00","17:00"]]},"holidays":["2027-03-08"]}"#;
+
+    #[test]
+    fn sla_due_prints_the_utc_instant_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let cal = write(&dir, "office.json", OFFICE);
+        let args = [
+            "sla",
+            "due",
+            "--calendar",
+            &cal,
+            "--start",
+            "2027-03-05T16:00:00+01:00",
+            "--minutes",
+            "120",
+        ];
+        let (code, out, _) = fieldwork(&args, "");
+        assert_eq!((code, out.as_str()), (0, "2027-03-12T08:00:00Z\n"));
+        let mut json_args = args.to_vec();
+        json_args.push("--json");
+        let (code, out, _) = fieldwork(&json_args, "");
+        assert_eq!(code, 0);
+        assert_eq!(
+            serde_json::from_str::<Value>(&out).unwrap()["due"],
+            "2027-03-12T08:00:00Z"
+        );
+    }
+
+    #[test]
+    fn sla_due_batch_answers_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cal = write(&dir, "office.json", OFFICE);
+        let input = "{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":60}\n{\"start\":\"soon\",\"minutes\":1}\n";
+        let (code, out, _) = fieldwork(&["sla", "due", "--calendar", &cal, "--batch"], input);
+        assert_eq!(code, 0);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], r#"{"due":"2027-03-05T16:00:00Z"}"#);
+        assert!(
+            lines[1].starts_with(r#"{"error":"line 2: start: `soon`"#),
+            "{}",
+            lines[1]
+        );
+    }
+
+    #[test]
+    fn sla_due_bad_input_is_one_error_line_and_exit_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["08:00",]]}}"#,
+                "line 1, column",
+            ),
+            (
+                r#"{"id":"x","time_zone":"Mars/Olympus","weekly":{}}"#,
+                "field `time_zone`: unknown time zone `Mars/Olympus`",
+            ),
+            (
+                r#"{"id":"x","time_zone":"UTC","weekly":{"mon":[["17:00","08:00"]]}}"#,
+                "field `weekly.mon`: interval 17:00-08:00",
+            ),
+        ];
+        for (i, (json, expected)) in cases.iter().enumerate() {
+            let cal = write(&dir, &format!("bad{i}.json"), json);
+            let (code, out, err) = fieldwork(
+                &[
+                    "sla",
+                    "due",
+                    "--calendar",
+                    &cal,
+                    "--start",
+                    "2027-03-01T08:00:00Z",
+                    "--minutes",
+                    "1",
+                ],
+                "",
+            );
+            assert_eq!(code, 1, "{err}");
+            assert!(out.is_empty());
+            assert!(
+                err.starts_with("error: ") && err.contains(expected),
+                "{err}"
+            );
+        }
+        let cal = write(&dir, "office.json", OFFICE);
+        let (code, _, err) = fieldwork(
+            &[
+                "sla",
+                "due",
+                "--calendar",
+                &cal,
+                "--start",
+                "2027-03-01T08:00:00",
+                "--minutes",
+                "1",
+            ],
+            "",
+        );
+        assert_eq!(code, 1);
+        assert!(
+            err.starts_with("error: --start: `2027-03-01T08:00:00`")
+                && err.contains("offset is missing"),
+            "{err}"
+        );
+        let never = write(
+            &dir,
+            "never.json",
+            r#"{"id":"never","time_zone":"UTC","weekly":{}}"#,
+        );
+        let (code, _, err) = fieldwork(
+            &[
+                "sla",
+                "due",
+                "--calendar",
+                &never,
+                "--start",
+                "2027-03-01T08:00:00Z",
+                "--minutes",
+                "1",
+            ],
+            "",
+        );
+        assert_eq!(code, 1);
+        assert!(err.contains("no opening time within ten years"), "{err}");
+    }
+
+    #[test]
+    fn sla_report_prints_tables_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(&dir, "data.json", &dataset().to_string());
+        let (code, out, err) = fieldwork(
+            &[
+                "sla",
+                "report",
+                "--dataset",
+                &data,
+                "--at",
+                "2027-03-11T00:00:00Z",
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.starts_with("SLA status at 2027-03-11T00:00:00Z"),
+            "{out}"
+        );
+        assert!(
+            out.contains("SO-3") && out.contains("breached") && out.contains("Compliance"),
+            "{out}"
+        );
+        let (code, out, _) = fieldwork(
+            &[
+                "sla",
+                "report",
+                "--dataset",
+                &data,
+                "--at",
+                "2027-03-11T00:00:00Z",
+                "--json",
+            ],
+            "",
+        );
+        assert_eq!(code, 0);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["orders"].as_array().unwrap().len(), 3);
+        assert_eq!(v["compliance"][0]["key"], "all");
+        let (code, _, err) = fieldwork(
+            &["sla", "report", "--dataset", &data, "--at", "tomorrow"],
+            "",
+        );
+        assert_eq!(code, 1);
+        assert!(err.starts_with("error: --at: `tomorrow`"), "{err}");
+    }
+}
