@@ -77,7 +77,7 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
-        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
     )]
     Sla(sla::SlaArgs),
 }
@@ -95,13 +95,40 @@ pub fn main() -> ExitCode {
         }
     };
     let out = Output::new(cli.global.json, cli.global.quiet);
-    match run(cli.command, &cli.global, &out) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // A closed stdout (`fieldwork … | head`) ends the command quietly; any other panic is a bug,
+    // reported as one `error:` line with exit code 2, never as a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = panic_message(info.payload());
+        if !message.contains("Broken pipe") {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!("error: internal error: {message}{at}");
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(cli.command, &cli.global, &out)
+    }));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
+        Err(payload) if panic_message(payload.as_ref()).contains("Broken pipe") => {
+            ExitCode::SUCCESS
+        }
+        Err(_) => ExitCode::from(2),
     }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
 }
 
 /// Runs one parsed command.
@@ -112,7 +139,7 @@ pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), Cl
         Command::Init(args) => init::run(args, global, out),
         Command::Import(args) => import::run(args, global, out),
         Command::Export(args) => export::run(args, global, out),
-        Command::Sla(args) => sla::run(args, out),
+        Command::Sla(args) => sla::run(args, global, out),
     }
 }
 
