@@ -16,6 +16,7 @@
 //! Every write method is one batch: it is applied wholly or not at all.
 
 mod error;
+pub mod job;
 mod memory;
 mod merge;
 mod progress;

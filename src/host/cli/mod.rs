@@ -4,11 +4,13 @@
 
 mod check;
 pub mod db;
+mod demo;
 mod demo_data;
 mod export;
 mod import;
 mod init;
 pub mod output;
+pub mod run;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
@@ -60,6 +62,17 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Create the demo dataset, import it into a fresh database and run the main job over the
+    /// next four weeks.
+    #[command(
+        after_help = "Examples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
+    )]
+    Demo(demo::DemoArgs),
+    /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
+    #[command(
+        after_help = "Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-29 --at 2027-03-01T06:00:00+01:00\n  fieldwork run --db prod.db --json"
+    )]
+    Run(run::RunArgs),
     /// Create the database (or migrate an existing one to this version's schema).
     #[command(
         after_help = "Examples:\n  fieldwork init\n  fieldwork init --db /var/lib/fieldwork/prod.db --json"
@@ -135,7 +148,9 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Check(args) => check::run(args, out),
+        Command::Demo(args) => demo::run(args, global, out),
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Run(args) => run::run(args, global, out),
         Command::Init(args) => init::run(args, global, out),
         Command::Import(args) => import::run(args, global, out),
         Command::Export(args) => export::run(args, global, out),
