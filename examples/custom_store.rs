@@ -44,12 +44,12 @@ impl Store for SnapshotStore {
         self.inner.load_model()
     }
     fn replace_model(&mut self, model: &Model) -> Result<(), StoreError> {
-        let r = self.inner.replace_model(model)?;
-        self.persist(r)
+        self.inner.replace_model(model)?;
+        self.persist(())
     }
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
-        let r = self.inner.merge_entities(incoming)?;
-        self.persist(r)
+        self.inner.merge_entities(incoming)?;
+        self.persist(())
     }
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {
         self.inner.generation_keys()
