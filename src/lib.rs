@@ -19,6 +19,7 @@ pub mod recurrence;
 pub mod rules;
 pub mod schedule;
 pub mod sla;
+pub mod store;
 
 #[cfg(feature = "host")]
 pub mod host;
