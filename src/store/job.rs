@@ -15,9 +15,15 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-use super::{BatchReceipt, GeneratedOrder, Progress, SlaSnapshot, Store, StoreError};
-use crate::model::{Model, OrderId};
-use crate::sla::{SlaEngine, SlaError};
+use super::{
+    BatchReceipt, GeneratedOrder, Progress, SlaSnapshot, StatusUpdate, Store, StoreError,
+    StoredPlan,
+};
+use crate::dispatch::Dispatcher;
+use crate::model::{Model, OrderId, OrderStatus, StatusChange};
+use crate::recurrence::generate::{generate_orders, GenerateOptions};
+use crate::schedule::field::{schedule, ScheduleOptions};
+use crate::sla::{Metric, SlaEngine, SlaError};
 
 /// Default number of generated orders per write batch.
 pub const DEFAULT_BATCH_SIZE: usize = 1_000;
@@ -32,6 +38,9 @@ pub enum JobError {
     /// The SLA engine could not be built (e.g. a calendar does not compile).
     #[error("SLA: {0}")]
     Sla(#[from] SlaError),
+    /// Order generation could not run (an inverted window).
+    #[error("generate: {0}")]
+    Generate(String),
     /// The horizon is empty or inverted.
     #[error("empty horizon: {from} .. {to} (the end is exclusive and must be after the start)")]
     Horizon {
@@ -48,7 +57,7 @@ impl JobError {
     pub fn is_user_error(&self) -> bool {
         match self {
             JobError::Store(e) => e.is_user_error(),
-            JobError::Sla(_) | JobError::Horizon { .. } => true,
+            JobError::Sla(_) | JobError::Horizon { .. } | JobError::Generate(_) => true,
         }
     }
 }
@@ -64,6 +73,11 @@ pub struct JobOptions {
     pub now: DateTime<Utc>,
     /// Generated orders per write batch.
     pub batch_size: usize,
+    /// Days from `from` whose open orders the scheduler plans (orders due later wait for a
+    /// later run, as a dispatcher plans the next days, not the whole horizon).
+    pub schedule_days: u32,
+    /// Scheduler settings (seed, budget, lateness policy).
+    pub schedule: ScheduleOptions,
 }
 
 impl JobOptions {
@@ -74,6 +88,11 @@ impl JobOptions {
             to,
             now,
             batch_size: DEFAULT_BATCH_SIZE,
+            schedule_days: 5,
+            schedule: ScheduleOptions {
+                time_budget: Some(std::time::Duration::from_secs(3)),
+                ..ScheduleOptions::default()
+            },
         }
     }
 
@@ -211,8 +230,29 @@ pub fn snapshot_sla(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ScheduleOutcome {
-    /// The batch scheduler is not part of this build yet: orders stay unscheduled.
-    NotAvailable,
+    /// No order awaited planning in the scheduling window.
+    NothingToPlan,
+    /// A plan was computed and stored; its orders became `scheduled`.
+    Planned {
+        /// Stored plan id.
+        plan: String,
+        /// Orders given to the scheduler.
+        orders: usize,
+        /// Orders planned.
+        assigned: usize,
+        /// Orders left unassigned (with reasons in the plan).
+        unassigned: usize,
+        /// Planned visits after their SLA due time.
+        sla_breaches: usize,
+        /// Total travel, km.
+        travel_km: f64,
+    },
+    /// The scheduler failed; generated orders and the SLA snapshot are stored, orders stay
+    /// unscheduled and a rerun retries.
+    Failed {
+        /// Why.
+        error: String,
+    },
 }
 
 /// The summary of one run of the main job.
@@ -256,11 +296,35 @@ pub fn run_main_job(
 ) -> Result<JobSummary, JobError> {
     options.check()?;
     progress.start("load", 0);
-    let model = store.load_model()?;
+    let mut model = store.load_model()?;
     progress.finish();
     let orders_before = model.orders().len();
-    let persisted = PersistSummary::default();
+
+    // Generate: orders already in the model (from earlier runs) are skipped by their
+    // deterministic ids, which are also the store's generation keys.
+    let report = generate_orders(
+        &mut model,
+        None,
+        options.from,
+        options.to,
+        &GenerateOptions::new(options.now),
+    )
+    .map_err(|e| JobError::Generate(e.to_string()))?;
+    let generated: Vec<GeneratedOrder> = report
+        .created
+        .iter()
+        .filter_map(|id| model.order(id))
+        .map(|order| GeneratedOrder {
+            key: order.id.to_string(),
+            order: order.clone(),
+        })
+        .collect();
+    let persisted = persist_generated(store, &generated, options.batch_size, progress)?;
+
     let sla = snapshot_sla(store, &model, options.now, progress)?;
+    progress.start("schedule", 0);
+    let schedule = schedule_phase(store, &model, options)?;
+    progress.finish();
     Ok(JobSummary {
         from: options.from,
         to: options.to,
@@ -268,6 +332,93 @@ pub fn run_main_job(
         orders_before,
         persisted,
         sla,
-        schedule: ScheduleOutcome::NotAvailable,
+        schedule,
     })
+}
+
+/// Plans the open (`created`) orders that may start within the first
+/// [`JobOptions::schedule_days`] days, stores the plan and marks its orders `scheduled` — one
+/// batch.
+pub fn schedule_phase(
+    store: &mut dyn Store,
+    model: &Model,
+    options: &JobOptions,
+) -> Result<ScheduleOutcome, JobError> {
+    let from = options
+        .now
+        .max(options.from.and_time(chrono::NaiveTime::MIN).and_utc());
+    let to = (options.from + chrono::Duration::days(i64::from(options.schedule_days.max(1))))
+        .min(options.to)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    if to <= from {
+        return Ok(ScheduleOutcome::NothingToPlan);
+    }
+    let sla = SlaEngine::new(model)?;
+    let mut orders = Vec::new();
+    let mut dues = std::collections::HashMap::new();
+    for order in model.orders() {
+        if order.status() != OrderStatus::Created || order.earliest_start.is_some_and(|t| t >= to) {
+            continue;
+        }
+        orders.push(order.id.clone());
+        if let Ok(status) = sla.status(order, options.now) {
+            if let Some(m) = status.metric(Metric::Resolution) {
+                dues.insert(order.id.clone(), m.due);
+            }
+        }
+    }
+    if orders.is_empty() {
+        return Ok(ScheduleOutcome::NothingToPlan);
+    }
+    let plan = match schedule(
+        model,
+        &Dispatcher::default(),
+        &orders,
+        &dues,
+        from,
+        to,
+        &options.schedule,
+    ) {
+        Ok(plan) => plan,
+        Err(e) => {
+            return Ok(ScheduleOutcome::Failed {
+                error: e.to_string(),
+            })
+        }
+    };
+    let updates: Vec<StatusUpdate> = plan
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .map(|v| StatusUpdate {
+            order: v.order.clone(),
+            change: StatusChange {
+                at: options.now,
+                status: OrderStatus::Scheduled,
+            },
+        })
+        .collect();
+    let id = format!(
+        "plan-{}-{}",
+        from.format("%Y%m%dT%H%M"),
+        to.format("%Y%m%d")
+    );
+    let outcome = ScheduleOutcome::Planned {
+        plan: id.clone(),
+        orders: orders.len(),
+        assigned: plan.kpis.orders_assigned,
+        unassigned: plan.unassigned.len(),
+        sla_breaches: plan.kpis.sla_breaches,
+        travel_km: plan.kpis.travel_km,
+    };
+    store.save_plan(
+        &StoredPlan {
+            id,
+            created_at: options.now,
+            plan,
+        },
+        &updates,
+    )?;
+    Ok(outcome)
 }

@@ -3,20 +3,20 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod billing;
+mod candidates;
 mod check;
 pub mod db;
 mod demo;
 mod demo_data;
-mod generate;
-pub mod output;
-mod rma;
-mod candidates;
-mod schedule;
-mod recur;
 mod export;
+mod generate;
 mod import;
 mod init;
+pub mod output;
+mod recur;
+mod rma;
 pub mod run;
+mod schedule;
 pub mod sla;
 
 use clap::{Parser, Subcommand};

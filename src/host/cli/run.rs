@@ -111,8 +111,19 @@ pub fn render(summary: &JobSummary, db: &Path) -> String {
         vec![
             "schedule".into(),
             match &summary.schedule {
-                ScheduleOutcome::NotAvailable => {
-                    "not yet available in this build: orders stay unscheduled".into()
+                ScheduleOutcome::NothingToPlan => "no open order to plan".into(),
+                ScheduleOutcome::Planned {
+                    plan,
+                    orders,
+                    assigned,
+                    unassigned,
+                    sla_breaches,
+                    travel_km,
+                } => format!(
+                    "{assigned}/{orders} orders planned ({unassigned} unassigned, {sla_breaches} late), {travel_km:.0} km travel, stored as {plan}"
+                ),
+                ScheduleOutcome::Failed { error } => {
+                    format!("failed, orders stay unscheduled: {error}")
                 }
             },
         ],
