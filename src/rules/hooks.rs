@@ -63,10 +63,12 @@ pub const HOOKS: &[HookSpec] = &[
         name: "sla_targets",
         params: &["order", "customer", "agreement"],
         frequency: Frequency::PerItem,
-        returns: "() for no SLA, or map #{ response_minutes: int, resolution_minutes: int, \
-                  resolution: \"next_business_day\", calendar: \"business\" | \"24x7\" } \
-                  (every field optional; `agreement` is () outside agreements)",
-        default: "no SLA targets: the order keeps its own `due`",
+        returns: "() for the built-in table, false for no SLA, or map #{ response_minutes, \
+                  resolution_minutes: int | (), response, resolution: \"next_business_day\", \
+                  calendar: \"business\" | \"24x7\" | id, warning: 0..1, response_ends, \
+                  pause_statuses: [status] } (every field optional; `agreement` is () outside \
+                  agreements)",
+        default: "the built-in table by priority × customer tier (see `sla::default_targets`)",
     },
     HookSpec {
         name: "adjust_occurrence",
@@ -83,28 +85,33 @@ pub const HOOKS: &[HookSpec] = &[
         params: &[],
         frequency: Frequency::PerRun,
         returns: "map #{ weights: #{ sla_urgency, travel, skill_fit, preferred_technician, \
-                  workload_balance, cost, <custom>: numbers >= 0 }, max_travel_km: number, \
-                  travel_worst_minutes: number, respect_territory: bool, overtime_minutes: int } \
+                  workload_balance, cost, <custom>: numbers >= 0 }, work_rules: #{ skills, \
+                  territory, availability, excluded_technicians, required_technician, \
+                  daily_limits: bools, max_travel_km: number | (), horizon_days: int }, \
+                  scales: #{ asap_horizon_hours, travel_worst_minutes, \
+                  overqualification_penalty, cost_worst: numbers }, travel: #{ \
+                  average_speed_kmh, circuity: numbers, use_road_graph: bool } } \
                   (every field optional)",
-        default: "built-in weights and work rules",
+        default: "built-in weights, work rules, scales and travel model",
     },
     HookSpec {
         name: "order_profile",
         params: &["order", "customer"],
         frequency: Frequency::PerItem,
-        returns:
-            "map #{ required_skills: #{ skill: min_level }, preferred_technicians: [ids], \
-                  excluded_technicians: [ids], urgency_boost: number 0-100 } (every field optional)",
-        default:
-            "the skills of the order's tasks, its preferred technician, the customer's exclusions",
+        returns: "map #{ required_skills: #{ skill: min_level }, territory: string | (), \
+                  preferred_technicians: [ids], excluded_technicians: [ids], \
+                  required_technician: id | (), max_travel_km: number } (every field optional)",
+        default: "the skills of the order's tasks, the customer's territory and exclusions, \
+                  the order's preferred and required technician",
     },
     HookSpec {
         name: "technician_profile",
         params: &["tech"],
         frequency: Frequency::PerTechnician,
-        returns: "map #{ available: bool, max_daily_minutes: int, cost_factor: number } \
+        returns: "map #{ available: bool, territories: [strings], max_travel_km: number | (), \
+                  hourly_cost: number, max_daily_minutes: number, max_jobs_per_day: int | () } \
                   (every field optional)",
-        default: "the technician as recorded (active flag, daily hours, hourly cost)",
+        default: "the technician as recorded (active flag, territory, hourly cost, daily limits)",
     },
     HookSpec {
         name: "eligible",
@@ -128,7 +135,8 @@ pub const HOOKS: &[HookSpec] = &[
         returns: "\"replace\" | \"repair\" | \"scrap\" | \"credit\" | \"return_to_customer\", \
                   or map #{ action: one of those, reason: string } (`object` is () for \
                   unregistered items)",
-        default: "the line's recorded disposition, else manual inspection",
+        default: "the built-in rule (the policy of the shipped rma.rhai); lines with a recorded \
+                  disposition are not asked",
     },
     HookSpec {
         name: "subscription_price",

@@ -35,7 +35,7 @@ impl<'m> Coverage<'m> {
                         .push(*occurrence);
                     Some(*occurrence)
                 }
-                OrderOrigin::Manual => None,
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => None,
             };
             if !order.lines.iter().any(|l| l.agreement_line.is_some()) {
                 continue;

@@ -175,7 +175,7 @@ pub fn generate_days_ahead_with(
 fn origin_line(order: &ServiceOrder) -> AgreementLineId {
     match &order.origin {
         OrderOrigin::Agreement { line, .. } => line.clone(),
-        OrderOrigin::Manual => AgreementLineId::new(""),
+        OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => AgreementLineId::new(""),
     }
 }
 
