@@ -260,7 +260,7 @@ impl PolicyContext<'_> {
                         .iter()
                         .map(|&(s, min)| {
                             format!(
-                                "{} {} for {min}",
+                                "{} {} (needs {min})",
                                 self.skills[usize::from(s)],
                                 self.levels_of(t)[usize::from(s)]
                             )
