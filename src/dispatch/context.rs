@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
 use super::availability::{Fit, FitRequest, OpenTime};
-use super::error::DispatchError;
+use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
@@ -142,6 +142,9 @@ pub(crate) struct ContextInput<'a, 'w> {
 /// workload-balance grade. Travel between two orders' sites (for routes) is
 /// [`travel_between_orders`](Self::travel_between_orders).
 ///
+/// A context is not `Send`: it may hold the rule set's per-pair hooks, and the rule runtime is
+/// single-threaded. Build one per thread when scoring in parallel.
+///
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use fieldwork::dispatch::{Dispatcher, Evaluation, OrderIx, TechIx};
@@ -237,9 +240,10 @@ impl<'a> PolicyContext<'a> {
                 .map(|c| ids(&c.excluded_technicians, "customer excluded_technicians"))
                 .transpose()?
                 .unwrap_or_default();
-            let location = model
-                .order_location(order)
-                .unwrap_or(crate::model::Location::new(0.0, 0.0));
+            // A validated model always locates an order (its object's or customer's site).
+            let location = model.order_location(order).ok_or_else(|| {
+                DispatchError::from(DispatchErrorKind::NoLocation(order.id.to_string()))
+            })?;
             let (window_start, window_end) = window(order, at_secs, horizon);
             let duration_minutes = f64::from(model.order_duration_minutes(order));
             let due = if order.pinned_start.is_some() {
