@@ -166,8 +166,7 @@ impl OpenTime {
         self.days.partition_point(|d| d.0 <= t).saturating_sub(1)
     }
 
-    /// The open stretches, for tests and explanations.
-    #[cfg(test)]
+    /// The open stretches `[start, end)` in UTC seconds, sorted and disjoint.
     pub fn stretches(&self) -> &[(i64, i64)] {
         &self.stretches
     }

@@ -512,6 +512,12 @@ impl<'a> PolicyContext<'a> {
         }
     }
 
+    /// A technician's open working time `[start, end)` in UTC seconds over the span of the
+    /// batch's windows, sorted and disjoint (the batch scheduler builds its shifts from it).
+    pub fn open_stretches(&self, t: TechIx) -> &[(i64, i64)] {
+        self.calendars[self.techs[t.0].calendar].stretches()
+    }
+
     /// The local date (in the technician's calendar zone) of an instant.
     pub fn local_date(&self, t: TechIx, at: DateTime<Utc>) -> NaiveDate {
         let open = &self.calendars[self.techs[t.0].calendar];

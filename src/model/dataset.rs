@@ -49,9 +49,6 @@ pub struct Dataset {
     /// Return orders.
     #[serde(default)]
     pub return_orders: Vec<ReturnOrder>,
-    /// Road graph for travel estimates (optional; great-circle estimates are used without it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub road_graph: Option<RoadGraphData>,
     /// Return reason codes (empty: reason codes are free text).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub return_reasons: Vec<ReturnReason>,
@@ -61,6 +58,9 @@ pub struct Dataset {
     /// Versioned bills of materials.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub boms: Vec<BomVersion>,
+    /// Road graph for travel estimates (optional; great-circle estimates are used without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub road_graph: Option<RoadGraphData>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -99,10 +99,10 @@ impl Default for Dataset {
             orders: Vec::new(),
             subscriptions: Vec::new(),
             return_orders: Vec::new(),
-            road_graph: None,
             return_reasons: Vec::new(),
             repair_codes: RepairCodes::default(),
             boms: Vec::new(),
+            road_graph: None,
             extensions: BTreeMap::new(),
         }
     }
@@ -137,10 +137,10 @@ impl Model {
             orders: table_of(dataset.orders, EntityKind::Order, &mut issues),
             subscriptions: table_of(dataset.subscriptions, EntityKind::Subscription, &mut issues),
             return_orders: table_of(dataset.return_orders, EntityKind::ReturnOrder, &mut issues),
-            road_graph: dataset.road_graph,
             return_reasons: dataset.return_reasons,
             repair_codes: dataset.repair_codes,
             boms: dataset.boms,
+            road_graph: dataset.road_graph,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -191,10 +191,10 @@ impl Model {
             orders: self.orders.as_slice().to_vec(),
             subscriptions: self.subscriptions.as_slice().to_vec(),
             return_orders: self.return_orders.as_slice().to_vec(),
-            road_graph: self.road_graph.clone(),
             return_reasons: self.return_reasons.clone(),
             repair_codes: self.repair_codes.clone(),
             boms: self.boms.clone(),
+            road_graph: self.road_graph.clone(),
             extensions: self.extensions.clone(),
         }
     }

@@ -173,11 +173,6 @@ impl Model {
         self.return_orders.get(id)
     }
 
-    /// The road graph (zone nodes and roads), when the dataset has a `road_graph` section.
-    pub fn road_graph(&self) -> Option<&RoadGraphData> {
-        self.road_graph.as_ref()
-    }
-
     /// Return reason codes (empty: reason codes are free text).
     pub fn return_reasons(&self) -> &[ReturnReason] {
         &self.return_reasons
@@ -190,6 +185,10 @@ impl Model {
     /// graph and its queries).
     pub fn boms(&self) -> &[BomVersion] {
         &self.boms
+    }
+    /// The road graph (zone nodes and roads), when the dataset has a `road_graph` section.
+    pub fn road_graph(&self) -> Option<&RoadGraphData> {
+        self.road_graph.as_ref()
     }
 
     /// Dataset sections this version of the model does not interpret (kept for round trips and

@@ -3,11 +3,12 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod billing;
-mod candidates;
 mod check;
 mod demo_data;
 pub mod output;
 mod rma;
+mod candidates;
+mod schedule;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
@@ -50,11 +51,6 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
-    /// Rank every technician for one order and explain why (grades, weights, exclusions).
-    #[command(
-        after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
-    )]
-    Candidates(candidates::CandidatesArgs),
     /// Bill one month of subscriptions: fees, prorations, revenue recognition.
     #[command(
         after_help = "Examples:\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
@@ -65,6 +61,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
     )]
     Rma(rma::RmaArgs),
+    /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
+    #[command(
+        after_help = "Examples:\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+    )]
+    Schedule(schedule::ScheduleArgs),
+    /// Rank every technician for one order and explain why (grades, weights, exclusions).
+    #[command(
+        after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
+    )]
+    Candidates(candidates::CandidatesArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -99,9 +105,10 @@ pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Check(args) => check::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
-        Command::Candidates(args) => candidates::run(args, out),
         Command::Bill(args) => billing::run(args, out),
         Command::Rma(args) => rma::run(args, out),
+        Command::Schedule(args) => schedule::run(args, out),
+        Command::Candidates(args) => candidates::run(args, out),
         Command::Sla(args) => sla::run(args, out),
     }
 }
