@@ -3,11 +3,11 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod billing;
+mod candidates;
 mod check;
 mod demo_data;
 pub mod output;
 mod rma;
-mod candidates;
 mod schedule;
 pub mod sla;
 

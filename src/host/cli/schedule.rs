@@ -53,10 +53,7 @@ pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
 pub type Dues = HashMap<OrderId, DateTime<Utc>>;
 
 /// The orders awaiting planning (status `created`) and their SLA resolution deadlines.
-pub fn open_orders(
-    model: &Model,
-    at: DateTime<Utc>,
-) -> Result<(Vec<OrderId>, Dues), CliError> {
+pub fn open_orders(model: &Model, at: DateTime<Utc>) -> Result<(Vec<OrderId>, Dues), CliError> {
     let sla = SlaEngine::new(model).map_err(CliError::user)?;
     let mut ids = Vec::new();
     let mut dues = HashMap::new();
