@@ -13,11 +13,13 @@ pub mod calendar;
 pub mod demo;
 pub mod dispatch;
 pub mod model;
+pub mod recurrence;
 pub mod repair;
 pub mod rma;
 pub mod rules;
 pub mod schedule;
 pub mod sla;
+pub mod store;
 
 #[cfg(feature = "host")]
 pub mod host;

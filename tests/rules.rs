@@ -893,29 +893,46 @@ fn shipped_sla_targets() {
 
 #[test]
 fn shipped_adjust_occurrence() {
+    // The recurrence engine's contract (rules/README.md, `adjust_occurrence`): the occurrence is
+    // a `DateTime`; return it to keep it, another `DateTime` to move it, `()` to skip it.
+    use fieldwork::recurrence::rhai_api::RuleDateTime;
     use fieldwork::rules::domain;
     let rules = shipped();
     let line = domain::agreement_line(&fixtures::agreement("active").lines[0]);
     let cal = domain::calendar(&fixtures::calendar());
+    let at = |text: &str| RuleDateTime(text.parse().unwrap_or_else(|e| panic!("{text}: {e}")));
     let adjust = |occ: &str, cal: Dynamic| {
-        call(
-            &rules,
+        rules.call_hook(
             "adjust_occurrence",
-            vec![occ.into(), line.clone(), cal],
+            vec![Dynamic::from(at(occ)), line.clone(), cal],
         )
     };
+    let moved_to = |occ: &str, cal: Dynamic| match adjust(occ, cal) {
+        Ok(Some(v)) => v
+            .try_cast::<RuleDateTime>()
+            .unwrap_or_else(|| panic!("{occ}: not a DateTime")),
+        other => panic!("{occ}: {other:?}"),
+    };
     // Saturday → Sunday closed → Monday holiday → Tuesday, same time.
-    let v = adjust("2025-03-08T09:00:00", cal.clone());
-    assert_eq!(v.string().ok().as_deref(), Some("2025-03-11T09:00:00"));
-    // A business day is kept.
-    assert!(adjust("2025-03-07T09:00:00", cal.clone()).is_unit());
-    // No calendar: kept.
-    assert!(adjust("2025-03-08T09:00:00", Dynamic::UNIT).is_unit());
-    // A calendar that is never open: skipped.
+    assert_eq!(
+        moved_to("2025-03-08T09:00:00", cal.clone()),
+        at("2025-03-11T09:00:00")
+    );
+    // A business day is kept: the occurrence itself comes back.
+    assert_eq!(
+        moved_to("2025-03-07T09:00:00", cal.clone()),
+        at("2025-03-07T09:00:00")
+    );
+    // No calendar: Monday to Friday are business days.
+    assert_eq!(
+        moved_to("2025-03-08T09:00:00", Dynamic::UNIT),
+        at("2025-03-10T09:00:00")
+    );
+    // A calendar that is never open: the rule fails (generation reports the line).
     let mut closed = fixtures::calendar();
     closed.weekly = Default::default();
-    let v = adjust("2025-03-08T09:00:00", domain::calendar(&closed));
-    assert_eq!(v.bool().ok(), Some(false));
+    let err = adjust("2025-03-08T09:00:00", domain::calendar(&closed));
+    assert!(err.is_err(), "{err:?}");
 }
 
 #[test]

@@ -217,6 +217,12 @@ impl Model {
         Ok(())
     }
 
+    /// Makes room for `additional` more orders before adding many (e.g. order generation):
+    /// saves the repeated growth of the order table and its index.
+    pub fn reserve_orders(&mut self, additional: usize) {
+        self.orders.reserve(additional);
+    }
+
     /// Moves an order through its lifecycle (see [`ServiceOrder::transition`]).
     pub fn transition_order(
         &mut self,

@@ -74,9 +74,11 @@ pub const HOOKS: &[HookSpec] = &[
         name: "adjust_occurrence",
         params: &["occurrence", "line", "calendar"],
         frequency: Frequency::PerItem,
-        returns: "() to keep the occurrence, false to skip it, or a string to move it: \
-                  \"YYYY-MM-DD\" (same time of day) or \"YYYY-MM-DDTHH:MM:SS\" (local)",
-        default: "keep every occurrence as generated",
+        returns: "the occurrence (a DateTime) to keep it, another DateTime or a local \
+                  \"YYYY-MM-DDTHH:MM:SS\" / \"YYYY-MM-DD\" (same time of day) to move it, \
+                  () to skip it",
+        default: "the native policy of the generation options: next business day of the \
+                  customer's calendar (what the shipped rule does)",
     },
     HookSpec {
         name: "dispatch_policy",

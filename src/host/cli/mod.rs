@@ -5,13 +5,22 @@
 mod billing;
 mod candidates;
 mod check;
+pub mod db;
+mod demo;
 mod demo_data;
+mod export;
+mod generate;
+mod import;
+mod init;
 pub mod output;
+mod recur;
 mod rma;
+pub mod run;
 mod schedule;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use output::{CliError, Output};
@@ -37,6 +46,14 @@ pub struct GlobalArgs {
     /// No progress bars or chatter on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The database file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "fieldwork.db"
+    )]
+    pub db: PathBuf,
 }
 
 /// The commands.
@@ -71,9 +88,45 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
+    /// Preview a recurrence rule: its occurrences in [from, to) as RFC 3339 with the zone's offset.
+    #[command(
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+    )]
+    Recur(recur::RecurArgs),
+    /// Generate the service orders of agreement lines for [from, to) (idempotent).
+    #[command(
+        after_help = "Examples:\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+    )]
+    Generate(generate::GenerateArgs),
+    /// Create the demo dataset, import it into a fresh database and run the main job over the
+    /// next four weeks.
+    #[command(
+        after_help = "Examples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
+    )]
+    Demo(demo::DemoArgs),
+    /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
+    #[command(
+        after_help = "Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-29 --at 2027-03-01T06:00:00+01:00\n  fieldwork run --db prod.db --json"
+    )]
+    Run(run::RunArgs),
+    /// Create the database (or migrate an existing one to this version's schema).
+    #[command(
+        after_help = "Examples:\n  fieldwork init\n  fieldwork init --db /var/lib/fieldwork/prod.db --json"
+    )]
+    Init(init::InitArgs),
+    /// Validate a dataset and write it into the database (merge or replace).
+    #[command(
+        after_help = "An invalid dataset (or a merge that would leave the stored model invalid) changes nothing.\n\nExamples:\n  fieldwork import demo.json\n  fieldwork import customers-update.json --mode merge\n  fieldwork import full.json --mode replace --db prod.db"
+    )]
+    Import(import::ImportArgs),
+    /// Write the stored model as a dataset (round-trips with import).
+    #[command(
+        after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
+    )]
+    Export(export::ExportArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
-        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
     )]
     Sla(sla::SlaArgs),
 }
@@ -91,25 +144,59 @@ pub fn main() -> ExitCode {
         }
     };
     let out = Output::new(cli.global.json, cli.global.quiet);
-    match run(cli.command, &out) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // A closed stdout (`fieldwork … | head`) ends the command quietly; any other panic is a bug,
+    // reported as one `error:` line with exit code 2, never as a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = panic_message(info.payload());
+        if !message.contains("Broken pipe") {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!("error: internal error: {message}{at}");
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(cli.command, &cli.global, &out)
+    }));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
+        Err(payload) if panic_message(payload.as_ref()).contains("Broken pipe") => {
+            ExitCode::SUCCESS
+        }
+        Err(_) => ExitCode::from(2),
     }
 }
 
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
 /// Runs one parsed command.
-pub fn run(command: Command, out: &Output) -> Result<(), CliError> {
+pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Check(args) => check::run(args, out),
+        Command::Demo(args) => demo::run(args, global, out),
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Bill(args) => billing::run(args, out),
         Command::Rma(args) => rma::run(args, out),
         Command::Schedule(args) => schedule::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),
-        Command::Sla(args) => sla::run(args, out),
+        Command::Recur(args) => recur::run(args, out),
+        Command::Generate(args) => generate::run(args, out),
+        Command::Run(args) => run::run(args, global, out),
+        Command::Init(args) => init::run(args, global, out),
+        Command::Import(args) => import::run(args, global, out),
+        Command::Export(args) => export::run(args, global, out),
+        Command::Sla(args) => sla::run(args, global, out),
     }
 }
 

@@ -7,11 +7,12 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use super::output::table;
-use super::{CliError, Output};
+use super::{CliError, GlobalArgs, Output};
 use crate::calendar::{parse_instant, CompiledCalendar};
 use crate::model::{BusinessCalendar, Model, ModelError};
 use crate::rules::RuleSet;
 use crate::sla::{ComplianceRow, Grouping, MetricState, SlaEngine, SlaReport};
+use crate::store::Store;
 
 /// Arguments of `fieldwork sla`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +34,7 @@ pub enum SlaCommand {
     Due(DueArgs),
     /// Status of every order's SLA metrics at an instant, and the compliance report.
     #[command(
-        after_help = "Examples:\n  fieldwork sla report --dataset demo.json\n  fieldwork sla report --dataset demo.json --rules rules/ --at 2027-03-01T12:00:00Z --json"
+        after_help = "Examples:\n  fieldwork sla report\n  fieldwork sla report --db prod.db --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z --json"
     )]
     Report(ReportArgs),
 }
@@ -59,9 +60,9 @@ pub struct DueArgs {
 /// Arguments of `fieldwork sla report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// The dataset (JSON).
+    /// The dataset (JSON); when absent, the model stored in the database (`--db`).
     #[arg(long, value_name = "FILE")]
-    pub dataset: PathBuf,
+    pub dataset: Option<PathBuf>,
     /// The instant the report is "as at", RFC 3339 with an offset; default now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
@@ -72,10 +73,10 @@ pub struct ReportArgs {
 }
 
 /// Runs an `sla` subcommand.
-pub fn run(args: SlaArgs, out: &Output) -> Result<(), CliError> {
+pub fn run(args: SlaArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     match args.command {
         SlaCommand::Due(args) => due(args, out),
-        SlaCommand::Report(args) => report(args, out),
+        SlaCommand::Report(args) => report(args, global, out),
     }
 }
 
@@ -158,8 +159,11 @@ fn batch_line(calendar: &CompiledCalendar, line: &str) -> Result<DateTime<Utc>, 
         .map_err(|e| e.to_string())
 }
 
-fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
-    let model = Model::load(&args.dataset)?;
+fn report(args: ReportArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let model = match &args.dataset {
+        Some(path) => Model::load(path)?,
+        None => super::db::open(&global.db)?.load_model()?,
+    };
     let at = match &args.at {
         Some(text) => parse_instant("--at", text).map_err(CliError::user)?,
         None => Utc::now(),

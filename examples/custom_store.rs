@@ -1,0 +1,114 @@
+//! Embedding fieldwork with a custom store: a host that keeps its data in memory and writes a
+//! JSON snapshot file after every committed batch (atomically: temporary file + rename), then
+//! runs the main job's phases on it. Any persistence a host already has (a document store, an
+//! ERP's tables, a message log) plugs in the same way: implement [`Store`].
+//!
+//! ```sh
+//! cargo run --example custom_store -- /tmp/fieldwork-snapshot.json
+//! ```
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use fieldwork::demo::{generate, DemoOptions};
+use fieldwork::model::{Dataset, Model};
+use fieldwork::store::job::{self, JobOptions};
+use fieldwork::store::{
+    BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder, ImportMode, MemoryStore,
+    NoProgress, SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
+};
+
+/// A store that delegates to [`MemoryStore`] and snapshots the model to a file after each write.
+struct SnapshotStore {
+    inner: MemoryStore,
+    file: PathBuf,
+}
+
+impl SnapshotStore {
+    /// Writes the snapshot; called after every successful batch.
+    fn persist<T>(&self, result: T) -> Result<T, StoreError> {
+        let io = |e: std::io::Error| StoreError::Backend {
+            context: format!("writing {}", self.file.display()),
+            message: e.to_string(),
+        };
+        let tmp = self.file.with_extension("tmp");
+        std::fs::write(&tmp, self.inner.model().to_json()).map_err(io)?;
+        std::fs::rename(&tmp, &self.file).map_err(io)?;
+        Ok(result)
+    }
+}
+
+impl Store for SnapshotStore {
+    fn load_model(&self) -> Result<Model, StoreError> {
+        self.inner.load_model()
+    }
+    fn replace_model(&mut self, model: &Model) -> Result<(), StoreError> {
+        self.inner.replace_model(model)?;
+        self.persist(())
+    }
+    fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
+        self.inner.merge_entities(incoming)?;
+        self.persist(())
+    }
+    fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {
+        self.inner.generation_keys()
+    }
+    fn insert_generated(&mut self, o: &[GeneratedOrder]) -> Result<BatchReceipt, StoreError> {
+        let r = self.inner.insert_generated(o)?;
+        self.persist(r)
+    }
+    fn record_status_changes(&mut self, u: &[StatusUpdate]) -> Result<BatchReceipt, StoreError> {
+        let r = self.inner.record_status_changes(u)?;
+        self.persist(r)
+    }
+    fn save_sla_snapshots(&mut self, s: &[SlaSnapshot]) -> Result<BatchReceipt, StoreError> {
+        self.inner.save_sla_snapshots(s)
+    }
+    fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError> {
+        self.inner.sla_snapshots()
+    }
+    fn save_plan(
+        &mut self,
+        p: &StoredPlan,
+        u: &[StatusUpdate],
+    ) -> Result<BatchReceipt, StoreError> {
+        let r = self.inner.save_plan(p, u)?;
+        self.persist(r)
+    }
+    fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {
+        self.inner.plans()
+    }
+    fn save_transactions(&mut self, t: &[BillingTransaction]) -> Result<BatchReceipt, StoreError> {
+        self.inner.save_transactions(t)
+    }
+    fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError> {
+        self.inner.transactions()
+    }
+    fn batches(&self) -> Result<Vec<BatchRecord>, StoreError> {
+        self.inner.batches()
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let file = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("fieldwork-snapshot.json"));
+    let mut store = SnapshotStore {
+        inner: MemoryStore::new(),
+        file: file.clone(),
+    };
+    let anchor = NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("date")?;
+    store.import(generate(&DemoOptions::new(42, anchor)), ImportMode::Replace)?;
+
+    let now = Utc
+        .with_ymd_and_hms(2027, 3, 1, 6, 0, 0)
+        .single()
+        .ok_or("instant")?;
+    let options = JobOptions::new(anchor, anchor + chrono::Duration::days(28), now);
+    let summary = job::run_main_job(&mut store, &options, &mut NoProgress)?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    println!("snapshot: {}", file.display());
+    Ok(())
+}

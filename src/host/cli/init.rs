@@ -1,0 +1,43 @@
+//! `fieldwork init`: creates the database (or brings an existing one to the current schema).
+
+use serde::Serialize;
+
+use super::{db, CliError, GlobalArgs, Output};
+use crate::host::sqlite::LATEST_VERSION;
+
+/// Arguments of `fieldwork init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {}
+
+#[derive(Serialize)]
+struct InitReport<'a> {
+    db: &'a std::path::Path,
+    created: bool,
+    schema_version: i64,
+    migrated_from: i64,
+}
+
+/// Runs the command.
+pub fn run(_args: InitArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let existed = global.db.exists();
+    let store = db::open_or_create(&global.db)?;
+    let m = store.migration();
+    let report = InitReport {
+        db: &global.db,
+        created: !existed,
+        schema_version: m.to,
+        migrated_from: m.from,
+    };
+    if out.json {
+        return out.print_json(&report);
+    }
+    let path = global.db.display();
+    if !existed || m.from == 0 {
+        println!("initialised {path} (schema version {LATEST_VERSION})");
+    } else if m.from < m.to {
+        println!("migrated {path} from schema version {} to {}", m.from, m.to);
+    } else {
+        println!("{path} is up to date (schema version {})", m.to);
+    }
+    Ok(())
+}

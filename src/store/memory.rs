@@ -1,0 +1,289 @@
+//! [`MemoryStore`]: the [`Store`] kept in memory — for tests, for embedders that persist
+//! elsewhere, and as the reference the SQLite store is tested against.
+
+use chrono::Utc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::{
+    merge_datasets, BatchKind, BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder,
+    SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
+};
+use crate::model::{Dataset, Model, ModelError, OrderId};
+
+/// A store in memory. Writes are atomic: each batch is applied to a copy that replaces the
+/// current state only when the whole batch succeeded.
+///
+/// ```
+/// use fieldwork::store::{MemoryStore, Store};
+/// let store = MemoryStore::new();
+/// assert!(store.load_model().unwrap().orders().is_empty());
+/// assert!(store.batches().unwrap().is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    model: Model,
+    keys: HashMap<String, OrderId>,
+    sla: BTreeMap<(OrderId, String), SlaSnapshot>,
+    plans: Vec<StoredPlan>,
+    transactions: Vec<BillingTransaction>,
+    transaction_keys: HashSet<String>,
+    batches: Vec<BatchRecord>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store holding `model` (no results yet).
+    pub fn with_model(model: Model) -> Self {
+        Self {
+            model,
+            ..Self::default()
+        }
+    }
+
+    /// The stored model, without copying it.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn log(&mut self, kind: BatchKind, rows: usize) -> Option<i64> {
+        if rows == 0 {
+            return None;
+        }
+        let id = self.batches.last().map_or(1, |b| b.id + 1);
+        self.batches.push(BatchRecord {
+            id,
+            kind,
+            at: Utc::now(),
+            rows: rows as u64,
+        });
+        Some(id)
+    }
+
+    fn apply_updates(model: &mut Model, updates: &[StatusUpdate]) -> Result<(), StoreError> {
+        for update in updates {
+            model
+                .transition_order(&update.order, update.change.status, update.change.at)
+                .map_err(|e| conflict(&update.order, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn conflict(order: &OrderId, e: ModelError) -> StoreError {
+    let message = match &e {
+        ModelError::Invalid(issues) if issues.len() == 1 => issues[0].error.to_string(),
+        other => other.to_string(),
+    };
+    StoreError::Conflict {
+        entity: "order",
+        id: order.to_string(),
+        message,
+    }
+}
+
+impl Store for MemoryStore {
+    fn load_model(&self) -> Result<Model, StoreError> {
+        Ok(self.model.clone())
+    }
+
+    fn replace_model(&mut self, model: &Model) -> Result<(), StoreError> {
+        let rows = model.to_dataset();
+        let count = rows.calendars.len()
+            + rows.customers.len()
+            + rows.service_objects.len()
+            + rows.tasks.len()
+            + rows.technicians.len()
+            + rows.agreements.len()
+            + rows.orders.len()
+            + rows.subscriptions.len()
+            + rows.return_orders.len()
+            + rows.extensions.len();
+        *self = MemoryStore::with_model(model.clone());
+        self.log(BatchKind::Import, count);
+        Ok(())
+    }
+
+    fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
+        let (merged, summary) = merge_datasets(self.model.to_dataset(), incoming);
+        self.model = Model::from_dataset(merged)?;
+        self.log(
+            BatchKind::Import,
+            summary.total_added() + summary.total_updated(),
+        );
+        Ok(())
+    }
+
+    fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {
+        Ok(self.keys.keys().cloned().collect())
+    }
+
+    fn insert_generated(&mut self, orders: &[GeneratedOrder]) -> Result<BatchReceipt, StoreError> {
+        let mut model = self.model.clone();
+        let mut keys = Vec::new();
+        let mut seen = HashSet::new();
+        let mut skipped = 0;
+        for generated in orders {
+            if self.keys.contains_key(&generated.key) || !seen.insert(generated.key.as_str()) {
+                skipped += 1;
+                continue;
+            }
+            let id = &generated.order.id;
+            if model.order(id).is_some() {
+                return Err(StoreError::Conflict {
+                    entity: "order",
+                    id: id.to_string(),
+                    message: format!(
+                        "id already taken by another order (generation key `{}`)",
+                        generated.key
+                    ),
+                });
+            }
+            model.add_order(generated.order.clone())?;
+            keys.push((generated.key.clone(), id.clone()));
+        }
+        self.model = model;
+        let written = keys.len();
+        self.keys.extend(keys);
+        Ok(BatchReceipt {
+            batch: self.log(BatchKind::Generate, written),
+            written,
+            skipped,
+        })
+    }
+
+    fn record_status_changes(
+        &mut self,
+        updates: &[StatusUpdate],
+    ) -> Result<BatchReceipt, StoreError> {
+        let mut model = self.model.clone();
+        Self::apply_updates(&mut model, updates)?;
+        self.model = model;
+        Ok(BatchReceipt {
+            batch: self.log(BatchKind::Status, updates.len()),
+            written: updates.len(),
+            skipped: 0,
+        })
+    }
+
+    fn save_sla_snapshots(
+        &mut self,
+        snapshots: &[SlaSnapshot],
+    ) -> Result<BatchReceipt, StoreError> {
+        if let Some(s) = snapshots
+            .iter()
+            .find(|s| self.model.order(&s.order).is_none())
+        {
+            return Err(StoreError::Conflict {
+                entity: "order",
+                id: s.order.to_string(),
+                message: "SLA snapshot for an order that is not stored".into(),
+            });
+        }
+        for s in snapshots {
+            self.sla
+                .insert((s.order.clone(), s.metric.clone()), s.clone());
+        }
+        Ok(BatchReceipt {
+            batch: self.log(BatchKind::Sla, snapshots.len()),
+            written: snapshots.len(),
+            skipped: 0,
+        })
+    }
+
+    fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError> {
+        Ok(self.sla.values().cloned().collect())
+    }
+
+    fn save_plan(
+        &mut self,
+        plan: &StoredPlan,
+        updates: &[StatusUpdate],
+    ) -> Result<BatchReceipt, StoreError> {
+        let visits = plan.plan.routes.iter().flat_map(|r| &r.visits);
+        let referenced = visits
+            .clone()
+            .map(|v| &v.order)
+            .chain(plan.plan.unassigned.iter().map(|u| &u.order));
+        for order in referenced {
+            if self.model.order(order).is_none() {
+                return Err(StoreError::Conflict {
+                    entity: "plan",
+                    id: plan.id.clone(),
+                    message: format!("refers to unknown order `{order}`"),
+                });
+            }
+        }
+        if let Some(r) = plan
+            .plan
+            .routes
+            .iter()
+            .find(|r| self.model.technician(&r.technician).is_none())
+        {
+            return Err(StoreError::Conflict {
+                entity: "plan",
+                id: plan.id.clone(),
+                message: format!("refers to unknown technician `{}`", r.technician),
+            });
+        }
+        let visit_count = visits.count();
+        let mut model = self.model.clone();
+        Self::apply_updates(&mut model, updates)?;
+        self.model = model;
+        self.plans.retain(|p| p.id != plan.id);
+        self.plans.push(plan.clone());
+        let rows =
+            1 + plan.plan.routes.len() + visit_count + plan.plan.unassigned.len() + updates.len();
+        Ok(BatchReceipt {
+            batch: self.log(BatchKind::Plan, rows),
+            written: rows,
+            skipped: 0,
+        })
+    }
+
+    fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {
+        Ok(self.plans.clone())
+    }
+
+    fn save_transactions(
+        &mut self,
+        transactions: &[BillingTransaction],
+    ) -> Result<BatchReceipt, StoreError> {
+        if let Some(t) = transactions
+            .iter()
+            .find(|t| self.model.subscription(&t.subscription).is_none())
+        {
+            return Err(StoreError::Conflict {
+                entity: "subscription",
+                id: t.subscription.to_string(),
+                message: "billing transaction for a subscription that is not stored".into(),
+            });
+        }
+        let mut written = 0;
+        let mut skipped = 0;
+        for t in transactions {
+            if self.transaction_keys.insert(t.key.clone()) {
+                self.transactions.push(t.clone());
+                written += 1;
+            } else {
+                skipped += 1;
+            }
+        }
+        Ok(BatchReceipt {
+            batch: self.log(BatchKind::Billing, written),
+            written,
+            skipped,
+        })
+    }
+
+    fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError> {
+        Ok(self.transactions.clone())
+    }
+
+    fn batches(&self) -> Result<Vec<BatchRecord>, StoreError> {
+        Ok(self.batches.clone())
+    }
+}

@@ -1,0 +1,147 @@
+//! Persistence: the [`Store`] trait — what a host provides so that the model and the results
+//! of the engines survive the process — and [`MemoryStore`], an in-memory implementation for
+//! tests and embedders. The SQLite store of the `fieldwork` binary lives behind the `host`
+//! feature (`fieldwork::host::sqlite`).
+//!
+//! A store keeps:
+//! - the **model** (calendars, customers, objects, tasks, technicians, agreements, orders with
+//!   their status history, subscriptions, return orders, extension sections), imported by
+//!   merge or replace and exported back as a [`Dataset`];
+//! - **generation keys**: one per generated order, so generating the same window twice (or
+//!   again after a crash) never writes an order twice;
+//! - **SLA snapshots**, **plans** (schedules) and **billing transactions**;
+//! - a log of **batches**: every write is one atomic batch, recorded with the number of rows
+//!   it wrote.
+//!
+//! Every write method is one batch: it is applied wholly or not at all.
+
+mod error;
+pub mod job;
+mod memory;
+mod merge;
+mod progress;
+mod records;
+
+pub use error::StoreError;
+pub use memory::MemoryStore;
+pub use merge::{merge_datasets, replace_summary};
+pub use progress::{NoProgress, Progress};
+pub use records::*;
+
+use std::collections::HashSet;
+
+use crate::model::{Dataset, Model};
+
+/// What a host must provide to persist the model and the engines' results.
+///
+/// Implementations make every write method atomic (all or nothing) and idempotent where a
+/// key is given: generated orders are skipped when their key is stored, billing transactions
+/// when theirs is, SLA snapshots replace the previous one of the same order and metric, and a
+/// plan replaces the plan with the same id.
+///
+/// The provided [`Store::import`] validates before it writes: an invalid dataset (or a merge
+/// that would make the stored model invalid) changes nothing.
+///
+/// ```
+/// use fieldwork::model::Dataset;
+/// use fieldwork::store::{ImportMode, MemoryStore, Store};
+///
+/// let mut store = MemoryStore::new();
+/// let dataset: Dataset = serde_json::from_str(r#"{
+///   "calendars": [{"id": "office", "time_zone": "Europe/Berlin",
+///                  "weekly": {"mon": [["08:00","17:00"]]}}],
+///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "Europe/Berlin",
+///                  "location": {"lat": 52.5, "lon": 13.4}, "calendar": "office"}]
+/// }"#).unwrap();
+/// let summary = store.import(dataset, ImportMode::Merge).unwrap();
+/// assert_eq!(summary.added["customers"], 1);
+///
+/// // A customer on an unknown calendar is refused, and nothing changes.
+/// let bad: Dataset = serde_json::from_str(r#"{"customers": [{"id": "C-2", "name": "B",
+///   "tier": "gold", "time_zone": "Europe/Berlin", "location": {"lat": 0, "lon": 0},
+///   "calendar": "nope"}]}"#).unwrap();
+/// assert!(store.import(bad, ImportMode::Merge).is_err());
+/// assert_eq!(store.load_model().unwrap().customers().len(), 1);
+/// ```
+pub trait Store {
+    /// Loads and validates the stored model (orders with their full status history).
+    fn load_model(&self) -> Result<Model, StoreError>;
+
+    /// Replaces the stored model by `model` and drops every result (keys, snapshots, plans,
+    /// transactions, batches), in one batch. Called by [`Store::import`] after validation.
+    fn replace_model(&mut self, model: &Model) -> Result<(), StoreError>;
+
+    /// Upserts the entities of `incoming` by id (orders with their history), in one batch.
+    /// Called by [`Store::import`] once the merged model is known to be valid.
+    fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError>;
+
+    /// The stored generation keys.
+    fn generation_keys(&self) -> Result<HashSet<String>, StoreError>;
+
+    /// Writes generated orders whose key is not yet stored, with their keys, in one batch.
+    /// An order whose key is stored is skipped; an order whose id is taken by another order
+    /// is a [`StoreError::Conflict`] and nothing is written.
+    fn insert_generated(&mut self, orders: &[GeneratedOrder]) -> Result<BatchReceipt, StoreError>;
+
+    /// Appends status changes to stored orders, in one batch; an illegal change (per the
+    /// order lifecycle) is a [`StoreError::Conflict`] and nothing is written.
+    fn record_status_changes(
+        &mut self,
+        updates: &[StatusUpdate],
+    ) -> Result<BatchReceipt, StoreError>;
+
+    /// Stores SLA snapshots, replacing earlier ones of the same order and metric, in one batch.
+    fn save_sla_snapshots(&mut self, snapshots: &[SlaSnapshot])
+        -> Result<BatchReceipt, StoreError>;
+
+    /// The stored SLA snapshots, by order and metric.
+    fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError>;
+
+    /// Stores a plan (replacing the plan with the same id) together with the status changes it
+    /// implies (orders becoming `scheduled`), in one batch.
+    fn save_plan(
+        &mut self,
+        plan: &StoredPlan,
+        updates: &[StatusUpdate],
+    ) -> Result<BatchReceipt, StoreError>;
+
+    /// The stored plans, oldest first.
+    fn plans(&self) -> Result<Vec<StoredPlan>, StoreError>;
+
+    /// Stores billing transactions whose key is not yet stored, in one batch.
+    fn save_transactions(
+        &mut self,
+        transactions: &[BillingTransaction],
+    ) -> Result<BatchReceipt, StoreError>;
+
+    /// The stored billing transactions, in the order they were written.
+    fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError>;
+
+    /// The log of committed batches, oldest first.
+    fn batches(&self) -> Result<Vec<BatchRecord>, StoreError>;
+
+    /// Imports a dataset: validates it (merged into the stored model for
+    /// [`ImportMode::Merge`]), then writes it in one batch. An invalid dataset changes nothing.
+    fn import(&mut self, dataset: Dataset, mode: ImportMode) -> Result<ImportSummary, StoreError> {
+        match mode {
+            ImportMode::Replace => {
+                let summary = replace_summary(&dataset);
+                let model = Model::from_dataset(dataset)?;
+                self.replace_model(&model)?;
+                Ok(summary)
+            }
+            ImportMode::Merge => {
+                let current = self.load_model()?.to_dataset();
+                let (merged, summary) = merge_datasets(current, &dataset);
+                Model::from_dataset(merged)?;
+                self.merge_entities(&dataset)?;
+                Ok(summary)
+            }
+        }
+    }
+
+    /// The stored model as a dataset (what `import` reads back).
+    fn export(&self) -> Result<Dataset, StoreError> {
+        Ok(self.load_model()?.to_dataset())
+    }
+}
