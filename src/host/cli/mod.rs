@@ -99,12 +99,13 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
     )]
     Generate(generate::GenerateArgs),
-    /// Create the demo dataset and database, and run the main job over four weeks.
+    /// Create the demo dataset, import it into a fresh database and run the main job over the
+    /// next four weeks.
     #[command(
         after_help = "Examples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
     )]
     Demo(demo::DemoArgs),
-    /// The main job: generate orders, SLA, schedule, persist, summary.
+    /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
     #[command(
         after_help = "Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-29 --at 2027-03-01T06:00:00+01:00\n  fieldwork run --db prod.db --json"
     )]
