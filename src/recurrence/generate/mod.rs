@@ -11,7 +11,7 @@
 //! occurrence for line grouping; agreement or object and date for grouped orders), and
 //! existing orders are recognised whatever their status, so a re-run over the same or an
 //! overlapping window creates nothing twice. One failing line (invalid rule, rule error,
-//! SLA seam error) is reported and the others run.
+//! SLA error) is reported and the others run.
 
 mod build;
 mod coverage;
@@ -337,7 +337,7 @@ impl<'m> Planner<'m, '_> {
     }
 }
 
-/// Phase 2: builds the orders (ids, fields, SLA seam) and adds them to the model.
+/// Phase 2: builds the orders (ids, fields) and adds them to the model.
 fn apply(model: &mut Model, plan: Plan, options: &GenerateOptions<'_>) -> GenerationReport {
     let Plan {
         mut report,
