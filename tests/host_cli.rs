@@ -89,6 +89,33 @@ fn init_import_export_round_trip_byte_for_byte() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_json(d);
+    ok(fieldwork(d, &["import", "demo.json"]));
+    // `fieldwork export | head -c 64`: the reader goes away long before the export is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .current_dir(d)
+        .arg("export")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
 fn an_invalid_dataset_is_refused_with_exit_1_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -238,7 +238,8 @@ proptest! {
                 best = (value, score);
             }
         });
-        let sol = solve(&p, &iters(400)).unwrap();
+        // 400 iterations missed the optimum about once in 50 instances; 4,000 found it in 9,000.
+        let sol = solve(&p, &iters(4000)).unwrap();
         prop_assert!(validate(&p, &sol).is_empty());
         prop_assert_eq!(sol.objective.assigned_value, best.0);
         prop_assert!((sol.objective.preference - best.1).abs() < 1e-9,

@@ -279,7 +279,7 @@ pub struct JobSummary {
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
 /// use fieldwork::demo::{generate, DemoOptions};
-/// use fieldwork::store::job::{run_main_job, JobOptions};
+/// use fieldwork::store::job::{run_main_job, JobOptions, ScheduleOutcome};
 /// use fieldwork::store::{ImportMode, MemoryStore, NoProgress, Store};
 /// let day = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
 /// let mut store = MemoryStore::new();
@@ -287,7 +287,12 @@ pub struct JobSummary {
 /// let now = Utc.with_ymd_and_hms(2027, 3, 1, 6, 0, 0).unwrap();
 /// let options = JobOptions::new(day, day + chrono::Duration::days(7), now);
 /// let summary = run_main_job(&mut store, &options, &mut NoProgress).unwrap();
-/// assert_eq!(summary.sla.orders, summary.orders_before);
+/// assert!(summary.persisted.written > 0);
+/// assert!(matches!(summary.schedule, ScheduleOutcome::Planned { assigned, .. } if assigned > 0));
+/// // A rerun over the same horizon finds every order already stored.
+/// let again = run_main_job(&mut store, &options, &mut NoProgress).unwrap();
+/// assert_eq!(again.persisted.written, 0);
+/// assert_eq!(again.orders_before, summary.orders_before + summary.persisted.written);
 /// ```
 pub fn run_main_job(
     store: &mut dyn Store,
@@ -394,7 +399,10 @@ pub fn schedule_phase(
         .map(|v| StatusUpdate {
             order: v.order.clone(),
             change: StatusChange {
-                at: options.now,
+                // Never before the order's last recorded change (the history stays ordered).
+                at: model
+                    .order(&v.order)
+                    .map_or(options.now, |o| options.now.max(o.last_change_at())),
                 status: OrderStatus::Scheduled,
             },
         })

@@ -48,7 +48,7 @@ pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
         return out.print_json(&run);
     }
     if run.transactions.is_empty() {
-        println!("nothing to bill in {}", run.month);
+        say!("nothing to bill in {}", run.month);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = run
@@ -66,7 +66,7 @@ pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
             ]
         })
         .collect();
-    println!(
+    say!(
         "{}",
         table(
             &[
@@ -81,9 +81,9 @@ pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
             &rows
         )
     );
-    println!();
+    say!();
     for (currency, total) in run.totals() {
-        println!(
+        say!(
             "{}: {} transaction(s) for {} period(s), net {total} {currency}",
             run.month,
             run.transactions

@@ -36,7 +36,7 @@ pub fn run(args: CheckArgs, out: &Output) -> Result<(), CliError> {
         )?;
     } else {
         for d in &diagnostics {
-            println!("{d}");
+            say!("{d}");
         }
         if errors == 0 && !out.quiet {
             eprintln!("{}: rules are valid", args.dir.display());

@@ -61,7 +61,7 @@ pub fn run(args: DemoArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliE
     let mut store = db::open_or_create(&global.db)?;
     let summary = store.import(dataset, ImportMode::Replace)?;
     if !out.json {
-        println!(
+        say!(
             "created {} with the demo dataset (seed {}): {} customers, {} agreements, {} technicians, {} open orders",
             global.db.display(),
             args.seed,
@@ -77,7 +77,7 @@ pub fn run(args: DemoArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliE
     let options = JobOptions::new(anchor, to, now);
     job::run_on(&mut store, &options, &global.db, out)?;
     if !out.json {
-        println!(
+        say!(
             "\nnext: fieldwork sla report | fieldwork export --out demo.json | fieldwork run --days-ahead 7"
         );
     }

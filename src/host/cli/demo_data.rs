@@ -39,7 +39,7 @@ pub fn run(args: DemoDataArgs, out: &Output) -> Result<(), CliError> {
             "open_orders": model.orders().len(),
         }))
     } else {
-        println!(
+        say!(
             "wrote {}: {} customers, {} service objects, {} agreements, {} technicians, {} open orders",
             args.out.display(),
             model.customers().len(),

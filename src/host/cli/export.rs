@@ -19,7 +19,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, out: &Output) -> Result<(), Cl
     let store = db::open(&global.db)?;
     let model = store.load_model()?;
     let Some(path) = args.out else {
-        println!("{}", model.to_json());
+        say!("{}", model.to_json());
         return Ok(());
     };
     model.save(&path)?;
@@ -32,7 +32,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs, out: &Output) -> Result<(), Cl
             "orders": model.orders().len(),
         }))
     } else {
-        println!(
+        say!(
             "wrote {}: {} customers, {} agreements, {} technicians, {} orders",
             path.display(),
             model.customers().len(),

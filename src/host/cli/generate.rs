@@ -106,7 +106,7 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         return out.print_json(&report);
     }
-    println!("{}", summary(&report));
+    say!("{}", summary(&report));
     Ok(())
 }
 

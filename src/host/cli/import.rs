@@ -64,8 +64,8 @@ pub fn print_summary(
         ImportMode::Merge => "merged",
         ImportMode::Replace => "replaced",
     };
-    println!("{mode} into {}:", db.display());
-    println!("{}", table(&["entities", "added", "updated"], &rows));
+    say!("{mode} into {}:", db.display());
+    say!("{}", table(&["entities", "added", "updated"], &rows));
     Ok(())
 }
 

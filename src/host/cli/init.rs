@@ -33,11 +33,11 @@ pub fn run(_args: InitArgs, global: &GlobalArgs, out: &Output) -> Result<(), Cli
     }
     let path = global.db.display();
     if !existed || m.from == 0 {
-        println!("initialised {path} (schema version {LATEST_VERSION})");
+        say!("initialised {path} (schema version {LATEST_VERSION})");
     } else if m.from < m.to {
-        println!("migrated {path} from schema version {} to {}", m.from, m.to);
+        say!("migrated {path} from schema version {} to {}", m.from, m.to);
     } else {
-        println!("{path} is up to date (schema version {})", m.to);
+        say!("{path} is up to date (schema version {})", m.to);
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+#[macro_use]
+pub mod output;
 mod billing;
 mod candidates;
 mod check;
@@ -12,7 +14,6 @@ mod export;
 mod generate;
 mod import;
 mod init;
-pub mod output;
 mod recur;
 mod rma;
 pub mod run;

@@ -3,6 +3,31 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::io::{self, Write};
+
+/// `println!` for command output: writes through [`write_stdout`], so a closed pipe
+/// (`fieldwork export | head`) ends the command quietly instead of panicking.
+macro_rules! say {
+    () => {
+        $crate::host::cli::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::host::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout. When the reader has gone (a broken pipe) the process exits with status 0,
+/// as `head`-style consumers expect; any other write error is reported and exits with status 2.
+pub fn write_stdout(args: fmt::Arguments<'_>) {
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_fmt(args) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write output: {e}");
+        std::process::exit(2);
+    }
+}
 
 /// An error the CLI reports as `error: …` with an exit code.
 #[derive(Debug)]
@@ -61,7 +86,7 @@ impl Output {
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
-        println!("{text}");
+        say!("{text}");
         Ok(())
     }
 

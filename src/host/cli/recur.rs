@@ -64,7 +64,7 @@ pub fn run(args: RecurArgs, out: &Output) -> Result<(), CliError> {
         return out.print_json(&list);
     }
     for line in list {
-        println!("{line}");
+        say!("{line}");
     }
     Ok(())
 }

@@ -50,9 +50,9 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
         .filter(|r| !r.description.is_empty())
         .map(|r| format!("{} ({})", r.code, r.description))
         .unwrap_or_else(|| rma.reason_code.clone());
-    println!("return order {}  customer {}", rma.id, rma.customer);
-    println!("reason       {reason}");
-    println!(
+    say!("return order {}  customer {}", rma.id, rma.customer);
+    say!("reason       {reason}");
+    say!(
         "status       {}{}",
         rma.status,
         review
@@ -60,8 +60,8 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
             .map(|s| format!(" (next: {s})"))
             .unwrap_or_default()
     );
-    println!("created      {}", rma.created_at.to_rfc3339());
-    println!();
+    say!("created      {}", rma.created_at.to_rfc3339());
+    say!();
     let lines: Vec<Vec<String>> = rma
         .lines
         .iter()
@@ -87,7 +87,7 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
             ]
         })
         .collect();
-    println!(
+    say!(
         "{}",
         table(
             &[
@@ -103,7 +103,7 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
             &lines
         )
     );
-    println!();
+    say!();
     let actions: Vec<Vec<String>> = review
         .actions
         .iter()
@@ -115,6 +115,6 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
             ]
         })
         .collect();
-    println!("{}", table(&["line", "action", "implies"], &actions));
+    say!("{}", table(&["line", "action", "implies"], &actions));
     Ok(())
 }

@@ -153,7 +153,7 @@ pub fn run_on(
     if out.json {
         out.print_json(&summary)?;
     } else {
-        println!("{}", render(&summary, db));
+        say!("{}", render(&summary, db));
     }
     Ok(summary)
 }

@@ -116,7 +116,7 @@ fn due(args: DueArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         out.print_json(&serde_json::json!({ "due": rfc3339(due) }))
     } else {
-        println!("{}", rfc3339(due));
+        say!("{}", rfc3339(due));
         Ok(())
     }
 }
@@ -180,7 +180,7 @@ fn report(args: ReportArgs, global: &GlobalArgs, out: &Output) -> Result<(), Cli
     if out.json {
         out.print_json(&report)?;
     } else {
-        println!("{}", render_report(&report));
+        say!("{}", render_report(&report));
     }
     match report.errors.first() {
         None => Ok(()),

@@ -100,7 +100,7 @@ pub fn run_board(args: BoardArgs, global: &GlobalArgs, out: &Output) -> Result<(
     if out.json {
         out.print_json(&serde_json::json!({"out": args.out, "from": from, "to": to}))
     } else {
-        println!("wrote {} ({from} .. {to})", args.out.display());
+        say!("wrote {} ({from} .. {to})", args.out.display());
         Ok(())
     }
 }
@@ -135,7 +135,7 @@ pub fn run_ics(args: IcsArgs, global: &GlobalArgs, out: &Output) -> Result<(), C
     if out.json {
         out.print_json(&serde_json::json!({"out": args.out, "events": events}))
     } else {
-        println!("wrote {}: {events} events", args.out.display());
+        say!("wrote {}: {events} events", args.out.display());
         Ok(())
     }
 }
