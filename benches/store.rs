@@ -184,7 +184,7 @@ fn encode(orders: &[GeneratedOrder]) -> Vec<Row> {
                     Some(line.to_string()),
                     Some(occurrence.format("%Y-%m-%dT%H:%M:%S").to_string()),
                 ),
-                OrderOrigin::Manual => (None, None),
+                _ => (None, None),
             };
             Row {
                 key: g.key.clone(),

@@ -8,9 +8,12 @@
 //! Data flows one way: [`model`] → rules → engines → results → store. The core library knows
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
+pub mod billing;
 pub mod calendar;
 pub mod demo;
 pub mod model;
+pub mod repair;
+pub mod rma;
 pub mod rules;
 pub mod schedule;
 pub mod sla;

@@ -213,7 +213,7 @@ fn utc(t: i64) -> DateTime<Utc> {
 // ---------------------------------------------------------------- properties
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn add_matches_minute_stepping(c in case(), fraction in 0.0f64..2.0) {

@@ -139,7 +139,10 @@ fn check_consistent(db: &Path, context: &str) {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(duplicates, 0, "{context}: an occurrence was generated twice");
+    assert_eq!(
+        duplicates, 0,
+        "{context}: an occurrence was generated twice"
+    );
 }
 
 fn kill_and_rerun(command: &[&str], seed: u64) {
@@ -197,7 +200,15 @@ fn kill_and_rerun(command: &[&str], seed: u64) {
 fn killing_run_at_random_moments_loses_nothing_and_duplicates_nothing() {
     kill_and_rerun(
         &[
-            "run", "--from", ANCHOR, "--to", "2027-04-26", "--at", AT, "--batch-size", "40",
+            "run",
+            "--from",
+            ANCHOR,
+            "--to",
+            "2027-04-26",
+            "--at",
+            AT,
+            "--batch-size",
+            "40",
         ],
         0xC0FFEE,
     );

@@ -876,7 +876,7 @@ fn shipped_sla_targets() {
     assert_eq!(num(&v, "response_minutes"), 960.0);
     assert_eq!(num(&v, "resolution_minutes"), 2400.0);
 
-    // No agreement, or an inactive one: no SLA.
+    // No agreement, or an inactive one: () — the built-in table by priority × tier.
     let none = vec![
         fixtures::rule_order("critical"),
         fixtures::dyn_customer("gold"),
@@ -1043,10 +1043,12 @@ fn shipped_subscription_price() {
         .decimal()
         .unwrap_or_else(|e| panic!("{e}"))
     };
-    // 2022-03-01 start: two full years before 2025-01-01 → 100 × 1.02² = 104.04.
-    assert_eq!(price("2025-01-01", "2025-12-31").to_string(), "104.04");
-    assert_eq!(price("2022-03-01", "2022-12-31").to_string(), "100.00");
-    assert_eq!(price("2023-03-01", "2023-12-31").to_string(), "102.00");
+    // 2022-03-01 start: two full years before 2025-01-01 → 100 × 1.02² = 104.04. The rule
+    // does not round: the billing engine rounds half-up to cents.
+    let dec = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap_or_default();
+    assert_eq!(price("2025-01-01", "2025-12-31"), dec("104.04"));
+    assert_eq!(price("2022-03-01", "2022-12-31"), dec("100.00"));
+    assert_eq!(price("2023-03-01", "2023-12-31"), dec("102.00"));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use fieldwork::model::{Model, OrderId, OrderStatus, Priority};
+use fieldwork::rules::RuleSet;
 use fieldwork::sla::{self, Grouping, Metric, MetricState, SlaEngine, Target, TargetSource};
 use serde_json::{json, Value};
 
@@ -70,13 +71,13 @@ fn priority_change_recomputes_targets_from_the_original_start() {
     let mut model = model();
     let id = OrderId::new("SO-2");
     let at = utc(2, 12, 0); // Tuesday 13:00 CET, before the response (changes after are ignored)
-    let before = sla::status(&model, model.order(&id).unwrap(), at).unwrap();
+    let before = sla::status(&model, None, model.order(&id).unwrap(), at).unwrap();
     let normal = before.metric(Metric::Response).unwrap();
     // Bronze normal: 24 business hours from Monday 08:00 CET -> Wednesday 14:00 CET.
     assert_eq!(normal.due, utc(3, 13, 0));
     assert_eq!(normal.state, MetricState::OnTrack);
     model.set_order_priority(&id, Priority::Critical).unwrap();
-    let after = sla::status(&model, model.order(&id).unwrap(), at).unwrap();
+    let after = sla::status(&model, None, model.order(&id).unwrap(), at).unwrap();
     let critical = after.metric(Metric::Response).unwrap();
     // Bronze critical: 4 h around the clock, counted from the same creation instant.
     assert_eq!(critical.due, utc(1, 11, 0));
@@ -103,7 +104,7 @@ fn pauses_across_a_dst_switch_credit_only_business_time() {
         .transition(OrderStatus::InProgress, at(29, 8))
         .unwrap();
     model.add_order(order.clone()).unwrap();
-    let s = sla::status(&model, &order, at(29, 10)).unwrap();
+    let s = sla::status(&model, None, &order, at(29, 10)).unwrap();
     let res = s.metric(Metric::Resolution).unwrap();
     // Thu 09-17 (8 h) + Fri 08-12 (4 h) + Mon 10-12 CEST (2 h) = 14 h; the pause credits
     // Fri 12-17 and Mon 08-10 only, nothing for the weekend or the switch.
@@ -135,6 +136,92 @@ fn report_groups_by_customer_and_tier() {
     let gold = row(Metric::Response, Grouping::Customer, "C-GOLD");
     assert_eq!((gold.count, gold.met, gold.missed), (2, 1, 1));
     assert_eq!(gold.worst_order, Some(OrderId::new("SO-3")));
+}
+
+/// The dataset plus an active premium agreement for the bronze customer, a planned-maintenance
+/// order generated from it and a manual high-priority order under it.
+fn dataset_with_agreement() -> Value {
+    let mut data = dataset();
+    data["tasks"] = json!([{"code": "INSP", "description": "Inspect", "duration_minutes": 60}]);
+    data["agreements"] = json!([{"id": "A-1", "customer": "C-BRONZE", "valid_from": "2027-01-01",
+        "status": "active", "sla_policy": "premium", "lines": [{"id": "L-1", "task": "INSP",
+        "recurrence": {"rrule": "FREQ=MONTHLY", "dtstart": "2027-01-04T09:00:00"},
+        "price": "120.00"}]}]);
+    let orders = data["orders"].as_array_mut().unwrap();
+    orders.push(
+        json!({"id": "SO-10", "customer": "C-BRONZE", "agreement": "A-1",
+        "origin": {"kind": "agreement", "line": "L-1", "occurrence": "2027-03-01T09:00:00"},
+        "priority": "normal", "created_at": "2027-03-01T07:00:00Z"}),
+    );
+    orders.push(
+        json!({"id": "SO-11", "customer": "C-BRONZE", "agreement": "A-1",
+        "origin": {"kind": "manual"}, "priority": "high", "created_at": "2027-03-01T07:00:00Z"}),
+    );
+    data
+}
+
+fn shipped_rules() -> RuleSet {
+    RuleSet::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap()
+}
+
+#[test]
+fn shipped_rules_set_targets_through_the_hook() {
+    let model = Model::from_json(&dataset_with_agreement().to_string()).unwrap();
+    let rules = shipped_rules();
+    let engine = SlaEngine::new(&model).unwrap().with_rules(&rules);
+    let order = |id: &str| model.order(&OrderId::new(id)).unwrap();
+
+    // Outside an agreement the rule returns (): the built-in table.
+    let t = engine.targets(order("SO-2")).unwrap();
+    assert_eq!(
+        (t.source, t.response),
+        (TargetSource::Default, Some(Target::Minutes(24 * 60)))
+    );
+
+    // A premium agreement lifts the bronze customer to gold: high halves 4 h to 2 h, resolution
+    // by the next business day, warning at 60%.
+    let t = engine.targets(order("SO-11")).unwrap();
+    assert_eq!(t.source, TargetSource::Rule);
+    assert_eq!(
+        (t.response, t.resolution),
+        (Some(Target::Minutes(120)), Some(Target::NextBusinessDay))
+    );
+    assert_eq!(t.warning, 0.6);
+    let s = engine.status(order("SO-11"), utc(1, 8, 0)).unwrap();
+    let response = s.metric(Metric::Response).unwrap();
+    // Monday 08:00 CET + 2 business hours; warning at 60% = 72 min.
+    assert_eq!(
+        (response.due, response.warning_at),
+        (utc(1, 9, 0), utc(1, 8, 12))
+    );
+    assert_eq!(s.metric(Metric::Resolution).unwrap().due, utc(2, 16, 0));
+
+    // Planned maintenance: no response metric, ten business days (80 h) to resolve.
+    let s = engine.status(order("SO-10"), utc(1, 8, 0)).unwrap();
+    assert!(s.metric(Metric::Response).is_none());
+    assert_eq!(
+        s.metric(Metric::Resolution).unwrap().target,
+        Target::Minutes(4800)
+    );
+}
+
+#[test]
+fn a_hook_error_names_the_order_and_the_rule_location() {
+    let model = model();
+    let rules = RuleSet::from_sources(&[(
+        "sla.rhai",
+        "fn sla_targets(order, customer, agreement) {\n  #{ response_minutes: -5 }\n}",
+    )])
+    .unwrap();
+    let err = sla::targets_for(&model, Some(&rules), &model.orders()[0])
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("order SO-1: sla.rhai:1:"), "{err}");
+    assert!(err.contains("response_minutes"), "{err}");
+    let engine = SlaEngine::new(&model).unwrap().with_rules(&rules);
+    let report = engine.report(model.orders(), utc(11, 0, 0));
+    assert_eq!(report.errors.len(), 3);
+    assert!(report.orders.is_empty());
 }
 
 #[cfg(feature = "host")]

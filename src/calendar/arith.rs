@@ -12,15 +12,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::compiled::{CompiledCalendar, DAY, TEN_YEARS_DAYS};
 use super::error::CalendarError;
-use super::zone::Segment;
+use super::zone::supported;
 
 const TEN_YEARS_SECS: i64 = TEN_YEARS_DAYS * DAY;
 
 impl CompiledCalendar {
-    fn segment(&self, t: i64) -> Result<Segment, CalendarError> {
-        self.zone.segment(t).ok_or_else(|| self.out_of_range(t))
-    }
-
     fn out_of_range(&self, t: i64) -> CalendarError {
         CalendarError::OutOfRange {
             calendar: self.id.clone(),
@@ -39,14 +35,30 @@ impl CompiledCalendar {
         }
     }
 
+    /// The zone's offset at `t`, in seconds.
+    fn offset(&self, t: i64) -> Result<i64, CalendarError> {
+        self.zone
+            .offset_at(t, &|l| self.cum(l))
+            .map(i64::from)
+            .ok_or_else(|| self.out_of_range(t))
+    }
+
+    fn check_range(&self, t: i64) -> Result<(), CalendarError> {
+        if supported(t) {
+            Ok(())
+        } else {
+            Err(self.out_of_range(t))
+        }
+    }
+
     /// The instant at which `duration` of business time has elapsed after `start`.
     ///
     /// Semantics: time counts only inside opening intervals (local wall-clock time of the
     /// calendar's zone on that local date); a start outside opening hours begins counting at
     /// the next opening; a deadline that exactly fills a window ends at that window's close;
     /// a zero duration returns `start` unchanged. Instants are taken to the second (sub-second
-    /// parts are dropped). Cost is O(log h) per zone transition crossed, for h holidays and
-    /// exceptions — independent of the duration.
+    /// parts are dropped). Cost: O(log h) for h holidays and exceptions, plus O(1) per DST
+    /// switch crossed — independent of the duration otherwise.
     ///
     /// Errors: a negative duration; a stretch of ten years or more without opening time before
     /// the deadline (including a calendar that never opens); instants outside 1900–2199.
@@ -84,42 +96,42 @@ impl CompiledCalendar {
     }
 
     /// [`Self::add`] on Unix seconds with `remaining > 0`.
+    ///
+    /// Counting stands at cumulative `c` under offset `offset` from instant `t`. The deadline
+    /// under the current offset is `reach(c + remaining) - offset`; every DST switch before it
+    /// is crossed in O(1) with its cached cumulative values, and the candidate is recomputed
+    /// once after the switches.
     pub(crate) fn add_seconds(&self, start: i64, mut remaining: i64) -> Result<i64, CalendarError> {
-        let mut t = start;
-        let mut start_day = None;
+        let cum = |l: i64| self.cum(l);
+        let mut offset = self.offset(start)?;
+        let start_day = (start + offset).div_euclid(DAY);
+        let (mut t, mut c) = (start, self.cum(start + offset));
         loop {
-            let seg = self.segment(t)?;
-            let offset = i64::from(seg.offset);
-            let (local, local_end) = (t + offset, seg.end + offset);
-            let start_day = *start_day.get_or_insert(local.div_euclid(DAY));
-            let c0 = self.cum(local);
-            let available = self.cum(local_end) - c0;
-            if available >= remaining {
-                let reached = self
-                    .reach(c0 + remaining)
-                    .ok_or_else(|| self.no_opening(t))?;
-                if let Some(day) = self.long_gap_between(start_day, reached.div_euclid(DAY)) {
-                    return Err(self.no_opening(self.utc_of_local_day(day, start, seg.offset)));
+            let local = self
+                .reach(c + remaining)
+                .ok_or_else(|| self.no_opening(t))?;
+            let candidate = local - offset;
+            if let Some(day) = self.long_gap_between(start_day, local.div_euclid(DAY)) {
+                return Err(self.no_opening((day * DAY - offset).max(start)));
+            }
+            self.check_range(candidate)?;
+            let mut crossed = false;
+            for tr in self.zone.transitions_in(t, candidate, &cum) {
+                if tr.cum_before - c >= remaining {
+                    // The deadline falls before this switch, under the current offset.
+                    let local = self
+                        .reach(c + remaining)
+                        .ok_or_else(|| self.no_opening(t))?;
+                    return Ok(local - offset);
                 }
-                return Ok(reached - offset);
+                remaining -= tr.cum_before - c;
+                (t, c, offset) = (tr.at, tr.cum_after, i64::from(tr.after));
+                crossed = true;
             }
-            if available == 0 && self.reach(c0 + 1).is_none() {
-                // Closed from here on for ever.
-                return Err(self.no_opening(t));
+            if !crossed {
+                return Ok(candidate);
             }
-            if seg.end - start >= TEN_YEARS_SECS {
-                if let Some(day) = self.long_gap_between(start_day, local_end.div_euclid(DAY)) {
-                    return Err(self.no_opening(self.utc_of_local_day(day, start, seg.offset)));
-                }
-            }
-            remaining -= available;
-            t = seg.end;
         }
-    }
-
-    /// Approximate UTC instant of a local day's midnight (for error messages).
-    fn utc_of_local_day(&self, day: i64, fallback: i64, offset: i32) -> i64 {
-        (day * DAY - i64::from(offset)).max(fallback)
     }
 
     /// Business time elapsed from `a` to `b`: positive when `b` is after `a`, negative (the
@@ -143,24 +155,22 @@ impl CompiledCalendar {
         Ok(TimeDelta::seconds(seconds))
     }
 
-    /// Business seconds in `[a, b)` for `a <= b`.
+    /// Business seconds in `[a, b)` for `a <= b`: two cumulative lookups plus O(1) per DST
+    /// switch in between.
     pub(crate) fn between_seconds(&self, a: i64, b: i64) -> Result<i64, CalendarError> {
         if a >= b {
             return Ok(0);
         }
-        if !super::zone::supported(b - 1) {
-            return Err(self.out_of_range(b));
-        }
+        self.check_range(b - 1)?;
+        let cum = |l: i64| self.cum(l);
+        let mut offset = self.offset(a)?;
+        let mut c = self.cum(a + offset);
         let mut total = 0;
-        let mut t = a;
-        while t < b {
-            let seg = self.segment(t)?;
-            let offset = i64::from(seg.offset);
-            let end = seg.end.min(b);
-            total += self.cum(end + offset) - self.cum(t + offset);
-            t = end;
+        for tr in self.zone.transitions_in(a, b, &cum) {
+            total += tr.cum_before - c;
+            (c, offset) = (tr.cum_after, i64::from(tr.after));
         }
-        Ok(total)
+        Ok(total + self.cum(b + offset) - c)
     }
 
     /// The first open instant at or after `t` (`t` itself when open).
@@ -183,23 +193,21 @@ impl CompiledCalendar {
     /// ```
     pub fn next_open(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
         let start = t.timestamp();
-        let mut t = start;
+        let cum = |l: i64| self.cum(l);
+        let mut offset = self.offset(start)?;
+        let (mut cur, mut c) = (start, self.cum(start + offset));
         loop {
-            let seg = self.segment(t)?;
-            let offset = i64::from(seg.offset);
-            let local = t + offset;
-            let open = self
-                .reach(self.cum(local) + 1)
-                .ok_or_else(|| self.no_opening(start))?
-                - 1;
+            let open = self.reach(c + 1).ok_or_else(|| self.no_opening(start))? - 1;
             let candidate = open - offset;
             if candidate - start >= TEN_YEARS_SECS {
                 return Err(self.no_opening(start));
             }
-            if candidate < seg.end {
-                return self.instant(candidate);
+            self.check_range(candidate)?;
+            // A switch at or before the candidate changes what local time it is.
+            match self.zone.transitions_in(cur, candidate + 1, &cum).next() {
+                None => return self.instant(candidate),
+                Some(tr) => (cur, c, offset) = (tr.at, tr.cum_after, i64::from(tr.after)),
             }
-            t = seg.end;
         }
     }
 
@@ -219,8 +227,8 @@ impl CompiledCalendar {
     /// ```
     pub fn next_business_day_end(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
         let start = t.timestamp();
-        let seg = self.segment(start)?;
-        let day0 = (start + i64::from(seg.offset)).div_euclid(DAY);
+        let offset = self.offset(start)?;
+        let day0 = (start + offset).div_euclid(DAY);
         let open = self
             .reach(self.cum((day0 + 1) * DAY) + 1)
             .ok_or_else(|| self.no_opening(start))?
@@ -229,21 +237,24 @@ impl CompiledCalendar {
         if day - day0 > TEN_YEARS_DAYS {
             return Err(self.no_opening(start));
         }
-        // The last instant whose local time is before the midnight that ends `day`.
+        // The last instant whose local time is before the midnight that ends `day`: take the
+        // latest such instant over the pieces of constant offset up to a day past it.
         let limit = (day + 1) * DAY;
-        let (mut cur, mut last) = (start, start);
-        loop {
-            let seg = self.segment(cur)?;
-            let offset = i64::from(seg.offset);
-            if cur + offset >= limit + DAY {
-                break;
-            }
-            let candidate = (limit - offset).min(seg.end);
-            if candidate > cur {
+        let horizon = limit - offset + 2 * DAY;
+        self.check_range(horizon)?;
+        let cum = |l: i64| self.cum(l);
+        let (mut from, mut piece_offset, mut last) = (start, offset, start);
+        let mut consider = |from: i64, to: i64, offset: i64| {
+            let candidate = (limit - offset).min(to);
+            if candidate > from {
                 last = last.max(candidate);
             }
-            cur = seg.end;
+        };
+        for tr in self.zone.transitions_in(start, horizon, &cum) {
+            consider(from, tr.at, piece_offset);
+            (from, piece_offset) = (tr.at, i64::from(tr.after));
         }
+        consider(from, horizon, piece_offset);
         let seconds = self.between_seconds(start, last)?;
         if seconds == 0 {
             return Ok(t);
@@ -254,8 +265,7 @@ impl CompiledCalendar {
     /// Whether the instant is inside an opening interval.
     pub fn is_open(&self, t: DateTime<Utc>) -> Result<bool, CalendarError> {
         let t = t.timestamp();
-        let seg = self.segment(t)?;
-        Ok(self.contains(t + i64::from(seg.offset)))
+        Ok(self.contains(t + self.offset(t)?))
     }
 }
 

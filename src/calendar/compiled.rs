@@ -117,6 +117,8 @@ pub struct CompiledCalendar {
     override_plans: Vec<DayPlan>,
     /// `override_prefix[i]` = Σ over overrides `< i` of (override total − regular weekday total).
     override_prefix: Vec<i64>,
+    /// `cum` at the end of each override day (sorted like the days), for [`Self::reach`].
+    override_end_cum: Vec<i64>,
     /// Maximal runs `[from, to)` of ≥ [`TEN_YEARS_DAYS`] whole local days without opening time;
     /// `i64::MIN` / `i64::MAX` stand for unbounded ends.
     long_closed: Vec<(i64, i64)>,
@@ -172,7 +174,8 @@ impl CompiledCalendar {
             acc += plan.total - weekly[weekday_index(*day)].total;
             override_prefix.push(acc);
         }
-        let (override_days, override_plans) = overrides.into_iter().unzip();
+        let (override_days, override_plans): (Vec<i64>, Vec<DayPlan>) =
+            overrides.into_iter().unzip();
         let mut compiled = Self {
             id: calendar.id.clone(),
             zone: ZoneTable::new(tz),
@@ -182,8 +185,15 @@ impl CompiledCalendar {
             override_days,
             override_plans,
             override_prefix,
+            override_end_cum: Vec::new(),
             long_closed: Vec::new(),
         };
+        compiled.override_end_cum = (0..compiled.override_days.len())
+            .map(|i| {
+                compiled.regular_cum(compiled.override_days[i] + 1)
+                    + compiled.override_prefix[i + 1]
+            })
+            .collect();
         compiled.long_closed = compiled.find_long_closed();
         Ok(compiled)
     }
@@ -205,6 +215,7 @@ impl CompiledCalendar {
             override_days: Vec::new(),
             override_plans: Vec::new(),
             override_prefix: vec![0],
+            override_end_cum: Vec::new(),
             long_closed: Vec::new(),
         })
     }
@@ -267,20 +278,10 @@ impl CompiledCalendar {
     pub(crate) fn reach(&self, target: i64) -> Option<i64> {
         let n = self.override_days.len();
         // First override whose end-of-day cumulative reaches the target.
-        let (mut lo, mut hi) = (0usize, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let end = self.regular_cum(self.override_days[mid] + 1) + self.override_prefix[mid + 1];
-            if end < target {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let j = lo;
+        let j = self.override_end_cum.partition_point(|&end| end < target);
         if j < n {
             let day = self.override_days[j];
-            let start = self.regular_cum(day) + self.override_prefix[j];
+            let start = self.override_end_cum[j] - self.override_plans[j].total;
             if start < target {
                 return Some(day * DAY + self.override_plans[j].reach(target - start));
             }
@@ -294,9 +295,10 @@ impl CompiledCalendar {
         let r = (1..=7)
             .find(|&r| q * self.week_total + self.week_prefix[r] >= t)
             .unwrap_or(7);
-        let day = 7 * q + r as i64 + MONDAY_ORIGIN - 1;
-        let need = t - self.regular_cum(day);
-        Some(day * DAY + self.weekly[weekday_index(day)].reach(need))
+        // Day `r - 1` (Monday = 0) of week `q` after the Monday origin.
+        let day = 7 * q + r as i64 - 1 + MONDAY_ORIGIN;
+        let need = t - (q * self.week_total + self.week_prefix[r - 1]);
+        Some(day * DAY + self.weekly[r - 1].reach(need))
     }
 
     /// Maximal closed runs of at least [`TEN_YEARS_DAYS`] whole local days.

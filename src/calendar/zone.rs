@@ -1,7 +1,6 @@
-//! UTC-offset segments of a time zone: the instants where a zone's offset changes (DST and
-//! other transitions), found once per UTC year and cached, so that business-time arithmetic can
-//! split any UTC range into pieces of constant offset without querying the zone database on its
-//! hot path.
+//! UTC-offset changes of a time zone (DST and other transitions), found once per UTC year and
+//! cached with the calendar's cumulative opening time on both sides of each change, so that
+//! business-time arithmetic crosses a DST switch in O(1) without querying the zone database.
 //!
 //! chrono-tz does not expose its transition table, so each year is sampled every six hours and
 //! every change of offset is located to the second by bisection. Two transitions less than six
@@ -18,13 +17,18 @@ pub const END_YEAR: i32 = 2200;
 
 const SAMPLE_STEP: i64 = 6 * 3600;
 
-/// One change of UTC offset.
+/// One change of UTC offset, with the calendar's cumulative opening time (see
+/// `CompiledCalendar::cum`) at the instant's local time just before and from the change on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Transition {
     /// First UTC second (Unix time) with the new offset.
     pub at: i64,
     /// Offset (local minus UTC, seconds) from `at` on.
     pub after: i32,
+    /// `cum(at + offset before)`: where counting stands when the old offset ends.
+    pub cum_before: i64,
+    /// `cum(at + after)`: where counting resumes under the new offset.
+    pub cum_after: i64,
 }
 
 /// The offsets of one UTC year.
@@ -36,37 +40,38 @@ struct YearTable {
     transitions: Box<[Transition]>,
 }
 
-/// A stretch of UTC time with one offset: `[from, end)` where `from` is the instant asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Segment {
-    /// Local minus UTC, seconds.
-    pub offset: i32,
-    /// First UTC second after the segment (a transition or the end of the UTC year).
-    pub end: i64,
-}
-
-/// Cached offset segments of one zone, filled lazily year by year; shareable across threads.
+/// Cached offset changes of one zone for one calendar, filled lazily year by year; shareable
+/// across threads. The `cum` function passed to the accessors must always be the owning
+/// calendar's.
 #[derive(Debug)]
 pub(crate) struct ZoneTable {
     tz: Tz,
     years: Box<[OnceLock<YearTable>]>,
 }
 
-/// Unix time of `year-01-01T00:00:00Z`.
-pub(crate) fn year_start(year: i32) -> i64 {
-    NaiveDate::from_ymd_opt(year, 1, 1)
-        .map(|d| {
-            d.and_hms_opt(0, 0, 0)
-                .unwrap_or_default()
-                .and_utc()
-                .timestamp()
-        })
-        .unwrap_or(i64::MAX)
+/// Unix times of `year-01-01T00:00:00Z` for `FIRST_YEAR..=END_YEAR`.
+fn year_starts() -> &'static [i64] {
+    static STARTS: OnceLock<Box<[i64]>> = OnceLock::new();
+    STARTS.get_or_init(|| {
+        (FIRST_YEAR..=END_YEAR)
+            .map(|y| {
+                NaiveDate::from_ymd_opt(y, 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map_or(0, |d| d.and_utc().timestamp())
+            })
+            .collect()
+    })
 }
 
 /// The supported range of Unix times, `[FIRST_YEAR-01-01, END_YEAR-01-01)`.
 pub(crate) fn supported(t: i64) -> bool {
-    (year_start(FIRST_YEAR)..year_start(END_YEAR)).contains(&t)
+    let starts = year_starts();
+    starts[0] <= t && t < starts[starts.len() - 1]
+}
+
+/// Index (year − FIRST_YEAR) of the UTC year containing a supported instant.
+fn year_index(t: i64) -> usize {
+    year_starts().partition_point(|&s| s <= t).saturating_sub(1)
 }
 
 impl ZoneTable {
@@ -82,7 +87,7 @@ impl ZoneTable {
     }
 
     /// Offset at a Unix time, straight from the zone database.
-    fn offset_at(&self, t: i64) -> i32 {
+    fn zone_offset(&self, t: i64) -> i32 {
         match DateTime::from_timestamp(t, 0) {
             Some(dt) => self
                 .tz
@@ -93,33 +98,35 @@ impl ZoneTable {
         }
     }
 
-    fn year(&self, year: i32) -> &YearTable {
-        let index = (year - FIRST_YEAR) as usize;
-        self.years[index].get_or_init(|| self.scan_year(year))
+    fn year(&self, index: usize, cum: &dyn Fn(i64) -> i64) -> &YearTable {
+        self.years[index].get_or_init(|| self.scan_year(index, cum))
     }
 
-    fn scan_year(&self, year: i32) -> YearTable {
-        let (start, end) = (year_start(year), year_start(year + 1));
-        let start_offset = self.offset_at(start);
+    fn scan_year(&self, index: usize, cum: &dyn Fn(i64) -> i64) -> YearTable {
+        let (start, end) = (year_starts()[index], year_starts()[index + 1]);
+        let start_offset = self.zone_offset(start);
         let mut transitions = Vec::new();
         let (mut lo, mut lo_offset) = (start, start_offset);
         while lo < end {
             let hi = (lo + SAMPLE_STEP).min(end);
-            let hi_offset = self.offset_at(hi);
+            let hi_offset = self.zone_offset(hi);
             if hi_offset != lo_offset {
                 // Invariant: offset(a) == lo_offset, offset(b) != lo_offset.
                 let (mut a, mut b) = (lo, hi);
                 while b - a > 1 {
                     let mid = a + (b - a) / 2;
-                    if self.offset_at(mid) == lo_offset {
+                    if self.zone_offset(mid) == lo_offset {
                         a = mid;
                     } else {
                         b = mid;
                     }
                 }
+                let after = self.zone_offset(b);
                 transitions.push(Transition {
                     at: b,
-                    after: self.offset_at(b),
+                    after,
+                    cum_before: cum(b + i64::from(lo_offset)),
+                    cum_after: cum(b + i64::from(after)),
                 });
             }
             (lo, lo_offset) = (hi, hi_offset);
@@ -130,23 +137,35 @@ impl ZoneTable {
         }
     }
 
-    /// The segment of constant offset that contains `t`; `None` outside the supported range.
-    pub fn segment(&self, t: i64) -> Option<Segment> {
+    /// The offset in force at `t`; `None` outside the supported range.
+    pub fn offset_at(&self, t: i64, cum: &dyn Fn(i64) -> i64) -> Option<i32> {
         if !supported(t) {
             return None;
         }
-        let year = DateTime::from_timestamp(t, 0).map(|d| chrono::Datelike::year(&d))?;
-        let table = self.year(year);
-        let after = table.transitions.partition_point(|tr| tr.at <= t);
-        let offset = match after {
+        let table = self.year(year_index(t), cum);
+        let before = table.transitions.partition_point(|tr| tr.at <= t);
+        Some(match before {
             0 => table.start_offset,
             n => table.transitions[n - 1].after,
-        };
-        let end = table
-            .transitions
-            .get(after)
-            .map_or_else(|| year_start(year + 1), |tr| tr.at);
-        Some(Segment { offset, end })
+        })
+    }
+
+    /// The transitions with `from < at < to`, in order (both ends must be supported or `to`
+    /// may be the end of the range).
+    pub fn transitions_in<'a>(
+        &'a self,
+        from: i64,
+        to: i64,
+        cum: &'a dyn Fn(i64) -> i64,
+    ) -> impl Iterator<Item = Transition> + 'a {
+        let first = year_index(from);
+        let last = year_index(to.saturating_sub(1))
+            .min(self.years.len() - 1)
+            .max(first);
+        (first..=last)
+            .flat_map(move |y| self.year(y, cum).transitions.iter().copied())
+            .skip_while(move |tr| tr.at <= from)
+            .take_while(move |tr| tr.at < to)
     }
 }
 
@@ -161,37 +180,53 @@ mod tests {
             .timestamp()
     }
 
+    fn ident(x: i64) -> i64 {
+        x
+    }
+
     #[test]
     fn berlin_2027_switches_are_found_to_the_second() {
         let z = ZoneTable::new(chrono_tz::Europe::Berlin);
+        let all: Vec<Transition> = z
+            .transitions_in(ts(2026, 12, 1, 0, 0), ts(2028, 2, 1, 0, 0), &ident)
+            .collect();
         // 2027-03-28 01:00 UTC: +1 h -> +2 h; 2027-10-31 01:00 UTC: back to +1 h.
-        let winter = z.segment(ts(2027, 3, 1, 0, 0)).unwrap();
-        assert_eq!(winter.offset, 3600);
-        assert_eq!(winter.end, ts(2027, 3, 28, 1, 0));
-        let summer = z.segment(winter.end).unwrap();
-        assert_eq!(summer.offset, 7200);
-        assert_eq!(summer.end, ts(2027, 10, 31, 1, 0));
-        let late = z.segment(summer.end).unwrap();
-        assert_eq!((late.offset, late.end), (3600, ts(2028, 1, 1, 0, 0)));
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].at, all[0].after), (ts(2027, 3, 28, 1, 0), 7200));
+        assert_eq!((all[1].at, all[1].after), (ts(2027, 10, 31, 1, 0), 3600));
+        assert_eq!(all[0].cum_before, all[0].at + 3600);
+        assert_eq!(all[0].cum_after, all[0].at + 7200);
+        assert_eq!(z.offset_at(ts(2027, 3, 28, 0, 59), &ident), Some(3600));
+        assert_eq!(z.offset_at(ts(2027, 3, 28, 1, 0), &ident), Some(7200));
+        // The ends are exclusive.
+        assert_eq!(z.transitions_in(all[0].at, all[1].at, &ident).count(), 0);
     }
 
     #[test]
     fn lord_howe_has_half_hour_switches_and_kolkata_none() {
         let z = ZoneTable::new(chrono_tz::Australia::Lord_Howe);
         // 2027-04-04 02:00 local (+11) -> 01:30 (+10:30): 2027-04-03 15:00 UTC.
-        let s = z.segment(ts(2027, 3, 1, 0, 0)).unwrap();
-        assert_eq!((s.offset, s.end), (39_600, ts(2027, 4, 3, 15, 0)));
-        assert_eq!(z.segment(s.end).unwrap().offset, 37_800);
+        let first = z
+            .transitions_in(ts(2027, 3, 1, 0, 0), ts(2027, 12, 1, 0, 0), &ident)
+            .next()
+            .unwrap();
+        assert_eq!((first.at, first.after), (ts(2027, 4, 3, 15, 0), 37_800));
         let k = ZoneTable::new(chrono_tz::Asia::Kolkata);
-        let s = k.segment(ts(2027, 6, 1, 0, 0)).unwrap();
-        assert_eq!((s.offset, s.end), (19_800, ts(2028, 1, 1, 0, 0)));
+        assert_eq!(
+            k.transitions_in(ts(2020, 1, 1, 0, 0), ts(2030, 1, 1, 0, 0), &ident)
+                .count(),
+            0
+        );
+        assert_eq!(k.offset_at(ts(2027, 6, 1, 0, 0), &ident), Some(19_800));
     }
 
     #[test]
     fn outside_the_supported_range_is_none() {
         let z = ZoneTable::new(chrono_tz::UTC);
-        assert!(z.segment(ts(1899, 12, 31, 23, 59)).is_none());
-        assert!(z.segment(year_start(END_YEAR)).is_none());
-        assert!(z.segment(year_start(END_YEAR) - 1).is_some());
+        assert!(z.offset_at(ts(1899, 12, 31, 23, 59), &ident).is_none());
+        assert!(z.offset_at(ts(END_YEAR, 1, 1, 0, 0), &ident).is_none());
+        assert!(z.offset_at(ts(END_YEAR, 1, 1, 0, 0) - 1, &ident).is_some());
+        assert_eq!(year_index(ts(2027, 1, 1, 0, 0)), 127);
+        assert_eq!(year_index(ts(2027, 1, 1, 0, 0) - 1), 126);
     }
 }

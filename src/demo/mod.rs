@@ -506,6 +506,7 @@ fn return_orders(ds: &mut Dataset, rng: &mut Rng, anchor: NaiveDate) {
             created_at: Utc.from_utc_datetime(
                 &created.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()),
             ),
+            currency: Some("EUR".into()),
             lines: vec![ReturnLine {
                 line: 1,
                 service_object: Some(object.id.clone()),

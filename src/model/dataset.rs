@@ -49,6 +49,15 @@ pub struct Dataset {
     /// Return orders.
     #[serde(default)]
     pub return_orders: Vec<ReturnOrder>,
+    /// Return reason codes (empty: reason codes are free text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_reasons: Vec<ReturnReason>,
+    /// Repair code tables and repair stages.
+    #[serde(default, skip_serializing_if = "RepairCodes::is_empty")]
+    pub repair_codes: RepairCodes,
+    /// Versioned bills of materials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boms: Vec<BomVersion>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -87,6 +96,9 @@ impl Default for Dataset {
             orders: Vec::new(),
             subscriptions: Vec::new(),
             return_orders: Vec::new(),
+            return_reasons: Vec::new(),
+            repair_codes: RepairCodes::default(),
+            boms: Vec::new(),
             extensions: BTreeMap::new(),
         }
     }
@@ -121,6 +133,9 @@ impl Model {
             orders: table_of(dataset.orders, EntityKind::Order, &mut issues),
             subscriptions: table_of(dataset.subscriptions, EntityKind::Subscription, &mut issues),
             return_orders: table_of(dataset.return_orders, EntityKind::ReturnOrder, &mut issues),
+            return_reasons: dataset.return_reasons,
+            repair_codes: dataset.repair_codes,
+            boms: dataset.boms,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -171,6 +186,9 @@ impl Model {
             orders: self.orders.as_slice().to_vec(),
             subscriptions: self.subscriptions.as_slice().to_vec(),
             return_orders: self.return_orders.as_slice().to_vec(),
+            return_reasons: self.return_reasons.clone(),
+            repair_codes: self.repair_codes.clone(),
+            boms: self.boms.clone(),
             extensions: self.extensions.clone(),
         }
     }

@@ -68,4 +68,6 @@ id_type!(
     SlaPolicyId,
     /// Names a territory (service region) shared by customers and technicians.
     TerritoryId,
+    /// Identifies a [`BomVersion`](super::BomVersion) (one version of an item's bill of materials).
+    BomId,
 );

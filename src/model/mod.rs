@@ -3,6 +3,7 @@
 //! a validated [`Model`] indexed by id. Engines read the model; only the model validates it.
 
 mod agreement;
+mod bom;
 mod calendar;
 mod common;
 mod customer;
@@ -20,6 +21,7 @@ mod technician;
 mod validate;
 
 pub use agreement::{AgreementLine, AgreementStatus, Recurrence, ServiceAgreement};
+pub use bom::{BomLine, BomVersion};
 pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SECONDS_PER_DAY};
 pub use common::{Location, TimeZoneName};
 pub use customer::Customer;
@@ -31,8 +33,8 @@ pub use order::{
     LifecycleError, LineKind, OrderLine, OrderOrigin, OrderStatus, Priority, ServiceOrder,
     StatusChange,
 };
-pub use repair::RepairLine;
-pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnStatus};
+pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
+pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
@@ -72,6 +74,9 @@ pub struct Model {
     orders: Table<ServiceOrder>,
     subscriptions: Table<Subscription>,
     return_orders: Table<ReturnOrder>,
+    return_reasons: Vec<ReturnReason>,
+    repair_codes: RepairCodes,
+    boms: Vec<BomVersion>,
     /// agreement line id → (agreement index by id, line position)
     line_index: HashMap<AgreementLineId, (AgreementId, usize)>,
     hierarchy: ObjectHierarchy,
@@ -163,6 +168,20 @@ impl Model {
     /// A return order by id.
     pub fn return_order(&self, id: &ReturnOrderId) -> Option<&ReturnOrder> {
         self.return_orders.get(id)
+    }
+
+    /// Return reason codes (empty: reason codes are free text).
+    pub fn return_reasons(&self) -> &[ReturnReason] {
+        &self.return_reasons
+    }
+    /// Repair code tables and repair stages.
+    pub fn repair_codes(&self) -> &RepairCodes {
+        &self.repair_codes
+    }
+    /// Versioned bills of materials, as in the dataset (see `repair::Boms` for the
+    /// graph and its queries).
+    pub fn boms(&self) -> &[BomVersion] {
+        &self.boms
     }
 
     /// Dataset sections this version of the model does not interpret (kept for round trips and

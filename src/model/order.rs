@@ -8,7 +8,8 @@ use std::fmt;
 use thiserror::Error;
 
 use super::ids::{
-    AgreementId, AgreementLineId, CustomerId, OrderId, ServiceObjectId, TaskCode, TechnicianId,
+    AgreementId, AgreementLineId, CustomerId, OrderId, ReturnOrderId, ServiceObjectId, TaskCode,
+    TechnicianId,
 };
 use super::repair::RepairLine;
 
@@ -169,6 +170,13 @@ pub enum OrderOrigin {
         /// The occurrence, local wall-clock time of the customer's zone, before any rule moved it.
         occurrence: NaiveDateTime,
     },
+    /// Created by the disposition of a return order line (a replacement or a repair).
+    ReturnOrder {
+        /// The return order.
+        rma: ReturnOrderId,
+        /// The line number within it.
+        line: u32,
+    },
 }
 
 /// Kind of an order line.
@@ -286,6 +294,9 @@ pub struct ServiceOrder {
     /// Repair records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repair_lines: Vec<RepairLine>,
+    /// Current repair stage (a code of the repair-stage table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_stage: Option<String>,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -318,6 +329,7 @@ impl ServiceOrder {
             pinned_start: None,
             demand: 0.0,
             repair_lines: Vec::new(),
+            repair_stage: None,
         }
     }
 

@@ -117,7 +117,22 @@ pub struct ReturnOrder {
     pub status: ReturnStatus,
     /// When it was authorised.
     pub created_at: DateTime<Utc>,
+    /// ISO 4217 currency of the lines' values (needed to credit them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// Returned items.
     #[serde(default)]
     pub lines: Vec<ReturnLine>,
+}
+
+/// A return reason code (section `return_reasons` of the dataset), e.g. `"DEFECT"`.
+///
+/// When the table is empty, reason codes are free text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnReason {
+    /// The code.
+    pub code: String,
+    /// What it means.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
 }

@@ -116,6 +116,13 @@ impl Checker<'_> {
         }
     }
 
+    fn currency(&mut self, entity: EntityKind, id: &dyn std::fmt::Display, code: &str) {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            let e = ValidationError::InvalidValue(format!("`{code}` is not an ISO 4217 code"));
+            self.push(entity, id, "currency", e);
+        }
+    }
+
     fn skill_level(
         &mut self,
         entity: EntityKind,
@@ -225,16 +232,30 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
         }
         c.period(k, &s.id, "end", s.start, s.end);
         c.non_negative(k, &s.id, "fee", s.fee);
-        if s.currency.len() != 3 || !s.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            let e =
-                ValidationError::InvalidValue(format!("`{}` is not an ISO 4217 code", s.currency));
-            c.push(k, &s.id, "currency", e);
-        }
+        c.currency(k, &s.id, &s.currency);
+    }
+    for (table, code) in model.repair_codes().duplicates() {
+        let e = ValidationError::InvalidValue(format!("code `{code}` defined twice"));
+        c.push(EntityKind::Dataset, &"repair_codes", &table, e);
+    }
+    let reasons = model.return_reasons();
+    let mut seen = std::collections::HashSet::new();
+    for r in reasons.iter().filter(|r| !seen.insert(r.code.as_str())) {
+        let e = ValidationError::InvalidValue(format!("code `{}` defined twice", r.code));
+        c.push(EntityKind::Dataset, &"return_reasons", "code", e);
     }
     for r in model.return_orders() {
         let k = EntityKind::ReturnOrder;
         let ok = model.customer(&r.customer).is_some();
         c.reference(k, &r.id, "customer", EntityKind::Customer, &r.customer, ok);
+        if !reasons.is_empty() && !reasons.iter().any(|x| x.code == r.reason_code) {
+            let e =
+                ValidationError::InvalidValue(format!("unknown return reason `{}`", r.reason_code));
+            c.push(k, &r.id, "reason_code", e);
+        }
+        if let Some(currency) = &r.currency {
+            c.currency(k, &r.id, currency);
+        }
         for (i, line) in r.lines.iter().enumerate() {
             if let Some(obj) = &line.service_object {
                 let ok = model.service_object(obj).is_some();
@@ -345,6 +366,23 @@ fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
         if line.kind == LineKind::Task && line.task.is_none() {
             let e = ValidationError::InvalidValue("a task line needs a task".into());
             c.push(k, &o.id, &format!("lines[{i}].task"), e);
+        }
+    }
+    let codes = model.repair_codes();
+    for (i, line) in o.repair_lines.iter().enumerate() {
+        for (field, e) in codes.check_line(line) {
+            c.push(k, &o.id, &format!("repair_lines[{i}].{field}"), e);
+        }
+        if let Some(obj) = &line.service_object {
+            let ok = model.service_object(obj).is_some();
+            let field = format!("repair_lines[{i}].service_object");
+            c.reference(k, &o.id, &field, EntityKind::ServiceObject, obj, ok);
+        }
+    }
+    if let Some(stage) = &o.repair_stage {
+        if !codes.stages.is_empty() && codes.stage(stage).is_none() {
+            let e = ValidationError::InvalidValue(format!("unknown repair stage `{stage}`"));
+            c.push(k, &o.id, "repair_stage", e);
         }
     }
     if let (Some(from), Some(due)) = (o.earliest_start, o.due) {

@@ -302,17 +302,18 @@ fn register_order(engine: &mut Engine) {
         .register_get("origin", |o: &mut RuleOrder| match o.inner.order.origin {
             OrderOrigin::Manual => "manual".to_string(),
             OrderOrigin::Agreement { .. } => "agreement".to_string(),
+            OrderOrigin::ReturnOrder { .. } => "return_order".to_string(),
         })
         .register_get("agreement_line", |o: &mut RuleOrder| {
             match &o.inner.order.origin {
                 OrderOrigin::Agreement { line, .. } => s(line),
-                OrderOrigin::Manual => Dynamic::UNIT,
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => Dynamic::UNIT,
             }
         })
         .register_get("occurrence", |o: &mut RuleOrder| {
             match &o.inner.order.origin {
                 OrderOrigin::Agreement { occurrence, .. } => Dynamic::from(fmt_local(*occurrence)),
-                OrderOrigin::Manual => Dynamic::UNIT,
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => Dynamic::UNIT,
             }
         })
         .register_get("task_codes", |o: &mut RuleOrder| {

@@ -63,10 +63,12 @@ pub const HOOKS: &[HookSpec] = &[
         name: "sla_targets",
         params: &["order", "customer", "agreement"],
         frequency: Frequency::PerItem,
-        returns: "() for no SLA, or map #{ response_minutes: int, resolution_minutes: int, \
-                  resolution: \"next_business_day\", calendar: \"business\" | \"24x7\" } \
-                  (every field optional; `agreement` is () outside agreements)",
-        default: "no SLA targets: the order keeps its own `due`",
+        returns: "() for the built-in table, false for no SLA, or map #{ response_minutes, \
+                  resolution_minutes: int | (), response, resolution: \"next_business_day\", \
+                  calendar: \"business\" | \"24x7\" | id, warning: 0..1, response_ends, \
+                  pause_statuses: [status] } (every field optional; `agreement` is () outside \
+                  agreements)",
+        default: "the built-in table by priority × customer tier (see `sla::default_targets`)",
     },
     HookSpec {
         name: "adjust_occurrence",
@@ -126,7 +128,8 @@ pub const HOOKS: &[HookSpec] = &[
         returns: "\"replace\" | \"repair\" | \"scrap\" | \"credit\" | \"return_to_customer\", \
                   or map #{ action: one of those, reason: string } (`object` is () for \
                   unregistered items)",
-        default: "the line's recorded disposition, else manual inspection",
+        default: "the built-in rule (the policy of the shipped rma.rhai); lines with a recorded \
+                  disposition are not asked",
     },
     HookSpec {
         name: "subscription_price",

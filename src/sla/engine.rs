@@ -7,9 +7,11 @@ use std::collections::HashMap;
 
 use super::clock::{metric_status, MetricStatus};
 use super::error::SlaError;
+use super::hook::targets_from_rules;
 use super::targets::{default_targets, CalendarChoice, Metric, SlaTargets, TargetSource};
 use crate::calendar::{CompiledCalendar, ALWAYS_OPEN_ID};
 use crate::model::{CalendarId, CustomerId, Model, OrderId, Priority, ServiceOrder};
+use crate::rules::RuleSet;
 
 /// The SLA of one order at an instant: its targets' origin and calendar, and the status of every
 /// tracked metric.
@@ -50,7 +52,9 @@ impl OrderSla {
 /// Computes SLA targets and statuses for the orders of a [`Model`].
 ///
 /// Every calendar of the model is compiled once when the engine is built, plus the built-in
-/// always-open calendar `"24x7"` (a dataset calendar with that id takes precedence).
+/// always-open calendar `"24x7"` (a dataset calendar with that id takes precedence). With
+/// [`Self::with_rules`], targets come from the `sla_targets` hook (one call per order);
+/// without, from the built-in table.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -64,7 +68,7 @@ impl OrderSla {
 ///   "orders": [{"id": "SO-1", "customer": "C-1", "origin": {"kind": "manual"},
 ///               "priority": "high", "created_at": "2027-03-01T14:00:00Z"}]
 /// }"#).unwrap();
-/// let engine = SlaEngine::new(&model).unwrap();
+/// let engine = SlaEngine::new(&model).unwrap(); // no rules: the built-in table
 /// let order = &model.orders()[0];
 /// // Gold, high: 4 h response in the office calendar. Monday 15:00 CET + 4 h -> Tuesday 10:00.
 /// let sla = engine.status(order, Utc.with_ymd_and_hms(2027, 3, 1, 15, 0, 0).unwrap()).unwrap();
@@ -75,6 +79,7 @@ impl OrderSla {
 #[derive(Debug)]
 pub struct SlaEngine<'m> {
     model: &'m Model,
+    rules: Option<&'m RuleSet>,
     calendars: HashMap<CalendarId, CompiledCalendar>,
 }
 
@@ -93,7 +98,18 @@ impl<'m> SlaEngine<'m> {
             })?;
             calendars.insert(cal.id.clone(), compiled);
         }
-        Ok(Self { model, calendars })
+        Ok(Self {
+            model,
+            rules: None,
+            calendars,
+        })
+    }
+
+    /// Takes targets from the rules' `sla_targets` hook (the built-in table fills what the hook
+    /// leaves out, and serves when the hook is absent or returns `()`).
+    pub fn with_rules(mut self, rules: &'m RuleSet) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     /// The model.
@@ -106,7 +122,8 @@ impl<'m> SlaEngine<'m> {
         self.calendars.get(id)
     }
 
-    /// The order's targets: the default table by priority × customer tier.
+    /// The order's targets, for its current priority: the `sla_targets` hook's answer over the
+    /// built-in table by priority × customer tier (one rule call per order).
     pub fn targets(&self, order: &ServiceOrder) -> Result<SlaTargets, SlaError> {
         let customer =
             self.model
@@ -115,7 +132,15 @@ impl<'m> SlaEngine<'m> {
                     order: order.id.clone(),
                     customer: order.customer.clone(),
                 })?;
-        Ok(default_targets(order.priority, &customer.tier))
+        let defaults = default_targets(order.priority, &customer.tier);
+        match self.rules {
+            None => Ok(defaults),
+            Some(rules) => targets_from_rules(rules, self.model, order, customer, defaults)
+                .map_err(|source| SlaError::Rule {
+                    order: order.id.clone(),
+                    source: Box::new(source),
+                }),
+        }
     }
 
     /// The calendar id the targets resolve to for this order.

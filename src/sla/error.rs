@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use crate::calendar::CalendarError;
 use crate::model::{CalendarId, CustomerId, OrderId};
+use crate::rules::RuleError;
 
 /// What can go wrong when computing an order's SLA.
 #[derive(Debug, Error)]
@@ -43,11 +44,11 @@ pub enum SlaError {
         source: CalendarError,
     },
     /// The `sla_targets` hook failed or returned a value of the wrong shape.
-    #[error("order {order}: {message}")]
+    #[error("order {order}: {source}")]
     Rule {
         /// The order.
         order: OrderId,
-        /// The rule error, with `file:line:col` where known.
-        message: String,
+        /// The rule error, with `file:line:col` where known (boxed: it is large).
+        source: Box<RuleError>,
     },
 }

@@ -24,12 +24,14 @@
 mod clock;
 mod engine;
 mod error;
+mod hook;
 mod report;
 mod targets;
 
 pub use clock::{metric_status, MetricState, MetricStatus};
 pub use engine::{OrderSla, SlaEngine};
 pub use error::SlaError;
+pub use hook::{BUSINESS_CALENDAR, HOOK};
 pub use report::{compliance, ComplianceRow, Grouping, OrderError, SlaReport};
 pub use targets::{
     default_targets, CalendarChoice, Metric, SlaTargets, Target, TargetSource,
@@ -39,8 +41,18 @@ pub use targets::{
 use chrono::{DateTime, Utc};
 
 use crate::model::{Model, ServiceOrder};
+use crate::rules::RuleSet;
 
-/// The SLA targets of one order (builds a one-off [`SlaEngine`]).
+fn engine<'m>(model: &'m Model, rules: Option<&'m RuleSet>) -> Result<SlaEngine<'m>, SlaError> {
+    let engine = SlaEngine::new(model)?;
+    Ok(match rules {
+        Some(rules) => engine.with_rules(rules),
+        None => engine,
+    })
+}
+
+/// The SLA targets of one order: the `sla_targets` hook of `rules` over the built-in table
+/// (builds a one-off [`SlaEngine`]; keep an engine for many orders).
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -50,18 +62,28 @@ use crate::model::{Model, ServiceOrder};
 ///   "tier": "silver", "time_zone": "UTC", "location": {"lat": 0, "lon": 0}}]}"#).unwrap();
 /// let order = ServiceOrder::new("SO-1", "C-1", Priority::High,
 ///                               Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap());
-/// let targets = sla::targets_for(&model, &order).unwrap();
+/// let targets = sla::targets_for(&model, None, &order).unwrap();
 /// assert_eq!(targets.response, Some(Target::Minutes(8 * 60)));
+/// let rules = fieldwork::rules::RuleSet::from_sources(&[("sla.rhai",
+///     "fn sla_targets(order, customer, agreement) { #{ response_minutes: 30 } }")]).unwrap();
+/// let targets = sla::targets_for(&model, Some(&rules), &order).unwrap();
+/// assert_eq!(targets.response, Some(Target::Minutes(30)));
 /// ```
-pub fn targets_for(model: &Model, order: &ServiceOrder) -> Result<SlaTargets, SlaError> {
-    SlaEngine::new(model)?.targets(order)
+pub fn targets_for(
+    model: &Model,
+    rules: Option<&RuleSet>,
+    order: &ServiceOrder,
+) -> Result<SlaTargets, SlaError> {
+    engine(model, rules)?.targets(order)
 }
 
-/// The SLA status of one order at `at` (builds a one-off [`SlaEngine`]).
+/// The SLA status of one order at `at` (builds a one-off [`SlaEngine`]; keep an engine for
+/// many orders).
 pub fn status(
     model: &Model,
+    rules: Option<&RuleSet>,
     order: &ServiceOrder,
     at: DateTime<Utc>,
 ) -> Result<OrderSla, SlaError> {
-    SlaEngine::new(model)?.status(order, at)
+    engine(model, rules)?.status(order, at)
 }

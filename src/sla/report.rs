@@ -91,7 +91,7 @@ impl ComplianceRow {
 pub struct OrderError {
     /// The order.
     pub order: OrderId,
-    /// The error message.
+    /// The error message (it names the order).
     pub error: String,
 }
 

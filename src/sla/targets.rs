@@ -63,7 +63,8 @@ impl fmt::Display for Target {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CalendarChoice {
-    /// The customer's calendar; always open (`"24x7"`) when the customer has none.
+    /// The customer's calendar (`"business"` in rules); always open (`"24x7"`) when the
+    /// customer has none.
     Customer,
     /// A calendar by id: one of the dataset's, or the built-in [`ALWAYS_OPEN_ID`] (`"24x7"`) when
     /// the dataset has no calendar of that id.

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use super::{BatchReceipt, GeneratedOrder, Progress, SlaSnapshot, Store, StoreError};
 use crate::model::{Model, OrderId};
+use crate::rules::RuleSet;
 use crate::sla::{SlaEngine, SlaError};
 
 /// Default number of generated orders per write batch.
@@ -156,15 +157,17 @@ pub struct SlaSummary {
     pub errors: Vec<OrderProblem>,
 }
 
-/// Computes the SLA status of every open order at `at` and stores the snapshot (one batch,
-/// replacing each order's previous snapshot).
+/// Computes the SLA status of every open order at `at` (targets from the rules' `sla_targets`
+/// hook, else the built-in table) and stores the snapshot (one batch, replacing each order's
+/// previous snapshot).
 pub fn snapshot_sla(
     store: &mut dyn Store,
     model: &Model,
+    rules: &RuleSet,
     at: DateTime<Utc>,
     progress: &mut dyn Progress,
 ) -> Result<SlaSummary, JobError> {
-    let engine = SlaEngine::new(model)?;
+    let engine = SlaEngine::new(model)?.with_rules(rules);
     let open: Vec<_> = model
         .orders()
         .iter()
@@ -239,6 +242,7 @@ pub struct JobSummary {
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
 /// use fieldwork::demo::{generate, DemoOptions};
+/// use fieldwork::rules::RuleSet;
 /// use fieldwork::store::job::{run_main_job, JobOptions};
 /// use fieldwork::store::{ImportMode, MemoryStore, NoProgress, Store};
 /// let day = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
@@ -246,11 +250,12 @@ pub struct JobSummary {
 /// store.import(generate(&DemoOptions::new(1, day)), ImportMode::Replace).unwrap();
 /// let now = Utc.with_ymd_and_hms(2027, 3, 1, 6, 0, 0).unwrap();
 /// let options = JobOptions::new(day, day + chrono::Duration::days(7), now);
-/// let summary = run_main_job(&mut store, &options, &mut NoProgress).unwrap();
+/// let summary = run_main_job(&mut store, &RuleSet::empty(), &options, &mut NoProgress).unwrap();
 /// assert_eq!(summary.sla.orders, summary.orders_before);
 /// ```
 pub fn run_main_job(
     store: &mut dyn Store,
+    rules: &RuleSet,
     options: &JobOptions,
     progress: &mut dyn Progress,
 ) -> Result<JobSummary, JobError> {
@@ -260,7 +265,7 @@ pub fn run_main_job(
     progress.finish();
     let orders_before = model.orders().len();
     let persisted = PersistSummary::default();
-    let sla = snapshot_sla(store, &model, options.now, progress)?;
+    let sla = snapshot_sla(store, &model, rules, options.now, progress)?;
     Ok(JobSummary {
         from: options.from,
         to: options.to,

@@ -2,6 +2,7 @@
 //! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
 //! (0 ok, 1 user or input error, 2 internal error).
 
+mod billing;
 mod check;
 pub mod db;
 mod demo;
@@ -10,6 +11,7 @@ mod export;
 mod import;
 mod init;
 pub mod output;
+mod rma;
 pub mod run;
 pub mod sla;
 
@@ -88,6 +90,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
     )]
     Export(export::ExportArgs),
+    /// Bill one month of subscriptions: fees, prorations, revenue recognition.
+    #[command(
+        after_help = "Examples:\n  fieldwork bill --period 2027-03\n  fieldwork bill --db prod.db --period 2027-04 --json\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
+    )]
+    Bill(billing::BillArgs),
+    /// Show a return order, its dispositions and the actions they imply.
+    #[command(
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+    )]
+    Rma(rma::RmaArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -150,6 +162,8 @@ pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), Cl
         Command::Check(args) => check::run(args, out),
         Command::Demo(args) => demo::run(args, global, out),
         Command::DemoData(args) => demo_data::run(args, out),
+        Command::Bill(args) => billing::run(args, global, out),
+        Command::Rma(args) => rma::run(args, out),
         Command::Run(args) => run::run(args, global, out),
         Command::Init(args) => init::run(args, global, out),
         Command::Import(args) => import::run(args, global, out),

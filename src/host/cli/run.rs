@@ -2,11 +2,13 @@
 //! targets and snapshot, schedule, persist, summary. Safe to kill at any moment and to rerun.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::billing::load_rules;
 use super::output::table;
 use super::{db, CliError, GlobalArgs, Output};
 use crate::host::progress::Bars;
+use crate::rules::RuleSet;
 use crate::store::job::{run_main_job, JobError, JobOptions, JobSummary, ScheduleOutcome};
 
 impl From<JobError> for CliError {
@@ -74,6 +76,10 @@ pub struct RunArgs {
     /// The horizon.
     #[command(flatten)]
     pub horizon: HorizonArgs,
+    /// Directory of rule files (`*.rhai`); default `rules/` when it exists, else the built-in
+    /// defaults.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Renders a job summary for people.
@@ -132,12 +138,13 @@ pub fn render(summary: &JobSummary, db: &Path) -> String {
 /// Runs the job on an open database and prints the summary.
 pub fn run_on(
     store: &mut crate::host::sqlite::SqliteStore,
+    rules: &RuleSet,
     options: &JobOptions,
     db: &Path,
     out: &Output,
 ) -> Result<JobSummary, CliError> {
     let mut bars = Bars::new(out);
-    let summary = run_main_job(store, options, &mut bars)?;
+    let summary = run_main_job(store, rules, options, &mut bars)?;
     drop(bars);
     if out.json {
         out.print_json(&summary)?;
@@ -150,6 +157,7 @@ pub fn run_on(
 /// Runs the command.
 pub fn run(args: RunArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     let options = args.horizon.options()?;
+    let rules = load_rules(args.rules.as_deref())?;
     let mut store = db::open(&global.db)?;
-    run_on(&mut store, &options, &global.db, out).map(|_| ())
+    run_on(&mut store, &rules, &options, &global.db, out).map(|_| ())
 }

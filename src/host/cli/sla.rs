@@ -10,6 +10,7 @@ use super::output::table;
 use super::{CliError, GlobalArgs, Output};
 use crate::calendar::{parse_instant, CompiledCalendar};
 use crate::model::{BusinessCalendar, Model, ModelError};
+use crate::rules::RuleSet;
 use crate::sla::{ComplianceRow, Grouping, MetricState, SlaEngine, SlaReport};
 use crate::store::Store;
 
@@ -33,7 +34,7 @@ pub enum SlaCommand {
     Due(DueArgs),
     /// Status of every order's SLA metrics at an instant, and the compliance report.
     #[command(
-        after_help = "Examples:\n  fieldwork sla report\n  fieldwork sla report --db prod.db --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z --json"
+        after_help = "Examples:\n  fieldwork sla report\n  fieldwork sla report --db prod.db --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --rules rules/ --at 2027-03-01T12:00:00Z --json"
     )]
     Report(ReportArgs),
 }
@@ -65,6 +66,10 @@ pub struct ReportArgs {
     /// The instant the report is "as at", RFC 3339 with an offset; default now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// Rule directory whose `sla_targets` hook sets the targets; without it, the built-in
+    /// table by priority × customer tier.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Runs an `sla` subcommand.
@@ -163,7 +168,14 @@ fn report(args: ReportArgs, global: &GlobalArgs, out: &Output) -> Result<(), Cli
         Some(text) => parse_instant("--at", text).map_err(CliError::user)?,
         None => Utc::now(),
     };
-    let engine = SlaEngine::new(&model).map_err(CliError::user)?;
+    let rules = match &args.rules {
+        Some(dir) => Some(RuleSet::load_dir(dir).map_err(CliError::user)?),
+        None => None,
+    };
+    let mut engine = SlaEngine::new(&model).map_err(CliError::user)?;
+    if let Some(rules) = &rules {
+        engine = engine.with_rules(rules);
+    }
     let report = engine.report(model.orders(), at);
     if out.json {
         out.print_json(&report)?;
@@ -172,10 +184,7 @@ fn report(args: ReportArgs, global: &GlobalArgs, out: &Output) -> Result<(), Cli
     }
     match report.errors.first() {
         None => Ok(()),
-        Some(first) if report.errors.len() == 1 => Err(CliError::user(format!(
-            "order {}: {}",
-            first.order, first.error
-        ))),
+        Some(first) if report.errors.len() == 1 => Err(CliError::user(&first.error)),
         Some(first) => Err(CliError::user(format!(
             "{} orders have no SLA status; first: {}",
             report.errors.len(),
@@ -255,8 +264,11 @@ pub fn render_report(report: &SlaReport) -> String {
             .map(compliance_row)
             .collect::<Vec<_>>(),
     ));
-    for e in &report.errors {
-        text.push_str(&format!("\n\norder {}: {}", e.order, e.error));
+    if !report.errors.is_empty() {
+        text.push_str("\n\nOrders without SLA status\n");
+        for e in &report.errors {
+            text.push_str(&format!("\n{}", e.error));
+        }
     }
     text
 }

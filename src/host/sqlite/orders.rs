@@ -94,7 +94,7 @@ pub(crate) fn write_order(
         OrderOrigin::Agreement { line, occurrence } => {
             (Some(line.as_str()), Some(local(occurrence)))
         }
-        OrderOrigin::Manual => (None, None),
+        OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
     };
     let values = params![
         id,
