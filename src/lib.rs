@@ -11,7 +11,9 @@
 pub mod billing;
 pub mod calendar;
 pub mod demo;
+pub mod dispatch;
 pub mod model;
+pub mod recurrence;
 pub mod repair;
 pub mod rma;
 pub mod rules;

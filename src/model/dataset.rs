@@ -58,6 +58,9 @@ pub struct Dataset {
     /// Versioned bills of materials.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub boms: Vec<BomVersion>,
+    /// Road graph for travel estimates (optional; great-circle estimates are used without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub road_graph: Option<RoadGraphData>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -99,6 +102,7 @@ impl Default for Dataset {
             return_reasons: Vec::new(),
             repair_codes: RepairCodes::default(),
             boms: Vec::new(),
+            road_graph: None,
             extensions: BTreeMap::new(),
         }
     }
@@ -136,6 +140,7 @@ impl Model {
             return_reasons: dataset.return_reasons,
             repair_codes: dataset.repair_codes,
             boms: dataset.boms,
+            road_graph: dataset.road_graph,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -189,6 +194,7 @@ impl Model {
             return_reasons: self.return_reasons.clone(),
             repair_codes: self.repair_codes.clone(),
             boms: self.boms.clone(),
+            road_graph: self.road_graph.clone(),
             extensions: self.extensions.clone(),
         }
     }

@@ -14,6 +14,7 @@ mod object;
 mod order;
 mod repair;
 mod rma;
+mod road;
 mod subscription;
 mod table;
 mod task;
@@ -35,6 +36,7 @@ pub use order::{
 };
 pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
+pub use road::{RoadEdge, RoadGraphData, RoadZone};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
@@ -80,6 +82,7 @@ pub struct Model {
     /// agreement line id → (agreement index by id, line position)
     line_index: HashMap<AgreementLineId, (AgreementId, usize)>,
     hierarchy: ObjectHierarchy,
+    road_graph: Option<RoadGraphData>,
     extensions: BTreeMap<String, serde_json::Value>,
 }
 
@@ -183,6 +186,10 @@ impl Model {
     pub fn boms(&self) -> &[BomVersion] {
         &self.boms
     }
+    /// The road graph (zone nodes and roads), when the dataset has a `road_graph` section.
+    pub fn road_graph(&self) -> Option<&RoadGraphData> {
+        self.road_graph.as_ref()
+    }
 
     /// Dataset sections this version of the model does not interpret (kept for round trips and
     /// for engines that define their own sections, e.g. repair code tables).
@@ -208,6 +215,12 @@ impl Model {
         }
         self.orders.upsert(order);
         Ok(())
+    }
+
+    /// Makes room for `additional` more orders before adding many (e.g. order generation):
+    /// saves the repeated growth of the order table and its index.
+    pub fn reserve_orders(&mut self, additional: usize) {
+        self.orders.reserve(additional);
     }
 
     /// Moves an order through its lifecycle (see [`ServiceOrder::transition`]).

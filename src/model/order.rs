@@ -380,14 +380,24 @@ impl ServiceOrder {
 
     /// Checks the recorded history is a legal path from `created`, in time order.
     pub fn check_history(&self) -> Result<(), LifecycleError> {
-        let mut replay = ServiceOrder {
-            history: Vec::new(),
-            lines: Vec::new(),
-            repair_lines: Vec::new(),
-            ..self.clone()
-        };
+        // The same checks as `transition`, replayed without copying the order.
+        let (mut status, mut previous) = (OrderStatus::Created, self.created_at);
         for change in &self.history {
-            replay.transition(change.status, change.at)?;
+            if !status.can_become(change.status) {
+                return Err(LifecycleError::IllegalTransition {
+                    order: self.id.clone(),
+                    from: status,
+                    to: change.status,
+                });
+            }
+            if change.at < previous {
+                return Err(LifecycleError::OutOfOrder {
+                    order: self.id.clone(),
+                    at: change.at,
+                    previous,
+                });
+            }
+            (status, previous) = (change.status, change.at);
         }
         Ok(())
     }

@@ -62,6 +62,13 @@ impl<T: Keyed> Table<T> {
         }
     }
 
+    /// Makes room for `additional` more entities (one allocation instead of repeated growth
+    /// when many are added at once).
+    pub fn reserve(&mut self, additional: usize) {
+        self.items.reserve(additional);
+        self.index.reserve(additional);
+    }
+
     /// Looks an entity up by id.
     pub fn get(&self, key: &T::Key) -> Option<&T> {
         self.index.get(key).map(|&i| &self.items[i])

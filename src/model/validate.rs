@@ -141,6 +141,9 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
     for calendar in model.calendars() {
         issues.extend(calendar.validate());
     }
+    if let Some(graph) = model.road_graph() {
+        issues.extend(graph.validate());
+    }
     let mut c = Checker { model, issues };
     for cu in model.customers() {
         let k = EntityKind::Customer;

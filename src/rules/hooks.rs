@@ -74,37 +74,44 @@ pub const HOOKS: &[HookSpec] = &[
         name: "adjust_occurrence",
         params: &["occurrence", "line", "calendar"],
         frequency: Frequency::PerItem,
-        returns: "() to keep the occurrence, false to skip it, or a string to move it: \
-                  \"YYYY-MM-DD\" (same time of day) or \"YYYY-MM-DDTHH:MM:SS\" (local)",
-        default: "keep every occurrence as generated",
+        returns: "the occurrence (a DateTime) to keep it, another DateTime or a local \
+                  \"YYYY-MM-DDTHH:MM:SS\" / \"YYYY-MM-DD\" (same time of day) to move it, \
+                  () to skip it",
+        default: "the native policy of the generation options: next business day of the \
+                  customer's calendar (what the shipped rule does)",
     },
     HookSpec {
         name: "dispatch_policy",
         params: &[],
         frequency: Frequency::PerRun,
         returns: "map #{ weights: #{ sla_urgency, travel, skill_fit, preferred_technician, \
-                  workload_balance, cost, <custom>: numbers >= 0 }, max_travel_km: number, \
-                  travel_worst_minutes: number, respect_territory: bool, overtime_minutes: int } \
+                  workload_balance, cost, <custom>: numbers >= 0 }, work_rules: #{ skills, \
+                  territory, availability, excluded_technicians, required_technician, \
+                  daily_limits: bools, max_travel_km: number | (), horizon_days: int }, \
+                  scales: #{ asap_horizon_hours, travel_worst_minutes, \
+                  overqualification_penalty, cost_worst: numbers }, travel: #{ \
+                  average_speed_kmh, circuity: numbers, use_road_graph: bool } } \
                   (every field optional)",
-        default: "built-in weights and work rules",
+        default: "built-in weights, work rules, scales and travel model",
     },
     HookSpec {
         name: "order_profile",
         params: &["order", "customer"],
         frequency: Frequency::PerItem,
-        returns:
-            "map #{ required_skills: #{ skill: min_level }, preferred_technicians: [ids], \
-                  excluded_technicians: [ids], urgency_boost: number 0-100 } (every field optional)",
-        default:
-            "the skills of the order's tasks, its preferred technician, the customer's exclusions",
+        returns: "map #{ required_skills: #{ skill: min_level }, territory: string | (), \
+                  preferred_technicians: [ids], excluded_technicians: [ids], \
+                  required_technician: id | (), max_travel_km: number } (every field optional)",
+        default: "the skills of the order's tasks, the customer's territory and exclusions, \
+                  the order's preferred and required technician",
     },
     HookSpec {
         name: "technician_profile",
         params: &["tech"],
         frequency: Frequency::PerTechnician,
-        returns: "map #{ available: bool, max_daily_minutes: int, cost_factor: number } \
+        returns: "map #{ available: bool, territories: [strings], max_travel_km: number | (), \
+                  hourly_cost: number, max_daily_minutes: number, max_jobs_per_day: int | () } \
                   (every field optional)",
-        default: "the technician as recorded (active flag, daily hours, hourly cost)",
+        default: "the technician as recorded (active flag, territory, hourly cost, daily limits)",
     },
     HookSpec {
         name: "eligible",

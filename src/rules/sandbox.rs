@@ -151,6 +151,10 @@ impl Deadline {
     }
 }
 
+/// Types and functions engines add for their hooks (e.g. recurrence's `DateTime` and
+/// business-day helpers), registered on every sandbox after the domain values.
+const ENGINE_EXTENSIONS: &[fn(&mut Engine)] = &[crate::recurrence::rhai_api::register];
+
 /// Builds the sandboxed engine with its log and deadline handles.
 pub(crate) fn build_engine(limits: &Limits) -> (Engine, RuleLog, Deadline) {
     let mut engine = Engine::new_raw();
@@ -176,6 +180,9 @@ pub(crate) fn build_engine(limits: &Limits) -> (Engine, RuleLog, Deadline) {
     engine.register_global_module(packages.into());
 
     super::domain::register(&mut engine);
+    for register in ENGINE_EXTENSIONS {
+        register(&mut engine);
+    }
 
     engine.set_module_resolver(DummyModuleResolver::new());
     engine.set_max_modules(0);

@@ -1,5 +1,17 @@
 //! Batch scheduling: assigns service orders to technicians' working time over a horizon and
-//! sequences each technician's route. [`plan`] holds the result types that hosts persist and
-//! views (dispatch board, calendars) render.
+//! sequences each technician's route.
+//!
+//! * [`solver`]: the generic vehicle-routing optimiser (jobs with time windows, routes with
+//!   shifts, eligibility, preferences, fixed jobs), measured on the Solomon VRPTW instances
+//!   ([`solomon`]).
+//! * [`field`]: the field-service scheduler that maps the domain model onto it (one route per
+//!   technician and working day, dispatch work rules as eligibility, policy grades as
+//!   preferences, SLA deadlines as due times).
+//! * [`plan`]: the result types that hosts persist and views render.
 
+#![warn(missing_docs)]
+
+pub mod field;
 pub mod plan;
+pub mod solomon;
+pub mod solver;

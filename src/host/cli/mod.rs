@@ -3,16 +3,20 @@
 //! (0 ok, 1 user or input error, 2 internal error).
 
 mod billing;
+mod candidates;
 mod check;
 pub mod db;
 mod demo;
 mod demo_data;
 mod export;
+mod generate;
 mod import;
 mod init;
 pub mod output;
+mod recur;
 mod rma;
 pub mod run;
+mod schedule;
 pub mod sla;
 
 use clap::{Parser, Subcommand};
@@ -64,6 +68,37 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
     )]
     DemoData(demo_data::DemoDataArgs),
+    /// Bill one month of subscriptions: fees, prorations, revenue recognition.
+    #[command(
+        after_help = "Examples:\n  fieldwork bill --period 2027-03\n  fieldwork bill --db prod.db --period 2027-04 --json\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
+    )]
+    Bill(billing::BillArgs),
+    /// Show a return order, its dispositions and the actions they imply.
+    #[command(
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+    )]
+    Rma(rma::RmaArgs),
+    /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
+    #[command(
+        after_help = "Examples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-03 --at 2027-03-01T07:00:00+01:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+    )]
+    Schedule(schedule::ScheduleArgs),
+    /// Rank every technician for one order and explain why (grades, weights, exclusions).
+    #[command(
+        after_help = "Examples:\n  fieldwork candidates --order SO-B0001\n  fieldwork candidates --db prod.db --order SO-B0007 --json\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
+    )]
+    Candidates(candidates::CandidatesArgs),
+    /// Preview a recurrence rule: its occurrences in [from, to) as RFC 3339 with the zone's offset.
+    #[command(
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+    )]
+    Recur(recur::RecurArgs),
+    /// Generate the service orders of agreement lines for [from, to) (idempotent), into the
+    /// database or from a dataset file.
+    #[command(
+        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-04-01 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+    )]
+    Generate(generate::GenerateArgs),
     /// Create the demo dataset, import it into a fresh database and run the main job over the
     /// next four weeks.
     #[command(
@@ -90,16 +125,6 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
     )]
     Export(export::ExportArgs),
-    /// Bill one month of subscriptions: fees, prorations, revenue recognition.
-    #[command(
-        after_help = "Examples:\n  fieldwork bill --period 2027-03\n  fieldwork bill --db prod.db --period 2027-04 --json\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
-    )]
-    Bill(billing::BillArgs),
-    /// Show a return order, its dispositions and the actions they imply.
-    #[command(
-        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
-    )]
-    Rma(rma::RmaArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -164,6 +189,10 @@ pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), Cl
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Bill(args) => billing::run(args, global, out),
         Command::Rma(args) => rma::run(args, out),
+        Command::Schedule(args) => schedule::run(args, global, out),
+        Command::Candidates(args) => candidates::run(args, global, out),
+        Command::Recur(args) => recur::run(args, out),
+        Command::Generate(args) => generate::run(args, global, out),
         Command::Run(args) => run::run(args, global, out),
         Command::Init(args) => init::run(args, global, out),
         Command::Import(args) => import::run(args, global, out),

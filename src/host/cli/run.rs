@@ -9,7 +9,9 @@ use super::output::table;
 use super::{db, CliError, GlobalArgs, Output};
 use crate::host::progress::Bars;
 use crate::rules::RuleSet;
-use crate::store::job::{run_main_job, JobError, JobOptions, JobSummary, ScheduleOutcome};
+use crate::store::job::{
+    run_main_job, GenerateSummary, JobError, JobOptions, JobSummary, ScheduleOutcome,
+};
 
 impl From<JobError> for CliError {
     fn from(e: JobError) -> Self {
@@ -82,6 +84,29 @@ pub struct RunArgs {
     pub rules: Option<PathBuf>,
 }
 
+/// One line on what generation did.
+pub fn generation_line(g: &GenerateSummary) -> String {
+    let r = &g.report;
+    let mut text = format!(
+        "{} orders created from {} occurrences of {} lines, {} already stored; written in {} batches",
+        r.created.len(),
+        r.occurrences,
+        r.lines,
+        r.skipped_existing,
+        g.persisted.batches
+    );
+    if r.moved_by_rule + r.skipped_by_rule > 0 {
+        text.push_str(&format!(
+            "; {} moved and {} skipped by rules",
+            r.moved_by_rule, r.skipped_by_rule
+        ));
+    }
+    if !r.errors.is_empty() {
+        text.push_str(&format!("; {} lines failed", r.errors.len()));
+    }
+    text
+}
+
 /// Renders a job summary for people.
 pub fn render(summary: &JobSummary, db: &Path) -> String {
     let mut states: Vec<String> = ["on_track", "warning", "breached"]
@@ -97,15 +122,8 @@ pub fn render(summary: &JobSummary, db: &Path) -> String {
     if !summary.sla.errors.is_empty() {
         states.push(format!("{} without SLA", summary.sla.errors.len()));
     }
-    let p = &summary.persisted;
     let rows = vec![
-        vec![
-            "generate".into(),
-            format!(
-                "{} orders written in {} batches, {} already stored",
-                p.written, p.batches, p.skipped
-            ),
-        ],
+        vec!["generate".into(), generation_line(&summary.generation)],
         vec![
             "sla".into(),
             format!(
@@ -117,8 +135,19 @@ pub fn render(summary: &JobSummary, db: &Path) -> String {
         vec![
             "schedule".into(),
             match &summary.schedule {
-                ScheduleOutcome::NotAvailable => {
-                    "not yet available in this build: orders stay unscheduled".into()
+                ScheduleOutcome::NothingToPlan => "no open order to plan".into(),
+                ScheduleOutcome::Planned {
+                    plan,
+                    orders,
+                    assigned,
+                    unassigned,
+                    sla_breaches,
+                    travel_km,
+                } => format!(
+                    "{assigned}/{orders} orders planned ({unassigned} unassigned, {sla_breaches} late), {travel_km:.0} km travel, stored as {plan}"
+                ),
+                ScheduleOutcome::Failed { error } => {
+                    format!("failed, orders stay unscheduled: {error}")
                 }
             },
         ],

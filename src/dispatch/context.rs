@@ -1,0 +1,853 @@
+//! [`PolicyContext`]: the precomputed, native form of a dispatch policy for a batch of orders
+//! and all technicians — the object the batch scheduler queries for every (order, technician)
+//! pair.
+//!
+//! Building it runs every per-run, per-order and per-technician step once: the policy hook,
+//! the profile hooks, skill and territory interning, locating sites and homes (and their road
+//! zones), order windows, calendar expansion (once per distinct calendar), workload indexing.
+//! After that a pair query touches only flat arrays: an id comparison or two, a skill-level
+//! lookup per required skill, one great-circle formula (or a road-table lookup), two binary
+//! searches in the technician's open stretches, and six grade formulas — no allocation and no
+//! Rhai call, unless the rule files define the per-pair `eligible`/`score_<name>` hooks.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+use super::availability::{Fit, FitRequest, OpenTime};
+use super::error::DispatchError;
+use super::objectives::{self as grade, Objective};
+use super::policy::DispatchPolicy;
+use super::profile::{OrderProfile, TechnicianProfile};
+use super::rules::{Kind, Violation};
+use super::travel::{Place, Travel, TravelModel};
+use super::workload::{DayLoad, Workload};
+use crate::model::{Model, OrderId, ServiceOrder, Technician, TechnicianId};
+
+/// Index of an order in a [`PolicyContext`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderIx(pub usize);
+
+/// Index of a technician in a [`PolicyContext`] (the model's technician order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TechIx(pub usize);
+
+/// The per-pair hooks of a rule set, as the context calls them.
+pub(crate) trait PairHooks {
+    /// `eligible(order, tech)`: `None` when eligible, else the reason.
+    fn eligible(&self, order: OrderIx, tech: TechIx) -> Result<Option<String>, DispatchError>;
+    /// `score_<name>(order, tech)` for the `objective`-th custom objective: a grade 0–100.
+    fn score(&self, objective: usize, order: OrderIx, tech: TechIx) -> Result<f64, DispatchError>;
+}
+
+/// What the native rules found for an eligible pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// The trip from the technician's home to the site.
+    pub travel: Travel,
+    /// Earliest feasible start on site, UTC seconds.
+    pub start: i64,
+    /// Work already planned on the start's local day.
+    pub day_load: DayLoad,
+}
+
+/// The outcome of evaluating one pair.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evaluation {
+    /// The technician may take the order; `score` is the weighted total, 0–100.
+    Eligible {
+        /// Weighted total score, 0–100 (higher is better).
+        score: f64,
+        /// Travel, start and day load behind the grades.
+        assessment: Assessment,
+    },
+    /// The first work rule the pair breaks.
+    Excluded(Violation),
+}
+
+pub(crate) struct OrderFacts {
+    pub id: OrderId,
+    pub profile: OrderProfile,
+    pub skills: Vec<(u16, u8)>,
+    pub territory: Option<u32>,
+    pub preferred: Vec<usize>,
+    /// Every excluded technician (customer's and profile's), sorted.
+    pub excluded: Vec<usize>,
+    /// Those the customer excludes (for explanations).
+    pub customer_excluded: Vec<usize>,
+    pub required: Option<usize>,
+    pub max_travel_km: Option<f64>,
+    pub site: Place,
+    pub window_start: i64,
+    pub window_end: i64,
+    pub duration_secs: i64,
+    pub duration_minutes: f64,
+    pub sla_scale: f64,
+}
+
+/// What the per-pair rules read of a technician, kept small so all technicians stay in cache.
+pub(crate) struct TechFacts {
+    pub available: bool,
+    pub hourly_cost: f64,
+    pub daily_minutes: f64,
+    pub max_jobs: Option<u32>,
+    /// Territories covered with an index below 64, as bits.
+    pub territory_mask: u64,
+    /// All territories covered (the mask serves the first 64).
+    pub territories: Vec<u32>,
+    pub home: Place,
+    pub max_travel_km: Option<f64>,
+    pub calendar: usize,
+    /// Planned load per day index of the calendar's span; empty when nothing is planned.
+    pub load: Vec<DayLoad>,
+}
+
+/// What explanations read of a technician.
+pub(crate) struct TechInfo {
+    pub id: TechnicianId,
+    pub name: String,
+    pub profile: TechnicianProfile,
+}
+
+/// The inputs a context is built from (see [`super::Dispatcher::context`]).
+pub(crate) struct ContextInput<'a, 'w> {
+    pub model: &'a Model,
+    pub policy: DispatchPolicy,
+    pub at: DateTime<Utc>,
+    pub orders: Vec<(&'a ServiceOrder, OrderProfile)>,
+    pub techs: Vec<(&'a Technician, TechnicianProfile)>,
+    pub workload: &'w Workload,
+    pub custom: Vec<String>,
+}
+
+/// The native, precomputed form of a dispatch policy for a batch of orders and every
+/// technician of the model. Build it with [`super::Dispatcher::context`].
+///
+/// # API for the scheduler
+///
+/// Indices are dense: orders `0..order_count()` in the order they were given, technicians
+/// `0..technician_count()` in model order. Per pair, from cheapest to richest:
+///
+/// * [`check`](Self::check) — native work rules only, stops at the first broken rule;
+///   infallible, allocation-free (O(required skills + log stretches)).
+/// * [`score`](Self::score) — rules, custom `eligible` hook and the weighted total score in one
+///   pass, `None` when excluded: the leanest call for comparing every pair. Fallible only when
+///   rule-file hooks run per pair.
+/// * [`evaluate`](Self::evaluate) — the same with the travel, earliest start and day load
+///   behind the score, or the broken rule.
+/// * [`grade`](Self::grade) — the per-objective grades of an eligible pair.
+/// * [`exclusion`](Self::exclusion) — a violation in words (only for what is shown).
+///
+/// The scheduler may update the planned workload as it assigns orders with
+/// [`add_load`](Self::add_load): later queries see the new load in the daily rules and the
+/// workload-balance grade. Travel between two orders' sites (for routes) is
+/// [`travel_between_orders`](Self::travel_between_orders).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use fieldwork::dispatch::{Dispatcher, Evaluation, OrderIx, TechIx};
+/// use fieldwork::model::{Model, OrderId};
+/// let model = Model::from_json(r#"{
+///   "calendars": [{"id": "c", "time_zone": "UTC", "weekly": {"mon": [["08:00","17:00"]]}}],
+///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
+///                  "location": {"lat": 52.50, "lon": 13.40}}],
+///   "technicians": [{"id": "T-1", "name": "Ana", "home": {"lat": 52.52, "lon": 13.40},
+///                    "calendar": "c", "hourly_cost": "40", "max_hours_per_day": 8}],
+///   "orders": [{"id": "SO-1", "customer": "C-1", "origin": {"kind": "manual"},
+///               "priority": "high", "created_at": "2027-03-01T08:00:00Z",
+///               "lines": [{"kind": "hour", "quantity": "1", "unit_price": "0"}]}]
+/// }"#).unwrap();
+/// let at = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
+/// let ctx = Dispatcher::default().context(&model, &[OrderId::new("SO-1")], at).unwrap();
+/// assert!(ctx.check(OrderIx(0), TechIx(0)).is_ok());
+/// match ctx.evaluate(OrderIx(0), TechIx(0)).unwrap() {
+///     Evaluation::Eligible { score, .. } => assert!(score > 50.0),
+///     Evaluation::Excluded(v) => panic!("{}", ctx.exclusion(OrderIx(0), TechIx(0), &v).reason),
+/// }
+/// ```
+pub struct PolicyContext<'a> {
+    pub(crate) model: &'a Model,
+    pub(crate) policy: DispatchPolicy,
+    pub(crate) at: i64,
+    pub(crate) travel: TravelModel,
+    pub(crate) skills: Vec<String>,
+    /// Skill levels, technician-major: `levels[t * skills.len() + s]`.
+    pub(crate) levels: Vec<u8>,
+    pub(crate) territories: Vec<String>,
+    pub(crate) orders: Vec<OrderFacts>,
+    pub(crate) order_index: HashMap<OrderId, usize>,
+    pub(crate) techs: Vec<TechFacts>,
+    pub(crate) tech_info: Vec<TechInfo>,
+    pub(crate) tech_index: HashMap<TechnicianId, usize>,
+    pub(crate) calendars: Vec<OpenTime>,
+    /// Built-in weights divided by the total weight.
+    pub(crate) weights: [f64; Objective::COUNT],
+    /// Custom objectives and their weights divided by the total weight.
+    pub(crate) custom: Vec<(String, f64)>,
+    pub(crate) hooks: Option<Box<dyn PairHooks + 'a>>,
+}
+
+fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    names.push(name.to_owned());
+    index.insert(name.to_owned(), names.len() - 1);
+    names.len() - 1
+}
+
+impl<'a> PolicyContext<'a> {
+    pub(crate) fn build(input: ContextInput<'a, '_>) -> Result<Self, DispatchError> {
+        let ContextInput {
+            model,
+            policy,
+            at,
+            orders,
+            techs,
+            workload,
+            custom,
+        } = input;
+        policy.validate()?;
+        let travel = TravelModel::new(&policy.travel, model.road_graph());
+        let at_secs = at.timestamp();
+        let tech_index: HashMap<TechnicianId, usize> = techs
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| (t.id.clone(), i))
+            .collect();
+        let lookup = |context: String, id: &TechnicianId| {
+            tech_index
+                .get(id)
+                .copied()
+                .ok_or_else(|| DispatchError::unknown_technician(context, id))
+        };
+
+        let (mut skills, mut skill_index) = (Vec::new(), HashMap::new());
+        let (mut territories, mut territory_index) = (Vec::new(), HashMap::new());
+        let horizon = i64::from(policy.work_rules.horizon_days) * 86_400;
+        let mut order_facts = Vec::with_capacity(orders.len());
+        let mut order_index = HashMap::with_capacity(orders.len());
+        for (order, profile) in orders {
+            let ids = |list: &[TechnicianId], field: &str| -> Result<Vec<usize>, DispatchError> {
+                list.iter()
+                    .map(|t| lookup(format!("order {} {field}", order.id), t))
+                    .collect()
+            };
+            let customer_excluded = model
+                .customer(&order.customer)
+                .map(|c| ids(&c.excluded_technicians, "customer excluded_technicians"))
+                .transpose()?
+                .unwrap_or_default();
+            let location = model
+                .order_location(order)
+                .unwrap_or(crate::model::Location::new(0.0, 0.0));
+            let (window_start, window_end) = window(order, at_secs, horizon);
+            let duration_minutes = f64::from(model.order_duration_minutes(order));
+            let due = if order.pinned_start.is_some() {
+                None
+            } else {
+                order.due.map(|d| d.timestamp())
+            };
+            let facts = OrderFacts {
+                id: order.id.clone(),
+                skills: profile
+                    .required_skills
+                    .iter()
+                    .map(|r| {
+                        let s = intern(&mut skills, &mut skill_index, &r.skill);
+                        (u16::try_from(s).unwrap_or(u16::MAX), r.min_level)
+                    })
+                    .collect(),
+                territory: profile
+                    .territory
+                    .as_ref()
+                    .map(|t| intern(&mut territories, &mut territory_index, t.as_str()) as u32),
+                preferred: ids(&profile.preferred_technicians, "preferred_technicians")?,
+                excluded: {
+                    // Customer exclusions and the profile's, one list for the hot path.
+                    let mut all = ids(&profile.excluded_technicians, "excluded_technicians")?;
+                    all.extend(customer_excluded.iter().copied());
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                },
+                customer_excluded,
+                required: profile
+                    .required_technician
+                    .as_ref()
+                    .map(|t| lookup(format!("order {} required_technician", order.id), t))
+                    .transpose()?,
+                max_travel_km: profile.max_travel_km,
+                site: travel.place(location),
+                window_start,
+                window_end,
+                duration_secs: (duration_minutes * 60.0) as i64,
+                duration_minutes,
+                sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
+                profile,
+            };
+            order_index.insert(order.id.clone(), order_facts.len());
+            order_facts.push(facts);
+        }
+        if skills.len() > usize::from(u16::MAX) {
+            return Err(DispatchError::policy(
+                "skills",
+                "more than 65,535 distinct skills",
+            ));
+        }
+
+        // Calendar span: every window, plus the longest job and travel allowance.
+        let longest = order_facts
+            .iter()
+            .map(|o| o.duration_secs)
+            .max()
+            .unwrap_or(0);
+        let from = order_facts
+            .iter()
+            .map(|o| o.window_start)
+            .min()
+            .unwrap_or(at_secs);
+        let to = order_facts
+            .iter()
+            .map(|o| o.window_end)
+            .max()
+            .unwrap_or(at_secs)
+            + longest
+            + 86_400;
+        let mut calendars = Vec::new();
+        let mut calendar_index: HashMap<&str, usize> = HashMap::new();
+        let mut tech_facts = Vec::with_capacity(techs.len());
+        let mut tech_info = Vec::with_capacity(techs.len());
+        let mut levels = Vec::with_capacity(techs.len() * skills.len());
+        for (tech, profile) in techs {
+            let cal = match calendar_index.get(tech.calendar.as_str()) {
+                Some(&i) => i,
+                None => {
+                    let open = match model.calendar(&tech.calendar) {
+                        Some(c) if policy.work_rules.availability => OpenTime::build(c, from, to),
+                        Some(c) => OpenTime::always_open(
+                            c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC),
+                            from,
+                            to,
+                        ),
+                        None => OpenTime::always_open(chrono_tz::Tz::UTC, from, to),
+                    };
+                    calendars.push(open);
+                    calendar_index.insert(tech.calendar.as_str(), calendars.len() - 1);
+                    calendars.len() - 1
+                }
+            };
+            let mut load = Vec::new();
+            for (date, day) in workload.days_of(&tech.id) {
+                if let Some(d) = calendars[cal].day_of_date(date) {
+                    if load.is_empty() {
+                        load = vec![DayLoad::default(); calendars[cal].day_count()];
+                    }
+                    load[d] += day;
+                }
+            }
+            levels.extend(skills.iter().map(|s| tech.skill_level(s)));
+            let territories: Vec<u32> = profile
+                .territories
+                .iter()
+                .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
+                .collect();
+            tech_facts.push(TechFacts {
+                available: profile.available,
+                hourly_cost: profile.hourly_cost,
+                daily_minutes: profile.max_daily_minutes,
+                max_jobs: profile.max_jobs_per_day,
+                territory_mask: territories
+                    .iter()
+                    .filter(|&&t| t < 64)
+                    .fold(0, |mask, &t| mask | 1u64 << t),
+                territories,
+                home: travel.place(tech.home),
+                max_travel_km: profile.max_travel_km,
+                calendar: cal,
+                load,
+            });
+            tech_info.push(TechInfo {
+                id: tech.id.clone(),
+                name: tech.name.clone(),
+                profile,
+            });
+        }
+        for t in workload.technicians() {
+            if !tech_index.contains_key(t) {
+                return Err(DispatchError::unknown_technician("workload", t));
+            }
+        }
+        travel.warm(tech_facts.iter().map(|t| t.home));
+
+        let total = policy.weights.total();
+        let norm = |w: f64| if total > 0.0 { w / total } else { 0.0 };
+        let mut weights = [0.0; Objective::COUNT];
+        for o in Objective::ALL {
+            weights[o as usize] = norm(policy.weights.get(o));
+        }
+        let custom = custom
+            .into_iter()
+            .map(|name| {
+                let w = policy.weights.custom_weight(&name).unwrap_or(0.0);
+                (name, norm(w))
+            })
+            .collect();
+        Ok(Self {
+            model,
+            at: at_secs,
+            travel,
+            skills,
+            levels,
+            territories,
+            orders: order_facts,
+            order_index,
+            techs: tech_facts,
+            tech_info,
+            tech_index,
+            calendars,
+            weights,
+            custom,
+            hooks: None,
+            policy,
+        })
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &DispatchPolicy {
+        &self.policy
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'a Model {
+        self.model
+    }
+
+    /// The instant the context was built for ("now").
+    pub fn at(&self) -> DateTime<Utc> {
+        instant(self.at)
+    }
+
+    /// Number of orders.
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// Number of technicians.
+    pub fn technician_count(&self) -> usize {
+        self.techs.len()
+    }
+
+    /// An order's index.
+    pub fn order_ix(&self, id: &OrderId) -> Option<OrderIx> {
+        self.order_index.get(id).copied().map(OrderIx)
+    }
+
+    /// A technician's index.
+    pub fn tech_ix(&self, id: &TechnicianId) -> Option<TechIx> {
+        self.tech_index.get(id).copied().map(TechIx)
+    }
+
+    /// An order's id.
+    pub fn order_id(&self, o: OrderIx) -> &OrderId {
+        &self.orders[o.0].id
+    }
+
+    /// A technician's id.
+    pub fn tech_id(&self, t: TechIx) -> &TechnicianId {
+        &self.tech_info[t.0].id
+    }
+
+    /// The profile an order was graded with (after the `order_profile` hook).
+    pub fn order_profile(&self, o: OrderIx) -> &OrderProfile {
+        &self.orders[o.0].profile
+    }
+
+    /// The profile a technician was graded with (after the `technician_profile` hook).
+    pub fn technician_profile(&self, t: TechIx) -> &TechnicianProfile {
+        &self.tech_info[t.0].profile
+    }
+
+    /// An order's window: earliest and latest start.
+    pub fn window(&self, o: OrderIx) -> (DateTime<Utc>, DateTime<Utc>) {
+        let f = &self.orders[o.0];
+        (instant(f.window_start), instant(f.window_end))
+    }
+
+    /// An order's duration on site, minutes.
+    pub fn duration_minutes(&self, o: OrderIx) -> f64 {
+        self.orders[o.0].duration_minutes
+    }
+
+    /// The trip from a technician's home to an order's site.
+    pub fn travel_from_home(&self, o: OrderIx, t: TechIx) -> Travel {
+        self.travel
+            .between(&self.techs[t.0].home, &self.orders[o.0].site)
+    }
+
+    /// The trip between two orders' sites.
+    pub fn travel_between_orders(&self, from: OrderIx, to: OrderIx) -> Travel {
+        self.travel
+            .between(&self.orders[from.0].site, &self.orders[to.0].site)
+    }
+
+    /// The travel model.
+    pub fn travel_model(&self) -> &TravelModel {
+        &self.travel
+    }
+
+    /// Adds planned work to a technician's local day (as the scheduler assigns orders). Days
+    /// outside the span of the batch's windows are ignored.
+    pub fn add_load(&mut self, t: TechIx, date: NaiveDate, load: DayLoad) {
+        let tech = &mut self.techs[t.0];
+        let open = &self.calendars[tech.calendar];
+        if let Some(d) = open.day_of_date(date) {
+            if tech.load.is_empty() {
+                tech.load = vec![DayLoad::default(); open.day_count()];
+            }
+            tech.load[d] += load;
+        }
+    }
+
+    /// A technician's open working time `[start, end)` in UTC seconds over the span of the
+    /// batch's windows, sorted and disjoint (the batch scheduler builds its shifts from it).
+    pub fn open_stretches(&self, t: TechIx) -> &[(i64, i64)] {
+        self.calendars[self.techs[t.0].calendar].stretches()
+    }
+
+    /// The local date (in the technician's calendar zone) of an instant.
+    pub fn local_date(&self, t: TechIx, at: DateTime<Utc>) -> NaiveDate {
+        let open = &self.calendars[self.techs[t.0].calendar];
+        open.date(open.day_index(at.timestamp()))
+    }
+
+    /// Whether per-pair Rhai hooks (`eligible`, `score_<name>`) take part.
+    pub fn has_pair_hooks(&self) -> bool {
+        self.hooks.is_some()
+    }
+
+    /// Native work rules only, first broken rule (the `eligible` hook is not called).
+    #[inline]
+    pub fn check(&self, o: OrderIx, t: TechIx) -> Result<Assessment, Violation> {
+        let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
+        let rules = &self.policy.work_rules;
+        if !tf.available {
+            return Err(self.inactive(t));
+        }
+        if rules.required_technician {
+            if let Some(v) = rule_required(of, t.0) {
+                return Err(v);
+            }
+        }
+        if rules.excluded_technicians {
+            if let Some(v) = rule_excluded(of, t.0) {
+                return Err(v);
+            }
+        }
+        if rules.skills {
+            let levels = self.levels_of(t);
+            for &(s, min) in &of.skills {
+                let has = levels[usize::from(s)];
+                if has < min {
+                    return Err(missing(s, min, has));
+                }
+            }
+        }
+        if rules.territory {
+            if let Some(v) = rule_territory(of, tf) {
+                return Err(v);
+            }
+        }
+        let travel = self.travel.between(&tf.home, &of.site);
+        if self.too_far(of, tf, &travel) {
+            return Err(Violation(Kind::TooFar));
+        }
+        if let Some(v) = self.daily_static(of, tf, &travel) {
+            return Err(v);
+        }
+        self.rule_availability(of, tf, &travel)
+    }
+
+    /// Evaluates a pair: native rules, then the `eligible` hook, then the weighted score
+    /// (native grades plus `score_<name>` hooks). This is the per-pair call of the scheduler.
+    #[inline]
+    pub fn evaluate(&self, o: OrderIx, t: TechIx) -> Result<Evaluation, DispatchError> {
+        let assessment = match self.check(o, t) {
+            Ok(a) => a,
+            Err(v) => return Ok(Evaluation::Excluded(v)),
+        };
+        if let Some(hooks) = &self.hooks {
+            return self.evaluate_with_hooks(hooks.as_ref(), o, t, assessment);
+        }
+        Ok(Evaluation::Eligible {
+            score: self.builtin_score(o, t, &assessment),
+            assessment,
+        })
+    }
+
+    /// The weighted total score of a pair, or `None` when a work rule (or the `eligible`
+    /// hook) excludes it: the leanest per-pair call, for a scheduler that only needs to compare
+    /// candidates (use [`evaluate`](Self::evaluate) for the start and travel behind the score,
+    /// [`check`](Self::check) for the broken rule).
+    #[inline]
+    pub fn score(&self, o: OrderIx, t: TechIx) -> Result<Option<f64>, DispatchError> {
+        let Ok(assessment) = self.check(o, t) else {
+            return Ok(None);
+        };
+        match &self.hooks {
+            None => Ok(Some(self.builtin_score(o, t, &assessment))),
+            Some(hooks) => Ok(
+                match self.evaluate_with_hooks(hooks.as_ref(), o, t, assessment)? {
+                    Evaluation::Eligible { score, .. } => Some(score),
+                    Evaluation::Excluded(_) => None,
+                },
+            ),
+        }
+    }
+
+    #[inline]
+    fn builtin_score(&self, o: OrderIx, t: TechIx, a: &Assessment) -> f64 {
+        let grades = self.builtin_grades(o, t, a);
+        let mut score = 0.0;
+        for (g, w) in grades.iter().zip(self.weights) {
+            score += w * g;
+        }
+        score
+    }
+
+    #[cold]
+    fn evaluate_with_hooks(
+        &self,
+        hooks: &dyn PairHooks,
+        o: OrderIx,
+        t: TechIx,
+        assessment: Assessment,
+    ) -> Result<Evaluation, DispatchError> {
+        if let Some(reason) = hooks.eligible(o, t)? {
+            return Ok(Evaluation::Excluded(Violation(Kind::Custom(reason.into()))));
+        }
+        let mut score = self.builtin_score(o, t, &assessment);
+        for (i, (_, w)) in self.custom.iter().enumerate() {
+            if *w > 0.0 {
+                score += w * hooks.score(i, o, t)?;
+            }
+        }
+        Ok(Evaluation::Eligible { score, assessment })
+    }
+
+    /// The skill levels of a technician, indexed by the context's skill index.
+    #[inline]
+    pub(crate) fn levels_of(&self, t: TechIx) -> &[u8] {
+        let n = self.skills.len();
+        &self.levels[t.0 * n..(t.0 + 1) * n]
+    }
+
+    /// The six built-in grades of an eligible pair, in [`Objective::ALL`] order.
+    #[inline]
+    pub fn builtin_grades(&self, o: OrderIx, t: TechIx, a: &Assessment) -> [f64; Objective::COUNT] {
+        let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
+        let scales = &self.policy.scales;
+        let levels = self.levels_of(t);
+        let mut excess = 0u32;
+        for &(s, min) in &of.skills {
+            excess += u32::from(levels[usize::from(s)].saturating_sub(min));
+        }
+        let cost = tf.hourly_cost * of.duration_minutes / 60.0;
+        [
+            grade::grade_sla_urgency((a.start - of.window_start) as f64, of.sla_scale),
+            grade::grade_travel(a.travel.minutes, scales),
+            grade::grade_skill_fit(excess, of.skills.len(), scales),
+            grade::grade_preferred(of.preferred.contains(&t.0)),
+            grade::grade_workload(a.day_load.minutes, tf.daily_minutes),
+            grade::grade_cost(cost, scales),
+        ]
+    }
+
+    /// The grade of the `i`-th custom objective (calls its `score_<name>` hook).
+    pub(crate) fn custom_grade(
+        &self,
+        i: usize,
+        o: OrderIx,
+        t: TechIx,
+    ) -> Result<f64, DispatchError> {
+        match &self.hooks {
+            Some(hooks) => hooks.score(i, o, t),
+            None => Ok(0.0),
+        }
+    }
+
+    #[cold]
+    pub(crate) fn inactive(&self, t: TechIx) -> Violation {
+        Violation(Kind::Inactive {
+            by_profile: self
+                .model
+                .technician(&self.tech_info[t.0].id)
+                .is_some_and(|t| t.active),
+        })
+    }
+
+    /// The travel limit of a pair: the order's (or the policy's), capped by the technician's
+    /// personal limit; `None` for no limit.
+    #[inline]
+    pub(crate) fn travel_limit(&self, of: &OrderFacts, tf: &TechFacts) -> Option<f64> {
+        let base = of.max_travel_km.or(self.policy.work_rules.max_travel_km);
+        match (base, tf.max_travel_km) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn too_far(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> bool {
+        self.travel_limit(of, tf)
+            .is_some_and(|limit| travel.km > limit)
+    }
+
+    /// Minutes a job needs in a day: work plus travel from home.
+    #[inline]
+    pub(crate) fn needed_minutes(of: &OrderFacts, travel: &Travel) -> f64 {
+        of.duration_minutes + travel.minutes
+    }
+
+    /// The first daily limit that fails whatever the day: a zero job limit, then a job (with
+    /// travel) longer than the day.
+    #[inline]
+    pub(crate) fn daily_static(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        travel: &Travel,
+    ) -> Option<Violation> {
+        self.daily_static_all(of, tf, travel)
+            .into_iter()
+            .flatten()
+            .next()
+    }
+
+    /// Both static daily limits (for explanations).
+    #[inline]
+    pub(crate) fn daily_static_all(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        travel: &Travel,
+    ) -> [Option<Violation>; 2] {
+        if !self.policy.work_rules.daily_limits {
+            return [None, None];
+        }
+        let jobs = (tf.max_jobs == Some(0)).then_some(Violation(Kind::DailyJobs {
+            day: None,
+            more_days: 0,
+        }));
+        let minutes = (Self::needed_minutes(of, travel) > tf.daily_minutes).then_some(Violation(
+            Kind::DailyMinutes {
+                day: None,
+                more_days: 0,
+            },
+        ));
+        [jobs, minutes]
+    }
+
+    /// Availability and the per-day limits: the earliest start in an open stretch of the
+    /// window on a day with room.
+    pub(crate) fn rule_availability(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        travel: &Travel,
+    ) -> Result<Assessment, Violation> {
+        let open = &self.calendars[tf.calendar];
+        let req = FitRequest {
+            window_start: of.window_start,
+            window_end: of.window_end,
+            lead: (travel.minutes * 60.0).ceil() as i64,
+            duration: of.duration_secs,
+        };
+        let needed = Self::needed_minutes(of, travel);
+        let limits = self.policy.work_rules.daily_limits;
+        let day_ok = |l: &DayLoad| {
+            !limits
+                || (tf.max_jobs.is_none_or(|m| l.jobs < m)
+                    && l.minutes + needed <= tf.daily_minutes)
+        };
+        let check_days = !tf.load.is_empty();
+        match open.find_start(&req, check_days, |d| day_ok(&tf.load[d])) {
+            Fit::Start { at, day } => Ok(Assessment {
+                travel: *travel,
+                start: at,
+                day_load: day.map(|d| tf.load[d]).unwrap_or_default(),
+            }),
+            Fit::NoOpening => Err(Violation(Kind::NoOpening)),
+            Fit::NoCapacity { day, days } => {
+                let full_jobs = tf.max_jobs.is_some_and(|m| tf.load[day].jobs >= m);
+                let (day, more_days) = (
+                    Some(u32::try_from(day).unwrap_or(u32::MAX)),
+                    u32::try_from(days.saturating_sub(1)).unwrap_or(u32::MAX),
+                );
+                Err(Violation(if full_jobs {
+                    Kind::DailyJobs { day, more_days }
+                } else {
+                    Kind::DailyMinutes { day, more_days }
+                }))
+            }
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn rule_required(of: &OrderFacts, t: usize) -> Option<Violation> {
+    of.required.filter(|&r| r != t).map(|required| {
+        Violation(Kind::PinnedElsewhere {
+            required: required as u32,
+        })
+    })
+}
+
+#[inline]
+pub(crate) fn rule_excluded(of: &OrderFacts, t: usize) -> Option<Violation> {
+    of.excluded.contains(&t).then(|| {
+        Violation(Kind::Excluded {
+            by_customer: of.customer_excluded.contains(&t),
+        })
+    })
+}
+
+#[inline]
+pub(crate) fn rule_territory(of: &OrderFacts, tf: &TechFacts) -> Option<Violation> {
+    let territory = of.territory?;
+    let covered = if territory < 64 {
+        tf.territory_mask & (1u64 << territory) != 0
+    } else {
+        tf.territories.contains(&territory)
+    };
+    (!covered).then_some(Violation(Kind::OutsideTerritory { territory }))
+}
+
+#[inline]
+pub(crate) fn missing(skill: u16, required: u8, has: u8) -> Violation {
+    Violation(Kind::MissingSkill {
+        skill,
+        required,
+        has,
+    })
+}
+
+/// The window of an order: `(earliest start, latest start)`, UTC seconds. A pinned start is
+/// both; otherwise from `max(at, earliest_start)` to the due time, cut to the horizon (and the
+/// whole horizon when there is no due time or it has passed).
+fn window(order: &ServiceOrder, at: i64, horizon: i64) -> (i64, i64) {
+    if let Some(p) = order.pinned_start {
+        let p = p.timestamp();
+        return (p, p);
+    }
+    let start = order.earliest_start.map_or(at, |e| e.timestamp().max(at));
+    let cap = start + horizon;
+    let end = match order.due.map(|d| d.timestamp()) {
+        Some(due) if due >= start => due.min(cap),
+        _ => cap,
+    };
+    (start, end)
+}
+
+pub(crate) fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}

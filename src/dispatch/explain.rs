@@ -1,0 +1,294 @@
+//! Explanations: every work rule a pair breaks, in words, and the per-objective grades, weights
+//! and contributions of an eligible pair. Only what is shown to a person is explained; the
+//! scheduler's hot path never builds strings.
+
+use serde::Serialize;
+
+use super::context::{
+    instant, missing, rule_excluded, rule_required, rule_territory, Assessment, OrderIx,
+    PolicyContext, TechIx,
+};
+use super::error::DispatchError;
+use super::objectives::Objective;
+use super::rules::{more_days, number, Exclusion, Kind, Violation};
+use super::travel::Travel;
+
+/// One objective's part in a candidate's total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectiveGrade {
+    /// Objective name (`travel`, or a custom `score_<name>` objective's `<name>`).
+    pub objective: String,
+    /// Grade 0–100.
+    pub grade: f64,
+    /// Weight from the policy.
+    pub weight: f64,
+    /// grade × weight ÷ the sum of all weights; the contributions add up to the total.
+    pub contribution: f64,
+    /// What the grade is based on, in words.
+    pub detail: String,
+}
+
+/// The graded side of an eligible candidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Grading {
+    /// Weighted total, 0–100: the sum of the contributions.
+    pub total: f64,
+    /// Every objective with a weight, built-in ones first.
+    pub objectives: Vec<ObjectiveGrade>,
+    /// Earliest feasible start on site.
+    pub earliest_start: chrono::DateTime<chrono::Utc>,
+    /// Trip from home.
+    pub travel: Travel,
+}
+
+impl PolicyContext<'_> {
+    /// A violation in words.
+    pub fn exclusion(&self, o: OrderIx, t: TechIx, v: &Violation) -> Exclusion {
+        let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
+        let open = &self.calendars[tf.calendar];
+        let travel = self.travel.between(&tf.home, &of.site);
+        let needed = Self::needed_minutes(of, &travel);
+        let load = |day: u32| tf.load.get(day as usize).copied().unwrap_or_default();
+        let reason = match &v.0 {
+            Kind::Inactive { by_profile: false } => "technician is inactive".to_owned(),
+            Kind::Inactive { by_profile: true } => {
+                "technician_profile() marks the technician unavailable".to_owned()
+            }
+            Kind::PinnedElsewhere { required } => format!(
+                "order is pinned to technician {}",
+                self.tech_info[*required as usize].id
+            ),
+            Kind::Excluded { by_customer: true } => self
+                .model
+                .order(&of.id)
+                .map(|order| format!("customer {} excludes this technician", order.customer))
+                .unwrap_or_else(|| "the customer excludes this technician".into()),
+            Kind::Excluded { by_customer: false } => {
+                "order_profile() excludes this technician".to_owned()
+            }
+            Kind::MissingSkill {
+                skill,
+                required,
+                has,
+            } => {
+                let name = &self.skills[usize::from(*skill)];
+                if *has == 0 {
+                    format!("lacks skill {name} level {required} (has none)")
+                } else {
+                    format!("lacks skill {name} level {required} (has {has})")
+                }
+            }
+            Kind::OutsideTerritory { territory } => {
+                let wanted = &self.territories[*territory as usize];
+                let covers = &self.tech_info[t.0].profile.territories;
+                if covers.is_empty() {
+                    format!("covers no territory; the order is in {wanted}")
+                } else {
+                    let list: Vec<&str> = covers.iter().map(|t| t.as_str()).collect();
+                    format!("covers {}; the order is in {wanted}", list.join(", "))
+                }
+            }
+            Kind::TooFar => {
+                let km = travel.km;
+                let limit = self.travel_limit(of, tf).unwrap_or(f64::INFINITY);
+                format!(
+                    "{km:.1} km from home, {:.1} km beyond the {} km limit",
+                    km - limit,
+                    number(limit)
+                )
+            }
+            Kind::NoOpening => {
+                let when = if of.window_start == of.window_end {
+                    format!("at {}", open.local_text(of.window_start))
+                } else {
+                    format!(
+                        "between {} and {}",
+                        open.local_text(of.window_start),
+                        open.local_text(of.window_end)
+                    )
+                };
+                let calendar = self
+                    .model
+                    .technician(&self.tech_info[t.0].id)
+                    .map(|t| t.calendar.to_string())
+                    .unwrap_or_default();
+                format!(
+                    "calendar {calendar} has no open time for {} min travel + {} min work \
+                     starting {when} ({})",
+                    number(travel.minutes.round()),
+                    number(of.duration_minutes),
+                    open.tz().name()
+                )
+            }
+            Kind::DailyJobs { day: None, .. } => {
+                format!("takes no jobs (limit {} per day)", tf.max_jobs.unwrap_or(0))
+            }
+            Kind::DailyJobs {
+                day: Some(day),
+                more_days: more,
+            } => format!(
+                "already {} of {} jobs planned on {}{}",
+                load(*day).jobs,
+                tf.max_jobs.unwrap_or(0),
+                open.date(*day as usize),
+                more_days(*more as usize)
+            ),
+            Kind::DailyMinutes { day: None, .. } => format!(
+                "job needs {} min with travel, more than the {} min daily limit",
+                number(needed.round()),
+                number(tf.daily_minutes)
+            ),
+            Kind::DailyMinutes {
+                day: Some(day),
+                more_days: more,
+            } => format!(
+                "{}: {} min planned + {} min needed exceeds the {} min daily limit{}",
+                open.date(*day as usize),
+                number(load(*day).minutes.round()),
+                number(needed.round()),
+                number(tf.daily_minutes),
+                more_days(*more as usize)
+            ),
+            Kind::Custom(reason) => reason.to_string(),
+        };
+        Exclusion {
+            rule: v.rule(),
+            reason,
+        }
+    }
+
+    /// Every built-in work rule a pair breaks (empty when it passes them all), in checking
+    /// order. The `eligible` hook is not consulted.
+    pub fn violations(&self, o: OrderIx, t: TechIx) -> Vec<Violation> {
+        let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
+        let rules = &self.policy.work_rules;
+        let mut out = Vec::new();
+        if !tf.available {
+            out.push(self.inactive(t));
+        }
+        if rules.required_technician {
+            out.extend(rule_required(of, t.0));
+        }
+        if rules.excluded_technicians {
+            out.extend(rule_excluded(of, t.0));
+        }
+        if rules.skills {
+            let levels = self.levels_of(t);
+            for &(s, min) in &of.skills {
+                let has = levels[usize::from(s)];
+                if has < min {
+                    out.push(missing(s, min, has));
+                }
+            }
+        }
+        if rules.territory {
+            out.extend(rule_territory(of, tf));
+        }
+        let travel = self.travel.between(&tf.home, &of.site);
+        if self.too_far(of, tf, &travel) {
+            out.push(Violation(Kind::TooFar));
+        }
+        let daily = self.daily_static_all(of, tf, &travel);
+        let daily_failed = daily.iter().any(Option::is_some);
+        out.extend(daily.into_iter().flatten());
+        if let Err(v) = self.rule_availability(of, tf, &travel) {
+            // A job longer than any day is already explained by the daily rule.
+            if !(daily_failed && v.rule() != super::WorkRule::Availability) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// The grades of an eligible pair with weights and contributions; the total is the sum of
+    /// the contributions. Calls the `score_<name>` hooks.
+    pub fn grading(&self, o: OrderIx, t: TechIx, a: &Assessment) -> Result<Grading, DispatchError> {
+        let grades = self.builtin_grades(o, t, a);
+        let mut objectives = Vec::new();
+        for obj in Objective::ALL {
+            let weight = self.policy.weights.get(obj);
+            objectives.push(ObjectiveGrade {
+                objective: obj.name().to_owned(),
+                grade: grades[obj as usize],
+                weight,
+                contribution: self.weights[obj as usize] * grades[obj as usize],
+                detail: self.detail(obj, o, t, a),
+            });
+        }
+        for (i, (name, share)) in self.custom.iter().enumerate() {
+            let weight = self.policy.weights.custom_weight(name).unwrap_or(0.0);
+            if weight <= 0.0 {
+                continue;
+            }
+            let g = self.custom_grade(i, o, t)?;
+            objectives.push(ObjectiveGrade {
+                objective: name.clone(),
+                grade: g,
+                weight,
+                contribution: share * g,
+                detail: format!("score_{name}(order, tech)"),
+            });
+        }
+        let total = objectives.iter().map(|g| g.contribution).sum();
+        Ok(Grading {
+            total,
+            objectives,
+            earliest_start: instant(a.start),
+            travel: a.travel,
+        })
+    }
+
+    fn detail(&self, obj: Objective, o: OrderIx, t: TechIx, a: &Assessment) -> String {
+        let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
+        let open = &self.calendars[tf.calendar];
+        match obj {
+            Objective::SlaUrgency => {
+                let delay = (a.start - of.window_start) as f64 / 3600.0;
+                format!(
+                    "starts {} ({delay:.1} h after the window start, scale {:.1} h)",
+                    open.local_text(a.start),
+                    of.sla_scale / 3600.0
+                )
+            }
+            Objective::Travel => format!("{:.0} min, {:.1} km", a.travel.minutes, a.travel.km),
+            Objective::SkillFit => {
+                if of.skills.is_empty() {
+                    "no skills required".into()
+                } else {
+                    let parts: Vec<String> = of
+                        .skills
+                        .iter()
+                        .map(|&(s, min)| {
+                            format!(
+                                "{} {} for {min}",
+                                self.skills[usize::from(s)],
+                                self.levels_of(t)[usize::from(s)]
+                            )
+                        })
+                        .collect();
+                    parts.join(", ")
+                }
+            }
+            Objective::PreferredTechnician => {
+                if of.preferred.contains(&t.0) {
+                    "preferred".into()
+                } else if of.preferred.is_empty() {
+                    "no preference".into()
+                } else {
+                    "not preferred".into()
+                }
+            }
+            Objective::WorkloadBalance => format!(
+                "{} of {} min planned on the start day",
+                number(a.day_load.minutes.round()),
+                number(tf.daily_minutes)
+            ),
+            Objective::Cost => format!(
+                "{:.2}/h × {:.2} h = {:.2}",
+                tf.hourly_cost,
+                of.duration_minutes / 60.0,
+                tf.hourly_cost * of.duration_minutes / 60.0
+            ),
+        }
+    }
+}

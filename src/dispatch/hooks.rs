@@ -1,0 +1,487 @@
+//! The Rhai side of dispatch: reading the maps returned by `dispatch_policy()`,
+//! `order_profile(order, customer)` and `technician_profile(tech)` into the native policy and
+//! profiles, and calling the optional per-pair hooks `eligible(order, tech)` and
+//! `score_<name>(order, tech)`. The exact map shapes are documented in `rules/README.md`
+//! (section "Dispatch"); unknown fields are errors, so a typo never goes unnoticed.
+
+use rhai::Dynamic;
+
+use super::context::{OrderIx, PairHooks, TechIx};
+use super::error::{DispatchError, DispatchErrorKind};
+use super::objectives::Objective;
+use super::policy::DispatchPolicy;
+use super::profile::{OrderProfile, TechnicianProfile};
+use crate::model::{Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
+use crate::rules::{domain, HookValue, RuleError, RuleSet, Verdict, SCORE_PREFIX};
+
+/// Fields of `dispatch_policy()`'s map and of its sub-maps.
+const POLICY_FIELDS: [&str; 4] = ["weights", "work_rules", "scales", "travel"];
+const ORDER_FIELDS: [&str; 6] = [
+    "required_skills",
+    "territory",
+    "preferred_technicians",
+    "excluded_technicians",
+    "required_technician",
+    "max_travel_km",
+];
+const TECH_FIELDS: [&str; 6] = [
+    "available",
+    "territories",
+    "max_travel_km",
+    "hourly_cost",
+    "max_daily_minutes",
+    "max_jobs_per_day",
+];
+
+fn rule(subject: Option<String>) -> impl FnOnce(RuleError) -> DispatchError {
+    move |source| DispatchError::rule(subject, source)
+}
+
+fn bad(rules: &RuleSet, hook: &str, subject: Option<String>, message: String) -> DispatchError {
+    DispatchErrorKind::BadHookOutput {
+        hook: hook.to_owned(),
+        location: rules
+            .hook_location(hook)
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "rules".into()),
+        subject,
+        message,
+    }
+    .into()
+}
+
+/// Checks every key of the map `v` is one of `known` (without copying the map); returns
+/// whether the map is empty. `path` prefixes field names in the message (`work_rules.`).
+fn check_keys(
+    rules: &RuleSet,
+    hook: &str,
+    v: &HookValue,
+    known: &[&str],
+    path: &str,
+    subject: impl Fn() -> Option<String>,
+) -> Result<bool, DispatchError> {
+    let Some(map) = v.value().read_lock::<rhai::Map>() else {
+        return Err(DispatchError::rule(subject(), v.wrong("map")));
+    };
+    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(bad(
+            rules,
+            hook,
+            subject(),
+            format!("unknown field `{path}{key}` (known: {})", known.join(", ")),
+        ));
+    }
+    Ok(map.is_empty())
+}
+
+/// Whether a map has `key`, even with the value `()` (which [`HookValue::field`] hides).
+fn has_key(v: &HookValue, key: &str) -> bool {
+    v.value()
+        .read_lock::<rhai::Map>()
+        .is_some_and(|m| m.contains_key(key))
+}
+
+/// Reads `dispatch_policy()` (called once per run): the policy and the custom objectives.
+pub(crate) fn policy_from_rules(
+    rules: &RuleSet,
+) -> Result<(DispatchPolicy, Vec<String>), DispatchError> {
+    const HOOK: &str = "dispatch_policy";
+    let mut policy = DispatchPolicy::default();
+    let custom: Vec<String> = rules
+        .score_objectives()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if let Some(value) = rules.call_hook(HOOK, ()).map_err(rule(None))? {
+        let v = rules.value(HOOK, value);
+        if !v.is_unit() {
+            read_policy(rules, &v, &custom, &mut policy)?;
+        }
+    }
+    for name in &custom {
+        if policy.weights.custom_weight(name).is_none() {
+            return Err(bad(
+                rules,
+                &format!("{SCORE_PREFIX}{name}"),
+                None,
+                format!("no weight: add `{name}` to dispatch_policy().weights"),
+            ));
+        }
+    }
+    policy.validate().map_err(|e| match e.kind() {
+        DispatchErrorKind::InvalidPolicy { setting, message } => {
+            bad(rules, HOOK, None, format!("`{setting}`: {message}"))
+        }
+        _ => e,
+    })?;
+    Ok((policy, custom))
+}
+
+fn read_policy(
+    rules: &RuleSet,
+    v: &HookValue,
+    custom: &[String],
+    policy: &mut DispatchPolicy,
+) -> Result<(), DispatchError> {
+    const HOOK: &str = "dispatch_policy";
+    let e = |err| DispatchError::rule(None, err);
+    let unknown = |path: String, known: String| {
+        bad(
+            rules,
+            HOOK,
+            None,
+            format!("unknown field `{path}` (known: {known})"),
+        )
+    };
+    for (key, _) in v.entries().map_err(e)? {
+        if !POLICY_FIELDS.contains(&key.as_str()) {
+            return Err(unknown(key, POLICY_FIELDS.join(", ")));
+        }
+    }
+    if let Some(w) = v.field("weights").map_err(e)? {
+        for (name, weight) in w.entries().map_err(e)? {
+            let weight = weight.number().map_err(e)?;
+            match Objective::parse(&name) {
+                Some(o) => policy.weights.set(o, weight),
+                None if custom.contains(&name) => policy.weights.set_custom(name, weight),
+                None => {
+                    return Err(bad(
+                        rules,
+                        HOOK,
+                        None,
+                        format!(
+                            "`weights.{name}`: no such objective (built-in: {}; custom ones \
+                             need a score_{name}(order, tech) hook)",
+                            Objective::ALL.map(Objective::name).join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    if let Some(r) = v.field("work_rules").map_err(e)? {
+        let rules_ = &mut policy.work_rules;
+        let flags: [(&str, &mut bool); 6] = [
+            ("skills", &mut rules_.skills),
+            ("territory", &mut rules_.territory),
+            ("availability", &mut rules_.availability),
+            ("excluded_technicians", &mut rules_.excluded_technicians),
+            ("required_technician", &mut rules_.required_technician),
+            ("daily_limits", &mut rules_.daily_limits),
+        ];
+        let mut known: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
+        known.extend(["max_travel_km", "horizon_days"]);
+        for (key, _) in r.entries().map_err(e)? {
+            if !known.contains(&key.as_str()) {
+                return Err(unknown(format!("work_rules.{key}"), known.join(", ")));
+            }
+        }
+        for (key, slot) in flags {
+            if let Some(b) = r.field(key).map_err(e)? {
+                *slot = b.bool().map_err(e)?;
+            }
+        }
+        if has_key(&r, "max_travel_km") {
+            rules_.max_travel_km = r
+                .field("max_travel_km")
+                .map_err(e)?
+                .map(|km| km.number())
+                .transpose()
+                .map_err(e)?;
+        }
+        if let Some(h) = r.field("horizon_days").map_err(e)? {
+            let days = h.int().map_err(e)?;
+            rules_.horizon_days = u32::try_from(days).map_err(|_| {
+                bad(
+                    rules,
+                    HOOK,
+                    None,
+                    format!("`work_rules.horizon_days`: {days} is negative"),
+                )
+            })?;
+        }
+    }
+    if let Some(s) = v.field("scales").map_err(e)? {
+        let scales = &mut policy.scales;
+        let fields: [(&str, &mut f64); 4] = [
+            ("asap_horizon_hours", &mut scales.asap_horizon_hours),
+            ("travel_worst_minutes", &mut scales.travel_worst_minutes),
+            (
+                "overqualification_penalty",
+                &mut scales.overqualification_penalty,
+            ),
+            ("cost_worst", &mut scales.cost_worst),
+        ];
+        let known: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+        for (key, _) in s.entries().map_err(e)? {
+            if !known.contains(&key.as_str()) {
+                return Err(unknown(format!("scales.{key}"), known.join(", ")));
+            }
+        }
+        for (key, slot) in fields {
+            if let Some(n) = s.field(key).map_err(e)? {
+                *slot = n.number().map_err(e)?;
+            }
+        }
+    }
+    if let Some(t) = v.field("travel").map_err(e)? {
+        let known = ["average_speed_kmh", "circuity", "use_road_graph"];
+        for (key, _) in t.entries().map_err(e)? {
+            if !known.contains(&key.as_str()) {
+                return Err(unknown(format!("travel.{key}"), known.join(", ")));
+            }
+        }
+        if let Some(n) = t.field("average_speed_kmh").map_err(e)? {
+            policy.travel.average_speed_kmh = n.number().map_err(e)?;
+        }
+        if let Some(n) = t.field("circuity").map_err(e)? {
+            policy.travel.circuity = n.number().map_err(e)?;
+        }
+        if let Some(b) = t.field("use_road_graph").map_err(e)? {
+            policy.travel.use_road_graph = b.bool().map_err(e)?;
+        }
+    }
+    Ok(())
+}
+
+fn strings(v: &HookValue) -> Result<Vec<String>, RuleError> {
+    v.array()?.iter().map(HookValue::string).collect()
+}
+
+/// Applies `order_profile(order, customer)` (called once per order) to `profile`.
+/// `customer_value` is the customer's Rhai value (built once per customer by the caller).
+pub(crate) fn apply_order_profile(
+    rules: &RuleSet,
+    order_value: &Dynamic,
+    customer_value: Dynamic,
+    order: &ServiceOrder,
+    profile: &mut OrderProfile,
+) -> Result<(), DispatchError> {
+    const HOOK: &str = "order_profile";
+    let subject = || Some(format!("order {}", order.id));
+    let e = |err| DispatchError::rule(subject(), err);
+    let Some(value) = rules
+        .call_hook(HOOK, (order_value.clone(), customer_value))
+        .map_err(e)?
+    else {
+        return Ok(());
+    };
+    if value.is_unit() {
+        return Ok(());
+    }
+    let v = rules.value(HOOK, value);
+    if check_keys(rules, HOOK, &v, &ORDER_FIELDS, "", subject)? {
+        return Ok(());
+    }
+    if let Some(skills) = v.field("required_skills").map_err(e)? {
+        for (skill, level) in skills.entries().map_err(e)? {
+            let level = level.int().map_err(e)?;
+            let level = u8::try_from(level)
+                .ok()
+                .filter(|l| (1..=5).contains(l))
+                .ok_or_else(|| {
+                    bad(
+                        rules,
+                        HOOK,
+                        subject(),
+                        format!("`required_skills.{skill}`: level {level} outside 1..=5"),
+                    )
+                })?;
+            profile.require_skill(&skill, level);
+        }
+    }
+    if has_key(&v, "territory") {
+        profile.territory = v
+            .field("territory")
+            .map_err(e)?
+            .map(|t| t.string().map(TerritoryId::new))
+            .transpose()
+            .map_err(e)?;
+    }
+    for (key, list) in [
+        ("preferred_technicians", &mut profile.preferred_technicians),
+        ("excluded_technicians", &mut profile.excluded_technicians),
+    ] {
+        if let Some(ids) = v.field(key).map_err(e)? {
+            for id in strings(&ids).map_err(e)? {
+                let id = TechnicianId::new(id);
+                if !list.contains(&id) {
+                    list.push(id);
+                }
+            }
+        }
+    }
+    if has_key(&v, "required_technician") {
+        profile.required_technician = v
+            .field("required_technician")
+            .map_err(e)?
+            .map(|t| t.string().map(TechnicianId::new))
+            .transpose()
+            .map_err(e)?;
+    }
+    if let Some(km) = v.field("max_travel_km").map_err(e)? {
+        let km = km.number().map_err(e)?;
+        if km < 0.0 {
+            return Err(bad(
+                rules,
+                HOOK,
+                subject(),
+                format!("`max_travel_km`: {km} is negative"),
+            ));
+        }
+        profile.max_travel_km = Some(km);
+    }
+    Ok(())
+}
+
+/// Applies `technician_profile(tech)` (called once per technician) to `profile`.
+pub(crate) fn apply_technician_profile(
+    rules: &RuleSet,
+    tech_value: &Dynamic,
+    tech: &Technician,
+    profile: &mut TechnicianProfile,
+) -> Result<(), DispatchError> {
+    const HOOK: &str = "technician_profile";
+    let subject = || Some(format!("technician {}", tech.id));
+    let e = |err| DispatchError::rule(subject(), err);
+    let Some(value) = rules.call_hook(HOOK, (tech_value.clone(),)).map_err(e)? else {
+        return Ok(());
+    };
+    if value.is_unit() {
+        return Ok(());
+    }
+    let v = rules.value(HOOK, value);
+    let range = |field: &str, n: f64, min: f64, max: f64| {
+        if (min..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(bad(
+                rules,
+                HOOK,
+                subject(),
+                format!("`{field}`: {n} outside {min}..={max}"),
+            ))
+        }
+    };
+    if check_keys(rules, HOOK, &v, &TECH_FIELDS, "", subject)? {
+        return Ok(());
+    }
+    if let Some(b) = v.field("available").map_err(e)? {
+        profile.available = b.bool().map_err(e)?;
+    }
+    if let Some(list) = v.field("territories").map_err(e)? {
+        profile.territories = strings(&list)
+            .map_err(e)?
+            .into_iter()
+            .map(TerritoryId::new)
+            .collect();
+    }
+    if has_key(&v, "max_travel_km") {
+        profile.max_travel_km = match v.field("max_travel_km").map_err(e)? {
+            Some(km) => Some(range(
+                "max_travel_km",
+                km.number().map_err(e)?,
+                0.0,
+                40_000.0,
+            )?),
+            None => None,
+        };
+    }
+    if let Some(cost) = v.field("hourly_cost").map_err(e)? {
+        profile.hourly_cost = range("hourly_cost", cost.number().map_err(e)?, 0.0, 1e9)?;
+    }
+    if let Some(m) = v.field("max_daily_minutes").map_err(e)? {
+        profile.max_daily_minutes =
+            range("max_daily_minutes", m.number().map_err(e)?, 1.0, 1440.0)?;
+    }
+    if has_key(&v, "max_jobs_per_day") {
+        profile.max_jobs_per_day = match v.field("max_jobs_per_day").map_err(e)? {
+            Some(n) => {
+                let n = n.int().map_err(e)?;
+                Some(u32::try_from(n).map_err(|_| {
+                    bad(
+                        rules,
+                        HOOK,
+                        subject(),
+                        format!("`max_jobs_per_day`: {n} is negative"),
+                    )
+                })?)
+            }
+            None => None,
+        };
+    }
+    Ok(())
+}
+
+/// The per-pair hooks, with each order and technician converted to a Rhai value once.
+pub(crate) struct RhaiPairHooks<'r> {
+    pub rules: &'r RuleSet,
+    pub orders: Vec<(Dynamic, String)>,
+    pub techs: Vec<(Dynamic, String)>,
+    pub eligible: bool,
+    /// `score_<name>` hook names, in the order of the context's custom objectives.
+    pub scores: Vec<String>,
+}
+
+impl RhaiPairHooks<'_> {
+    fn subject(&self, o: OrderIx, t: TechIx) -> Option<String> {
+        Some(format!(
+            "order {}, technician {}",
+            self.orders[o.0].1, self.techs[t.0].1
+        ))
+    }
+}
+
+impl PairHooks for RhaiPairHooks<'_> {
+    fn eligible(&self, o: OrderIx, t: TechIx) -> Result<Option<String>, DispatchError> {
+        const HOOK: &str = "eligible";
+        if !self.eligible {
+            return Ok(None);
+        }
+        let args = (self.orders[o.0].0.clone(), self.techs[t.0].0.clone());
+        let Some(value) = self
+            .rules
+            .call_hook(HOOK, args)
+            .map_err(rule(self.subject(o, t)))?
+        else {
+            return Ok(None);
+        };
+        match self
+            .rules
+            .expect_bool_or_reason(HOOK, value)
+            .map_err(rule(self.subject(o, t)))?
+        {
+            Verdict::Yes => Ok(None),
+            Verdict::No(reason) => Ok(Some(reason)),
+        }
+    }
+
+    fn score(&self, i: usize, o: OrderIx, t: TechIx) -> Result<f64, DispatchError> {
+        let hook = &self.scores[i];
+        let args = (self.orders[o.0].0.clone(), self.techs[t.0].0.clone());
+        let value = self
+            .rules
+            .call_hook(hook, args)
+            .map_err(rule(self.subject(o, t)))?
+            .unwrap_or(Dynamic::UNIT);
+        self.rules
+            .value(hook, value)
+            .number_in(0.0, 100.0)
+            .map_err(rule(self.subject(o, t)))
+    }
+}
+
+/// The Rhai value of an order (built once per order), with the duration and the task skills
+/// already computed for `profile` (before any hook changed them).
+pub(crate) fn order_value(model: &Model, order: &ServiceOrder, profile: &OrderProfile) -> Dynamic {
+    Dynamic::from(domain::RuleOrder::from_parts(
+        order.clone(),
+        model.order_duration_minutes(order),
+        profile.required_skills.clone(),
+    ))
+}
+
+/// The Rhai value of a technician (built once per technician).
+pub(crate) fn technician_value(tech: &Technician) -> Dynamic {
+    domain::technician(tech)
+}

@@ -1,0 +1,175 @@
+//! The hard work rules: their names, the compact [`Violation`] the per-pair hot path returns
+//! (no allocation), and the human [`Exclusion`] an explanation shows.
+//!
+//! Rules are checked in the order of [`WorkRule::ALL`]; the hot path stops at the first rule a
+//! pair breaks, an explanation lists every built-in rule it breaks. The `eligible(order, tech)`
+//! hook runs last, only for pairs that pass every built-in rule.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A hard work rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkRule {
+    /// The technician is active (and `technician_profile` does not mark it unavailable).
+    Active,
+    /// An order pinned to a technician goes to that technician only.
+    RequiredTechnician,
+    /// The customer (or the order profile) excludes the technician.
+    ExcludedTechnician,
+    /// The technician holds every required skill at its minimum level.
+    Skills,
+    /// The technician covers the order's territory (orders without one pass).
+    Territory,
+    /// The road distance from home to the site is within the travel limit.
+    MaxTravelDistance,
+    /// The technician's calendar is open for travel and the whole job, starting within the
+    /// order's window.
+    Availability,
+    /// A day with a free job slot (jobs already planned + 1 ≤ the daily limit).
+    MaxJobsPerDay,
+    /// A day with room for the job and its travel (minutes already planned + needed ≤ limit).
+    MaxHoursPerDay,
+    /// The rule file's `eligible(order, tech)` hook.
+    Custom,
+}
+
+impl WorkRule {
+    /// Every rule, in checking order.
+    pub const ALL: [WorkRule; 10] = [
+        WorkRule::Active,
+        WorkRule::RequiredTechnician,
+        WorkRule::ExcludedTechnician,
+        WorkRule::Skills,
+        WorkRule::Territory,
+        WorkRule::MaxTravelDistance,
+        WorkRule::MaxJobsPerDay,
+        WorkRule::MaxHoursPerDay,
+        WorkRule::Availability,
+        WorkRule::Custom,
+    ];
+
+    /// The snake-case name used in JSON and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkRule::Active => "active",
+            WorkRule::RequiredTechnician => "required_technician",
+            WorkRule::ExcludedTechnician => "excluded_technician",
+            WorkRule::Skills => "skills",
+            WorkRule::Territory => "territory",
+            WorkRule::MaxTravelDistance => "max_travel_distance",
+            WorkRule::Availability => "availability",
+            WorkRule::MaxJobsPerDay => "max_jobs_per_day",
+            WorkRule::MaxHoursPerDay => "max_hours_per_day",
+            WorkRule::Custom => "eligible",
+        }
+    }
+}
+
+impl fmt::Display for WorkRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a pair is not eligible, in compact form (indices into the [`super::PolicyContext`]);
+/// turn it into words with [`super::PolicyContext::exclusion`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation(pub(crate) Kind);
+
+/// Kept to 24 bytes so the per-pair hot path moves little: details that an explanation needs
+/// (distances, loads, limits) are recomputed when the violation is put into words.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    Inactive {
+        by_profile: bool,
+    },
+    PinnedElsewhere {
+        required: u32,
+    },
+    Excluded {
+        by_customer: bool,
+    },
+    MissingSkill {
+        skill: u16,
+        required: u8,
+        has: u8,
+    },
+    OutsideTerritory {
+        territory: u32,
+    },
+    TooFar,
+    NoOpening,
+    /// `day`: index of the first full day in the calendar span (`None`: fails on any day).
+    DailyJobs {
+        day: Option<u32>,
+        more_days: u32,
+    },
+    DailyMinutes {
+        day: Option<u32>,
+        more_days: u32,
+    },
+    Custom(Box<str>),
+}
+
+impl Violation {
+    /// The rule broken.
+    pub fn rule(&self) -> WorkRule {
+        match &self.0 {
+            Kind::Inactive { .. } => WorkRule::Active,
+            Kind::PinnedElsewhere { .. } => WorkRule::RequiredTechnician,
+            Kind::Excluded { .. } => WorkRule::ExcludedTechnician,
+            Kind::MissingSkill { .. } => WorkRule::Skills,
+            Kind::OutsideTerritory { .. } => WorkRule::Territory,
+            Kind::TooFar => WorkRule::MaxTravelDistance,
+            Kind::NoOpening => WorkRule::Availability,
+            Kind::DailyJobs { .. } => WorkRule::MaxJobsPerDay,
+            Kind::DailyMinutes { .. } => WorkRule::MaxHoursPerDay,
+            Kind::Custom(_) => WorkRule::Custom,
+        }
+    }
+}
+
+/// A work rule that excludes a technician, with the reason in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusion {
+    /// The rule.
+    pub rule: WorkRule,
+    /// Why, for a dispatcher (e.g. `lacks skill hvac level 3 (has 2)`).
+    pub reason: String,
+}
+
+/// `1.0` → `1`, `80.5` → `80.5`: limits as a person writes them.
+pub(crate) fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// `" (and 2 more days)"` or nothing.
+pub(crate) fn more_days(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (and 1 more day of the window)".into(),
+        n => format!(" (and {n} more days of the window)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_names_read_well() {
+        assert_eq!(number(80.0), "80");
+        assert_eq!(number(42.04), "42.0");
+        assert_eq!(more_days(0), "");
+        assert_eq!(more_days(2), " (and 2 more days of the window)");
+        assert_eq!(WorkRule::Custom.to_string(), "eligible");
+        assert_eq!(Violation(Kind::TooFar).rule(), WorkRule::MaxTravelDistance);
+        assert!(std::mem::size_of::<Violation>() <= 24);
+    }
+}

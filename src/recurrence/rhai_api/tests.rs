@@ -1,0 +1,275 @@
+//! Tests of the Rhai surface: the DateTime type, the helpers, reading hook results, the
+//! shipped rule against its native twin, and the cache of the rule adjuster.
+
+use super::*;
+use crate::model::AgreementLineId;
+use crate::recurrence::test_support::{agreement, line, model, rules, shipped};
+use crate::recurrence::{LineContext, NonBusinessDay, OccurrenceAdjuster, RuleAdjuster, Window};
+use crate::rules::RuleSet;
+use chrono_tz::Europe::Berlin;
+
+fn eval<T: Clone + 'static>(script: &str) -> T {
+    let mut engine = Engine::new();
+    register(&mut engine);
+    engine.eval::<T>(script).unwrap()
+}
+
+fn dt(text: &str) -> NaiveDateTime {
+    parse_local(text).unwrap()
+}
+
+#[test]
+fn datetime_values_read_compute_and_compare() {
+    let script = r#"
+        let d = datetime("2027-03-06T09:30");
+        [d.year, d.month, d.day, d.hour, d.minute, d.weekday, d.weekday_name, d.date, d.time,
+         d.add_days(2).to_string(), d.with_time(14, 0).time, d < d.add_minutes(1),
+         d == datetime(2027, 3, 6, 9, 30), date(2027, 3, 6).hour, `${d}`]
+    "#;
+    let got: rhai::Array = eval(script);
+    let got: Vec<String> = got.into_iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            "2027",
+            "3",
+            "6",
+            "9",
+            "30",
+            "6",
+            "sat",
+            "2027-03-06",
+            "09:30",
+            "2027-03-08T09:30:00",
+            "14:00",
+            "true",
+            "true",
+            "0",
+            "2027-03-06T09:30:00"
+        ]
+    );
+    let mut engine = Engine::new();
+    register(&mut engine);
+    assert!(engine
+        .eval::<RuleDateTime>(r#"datetime("March 6th")"#)
+        .is_err());
+    assert!(engine.eval::<RuleDateTime>("date(2027, 2, 30)").is_err());
+}
+
+#[test]
+fn business_day_helpers_without_a_calendar_count_monday_to_friday() {
+    let got: rhai::Array = eval(
+        r#"let sat = datetime("2027-03-06T09:00");
+           [is_business_day(sat, ()), next_business_day(sat, ()).to_string(),
+            previous_business_day(sat, ()).to_string()]"#,
+    );
+    let got: Vec<String> = got.into_iter().map(|v| v.to_string()).collect();
+    assert_eq!(got, ["false", "2027-03-08T09:00:00", "2027-03-05T09:00:00"]);
+}
+
+#[test]
+fn hook_results_mean_keep_move_or_skip() {
+    let o = dt("2027-03-06T09:00");
+    let keep = decide(Dynamic::from(RuleDateTime(o)), o, Berlin);
+    assert_eq!(keep, Ok(Adjusted::Keep));
+    let moved = decide(
+        Dynamic::from(RuleDateTime(dt("2027-03-08T09:00"))),
+        o,
+        Berlin,
+    );
+    assert_eq!(moved, Ok(Adjusted::Move(dt("2027-03-08T09:00"))));
+    assert_eq!(decide(Dynamic::UNIT, o, Berlin), Ok(Adjusted::Skip));
+    assert_eq!(decide(Dynamic::FALSE, o, Berlin), Ok(Adjusted::Skip));
+    let text = decide(Dynamic::from("2027-03-08T10:15"), o, Berlin);
+    assert_eq!(text, Ok(Adjusted::Move(dt("2027-03-08T10:15"))));
+    // A date alone keeps the time of day.
+    let date = decide(Dynamic::from("2027-03-08"), o, Berlin);
+    assert_eq!(date, Ok(Adjusted::Move(dt("2027-03-08T09:00"))));
+    // An RFC 3339 instant is read in the customer's zone.
+    let utc = decide(Dynamic::from("2027-03-08T08:00:00Z"), o, Berlin);
+    assert_eq!(utc, Ok(Adjusted::Move(dt("2027-03-08T09:00"))));
+    let err = decide(Dynamic::from(42_i64), o, Berlin).unwrap_err();
+    assert!(err.contains("type i64"), "{err}");
+    let err = decide(Dynamic::from("soon"), o, Berlin).unwrap_err();
+    assert!(err.contains("`soon`"), "{err}");
+}
+
+/// Every day of 2027 at 09:00, for a customer with a holiday calendar and one without:
+/// the shipped rule and the native default decide the same.
+#[test]
+fn the_shipped_rule_equals_the_native_default() {
+    let m = model(&format!(
+        "[{}, {}]",
+        agreement(
+            "A-BER",
+            "C-BER",
+            &[line("L-BER", "FREQ=DAILY", "2027-01-01T09:00:00")]
+        ),
+        agreement(
+            "A-NYC",
+            "C-NYC",
+            &[line("L-NYC", "FREQ=DAILY", "2027-01-01T09:00:00")]
+        )
+    ));
+    let hook = shipped();
+    for id in ["L-BER", "L-NYC"] {
+        let ctx = LineContext::by_id(&m, &AgreementLineId::new(id)).unwrap();
+        let mut rules = RuleAdjuster::new(&hook, NonBusinessDay::Keep);
+        let mut native = NonBusinessDay::NextBusinessDay;
+        rules.begin_line(&ctx);
+        let window =
+            Window::new(dt("2027-01-01T00:00").date(), dt("2028-01-01T00:00").date()).unwrap();
+        let occurrences = ctx.occurrences(window).unwrap();
+        assert_eq!(occurrences.len(), 365);
+        let mut moved = 0;
+        for o in occurrences {
+            let o = o.naive_local();
+            let by_rule = rules.adjust(o, &ctx).unwrap();
+            assert_eq!(by_rule, native.adjust(o, &ctx).unwrap(), "{id} {o}");
+            moved += usize::from(matches!(by_rule, Adjusted::Move(_)));
+        }
+        // 104 weekend days; Berlin also has three weekday holidays.
+        assert_eq!(moved, if id == "L-BER" { 107 } else { 104 }, "{id}");
+    }
+}
+
+#[test]
+fn calls_that_do_not_read_the_line_are_shared_between_lines() {
+    let lines: Vec<String> = (0..5)
+        .map(|i| {
+            line(
+                &format!("L-{i}"),
+                "FREQ=WEEKLY;BYDAY=MO,SA",
+                "2027-01-04T09:00:00",
+            )
+        })
+        .collect();
+    let m = model(&format!("[{}]", agreement("A-1", "C-BER", &lines)));
+    let window = Window::new(dt("2027-03-01T00:00").date(), dt("2027-04-01T00:00").date()).unwrap();
+    let run = |hook: &RuleSet| {
+        let mut rules = RuleAdjuster::new(hook, NonBusinessDay::Keep);
+        let mut decisions = Vec::new();
+        for i in 0..5 {
+            let ctx = LineContext::by_id(&m, &AgreementLineId::new(format!("L-{i}"))).unwrap();
+            rules.begin_line(&ctx);
+            for o in ctx.occurrences(window).unwrap() {
+                decisions.push(rules.adjust(o.naive_local(), &ctx).unwrap());
+            }
+        }
+        (rules.stats(), decisions)
+    };
+    // 5 Mondays + 4 Saturdays in March 2027, 5 lines.
+    let (stats, shared) = run(&shipped());
+    assert_eq!(stats.occurrences, 45);
+    assert_eq!(stats.calls, 9, "one call per distinct occurrence");
+    assert_eq!(stats.cache_hits, 36);
+    // Reading the line on the closed-day path makes exactly those calls per line: 4 Saturdays
+    // and Easter Monday (29 March) per line, the 4 other Mondays once.
+    let reads = rules(
+        r#"fn adjust_occurrence(o, line, cal) {
+               if is_business_day(o, cal) { return o; }
+               if line.task == "CLEAN" { return (); }
+               next_business_day(o, cal)
+           }"#,
+    );
+    let (stats, decisions) = run(&reads);
+    assert_eq!(stats.calls, 4 + 5 * 5);
+    assert_eq!(
+        decisions, shared,
+        "same decisions with or without the cache"
+    );
+}
+
+#[test]
+fn a_failing_rule_names_the_line_and_the_occurrence() {
+    let m = model(&format!(
+        "[{}]",
+        agreement(
+            "A-1",
+            "C-BER",
+            &[line("L-1", "FREQ=WEEKLY;BYDAY=MO", "2027-01-04T09:00:00")]
+        )
+    ));
+    let ctx = LineContext::by_id(&m, &AgreementLineId::new("L-1")).unwrap();
+    for (source, needle) in [
+        (r#"fn adjust_occurrence(o, line, cal) { throw "no" }"#, "no"),
+        ("fn adjust_occurrence(o, line, cal) { 42 }", "type i64"),
+    ] {
+        let hook = rules(source);
+        let mut rules = RuleAdjuster::new(&hook, NonBusinessDay::Keep);
+        rules.begin_line(&ctx);
+        let err = rules.adjust(dt("2027-03-01T09:00"), &ctx).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("agreement line `L-1`: adjust_occurrence for 2027-03-01 09:00:00"),
+            "{text}"
+        );
+        assert!(text.contains(needle), "{text}");
+    }
+    // Without the hook, the fallback policy decides without any call.
+    let none = rules("fn other() { 1 }");
+    let mut rules = RuleAdjuster::new(&none, NonBusinessDay::Skip);
+    rules.begin_line(&ctx);
+    assert_eq!(
+        rules.adjust(dt("2027-03-06T09:00"), &ctx),
+        Ok(Adjusted::Skip)
+    );
+    assert_eq!(rules.stats().calls, 0);
+}
+
+#[test]
+fn the_runtime_calendar_and_date_helpers_accept_datetimes_and_texts() {
+    let m = model(&format!(
+        "[{}]",
+        agreement(
+            "A-1",
+            "C-BER",
+            &[line("L-1", "FREQ=WEEKLY;BYDAY=FR", "2027-01-01T09:00:00")]
+        )
+    ));
+    let ctx = LineContext::by_id(&m, &AgreementLineId::new("L-1")).unwrap();
+    let hook = rules(
+        r#"fn adjust_occurrence(o, line, cal) {
+               [cal.is_business_day(o), `${cal.next_business_day(o)}`, `${cal.previous_business_day(o)}`,
+                cal.is_holiday(o), weekday(o), date_of(o), is_business_day(o.to_string(), cal),
+                next_business_day(o.date, cal), previous_business_day(`${o}`, cal),
+                days_between(o, o.add_days(3)), cal.id, line.task, line.dtstart, line.start,
+                line.stopped, line.tier]
+           }"#,
+    );
+    // Good Friday 2027 is a holiday of the fixture calendar, Easter Monday too.
+    let good_friday = RuleDateTime(dt("2027-03-26T09:00"));
+    let calendar = crate::rules::domain::calendar(ctx.calendar.unwrap());
+    let line = Dynamic::from(RuleLine::new(&ctx, Rc::new(Cell::new(false))));
+    let got = hook
+        .call_hook(
+            "adjust_occurrence",
+            vec![Dynamic::from(good_friday), line, calendar],
+        )
+        .unwrap()
+        .unwrap()
+        .into_array()
+        .unwrap();
+    let got: Vec<String> = got.into_iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            "false",
+            "2027-03-30T09:00:00",
+            "2027-03-25T09:00:00",
+            "true",
+            "fri",
+            "2027-03-26",
+            "false",
+            "2027-03-30",
+            "2027-03-25T09:00:00",
+            "3",
+            "berlin",
+            "INSP",
+            "2027-01-01T09:00:00",
+            "",
+            "false",
+            "gold"
+        ]
+    );
+}

@@ -1,0 +1,498 @@
+//! The field-service batch scheduler: maps service orders, technicians and the dispatch policy
+//! onto the generic optimiser ([`super::solver`]) and its solution back onto a [`Plan`].
+//!
+//! * **Routes**: one per technician and working day, from the technician's calendar within the
+//!   horizon, starting and ending at home. Opening intervals of one local day separated by less
+//!   than [`ScheduleOptions::max_break_minutes`] (a lunch break) form one shift; longer gaps
+//!   split the day. A shift never exceeds the technician's `max_hours_per_day` (travel counts as
+//!   working time).
+//! * **Jobs**: an order's duration from its tasks, its window from the dispatch policy (earliest
+//!   start … due) and its due time (the order's `due`, or the SLA deadline the caller passes),
+//!   its site, its priority weight as value.
+//! * **Hard constraints**: every work rule of the dispatch policy (skills, territory,
+//!   exclusions, pinned technician, travel limit, availability) decides which routes may take
+//!   a job; `max_jobs_per_day` is the route's capacity (one unit per job); a pinned start is
+//!   kept exactly; started jobs stay where they are when re-planning.
+//! * **Objective** (lexicographic): 1) maximise the priority-weighted number of assigned orders
+//!   (critical 8, high 4, normal 2, low 1), 2) minimise SLA lateness (minutes after due) when
+//!   lateness is penalised, 3) minimise travel cost minus the policy's pair score.
+
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::HashMap;
+use std::time::Duration as StdDuration;
+use thiserror::Error;
+
+use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
+use super::solver::{
+    self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
+};
+use crate::dispatch::{DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx};
+use crate::model::{Model, OrderId, OrderStatus};
+
+/// Errors of the batch scheduler.
+#[derive(Debug, Error)]
+pub enum ScheduleError {
+    /// The horizon is empty or inverted.
+    #[error("empty horizon: {from} .. {to}")]
+    EmptyHorizon {
+        /// Start.
+        from: DateTime<Utc>,
+        /// End.
+        to: DateTime<Utc>,
+    },
+    /// The dispatch policy could not be evaluated (rule error, unknown order…).
+    #[error(transparent)]
+    Dispatch(#[from] DispatchError),
+    /// The optimiser rejected the problem (a bug in the mapping, reported, never a panic).
+    #[error("optimiser: {0}")]
+    Solver(#[from] SolverError),
+}
+
+/// Whether a job may start after its due time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lateness {
+    /// Late starts are allowed and minimised (second objective): breaches are visible in the plan.
+    #[default]
+    Penalised,
+    /// A job that cannot start by its due time stays unassigned.
+    Forbidden,
+}
+
+/// Settings of a scheduling run.
+#[derive(Debug, Clone)]
+pub struct ScheduleOptions {
+    /// Random seed (same seed and iteration budget → same plan).
+    pub seed: u64,
+    /// Search iterations (deterministic budget); `None` = until the time budget ends.
+    pub iterations: Option<u64>,
+    /// Wall-clock budget of the search (anytime: the best plan found is returned).
+    pub time_budget: Option<StdDuration>,
+    /// Lateness policy.
+    pub lateness: Lateness,
+    /// Gaps between opening intervals shorter than this are breaks within one shift.
+    pub max_break_minutes: i64,
+    /// Cost of one kilometre of travel, in the same unit as one point of pair score.
+    pub cost_per_km: f64,
+}
+
+impl Default for ScheduleOptions {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            iterations: Some(2_000),
+            time_budget: Some(StdDuration::from_secs(5)),
+            lateness: Lateness::Penalised,
+            max_break_minutes: 120,
+            cost_per_km: 1.0,
+        }
+    }
+}
+
+/// One route of the problem: which technician and which shift.
+#[derive(Debug, Clone)]
+struct Shift {
+    tech: TechIx,
+    start: i64,
+    end: i64,
+}
+
+/// The problem built from the model, with the maps back to ids.
+struct Mapped<'a> {
+    ctx: PolicyContext<'a>,
+    origin: i64,
+    shifts: Vec<Shift>,
+    orders: Vec<OrderIx>,
+    dues: Vec<Option<i64>>,
+    problem: Problem,
+}
+
+fn secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
+    let s = origin as f64 + offset;
+    Utc.timestamp_opt(s.round() as i64, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Splits a technician's open stretches within the horizon into shifts.
+fn shifts_of(
+    ctx: &PolicyContext<'_>,
+    model: &Model,
+    t: TechIx,
+    from: i64,
+    to: i64,
+    max_break: i64,
+) -> Vec<Shift> {
+    let max_secs = model
+        .technician(ctx.tech_id(t))
+        .map_or(24 * 3600, |tech| (tech.max_hours_per_day * 3600.0) as i64);
+    let mut out: Vec<Shift> = Vec::new();
+    for &(s, e) in ctx.open_stretches(t) {
+        let (s, e) = (s.max(from), e.min(to));
+        if e <= s {
+            continue;
+        }
+        let day = |x: i64| ctx.local_date(t, Utc.timestamp_opt(x, 0).single().unwrap_or_default());
+        match out.last_mut() {
+            Some(last) if s - last.end < max_break && day(last.start) == day(s) => last.end = e,
+            _ => out.push(Shift {
+                tech: t,
+                start: s,
+                end: e,
+            }),
+        }
+    }
+    for shift in &mut out {
+        shift.end = shift.end.min(shift.start + max_secs);
+    }
+    out
+}
+
+fn build<'a, 'r: 'a>(
+    model: &'a Model,
+    dispatcher: &Dispatcher<'r>,
+    orders: &[OrderId],
+    dues: &HashMap<OrderId, DateTime<Utc>>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    options: &ScheduleOptions,
+) -> Result<Mapped<'a>, ScheduleError> {
+    let ctx = dispatcher.context(model, orders, from)?;
+    let origin = secs(from);
+    let techs: Vec<TechIx> = (0..ctx.technician_count()).map(TechIx).collect();
+    let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
+
+    // Locations: technicians' homes first, then order sites.
+    let n_t = techs.len();
+    let size = n_t + order_ixs.len();
+    let mut time = vec![0.0; size * size];
+    let mut dist = vec![0.0; size * size];
+    for (i, &o) in order_ixs.iter().enumerate() {
+        for &t in &techs {
+            let tr = ctx.travel_from_home(o, t);
+            for (a, b) in [(t.0, n_t + i), (n_t + i, t.0)] {
+                time[a * size + b] = tr.minutes * 60.0;
+                dist[a * size + b] = tr.km;
+            }
+        }
+        for (j, &p) in order_ixs.iter().enumerate().skip(i + 1) {
+            let tr = ctx.travel_between_orders(o, p);
+            for (a, b) in [(n_t + i, n_t + j), (n_t + j, n_t + i)] {
+                time[a * size + b] = tr.minutes * 60.0;
+                dist[a * size + b] = tr.km;
+            }
+        }
+    }
+    let matrix = TravelMatrix::new(size, time, dist)?;
+
+    let mut shifts = Vec::new();
+    for &t in &techs {
+        shifts.extend(shifts_of(
+            &ctx,
+            model,
+            t,
+            origin,
+            secs(to),
+            options.max_break_minutes * 60,
+        ));
+    }
+    let mut vehicles = Vec::with_capacity(shifts.len());
+    let mut shifts_of_tech: Vec<Vec<usize>> = vec![Vec::new(); n_t];
+    for (v, shift) in shifts.iter().enumerate() {
+        let tech = model.technician(ctx.tech_id(shift.tech));
+        let mut vehicle = Vehicle::new(
+            shift.tech.0,
+            (shift.start - origin) as f64,
+            (shift.end - origin) as f64,
+        )
+        .with_resource(shift.tech.0)
+        .with_costs(options.cost_per_km, 0.0, 0.0);
+        if let Some(max_jobs) = tech.and_then(|t| t.max_jobs_per_day) {
+            vehicle = vehicle.with_capacity(f64::from(max_jobs));
+        }
+        vehicles.push(vehicle);
+        shifts_of_tech[shift.tech.0].push(v);
+    }
+
+    let mut jobs = Vec::with_capacity(order_ixs.len());
+    let mut due_secs = Vec::with_capacity(order_ixs.len());
+    for (i, &o) in order_ixs.iter().enumerate() {
+        let order = model.order(ctx.order_id(o));
+        let duration = ctx.duration_minutes(o) * 60.0;
+        let (w_start, w_end) = ctx.window(o);
+        let due = order
+            .and_then(|ord| ord.due)
+            .or_else(|| dues.get(ctx.order_id(o)).copied());
+        let earliest = (secs(w_start).max(origin) - origin) as f64;
+        // Latest start: the window's end, and the due time minus the work.
+        let mut latest = (secs(w_end) - origin) as f64;
+        if let Some(d) = due {
+            latest = latest.min((secs(d) - origin) as f64 - duration);
+        }
+        due_secs.push(due.map(secs));
+        let mut job = Job::new(n_t + i)
+            .with_service(duration)
+            .with_window(earliest, latest.max(earliest))
+            .with_demand(1.0)
+            .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
+        if options.lateness == Lateness::Penalised {
+            job = job.with_soft_due();
+        }
+        let mut allowed = Vec::new();
+        for &t in &techs {
+            if let Evaluation::Eligible { score, .. } = ctx.evaluate(o, t)? {
+                for &v in &shifts_of_tech[t.0] {
+                    allowed.push(v);
+                    job = job.with_preference(v, score);
+                }
+            }
+        }
+        if let Some(pinned) = order.and_then(|ord| ord.pinned_start) {
+            let at = secs(pinned);
+            allowed.retain(|&v| shifts[v].start <= at && at < shifts[v].end);
+            job = job.with_pinned_start((at - origin) as f64);
+        }
+        jobs.push(job.with_allowed_vehicles(allowed));
+    }
+    let problem = Problem::new(matrix, vehicles, jobs)?.with_score_weight(1.0)?;
+    Ok(Mapped {
+        ctx,
+        origin,
+        shifts,
+        orders: order_ixs,
+        dues: due_secs,
+        problem,
+    })
+}
+
+fn config(options: &ScheduleOptions) -> SolverConfig {
+    let mut config = SolverConfig::default().with_seed(options.seed);
+    config.max_iterations = options.iterations;
+    config.time_limit = options.time_budget;
+    config
+}
+
+/// Plans `orders` over `[from, to)`: routes per technician and day, unassigned orders with
+/// reasons, KPIs. `dues` supplies SLA deadlines for orders without their own `due`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use fieldwork::dispatch::Dispatcher;
+/// use fieldwork::model::{Model, OrderId};
+/// use fieldwork::schedule::field::{schedule, ScheduleOptions};
+/// let model = Model::from_json(r#"{
+///   "calendars": [{"id": "c", "time_zone": "UTC", "weekly": {"mon": [["08:00","17:00"]]}}],
+///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
+///                  "location": {"lat": 52.50, "lon": 13.40}}],
+///   "technicians": [{"id": "T-1", "name": "Ana", "home": {"lat": 52.52, "lon": 13.40},
+///                    "calendar": "c", "hourly_cost": "40", "max_hours_per_day": 8}],
+///   "orders": [{"id": "SO-1", "customer": "C-1", "origin": {"kind": "manual"},
+///               "priority": "high", "created_at": "2027-03-01T08:00:00Z",
+///               "lines": [{"kind": "hour", "quantity": "1", "unit_price": "0"}]}]
+/// }"#).unwrap();
+/// let from = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
+/// let to = Utc.with_ymd_and_hms(2027, 3, 2, 0, 0, 0).unwrap();
+/// let plan = schedule(&model, &Dispatcher::default(), &[OrderId::new("SO-1")],
+///                     &Default::default(), from, to, &ScheduleOptions::default()).unwrap();
+/// assert_eq!(plan.kpis.orders_assigned, 1);
+/// assert_eq!(plan.routes[0].visits[0].start, Utc.with_ymd_and_hms(2027, 3, 1, 8, 2, 0).unwrap());
+/// ```
+pub fn schedule(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    orders: &[OrderId],
+    dues: &HashMap<OrderId, DateTime<Utc>>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    options: &ScheduleOptions,
+) -> Result<Plan, ScheduleError> {
+    replan(model, dispatcher, orders, dues, None, from, to, options)
+}
+
+/// Re-plans with an existing plan as the starting point (incremental re-planning): visits of
+/// orders that are in progress (or on hold) stay first on their route, visits of orders with a
+/// pinned start stay fixed, the other planned visits start where they were and may move, and
+/// new orders (e.g. urgent breakdowns) are inserted.
+#[allow(clippy::too_many_arguments)]
+pub fn replan(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    orders: &[OrderId],
+    dues: &HashMap<OrderId, DateTime<Utc>>,
+    previous: Option<&Plan>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    options: &ScheduleOptions,
+) -> Result<Plan, ScheduleError> {
+    if to <= from {
+        return Err(ScheduleError::EmptyHorizon { from, to });
+    }
+    let mapped = build(model, dispatcher, orders, dues, from, to, options)?;
+    let solution = match previous {
+        Some(plan) => {
+            let initial = initial_plan(model, &mapped, plan);
+            solver::solve_from(&mapped.problem, &initial, &config(options))?
+        }
+        None => solver::solve(&mapped.problem, &config(options))?,
+    };
+    Ok(to_plan(model, &mapped, &solution, from, to))
+}
+
+/// The previous plan's visits as an initial solution of the new problem.
+fn initial_plan(model: &Model, mapped: &Mapped<'_>, plan: &Plan) -> InitialPlan {
+    let job_of: HashMap<&OrderId, usize> = mapped
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(j, &o)| (mapped.ctx.order_id(o), j))
+        .collect();
+    let mut initial = InitialPlan::new();
+    for route in &plan.routes {
+        let Some(t) = mapped.ctx.tech_ix(&route.technician) else {
+            continue;
+        };
+        let Some(first) = route.visits.first() else {
+            continue;
+        };
+        let at = secs(first.start);
+        let Some(v) = mapped
+            .shifts
+            .iter()
+            .position(|s| s.tech == t && s.start <= at && at < s.end)
+        else {
+            continue;
+        };
+        let mut jobs = Vec::new();
+        for visit in &route.visits {
+            let Some(&j) = job_of.get(&visit.order) else {
+                continue;
+            };
+            let status = model.order(&visit.order).map(|o| o.status());
+            let planned = match status {
+                Some(OrderStatus::InProgress | OrderStatus::OnHold) => PlannedJob::started(j),
+                _ if visit.fixed => PlannedJob::fixed(j),
+                _ => PlannedJob::free(j),
+            };
+            jobs.push(planned);
+        }
+        initial = initial.with_route(v, jobs);
+    }
+    initial
+}
+
+fn reason_of(r: solver::UnassignedReason) -> UnassignedReason {
+    use solver::UnassignedReason as R;
+    match r {
+        R::NoEligibleVehicle => UnassignedReason::NoEligibleTechnician,
+        R::ExceedsCapacity | R::CapacityExhausted => UnassignedReason::NoCapacityLeft,
+        R::WindowUnreachable | R::ShiftTooShort => UnassignedReason::NoTimeBeforeDue,
+        R::NoTimeLeft => UnassignedReason::NoCapacityLeft,
+    }
+}
+
+fn to_plan(
+    model: &Model,
+    m: &Mapped<'_>,
+    solution: &solver::Solution,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Plan {
+    let mut routes = Vec::new();
+    for r in solution.routes.iter().filter(|r| !r.visits.is_empty()) {
+        let shift = &m.shifts[r.vehicle];
+        let mut visits = Vec::with_capacity(r.visits.len());
+        for v in &r.visits {
+            let o = m.orders[v.job];
+            let id = m.ctx.order_id(o).clone();
+            let fixed = model.order(&id).is_some_and(|ord| {
+                ord.pinned_start.is_some()
+                    || matches!(ord.status(), OrderStatus::InProgress | OrderStatus::OnHold)
+            });
+            let start = instant(m.origin, v.start);
+            let late_minutes = m.dues[v.job].map_or(0.0, |d| {
+                ((secs(start) + (v.end - v.start) as i64 - d) as f64 / 60.0).max(0.0)
+            });
+            visits.push(Visit {
+                order: id,
+                arrival: instant(m.origin, v.arrival),
+                start,
+                end: instant(m.origin, v.end),
+                travel_minutes: v.travel_time / 60.0,
+                travel_km: v.travel_distance,
+                due: m.dues[v.job].and_then(|d| Utc.timestamp_opt(d, 0).single()),
+                late_minutes,
+                fixed,
+            });
+        }
+        let back = m.problem.matrix();
+        let last_loc = r
+            .visits
+            .last()
+            .map_or(shift.tech.0, |v| m.problem.jobs()[v.job].location);
+        routes.push(Route {
+            technician: m.ctx.tech_id(shift.tech).clone(),
+            day: m.ctx.local_date(
+                shift.tech,
+                instant(m.origin, (shift.start - m.origin) as f64),
+            ),
+            shift_start: instant(m.origin, (shift.start - m.origin) as f64),
+            shift_end: instant(m.origin, (shift.end - m.origin) as f64),
+            visits,
+            return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
+            return_km: back.distance(last_loc, shift.tech.0),
+        });
+    }
+    routes.sort_by(|a, b| (&a.technician, a.day).cmp(&(&b.technician, b.day)));
+    let unassigned = solution
+        .unassigned
+        .iter()
+        .map(|u| {
+            let o = m.orders[u.job];
+            let reason = reason_of(u.reason);
+            let detail = if reason == UnassignedReason::NoEligibleTechnician {
+                first_exclusion(&m.ctx, o)
+            } else {
+                String::new()
+            };
+            Unassigned {
+                order: m.ctx.order_id(o).clone(),
+                reason,
+                detail,
+            }
+        })
+        .collect();
+    let mut plan = Plan {
+        from,
+        to,
+        routes,
+        unassigned,
+        kpis: PlanKpis {
+            orders_total: m.orders.len(),
+            objective: solution.objective.cost,
+            ..PlanKpis::default()
+        },
+    };
+    plan.refresh_kpis();
+    plan
+}
+
+/// The reason that excludes the technician closest to the order's site, for the dispatcher.
+fn first_exclusion(ctx: &PolicyContext<'_>, o: OrderIx) -> String {
+    let mut best: Option<(f64, String)> = None;
+    for t in (0..ctx.technician_count()).map(TechIx) {
+        if let Err(v) = ctx.check(o, t) {
+            let km = ctx.travel_from_home(o, t).km;
+            if best.as_ref().is_none_or(|(d, _)| km < *d) {
+                let e = ctx.exclusion(o, t, &v);
+                best = Some((
+                    km,
+                    format!("closest technician {}: {}", ctx.tech_id(t), e.reason),
+                ));
+            }
+        }
+    }
+    best.map(|(_, s)| s).unwrap_or_default()
+}

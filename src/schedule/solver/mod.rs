@@ -1,0 +1,64 @@
+//! A generic vehicle-routing optimiser with time windows, shifts, capacities, eligibility,
+//! preferences, pins and incremental re-planning.
+//!
+//! # Model
+//! - A [`TravelMatrix`] gives travel time and distance between locations (any units, `f64`).
+//! - Each [`Vehicle`] is one route (e.g. one technician-day): start and end location, shift
+//!   window (travel counts as working time), optional capacity, a resource index, and costs per
+//!   distance, per time and per use. The number of vehicles is the fleet: never exceeded.
+//! - Each [`Job`] has a location, service duration, start window, demand, value, optional
+//!   eligible vehicles, preference scores, pinned vehicle or start, and a [`LatePolicy`].
+//!
+//! # Objective (lexicographic)
+//! 1. maximise the total `value` of assigned jobs;
+//! 2. minimise total lateness (start − due, for jobs whose lateness is penalised);
+//! 3. minimise cost = Σ routes (distance · cost_per_distance + duration · cost_per_time + fixed
+//!    cost) − `score_weight` · Σ preference scores of the chosen (job, vehicle) pairs.
+//!
+//! For Solomon instances all values are equal, lateness is forbidden and cost is distance.
+//!
+//! # Method
+//! Regret-k insertion builds a first plan; every insertion position is checked in O(1) with
+//! time-window segments (prefix/suffix earliest/latest start, duration and time warp, as in the
+//! VRPTW literature). Ruin-and-recreate then improves it: SISR string removal (Christiaens &
+//! Vanden Berghe 2020), random, worst and related removal, followed by greedy re-insertion in a
+//! random order with blinks, under simulated-annealing acceptance. The result is deterministic
+//! for a seed and an iteration budget; with a time budget it is anytime. [`validate`] checks a
+//! solution independently.
+//!
+//! # Example
+//! ```
+//! use fieldwork::schedule::solver::{solve, validate, Job, Problem, SolverConfig, TravelMatrix, Vehicle};
+//!
+//! // Depot at 0, three customers on a line.
+//! let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (10.0, 0.0), (20.0, 0.0), (30.0, 0.0)])?;
+//! let vehicles = vec![Vehicle::new(0, 0.0, 480.0).with_capacity(10.0); 2];
+//! let jobs = vec![
+//!     Job::new(1).with_service(30.0).with_window(0.0, 100.0).with_demand(4.0),
+//!     Job::new(2).with_service(30.0).with_window(60.0, 200.0).with_demand(4.0),
+//!     Job::new(3).with_service(30.0).with_demand(4.0),
+//! ];
+//! let problem = Problem::new(matrix, vehicles, jobs)?;
+//! let solution = solve(&problem, &SolverConfig::default().with_iterations(Some(200)))?;
+//!
+//! assert!(solution.unassigned.is_empty());
+//! assert!(validate(&problem, &solution).is_empty());
+//! assert_eq!(solution.vehicles_used(), 2); // 12 units of demand, capacity 10
+//! # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+//! ```
+
+mod construct;
+mod problem;
+mod rng;
+mod route;
+mod ruin;
+mod search;
+mod solution;
+mod state;
+mod validate;
+
+pub use problem::{Job, LatePolicy, Problem, SolverError, TravelMatrix, Vehicle};
+pub use search::{solve, solve_from, RuinWeights, SolverConfig};
+pub use solution::{Objective, Route, Solution, SolveStats, Unassigned, UnassignedReason, Visit};
+pub use state::{InitialPlan, Lock, PlannedJob};
+pub use validate::{validate, Violation};

@@ -1,0 +1,699 @@
+//! The generic routing problem: travel matrix, vehicles (routes), jobs, and the errors raised while
+//! building them.
+
+use thiserror::Error;
+
+/// Tolerance used by the optimiser for time and capacity comparisons (absolute, in problem units).
+pub(crate) const EPS: f64 = 1e-9;
+
+/// Errors raised when a problem, configuration or initial plan is not usable.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SolverError {
+    /// The travel matrix vectors do not have `size * size` entries.
+    #[error("travel matrix: expected {expected} entries for {size} locations, got {got}")]
+    MatrixSize {
+        /// Number of locations.
+        size: usize,
+        /// Expected number of entries (`size * size`).
+        expected: usize,
+        /// Number of entries given.
+        got: usize,
+    },
+    /// A travel time or distance is negative, NaN or infinite.
+    #[error("travel matrix: entry from {from} to {to} is not a finite non-negative number")]
+    MatrixValue {
+        /// Origin location.
+        from: usize,
+        /// Destination location.
+        to: usize,
+    },
+    /// A vehicle or job refers to a location outside the matrix.
+    #[error("{what} {index}: location {location} is outside the travel matrix ({size} locations)")]
+    LocationOutOfRange {
+        /// `"vehicle"` or `"job"`.
+        what: &'static str,
+        /// Index of the vehicle or job.
+        index: usize,
+        /// The offending location.
+        location: usize,
+        /// Number of locations in the matrix.
+        size: usize,
+    },
+    /// A vehicle has an invalid field.
+    #[error("vehicle {vehicle}: {message}")]
+    InvalidVehicle {
+        /// Index of the vehicle.
+        vehicle: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A job has an invalid field.
+    #[error("job {job}: {message}")]
+    InvalidJob {
+        /// Index of the job.
+        job: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The initial plan given for incremental re-planning is inconsistent or infeasible.
+    #[error("initial plan: {message}")]
+    InvalidPlan {
+        /// What is wrong.
+        message: String,
+    },
+    /// The solver configuration is out of range.
+    #[error("solver configuration: {message}")]
+    InvalidConfig {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Dense travel times and distances between `size` locations, row-major (`from * size + to`).
+///
+/// Time and distance are plain `f64` in whatever unit the caller uses (seconds and metres for
+/// field service; Solomon uses the Euclidean distance for both). The matrix need not be symmetric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TravelMatrix {
+    size: usize,
+    time: Vec<f64>,
+    distance: Vec<f64>,
+}
+
+impl TravelMatrix {
+    /// Builds a matrix from row-major time and distance vectors of `size * size` entries each.
+    ///
+    /// # Errors
+    /// [`SolverError::MatrixSize`] on a length mismatch, [`SolverError::MatrixValue`] on a
+    /// negative or non-finite entry.
+    pub fn new(size: usize, time: Vec<f64>, distance: Vec<f64>) -> Result<Self, SolverError> {
+        let expected = size.checked_mul(size).ok_or(SolverError::MatrixSize {
+            size,
+            expected: usize::MAX,
+            got: time.len(),
+        })?;
+        for got in [time.len(), distance.len()] {
+            if got != expected {
+                return Err(SolverError::MatrixSize {
+                    size,
+                    expected,
+                    got,
+                });
+            }
+        }
+        for (k, (t, d)) in time.iter().zip(&distance).enumerate() {
+            if !(t.is_finite() && *t >= 0.0 && d.is_finite() && *d >= 0.0) {
+                return Err(SolverError::MatrixValue {
+                    from: k / size,
+                    to: k % size,
+                });
+            }
+        }
+        Ok(TravelMatrix {
+            size,
+            time,
+            distance,
+        })
+    }
+
+    /// Builds a matrix by calling `f(from, to) -> (time, distance)` for every pair.
+    ///
+    /// # Errors
+    /// As [`TravelMatrix::new`].
+    pub fn from_fn(
+        size: usize,
+        mut f: impl FnMut(usize, usize) -> (f64, f64),
+    ) -> Result<Self, SolverError> {
+        let mut time = Vec::with_capacity(size * size);
+        let mut distance = Vec::with_capacity(size * size);
+        for i in 0..size {
+            for j in 0..size {
+                let (t, d) = f(i, j);
+                time.push(t);
+                distance.push(d);
+            }
+        }
+        Self::new(size, time, distance)
+    }
+
+    /// Euclidean distances between points, used as both time and distance (the Solomon convention).
+    ///
+    /// # Errors
+    /// [`SolverError::MatrixValue`] if a coordinate is not finite.
+    pub fn euclidean(points: &[(f64, f64)]) -> Result<Self, SolverError> {
+        Self::from_fn(points.len(), |i, j| {
+            let (dx, dy) = (points[i].0 - points[j].0, points[i].1 - points[j].1);
+            let d = (dx * dx + dy * dy).sqrt();
+            (d, d)
+        })
+    }
+
+    /// Number of locations.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Travel time from `from` to `to`.
+    ///
+    /// # Panics
+    /// If either index is `>= size()`, like slice indexing (the optimiser only uses indices
+    /// checked by [`Problem::new`]).
+    #[inline]
+    pub fn time(&self, from: usize, to: usize) -> f64 {
+        self.time[from * self.size + to]
+    }
+
+    /// Travel distance from `from` to `to`.
+    ///
+    /// # Panics
+    /// If either index is `>= size()`, like slice indexing.
+    #[inline]
+    pub fn distance(&self, from: usize, to: usize) -> f64 {
+        self.distance[from * self.size + to]
+    }
+}
+
+/// A vehicle is one route: one technician on one day (several routes may share a `resource`).
+///
+/// The route leaves `start_location` no earlier than `shift_start` and must be back at
+/// `end_location` by `shift_end`; travel counts as working time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vehicle {
+    /// Where the route starts (index into the travel matrix).
+    pub start_location: usize,
+    /// Where the route ends.
+    pub end_location: usize,
+    /// Earliest departure.
+    pub shift_start: f64,
+    /// Latest return.
+    pub shift_end: f64,
+    /// Maximum total demand on the route; `None` = unlimited.
+    pub capacity: Option<f64>,
+    /// The technician (or other resource) this route belongs to; reported back, not constrained.
+    pub resource: usize,
+    /// Cost per unit of distance driven (default 1).
+    pub cost_per_distance: f64,
+    /// Cost per unit of route duration, departure to return including waiting (default 0).
+    pub cost_per_time: f64,
+    /// Cost paid once if the route serves at least one job (default 0).
+    pub fixed_cost: f64,
+}
+
+impl Vehicle {
+    /// A vehicle starting and ending at `depot`, shift `[shift_start, shift_end]`, unlimited
+    /// capacity, resource 0, cost = distance.
+    pub fn new(depot: usize, shift_start: f64, shift_end: f64) -> Self {
+        Vehicle {
+            start_location: depot,
+            end_location: depot,
+            shift_start,
+            shift_end,
+            capacity: None,
+            resource: 0,
+            cost_per_distance: 1.0,
+            cost_per_time: 0.0,
+            fixed_cost: 0.0,
+        }
+    }
+
+    /// Sets a different end location.
+    pub fn with_end(mut self, end_location: usize) -> Self {
+        self.end_location = end_location;
+        self
+    }
+
+    /// Sets the capacity.
+    pub fn with_capacity(mut self, capacity: f64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets the resource (technician) index.
+    pub fn with_resource(mut self, resource: usize) -> Self {
+        self.resource = resource;
+        self
+    }
+
+    /// Sets the cost per distance, per time and the fixed cost of using the route.
+    pub fn with_costs(mut self, per_distance: f64, per_time: f64, fixed: f64) -> Self {
+        self.cost_per_distance = per_distance;
+        self.cost_per_time = per_time;
+        self.fixed_cost = fixed;
+        self
+    }
+}
+
+/// What happens when a job starts after its due time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LatePolicy {
+    /// Starting after the due time is infeasible (hard window, the Solomon rule).
+    #[default]
+    Forbidden,
+    /// Starting after the due time is allowed; `start - due` is counted as lateness.
+    Penalised,
+}
+
+/// A job (visit) to schedule.
+///
+/// The time window bounds the *start* of service: `earliest <= start`, and `start <= latest`
+/// when lateness is [`LatePolicy::Forbidden`]. A vehicle arriving early waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// Where the job is (index into the travel matrix).
+    pub location: usize,
+    /// Service duration spent on site.
+    pub service: f64,
+    /// Earliest service start.
+    pub earliest: f64,
+    /// Latest service start (the due time); may be `f64::INFINITY`.
+    pub latest: f64,
+    /// Demand counted against vehicle capacity.
+    pub demand: f64,
+    /// Value (priority weight): the optimiser first maximises the total value of assigned jobs.
+    pub value: f64,
+    /// Whether starting after `latest` is forbidden or penalised.
+    pub late_policy: LatePolicy,
+    /// Vehicles allowed to serve the job; `None` = all.
+    pub allowed_vehicles: Option<Vec<usize>>,
+    /// Preference scores `(vehicle, score)`, higher is better; vehicles not listed score 0.
+    pub preferences: Vec<(usize, f64)>,
+    /// The job must be served by this vehicle.
+    pub pinned_vehicle: Option<usize>,
+    /// The job must start exactly at this time (overrides the window).
+    pub pinned_start: Option<f64>,
+}
+
+impl Job {
+    /// A job at `location` with no service time, window `[0, ∞)`, demand 0 and value 1.
+    pub fn new(location: usize) -> Self {
+        Job {
+            location,
+            service: 0.0,
+            earliest: 0.0,
+            latest: f64::INFINITY,
+            demand: 0.0,
+            value: 1.0,
+            late_policy: LatePolicy::Forbidden,
+            allowed_vehicles: None,
+            preferences: Vec::new(),
+            pinned_vehicle: None,
+            pinned_start: None,
+        }
+    }
+
+    /// Sets the service duration.
+    pub fn with_service(mut self, service: f64) -> Self {
+        self.service = service;
+        self
+    }
+
+    /// Sets the start window `[earliest, latest]`.
+    pub fn with_window(mut self, earliest: f64, latest: f64) -> Self {
+        self.earliest = earliest;
+        self.latest = latest;
+        self
+    }
+
+    /// Sets the demand.
+    pub fn with_demand(mut self, demand: f64) -> Self {
+        self.demand = demand;
+        self
+    }
+
+    /// Sets the value (priority weight).
+    pub fn with_value(mut self, value: f64) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// Allows starting after `latest`, counting lateness.
+    pub fn with_soft_due(mut self) -> Self {
+        self.late_policy = LatePolicy::Penalised;
+        self
+    }
+
+    /// Restricts the job to these vehicles.
+    pub fn with_allowed_vehicles(mut self, vehicles: Vec<usize>) -> Self {
+        self.allowed_vehicles = Some(vehicles);
+        self
+    }
+
+    /// Adds a preference score for a vehicle (higher is better).
+    pub fn with_preference(mut self, vehicle: usize, score: f64) -> Self {
+        self.preferences.push((vehicle, score));
+        self
+    }
+
+    /// Pins the job to a vehicle.
+    pub fn with_pinned_vehicle(mut self, vehicle: usize) -> Self {
+        self.pinned_vehicle = Some(vehicle);
+        self
+    }
+
+    /// Pins the start time.
+    pub fn with_pinned_start(mut self, start: f64) -> Self {
+        self.pinned_start = Some(start);
+        self
+    }
+}
+
+/// Per-job data laid out for the hot loops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct JobData {
+    pub loc: usize,
+    pub service: f64,
+    /// Effective earliest start (pinned start if pinned).
+    pub e: f64,
+    /// Effective hard latest start (pinned start, due if forbidden lateness, else infinity).
+    pub l: f64,
+    /// Due time used for lateness (infinity when lateness is forbidden).
+    pub due: f64,
+    pub demand: f64,
+    /// Lateness is penalised and the due time is finite.
+    pub soft: bool,
+}
+
+/// A validated routing problem, ready for [`solve`](super::solve).
+///
+/// Built with [`Problem::new`], which checks every index and number and precomputes the
+/// eligibility bitsets (O(1) job × vehicle test), the preference matrix and neighbour lists.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    matrix: TravelMatrix,
+    vehicles: Vec<Vehicle>,
+    jobs: Vec<Job>,
+    score_weight: f64,
+    pub(crate) jd: Vec<JobData>,
+    words: usize,
+    eligible: Vec<u64>,
+    preference: Option<Vec<f64>>,
+    /// Per job: other jobs sorted by travel distance (capped length).
+    pub(crate) neighbours: Vec<Vec<u32>>,
+}
+
+/// At most this many neighbours are kept per job.
+const NEIGHBOUR_CAP: usize = 256;
+
+fn check_finite(x: f64) -> bool {
+    x.is_finite()
+}
+
+impl Problem {
+    /// Validates and prepares a problem.
+    ///
+    /// # Errors
+    /// [`SolverError::LocationOutOfRange`], [`SolverError::InvalidVehicle`] or
+    /// [`SolverError::InvalidJob`] describing the first problem found.
+    pub fn new(
+        matrix: TravelMatrix,
+        vehicles: Vec<Vehicle>,
+        jobs: Vec<Job>,
+    ) -> Result<Self, SolverError> {
+        let size = matrix.size();
+        let nv = vehicles.len();
+        for (i, v) in vehicles.iter().enumerate() {
+            for location in [v.start_location, v.end_location] {
+                if location >= size {
+                    return Err(SolverError::LocationOutOfRange {
+                        what: "vehicle",
+                        index: i,
+                        location,
+                        size,
+                    });
+                }
+            }
+            let bad = |message: &str| SolverError::InvalidVehicle {
+                vehicle: i,
+                message: message.to_string(),
+            };
+            if !check_finite(v.shift_start) || !check_finite(v.shift_end) {
+                return Err(bad("shift bounds must be finite"));
+            }
+            if v.shift_end < v.shift_start {
+                return Err(bad("shift ends before it starts"));
+            }
+            if let Some(c) = v.capacity {
+                if !(c.is_finite() && c >= 0.0) {
+                    return Err(bad("capacity must be finite and non-negative"));
+                }
+            }
+            for c in [v.cost_per_distance, v.cost_per_time, v.fixed_cost] {
+                if !(c.is_finite() && c >= 0.0) {
+                    return Err(bad("costs must be finite and non-negative"));
+                }
+            }
+        }
+        let words = nv.div_ceil(64).max(1);
+        let mut eligible = vec![0u64; jobs.len() * words];
+        let mut jd = Vec::with_capacity(jobs.len());
+        let any_pref = jobs.iter().any(|j| !j.preferences.is_empty());
+        let mut preference = any_pref.then(|| vec![0.0; jobs.len() * nv]);
+        for (k, job) in jobs.iter().enumerate() {
+            if job.location >= size {
+                return Err(SolverError::LocationOutOfRange {
+                    what: "job",
+                    index: k,
+                    location: job.location,
+                    size,
+                });
+            }
+            let bad = |message: String| SolverError::InvalidJob { job: k, message };
+            if !(job.service.is_finite() && job.service >= 0.0) {
+                return Err(bad("service must be finite and non-negative".into()));
+            }
+            if !job.earliest.is_finite() || job.latest.is_nan() {
+                return Err(bad("earliest must be finite and latest a number".into()));
+            }
+            if job.latest < job.earliest {
+                return Err(bad("window ends before it starts".into()));
+            }
+            if !(job.demand.is_finite() && job.demand >= 0.0) {
+                return Err(bad("demand must be finite and non-negative".into()));
+            }
+            if !(job.value.is_finite() && job.value >= 0.0) {
+                return Err(bad("value must be finite and non-negative".into()));
+            }
+            if let Some(t) = job.pinned_start {
+                if !t.is_finite() {
+                    return Err(bad("pinned start must be finite".into()));
+                }
+            }
+            let row = &mut eligible[k * words..(k + 1) * words];
+            match &job.allowed_vehicles {
+                None => {
+                    for v in 0..nv {
+                        row[v / 64] |= 1 << (v % 64);
+                    }
+                }
+                Some(list) => {
+                    for &v in list {
+                        if v >= nv {
+                            return Err(bad(format!("allowed vehicle {v} does not exist")));
+                        }
+                        row[v / 64] |= 1 << (v % 64);
+                    }
+                }
+            }
+            if let Some(p) = job.pinned_vehicle {
+                if p >= nv {
+                    return Err(bad(format!("pinned vehicle {p} does not exist")));
+                }
+                let keep = row[p / 64] & (1 << (p % 64));
+                row.iter_mut().for_each(|w| *w = 0);
+                row[p / 64] = keep;
+            }
+            if let Some(pref) = preference.as_mut() {
+                for &(v, s) in &job.preferences {
+                    if v >= nv {
+                        return Err(bad(format!(
+                            "preference for vehicle {v} which does not exist"
+                        )));
+                    }
+                    if !s.is_finite() {
+                        return Err(bad("preference score must be finite".into()));
+                    }
+                    pref[k * nv + v] += s;
+                }
+            }
+            let soft = job.late_policy == LatePolicy::Penalised
+                && job.latest.is_finite()
+                && job.pinned_start.is_none();
+            let (e, l) = match job.pinned_start {
+                Some(t) => (t, t),
+                None if job.late_policy == LatePolicy::Forbidden => (job.earliest, job.latest),
+                None => (job.earliest, f64::INFINITY),
+            };
+            jd.push(JobData {
+                loc: job.location,
+                service: job.service,
+                e,
+                l,
+                due: if soft { job.latest } else { f64::INFINITY },
+                demand: job.demand,
+                soft,
+            });
+        }
+        let neighbours = (0..jobs.len())
+            .map(|a| {
+                let mut others: Vec<(f64, u32)> = (0..jobs.len())
+                    .filter(|&b| b != a)
+                    .map(|b| {
+                        let (la, lb) = (jobs[a].location, jobs[b].location);
+                        (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
+                    })
+                    .collect();
+                others.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+                others.truncate(NEIGHBOUR_CAP);
+                others.into_iter().map(|(_, b)| b).collect()
+            })
+            .collect();
+        Ok(Problem {
+            matrix,
+            vehicles,
+            jobs,
+            score_weight: 1.0,
+            jd,
+            words,
+            eligible,
+            preference,
+            neighbours,
+        })
+    }
+
+    /// Sets the weight of preference scores in the cost (default 1):
+    /// cost = Σ route cost − `score_weight` · Σ preference scores.
+    ///
+    /// # Errors
+    /// [`SolverError::InvalidConfig`] if the weight is negative or not finite.
+    pub fn with_score_weight(mut self, weight: f64) -> Result<Self, SolverError> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(SolverError::InvalidConfig {
+                message: "score weight must be finite and non-negative".into(),
+            });
+        }
+        self.score_weight = weight;
+        Ok(self)
+    }
+
+    /// The travel matrix.
+    pub fn matrix(&self) -> &TravelMatrix {
+        &self.matrix
+    }
+
+    /// The vehicles (routes), indexed as in the solution.
+    pub fn vehicles(&self) -> &[Vehicle] {
+        &self.vehicles
+    }
+
+    /// The jobs, indexed as in the solution.
+    pub fn jobs(&self) -> &[Job] {
+        &self.jobs
+    }
+
+    /// Weight of preference scores in the cost.
+    pub fn score_weight(&self) -> f64 {
+        self.score_weight
+    }
+
+    /// Whether `vehicle` may serve `job` (allowed list and pinned vehicle combined). O(1).
+    /// Out-of-range indices give `false`.
+    #[inline]
+    pub fn is_eligible(&self, job: usize, vehicle: usize) -> bool {
+        if job >= self.jobs.len() || vehicle >= self.vehicles.len() {
+            return false;
+        }
+        self.eligible[job * self.words + vehicle / 64] & (1 << (vehicle % 64)) != 0
+    }
+
+    /// Preference score of serving `job` with `vehicle` (0 unless given). O(1).
+    #[inline]
+    pub fn preference(&self, job: usize, vehicle: usize) -> f64 {
+        match &self.preference {
+            Some(p) if job < self.jobs.len() && vehicle < self.vehicles.len() => {
+                p[job * self.vehicles.len() + vehicle]
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: usize) -> TravelMatrix {
+        let pts: Vec<(f64, f64)> = (0..n).map(|i| (i as f64, 0.0)).collect();
+        TravelMatrix::euclidean(&pts).unwrap()
+    }
+
+    #[test]
+    fn matrix_checks_sizes_and_values() {
+        assert!(matches!(
+            TravelMatrix::new(2, vec![0.0; 3], vec![0.0; 4]),
+            Err(SolverError::MatrixSize { got: 3, .. })
+        ));
+        assert!(matches!(
+            TravelMatrix::new(2, vec![0.0, 1.0, f64::NAN, 0.0], vec![0.0; 4]),
+            Err(SolverError::MatrixValue { from: 1, to: 0 })
+        ));
+        let m = line(3);
+        assert_eq!(m.distance(0, 2), 2.0);
+        assert_eq!(m.time(2, 1), 1.0);
+    }
+
+    #[test]
+    fn eligibility_combines_allowed_and_pinned() {
+        let jobs = vec![
+            Job::new(1).with_allowed_vehicles(vec![0, 2]),
+            Job::new(1)
+                .with_allowed_vehicles(vec![0, 2])
+                .with_pinned_vehicle(1),
+            Job::new(2).with_pinned_vehicle(2).with_preference(2, 5.0),
+        ];
+        let vehicles = vec![Vehicle::new(0, 0.0, 10.0); 3];
+        let p = Problem::new(line(3), vehicles, jobs).unwrap();
+        assert!(p.is_eligible(0, 0) && !p.is_eligible(0, 1) && p.is_eligible(0, 2));
+        assert!(!p.is_eligible(1, 0) && !p.is_eligible(1, 1) && !p.is_eligible(1, 2));
+        assert!(!p.is_eligible(2, 0) && p.is_eligible(2, 2));
+        assert_eq!(p.preference(2, 2), 5.0);
+        assert_eq!(p.preference(0, 2), 0.0);
+        assert!(!p.is_eligible(9, 0));
+    }
+
+    #[test]
+    fn eligibility_beyond_64_vehicles() {
+        let vehicles = vec![Vehicle::new(0, 0.0, 10.0); 130];
+        let jobs = vec![
+            Job::new(1).with_allowed_vehicles(vec![3, 64, 129]),
+            Job::new(1),
+        ];
+        let p = Problem::new(line(2), vehicles, jobs).unwrap();
+        let allowed: Vec<usize> = (0..130).filter(|&v| p.is_eligible(0, v)).collect();
+        assert_eq!(allowed, vec![3, 64, 129]);
+        assert!((0..130).all(|v| p.is_eligible(1, v)));
+        assert!(!p.is_eligible(1, 130));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let v = vec![Vehicle::new(0, 0.0, 10.0)];
+        assert!(matches!(
+            Problem::new(line(2), v.clone(), vec![Job::new(5)]),
+            Err(SolverError::LocationOutOfRange { location: 5, .. })
+        ));
+        assert!(matches!(
+            Problem::new(line(2), v.clone(), vec![Job::new(1).with_window(5.0, 1.0)]),
+            Err(SolverError::InvalidJob { job: 0, .. })
+        ));
+        assert!(matches!(
+            Problem::new(line(2), v.clone(), vec![Job::new(1).with_pinned_vehicle(3)]),
+            Err(SolverError::InvalidJob { .. })
+        ));
+        assert!(matches!(
+            Problem::new(line(2), vec![Vehicle::new(0, 5.0, 1.0)], vec![]),
+            Err(SolverError::InvalidVehicle { vehicle: 0, .. })
+        ));
+        let p = Problem::new(line(2), v, vec![]).unwrap();
+        assert!(p.with_score_weight(-1.0).is_err());
+    }
+}

@@ -1,0 +1,512 @@
+//! Route evaluation: the reference schedule simulation and the O(1) insertion checks.
+//!
+//! A route is `start depot, job_1 … job_k, end depot`. For each prefix and suffix we keep a
+//! time-window *segment* (Kindervater & Savelsbergh; Vidal et al. 2013): minimum duration `dur`,
+//! time warp `tw`, and the earliest/latest start `e`/`l` of its first visit that achieve that
+//! duration. Concatenating `prefix ⊕ job ⊕ suffix` gives, in O(1), whether an insertion keeps
+//! every hard window and the shift (`tw == 0`) and the new minimum route duration. Routes holding
+//! jobs whose lateness is penalised (soft due times) are re-simulated in O(k) instead, after the
+//! O(1) hard-feasibility filter.
+//!
+//! Schedule semantics (shared by the simulation, the segments, the reported schedule and the
+//! validator): jobs start as early as possible (`max(arrival, earliest)`), which minimises every
+//! start time and thus lateness; the departure is then delayed as much as possible without
+//! changing any lateness or breaking a window or the shift, which minimises the route duration.
+
+use super::problem::{JobData, Problem, EPS};
+use super::rng::Rng;
+
+/// Time-window segment (see module doc).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Seg {
+    pub dur: f64,
+    pub tw: f64,
+    pub e: f64,
+    pub l: f64,
+    pub first: usize,
+    pub last: usize,
+}
+
+impl Seg {
+    #[inline]
+    pub fn job(d: &JobData) -> Seg {
+        Seg {
+            dur: d.service,
+            tw: 0.0,
+            e: d.e,
+            l: d.l,
+            first: d.loc,
+            last: d.loc,
+        }
+    }
+
+    #[inline]
+    pub fn depot(loc: usize, start: f64, end: f64) -> Seg {
+        Seg {
+            dur: 0.0,
+            tw: 0.0,
+            e: start,
+            l: end,
+            first: loc,
+            last: loc,
+        }
+    }
+
+    /// `self ⊕ b` with travel time `t` from `self.last` to `b.first`.
+    #[inline]
+    pub fn concat(&self, b: &Seg, t: f64) -> Seg {
+        let delta = self.dur - self.tw + t;
+        let dwt = (b.e - delta - self.l).max(0.0);
+        let dtw = (self.e + delta - b.l).max(0.0);
+        Seg {
+            dur: self.dur + b.dur + t + dwt,
+            tw: self.tw + b.tw + dtw,
+            e: (b.e - delta).max(self.e) - dwt,
+            l: (b.l - delta).min(self.l) + dtw,
+            first: self.first,
+            last: b.last,
+        }
+    }
+}
+
+/// Result of simulating a route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Eval {
+    pub distance: f64,
+    pub duration: f64,
+    pub lateness: f64,
+    pub departure: f64,
+}
+
+/// Reference simulation of `seq` on vehicle `v`; `None` if a hard window or the shift is broken.
+/// An empty sequence costs nothing (the vehicle stays home).
+pub(crate) fn simulate(p: &Problem, v: usize, seq: impl Iterator<Item = usize>) -> Option<Eval> {
+    let veh = &p.vehicles()[v];
+    let m = p.matrix();
+    let mut t = veh.shift_start;
+    let mut loc = veh.start_location;
+    let (mut dist, mut wait, mut late) = (0.0, 0.0, 0.0);
+    let mut slack = f64::INFINITY;
+    let mut any = false;
+    for j in seq {
+        any = true;
+        let d = &p.jd[j];
+        let arr = t + m.time(loc, d.loc);
+        let start = arr.max(d.e);
+        if start > d.l + EPS {
+            return None;
+        }
+        wait += start - arr;
+        let bound = if d.soft { d.due.max(start) } else { d.l };
+        slack = slack.min(wait + (bound - start));
+        if d.soft {
+            late += (start - d.due).max(0.0);
+        }
+        dist += m.distance(loc, d.loc);
+        t = start + d.service;
+        loc = d.loc;
+    }
+    if !any {
+        return Some(Eval {
+            distance: 0.0,
+            duration: 0.0,
+            lateness: 0.0,
+            departure: veh.shift_start,
+        });
+    }
+    let arr_end = t + m.time(loc, veh.end_location);
+    dist += m.distance(loc, veh.end_location);
+    if arr_end > veh.shift_end + EPS {
+        return None;
+    }
+    slack = slack.min(wait + (veh.shift_end - arr_end)).max(0.0);
+    let departure = veh.shift_start + slack;
+    Some(Eval {
+        distance: dist,
+        duration: arr_end + (slack - wait).max(0.0) - departure,
+        lateness: late,
+        departure,
+    })
+}
+
+/// `a` is strictly better than `b` in (lateness, cost) lexicographic order.
+#[inline]
+pub(crate) fn better(a_lat: f64, a_cost: f64, b_lat: f64, b_cost: f64) -> bool {
+    a_lat < b_lat - EPS || (a_lat <= b_lat + EPS && a_cost < b_cost - EPS)
+}
+
+/// Best insertion found in one route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Insertion {
+    pub lateness: f64,
+    pub cost: f64,
+    pub pos: usize,
+}
+
+/// One route of the working solution, with the prefix/suffix segments kept up to date.
+#[derive(Debug)]
+pub(crate) struct RouteState {
+    pub vehicle: usize,
+    pub jobs: Vec<usize>,
+    /// `fwd[i]`: segment of extended nodes `0..=i` (node 0 = start depot, node i = job i-1).
+    pub fwd: Vec<Seg>,
+    /// `bwd[i]`: segment of extended nodes `i..=k+1` (node k+1 = end depot).
+    pub bwd: Vec<Seg>,
+    pub load: f64,
+    pub distance: f64,
+    pub duration: f64,
+    pub lateness: f64,
+    pub cost: f64,
+    /// Jobs with a penalised (soft) due time on the route: insertions are re-simulated.
+    pub soft: usize,
+    /// Leading jobs that are started: nothing may be inserted before position `locked`.
+    pub locked: usize,
+    pub feasible: bool,
+}
+
+impl Clone for RouteState {
+    fn clone(&self) -> Self {
+        RouteState {
+            vehicle: self.vehicle,
+            jobs: self.jobs.clone(),
+            fwd: self.fwd.clone(),
+            bwd: self.bwd.clone(),
+            load: self.load,
+            distance: self.distance,
+            duration: self.duration,
+            lateness: self.lateness,
+            cost: self.cost,
+            soft: self.soft,
+            locked: self.locked,
+            feasible: self.feasible,
+        }
+    }
+
+    fn clone_from(&mut self, o: &Self) {
+        self.vehicle = o.vehicle;
+        self.jobs.clone_from(&o.jobs);
+        self.fwd.clone_from(&o.fwd);
+        self.bwd.clone_from(&o.bwd);
+        self.load = o.load;
+        self.distance = o.distance;
+        self.duration = o.duration;
+        self.lateness = o.lateness;
+        self.cost = o.cost;
+        self.soft = o.soft;
+        self.locked = o.locked;
+        self.feasible = o.feasible;
+    }
+}
+
+impl RouteState {
+    pub fn new(p: &Problem, vehicle: usize, jobs: Vec<usize>, locked: usize) -> Self {
+        let mut r = RouteState {
+            vehicle,
+            jobs,
+            fwd: Vec::new(),
+            bwd: Vec::new(),
+            load: 0.0,
+            distance: 0.0,
+            duration: 0.0,
+            lateness: 0.0,
+            cost: 0.0,
+            soft: 0,
+            locked,
+            feasible: true,
+        };
+        r.rebuild(p);
+        r
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Capacity left (infinite without a capacity).
+    #[inline]
+    pub fn free_capacity(&self, p: &Problem) -> f64 {
+        match p.vehicles()[self.vehicle].capacity {
+            Some(c) => c - self.load,
+            None => f64::INFINITY,
+        }
+    }
+
+    /// Recomputes segments, load, distance, duration, lateness and cost. O(k).
+    pub fn rebuild(&mut self, p: &Problem) {
+        let veh = &p.vehicles()[self.vehicle];
+        let m = p.matrix();
+        let k = self.jobs.len();
+        let start = Seg::depot(veh.start_location, veh.shift_start, veh.shift_end);
+        let end = Seg::depot(veh.end_location, veh.shift_start, veh.shift_end);
+        self.fwd.clear();
+        self.fwd.push(start);
+        let (mut load, mut dist, mut pref) = (0.0, 0.0, 0.0);
+        let mut soft = 0;
+        let mut last = start;
+        for &j in &self.jobs {
+            let d = &p.jd[j];
+            let s = Seg::job(d);
+            dist += m.distance(last.last, d.loc);
+            last = last.concat(&s, m.time(last.last, d.loc));
+            self.fwd.push(last);
+            load += d.demand;
+            pref += p.preference(j, self.vehicle);
+            soft += usize::from(d.soft);
+        }
+        dist += m.distance(last.last, end.first);
+        let full = last.concat(&end, m.time(last.last, end.first));
+        self.fwd.push(full);
+        self.bwd.clear();
+        self.bwd.resize(k + 2, end);
+        for i in (0..=k).rev() {
+            let node = if i == 0 {
+                start
+            } else {
+                Seg::job(&p.jd[self.jobs[i - 1]])
+            };
+            let next = self.bwd[i + 1];
+            self.bwd[i] = node.concat(&next, m.time(node.last, next.first));
+        }
+        self.load = load;
+        self.soft = soft;
+        self.feasible = full.tw <= EPS;
+        if k == 0 {
+            self.distance = 0.0;
+            self.duration = 0.0;
+            self.lateness = 0.0;
+            self.cost = 0.0;
+            self.feasible = true;
+            return;
+        }
+        self.distance = dist;
+        if soft > 0 {
+            match simulate(p, self.vehicle, self.jobs.iter().copied()) {
+                Some(ev) => {
+                    self.duration = ev.duration;
+                    self.lateness = ev.lateness;
+                }
+                None => {
+                    self.feasible = false;
+                    self.duration = full.dur;
+                    self.lateness = 0.0;
+                }
+            }
+        } else {
+            self.duration = full.dur;
+            self.lateness = 0.0;
+        }
+        self.cost =
+            veh.cost_per_distance * dist + veh.cost_per_time * self.duration + veh.fixed_cost
+                - p.score_weight() * pref;
+    }
+
+    /// Checks whether the job sequence `seq` (a candidate replacement of `jobs`) is feasible on
+    /// this vehicle, by segment concatenation. O(len).
+    pub fn sequence_feasible(p: &Problem, vehicle: usize, seq: &[usize]) -> bool {
+        let veh = &p.vehicles()[vehicle];
+        let m = p.matrix();
+        let mut s = Seg::depot(veh.start_location, veh.shift_start, veh.shift_end);
+        let mut load = 0.0;
+        for &j in seq {
+            let d = &p.jd[j];
+            s = s.concat(&Seg::job(d), m.time(s.last, d.loc));
+            if s.tw > EPS {
+                return false;
+            }
+            load += d.demand;
+        }
+        if let Some(c) = veh.capacity {
+            if load > c + EPS {
+                return false;
+            }
+        }
+        let end = Seg::depot(veh.end_location, veh.shift_start, veh.shift_end);
+        s.concat(&end, m.time(s.last, end.first)).tw <= EPS
+    }
+
+    /// Best position to insert job `j`, if one is feasible and not worse than `limit`
+    /// (lateness, cost); ties with `limit` are returned so that callers can break them. Eligibility and capacity are the caller's business. Each position is
+    /// skipped with probability `blink` (SISR's blinks).
+    pub fn best_insertion(
+        &self,
+        p: &Problem,
+        j: usize,
+        limit: (f64, f64),
+        mut blink: Option<(&mut Rng, f64)>,
+    ) -> Option<Insertion> {
+        let v = self.vehicle;
+        let veh = &p.vehicles()[v];
+        let m = p.matrix();
+        let d = &p.jd[j];
+        let k = self.jobs.len();
+        let (cpd, cpt) = (veh.cost_per_distance, veh.cost_per_time);
+        let constant =
+            if k == 0 { veh.fixed_cost } else { 0.0 } - p.score_weight() * p.preference(j, v);
+        let js = Seg::job(d);
+        let slow = self.soft > 0 || d.soft;
+        let (mut blat, mut bcost) = limit;
+        let mut best = None;
+        for pos in self.locked..=k {
+            let a = &self.fwd[pos];
+            if a.e + a.dur > d.l + EPS {
+                break;
+            }
+            let b = &self.bwd[pos + 1];
+            let ddist = m.distance(a.last, d.loc) + m.distance(d.loc, b.first)
+                - if k == 0 {
+                    0.0
+                } else {
+                    m.distance(a.last, b.first)
+                };
+            // Lateness and duration never decrease on insertion, so distance bounds the cost.
+            // Before the first candidate of this route, ties with `limit` are still of interest.
+            let lb = constant + cpd * ddist;
+            if blat <= EPS && (lb > bcost + EPS || (best.is_some() && lb >= bcost - EPS)) {
+                continue;
+            }
+            if let Some((rng, rate)) = blink.as_mut() {
+                if rng.chance(*rate) {
+                    continue;
+                }
+            }
+            let s1 = a.concat(&js, m.time(a.last, d.loc));
+            if s1.tw > EPS {
+                continue;
+            }
+            let full = s1.concat(b, m.time(d.loc, b.first));
+            if full.tw > EPS {
+                continue;
+            }
+            let (dlat, ddur) = if slow {
+                let seq = self.jobs[..pos]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(j))
+                    .chain(self.jobs[pos..].iter().copied());
+                match simulate(p, v, seq) {
+                    Some(ev) => (ev.lateness - self.lateness, ev.duration - self.duration),
+                    None => continue,
+                }
+            } else {
+                (0.0, full.dur - self.duration)
+            };
+            let cost = constant + cpd * ddist + cpt * ddur;
+            let improves = match best {
+                None => !better(blat, bcost, dlat, cost),
+                Some(_) => better(dlat, cost, blat, bcost),
+            };
+            if improves {
+                blat = dlat;
+                bcost = cost;
+                best = Some(Insertion {
+                    lateness: dlat,
+                    cost,
+                    pos,
+                });
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::problem::{Job, TravelMatrix, Vehicle};
+    use super::*;
+
+    fn problem(jobs: Vec<Job>, shift_end: f64) -> Problem {
+        let pts: Vec<(f64, f64)> = (0..6).map(|i| (i as f64 * 10.0, 0.0)).collect();
+        Problem::new(
+            TravelMatrix::euclidean(&pts).unwrap(),
+            vec![Vehicle::new(0, 0.0, shift_end)],
+            jobs,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn segments_agree_with_simulation() {
+        let jobs = vec![
+            Job::new(1).with_window(30.0, 40.0).with_service(5.0),
+            Job::new(2).with_window(0.0, 100.0).with_service(5.0),
+            Job::new(3).with_window(90.0, 95.0).with_service(5.0),
+        ];
+        let p = problem(jobs, 200.0);
+        let r = RouteState::new(&p, 0, vec![0, 1, 2], 0);
+        let ev = simulate(&p, 0, [0, 1, 2].into_iter()).unwrap();
+        assert!(r.feasible);
+        assert!(
+            (r.duration - ev.duration).abs() < 1e-9,
+            "{} {}",
+            r.duration,
+            ev.duration
+        );
+        assert!((r.distance - ev.distance).abs() < 1e-9);
+        // Leave at 30 to reach job 0 at its due time 40 (later would be late); job 2 waits until
+        // 90; back at 125.
+        assert!((ev.departure - 30.0).abs() < 1e-9);
+        assert!((ev.duration - 95.0).abs() < 1e-9);
+        // Every insertion agrees with a from-scratch simulation.
+        let p2 = problem(
+            vec![
+                Job::new(1).with_window(30.0, 40.0).with_service(5.0),
+                Job::new(3).with_window(90.0, 95.0).with_service(5.0),
+                Job::new(2).with_window(0.0, 100.0).with_service(5.0),
+                Job::new(5).with_window(0.0, 60.0),
+            ],
+            200.0,
+        );
+        let r2 = RouteState::new(&p2, 0, vec![0, 1], 0);
+        for j in [2, 3] {
+            for pos in 0..=2 {
+                let mut seq = r2.jobs.clone();
+                seq.insert(pos, j);
+                let sim = simulate(&p2, 0, seq.iter().copied());
+                let mut single = RouteState::new(&p2, 0, r2.jobs.clone(), 0);
+                single.locked = pos;
+                let ins = single.best_insertion(&p2, j, (f64::INFINITY, f64::INFINITY), None);
+                let at_pos = ins.filter(|i| i.pos == pos);
+                match sim {
+                    None => assert!(at_pos.is_none(), "job {j} pos {pos}"),
+                    Some(ev) => {
+                        if let Some(i) = at_pos {
+                            let expected = ev.distance - r2.distance;
+                            assert!((i.cost - expected).abs() < 1e-9);
+                        }
+                    }
+                }
+                assert_eq!(
+                    sim.is_some(),
+                    RouteState::sequence_feasible(&p2, 0, &seq),
+                    "job {j} pos {pos}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn shift_end_and_soft_lateness() {
+        let p = problem(vec![Job::new(5).with_service(10.0)], 105.0);
+        assert!(simulate(&p, 0, [0].into_iter()).is_none());
+        assert!(!RouteState::new(&p, 0, vec![0], 0).feasible);
+        let p = problem(
+            vec![Job::new(2).with_window(0.0, 5.0).with_soft_due()],
+            100.0,
+        );
+        let r = RouteState::new(&p, 0, vec![0], 0);
+        assert!(r.feasible);
+        assert!((r.lateness - 15.0).abs() < 1e-9);
+        let empty = RouteState::new(&p, 0, vec![], 0);
+        let ins = empty
+            .best_insertion(&p, 0, (f64::INFINITY, f64::INFINITY), None)
+            .unwrap();
+        assert!((ins.lateness - 15.0).abs() < 1e-9);
+        assert!((ins.cost - 40.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,394 @@
+//! The optimiser: regret-k construction, then ruin-and-recreate large neighbourhood search with
+//! simulated-annealing acceptance.
+
+use std::time::{Duration, Instant};
+
+use super::construct::{greedy_insert, regret_insert};
+use super::problem::{Problem, SolverError};
+use super::rng::Rng;
+use super::ruin::{RuinParams, Ruiner};
+use super::solution::{Solution, SolveStats};
+use super::state::{InitialPlan, Score, State};
+
+/// Relative weights of the ruin operators (need not sum to 1; at least one must be positive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuinWeights {
+    /// SISR string removal.
+    pub strings: f64,
+    /// Uniformly random removal.
+    pub random: f64,
+    /// Worst (largest detour) removal.
+    pub worst: f64,
+    /// Related (Shaw) removal.
+    pub related: f64,
+}
+
+impl Default for RuinWeights {
+    fn default() -> Self {
+        RuinWeights {
+            strings: 0.85,
+            random: 0.05,
+            worst: 0.05,
+            related: 0.05,
+        }
+    }
+}
+
+/// Optimiser settings. The defaults suit problems of a few hundred jobs.
+///
+/// The run stops at whichever budget is hit first. With only `max_iterations` the result is
+/// deterministic for a given `seed`; with `time_limit` the search is anytime and returns the
+/// best solution found when time runs out. `max_iterations: Some(0)` returns the regret
+/// construction alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolverConfig {
+    /// Seed of the random generator.
+    pub seed: u64,
+    /// Ruin-and-recreate iterations; `None` = unlimited (then `time_limit` must be set).
+    pub max_iterations: Option<u64>,
+    /// Wall-clock budget; `None` = none.
+    pub time_limit: Option<Duration>,
+    /// Largest k of the regret-k insertion (1 = cheapest insertion; 2 or 3 recommended). The
+    /// construction tries every k from 2 (or 1) up to this value and keeps the best plan; the
+    /// regret recreate step uses this value.
+    pub regret_k: usize,
+    /// Average number of jobs removed per iteration (SISR's c̄).
+    pub avg_removed: f64,
+    /// Maximum length of a removed string (SISR's L_max).
+    pub max_string_len: f64,
+    /// Probability that a removed string is a split string.
+    pub split_rate: f64,
+    /// Probability of stopping the growth of the preserved part of a split string.
+    pub split_depth: f64,
+    /// Probability of skipping an insertion position (SISR's blinks).
+    pub blink_rate: f64,
+    /// Probability of recreating with regret-k insertion instead of greedy insertion.
+    pub regret_rate: f64,
+    /// Initial annealing temperature, relative to the average cost per assigned job of the
+    /// constructed solution.
+    pub start_temperature: f64,
+    /// Final annealing temperature, same scale.
+    pub end_temperature: f64,
+    /// Ruin operator mix.
+    pub ruin_weights: RuinWeights,
+}
+
+impl Default for SolverConfig {
+    fn default() -> Self {
+        SolverConfig {
+            seed: 0,
+            max_iterations: Some(20_000),
+            time_limit: None,
+            regret_k: 3,
+            avg_removed: 10.0,
+            max_string_len: 10.0,
+            split_rate: 0.5,
+            split_depth: 0.01,
+            blink_rate: 0.01,
+            regret_rate: 0.1,
+            start_temperature: 10.0,
+            end_temperature: 0.1,
+            ruin_weights: RuinWeights::default(),
+        }
+    }
+}
+
+impl SolverConfig {
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the iteration budget (`None` = unlimited).
+    pub fn with_iterations(mut self, iterations: Option<u64>) -> Self {
+        self.max_iterations = iterations;
+        self
+    }
+
+    /// Sets the time budget (`None` = none).
+    pub fn with_time_limit(mut self, limit: Option<Duration>) -> Self {
+        self.time_limit = limit;
+        self
+    }
+
+    fn check(&self) -> Result<(), SolverError> {
+        let bad = |message: &str| {
+            Err(SolverError::InvalidConfig {
+                message: message.to_string(),
+            })
+        };
+        if self.max_iterations.is_none() && self.time_limit.is_none() {
+            return bad("set max_iterations or time_limit");
+        }
+        if self.regret_k == 0 {
+            return bad("regret_k must be at least 1");
+        }
+        if !(self.avg_removed.is_finite() && self.avg_removed >= 1.0) {
+            return bad("avg_removed must be at least 1");
+        }
+        if !(self.max_string_len.is_finite() && self.max_string_len >= 1.0) {
+            return bad("max_string_len must be at least 1");
+        }
+        for (x, name) in [
+            (self.split_rate, "split_rate"),
+            (self.split_depth, "split_depth"),
+            (self.blink_rate, "blink_rate"),
+            (self.regret_rate, "regret_rate"),
+        ] {
+            if !(0.0..=1.0).contains(&x) {
+                return bad(&format!("{name} must be within [0, 1]"));
+            }
+        }
+        for t in [self.start_temperature, self.end_temperature] {
+            if !(t.is_finite() && t >= 0.0) {
+                return bad("temperatures must be finite and non-negative");
+            }
+        }
+        let w = self.ruin_weights;
+        let ws = [w.strings, w.random, w.worst, w.related];
+        if ws.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || ws.iter().sum::<f64>() <= 0.0 {
+            return bad("ruin weights must be non-negative with a positive sum");
+        }
+        Ok(())
+    }
+}
+
+/// Solves a problem from scratch. See [`solve_from`].
+///
+/// # Errors
+/// [`SolverError::InvalidConfig`] if the configuration is out of range.
+pub fn solve(problem: &Problem, config: &SolverConfig) -> Result<Solution, SolverError> {
+    solve_from(problem, &InitialPlan::default(), config)
+}
+
+/// Solves a problem starting from an existing plan (incremental re-planning).
+///
+/// Planned routes are kept if still feasible (otherwise their free jobs are re-inserted);
+/// fixed and started jobs never leave their vehicle and keep their relative order; jobs not in
+/// the plan are inserted by regret-k; then ruin-and-recreate improves the whole plan.
+///
+/// # Errors
+/// [`SolverError::InvalidConfig`] for a bad configuration, [`SolverError::InvalidPlan`] if the
+/// plan names unknown jobs or vehicles, repeats them, puts a fixed job on a vehicle it is not
+/// eligible for, or its fixed jobs cannot be scheduled.
+///
+/// # Example
+/// ```
+/// use fieldwork::schedule::solver::{
+///     solve_from, validate, InitialPlan, Job, PlannedJob, Problem, SolverConfig, TravelMatrix,
+///     Vehicle,
+/// };
+///
+/// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (5.0, 5.0)])?;
+/// let vehicles = vec![Vehicle::new(0, 0.0, 480.0); 2];
+/// let jobs = vec![Job::new(1).with_service(60.0), Job::new(2).with_service(60.0), Job::new(3)];
+/// let problem = Problem::new(matrix, vehicles, jobs)?;
+/// // This morning's plan: vehicle 1 is at job 0 already; job 1 was promised to vehicle 1.
+/// // Job 2 is new.
+/// let plan = InitialPlan::new()
+///     .with_route(1, vec![PlannedJob::started(0), PlannedJob::fixed(1)]);
+/// let config = SolverConfig::default().with_iterations(Some(100));
+/// let solution = solve_from(&problem, &plan, &config)?;
+///
+/// assert!(validate(&problem, &solution).is_empty());
+/// assert_eq!(solution.position_of_job(0), Some((1, 0)));
+/// assert_eq!(solution.position_of_job(1).map(|(v, _)| v), Some(1));
+/// assert!(solution.unassigned.is_empty());
+/// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+/// ```
+pub fn solve_from(
+    problem: &Problem,
+    plan: &InitialPlan,
+    config: &SolverConfig,
+) -> Result<Solution, SolverError> {
+    config.check()?;
+    let started = Instant::now();
+    let p = problem;
+    let (mut cur, fixed) = State::from_plan(p, plan)?;
+    let mut rng = Rng::new(config.seed);
+    // Regret-k constructions for k = 2..=regret_k (value first, and, when values differ, also
+    // fewest options first); keep the best.
+    let total_value: f64 = p.jobs().iter().map(|j| j.value).sum();
+    let distinct_values = p.jobs().iter().any(|j| j.value != p.jobs()[0].value);
+    let start = cur.clone();
+    let mut built: Option<(State, Score)> = None;
+    for k in config.regret_k.min(2)..=config.regret_k {
+        for urgency_first in [false, true] {
+            if urgency_first && !distinct_values {
+                continue;
+            }
+            let mut st = start.clone();
+            regret_insert(p, &mut st, k, urgency_first);
+            let score = st.score(p, total_value);
+            if built.as_ref().is_none_or(|(_, b)| score.better_than(b)) {
+                built = Some((st, score));
+            }
+        }
+    }
+    if let Some((st, _)) = built {
+        cur = st;
+    }
+    cur.clear_dirty();
+    let mut cur_score = cur.score(p, total_value);
+    let mut stats = SolveStats {
+        construction_cost: cur_score.cost,
+        ..SolveStats::default()
+    };
+    let mut best = cur.clone();
+    let mut best_score = cur_score;
+
+    let movable = fixed.iter().filter(|f| !**f).count();
+    let run_lns = movable > 0 && config.max_iterations != Some(0) && !p.vehicles().is_empty();
+    if run_lns {
+        let assigned = p.jobs().len() - cur.unassigned.len();
+        let scale = (cur_score.cost.abs() / assigned.max(1) as f64).max(1e-9);
+        let t0 = config.start_temperature * scale;
+        let tf = config.end_temperature * scale;
+        let prm = RuinParams {
+            avg_removed: config.avg_removed,
+            max_string_len: config.max_string_len,
+            split_rate: config.split_rate,
+            split_depth: config.split_depth,
+        };
+        let orders = SortKeys::new(p);
+        let mut ruiner = Ruiner::new(p);
+        let mut cand = cur.clone();
+        let mut removed: Vec<usize> = Vec::new();
+        let w = config.ruin_weights;
+        let wsum = w.strings + w.random + w.worst + w.related;
+        let retry_cap = (2.0 * config.avg_removed).ceil() as usize;
+        let mut it: u64 = 0;
+        loop {
+            let mut progress: f64 = 0.0;
+            if let Some(max) = config.max_iterations {
+                if it >= max {
+                    break;
+                }
+                progress = it as f64 / max as f64;
+            }
+            if let Some(limit) = config.time_limit {
+                let el = started.elapsed();
+                if el >= limit {
+                    break;
+                }
+                progress = progress.max(el.as_secs_f64() / limit.as_secs_f64().max(1e-9));
+            }
+            let temperature = if t0 > 0.0 && tf > 0.0 {
+                t0 * (tf / t0).powf(progress)
+            } else {
+                t0 + (tf - t0) * progress
+            };
+            it += 1;
+
+            removed.clear();
+            let pick = rng.f64() * wsum;
+            if pick < w.strings {
+                ruiner.sisr(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
+            } else if pick < w.strings + w.random {
+                ruiner.random(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
+            } else if pick < w.strings + w.random + w.worst {
+                ruiner.worst(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
+            } else {
+                ruiner.related(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
+            }
+            // Jobs already out are retried too: all of them when few, else a random sample (in
+            // an over-subscribed problem, retrying hundreds of jobs every iteration would
+            // dominate the run time). The others stay in `cand.unassigned`.
+            let out = cand.unassigned.len();
+            let retry = out.min(retry_cap);
+            for i in (out - retry..out).rev() {
+                let k = rng.below(i + 1);
+                cand.unassigned.swap(i, k);
+            }
+            removed.extend(cand.unassigned.drain(out - retry..));
+            if rng.chance(config.regret_rate) {
+                let held = std::mem::replace(&mut cand.unassigned, std::mem::take(&mut removed));
+                let urgency_first = rng.chance(0.5);
+                regret_insert(p, &mut cand, config.regret_k, urgency_first);
+                cand.unassigned.extend_from_slice(&held);
+            } else {
+                orders.sort(p, &mut rng, &mut removed);
+                greedy_insert(p, &mut cand, &removed, &mut rng, config.blink_rate);
+            }
+
+            let score = cand.score(p, total_value);
+            let accept = match score.upper_levels(&cur_score) {
+                Some(b) => b,
+                None => score.cost < cur_score.cost - temperature * rng.f64().max(1e-300).ln(),
+            };
+            if accept {
+                if score.better_than(&best_score) {
+                    best.clone_from(&cand);
+                    best_score = score;
+                    stats.improvements += 1;
+                }
+                cur.sync_from(&mut cand);
+                cur_score = score;
+            } else {
+                cand.restore_from(&cur);
+            }
+        }
+        stats.iterations = it;
+    }
+    // A last plain insertion pass (no blinks) for anything still out.
+    if !best.unassigned.is_empty() {
+        let pending = std::mem::take(&mut best.unassigned);
+        greedy_insert(p, &mut best, &pending, &mut rng, 0.0);
+    }
+    stats.elapsed = started.elapsed();
+    Ok(best.to_solution(p, stats))
+}
+
+/// Precomputed keys for SISR's insertion orders.
+struct SortKeys {
+    /// Distance from the nearest vehicle start.
+    far: Vec<f64>,
+    width: Vec<f64>,
+    distinct_values: bool,
+}
+
+impl SortKeys {
+    fn new(p: &Problem) -> SortKeys {
+        let m = p.matrix();
+        let mut starts: Vec<usize> = p.vehicles().iter().map(|v| v.start_location).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let far =
+            p.jd.iter()
+                .map(|d| {
+                    starts
+                        .iter()
+                        .map(|&s| m.distance(s, d.loc))
+                        .fold(f64::INFINITY, f64::min)
+                })
+                .collect();
+        let width = p.jd.iter().map(|d| d.l - d.e).collect();
+        let v0 = p.jobs().first().map_or(0.0, |j| j.value);
+        SortKeys {
+            far,
+            width,
+            distinct_values: p.jobs().iter().any(|j| j.value != v0),
+        }
+    }
+
+    /// Shuffles, then stable-sorts by a randomly chosen key (random 4, demand 4, far 2, close 1,
+    /// narrow window 2, early window 2), then, in half of the calls, by value when values differ.
+    fn sort(&self, p: &Problem, rng: &mut Rng, jobs: &mut [usize]) {
+        rng.shuffle(jobs);
+        let r = rng.below(15);
+        match r {
+            0..=3 => {}
+            4..=7 => jobs.sort_by(|&a, &b| p.jd[b].demand.total_cmp(&p.jd[a].demand)),
+            8..=9 => jobs.sort_by(|&a, &b| self.far[b].total_cmp(&self.far[a])),
+            10 => jobs.sort_by(|&a, &b| self.far[a].total_cmp(&self.far[b])),
+            11..=12 => jobs.sort_by(|&a, &b| self.width[a].total_cmp(&self.width[b])),
+            _ => jobs.sort_by(|&a, &b| p.jd[a].e.total_cmp(&p.jd[b].e)),
+        }
+        // Higher values first in half of the iterations (they win scarce room), free order
+        // otherwise (so that a high-value job does not always take the same place).
+        if self.distinct_values && rng.chance(0.5) {
+            jobs.sort_by(|&a, &b| p.jobs()[b].value.total_cmp(&p.jobs()[a].value));
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! Integration tests of the routing optimiser and the Solomon reader.
+
+use std::path::PathBuf;
+
+use fieldwork::schedule::solomon::{SolomonError, SolomonInstance};
+use fieldwork::schedule::solver::{
+    solve, solve_from, validate, InitialPlan, Job, Lock, PlannedJob, Problem, SolverConfig,
+    SolverError, TravelMatrix, UnassignedReason, Vehicle,
+};
+use proptest::prelude::*;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/data/solomon")
+        .join(name)
+}
+
+fn iters(n: u64) -> SolverConfig {
+    SolverConfig::default().with_iterations(Some(n))
+}
+
+/// Points on a 100×100 grid; location 0 is the depot at the centre.
+fn grid(points: &[(f64, f64)]) -> TravelMatrix {
+    let mut all = vec![(50.0, 50.0)];
+    all.extend_from_slice(points);
+    TravelMatrix::euclidean(&all).unwrap()
+}
+
+#[derive(Debug, Clone)]
+struct RandJob {
+    x: f64,
+    y: f64,
+    service: f64,
+    earliest: f64,
+    width: f64,
+    demand: f64,
+    value: f64,
+    soft: bool,
+    allowed_mask: u8,
+    pref: (usize, f64),
+    pin_vehicle: Option<usize>,
+    pin_start: Option<f64>,
+}
+
+fn rand_job() -> impl Strategy<Value = RandJob> {
+    (
+        (
+            0.0..100.0f64,
+            0.0..100.0f64,
+            0.0..30.0f64,
+            0.0..300.0f64,
+            5.0..200.0f64,
+        ),
+        (0.0..5.0f64, 1..4u32, any::<bool>(), any::<u8>()),
+        (
+            (0..3usize, -5.0..5.0f64),
+            prop::option::weighted(0.15, 0..3usize),
+        ),
+        prop::option::weighted(0.1, 50.0..250.0f64),
+    )
+        .prop_map(
+            |(
+                (x, y, service, earliest, width),
+                (demand, value, soft, mask),
+                (pref, pin_vehicle),
+                pin_start,
+            )| RandJob {
+                x,
+                y,
+                service,
+                earliest,
+                width,
+                demand,
+                value: f64::from(value),
+                soft,
+                allowed_mask: mask,
+                pref,
+                pin_vehicle,
+                pin_start,
+            },
+        )
+}
+
+fn build(jobs: &[RandJob], vehicles: usize, capacity: f64, shift_end: f64) -> Problem {
+    let pts: Vec<(f64, f64)> = jobs.iter().map(|j| (j.x, j.y)).collect();
+    let vs: Vec<Vehicle> = (0..vehicles)
+        .map(|v| {
+            Vehicle::new(0, 0.0, shift_end)
+                .with_capacity(capacity)
+                .with_resource(v / 2)
+                .with_costs(
+                    1.0,
+                    if v % 2 == 0 { 0.0 } else { 0.5 },
+                    if v == 2 { 10.0 } else { 0.0 },
+                )
+        })
+        .collect();
+    let js: Vec<Job> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut j = Job::new(i + 1)
+                .with_service(r.service)
+                .with_window(r.earliest, r.earliest + r.width)
+                .with_demand(r.demand)
+                .with_value(r.value)
+                .with_preference(r.pref.0 % vehicles, r.pref.1);
+            if r.soft {
+                j = j.with_soft_due();
+            }
+            let allowed: Vec<usize> = (0..vehicles)
+                .filter(|v| r.allowed_mask & (1 << v) != 0)
+                .collect();
+            if r.allowed_mask & 0x80 != 0 {
+                j = j.with_allowed_vehicles(allowed);
+            }
+            if let Some(v) = r.pin_vehicle {
+                j = j.with_pinned_vehicle(v % vehicles);
+            }
+            if let Some(t) = r.pin_start {
+                j = j.with_pinned_start(t);
+            }
+            j
+        })
+        .collect();
+    Problem::new(grid(&pts), vs, js).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever the instance, the returned solution breaks no rule and accounts for every job.
+    #[test]
+    fn solutions_always_validate(
+        jobs in prop::collection::vec(rand_job(), 0..10),
+        vehicles in 1..4usize,
+        capacity in 3.0..15.0f64,
+        shift_end in 200.0..600.0f64,
+        seed in 0..1000u64,
+    ) {
+        let p = build(&jobs, vehicles, capacity, shift_end);
+        let sol = solve(&p, &iters(60).with_seed(seed)).unwrap();
+        let violations = validate(&p, &sol);
+        prop_assert!(violations.is_empty(), "{:?}", violations);
+        prop_assert!(sol.routes.len() <= vehicles);
+        // Nothing left out could have been inserted into an empty eligible vehicle.
+        for u in &sol.unassigned {
+            prop_assert!(u.reason != UnassignedReason::NoEligibleVehicle
+                || (0..vehicles).all(|v| !p.is_eligible(u.job, v)));
+        }
+    }
+
+    /// Re-planning from a previous plan with random fixed and started jobs keeps every fixed
+    /// job on its vehicle, in order, and the started ones first; the result validates.
+    #[test]
+    fn replanning_keeps_fixed_jobs(
+        jobs in prop::collection::vec(rand_job(), 1..10),
+        vehicles in 1..4usize,
+        locks in prop::collection::vec(0..3u8, 10),
+        dropped in prop::collection::vec(any::<bool>(), 10),
+        seed in 0..1000u64,
+    ) {
+        let p = build(&jobs, vehicles, 20.0, 600.0);
+        let first = solve(&p, &iters(30).with_seed(seed)).unwrap();
+        // Lock some jobs, forget others (they come back as new jobs).
+        let mut plan = InitialPlan::new();
+        for (v, seq) in first.sequences() {
+            let mut planned = Vec::new();
+            let mut leading = true;
+            for j in seq {
+                if dropped[j] && locks[j] == 0 {
+                    continue;
+                }
+                let lock = match locks[j] {
+                    2 if leading => Lock::Started,
+                    0 => Lock::Free,
+                    _ => Lock::Fixed,
+                };
+                leading &= lock == Lock::Started;
+                planned.push(PlannedJob { job: j, lock });
+            }
+            plan = plan.with_route(v, planned);
+        }
+        let again = solve_from(&p, &plan, &iters(60).with_seed(seed + 1)).unwrap();
+        let violations = validate(&p, &again);
+        prop_assert!(violations.is_empty(), "{:?}", violations);
+        for (v, planned) in &plan.routes {
+            let route: Vec<usize> = again
+                .route_of_vehicle(*v)
+                .map(|r| r.visits.iter().map(|x| x.job).collect())
+                .unwrap_or_default();
+            let kept: Vec<usize> = planned.iter().filter(|pj| pj.lock != Lock::Free).map(|pj| pj.job).collect();
+            let order: Vec<usize> = route.iter().copied().filter(|j| kept.contains(j)).collect();
+            prop_assert_eq!(&order, &kept, "vehicle {} route {:?}", v, route);
+            let started = planned.iter().take_while(|pj| pj.lock == Lock::Started).count();
+            prop_assert_eq!(&route[..started], &kept[..started]);
+        }
+    }
+
+    /// One job per vehicle, no travel: the optimiser finds the best assignment (value first,
+    /// then preference score), compared with brute force over all permutations.
+    #[test]
+    fn assignment_matches_brute_force(
+        n in 1..=6usize,
+        values in prop::collection::vec(1..4u32, 6),
+        masks in prop::collection::vec(any::<u8>(), 6),
+        scores in prop::collection::vec(prop::collection::vec(-10..10i32, 6), 6),
+    ) {
+        let matrix = TravelMatrix::new(1, vec![0.0], vec![0.0]).unwrap();
+        let vehicles = vec![Vehicle::new(0, 0.0, 100.0).with_capacity(1.0); n];
+        let jobs: Vec<Job> = (0..n)
+            .map(|i| {
+                let allowed: Vec<usize> = (0..n).filter(|v| masks[i] & (1 << v) != 0).collect();
+                let mut j = Job::new(0)
+                    .with_demand(1.0)
+                    .with_service(10.0)
+                    .with_value(f64::from(values[i]))
+                    .with_allowed_vehicles(allowed);
+                for (v, s) in scores[i].iter().enumerate().take(n) {
+                    j = j.with_preference(v, f64::from(*s));
+                }
+                j
+            })
+            .collect();
+        let p = Problem::new(matrix, vehicles, jobs).unwrap();
+        // Brute force: job i goes to vehicle perm[i] when eligible.
+        let mut perm: Vec<usize> = (0..n).collect();
+        let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        permutations(&mut perm, 0, &mut |perm| {
+            let (mut value, mut score) = (0.0, 0.0);
+            for (i, &v) in perm.iter().enumerate() {
+                if p.is_eligible(i, v) {
+                    value += f64::from(values[i]);
+                    score += p.preference(i, v);
+                }
+            }
+            if value > best.0 || (value == best.0 && score > best.1) {
+                best = (value, score);
+            }
+        });
+        let sol = solve(&p, &iters(400)).unwrap();
+        prop_assert!(validate(&p, &sol).is_empty());
+        prop_assert_eq!(sol.objective.assigned_value, best.0);
+        prop_assert!((sol.objective.preference - best.1).abs() < 1e-9,
+            "found {} best {}", sol.objective.preference, best.1);
+        prop_assert!((sol.objective.cost + best.1).abs() < 1e-9);
+    }
+}
+
+fn permutations(items: &mut Vec<usize>, k: usize, f: &mut impl FnMut(&[usize])) {
+    if k == items.len() {
+        f(items);
+        return;
+    }
+    for i in k..items.len() {
+        items.swap(k, i);
+        permutations(items, k + 1, f);
+        items.swap(k, i);
+    }
+}
+
+/// Ten customers around the depot with wide windows, two vehicles.
+fn ring_problem(extra: impl Fn(usize, Job) -> Job) -> Problem {
+    let pts: Vec<(f64, f64)> = (0..10)
+        .map(|i| {
+            let a = i as f64 * std::f64::consts::TAU / 10.0;
+            (50.0 + 30.0 * a.cos(), 50.0 + 30.0 * a.sin())
+        })
+        .collect();
+    let vehicles = vec![Vehicle::new(0, 0.0, 1000.0).with_capacity(6.0); 2];
+    let jobs = (0..10)
+        .map(|i| extra(i, Job::new(i + 1).with_service(10.0).with_demand(1.0)))
+        .collect();
+    Problem::new(grid(&pts), vehicles, jobs).unwrap()
+}
+
+#[test]
+fn pinned_jobs_stay_where_pinned() {
+    let p = ring_problem(|i, j| match i {
+        0 => j.with_pinned_vehicle(1).with_pinned_start(300.0),
+        5 => j.with_pinned_vehicle(0),
+        7 => j.with_pinned_start(100.0),
+        _ => j,
+    });
+    let sol = solve(&p, &iters(300)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    assert!(sol.unassigned.is_empty());
+    let (v0, k0) = sol.position_of_job(0).unwrap();
+    assert_eq!(v0, 1);
+    let start0 = sol.route_of_vehicle(1).unwrap().visits[k0].start;
+    assert!((start0 - 300.0).abs() < 1e-9);
+    assert_eq!(sol.position_of_job(5).unwrap().0, 0);
+    let (v7, k7) = sol.position_of_job(7).unwrap();
+    assert!((sol.route_of_vehicle(v7).unwrap().visits[k7].start - 100.0).abs() < 1e-9);
+}
+
+#[test]
+fn same_seed_same_solution() {
+    let inst = SolomonInstance::read(data("R101.txt")).unwrap();
+    let p = inst.to_problem().unwrap();
+    let a = solve(&p, &iters(150).with_seed(7)).unwrap();
+    let b = solve(&p, &iters(150).with_seed(7)).unwrap();
+    assert_eq!(a.sequences(), b.sequences());
+    assert_eq!(a.objective, b.objective);
+    assert_eq!(a.stats.iterations, 150);
+    let c = solve(&p, &iters(150).with_seed(8)).unwrap();
+    assert!(validate(&p, &c).is_empty());
+}
+
+#[test]
+fn fixed_plan_is_kept_and_new_jobs_inserted() {
+    let p = ring_problem(|_, j| j);
+    // Vehicle 0 has started job 3 and must keep job 8 after job 1; vehicle 1 keeps job 6.
+    // Jobs 2 and 4 are planned but free; the other jobs are new.
+    let plan = InitialPlan::new()
+        .with_route(
+            0,
+            vec![
+                PlannedJob::started(3),
+                PlannedJob::fixed(8),
+                PlannedJob::free(2),
+                PlannedJob::fixed(1),
+            ],
+        )
+        .with_route(1, vec![PlannedJob::free(4), PlannedJob::fixed(6)]);
+    let sol = solve_from(&p, &plan, &iters(300)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    assert!(sol.unassigned.is_empty(), "{:?}", sol.unassigned);
+    let r0 = sol.route_of_vehicle(0).unwrap();
+    let jobs0: Vec<usize> = r0.visits.iter().map(|v| v.job).collect();
+    assert_eq!(jobs0[0], 3, "started job first: {jobs0:?}");
+    let pos = |j: usize| jobs0.iter().position(|&x| x == j).unwrap();
+    assert!(pos(8) < pos(1), "fixed order kept: {jobs0:?}");
+    assert_eq!(sol.position_of_job(6).unwrap().0, 1);
+
+    // Plan errors are reported.
+    let twice = InitialPlan::new().with_route(0, vec![PlannedJob::free(1), PlannedJob::fixed(1)]);
+    assert!(matches!(
+        solve_from(&p, &twice, &iters(10)),
+        Err(SolverError::InvalidPlan { .. })
+    ));
+    let late_start = InitialPlan::new().with_route(
+        0,
+        vec![
+            PlannedJob::free(1),
+            PlannedJob {
+                job: 2,
+                lock: Lock::Started,
+            },
+        ],
+    );
+    assert!(matches!(
+        solve_from(&p, &late_start, &iters(10)),
+        Err(SolverError::InvalidPlan { .. })
+    ));
+
+    // Re-planning from a previous solution with a new job keeps everything assigned.
+    let previous = solve(&p, &iters(100)).unwrap();
+    let again = solve_from(&p, &InitialPlan::from_solution(&previous), &iters(100)).unwrap();
+    assert!(!previous.objective.is_better_than(&again.objective));
+    assert!(validate(&p, &again).is_empty());
+}
+
+#[test]
+fn infeasible_jobs_get_the_right_reason() {
+    // Vehicle 0: capacity 10, shift [0, 200]; vehicle 1 is only allowed for job 0.
+    let pts = [
+        (60.0, 50.0),
+        (150.0, 50.0),
+        (50.0, 60.0),
+        (50.0, 40.0),
+        (40.0, 50.0),
+        (50.0, 150.0),
+        (45.0, 50.0),
+        (55.0, 50.0),
+    ];
+    let vehicles = vec![
+        Vehicle::new(0, 0.0, 200.0).with_capacity(10.0),
+        Vehicle::new(0, 0.0, 200.0).with_capacity(10.0),
+    ];
+    let jobs = vec![
+        Job::new(1).with_allowed_vehicles(vec![]), // 0: nobody may do it
+        Job::new(2).with_allowed_vehicles(vec![0]).with_demand(11.0), // 1: too big
+        Job::new(3)
+            .with_allowed_vehicles(vec![0])
+            .with_window(0.0, 5.0), // 2: 10 away, due 5
+        Job::new(6)
+            .with_allowed_vehicles(vec![0])
+            .with_service(50.0)
+            .with_window(0.0, 150.0), // 3: reachable, no way back
+        Job::new(4).with_allowed_vehicles(vec![0]).with_demand(6.0), // 4 and 5: 12 > 10
+        Job::new(5).with_allowed_vehicles(vec![0]).with_demand(6.0),
+        Job::new(7)
+            .with_allowed_vehicles(vec![0])
+            .with_pinned_start(50.0), // 6 and 7: same time
+        Job::new(8)
+            .with_allowed_vehicles(vec![0])
+            .with_pinned_start(50.0),
+    ];
+    let p = Problem::new(grid(&pts), vehicles, jobs).unwrap();
+    let sol = solve(&p, &iters(100)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    let reason = |j: usize| sol.unassigned.iter().find(|u| u.job == j).map(|u| u.reason);
+    assert_eq!(reason(0), Some(UnassignedReason::NoEligibleVehicle));
+    assert_eq!(reason(1), Some(UnassignedReason::ExceedsCapacity));
+    assert_eq!(reason(2), Some(UnassignedReason::WindowUnreachable));
+    assert_eq!(reason(3), Some(UnassignedReason::ShiftTooShort));
+    let cap: Vec<_> = [4, 5].iter().filter_map(|&j| reason(j)).collect();
+    assert_eq!(cap, vec![UnassignedReason::CapacityExhausted]);
+    let time: Vec<_> = [6, 7].iter().filter_map(|&j| reason(j)).collect();
+    assert_eq!(time, vec![UnassignedReason::NoTimeLeft]);
+    assert_eq!(sol.unassigned.len(), 6);
+}
+
+#[test]
+fn soft_due_times_are_late_rather_than_unassigned() {
+    let pts = [(90.0, 50.0), (10.0, 50.0)];
+    let vehicles = vec![Vehicle::new(0, 0.0, 1000.0)];
+    let jobs = vec![
+        Job::new(1)
+            .with_window(0.0, 40.0)
+            .with_service(10.0)
+            .with_soft_due(),
+        Job::new(2)
+            .with_window(0.0, 40.0)
+            .with_service(10.0)
+            .with_soft_due(),
+    ];
+    let p = Problem::new(grid(&pts), vehicles, jobs).unwrap();
+    let sol = solve(&p, &iters(50)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    assert!(sol.unassigned.is_empty());
+    // First job at 40 (on time), second at 40 + 10 + 80 = 130: 90 late.
+    assert!(
+        (sol.objective.lateness - 90.0).abs() < 1e-9,
+        "{:?}",
+        sol.objective
+    );
+}
+
+#[test]
+fn solomon_reader_parses_c101_and_rejects_malformed_files() {
+    let inst = SolomonInstance::read(data("C101.txt")).unwrap();
+    assert_eq!(inst.name, "C101");
+    assert_eq!(inst.customers.len(), 100);
+    assert_eq!(inst.vehicles, 25);
+    assert_eq!(inst.capacity, 200.0);
+    assert_eq!(inst.depot.due, 1236.0);
+    assert_eq!(inst.customers[0].number, 1);
+    assert_eq!(inst.customers[99].service, 90.0);
+
+    let text = std::fs::read_to_string(data("C101.txt")).unwrap();
+    let bad: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 14 {
+                "    5      42   oops   10   15   67   90"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    match SolomonInstance::parse(&bad, "C101-bad.txt") {
+        Err(e @ SolomonError::Parse { line: 15, .. }) => {
+            assert!(e.to_string().starts_with("C101-bad.txt:15:"), "{e}");
+        }
+        other => panic!("expected a parse error on line 15, got {other:?}"),
+    }
+    assert!(matches!(
+        SolomonInstance::read(data("nope.txt")),
+        Err(SolomonError::Io { .. })
+    ));
+}
+
+#[test]
+fn solved_c101_is_feasible() {
+    let inst = SolomonInstance::read(data("C101.txt")).unwrap();
+    let p = inst.to_problem().unwrap();
+    let sol = solve(&p, &iters(200)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    assert!(sol.unassigned.is_empty());
+    assert!(sol.routes.len() <= 25);
+    // The construction plus a short search is already within 10% of the optimum (828.94).
+    assert!(
+        sol.objective.distance < 828.94 * 1.10,
+        "{}",
+        sol.objective.distance
+    );
+}
+
+#[test]
+fn invalid_config_is_rejected() {
+    let p = ring_problem(|_, j| j);
+    let bad = SolverConfig {
+        regret_k: 0,
+        ..SolverConfig::default()
+    };
+    assert!(matches!(
+        solve(&p, &bad),
+        Err(SolverError::InvalidConfig { .. })
+    ));
+    let none = SolverConfig::default().with_iterations(None);
+    assert!(matches!(
+        solve(&p, &none),
+        Err(SolverError::InvalidConfig { .. })
+    ));
+}
