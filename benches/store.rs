@@ -189,7 +189,7 @@ fn encode(orders: &[GeneratedOrder]) -> Vec<Row> {
                     Some(line.to_string()),
                     Some(occurrence.format("%Y-%m-%dT%H:%M:%S").to_string()),
                 ),
-                _ => (None, None),
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
             };
             Row {
                 key: g.key.clone(),

@@ -68,3 +68,35 @@ fn demo_data_is_deterministic_and_usage_errors_exit_1() {
     let out = fieldwork(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn role_views_render_the_stored_plan_of_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let out = fieldwork(&["demo", "--db", db, "--anchor", "2027-03-01", "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let board = dir.path().join("board.html");
+    let out = fieldwork(&["board", "--db", db, "--out", board.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&board).unwrap();
+    assert!(html.contains("class=\"bar") && html.contains("Unassigned"));
+    let ics = dir.path().join("all.ics");
+    let out = fieldwork(&["ics", "--db", db, "--out", ics.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert_eq!(
+        text.matches("BEGIN:VEVENT").count(),
+        html.matches("class=\"bar").count()
+    );
+    let out = fieldwork(&["today", "--db", db, "--technician", "T-404"]);
+    assert_eq!(out.status.code(), Some(1));
+}

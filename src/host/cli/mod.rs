@@ -18,6 +18,7 @@ mod rma;
 pub mod run;
 mod schedule;
 pub mod sla;
+mod views;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -125,6 +126,21 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
     )]
     Export(export::ExportArgs),
+    /// The dispatcher's board: one self-contained HTML file of the stored plan.
+    #[command(
+        after_help = "Examples:\n  fieldwork board --out board.html\n  fieldwork board --db prod.db --from 2027-03-01 --to 2027-03-05 --out board.html"
+    )]
+    Board(views::BoardArgs),
+    /// Technicians' calendars (iCalendar) of the stored plan; UIDs stay stable across exports.
+    #[command(
+        after_help = "Examples:\n  fieldwork ics --technician T-001 --out t001.ics\n  fieldwork ics --out all.ics"
+    )]
+    Ics(views::IcsArgs),
+    /// A technician's day: times, addresses, tasks and travel.
+    #[command(
+        after_help = "Examples:\n  fieldwork today --technician T-001\n  fieldwork today --technician T-001 --date 2027-03-02 --json"
+    )]
+    Today(views::TodayArgs),
     /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
@@ -194,6 +210,9 @@ pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), Cl
         Command::Recur(args) => recur::run(args, out),
         Command::Generate(args) => generate::run(args, global, out),
         Command::Run(args) => run::run(args, global, out),
+        Command::Board(args) => views::run_board(args, global, out),
+        Command::Ics(args) => views::run_ics(args, global, out),
+        Command::Today(args) => views::run_today(args, global, out),
         Command::Init(args) => init::run(args, global, out),
         Command::Import(args) => import::run(args, global, out),
         Command::Export(args) => export::run(args, global, out),

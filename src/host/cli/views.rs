@@ -1,0 +1,167 @@
+//! The role views over the persisted plan: `fieldwork board` (the dispatcher's HTML board),
+//! `fieldwork ics` (technicians' calendars) and `fieldwork today` (a technician's day).
+
+use chrono::{Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{db, CliError, GlobalArgs, Output};
+use crate::host::views::{board, ics, today};
+use crate::model::{Model, TechnicianId};
+use crate::schedule::plan::Plan;
+use crate::store::Store;
+
+/// Arguments of `fieldwork board`.
+#[derive(Debug, clap::Args)]
+pub struct BoardArgs {
+    /// First day shown (YYYY-MM-DD); defaults to the plan's first day.
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Last day shown, inclusive; defaults to four days after --from.
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// The HTML file to write.
+    #[arg(long, default_value = "board.html")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `fieldwork ics`.
+#[derive(Debug, clap::Args)]
+pub struct IcsArgs {
+    /// The technician whose visits to export; all technicians when absent.
+    #[arg(long)]
+    pub technician: Option<String>,
+    /// The .ics file to write (a `.ledger.json` beside it remembers SEQUENCE numbers).
+    #[arg(long, default_value = "fieldwork.ics")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `fieldwork today`.
+#[derive(Debug, clap::Args)]
+pub struct TodayArgs {
+    /// The technician.
+    #[arg(long)]
+    pub technician: String,
+    /// The local date; defaults to the first day of the plan that has visits for them.
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+}
+
+/// The stored model and the latest stored plan.
+fn load(global: &GlobalArgs) -> Result<(Model, Plan), CliError> {
+    let store = db::open(&global.db)?;
+    let model = store.load_model()?;
+    let plan =
+        store.plans()?.pop().map(|p| p.plan).ok_or_else(|| {
+            CliError::User("no plan stored yet: run `fieldwork run` first".into())
+        })?;
+    Ok((model, plan))
+}
+
+/// The zone of the first technician's calendar (the board's time axis), UTC otherwise.
+fn zone_of(model: &Model, tech: Option<&TechnicianId>) -> Tz {
+    let tech = match tech {
+        Some(id) => model.technician(id),
+        None => model.technicians().first(),
+    };
+    tech.and_then(|t| model.calendar(&t.calendar))
+        .and_then(|c| c.time_zone.tz().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|e| CliError::user(format!("{}: {e}", path.display())))
+}
+
+/// Runs `fieldwork board`.
+pub fn run_board(args: BoardArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let (model, plan) = load(global)?;
+    let zone = zone_of(&model, None);
+    let from = args
+        .from
+        .unwrap_or_else(|| plan.from.with_timezone(&zone).date_naive());
+    let to = args.to.unwrap_or(from + Duration::days(4));
+    if to < from {
+        return Err(CliError::User(format!("--to {to} is before --from {from}")));
+    }
+    let html = board::render(
+        &model,
+        &plan,
+        &board::BoardOptions {
+            from,
+            to,
+            zone,
+            now: Utc::now(),
+            risk_margin_minutes: 60,
+        },
+    );
+    write(&args.out, &html)?;
+    if out.json {
+        out.print_json(&serde_json::json!({"out": args.out, "from": from, "to": to}))
+    } else {
+        println!("wrote {} ({from} .. {to})", args.out.display());
+        Ok(())
+    }
+}
+
+/// Runs `fieldwork ics`.
+pub fn run_ics(args: IcsArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let (model, plan) = load(global)?;
+    let techs: Vec<TechnicianId> = match &args.technician {
+        Some(id) => {
+            let id = TechnicianId::new(id.as_str());
+            if model.technician(&id).is_none() {
+                return Err(CliError::User(format!("unknown technician `{id}`")));
+            }
+            vec![id]
+        }
+        None => Vec::new(),
+    };
+    let mut ledger_path = args.out.clone().into_os_string();
+    ledger_path.push(".ledger.json");
+    let ledger_path = PathBuf::from(ledger_path);
+    let ledger: ics::ExportLedger = match std::fs::read_to_string(&ledger_path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| CliError::user(format!("{}: {e}", ledger_path.display())))?,
+        Err(_) => ics::ExportLedger::new(),
+    };
+    let (text, next) = ics::export(&model, &plan, &techs, &ledger, Utc::now());
+    write(&args.out, &text)?;
+    let ledger_text =
+        serde_json::to_string_pretty(&next).map_err(|e| CliError::Internal(e.to_string()))?;
+    write(&ledger_path, &ledger_text)?;
+    let events = text.matches("BEGIN:VEVENT").count();
+    if out.json {
+        out.print_json(&serde_json::json!({"out": args.out, "events": events}))
+    } else {
+        println!("wrote {}: {events} events", args.out.display());
+        Ok(())
+    }
+}
+
+/// Runs `fieldwork today`.
+pub fn run_today(args: TodayArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let (model, plan) = load(global)?;
+    let tech = TechnicianId::new(args.technician.as_str());
+    if model.technician(&tech).is_none() {
+        return Err(CliError::User(format!("unknown technician `{tech}`")));
+    }
+    let date = args.date.or_else(|| {
+        plan.routes
+            .iter()
+            .find(|r| r.technician == tech)
+            .map(|r| r.day)
+    });
+    let date = date.unwrap_or_else(|| plan.from.date_naive());
+    let view = today::day_view(&model, &plan, &tech, date);
+    if out.json {
+        return out.print_json(&view);
+    }
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        today::render_text(&view, zone_of(&model, Some(&tech)))
+    );
+    Ok(())
+}
