@@ -13,12 +13,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
-use super::availability::{Fit, FitRequest, OpenTime};
+use super::availability::OpenTime;
 use super::error::DispatchError;
 use super::objectives::{self as grade, Objective};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
-use super::rules::{Kind, Violation};
+use super::rules::{missing, rule_excluded, rule_required, rule_territory, Kind, Violation};
 use super::travel::{Place, Travel, TravelModel};
 use super::workload::{DayLoad, Workload};
 use crate::model::{Model, OrderId, ServiceOrder, Technician, TechnicianId};
@@ -134,13 +134,17 @@ pub(crate) struct ContextInput<'a, 'w> {
 ///   rule-file hooks run per pair.
 /// * [`evaluate`](Self::evaluate) — the same with the travel, earliest start and day load
 ///   behind the score, or the broken rule.
-/// * [`grade`](Self::grade) — the per-objective grades of an eligible pair.
+/// * [`builtin_grades`](Self::builtin_grades), [`grading`](Self::grading) — the per-objective
+///   grades of an eligible pair (the latter with weights, contributions and custom objectives).
 /// * [`exclusion`](Self::exclusion) — a violation in words (only for what is shown).
 ///
 /// The scheduler may update the planned workload as it assigns orders with
 /// [`add_load`](Self::add_load): later queries see the new load in the daily rules and the
 /// workload-balance grade. Travel between two orders' sites (for routes) is
 /// [`travel_between_orders`](Self::travel_between_orders).
+///
+/// A context is not `Send`: it may hold the rule set's per-pair hooks, and the rule runtime is
+/// single-threaded. Build one per thread when scoring in parallel.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -186,232 +190,7 @@ pub struct PolicyContext<'a> {
     pub(crate) hooks: Option<Box<dyn PairHooks + 'a>>,
 }
 
-fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
-    if let Some(&i) = index.get(name) {
-        return i;
-    }
-    names.push(name.to_owned());
-    index.insert(name.to_owned(), names.len() - 1);
-    names.len() - 1
-}
-
 impl<'a> PolicyContext<'a> {
-    pub(crate) fn build(input: ContextInput<'a, '_>) -> Result<Self, DispatchError> {
-        let ContextInput {
-            model,
-            policy,
-            at,
-            orders,
-            techs,
-            workload,
-            custom,
-        } = input;
-        policy.validate()?;
-        let travel = TravelModel::new(&policy.travel, model.road_graph());
-        let at_secs = at.timestamp();
-        let tech_index: HashMap<TechnicianId, usize> = techs
-            .iter()
-            .enumerate()
-            .map(|(i, (t, _))| (t.id.clone(), i))
-            .collect();
-        let lookup = |context: String, id: &TechnicianId| {
-            tech_index
-                .get(id)
-                .copied()
-                .ok_or_else(|| DispatchError::unknown_technician(context, id))
-        };
-
-        let (mut skills, mut skill_index) = (Vec::new(), HashMap::new());
-        let (mut territories, mut territory_index) = (Vec::new(), HashMap::new());
-        let horizon = i64::from(policy.work_rules.horizon_days) * 86_400;
-        let mut order_facts = Vec::with_capacity(orders.len());
-        let mut order_index = HashMap::with_capacity(orders.len());
-        for (order, profile) in orders {
-            let ids = |list: &[TechnicianId], field: &str| -> Result<Vec<usize>, DispatchError> {
-                list.iter()
-                    .map(|t| lookup(format!("order {} {field}", order.id), t))
-                    .collect()
-            };
-            let customer_excluded = model
-                .customer(&order.customer)
-                .map(|c| ids(&c.excluded_technicians, "customer excluded_technicians"))
-                .transpose()?
-                .unwrap_or_default();
-            let location = model
-                .order_location(order)
-                .unwrap_or(crate::model::Location::new(0.0, 0.0));
-            let (window_start, window_end) = window(order, at_secs, horizon);
-            let duration_minutes = f64::from(model.order_duration_minutes(order));
-            let due = if order.pinned_start.is_some() {
-                None
-            } else {
-                order.due.map(|d| d.timestamp())
-            };
-            let facts = OrderFacts {
-                id: order.id.clone(),
-                skills: profile
-                    .required_skills
-                    .iter()
-                    .map(|r| {
-                        let s = intern(&mut skills, &mut skill_index, &r.skill);
-                        (u16::try_from(s).unwrap_or(u16::MAX), r.min_level)
-                    })
-                    .collect(),
-                territory: profile
-                    .territory
-                    .as_ref()
-                    .map(|t| intern(&mut territories, &mut territory_index, t.as_str()) as u32),
-                preferred: ids(&profile.preferred_technicians, "preferred_technicians")?,
-                excluded: {
-                    // Customer exclusions and the profile's, one list for the hot path.
-                    let mut all = ids(&profile.excluded_technicians, "excluded_technicians")?;
-                    all.extend(customer_excluded.iter().copied());
-                    all.sort_unstable();
-                    all.dedup();
-                    all
-                },
-                customer_excluded,
-                required: profile
-                    .required_technician
-                    .as_ref()
-                    .map(|t| lookup(format!("order {} required_technician", order.id), t))
-                    .transpose()?,
-                max_travel_km: profile.max_travel_km,
-                site: travel.place(location),
-                window_start,
-                window_end,
-                duration_secs: (duration_minutes * 60.0) as i64,
-                duration_minutes,
-                sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
-                profile,
-            };
-            order_index.insert(order.id.clone(), order_facts.len());
-            order_facts.push(facts);
-        }
-        if skills.len() > usize::from(u16::MAX) {
-            return Err(DispatchError::policy(
-                "skills",
-                "more than 65,535 distinct skills",
-            ));
-        }
-
-        // Calendar span: every window, plus the longest job and travel allowance.
-        let longest = order_facts
-            .iter()
-            .map(|o| o.duration_secs)
-            .max()
-            .unwrap_or(0);
-        let from = order_facts
-            .iter()
-            .map(|o| o.window_start)
-            .min()
-            .unwrap_or(at_secs);
-        let to = order_facts
-            .iter()
-            .map(|o| o.window_end)
-            .max()
-            .unwrap_or(at_secs)
-            + longest
-            + 86_400;
-        let mut calendars = Vec::new();
-        let mut calendar_index: HashMap<&str, usize> = HashMap::new();
-        let mut tech_facts = Vec::with_capacity(techs.len());
-        let mut tech_info = Vec::with_capacity(techs.len());
-        let mut levels = Vec::with_capacity(techs.len() * skills.len());
-        for (tech, profile) in techs {
-            let cal = match calendar_index.get(tech.calendar.as_str()) {
-                Some(&i) => i,
-                None => {
-                    let open = match model.calendar(&tech.calendar) {
-                        Some(c) if policy.work_rules.availability => OpenTime::build(c, from, to),
-                        Some(c) => OpenTime::always_open(
-                            c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC),
-                            from,
-                            to,
-                        ),
-                        None => OpenTime::always_open(chrono_tz::Tz::UTC, from, to),
-                    };
-                    calendars.push(open);
-                    calendar_index.insert(tech.calendar.as_str(), calendars.len() - 1);
-                    calendars.len() - 1
-                }
-            };
-            let mut load = Vec::new();
-            for (date, day) in workload.days_of(&tech.id) {
-                if let Some(d) = calendars[cal].day_of_date(date) {
-                    if load.is_empty() {
-                        load = vec![DayLoad::default(); calendars[cal].day_count()];
-                    }
-                    load[d] += day;
-                }
-            }
-            levels.extend(skills.iter().map(|s| tech.skill_level(s)));
-            let territories: Vec<u32> = profile
-                .territories
-                .iter()
-                .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
-                .collect();
-            tech_facts.push(TechFacts {
-                available: profile.available,
-                hourly_cost: profile.hourly_cost,
-                daily_minutes: profile.max_daily_minutes,
-                max_jobs: profile.max_jobs_per_day,
-                territory_mask: territories
-                    .iter()
-                    .filter(|&&t| t < 64)
-                    .fold(0, |mask, &t| mask | 1u64 << t),
-                territories,
-                home: travel.place(tech.home),
-                max_travel_km: profile.max_travel_km,
-                calendar: cal,
-                load,
-            });
-            tech_info.push(TechInfo {
-                id: tech.id.clone(),
-                name: tech.name.clone(),
-                profile,
-            });
-        }
-        for t in workload.technicians() {
-            if !tech_index.contains_key(t) {
-                return Err(DispatchError::unknown_technician("workload", t));
-            }
-        }
-        travel.warm(tech_facts.iter().map(|t| t.home));
-
-        let total = policy.weights.total();
-        let norm = |w: f64| if total > 0.0 { w / total } else { 0.0 };
-        let mut weights = [0.0; Objective::COUNT];
-        for o in Objective::ALL {
-            weights[o as usize] = norm(policy.weights.get(o));
-        }
-        let custom = custom
-            .into_iter()
-            .map(|name| {
-                let w = policy.weights.custom_weight(&name).unwrap_or(0.0);
-                (name, norm(w))
-            })
-            .collect();
-        Ok(Self {
-            model,
-            at: at_secs,
-            travel,
-            skills,
-            levels,
-            territories,
-            orders: order_facts,
-            order_index,
-            techs: tech_facts,
-            tech_info,
-            tech_index,
-            calendars,
-            weights,
-            custom,
-            hooks: None,
-            policy,
-        })
-    }
-
     /// The policy in force.
     pub fn policy(&self) -> &DispatchPolicy {
         &self.policy
@@ -674,178 +453,6 @@ impl<'a> PolicyContext<'a> {
             None => Ok(0.0),
         }
     }
-
-    #[cold]
-    pub(crate) fn inactive(&self, t: TechIx) -> Violation {
-        Violation(Kind::Inactive {
-            by_profile: self
-                .model
-                .technician(&self.tech_info[t.0].id)
-                .is_some_and(|t| t.active),
-        })
-    }
-
-    /// The travel limit of a pair: the order's (or the policy's), capped by the technician's
-    /// personal limit; `None` for no limit.
-    #[inline]
-    pub(crate) fn travel_limit(&self, of: &OrderFacts, tf: &TechFacts) -> Option<f64> {
-        let base = of.max_travel_km.or(self.policy.work_rules.max_travel_km);
-        match (base, tf.max_travel_km) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    #[inline]
-    pub(crate) fn too_far(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> bool {
-        self.travel_limit(of, tf)
-            .is_some_and(|limit| travel.km > limit)
-    }
-
-    /// Minutes a job needs in a day: work plus travel from home.
-    #[inline]
-    pub(crate) fn needed_minutes(of: &OrderFacts, travel: &Travel) -> f64 {
-        of.duration_minutes + travel.minutes
-    }
-
-    /// The first daily limit that fails whatever the day: a zero job limit, then a job (with
-    /// travel) longer than the day.
-    #[inline]
-    pub(crate) fn daily_static(
-        &self,
-        of: &OrderFacts,
-        tf: &TechFacts,
-        travel: &Travel,
-    ) -> Option<Violation> {
-        self.daily_static_all(of, tf, travel)
-            .into_iter()
-            .flatten()
-            .next()
-    }
-
-    /// Both static daily limits (for explanations).
-    #[inline]
-    pub(crate) fn daily_static_all(
-        &self,
-        of: &OrderFacts,
-        tf: &TechFacts,
-        travel: &Travel,
-    ) -> [Option<Violation>; 2] {
-        if !self.policy.work_rules.daily_limits {
-            return [None, None];
-        }
-        let jobs = (tf.max_jobs == Some(0)).then_some(Violation(Kind::DailyJobs {
-            day: None,
-            more_days: 0,
-        }));
-        let minutes = (Self::needed_minutes(of, travel) > tf.daily_minutes).then_some(Violation(
-            Kind::DailyMinutes {
-                day: None,
-                more_days: 0,
-            },
-        ));
-        [jobs, minutes]
-    }
-
-    /// Availability and the per-day limits: the earliest start in an open stretch of the
-    /// window on a day with room.
-    pub(crate) fn rule_availability(
-        &self,
-        of: &OrderFacts,
-        tf: &TechFacts,
-        travel: &Travel,
-    ) -> Result<Assessment, Violation> {
-        let open = &self.calendars[tf.calendar];
-        let req = FitRequest {
-            window_start: of.window_start,
-            window_end: of.window_end,
-            lead: (travel.minutes * 60.0).ceil() as i64,
-            duration: of.duration_secs,
-        };
-        let needed = Self::needed_minutes(of, travel);
-        let limits = self.policy.work_rules.daily_limits;
-        let day_ok = |l: &DayLoad| {
-            !limits
-                || (tf.max_jobs.is_none_or(|m| l.jobs < m)
-                    && l.minutes + needed <= tf.daily_minutes)
-        };
-        let check_days = !tf.load.is_empty();
-        match open.find_start(&req, check_days, |d| day_ok(&tf.load[d])) {
-            Fit::Start { at, day } => Ok(Assessment {
-                travel: *travel,
-                start: at,
-                day_load: day.map(|d| tf.load[d]).unwrap_or_default(),
-            }),
-            Fit::NoOpening => Err(Violation(Kind::NoOpening)),
-            Fit::NoCapacity { day, days } => {
-                let full_jobs = tf.max_jobs.is_some_and(|m| tf.load[day].jobs >= m);
-                let (day, more_days) = (
-                    Some(u32::try_from(day).unwrap_or(u32::MAX)),
-                    u32::try_from(days.saturating_sub(1)).unwrap_or(u32::MAX),
-                );
-                Err(Violation(if full_jobs {
-                    Kind::DailyJobs { day, more_days }
-                } else {
-                    Kind::DailyMinutes { day, more_days }
-                }))
-            }
-        }
-    }
-}
-
-#[inline]
-pub(crate) fn rule_required(of: &OrderFacts, t: usize) -> Option<Violation> {
-    of.required.filter(|&r| r != t).map(|required| {
-        Violation(Kind::PinnedElsewhere {
-            required: required as u32,
-        })
-    })
-}
-
-#[inline]
-pub(crate) fn rule_excluded(of: &OrderFacts, t: usize) -> Option<Violation> {
-    of.excluded.contains(&t).then(|| {
-        Violation(Kind::Excluded {
-            by_customer: of.customer_excluded.contains(&t),
-        })
-    })
-}
-
-#[inline]
-pub(crate) fn rule_territory(of: &OrderFacts, tf: &TechFacts) -> Option<Violation> {
-    let territory = of.territory?;
-    let covered = if territory < 64 {
-        tf.territory_mask & (1u64 << territory) != 0
-    } else {
-        tf.territories.contains(&territory)
-    };
-    (!covered).then_some(Violation(Kind::OutsideTerritory { territory }))
-}
-
-#[inline]
-pub(crate) fn missing(skill: u16, required: u8, has: u8) -> Violation {
-    Violation(Kind::MissingSkill {
-        skill,
-        required,
-        has,
-    })
-}
-
-/// The window of an order: `(earliest start, latest start)`, UTC seconds. A pinned start is
-/// both; otherwise from `max(at, earliest_start)` to the due time, cut to the horizon (and the
-/// whole horizon when there is no due time or it has passed).
-fn window(order: &ServiceOrder, at: i64, horizon: i64) -> (i64, i64) {
-    if let Some(p) = order.pinned_start {
-        let p = p.timestamp();
-        return (p, p);
-    }
-    let start = order.earliest_start.map_or(at, |e| e.timestamp().max(at));
-    let cap = start + horizon;
-    let end = match order.due.map(|d| d.timestamp()) {
-        Some(due) if due >= start => due.min(cap),
-        _ => cap,
-    };
-    (start, end)
 }
 
 pub(crate) fn instant(secs: i64) -> DateTime<Utc> {

@@ -26,6 +26,9 @@ pub enum DispatchErrorKind {
     /// The order is not in the model.
     #[error("unknown order `{0}`")]
     UnknownOrder(String),
+    /// The order has no location (neither its service object nor its customer has one).
+    #[error("order `{0}` has no location")]
+    NoLocation(String),
     /// A hook or the workload names a technician that is not in the model.
     #[error("{context}: unknown technician `{id}`")]
     UnknownTechnician {

@@ -4,13 +4,13 @@
 
 use serde::Serialize;
 
-use super::context::{
-    instant, missing, rule_excluded, rule_required, rule_territory, Assessment, OrderIx,
-    PolicyContext, TechIx,
-};
+use super::context::{instant, Assessment, OrderIx, PolicyContext, TechIx};
 use super::error::DispatchError;
 use super::objectives::Objective;
-use super::rules::{more_days, number, Exclusion, Kind, Violation};
+use super::rules::{
+    missing, more_days, number, rule_excluded, rule_required, rule_territory, Exclusion, Kind,
+    Violation,
+};
 use super::travel::Travel;
 
 /// One objective's part in a candidate's total.
@@ -260,7 +260,7 @@ impl PolicyContext<'_> {
                         .iter()
                         .map(|&(s, min)| {
                             format!(
-                                "{} {} for {min}",
+                                "{} {} (needs {min})",
                                 self.skills[usize::from(s)],
                                 self.levels_of(t)[usize::from(s)]
                             )

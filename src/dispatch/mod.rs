@@ -27,6 +27,7 @@
 //! See `benches/dispatch_score.rs`.
 
 mod availability;
+mod build;
 mod context;
 mod engine;
 mod error;

@@ -1,5 +1,6 @@
-//! The hard work rules: their names, the compact [`Violation`] the per-pair hot path returns
-//! (no allocation), and the human [`Exclusion`] an explanation shows.
+//! The hard work rules: their names, the checks of one (order, technician) pair, the compact
+//! [`Violation`] the per-pair hot path returns (no allocation), and the human [`Exclusion`] an
+//! explanation shows.
 //!
 //! Rules are checked in the order of [`WorkRule::ALL`]; the hot path stops at the first rule a
 //! pair breaks, an explanation lists every built-in rule it breaks. The `eligible(order, tech)`
@@ -7,6 +8,11 @@
 
 use serde::Serialize;
 use std::fmt;
+
+use super::availability::{Fit, FitRequest};
+use super::context::{Assessment, OrderFacts, PolicyContext, TechFacts, TechIx};
+use super::travel::Travel;
+use super::workload::DayLoad;
 
 /// A hard work rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -138,6 +144,163 @@ pub struct Exclusion {
     pub rule: WorkRule,
     /// Why, for a dispatcher (e.g. `lacks skill hvac level 3 (has 2)`).
     pub reason: String,
+}
+
+impl PolicyContext<'_> {
+    #[cold]
+    pub(crate) fn inactive(&self, t: TechIx) -> Violation {
+        Violation(Kind::Inactive {
+            by_profile: self
+                .model
+                .technician(&self.tech_info[t.0].id)
+                .is_some_and(|t| t.active),
+        })
+    }
+
+    /// The travel limit of a pair: the order's (or the policy's), capped by the technician's
+    /// personal limit; `None` for no limit.
+    #[inline]
+    pub(crate) fn travel_limit(&self, of: &OrderFacts, tf: &TechFacts) -> Option<f64> {
+        let base = of.max_travel_km.or(self.policy.work_rules.max_travel_km);
+        match (base, tf.max_travel_km) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn too_far(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> bool {
+        self.travel_limit(of, tf)
+            .is_some_and(|limit| travel.km > limit)
+    }
+
+    /// Minutes a job needs in a day: work plus travel from home.
+    #[inline]
+    pub(crate) fn needed_minutes(of: &OrderFacts, travel: &Travel) -> f64 {
+        of.duration_minutes + travel.minutes
+    }
+
+    /// The first daily limit that fails whatever the day: a zero job limit, then a job (with
+    /// travel) longer than the day.
+    #[inline]
+    pub(crate) fn daily_static(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        travel: &Travel,
+    ) -> Option<Violation> {
+        self.daily_static_all(of, tf, travel)
+            .into_iter()
+            .flatten()
+            .next()
+    }
+
+    /// Both static daily limits (for explanations).
+    #[inline]
+    pub(crate) fn daily_static_all(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        travel: &Travel,
+    ) -> [Option<Violation>; 2] {
+        if !self.policy.work_rules.daily_limits {
+            return [None, None];
+        }
+        let jobs = (tf.max_jobs == Some(0)).then_some(Violation(Kind::DailyJobs {
+            day: None,
+            more_days: 0,
+        }));
+        let minutes = (Self::needed_minutes(of, travel) > tf.daily_minutes).then_some(Violation(
+            Kind::DailyMinutes {
+                day: None,
+                more_days: 0,
+            },
+        ));
+        [jobs, minutes]
+    }
+
+    /// Availability and the per-day limits: the earliest start in an open stretch of the
+    /// window on a day with room.
+    pub(crate) fn rule_availability(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        travel: &Travel,
+    ) -> Result<Assessment, Violation> {
+        let open = &self.calendars[tf.calendar];
+        let req = FitRequest {
+            window_start: of.window_start,
+            window_end: of.window_end,
+            lead: (travel.minutes * 60.0).ceil() as i64,
+            duration: of.duration_secs,
+        };
+        let needed = Self::needed_minutes(of, travel);
+        let limits = self.policy.work_rules.daily_limits;
+        let day_ok = |l: &DayLoad| {
+            !limits
+                || (tf.max_jobs.is_none_or(|m| l.jobs < m)
+                    && l.minutes + needed <= tf.daily_minutes)
+        };
+        let check_days = !tf.load.is_empty();
+        match open.find_start(&req, check_days, |d| day_ok(&tf.load[d])) {
+            Fit::Start { at, day } => Ok(Assessment {
+                travel: *travel,
+                start: at,
+                day_load: day.map(|d| tf.load[d]).unwrap_or_default(),
+            }),
+            Fit::NoOpening => Err(Violation(Kind::NoOpening)),
+            Fit::NoCapacity { day, days } => {
+                let full_jobs = tf.max_jobs.is_some_and(|m| tf.load[day].jobs >= m);
+                let (day, more_days) = (
+                    Some(u32::try_from(day).unwrap_or(u32::MAX)),
+                    u32::try_from(days.saturating_sub(1)).unwrap_or(u32::MAX),
+                );
+                Err(Violation(if full_jobs {
+                    Kind::DailyJobs { day, more_days }
+                } else {
+                    Kind::DailyMinutes { day, more_days }
+                }))
+            }
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn rule_required(of: &OrderFacts, t: usize) -> Option<Violation> {
+    of.required.filter(|&r| r != t).map(|required| {
+        Violation(Kind::PinnedElsewhere {
+            required: required as u32,
+        })
+    })
+}
+
+#[inline]
+pub(crate) fn rule_excluded(of: &OrderFacts, t: usize) -> Option<Violation> {
+    of.excluded.contains(&t).then(|| {
+        Violation(Kind::Excluded {
+            by_customer: of.customer_excluded.contains(&t),
+        })
+    })
+}
+
+#[inline]
+pub(crate) fn rule_territory(of: &OrderFacts, tf: &TechFacts) -> Option<Violation> {
+    let territory = of.territory?;
+    let covered = if territory < 64 {
+        tf.territory_mask & (1u64 << territory) != 0
+    } else {
+        tf.territories.contains(&territory)
+    };
+    (!covered).then_some(Violation(Kind::OutsideTerritory { territory }))
+}
+
+#[inline]
+pub(crate) fn missing(skill: u16, required: u8, has: u8) -> Violation {
+    Violation(Kind::MissingSkill {
+        skill,
+        required,
+        has,
+    })
 }
 
 /// `1.0` → `1`, `80.5` → `80.5`: limits as a person writes them.

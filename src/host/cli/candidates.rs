@@ -71,7 +71,12 @@ pub fn run(args: CandidatesArgs, global: &GlobalArgs, out: &Output) -> Result<()
         .rank(&model, &OrderId::new(args.order.as_str()), at)
         .map_err(CliError::user)?;
     if out.json {
-        out.print_json(&ranking)
+        // Written here rather than with `Output::print_json`, so a closed pipe (`| head`) is
+        // not a panic.
+        let text = serde_json::to_string_pretty(&ranking)
+            .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+        Ok(())
     } else {
         // Times are shown in the zone of the customer's site.
         let tz = model
