@@ -87,13 +87,14 @@ pub struct RunArgs {
 /// One line on what generation did.
 pub fn generation_line(g: &GenerateSummary) -> String {
     let r = &g.report;
+    let batches = g.persisted.batches;
     let mut text = format!(
-        "{} orders created from {} occurrences of {} lines, {} already stored; written in {} batches",
+        "{} orders created from {} occurrences of {} lines, {} already stored; written in {batches} {}",
         r.created.len(),
         r.occurrences,
         r.lines,
         r.skipped_existing,
-        g.persisted.batches
+        if batches == 1 { "batch" } else { "batches" }
     );
     if r.moved_by_rule + r.skipped_by_rule > 0 {
         text.push_str(&format!(
@@ -109,16 +110,22 @@ pub fn generation_line(g: &GenerateSummary) -> String {
 
 /// Renders a job summary for people.
 pub fn render(summary: &JobSummary, db: &Path) -> String {
-    let mut states: Vec<String> = ["on_track", "warning", "breached"]
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}",
-                summary.sla.states.get(*s).copied().unwrap_or(0),
-                s.replace('_', " ")
-            )
-        })
-        .collect();
+    // Running clocks first (always shown), then the stopped ones that occur.
+    let mut states: Vec<String> = [
+        "on_track",
+        "warning",
+        "breached",
+        "met",
+        "missed",
+        "cancelled",
+    ]
+    .iter()
+    .enumerate()
+    .filter_map(|(i, s)| {
+        let n = summary.sla.states.get(*s).copied().unwrap_or(0);
+        (i < 3 || n > 0).then(|| format!("{n} {}", s.replace('_', " ")))
+    })
+    .collect();
     if !summary.sla.errors.is_empty() {
         states.push(format!("{} without SLA", summary.sla.errors.len()));
     }
@@ -127,7 +134,7 @@ pub fn render(summary: &JobSummary, db: &Path) -> String {
         vec![
             "sla".into(),
             format!(
-                "{} open orders, metrics: {}",
+                "{} open orders; metrics: {}",
                 summary.sla.orders,
                 states.join(", ")
             ),
