@@ -7,16 +7,18 @@
 //! cargo run --example custom_store -- /tmp/fieldwork-snapshot.json
 //! ```
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use fieldwork::billing::{BillingKey, Transaction};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::model::{Dataset, Model};
+use fieldwork::rules::RuleSet;
 use fieldwork::store::job::{self, JobOptions};
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder, ImportMode, MemoryStore,
-    NoProgress, SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, ImportMode, MemoryStore, NoProgress, SlaSnapshot,
+    StatusUpdate, Store, StoreError, StoredPlan,
 };
 
 /// A store that delegates to [`MemoryStore`] and snapshots the model to a file after each write.
@@ -79,10 +81,18 @@ impl Store for SnapshotStore {
     fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {
         self.inner.plans()
     }
-    fn save_transactions(&mut self, t: &[BillingTransaction]) -> Result<BatchReceipt, StoreError> {
-        self.inner.save_transactions(t)
+    fn save_billing(
+        &mut self,
+        t: &[Transaction],
+        b: &[BillingKey],
+    ) -> Result<BatchReceipt, StoreError> {
+        let r = self.inner.save_billing(t, b)?;
+        self.persist(r)
     }
-    fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError> {
+    fn billed_periods(&self) -> Result<BTreeSet<BillingKey>, StoreError> {
+        self.inner.billed_periods()
+    }
+    fn transactions(&self) -> Result<Vec<Transaction>, StoreError> {
         self.inner.transactions()
     }
     fn batches(&self) -> Result<Vec<BatchRecord>, StoreError> {
@@ -107,7 +117,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .single()
         .ok_or("instant")?;
     let options = JobOptions::new(anchor, anchor + chrono::Duration::days(28), now);
-    let summary = job::run_main_job(&mut store, &options, &mut NoProgress)?;
+    let rules = RuleSet::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))?;
+    let summary = job::run_main_job(&mut store, &rules, &options, &mut NoProgress)?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     println!("snapshot: {}", file.display());
     Ok(())

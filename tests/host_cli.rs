@@ -35,6 +35,19 @@ fn ok(out: Output) -> Output {
     out
 }
 
+/// Subcommand names listed under `Commands:` in a help text (continuation lines are indented
+/// further and skipped).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l[2..].starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect()
+}
+
 fn demo_json(dir: &Path) {
     ok(fieldwork(
         dir,
@@ -199,17 +212,8 @@ fn every_subcommand_has_help_with_examples() {
     let top = ok(fieldwork(dir.path(), &["--help"]));
     let text = stdout(&top);
     assert!(text.contains("--db <PATH>"), "{text}");
-    let commands: Vec<String> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        // A long description wraps onto lines indented past the command column.
-        .filter(|l| !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
-        .filter(|c| c != "help")
-        .collect();
-    for required in ["init", "import", "export", "demo-data"] {
+    let commands = subcommands(&text);
+    for required in ["init", "import", "export", "demo", "run", "bill", "sla"] {
         assert!(
             commands.iter().any(|c| c == required),
             "{required} in {commands:?}"
@@ -219,17 +223,9 @@ fn every_subcommand_has_help_with_examples() {
         let out = ok(fieldwork(dir.path(), &[command, "--help"]));
         let help = stdout(&out);
         let has_examples = help.contains("Examples:")
-            || help
-                .lines()
-                .skip_while(|l| !l.starts_with("Commands:"))
-                .skip(1)
-                .take_while(|l| l.starts_with("  "))
-                .filter_map(|l| l.split_whitespace().next())
-                .filter(|sub| *sub != "help")
-                .all(|sub| {
-                    stdout(&ok(fieldwork(dir.path(), &[command, sub, "--help"])))
-                        .contains("Examples:")
-                });
+            || subcommands(&help).iter().all(|sub| {
+                stdout(&ok(fieldwork(dir.path(), &[command, sub, "--help"]))).contains("Examples:")
+            });
         assert!(
             has_examples,
             "`fieldwork {command} --help` has no examples:\n{help}"

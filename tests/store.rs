@@ -3,6 +3,7 @@
 //! foreign databases, locked and corrupt files.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fieldwork::billing::{BillingKey, DateRange, Transaction, TransactionKind, TransactionSource};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::host::sqlite::{OpenOptions, SqliteStore, LATEST_VERSION};
 use fieldwork::model::*;
@@ -364,34 +365,93 @@ fn a_plan_round_trips_and_replaces_the_plan_with_the_same_id() {
 }
 
 #[test]
-fn billing_transactions_are_written_once_per_key() {
+fn a_billing_run_is_posted_once_with_its_ledger() {
     for (name, mut store) in stores() {
         let model = loaded(name, store.as_mut());
         let sub = &model.subscriptions()[0];
-        let txn = |month: u32, amount: Decimal| BillingTransaction {
-            key: format!("{}@2027-{month:02}", sub.id),
+        let march = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        let key = BillingKey {
             subscription: sub.id.clone(),
+            period_start: march,
+        };
+        let txn = |suffix: &str, kind, amount: Decimal, service| Transaction {
+            id: format!("{}/2027-03-01/{suffix}", sub.id),
             customer: sub.customer.clone(),
-            period_start: NaiveDate::from_ymd_opt(2027, month, 1).unwrap(),
-            period_end: NaiveDate::from_ymd_opt(2027, month, 28).unwrap(),
+            source: TransactionSource::Subscription {
+                subscription: sub.id.clone(),
+                period_start: march,
+            },
+            kind,
+            date: march,
+            service,
             amount,
             currency: "EUR".into(),
-            description: "monthly fee".into(),
-            detail: serde_json::json!({"prorated": month == 3}),
+            description: format!("{suffix} March"),
         };
-        let exact = Decimal::new(-1290, 2);
+        let fee = txn("fee", TransactionKind::Fee, Decimal::new(20000, 2), None);
+        let proration = txn(
+            "proration-before",
+            TransactionKind::Proration,
+            Decimal::new(-1290, 2),
+            Some(DateRange {
+                start: march,
+                end: NaiveDate::from_ymd_opt(2027, 3, 2).unwrap(),
+            }),
+        );
+        let credit = Transaction {
+            id: "RMA-1/1/credit".into(),
+            source: TransactionSource::ReturnOrder {
+                rma: model.return_orders()[0].id.clone(),
+                line: 1,
+            },
+            kind: TransactionKind::Credit,
+            service: None,
+            ..fee.clone()
+        };
+        let run = [fee.clone(), proration.clone()];
         let receipt = store
-            .save_transactions(&[txn(2, Decimal::new(20000, 2)), txn(3, exact)])
+            .save_billing(&run, std::slice::from_ref(&key))
             .unwrap();
         assert_eq!((receipt.written, receipt.skipped), (2, 0), "{name}");
+        // Posting the same run again writes nothing new.
         let receipt = store
-            .save_transactions(&[txn(3, exact), txn(4, Decimal::new(20000, 2))])
+            .save_billing(
+                &[proration.clone(), credit.clone()],
+                std::slice::from_ref(&key),
+            )
             .unwrap();
         assert_eq!((receipt.written, receipt.skipped), (1, 1), "{name}");
-        let stored = store.transactions().unwrap();
-        assert_eq!(stored.len(), 3, "{name}");
-        assert_eq!(stored[1], txn(3, exact), "{name}: exact amount and detail");
-        assert_eq!(stored[1].amount.to_string(), "-12.90", "{name}");
+        let receipt = store
+            .save_billing(&run, std::slice::from_ref(&key))
+            .unwrap();
+        assert_eq!((receipt.batch, receipt.written), (None, 0), "{name}");
+        assert_eq!(
+            store.transactions().unwrap(),
+            vec![fee.clone(), proration.clone(), credit],
+            "{name}"
+        );
+        assert_eq!(
+            store.transactions().unwrap()[1].amount.to_string(),
+            "-12.90"
+        );
+        assert_eq!(
+            store
+                .billed_periods()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![key],
+            "{name}"
+        );
+        let ghost = BillingKey {
+            subscription: SubscriptionId::new("S-GHOST"),
+            period_start: march,
+        };
+        let mut other = fee.clone();
+        other.id = "other".into();
+        let err = store.save_billing(&[other], &[ghost]).unwrap_err();
+        assert!(err.to_string().contains("S-GHOST"), "{name}: {err}");
+        assert_eq!(store.transactions().unwrap().len(), 3, "{name}");
     }
 }
 

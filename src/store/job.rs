@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use thiserror::Error;
 
 use super::{
@@ -21,8 +21,10 @@ use super::{
 };
 use crate::dispatch::Dispatcher;
 use crate::model::{Model, OrderId, OrderStatus, StatusChange};
-use crate::recurrence::generate::{generate_orders, GenerateOptions};
-use crate::schedule::field::{schedule, ScheduleOptions};
+use crate::recurrence::generate::GenerationReport;
+use crate::recurrence::generate::{generate_orders, GenerateOptions, GroupBy};
+use crate::rules::RuleSet;
+use crate::schedule::field::{replan, ScheduleOptions};
 use crate::sla::{Metric, SlaEngine, SlaError};
 
 /// Default number of generated orders per write batch.
@@ -73,6 +75,10 @@ pub struct JobOptions {
     pub now: DateTime<Utc>,
     /// Generated orders per write batch.
     pub batch_size: usize,
+    /// How generation groups occurrences into orders.
+    pub group_by: GroupBy,
+    /// Whether generation puts SLA response targets on the orders' time windows.
+    pub sla_on_generated: bool,
     /// Days from `from` whose open orders the scheduler plans (orders due later wait for a
     /// later run, as a dispatcher plans the next days, not the whole horizon).
     pub schedule_days: u32,
@@ -88,6 +94,8 @@ impl JobOptions {
             to,
             now,
             batch_size: DEFAULT_BATCH_SIZE,
+            group_by: GroupBy::Line,
+            sla_on_generated: true,
             schedule_days: 5,
             schedule: ScheduleOptions {
                 time_budget: Some(std::time::Duration::from_secs(3)),
@@ -175,15 +183,17 @@ pub struct SlaSummary {
     pub errors: Vec<OrderProblem>,
 }
 
-/// Computes the SLA status of every open order at `at` and stores the snapshot (one batch,
-/// replacing each order's previous snapshot).
+/// Computes the SLA status of every open order at `at` (targets from the rules' `sla_targets`
+/// hook, else the built-in table) and stores the snapshot (one batch, replacing each order's
+/// previous snapshot).
 pub fn snapshot_sla(
     store: &mut dyn Store,
     model: &Model,
+    rules: &RuleSet,
     at: DateTime<Utc>,
     progress: &mut dyn Progress,
 ) -> Result<SlaSummary, JobError> {
-    let engine = SlaEngine::new(model)?;
+    let engine = SlaEngine::new(model)?.with_rules(rules);
     let open: Vec<_> = model
         .orders()
         .iter()
@@ -255,6 +265,54 @@ pub enum ScheduleOutcome {
     },
 }
 
+/// What the generation phase did: the recurrence engine's report and how its orders were
+/// written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerateSummary {
+    /// The generation report (created, skipped as existing, moved or skipped by rules,
+    /// failed lines).
+    pub report: GenerationReport,
+    /// How the created orders were written (batches, orders skipped by key).
+    pub persisted: PersistSummary,
+}
+
+/// Generates the orders of `[options.from, options.to)` into `model` (occurrences already
+/// covered by stored orders are skipped) and writes the new ones in batches of
+/// [`JobOptions::batch_size`]; each order's generation key is its deterministic id.
+pub fn generate_phase(
+    store: &mut dyn Store,
+    model: &mut Model,
+    rules: &RuleSet,
+    options: &JobOptions,
+    progress: &mut dyn Progress,
+) -> Result<GenerateSummary, JobError> {
+    options.check()?;
+    progress.start("generate", 0);
+    let report = generate_orders(
+        model,
+        Some(rules),
+        options.from,
+        options.to,
+        &GenerateOptions {
+            sla: options.sla_on_generated,
+            ..GenerateOptions::new(options.now).group_by(options.group_by)
+        },
+    )
+    .map_err(|e| JobError::Generate(e.to_string()))?;
+    progress.finish();
+    let generated: Vec<GeneratedOrder> = report
+        .created
+        .iter()
+        .filter_map(|id| model.order(id))
+        .map(|order| GeneratedOrder {
+            key: order.id.to_string(),
+            order: order.clone(),
+        })
+        .collect();
+    let persisted = persist_generated(store, &generated, options.batch_size, progress)?;
+    Ok(GenerateSummary { report, persisted })
+}
+
 /// The summary of one run of the main job.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobSummary {
@@ -266,36 +324,42 @@ pub struct JobSummary {
     pub now: DateTime<Utc>,
     /// Orders stored before the run.
     pub orders_before: usize,
-    /// Generated orders written.
-    pub persisted: PersistSummary,
+    /// Order generation.
+    pub generation: GenerateSummary,
     /// The SLA snapshot.
     pub sla: SlaSummary,
     /// Scheduling.
     pub schedule: ScheduleOutcome,
 }
 
-/// Runs the main job over `[options.from, options.to)` on `store` (see the module docs).
+/// Runs the main job over `[options.from, options.to)` on `store` (see the module docs):
+/// generate → SLA snapshot → schedule, each phase persisted in its own batches.
 ///
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
 /// use fieldwork::demo::{generate, DemoOptions};
+/// use fieldwork::rules::RuleSet;
 /// use fieldwork::store::job::{run_main_job, JobOptions, ScheduleOutcome};
 /// use fieldwork::store::{ImportMode, MemoryStore, NoProgress, Store};
 /// let day = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
 /// let mut store = MemoryStore::new();
-/// store.import(generate(&DemoOptions::new(1, day)), ImportMode::Replace).unwrap();
+/// let mut demo = DemoOptions::new(1, day);
+/// demo.customers = 20;
+/// demo.technicians = 4;
+/// store.import(generate(&demo), ImportMode::Replace).unwrap();
 /// let now = Utc.with_ymd_and_hms(2027, 3, 1, 6, 0, 0).unwrap();
-/// let options = JobOptions::new(day, day + chrono::Duration::days(7), now);
-/// let summary = run_main_job(&mut store, &options, &mut NoProgress).unwrap();
-/// assert!(summary.persisted.written > 0);
-/// assert!(matches!(summary.schedule, ScheduleOutcome::Planned { assigned, .. } if assigned > 0));
-/// // A rerun over the same horizon finds every order already stored.
-/// let again = run_main_job(&mut store, &options, &mut NoProgress).unwrap();
-/// assert_eq!(again.persisted.written, 0);
-/// assert_eq!(again.orders_before, summary.orders_before + summary.persisted.written);
+/// let mut options = JobOptions::new(day, day + chrono::Duration::days(7), now);
+/// options.schedule.time_budget = None; // deterministic: the iteration budget ends the search
+/// let summary = run_main_job(&mut store, &RuleSet::empty(), &options, &mut NoProgress).unwrap();
+/// assert!(!summary.generation.report.created.is_empty());
+/// assert!(matches!(summary.schedule, ScheduleOutcome::Planned { .. }));
+/// // Running it again creates nothing new.
+/// let again = run_main_job(&mut store, &RuleSet::empty(), &options, &mut NoProgress).unwrap();
+/// assert!(again.generation.report.created.is_empty());
 /// ```
 pub fn run_main_job(
     store: &mut dyn Store,
+    rules: &RuleSet,
     options: &JobOptions,
     progress: &mut dyn Progress,
 ) -> Result<JobSummary, JobError> {
@@ -304,49 +368,44 @@ pub fn run_main_job(
     let mut model = store.load_model()?;
     progress.finish();
     let orders_before = model.orders().len();
-
-    // Generate: orders already in the model (from earlier runs) are skipped by their
-    // deterministic ids, which are also the store's generation keys.
-    let report = generate_orders(
-        &mut model,
-        None,
-        options.from,
-        options.to,
-        &GenerateOptions::new(options.now),
-    )
-    .map_err(|e| JobError::Generate(e.to_string()))?;
-    let generated: Vec<GeneratedOrder> = report
-        .created
-        .iter()
-        .filter_map(|id| model.order(id))
-        .map(|order| GeneratedOrder {
-            key: order.id.to_string(),
-            order: order.clone(),
-        })
-        .collect();
-    let persisted = persist_generated(store, &generated, options.batch_size, progress)?;
-
-    let sla = snapshot_sla(store, &model, options.now, progress)?;
+    let generation = generate_phase(store, &mut model, rules, options, progress)?;
+    let sla = snapshot_sla(store, &model, rules, options.now, progress)?;
     progress.start("schedule", 0);
-    let schedule = schedule_phase(store, &model, options)?;
+    let schedule = schedule_phase(store, &model, rules, options)?;
     progress.finish();
     Ok(JobSummary {
         from: options.from,
         to: options.to,
         now: options.now,
         orders_before,
-        persisted,
+        generation,
         sla,
         schedule,
     })
 }
 
-/// Plans the open (`created`) orders that may start within the first
-/// [`JobOptions::schedule_days`] days, stores the plan and marks its orders `scheduled` — one
-/// batch.
+/// The plan id of a scheduling window.
+fn plan_id(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    format!(
+        "plan-{}-{}",
+        from.format("%Y%m%dT%H%M"),
+        to.format("%Y%m%d")
+    )
+}
+
+/// Plans the open orders that may start within the first [`JobOptions::schedule_days`] days
+/// and stores the plan with the status changes it implies — one batch.
+///
+/// The plan of a window has a fixed id. When one is stored already (an earlier run, or a run
+/// killed after it committed), the window is **re-planned** from it: its still-scheduled
+/// orders are planned again together with the new `created` ones, starting from their stored
+/// places, and the new plan replaces the old. Orders it newly places become `scheduled`; stored
+/// orders it can no longer place go back to `created`. So rerunning never loses a planned visit
+/// and never plans an order twice.
 pub fn schedule_phase(
     store: &mut dyn Store,
     model: &Model,
+    rules: &RuleSet,
     options: &JobOptions,
 ) -> Result<ScheduleOutcome, JobError> {
     let from = options
@@ -359,11 +418,21 @@ pub fn schedule_phase(
     if to <= from {
         return Ok(ScheduleOutcome::NothingToPlan);
     }
-    let sla = SlaEngine::new(model)?;
+    let id = plan_id(from, to);
+    let previous = store.plans()?.into_iter().find(|p| p.id == id);
+    let previously_planned: HashSet<&OrderId> = previous
+        .iter()
+        .flat_map(|p| p.plan.routes.iter().flat_map(|r| &r.visits))
+        .map(|v| &v.order)
+        .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
+        .collect();
+    let sla = SlaEngine::new(model)?.with_rules(rules);
     let mut orders = Vec::new();
-    let mut dues = std::collections::HashMap::new();
+    let mut dues = HashMap::new();
     for order in model.orders() {
-        if order.status() != OrderStatus::Created || order.earliest_start.is_some_and(|t| t >= to) {
+        let open =
+            order.status() == OrderStatus::Created && order.earliest_start.is_none_or(|t| t < to);
+        if !open && !previously_planned.contains(&order.id) {
             continue;
         }
         orders.push(order.id.clone());
@@ -376,11 +445,20 @@ pub fn schedule_phase(
     if orders.is_empty() {
         return Ok(ScheduleOutcome::NothingToPlan);
     }
-    let plan = match schedule(
+    let dispatcher = match Dispatcher::from_rules(rules) {
+        Ok(d) => d,
+        Err(e) => {
+            return Ok(ScheduleOutcome::Failed {
+                error: e.to_string(),
+            })
+        }
+    };
+    let plan = match replan(
         model,
-        &Dispatcher::default(),
+        &dispatcher,
         &orders,
         &dues,
+        previous.as_ref().map(|p| &p.plan),
         from,
         to,
         &options.schedule,
@@ -392,25 +470,34 @@ pub fn schedule_phase(
             })
         }
     };
-    let updates: Vec<StatusUpdate> = plan
+    let planned: HashSet<&OrderId> = plan
         .routes
         .iter()
         .flat_map(|r| &r.visits)
-        .map(|v| StatusUpdate {
-            order: v.order.clone(),
-            change: StatusChange {
-                // Never before the order's last recorded change (the history stays ordered).
-                at: model
-                    .order(&v.order)
-                    .map_or(options.now, |o| options.now.max(o.last_change_at())),
-                status: OrderStatus::Scheduled,
-            },
-        })
+        .map(|v| &v.order)
         .collect();
-    let id = format!(
-        "plan-{}-{}",
-        from.format("%Y%m%dT%H%M"),
-        to.format("%Y%m%d")
+    let change = |order: &OrderId, status| StatusUpdate {
+        order: order.clone(),
+        change: StatusChange {
+            // Never before the order's last recorded change: its history stays ordered.
+            at: model
+                .order(order)
+                .map_or(options.now, |o| options.now.max(o.last_change_at())),
+            status,
+        },
+    };
+    let mut updates: Vec<StatusUpdate> = plan
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| !previously_planned.contains(&v.order))
+        .map(|v| change(&v.order, OrderStatus::Scheduled))
+        .collect();
+    updates.extend(
+        previously_planned
+            .iter()
+            .filter(|o| !planned.contains(**o))
+            .map(|o| change(o, OrderStatus::Created)),
     );
     let outcome = ScheduleOutcome::Planned {
         plan: id.clone(),

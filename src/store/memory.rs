@@ -2,12 +2,13 @@
 //! elsewhere, and as the reference the SQLite store is tested against.
 
 use chrono::Utc;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    merge_datasets, BatchKind, BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder,
-    SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
+    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, SlaSnapshot,
+    StatusUpdate, Store, StoreError, StoredPlan,
 };
+use crate::billing::{BillingKey, Transaction, TransactionSource};
 use crate::model::{Dataset, Model, ModelError, OrderId};
 
 /// A store in memory. Writes are atomic: each batch is applied to a copy that replaces the
@@ -25,8 +26,9 @@ pub struct MemoryStore {
     keys: HashMap<String, OrderId>,
     sla: BTreeMap<(OrderId, String), SlaSnapshot>,
     plans: Vec<StoredPlan>,
-    transactions: Vec<BillingTransaction>,
-    transaction_keys: HashSet<String>,
+    transactions: Vec<Transaction>,
+    transaction_ids: HashSet<String>,
+    billed: BTreeSet<BillingKey>,
     batches: Vec<BatchRecord>,
 }
 
@@ -248,38 +250,63 @@ impl Store for MemoryStore {
         Ok(self.plans.clone())
     }
 
-    fn save_transactions(
+    fn save_billing(
         &mut self,
-        transactions: &[BillingTransaction],
+        transactions: &[Transaction],
+        billed: &[BillingKey],
     ) -> Result<BatchReceipt, StoreError> {
+        let subscriptions =
+            billed
+                .iter()
+                .map(|k| &k.subscription)
+                .chain(transactions.iter().filter_map(|t| match &t.source {
+                    TransactionSource::Subscription { subscription, .. } => Some(subscription),
+                    TransactionSource::ReturnOrder { .. } => None,
+                }));
+        for sub in subscriptions {
+            if self.model.subscription(sub).is_none() {
+                return Err(StoreError::Conflict {
+                    entity: "subscription",
+                    id: sub.to_string(),
+                    message: "billed, but not stored".into(),
+                });
+            }
+        }
         if let Some(t) = transactions
             .iter()
-            .find(|t| self.model.subscription(&t.subscription).is_none())
+            .find(|t| self.model.customer(&t.customer).is_none())
         {
             return Err(StoreError::Conflict {
-                entity: "subscription",
-                id: t.subscription.to_string(),
-                message: "billing transaction for a subscription that is not stored".into(),
+                entity: "billing transaction",
+                id: t.id.clone(),
+                message: format!("customer `{}` is not stored", t.customer),
             });
         }
-        let mut written = 0;
-        let mut skipped = 0;
+        let (mut written, mut skipped) = (0, 0);
         for t in transactions {
-            if self.transaction_keys.insert(t.key.clone()) {
+            if self.transaction_ids.insert(t.id.clone()) {
                 self.transactions.push(t.clone());
                 written += 1;
             } else {
                 skipped += 1;
             }
         }
+        let periods = billed
+            .iter()
+            .filter(|k| self.billed.insert((*k).clone()))
+            .count();
         Ok(BatchReceipt {
-            batch: self.log(BatchKind::Billing, written),
+            batch: self.log(BatchKind::Billing, written + periods),
             written,
             skipped,
         })
     }
 
-    fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError> {
+    fn billed_periods(&self) -> Result<BTreeSet<BillingKey>, StoreError> {
+        Ok(self.billed.clone())
+    }
+
+    fn transactions(&self) -> Result<Vec<Transaction>, StoreError> {
         Ok(self.transactions.clone())
     }
 

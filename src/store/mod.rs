@@ -9,7 +9,8 @@
 //!   merge or replace and exported back as a [`Dataset`];
 //! - **generation keys**: one per generated order, so generating the same window twice (or
 //!   again after a crash) never writes an order twice;
-//! - **SLA snapshots**, **plans** (schedules) and **billing transactions**;
+//! - **SLA snapshots**, **plans** (the scheduler's [`Plan`](crate::schedule::plan::Plan)),
+//!   **billing transactions** and the ledger of billed invoice periods;
 //! - a log of **batches**: every write is one atomic batch, recorded with the number of rows
 //!   it wrote.
 //!
@@ -28,8 +29,9 @@ pub use merge::{merge_datasets, replace_summary};
 pub use progress::{NoProgress, Progress};
 pub use records::*;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
+use crate::billing::{BillingKey, Transaction};
 use crate::model::{Dataset, Model};
 
 /// What a host must provide to persist the model and the engines' results.
@@ -108,14 +110,20 @@ pub trait Store {
     /// The stored plans, oldest first.
     fn plans(&self) -> Result<Vec<StoredPlan>, StoreError>;
 
-    /// Stores billing transactions whose key is not yet stored, in one batch.
-    fn save_transactions(
+    /// Posts a billing run in one batch: records the invoice periods it billed (the ledger
+    /// [`Store::billed_periods`] returns) and stores its transactions. A transaction whose id is
+    /// stored is skipped, so posting the same run twice writes nothing new.
+    fn save_billing(
         &mut self,
-        transactions: &[BillingTransaction],
+        transactions: &[Transaction],
+        billed: &[BillingKey],
     ) -> Result<BatchReceipt, StoreError>;
 
+    /// The invoice periods billed so far: the ledger a billing run skips.
+    fn billed_periods(&self) -> Result<BTreeSet<BillingKey>, StoreError>;
+
     /// The stored billing transactions, in the order they were written.
-    fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError>;
+    fn transactions(&self) -> Result<Vec<Transaction>, StoreError>;
 
     /// The log of committed batches, oldest first.
     fn batches(&self) -> Result<Vec<BatchRecord>, StoreError>;

@@ -2,13 +2,12 @@
 //! idempotency keys, status updates, SLA snapshots, plans, billing transactions, and the batch
 //! receipts that make every write traceable.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::model::{CustomerId, OrderId, ServiceOrder, StatusChange, SubscriptionId};
+use crate::model::{OrderId, ServiceOrder, StatusChange};
 use crate::schedule::plan::Plan;
 
 /// A service order produced by order generation, with the key that makes generation
@@ -63,30 +62,6 @@ pub struct StoredPlan {
     pub created_at: DateTime<Utc>,
     /// The plan.
     pub plan: Plan,
-}
-
-/// A billing transaction (e.g. a subscription fee for one invoice period).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BillingTransaction {
-    /// Idempotency key (e.g. subscription and period); a stored key is never billed twice.
-    pub key: String,
-    /// The subscription billed.
-    pub subscription: SubscriptionId,
-    /// The customer billed.
-    pub customer: CustomerId,
-    /// First day of the period billed.
-    pub period_start: NaiveDate,
-    /// Last day of the period billed, inclusive.
-    pub period_end: NaiveDate,
-    /// Amount, exact (stored as text).
-    pub amount: Decimal,
-    /// ISO 4217 currency code.
-    pub currency: String,
-    /// What the amount is for.
-    pub description: String,
-    /// Further fields of the billing engine (kept as a JSON document).
-    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
-    pub detail: serde_json::Value,
 }
 
 /// What a write batch was.

@@ -4,10 +4,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::output::table;
-use super::{CliError, Output};
+use super::{CliError, GlobalArgs, Output};
 use crate::billing::{bill, Month};
 use crate::model::Model;
 use crate::rules::RuleSet;
+use crate::store::Store;
 
 /// The directory of rule files used when `--rules` is not given (if it exists).
 pub(super) const DEFAULT_RULES_DIR: &str = "rules";
@@ -26,9 +27,11 @@ pub(super) fn load_rules(dir: Option<&Path>) -> Result<RuleSet, CliError> {
 /// Arguments of `fieldwork bill`.
 #[derive(Debug, clap::Args)]
 pub struct BillArgs {
-    /// The dataset (JSON).
+    /// The dataset (JSON); nothing is stored. When absent, the database (`--db`) is billed:
+    /// periods billed before are skipped and the run is posted (transactions and ledger, one
+    /// batch).
     #[arg(long)]
-    pub dataset: PathBuf,
+    pub dataset: Option<PathBuf>,
     /// The month to bill, YYYY-MM.
     #[arg(long)]
     pub period: Month,
@@ -39,16 +42,36 @@ pub struct BillArgs {
 }
 
 /// Runs the command.
-pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
-    let model = Model::load(&args.dataset)?;
+pub fn run(args: BillArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     let rules = load_rules(args.rules.as_deref())?;
-    // Without a store nothing has been billed before: every period due this month is billed.
-    let run = bill(&model, &rules, args.period, &BTreeSet::new()).map_err(CliError::user)?;
+    let run = match &args.dataset {
+        Some(dataset) => {
+            let model = Model::load(dataset)?;
+            // Without a store nothing has been billed before: every period due is billed.
+            bill(&model, &rules, args.period, &BTreeSet::new()).map_err(CliError::user)?
+        }
+        None => {
+            let mut store = super::db::open(&global.db)?;
+            let model = store.load_model()?;
+            let ledger = store.billed_periods()?;
+            let run = bill(&model, &rules, args.period, &ledger).map_err(CliError::user)?;
+            store.save_billing(&run.transactions, &run.billed)?;
+            run
+        }
+    };
     if out.json {
         return out.print_json(&run);
     }
     if run.transactions.is_empty() {
-        say!("nothing to bill in {}", run.month);
+        if run.already_billed.is_empty() {
+            say!("nothing to bill in {}", run.month);
+        } else {
+            say!(
+                "nothing new to bill in {}: {} invoice period(s) were billed before",
+                run.month,
+                run.already_billed.len()
+            );
+        }
         return Ok(());
     }
     let rows: Vec<Vec<String>> = run

@@ -7,24 +7,27 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::output::table;
-use super::{CliError, Output};
-use crate::dispatch::{Dispatcher, Objective, Ranking, Verdict, Workload};
-use crate::model::{Model, OrderId};
+use super::{CliError, GlobalArgs, Output};
+use crate::dispatch::{DayLoad, Dispatcher, Objective, Ranking, Verdict, Workload};
+use crate::model::{Model, OrderId, OrderStatus};
 use crate::rules::RuleSet;
+use crate::store::{Store, StoredPlan};
 
 /// Arguments of `fieldwork candidates`.
 #[derive(Debug, clap::Args)]
 pub struct CandidatesArgs {
-    /// The dataset (JSON).
+    /// The dataset (JSON); when absent, the database (`--db`), whose stored plans give the
+    /// technicians' planned workload.
     #[arg(long)]
-    pub dataset: PathBuf,
+    pub dataset: Option<PathBuf>,
     /// The order to rank technicians for.
     #[arg(long)]
     pub order: String,
     /// "Now" for the ranking (RFC 3339, e.g. 2027-03-01T08:00:00Z); defaults to the current time.
     #[arg(long)]
     pub at: Option<DateTime<Utc>>,
-    /// Work already planned, JSON `{"T-1": {"2027-03-01": {"jobs": 3, "minutes": 300}}}`.
+    /// Work already planned, JSON `{"T-1": {"2027-03-01": {"jobs": 3, "minutes": 300}}}`
+    /// (replaces the workload of the stored plans).
     #[arg(long)]
     pub workload: Option<PathBuf>,
     /// Rule directory with the dispatch hooks; default `./rules` when it exists, else the
@@ -34,8 +37,16 @@ pub struct CandidatesArgs {
 }
 
 /// Runs the command.
-pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
-    let model = Model::load(&args.dataset)?;
+pub fn run(args: CandidatesArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let (model, planned) = match &args.dataset {
+        Some(path) => (Model::load(path)?, Workload::default()),
+        None => {
+            let store = super::db::open(&global.db)?;
+            let model = store.load_model()?;
+            let planned = planned_workload(&model, &store.plans()?);
+            (model, planned)
+        }
+    };
     let rules_dir = args.rules.clone().or_else(|| {
         let default = PathBuf::from("rules");
         default.is_dir().then_some(default)
@@ -46,7 +57,8 @@ pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
     let mut dispatcher = match &rules {
         Some(rules) => Dispatcher::from_rules(rules).map_err(CliError::user)?,
         None => Dispatcher::default(),
-    };
+    }
+    .with_workload(planned);
     if let Some(path) = &args.workload {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
@@ -80,6 +92,39 @@ pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
 }
 
 /// Short column headers of the built-in objectives.
+/// The work of the stored plans still to do: per technician and day, the visits of orders that
+/// are scheduled or started, with their minutes on site.
+pub fn planned_workload(model: &Model, plans: &[StoredPlan]) -> Workload {
+    let mut workload = Workload::default();
+    for route in plans.iter().flat_map(|p| &p.plan.routes) {
+        let open: Vec<_> = route
+            .visits
+            .iter()
+            .filter(|v| {
+                model.order(&v.order).is_some_and(|o| {
+                    matches!(
+                        o.status(),
+                        OrderStatus::Scheduled | OrderStatus::InProgress | OrderStatus::OnHold
+                    )
+                })
+            })
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let minutes: f64 = open
+            .iter()
+            .map(|v| (v.end - v.start).num_seconds() as f64 / 60.0)
+            .sum();
+        workload.add(
+            route.technician.clone(),
+            route.day,
+            DayLoad::new(open.len() as u32, minutes),
+        );
+    }
+    workload
+}
+
 fn short(o: Objective) -> &'static str {
     match o {
         Objective::SlaUrgency => "SLA",
@@ -197,7 +242,13 @@ mod tests {
         };
         assert_eq!(args.order, "SO-1");
         assert_eq!(args.at.unwrap().to_rfc3339(), "2027-03-01T08:00:00+00:00");
-        assert!(Cli::try_parse_from(["fieldwork", "candidates", "--order", "SO-1"]).is_err());
+        // Without --dataset the database (--db) is read; --order is required.
+        let cli = Cli::try_parse_from(["fieldwork", "candidates", "--order", "SO-1"]).unwrap();
+        let Command::Candidates(args) = cli.command else {
+            panic!("not candidates")
+        };
+        assert!(args.dataset.is_none());
+        assert!(Cli::try_parse_from(["fieldwork", "candidates", "--dataset", "d.json"]).is_err());
     }
 
     #[test]

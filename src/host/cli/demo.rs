@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use std::path::{Path, PathBuf};
 
+use super::billing::load_rules;
 use super::{db, run as job, CliError, GlobalArgs, Output};
 use crate::demo::{generate, DemoOptions};
 use crate::store::job::JobOptions;
@@ -24,6 +25,10 @@ pub struct DemoArgs {
     /// Replace an existing database file.
     #[arg(long)]
     pub force: bool,
+    /// Directory of rule files (`*.rhai`); default `rules/` when it exists, else the built-in
+    /// defaults.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 fn remove_database(path: &Path) -> Result<(), CliError> {
@@ -75,7 +80,8 @@ pub fn run(args: DemoArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliE
         .checked_add_signed(Duration::weeks(i64::from(args.weeks.max(1))))
         .ok_or_else(|| CliError::user("--weeks is too large"))?;
     let options = JobOptions::new(anchor, to, now);
-    job::run_on(&mut store, &options, &global.db, out)?;
+    let rules = load_rules(args.rules.as_deref())?;
+    job::run_on(&mut store, &rules, &options, &global.db, out)?;
     if !out.json {
         say!(
             "\nnext: fieldwork sla report | fieldwork export --out demo.json | fieldwork run --days-ahead 7"

@@ -72,7 +72,7 @@ pub enum Command {
     DemoData(demo_data::DemoDataArgs),
     /// Bill one month of subscriptions: fees, prorations, revenue recognition.
     #[command(
-        after_help = "Examples:\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
+        after_help = "Examples:\n  fieldwork bill --period 2027-03\n  fieldwork bill --db prod.db --period 2027-04 --json\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
     )]
     Bill(billing::BillArgs),
     /// Show a return order, its dispositions and the actions they imply.
@@ -82,12 +82,12 @@ pub enum Command {
     Rma(rma::RmaArgs),
     /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
     #[command(
-        after_help = "Examples:\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+        after_help = "Examples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-03 --at 2027-03-01T07:00:00+01:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
     )]
     Schedule(schedule::ScheduleArgs),
     /// Rank every technician for one order and explain why (grades, weights, exclusions).
     #[command(
-        after_help = "Examples:\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
+        after_help = "Examples:\n  fieldwork candidates --order SO-B0001\n  fieldwork candidates --db prod.db --order SO-B0007 --json\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
     /// Preview a recurrence rule's occurrences in [from, to).
@@ -95,9 +95,10 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
     )]
     Recur(recur::RecurArgs),
-    /// Generate service orders from agreement lines (idempotent).
+    /// Generate the service orders of agreement lines for [from, to) (idempotent), into the
+    /// database or from a dataset file.
     #[command(
-        after_help = "Examples:\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-04-01 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
     )]
     Generate(generate::GenerateArgs),
     /// Create the demo dataset, import it into a fresh database and run the main job over the
@@ -203,12 +204,12 @@ pub fn run(command: Command, global: &GlobalArgs, out: &Output) -> Result<(), Cl
         Command::Check(args) => check::run(args, out),
         Command::Demo(args) => demo::run(args, global, out),
         Command::DemoData(args) => demo_data::run(args, out),
-        Command::Bill(args) => billing::run(args, out),
+        Command::Bill(args) => billing::run(args, global, out),
         Command::Rma(args) => rma::run(args, out),
-        Command::Schedule(args) => schedule::run(args, out),
-        Command::Candidates(args) => candidates::run(args, out),
+        Command::Schedule(args) => schedule::run(args, global, out),
+        Command::Candidates(args) => candidates::run(args, global, out),
         Command::Recur(args) => recur::run(args, out),
-        Command::Generate(args) => generate::run(args, out),
+        Command::Generate(args) => generate::run(args, global, out),
         Command::Run(args) => run::run(args, global, out),
         Command::Board(args) => views::run_board(args, global, out),
         Command::Ics(args) => views::run_ics(args, global, out),

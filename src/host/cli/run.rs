@@ -2,12 +2,16 @@
 //! targets and snapshot, schedule, persist, summary. Safe to kill at any moment and to rerun.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::billing::load_rules;
 use super::output::table;
 use super::{db, CliError, GlobalArgs, Output};
 use crate::host::progress::Bars;
-use crate::store::job::{run_main_job, JobError, JobOptions, JobSummary, ScheduleOutcome};
+use crate::rules::RuleSet;
+use crate::store::job::{
+    run_main_job, GenerateSummary, JobError, JobOptions, JobSummary, ScheduleOutcome,
+};
 
 impl From<JobError> for CliError {
     fn from(e: JobError) -> Self {
@@ -74,36 +78,63 @@ pub struct RunArgs {
     /// The horizon.
     #[command(flatten)]
     pub horizon: HorizonArgs,
+    /// Directory of rule files (`*.rhai`); default `rules/` when it exists, else the built-in
+    /// defaults.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+/// One line on what generation did.
+pub fn generation_line(g: &GenerateSummary) -> String {
+    let r = &g.report;
+    let batches = g.persisted.batches;
+    let mut text = format!(
+        "{} orders created from {} occurrences of {} lines, {} already stored; written in {batches} {}",
+        r.created.len(),
+        r.occurrences,
+        r.lines,
+        r.skipped_existing,
+        if batches == 1 { "batch" } else { "batches" }
+    );
+    if r.moved_by_rule + r.skipped_by_rule > 0 {
+        text.push_str(&format!(
+            "; {} moved and {} skipped by rules",
+            r.moved_by_rule, r.skipped_by_rule
+        ));
+    }
+    if !r.errors.is_empty() {
+        text.push_str(&format!("; {} lines failed", r.errors.len()));
+    }
+    text
 }
 
 /// Renders a job summary for people.
 pub fn render(summary: &JobSummary, db: &Path) -> String {
-    let mut states: Vec<String> = ["on_track", "warning", "breached"]
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}",
-                summary.sla.states.get(*s).copied().unwrap_or(0),
-                s.replace('_', " ")
-            )
-        })
-        .collect();
+    // Running clocks first (always shown), then the stopped ones that occur.
+    let mut states: Vec<String> = [
+        "on_track",
+        "warning",
+        "breached",
+        "met",
+        "missed",
+        "cancelled",
+    ]
+    .iter()
+    .enumerate()
+    .filter_map(|(i, s)| {
+        let n = summary.sla.states.get(*s).copied().unwrap_or(0);
+        (i < 3 || n > 0).then(|| format!("{n} {}", s.replace('_', " ")))
+    })
+    .collect();
     if !summary.sla.errors.is_empty() {
         states.push(format!("{} without SLA", summary.sla.errors.len()));
     }
-    let p = &summary.persisted;
     let rows = vec![
-        vec![
-            "generate".into(),
-            format!(
-                "{} orders written in {} batches, {} already stored",
-                p.written, p.batches, p.skipped
-            ),
-        ],
+        vec!["generate".into(), generation_line(&summary.generation)],
         vec![
             "sla".into(),
             format!(
-                "{} open orders, metrics: {}",
+                "{} open orders; metrics: {}",
                 summary.sla.orders,
                 states.join(", ")
             ),
@@ -143,12 +174,13 @@ pub fn render(summary: &JobSummary, db: &Path) -> String {
 /// Runs the job on an open database and prints the summary.
 pub fn run_on(
     store: &mut crate::host::sqlite::SqliteStore,
+    rules: &RuleSet,
     options: &JobOptions,
     db: &Path,
     out: &Output,
 ) -> Result<JobSummary, CliError> {
     let mut bars = Bars::new(out);
-    let summary = run_main_job(store, options, &mut bars)?;
+    let summary = run_main_job(store, rules, options, &mut bars)?;
     drop(bars);
     if out.json {
         out.print_json(&summary)?;
@@ -161,6 +193,7 @@ pub fn run_on(
 /// Runs the command.
 pub fn run(args: RunArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     let options = args.horizon.options()?;
+    let rules = load_rules(args.rules.as_deref())?;
     let mut store = db::open(&global.db)?;
-    run_on(&mut store, &options, &global.db, out).map(|_| ())
+    run_on(&mut store, &rules, &options, &global.db, out).map(|_| ())
 }

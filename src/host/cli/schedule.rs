@@ -8,19 +8,31 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::output::table;
-use super::{CliError, Output};
+use super::{CliError, GlobalArgs, Output};
 use crate::dispatch::Dispatcher;
 use crate::model::{Model, OrderId, OrderStatus};
 use crate::schedule::field::{schedule, Lateness, ScheduleOptions};
 use crate::schedule::plan::Plan;
 use crate::sla::{Metric, SlaEngine};
+use crate::store::job::{schedule_phase, JobOptions, ScheduleOutcome};
+use crate::store::Store;
 
 /// Arguments of `fieldwork schedule`.
 #[derive(Debug, clap::Args)]
 pub struct ScheduleArgs {
-    /// The dataset (JSON).
+    /// The dataset (JSON); nothing is stored. When absent, the database (`--db`): the open
+    /// orders are planned (re-planning the stored plan of the same window, if any) and the plan
+    /// is stored with the orders' new status in one batch.
     #[arg(long)]
-    pub dataset: PathBuf,
+    pub dataset: Option<PathBuf>,
+    /// With the database: "now" (RFC 3339); planning starts no earlier. Default: the current
+    /// time.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<DateTime<chrono::FixedOffset>>,
+    /// With the database: rule directory (`sla_targets`, dispatch hooks); default `rules/` when
+    /// it exists.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
     /// First day of the horizon (YYYY-MM-DD, UTC midnight).
     #[arg(long)]
     pub from: NaiveDate,
@@ -72,17 +84,8 @@ pub fn open_orders(model: &Model, at: DateTime<Utc>) -> Result<(Vec<OrderId>, Du
 }
 
 /// Runs the command.
-pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
-    if args.to <= args.from {
-        return Err(CliError::User(format!(
-            "--to {} must be after --from {}",
-            args.to, args.from
-        )));
-    }
-    let model = Model::load(&args.dataset)?;
-    let (from, to) = (day_start(args.from), day_start(args.to));
-    let (orders, dues) = open_orders(&model, from)?;
-    let options = ScheduleOptions {
+fn options(args: &ScheduleArgs) -> ScheduleOptions {
+    ScheduleOptions {
         seed: args.seed,
         iterations: (args.iterations > 0).then_some(args.iterations),
         time_budget: Some(Duration::from_millis(args.budget_ms)),
@@ -92,7 +95,66 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
             Lateness::Penalised
         },
         ..ScheduleOptions::default()
+    }
+}
+
+/// `schedule` on the database: the main job's scheduling phase over `[from, to)`.
+fn run_on_db(args: &ScheduleArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    let rules = super::billing::load_rules(args.rules.as_deref())?;
+    let mut store = super::db::open(&global.db)?;
+    let model = store.load_model()?;
+    let now = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let mut job = JobOptions::new(args.from, args.to, now);
+    job.schedule = options(args);
+    job.schedule_days = u32::try_from((args.to - args.from).num_days()).unwrap_or(u32::MAX);
+    let outcome = schedule_phase(&mut store, &model, &rules, &job)?;
+    let plan = match &outcome {
+        ScheduleOutcome::Planned { plan, .. } => store.plans()?.into_iter().find(|p| &p.id == plan),
+        ScheduleOutcome::NothingToPlan => None,
+        ScheduleOutcome::Failed { error } => return Err(CliError::user(error)),
     };
+    let Some(stored) = plan else {
+        if out.json {
+            return out.print_json(&outcome);
+        }
+        say!("no open order to plan in {} .. {}", args.from, args.to);
+        return Ok(());
+    };
+    if let Some(path) = &args.out {
+        let text = serde_json::to_string_pretty(&stored.plan)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        std::fs::write(path, text)
+            .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
+    }
+    if out.json {
+        return out.print_json(&stored);
+    }
+    let model = store.load_model()?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "{}\n\nstored as {} in {}",
+        render(&model, &stored.plan),
+        stored.id,
+        global.db.display()
+    );
+    Ok(())
+}
+
+/// Runs the command.
+pub fn run(args: ScheduleArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
+    if args.to <= args.from {
+        return Err(CliError::User(format!(
+            "--to {} must be after --from {}",
+            args.to, args.from
+        )));
+    }
+    let Some(dataset) = &args.dataset else {
+        return run_on_db(&args, global, out);
+    };
+    let model = Model::load(dataset)?;
+    let (from, to) = (day_start(args.from), day_start(args.to));
+    let (orders, dues) = open_orders(&model, from)?;
+    let options = options(&args);
     let plan = schedule(
         &model,
         &Dispatcher::default(),

@@ -1,7 +1,7 @@
 //! Encoding of values in SQLite columns: instants as RFC 3339 UTC text (sortable), dates as
 //! `YYYY-MM-DD`, local date-times as ISO 8601 without offset, JSON documents as text.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::store::StoreError;
@@ -33,7 +33,7 @@ pub(crate) fn parse_opt_instant(
 
 /// A date as stored.
 pub(crate) fn date(d: &NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// Parses a stored date.
@@ -46,9 +46,17 @@ pub(crate) fn parse_date(
         .map_err(|e| decode(entity, id, format!("date `{text}`: {e}")))
 }
 
-/// A local date-time as stored (`2027-03-01T09:00:00`).
+/// A local date-time as stored (`2027-03-01T09:00:00`; whole seconds, as recurrence yields).
 pub(crate) fn local(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// A value as a JSON document.
@@ -85,6 +93,17 @@ pub(crate) fn decode(entity: &'static str, id: &str, message: String) -> StoreEr
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn dates_and_local_times_are_iso_8601() {
+        let d = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        assert_eq!(date(&d), "2027-03-01");
+        assert_eq!(
+            local(&d.and_hms_opt(9, 5, 7).unwrap()),
+            "2027-03-01T09:05:07"
+        );
+        assert_eq!(parse_date(&date(&d), "x", "y").unwrap(), d);
+    }
 
     #[test]
     fn instants_round_trip_and_sort_as_text() {

@@ -23,14 +23,15 @@ mod sla;
 pub use schema::{MigrationReport, LATEST_VERSION};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::billing::{BillingKey, Transaction as BillingTransaction};
 use crate::model::{Dataset, Model};
 use crate::store::{
-    BatchReceipt, BatchRecord, BillingTransaction, GeneratedOrder, SlaSnapshot, StatusUpdate,
-    Store, StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, SlaSnapshot, StatusUpdate, Store, StoreError,
+    StoredPlan,
 };
 use error::sql_error;
 
@@ -250,8 +251,16 @@ impl Store for SqliteStore {
         plans::list(&self.conn, &self.path)
     }
 
-    fn save_transactions(&mut self, t: &[BillingTransaction]) -> Result<BatchReceipt, StoreError> {
-        billing::save(&mut self.conn, &self.path, t)
+    fn save_billing(
+        &mut self,
+        transactions: &[BillingTransaction],
+        billed: &[BillingKey],
+    ) -> Result<BatchReceipt, StoreError> {
+        billing::save(&mut self.conn, &self.path, transactions, billed)
+    }
+
+    fn billed_periods(&self) -> Result<BTreeSet<BillingKey>, StoreError> {
+        billing::billed(&self.conn, &self.path)
     }
 
     fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError> {

@@ -80,7 +80,7 @@ const EXTENSIONS: DocTable = DocTable {
 const ALL_TABLES_CLEAR: &str = "
     DELETE FROM plan_unassigned; DELETE FROM plan_visits; DELETE FROM plan_routes;
     DELETE FROM plans;
-    DELETE FROM billing_transactions; DELETE FROM sla_snapshots; DELETE FROM generation_keys;
+    DELETE FROM billing_transactions; DELETE FROM billed_periods; DELETE FROM sla_snapshots; DELETE FROM generation_keys;
     DELETE FROM order_status_history; DELETE FROM orders;
     DELETE FROM return_orders; DELETE FROM subscriptions; DELETE FROM agreements;
     DELETE FROM technicians; DELETE FROM tasks; DELETE FROM service_objects;

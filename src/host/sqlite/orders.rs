@@ -4,12 +4,11 @@
 //! order generation idempotent.
 
 use rusqlite::{params, CachedStatement, Connection, ErrorCode, Transaction};
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
 use super::batches;
-use super::codec::{instant, local, parse_instant, to_doc};
+use super::codec::{instant, local, parse_instant};
 use super::error::sql_error;
 use crate::model::{OrderOrigin, OrderStatus, ServiceOrder};
 use crate::store::{BatchKind, BatchReceipt, GeneratedOrder, StatusUpdate, StoreError};
@@ -27,8 +26,10 @@ pub(crate) enum OrderWrite {
     Upsert,
 }
 
-/// The prepared statements of order writes, prepared once per transaction.
+/// The prepared statements of order writes, prepared once per transaction, and a buffer the
+/// JSON documents are encoded into.
 pub(crate) struct OrderStatements<'tx> {
+    doc: Vec<u8>,
     insert: CachedStatement<'tx>,
     upsert: CachedStatement<'tx>,
     delete_history: CachedStatement<'tx>,
@@ -40,6 +41,7 @@ impl<'tx> OrderStatements<'tx> {
     pub(crate) fn prepare(tx: &'tx Transaction<'_>, path: &Path) -> Result<Self, StoreError> {
         let err = sql_error(path, "preparing order statements");
         Ok(Self {
+            doc: Vec::with_capacity(1024),
             insert: tx
                 .prepare_cached(&format!("INSERT INTO orders {ORDER_COLUMNS}"))
                 .map_err(&err)?,
@@ -81,15 +83,26 @@ pub(crate) fn write_order(
 ) -> Result<(), StoreError> {
     let id = order.id.as_str();
     // The document holds everything but the history, which has its own table.
-    let doc = if order.history.is_empty() {
-        to_doc(order, "order", id)?
+    let mut doc = std::mem::take(&mut statements.doc);
+    doc.clear();
+    let encoded = if order.history.is_empty() {
+        serde_json::to_writer(&mut doc, order)
     } else {
-        let bare: Cow<'_, ServiceOrder> = Cow::Owned(ServiceOrder {
+        let bare = ServiceOrder {
             history: Vec::new(),
             ..order.clone()
-        });
-        to_doc(&bare, "order", id)?
+        };
+        serde_json::to_writer(&mut doc, &bare)
     };
+    encoded.map_err(|e| StoreError::Backend {
+        context: format!("encoding order `{id}`"),
+        message: e.to_string(),
+    })?;
+    // serde_json writes valid UTF-8.
+    let doc_text = std::str::from_utf8(&doc).map_err(|e| StoreError::Backend {
+        context: format!("encoding order `{id}`"),
+        message: e.to_string(),
+    })?;
     let (line, occurrence) = match &order.origin {
         OrderOrigin::Agreement { line, occurrence } => {
             (Some(line.as_str()), Some(local(occurrence)))
@@ -108,12 +121,13 @@ pub(crate) fn write_order(
         instant(&order.last_change_at()),
         order.due.as_ref().map(instant),
         batch,
-        doc,
+        doc_text,
     ];
     let written = match mode {
         OrderWrite::Insert => statements.insert.execute(values),
         OrderWrite::Upsert => statements.upsert.execute(values),
     };
+    statements.doc = doc;
     match written {
         Ok(_) => {}
         Err(e) if is_constraint(&e) => {
@@ -169,12 +183,10 @@ pub(crate) fn insert_generated(
             )
             .map_err(&err)?;
         let mut statements = OrderStatements::prepare(&tx, path)?;
-        let mut seen = HashSet::new();
         for generated in orders {
             let id = generated.order.id.as_str();
-            if !seen.insert(generated.key.as_str())
-                || known.exists([generated.key.as_str()]).map_err(&err)?
-            {
+            // A key repeated within the batch is found too: its first order is already written.
+            if known.exists([generated.key.as_str()]).map_err(&err)? {
                 skipped += 1;
                 continue;
             }

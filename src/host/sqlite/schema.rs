@@ -34,7 +34,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     description: "initial schema: model documents, orders, status history, generation keys, \
-                  SLA snapshots, plans, billing transactions, batches",
+                  SLA snapshots, plans, billing transactions and billed periods, batches",
     sql: V1,
 }];
 
@@ -171,18 +171,29 @@ CREATE TABLE plan_unassigned (
 ) WITHOUT ROWID;
 
 CREATE TABLE billing_transactions (
-    key             TEXT PRIMARY KEY,
-    subscription_id TEXT NOT NULL REFERENCES subscriptions(id) DEFERRABLE INITIALLY DEFERRED,
+    id              TEXT PRIMARY KEY,
     customer_id     TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
-    period_start    TEXT NOT NULL,
-    period_end      TEXT NOT NULL,
+    subscription_id TEXT REFERENCES subscriptions(id) DEFERRABLE INITIALLY DEFERRED,
+    period_start    TEXT,
+    return_order_id TEXT REFERENCES return_orders(id) DEFERRABLE INITIALLY DEFERRED,
+    return_line     INTEGER,
+    kind            TEXT NOT NULL CHECK (kind IN ('fee','proration','credit')),
+    date            TEXT NOT NULL,
+    service_start   TEXT,
+    service_end     TEXT,
     amount          TEXT NOT NULL,
     currency        TEXT NOT NULL,
     description     TEXT NOT NULL,
-    detail          TEXT,
-    batch_id        INTEGER NOT NULL REFERENCES batches(id) DEFERRABLE INITIALLY DEFERRED
+    batch_id        INTEGER NOT NULL REFERENCES batches(id) DEFERRABLE INITIALLY DEFERRED,
+    CHECK ((subscription_id IS NULL) <> (return_order_id IS NULL))
 );
-CREATE INDEX billing_transactions_period ON billing_transactions(period_start);
+CREATE INDEX billing_transactions_date ON billing_transactions(date);
+CREATE TABLE billed_periods (
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id) DEFERRABLE INITIALLY DEFERRED,
+    period_start    TEXT NOT NULL,
+    batch_id        INTEGER NOT NULL REFERENCES batches(id) DEFERRABLE INITIALLY DEFERRED,
+    PRIMARY KEY (subscription_id, period_start)
+) WITHOUT ROWID;
 "#;
 
 /// What opening a database did to its schema.
