@@ -138,6 +138,7 @@ fn world() -> (Model, Workload) {
             hourly_cost: Decimal::new(4000 + rng.below(4000) as i64, 2),
             max_hours_per_day: 8.0,
             max_jobs_per_day: Some(6),
+            van_capacity: None,
             active: i % 23 != 22,
         });
     }

@@ -2,7 +2,8 @@
 //! checked by an independent validator (each order at most once, inside a working shift of an
 //! eligible technician, no overlaps, travel time between consecutive jobs), pinned starts and
 //! required technicians are kept, runs are deterministic for a seed, and re-planning keeps
-//! started work while inserting new orders.
+//! started work while inserting new orders. A property test plans random small regions and
+//! checks every plan with the same validator; van capacity and the daily job limit bind.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fieldwork::demo::{generate, DemoOptions};
@@ -10,6 +11,7 @@ use fieldwork::dispatch::{Dispatcher, OrderIx};
 use fieldwork::model::{Model, OrderId, OrderStatus, Priority, ServiceOrder};
 use fieldwork::schedule::field::{replan, schedule, ScheduleOptions};
 use fieldwork::schedule::plan::{Plan, UnassignedReason};
+use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 fn demo() -> (Model, DateTime<Utc>, DateTime<Utc>) {
@@ -48,6 +50,17 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             route.visits.len() as u32 <= tech.max_jobs_per_day.unwrap_or(u32::MAX),
             "max jobs per day"
         );
+        let load: f64 = route
+            .visits
+            .iter()
+            .map(|v| model.order(&v.order).unwrap().demand)
+            .sum();
+        assert!(
+            load <= tech.van_capacity.unwrap_or(f64::INFINITY) + 1e-9,
+            "{} {}: parts {load} over the van capacity",
+            route.technician,
+            route.day
+        );
         let mut prev_end = route.shift_start;
         for v in &route.visits {
             assert!(seen.insert(v.order.clone()), "{} planned twice", v.order);
@@ -80,6 +93,20 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             assert!(
                 v.start >= earliest - Duration::seconds(1),
                 "{} before its window",
+                v.order
+            );
+            // The technician leaves at the shift start and never idles for nothing: a visit
+            // starts on arrival, or at its window's opening, or at its pinned start.
+            let pinned = model.order(&v.order).unwrap().pinned_start;
+            assert!(
+                pinned == Some(v.start)
+                    || (v.start - v.arrival.max(earliest)).num_seconds().abs() <= 1,
+                "{} waits without reason",
+                v.order
+            );
+            assert!(
+                (v.arrival - (prev_end + travel)).num_seconds().abs() <= 1,
+                "{} does not leave as soon as the previous job ends",
                 v.order
             );
             prev_end = v.end;
@@ -291,4 +318,194 @@ fn replanning_keeps_started_work_and_inserts_a_new_urgent_order() {
         second.visit_of(&OrderId::new("SO-URGENT")).is_some(),
         "urgent order inserted"
     );
+}
+
+/// One technician, one day, a van for 12 units: orders of 8 units each cannot share the van.
+#[test]
+fn van_capacity_limits_the_parts_a_route_carries() {
+    let region = |days: &str| {
+        Model::from_json(&format!(
+            r#"{{
+          "calendars": [{{"id": "c", "time_zone": "UTC", "weekly": {{{days}}}}}],
+          "customers": [{{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
+                         "location": {{"lat": 52.50, "lon": 13.40}}}}],
+          "technicians": [{{"id": "T-1", "name": "Ana", "home": {{"lat": 52.52, "lon": 13.40}},
+                           "calendar": "c", "hourly_cost": "40", "max_hours_per_day": 8,
+                           "van_capacity": 12}}],
+          "orders": [
+            {{"id": "SO-1", "customer": "C-1", "origin": {{"kind": "manual"}}, "priority": "high",
+             "created_at": "2027-03-01T06:00:00Z", "demand": 8,
+             "lines": [{{"kind": "hour", "quantity": "1", "unit_price": "0"}}]}},
+            {{"id": "SO-2", "customer": "C-1", "origin": {{"kind": "manual"}}, "priority": "high",
+             "created_at": "2027-03-01T06:00:00Z", "demand": 8,
+             "lines": [{{"kind": "hour", "quantity": "1", "unit_price": "0"}}]}}]
+        }}"#
+        ))
+        .unwrap()
+    };
+    let from = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
+    let to = from + Duration::days(2);
+    let ids = [OrderId::new("SO-1"), OrderId::new("SO-2")];
+    let plan_of = |model: &Model| {
+        let plan = schedule(
+            model,
+            &Dispatcher::default(),
+            &ids,
+            &HashMap::new(),
+            from,
+            to,
+            &options(),
+        )
+        .unwrap();
+        validate(model, &plan, &ids, from);
+        plan
+    };
+    // Monday only: one order fits, the other is refused for the van.
+    let plan = plan_of(&region(r#""mon": [["08:00","17:00"]]"#));
+    assert_eq!(plan.kpis.orders_assigned, 1);
+    assert_eq!(plan.unassigned[0].reason, UnassignedReason::Capacity);
+    // Monday and Tuesday: one each day (the van is restocked overnight).
+    let plan = plan_of(&region(
+        r#""mon": [["08:00","17:00"]], "tue": [["08:00","17:00"]]"#,
+    ));
+    assert_eq!(plan.kpis.orders_assigned, 2);
+    assert_eq!(plan.routes.len(), 2);
+}
+
+/// A random small region: technicians with skills, calendars, job limits and vans; orders with
+/// durations, windows, priorities, parts and sometimes a required technician.
+#[derive(Debug, Clone)]
+struct Region {
+    techs: Vec<RandTech>,
+    orders: Vec<RandOrder>,
+}
+
+/// Home offset (lat, lon), hvac level, max jobs per day, van capacity, late calendar.
+type RandTech = (f64, f64, u8, Option<u32>, Option<u32>, bool);
+/// Site offset (lat, lon), quarter hours of work, task level, demand, priority, required tech.
+type RandOrder = (f64, f64, u32, u8, u32, u32, Option<usize>);
+
+fn region() -> impl Strategy<Value = Region> {
+    let tech = (
+        -0.2..0.2f64,
+        -0.2..0.2f64,
+        2..=5u8,
+        prop::option::of(1..5u32),
+        prop::option::of(2..12u32),
+        any::<bool>(),
+    );
+    let order = (
+        -0.2..0.2f64,
+        -0.2..0.2f64,
+        1..8u32,
+        1..=4u8,
+        0..5u32,
+        0..4u32,
+        prop::option::of(0..3usize),
+    );
+    (
+        prop::collection::vec(tech, 1..4),
+        prop::collection::vec(order, 0..10),
+    )
+        .prop_map(|(techs, orders)| Region { techs, orders })
+}
+
+fn region_model(r: &Region) -> Model {
+    let techs: Vec<String> = r
+        .techs
+        .iter()
+        .enumerate()
+        .map(|(i, &(dlat, dlon, level, jobs, van, late))| {
+            let mut t = format!(
+                r#"{{"id": "T-{i}", "name": "T{i}", "skills": {{"hvac": {level}}},
+                   "home": {{"lat": {}, "lon": {}}}, "calendar": "{}",
+                   "hourly_cost": "40", "max_hours_per_day": 8"#,
+                52.5 + dlat,
+                13.4 + dlon,
+                if late { "late" } else { "early" }
+            );
+            if let Some(j) = jobs {
+                t += &format!(r#", "max_jobs_per_day": {j}"#);
+            }
+            if let Some(v) = van {
+                t += &format!(r#", "van_capacity": {v}"#);
+            }
+            t + "}"
+        })
+        .collect();
+    let orders: Vec<String> = r
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, _, hours, level, demand, prio, required))| {
+            let mut o = format!(
+                r#"{{"id": "SO-{i}", "customer": "C-{i}", "origin": {{"kind": "manual"}},
+                   "priority": "{}", "created_at": "2027-03-01T06:00:00Z", "demand": {demand},
+                   "lines": [{{"kind": "task", "task": "T{level}", "quantity": "1", "unit_price": "0"}},
+                             {{"kind": "hour", "quantity": "{}", "unit_price": "0"}}]"#,
+                ["low", "normal", "high", "critical"][prio as usize],
+                f64::from(hours) / 4.0
+            );
+            if let Some(t) = required.filter(|&t| t < r.techs.len()) {
+                o += &format!(r#", "required_technician": "T-{t}""#);
+            }
+            o + "}"
+        })
+        .collect();
+    let customers: Vec<String> = r
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(i, &(dlat, dlon, ..))| {
+            format!(
+                r#"{{"id": "C-{i}", "name": "C{i}", "tier": "gold", "time_zone": "Europe/Berlin",
+                   "location": {{"lat": {}, "lon": {}}}}}"#,
+                52.5 + dlat,
+                13.4 + dlon
+            )
+        })
+        .collect();
+    let tasks: Vec<String> = (1..=5)
+        .map(|l| {
+            format!(
+                r#"{{"code": "T{l}", "description": "level {l}", "duration_minutes": 30,
+                   "required_skills": [{{"skill": "hvac", "min_level": {l}}}]}}"#
+            )
+        })
+        .collect();
+    Model::from_json(&format!(
+        r#"{{
+      "calendars": [
+        {{"id": "early", "time_zone": "Europe/Berlin",
+          "weekly": {{"mon": [["07:00","12:00"],["12:30","15:30"]], "tue": [["07:00","15:30"]]}}}},
+        {{"id": "late", "time_zone": "Europe/Berlin",
+          "weekly": {{"mon": [["10:00","18:30"]], "wed": [["10:00","18:30"]]}}}}],
+      "tasks": [{}],
+      "customers": [{}],
+      "technicians": [{}],
+      "orders": [{}]
+    }}"#,
+        tasks.join(","),
+        customers.join(","),
+        techs.join(","),
+        orders.join(",")
+    ))
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Whatever the region, the plan keeps every hard rule (the validator above) and explains
+    /// every order it leaves out.
+    #[test]
+    fn random_regions_get_valid_plans(r in region(), seed in 0..100u64) {
+        let model = region_model(&r);
+        let ids = open(&model);
+        let from = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
+        let options = ScheduleOptions { seed, iterations: Some(60), ..options() };
+        let plan = schedule(&model, &Dispatcher::default(), &ids, &HashMap::new(),
+                            from, from + Duration::days(3), &options).unwrap();
+        validate(&model, &plan, &ids, from);
+    }
 }

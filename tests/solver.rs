@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use fieldwork::schedule::solomon::{SolomonError, SolomonInstance};
 use fieldwork::schedule::solver::{
     solve, solve_from, validate, InitialPlan, Job, Lock, PlannedJob, Problem, SolverConfig,
-    SolverError, TravelMatrix, UnassignedReason, Vehicle,
+    SolverError, TravelMatrix, UnassignedReason, Vehicle, Violation,
 };
 use proptest::prelude::*;
 
@@ -85,14 +85,18 @@ fn build(jobs: &[RandJob], vehicles: usize, capacity: f64, shift_end: f64) -> Pr
     let pts: Vec<(f64, f64)> = jobs.iter().map(|j| (j.x, j.y)).collect();
     let vs: Vec<Vehicle> = (0..vehicles)
         .map(|v| {
-            Vehicle::new(0, 0.0, shift_end)
-                .with_capacity(capacity)
-                .with_resource(v / 2)
-                .with_costs(
-                    1.0,
-                    if v % 2 == 0 { 0.0 } else { 0.5 },
-                    if v == 2 { 10.0 } else { 0.0 },
-                )
+            let vehicle = Vehicle::new(0, 0.0, shift_end).with_capacity(capacity);
+            // The second vehicle also limits its number of jobs.
+            let vehicle = if v == 1 {
+                vehicle.with_max_jobs(2)
+            } else {
+                vehicle
+            };
+            vehicle.with_resource(v / 2).with_costs(
+                1.0,
+                if v % 2 == 0 { 0.0 } else { 0.5 },
+                if v == 2 { 10.0 } else { 0.0 },
+            )
         })
         .collect();
     let js: Vec<Job> = jobs
@@ -507,4 +511,38 @@ fn invalid_config_is_rejected() {
         solve(&p, &none),
         Err(SolverError::InvalidConfig { .. })
     ));
+}
+
+/// `max_jobs` caps the number of jobs on a route independently of the capacity; a job left out
+/// because every route is at its limit says so.
+#[test]
+fn a_route_takes_at_most_max_jobs() {
+    let pts = [(1.0, 0.0), (2.0, 0.0), (3.0, 0.0)];
+    let vehicles = vec![Vehicle::new(0, 0.0, 1000.0)
+        .with_capacity(100.0)
+        .with_max_jobs(2)];
+    let jobs: Vec<Job> = (1..4)
+        .map(|l| Job::new(l).with_service(10.0).with_demand(1.0))
+        .collect();
+    let p = Problem::new(grid(&pts), vehicles, jobs).unwrap();
+    let sol = solve(&p, &iters(100)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    assert_eq!(sol.routes[0].visits.len(), 2);
+    assert_eq!(sol.unassigned.len(), 1);
+    assert_eq!(sol.unassigned[0].reason, UnassignedReason::JobLimitReached);
+    // The validator catches a route over the limit.
+    let strict = Problem::new(
+        grid(&pts),
+        vec![Vehicle::new(0, 0.0, 1000.0).with_max_jobs(1)],
+        p.jobs().to_vec(),
+    )
+    .unwrap();
+    assert!(validate(&strict, &sol).iter().any(|v| matches!(
+        v,
+        Violation::TooManyJobs {
+            jobs: 2,
+            max_jobs: 1,
+            ..
+        }
+    )));
 }

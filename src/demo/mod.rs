@@ -288,6 +288,7 @@ pub fn generate(options: &DemoOptions) -> Dataset {
             hourly_cost: money(48 + rng.below(30) as i64, [0, 50][rng.below(2)]),
             max_hours_per_day: 8.0,
             max_jobs_per_day: Some(6),
+            van_capacity: Some(12.0),
             active: i % 17 != 16,
         });
     }

@@ -31,6 +31,10 @@ pub struct Technician {
     /// Most jobs per day, if limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_jobs_per_day: Option<u32>,
+    /// What the technician's van carries per day, in the units of the orders' parts `demand`
+    /// (litres, crates, slots: the dataset's choice); `None` = not limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub van_capacity: Option<f64>,
     /// Inactive technicians are never dispatched.
     #[serde(
         default = "active_default",

@@ -215,6 +215,10 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
                 ValidationError::InvalidValue(format!("{} outside (0, 24]", t.max_hours_per_day));
             c.push(k, &t.id, "max_hours_per_day", e);
         }
+        if let Some(van) = t.van_capacity.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+            let e = ValidationError::InvalidValue(format!("van capacity {van} must be >= 0"));
+            c.push(k, &t.id, "van_capacity", e);
+        }
         if let Err(e) = t.home.check() {
             c.push(k, &t.id, "home", e);
         }

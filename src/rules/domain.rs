@@ -377,6 +377,9 @@ fn register_technician(engine: &mut Engine) {
             t.max_jobs_per_day
                 .map_or(Dynamic::UNIT, |n| Dynamic::from(int(n)))
         })
+        .register_get("van_capacity", |t: &mut T| {
+            t.van_capacity.map_or(Dynamic::UNIT, Dynamic::from)
+        })
         .register_get("active", |t: &mut T| t.active)
         .register_get("lat", |t: &mut T| t.home.lat)
         .register_get("lon", |t: &mut T| t.home.lon)

@@ -4,15 +4,18 @@
 //! * **Routes**: one per technician and working day, from the technician's calendar within the
 //!   horizon, starting and ending at home. Opening intervals of one local day separated by less
 //!   than [`ScheduleOptions::max_break_minutes`] (a lunch break) form one shift; longer gaps
-//!   split the day. A shift never exceeds the technician's `max_hours_per_day` (travel counts as
-//!   working time).
+//!   split the day. A shift never exceeds the technician's daily working time
+//!   (`max_hours_per_day`, or the profile's `max_daily_minutes` when a rule sets it; travel
+//!   counts as working time).
 //! * **Jobs**: an order's duration from its tasks, its window from the dispatch policy (earliest
 //!   start … due) and its due time (the order's `due`, or the SLA deadline the caller passes),
-//!   its site, its priority weight as value.
+//!   its site, its priority weight as value, its parts `demand`.
 //! * **Hard constraints**: every work rule of the dispatch policy (skills, territory,
 //!   exclusions, pinned technician, travel limit, availability) decides which routes may take
-//!   a job; `max_jobs_per_day` is the route's capacity (one unit per job); a pinned start is
-//!   kept exactly; started jobs stay where they are when re-planning.
+//!   a job; a route holds at most `max_jobs_per_day` jobs (the technician profile's limit) and
+//!   its orders' parts `demand` together within the technician's `van_capacity` (the van is
+//!   restocked between days); a pinned start is kept exactly; started jobs stay where they are
+//!   when re-planning.
 //! * **Objective** (lexicographic): 1) maximise the priority-weighted number of assigned orders
 //!   (critical 8, high 4, normal 2, low 1), 2) minimise SLA lateness (minutes after due) when
 //!   lateness is penalised, 3) minimise travel cost minus the policy's pair score.
@@ -118,17 +121,8 @@ fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
 }
 
 /// Splits a technician's open stretches within the horizon into shifts.
-fn shifts_of(
-    ctx: &PolicyContext<'_>,
-    model: &Model,
-    t: TechIx,
-    from: i64,
-    to: i64,
-    max_break: i64,
-) -> Vec<Shift> {
-    let max_secs = model
-        .technician(ctx.tech_id(t))
-        .map_or(24 * 3600, |tech| (tech.max_hours_per_day * 3600.0) as i64);
+fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64, max_break: i64) -> Vec<Shift> {
+    let max_secs = (ctx.technician_profile(t).max_daily_minutes * 60.0) as i64;
     let mut out: Vec<Shift> = Vec::new();
     for &(s, e) in ctx.open_stretches(t) {
         let (s, e) = (s.max(from), e.min(to));
@@ -192,7 +186,6 @@ fn build<'a, 'r: 'a>(
     for &t in &techs {
         shifts.extend(shifts_of(
             &ctx,
-            model,
             t,
             origin,
             secs(to),
@@ -210,8 +203,11 @@ fn build<'a, 'r: 'a>(
         )
         .with_resource(shift.tech.0)
         .with_costs(options.cost_per_km, 0.0, 0.0);
-        if let Some(max_jobs) = tech.and_then(|t| t.max_jobs_per_day) {
-            vehicle = vehicle.with_capacity(f64::from(max_jobs));
+        if let Some(max_jobs) = ctx.technician_profile(shift.tech).max_jobs_per_day {
+            vehicle = vehicle.with_max_jobs(max_jobs as usize);
+        }
+        if let Some(van) = tech.and_then(|t| t.van_capacity) {
+            vehicle = vehicle.with_capacity(van);
         }
         vehicles.push(vehicle);
         shifts_of_tech[shift.tech.0].push(v);
@@ -236,7 +232,7 @@ fn build<'a, 'r: 'a>(
         let mut job = Job::new(n_t + i)
             .with_service(duration)
             .with_window(earliest, latest.max(earliest))
-            .with_demand(1.0)
+            .with_demand(order.map_or(0.0, |ord| ord.demand))
             .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
         if options.lateness == Lateness::Penalised {
             job = job.with_soft_due();
@@ -390,9 +386,9 @@ fn reason_of(r: solver::UnassignedReason) -> UnassignedReason {
     use solver::UnassignedReason as R;
     match r {
         R::NoEligibleVehicle => UnassignedReason::NoEligibleTechnician,
-        R::ExceedsCapacity | R::CapacityExhausted => UnassignedReason::NoCapacityLeft,
+        R::ExceedsCapacity | R::CapacityExhausted => UnassignedReason::Capacity,
         R::WindowUnreachable | R::ShiftTooShort => UnassignedReason::NoTimeBeforeDue,
-        R::NoTimeLeft => UnassignedReason::NoCapacityLeft,
+        R::JobLimitReached | R::NoTimeLeft => UnassignedReason::NoCapacityLeft,
     }
 }
 

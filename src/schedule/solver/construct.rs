@@ -20,7 +20,7 @@ fn route_best(
     blink: Option<(&mut Rng, f64)>,
 ) -> Option<Insertion> {
     let route = &st.routes[r];
-    if !p.is_eligible(j, route.vehicle) || route.free_capacity(p) < p.jd[j].demand - EPS {
+    if !p.is_eligible(j, route.vehicle) || !route.has_room_for(p, j) {
         return None;
     }
     route.best_insertion(p, j, limit, blink)

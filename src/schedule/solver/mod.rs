@@ -4,7 +4,7 @@
 //! # Model
 //! - A [`TravelMatrix`] gives travel time and distance between locations (any units, `f64`).
 //! - Each [`Vehicle`] is one route (e.g. one technician-day): start and end location, shift
-//!   window (travel counts as working time), optional capacity, a resource index, and costs per
+//!   window (travel counts as working time), optional capacity and job limit, a resource index, and costs per
 //!   distance, per time and per use. The number of vehicles is the fleet: never exceeded.
 //! - Each [`Job`] has a location, service duration, start window, demand, value, optional
 //!   eligible vehicles, preference scores, pinned vehicle or start, and a [`LatePolicy`].

@@ -189,6 +189,8 @@ pub struct Vehicle {
     pub shift_end: f64,
     /// Maximum total demand on the route; `None` = unlimited.
     pub capacity: Option<f64>,
+    /// Maximum number of jobs on the route; `None` = unlimited.
+    pub max_jobs: Option<usize>,
     /// The technician (or other resource) this route belongs to; reported back, not constrained.
     pub resource: usize,
     /// Cost per unit of distance driven (default 1).
@@ -209,6 +211,7 @@ impl Vehicle {
             shift_start,
             shift_end,
             capacity: None,
+            max_jobs: None,
             resource: 0,
             cost_per_distance: 1.0,
             cost_per_time: 0.0,
@@ -225,6 +228,12 @@ impl Vehicle {
     /// Sets the capacity.
     pub fn with_capacity(mut self, capacity: f64) -> Self {
         self.capacity = Some(capacity);
+        self
+    }
+
+    /// Limits the number of jobs on the route (independent of the capacity).
+    pub fn with_max_jobs(mut self, max_jobs: usize) -> Self {
+        self.max_jobs = Some(max_jobs);
         self
     }
 

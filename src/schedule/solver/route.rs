@@ -237,6 +237,20 @@ impl RouteState {
         }
     }
 
+    /// Whether job `j` still fits: its demand within the free capacity and a free job slot.
+    #[inline]
+    pub fn has_room_for(&self, p: &Problem, j: usize) -> bool {
+        self.free_capacity(p) >= p.jd[j].demand - EPS && !self.at_job_limit(p)
+    }
+
+    /// Whether the route holds as many jobs as its vehicle's `max_jobs`.
+    #[inline]
+    pub fn at_job_limit(&self, p: &Problem) -> bool {
+        p.vehicles()[self.vehicle]
+            .max_jobs
+            .is_some_and(|m| self.jobs.len() >= m)
+    }
+
     /// Recomputes segments, load, distance, duration, lateness and cost. O(k).
     pub fn rebuild(&mut self, p: &Problem) {
         let veh = &p.vehicles()[self.vehicle];
@@ -321,10 +335,10 @@ impl RouteState {
             }
             load += d.demand;
         }
-        if let Some(c) = veh.capacity {
-            if load > c + EPS {
-                return false;
-            }
+        if veh.capacity.is_some_and(|c| load > c + EPS)
+            || veh.max_jobs.is_some_and(|m| seq.len() > m)
+        {
+            return false;
         }
         let end = Seg::depot(veh.end_location, veh.shift_start, veh.shift_end);
         s.concat(&end, m.time(s.last, end.first)).tw <= EPS

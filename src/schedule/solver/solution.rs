@@ -72,8 +72,10 @@ pub enum UnassignedReason {
     WindowUnreachable,
     /// It can be reached in time, but no eligible shift is long enough to also get back.
     ShiftTooShort,
-    /// It fits on its own, but every eligible route is too full.
+    /// It fits on its own, but every eligible route is too full (capacity).
     CapacityExhausted,
+    /// It fits on its own, but every eligible route already holds its vehicle's `max_jobs`.
+    JobLimitReached,
     /// It fits on its own, but no eligible route has room in its schedule any more.
     NoTimeLeft,
 }

@@ -326,7 +326,10 @@ impl State {
         }
         let fits: Vec<usize> = eligible
             .into_iter()
-            .filter(|&v| p.vehicles()[v].capacity.is_none_or(|c| d.demand <= c + EPS))
+            .filter(|&v| {
+                let veh = &p.vehicles()[v];
+                veh.capacity.is_none_or(|c| d.demand <= c + EPS) && veh.max_jobs != Some(0)
+            })
             .collect();
         if fits.is_empty() {
             return UnassignedReason::ExceedsCapacity;
@@ -350,11 +353,16 @@ impl State {
         if alone.is_empty() {
             return UnassignedReason::ShiftTooShort;
         }
-        if alone
-            .iter()
-            .all(|&v| self.routes[v].free_capacity(p) < d.demand - EPS)
-        {
-            return UnassignedReason::CapacityExhausted;
+        if alone.iter().all(|&v| !self.routes[v].has_room_for(p, j)) {
+            // Every route it fits on alone is full: by load if any of them is, else by count.
+            return if alone
+                .iter()
+                .any(|&v| self.routes[v].free_capacity(p) < d.demand - EPS)
+            {
+                UnassignedReason::CapacityExhausted
+            } else {
+                UnassignedReason::JobLimitReached
+            };
         }
         UnassignedReason::NoTimeLeft
     }

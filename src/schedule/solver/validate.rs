@@ -48,6 +48,15 @@ pub enum Violation {
         /// Capacity of the vehicle.
         capacity: f64,
     },
+    /// More jobs on the route than the vehicle's `max_jobs`.
+    TooManyJobs {
+        /// The vehicle index.
+        vehicle: usize,
+        /// Jobs on the route.
+        jobs: usize,
+        /// The vehicle's limit.
+        max_jobs: usize,
+    },
     /// The route departs before the shift starts.
     DepartsBeforeShift {
         /// The vehicle index.
@@ -248,6 +257,15 @@ pub fn validate(problem: &Problem, solution: &Solution) -> Vec<Violation> {
                     vehicle: v,
                     load,
                     capacity: c,
+                });
+            }
+        }
+        if let Some(m) = veh.max_jobs {
+            if route.visits.len() > m {
+                out.push(Violation::TooManyJobs {
+                    vehicle: v,
+                    jobs: route.visits.len(),
+                    max_jobs: m,
                 });
             }
         }
