@@ -46,7 +46,7 @@ impl Progress for Bars {
         } else if total == 0 {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} {pos} ({elapsed})")
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar
@@ -54,7 +54,7 @@ impl Progress for Bars {
             let bar = ProgressBar::new(total);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{msg:>12} [{bar:32}] {pos}/{len} ({per_sec}, eta {eta})",
+                    "{msg:>12} [{bar:32}] {human_pos}/{human_len} ({elapsed}, eta {eta})",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
@@ -63,6 +63,9 @@ impl Progress for Bars {
         };
         if self.visible {
             bar.set_draw_target(ProgressDrawTarget::stderr());
+            if total == 0 {
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
         }
         bar.set_message(phase.to_owned());
         self.bar = Some(bar);
