@@ -159,7 +159,8 @@ fn build<'a, 'r: 'a>(
     let techs: Vec<TechIx> = (0..ctx.technician_count()).map(TechIx).collect();
     let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
 
-    // Locations: technicians' homes first, then order sites.
+    // Locations: technicians' homes first, then order sites. Drives are planned in whole
+    // minutes (rounded up) and windows open on whole minutes, so appointments fall on minutes.
     let n_t = techs.len();
     let size = n_t + order_ixs.len();
     let mut time = vec![0.0; size * size];
@@ -168,14 +169,14 @@ fn build<'a, 'r: 'a>(
         for &t in &techs {
             let tr = ctx.travel_from_home(o, t);
             for (a, b) in [(t.0, n_t + i), (n_t + i, t.0)] {
-                time[a * size + b] = tr.minutes * 60.0;
+                time[a * size + b] = tr.minutes.ceil() * 60.0;
                 dist[a * size + b] = tr.km;
             }
         }
         for (j, &p) in order_ixs.iter().enumerate().skip(i + 1) {
             let tr = ctx.travel_between_orders(o, p);
             for (a, b) in [(n_t + i, n_t + j), (n_t + j, n_t + i)] {
-                time[a * size + b] = tr.minutes * 60.0;
+                time[a * size + b] = tr.minutes.ceil() * 60.0;
                 dist[a * size + b] = tr.km;
             }
         }
@@ -222,7 +223,7 @@ fn build<'a, 'r: 'a>(
         let due = order
             .and_then(|ord| ord.due)
             .or_else(|| dues.get(ctx.order_id(o)).copied());
-        let earliest = (secs(w_start).max(origin) - origin) as f64;
+        let earliest = ((secs(w_start).max(origin) - origin) as f64 / 60.0).ceil() * 60.0;
         // Latest start: the window's end, and the due time minus the work.
         let mut latest = (secs(w_end) - origin) as f64;
         if let Some(d) = due {
@@ -412,10 +413,10 @@ fn to_plan(
             let job = &m.problem.jobs()[v.job];
             let service = v.end - v.start;
             let arrival = clock + v.travel_time;
-            let begin = job
-                .pinned_start
-                .unwrap_or(arrival.max(job.earliest))
-                .min(v.start);
+            // Appointments start on a whole minute where that keeps within the solver's timing.
+            let natural = arrival.max(job.earliest);
+            let on_minute = ((m.origin as f64 + natural) / 60.0).ceil() * 60.0 - m.origin as f64;
+            let begin = job.pinned_start.unwrap_or(on_minute).min(v.start);
             let v = &solver::Visit {
                 arrival: arrival.min(v.arrival),
                 start: begin,

@@ -126,10 +126,19 @@ fn end_event(
         })
 }
 
-/// The counting pieces of the timeline from creation to `end`, skipping pause statuses.
+/// When an order's SLA clocks start: its creation, or its `earliest_start` when that is later —
+/// an order generated ahead for a planned visit (preventive maintenance) is not late for
+/// anything before its visit window opens.
+pub fn clock_start(order: &ServiceOrder) -> DateTime<Utc> {
+    order
+        .earliest_start
+        .map_or(order.created_at, |e| e.max(order.created_at))
+}
+
+/// The counting pieces of the timeline from the clock start to `end`, skipping pause statuses.
 fn active_pieces(targets: &SlaTargets, order: &ServiceOrder, end: i64) -> Vec<Piece> {
     let mut pieces = Vec::new();
-    let mut from = order.created_at.timestamp();
+    let mut from = clock_start(order).timestamp();
     let mut status = OrderStatus::Created;
     for change in &order.history {
         let at = change.at.timestamp().min(end);
@@ -147,7 +156,7 @@ fn active_pieces(targets: &SlaTargets, order: &ServiceOrder, end: i64) -> Vec<Pi
     pieces
 }
 
-/// Target of a metric in business seconds, resolved at the order's creation.
+/// Target of a metric in business seconds, resolved at the clock start.
 pub(crate) fn target_seconds(
     target: Target,
     calendar: &CompiledCalendar,
@@ -210,9 +219,10 @@ pub fn metric_status(
     let Some(target) = targets.target(metric) else {
         return Ok(None);
     };
-    let target_secs = target_seconds(target, calendar, order.created_at)?;
+    let started = clock_start(order);
+    let target_secs = target_seconds(target, calendar, started)?;
     let warn_secs = ((target_secs as f64) * targets.warning.clamp(0.0, 1.0)).round() as i64;
-    let (now, start) = (at.timestamp(), order.created_at.timestamp());
+    let (now, start) = (at.timestamp(), started.timestamp());
     let event = end_event(metric, targets, order, now);
     let end = event.map_or(now, |(t, _)| t).max(start);
     let mut pieces = Vec::new();
@@ -321,6 +331,39 @@ mod tests {
         assert_eq!(
             (s.state, s.overrun_seconds()),
             (MetricState::Breached, 5400)
+        );
+    }
+
+    #[test]
+    fn an_order_generated_ahead_starts_its_clocks_when_its_window_opens() {
+        let t = targets(240, 480);
+        // Created Monday 1st for a visit from Wednesday 3rd 09:00.
+        let mut o = order(utc(1, 9, 0), &[]);
+        o.earliest_start = Some(utc(3, 9, 0));
+        let s = status(&t, &o, Metric::Response, utc(2, 16, 0));
+        assert_eq!(s.state, MetricState::OnTrack);
+        assert_eq!(s.due, utc(3, 13, 0));
+        assert_eq!(s.remaining_seconds, 4 * 3600);
+        assert_eq!(
+            status(&t, &o, Metric::Resolution, utc(3, 9, 0)).due,
+            utc(3, 17, 0)
+        );
+        assert_eq!(
+            status(&t, &o, Metric::Response, utc(3, 14, 0)).state,
+            MetricState::Breached
+        );
+        // Scheduled on Tuesday, before the clock started: the response is met.
+        o.transition(Scheduled, utc(2, 10, 0)).unwrap();
+        assert_eq!(
+            status(&t, &o, Metric::Response, utc(3, 14, 0)).state,
+            MetricState::Met
+        );
+        // An earliest start before creation changes nothing.
+        let mut early = order(utc(1, 9, 0), &[]);
+        early.earliest_start = Some(utc(1, 7, 0));
+        assert_eq!(
+            status(&t, &early, Metric::Response, utc(1, 9, 0)).due,
+            utc(1, 13, 0)
         );
     }
 

@@ -7,14 +7,16 @@
 //!   built-in always-open `"24x7"`), the warning fraction (default 75%) and the statuses that
 //!   end the response metric (default scheduled or in progress) and pause the clocks (default
 //!   on hold).
-//! * **Clocks** ([`metric_status`]) start at the order's creation; response stops at the first
+//! * **Clocks** ([`metric_status`]) start at the order's creation, or at its `earliest_start`
+//!   when that is later ([`clock_start`]: an order generated ahead for a planned visit is not
+//!   late before its window opens; a response given before then is met); response stops at the first
 //!   response status, resolution at completion. Pause time is not counted (only its business
 //!   part is credited). The due instant is the earliest instant at which the target's business
 //!   time has elapsed; a clock is **breached** once the instant is past it, **missed** when it
 //!   stopped after it. Everything is a pure function of (targets, calendar, history, instant).
 //! * **Priority changes** recompute the targets from the original creation instant with the
 //!   new priority (as Dynamics 365, Jira Service Management and ServiceNow do): the status is
-//!   always computed from the order's current priority and its `created_at`.
+//!   always computed from the order's current priority and its clock start.
 //! * **Compliance** ([`compliance`], [`SlaEngine::report`]) per metric, overall, per customer and
 //!   per tier.
 //!
@@ -28,7 +30,7 @@ mod hook;
 mod report;
 mod targets;
 
-pub use clock::{metric_status, MetricState, MetricStatus};
+pub use clock::{clock_start, metric_status, MetricState, MetricStatus};
 pub use engine::{OrderSla, SlaEngine};
 pub use error::SlaError;
 pub use hook::{BUSINESS_CALENDAR, HOOK};

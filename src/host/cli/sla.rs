@@ -261,9 +261,20 @@ pub fn render_report(report: &SlaReport) -> String {
         &report
             .compliance
             .iter()
+            .filter(|r| r.count > 0 || r.grouping != Grouping::Customer)
             .map(compliance_row)
             .collect::<Vec<_>>(),
     ));
+    let quiet = report
+        .compliance
+        .iter()
+        .filter(|r| r.count == 0 && r.grouping == Grouping::Customer)
+        .count();
+    if quiet > 0 {
+        text.push_str(&format!(
+            "\n({quiet} customer row(s) without a concluded metric left out; --json lists them)"
+        ));
+    }
     if !report.errors.is_empty() {
         text.push_str("\n\nOrders without SLA status\n");
         for e in &report.errors {
