@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use thiserror::Error;
 
 use super::{
-    BatchReceipt, GeneratedOrder, Progress, SlaSnapshot, StatusUpdate, Store, StoreError,
-    StoredPlan,
+    current_plan, BatchReceipt, GeneratedOrder, Progress, SlaSnapshot, StatusUpdate, Store,
+    StoreError, StoredPlan,
 };
 use crate::dispatch::Dispatcher;
 use crate::model::{Model, OrderId, OrderStatus, StatusChange};
@@ -396,12 +396,14 @@ fn plan_id(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 /// Plans the open orders that may start within the first [`JobOptions::schedule_days`] days
 /// and stores the plan with the status changes it implies — one batch.
 ///
-/// The plan of a window has a fixed id. When one is stored already (an earlier run, or a run
-/// killed after it committed), the window is **re-planned** from it: its still-scheduled
-/// orders are planned again together with the new `created` ones, starting from their stored
-/// places, and the new plan replaces the old. Orders it newly places become `scheduled`; stored
-/// orders it can no longer place go back to `created`. So rerunning never loses a planned visit
-/// and never plans an order twice.
+/// The window is **re-planned** from the current schedule ([`current_plan`] of every stored
+/// plan): the orders on the schedule inside the window (scheduled, or started and kept first on
+/// their route) are planned again together with the new `created` ones, starting from their
+/// current places. The plan of a window has a fixed id and replaces an earlier plan of the same
+/// window (a rerun, or a run killed after it committed); visits it takes over from plans of
+/// other windows supersede theirs. Orders it newly places become `scheduled`; scheduled orders
+/// it can no longer place go back to `created`. So rerunning never loses a planned visit, never
+/// plans an order twice and never books a technician twice.
 pub fn schedule_phase(
     store: &mut dyn Store,
     model: &Model,
@@ -419,12 +421,27 @@ pub fn schedule_phase(
         return Ok(ScheduleOutcome::NothingToPlan);
     }
     let id = plan_id(from, to);
-    let previous = store.plans()?.into_iter().find(|p| p.id == id);
+    // What is on the schedule inside the window now, from every stored plan (this window's
+    // earlier plan and overlapping windows of earlier runs): it is re-planned together with the
+    // new orders, so a technician is never booked twice.
+    let previous = current_plan(model, &store.plans()?).map(|mut plan| {
+        plan.routes
+            .retain(|r| r.visits.iter().any(|v| v.start >= from && v.start < to));
+        plan.unassigned.clear();
+        plan
+    });
     let previously_planned: HashSet<&OrderId> = previous
         .iter()
-        .flat_map(|p| p.plan.routes.iter().flat_map(|r| &r.visits))
+        .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
         .map(|v| &v.order)
-        .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
+        .filter(|o| {
+            model.order(o).is_some_and(|o| {
+                matches!(
+                    o.status(),
+                    OrderStatus::Scheduled | OrderStatus::InProgress | OrderStatus::OnHold
+                )
+            })
+        })
         .collect();
     let sla = SlaEngine::new(model)?.with_rules(rules);
     let mut orders = Vec::new();
@@ -458,7 +475,7 @@ pub fn schedule_phase(
         &dispatcher,
         &orders,
         &dues,
-        previous.as_ref().map(|p| &p.plan),
+        previous.as_ref(),
         from,
         to,
         &options.schedule,
@@ -497,6 +514,7 @@ pub fn schedule_phase(
         previously_planned
             .iter()
             .filter(|o| !planned.contains(**o))
+            .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
             .map(|o| change(o, OrderStatus::Created)),
     );
     let outcome = ScheduleOutcome::Planned {

@@ -16,6 +16,7 @@
 //!
 //! Every write method is one batch: it is applied wholly or not at all.
 
+mod current;
 mod error;
 pub mod job;
 mod memory;
@@ -23,6 +24,7 @@ mod merge;
 mod progress;
 mod records;
 
+pub use current::{current_plan, on_schedule};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 pub use merge::{merge_datasets, replace_summary};

@@ -11,7 +11,7 @@ use super::{CliError, GlobalArgs, Output};
 use crate::dispatch::{DayLoad, Dispatcher, Objective, Ranking, Verdict, Workload};
 use crate::model::{Model, OrderId, OrderStatus};
 use crate::rules::RuleSet;
-use crate::store::{Store, StoredPlan};
+use crate::store::{current_plan, Store, StoredPlan};
 
 /// Arguments of `fieldwork candidates`.
 #[derive(Debug, clap::Args)]
@@ -92,11 +92,13 @@ pub fn run(args: CandidatesArgs, global: &GlobalArgs, out: &Output) -> Result<()
 }
 
 /// Short column headers of the built-in objectives.
-/// The work of the stored plans still to do: per technician and day, the visits of orders that
-/// are scheduled or started, with their minutes on site.
+/// The work of the current schedule ([`current_plan`] of the stored plans) still to do: per
+/// technician and day, the visits of orders that are scheduled or started, with their minutes
+/// on site.
 pub fn planned_workload(model: &Model, plans: &[StoredPlan]) -> Workload {
     let mut workload = Workload::default();
-    for route in plans.iter().flat_map(|p| &p.plan.routes) {
+    let current = current_plan(model, plans);
+    for route in current.iter().flat_map(|p| &p.routes) {
         let open: Vec<_> = route
             .visits
             .iter()

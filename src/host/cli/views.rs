@@ -1,7 +1,7 @@
 //! The role views over the persisted plan: `fieldwork board` (the dispatcher's HTML board),
 //! `fieldwork ics` (technicians' calendars) and `fieldwork today` (a technician's day).
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use super::{db, CliError, GlobalArgs, Output};
 use crate::host::views::{board, ics, today};
 use crate::model::{Model, TechnicianId};
 use crate::schedule::plan::Plan;
-use crate::store::Store;
+use crate::store::{current_plan, Store};
 
 /// Arguments of `fieldwork board`.
 #[derive(Debug, clap::Args)]
@@ -48,15 +48,22 @@ pub struct TodayArgs {
     pub date: Option<NaiveDate>,
 }
 
-/// The stored model and the latest stored plan.
-fn load(global: &GlobalArgs) -> Result<(Model, Plan), CliError> {
+/// The stored model, the current schedule of all stored plans ([`current_plan`]) and the start
+/// of the newest plan's window (the views' default first day).
+fn load(global: &GlobalArgs) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
     let store = db::open(&global.db)?;
     let model = store.load_model()?;
-    let plan =
-        store.plans()?.pop().map(|p| p.plan).ok_or_else(|| {
-            CliError::User("no plan stored yet: run `fieldwork run` first".into())
-        })?;
-    Ok((model, plan))
+    let plans = store.plans()?;
+    let newest = plans
+        .iter()
+        .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
+        .map(|p| p.plan.from);
+    match (current_plan(&model, &plans), newest) {
+        (Some(plan), Some(newest)) => Ok((model, plan, newest)),
+        _ => Err(CliError::User(
+            "no plan stored yet: run `fieldwork run` first".into(),
+        )),
+    }
 }
 
 /// The zone of the first technician's calendar (the board's time axis), UTC otherwise.
@@ -76,11 +83,11 @@ fn write(path: &Path, text: &str) -> Result<(), CliError> {
 
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
-    let (model, plan) = load(global)?;
+    let (model, plan, newest) = load(global)?;
     let zone = zone_of(&model, None);
     let from = args
         .from
-        .unwrap_or_else(|| plan.from.with_timezone(&zone).date_naive());
+        .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
     let to = args.to.unwrap_or(from + Duration::days(4));
     if to < from {
         return Err(CliError::User(format!("--to {to} is before --from {from}")));
@@ -107,7 +114,7 @@ pub fn run_board(args: BoardArgs, global: &GlobalArgs, out: &Output) -> Result<(
 
 /// Runs `fieldwork ics`.
 pub fn run_ics(args: IcsArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
-    let (model, plan) = load(global)?;
+    let (model, plan, _) = load(global)?;
     let techs: Vec<TechnicianId> = match &args.technician {
         Some(id) => {
             let id = TechnicianId::new(id.as_str());
@@ -142,18 +149,27 @@ pub fn run_ics(args: IcsArgs, global: &GlobalArgs, out: &Output) -> Result<(), C
 
 /// Runs `fieldwork today`.
 pub fn run_today(args: TodayArgs, global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
-    let (model, plan) = load(global)?;
+    let (model, plan, newest) = load(global)?;
     let tech = TechnicianId::new(args.technician.as_str());
     if model.technician(&tech).is_none() {
         return Err(CliError::User(format!("unknown technician `{tech}`")));
     }
-    let date = args.date.or_else(|| {
-        plan.routes
-            .iter()
-            .find(|r| r.technician == tech)
-            .map(|r| r.day)
-    });
-    let date = date.unwrap_or_else(|| plan.from.date_naive());
+    // Default: the technician's first planned day from the newest plan's window on, else
+    // their last planned day.
+    let days: Vec<NaiveDate> = plan
+        .routes
+        .iter()
+        .filter(|r| r.technician == tech)
+        .map(|r| r.day)
+        .collect();
+    let start = newest
+        .with_timezone(&zone_of(&model, Some(&tech)))
+        .date_naive();
+    let date = args
+        .date
+        .or_else(|| days.iter().copied().find(|d| *d >= start))
+        .or_else(|| days.last().copied())
+        .unwrap_or(start);
     let view = today::day_view(&model, &plan, &tech, date);
     if out.json {
         return out.print_json(&view);
