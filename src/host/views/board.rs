@@ -154,7 +154,8 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
             x + 4.0,
             date.format("%a %d %b")
         );
-        for h in (first_hour..=last_hour).step_by(if day_w > 200.0 { 2 } else { 4 }) {
+        // The day's closing hour is the next day's opening line: not labelled twice.
+        for h in (first_hour..last_hour).step_by(if day_w > 200.0 { 2 } else { 4 }) {
             let hx = x + (h - first_hour) as f64 / axis.hours as f64 * day_w;
             let _ = write!(
                 svg,
