@@ -96,6 +96,11 @@ fn state(db: &Path) -> State {
 
 /// The database is sound and every batch is wholly present: its recorded row count equals the
 /// records stamped with its id.
+/// The single integer a counting query returns.
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 fn check_consistent(db: &Path, context: &str) {
     let conn = Connection::open(db).unwrap();
     let integrity: String = conn
@@ -127,24 +132,18 @@ fn check_consistent(db: &Path, context: &str) {
             "{context}: batch {id} records {rows} rows, has {orders} orders and {keys} keys"
         );
     }
-    let unkeyed: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM orders o WHERE o.origin_line IS NOT NULL AND o.batch_id IN
+    let unkeyed: i64 = count(
+        &conn,
+        "SELECT count(*) FROM orders o WHERE o.origin_line IS NOT NULL AND o.batch_id IN
                (SELECT id FROM batches WHERE kind = 'generate')
              AND NOT EXISTS (SELECT 1 FROM generation_keys k WHERE k.order_id = o.id)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    );
     assert_eq!(unkeyed, 0, "{context}: generated orders without a key");
-    let duplicates: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM (SELECT origin_line, origin_occurrence FROM orders
+    let duplicates: i64 = count(
+        &conn,
+        "SELECT count(*) FROM (SELECT origin_line, origin_occurrence FROM orders
                WHERE origin_line IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    );
     assert_eq!(
         duplicates, 0,
         "{context}: an occurrence was generated twice"
@@ -152,44 +151,32 @@ fn check_consistent(db: &Path, context: &str) {
     // A plan batch is whole: the plan row, and every order it places is `scheduled` (its status
     // change was written with it); no order is placed twice; no order is `scheduled` without a
     // stored visit.
-    let misplaced: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM plan_visits v JOIN orders o ON o.id = v.order_id
+    let misplaced: i64 = count(
+        &conn,
+        "SELECT count(*) FROM plan_visits v JOIN orders o ON o.id = v.order_id
              WHERE o.status <> 'scheduled'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    );
     assert_eq!(misplaced, 0, "{context}: a planned order is not scheduled");
-    let twice: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM (SELECT order_id FROM plan_visits GROUP BY 1 HAVING count(*) > 1)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let twice: i64 = count(
+        &conn,
+        "SELECT count(*) FROM (SELECT order_id FROM plan_visits GROUP BY 1 HAVING count(*) > 1)",
+    );
     assert_eq!(twice, 0, "{context}: an order is planned twice");
-    let unplanned: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM orders o WHERE o.status = 'scheduled'
+    let unplanned: i64 = count(
+        &conn,
+        "SELECT count(*) FROM orders o WHERE o.status = 'scheduled'
              AND NOT EXISTS (SELECT 1 FROM plan_visits v WHERE v.order_id = o.id)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    );
     assert_eq!(
         unplanned, 0,
         "{context}: a scheduled order has no planned visit"
     );
-    let plan_batches: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM batches b WHERE b.kind = 'plan'
+    let plan_batches: i64 = count(
+        &conn,
+        "SELECT count(*) FROM batches b WHERE b.kind = 'plan'
              AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.batch_id = b.id)
              AND b.id = (SELECT max(id) FROM batches WHERE kind = 'plan')",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    );
     assert_eq!(
         plan_batches, 0,
         "{context}: the last plan batch has no plan"
