@@ -216,3 +216,52 @@ fn board_renders_every_order_once_without_overlaps_in_chromium() {
         probe["overlaps"]
     );
 }
+
+/// The KPIs on top count the days shown; the unassigned list is the whole backlog.
+#[test]
+fn kpis_count_the_days_shown() {
+    let from: NaiveDate = "2027-03-01".parse().unwrap();
+    let model = Model::from_dataset(generate(&DemoOptions::new(3, from))).unwrap();
+    let plan = dense_plan(&model, from);
+    let board = |to: NaiveDate| {
+        render(
+            &model,
+            &plan,
+            &BoardOptions {
+                from,
+                to,
+                zone: chrono_tz::Europe::Berlin,
+                now: plan.from,
+                risk_margin_minutes: 30,
+            },
+        )
+    };
+    let first_day: usize = plan
+        .routes
+        .iter()
+        .filter(|r| r.day == from)
+        .map(|r| r.visits.len())
+        .sum();
+    let all: usize = plan.routes.iter().map(|r| r.visits.len()).sum();
+    let left = plan.unassigned.len();
+    assert!(first_day > 0 && first_day < all);
+    let kpi = |html: &str| {
+        let at = html.find(r#"id="kpi-assigned">assigned<b>"#).unwrap();
+        html[at..]
+            .split("<b>")
+            .nth(1)
+            .unwrap()
+            .split("</b>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        kpi(&board(from)),
+        format!("{first_day} / {}", first_day + left)
+    );
+    assert_eq!(
+        kpi(&board(from + Duration::days(4))),
+        format!("{all} / {}", all + left)
+    );
+}

@@ -1,6 +1,7 @@
 //! The dispatch board: one self-contained HTML file (inline CSS and SVG, no network fetches)
 //! with a row per technician, a bar per job at its planned start and length, travel drawn before
-//! each job, colour by priority, SLA-at-risk jobs marked, the unassigned orders beside, KPIs on top.
+//! each job, colour by priority, SLA-at-risk jobs marked, the unassigned orders beside, KPIs of
+//! the days shown on top.
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
@@ -252,7 +253,19 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
     }
     svg.push_str("</svg>");
 
-    let k = &plan.kpis;
+    // The KPIs of the days shown (the unassigned orders are the whole backlog).
+    let mut shown = Plan {
+        routes: plan
+            .routes
+            .iter()
+            .filter(|r| r.day >= options.from && r.day <= options.to)
+            .cloned()
+            .collect(),
+        ..plan.clone()
+    };
+    shown.refresh_kpis();
+    shown.kpis.orders_total = shown.kpis.orders_assigned + shown.unassigned.len();
+    let k = &shown.kpis;
     let mut unassigned = String::new();
     for u in &plan.unassigned {
         let order = model.order(&u.order);
