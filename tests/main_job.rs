@@ -1,6 +1,7 @@
 //! The main job run on successive days: each run re-plans its window from the current schedule
 //! of every stored plan, so overlapping windows never book a technician twice, every scheduled
-//! order has exactly one visit, and the views' current plan agrees with the orders' statuses.
+//! order has exactly one visit (in the stored plans too), and the views' current plan agrees
+//! with the orders' statuses.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fieldwork::demo::{generate, DemoOptions};
@@ -114,6 +115,18 @@ fn successive_runs_with_overlapping_windows_never_double_book() {
     let model = store.load_model().unwrap();
     let plans = store.plans().unwrap();
     assert_eq!(plans.len(), 2, "one plan per window");
+    // The stored plans themselves hold each order's visit at most once: Tuesday's plan
+    // superseded Monday's visits of the orders it re-planned.
+    let mut stored_visits: HashMap<&OrderId, usize> = HashMap::new();
+    for p in &plans {
+        for v in p.plan.routes.iter().flat_map(|r| &r.visits) {
+            *stored_visits.entry(&v.order).or_default() += 1;
+        }
+    }
+    assert!(
+        stored_visits.values().all(|&n| n == 1),
+        "a visit stored twice"
+    );
     let plan = current_plan(&model, &plans).unwrap();
     check_consistent(&model, &plan);
     // Tuesday's window took over Monday's still-scheduled visits from Tuesday on.

@@ -365,6 +365,53 @@ fn a_plan_round_trips_and_replaces_the_plan_with_the_same_id() {
 }
 
 #[test]
+fn a_newer_plan_supersedes_older_visits_of_its_orders() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let orders: Vec<_> = [2, 9, 16].iter().map(|&d| generated(&model, d)).collect();
+        store.insert_generated(&orders).unwrap();
+        let ids: Vec<OrderId> = orders.iter().map(|g| g.order.id.clone()).collect();
+        let first = StoredPlan {
+            id: "window-1".into(),
+            created_at: t(2, 18),
+            plan: plan_for(&model, &ids[..2]),
+        };
+        store.save_plan(&first, &[]).unwrap();
+        // The next window re-plans the second order (with the third).
+        let second = StoredPlan {
+            id: "window-2".into(),
+            created_at: t(3, 18),
+            plan: plan_for(&model, &ids[1..]),
+        };
+        store.save_plan(&second, &[]).unwrap();
+        let plans = store.plans().unwrap();
+        let orders_of = |id: &str| -> Vec<OrderId> {
+            plans
+                .iter()
+                .find(|p| p.id == id)
+                .unwrap()
+                .plan
+                .routes
+                .iter()
+                .flat_map(|r| r.visits.iter().map(|v| v.order.clone()))
+                .collect()
+        };
+        assert_eq!(orders_of("window-1"), ids[..1].to_vec(), "{name}");
+        assert_eq!(orders_of("window-2"), ids[1..].to_vec(), "{name}");
+        // A plan whose every visit was superseded keeps no route.
+        let third = StoredPlan {
+            id: "window-3".into(),
+            created_at: t(4, 18),
+            plan: plan_for(&model, &ids[..1]),
+        };
+        store.save_plan(&third, &[]).unwrap();
+        let plans = store.plans().unwrap();
+        let first_now = plans.iter().find(|p| p.id == "window-1").unwrap();
+        assert!(first_now.plan.routes.is_empty(), "{name}");
+    }
+}
+
+#[test]
 fn a_billing_run_is_posted_once_with_its_ledger() {
     for (name, mut store) in stores() {
         let model = loaded(name, store.as_mut());

@@ -236,6 +236,20 @@ impl Store for MemoryStore {
         Self::apply_updates(&mut model, updates)?;
         self.model = model;
         self.plans.retain(|p| p.id != plan.id);
+        let mentioned: HashSet<&OrderId> = plan
+            .plan
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| &v.order)
+            .chain(plan.plan.unassigned.iter().map(|u| &u.order))
+            .collect();
+        for older in &mut self.plans {
+            for route in &mut older.plan.routes {
+                route.visits.retain(|v| !mentioned.contains(&v.order));
+            }
+            older.plan.routes.retain(|r| !r.visits.is_empty());
+        }
         self.plans.push(plan.clone());
         let rows =
             1 + plan.plan.routes.len() + visit_count + plan.plan.unassigned.len() + updates.len();

@@ -102,7 +102,9 @@ pub trait Store {
     fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError>;
 
     /// Stores a plan (replacing the plan with the same id) together with the status changes it
-    /// implies (orders becoming `scheduled`), in one batch.
+    /// implies (orders becoming `scheduled`), in one batch. The plan supersedes the visits that
+    /// other stored plans hold for the orders it mentions (planned or unassigned): those visits
+    /// are removed, so an order has at most one stored visit.
     fn save_plan(
         &mut self,
         plan: &StoredPlan,

@@ -155,6 +155,21 @@ pub(crate) fn save(
                 .map_err(&err)?;
             rows += 1;
         }
+        // The plan supersedes other plans' visits of the orders it mentions.
+        let mut supersede = tx
+            .prepare_cached("DELETE FROM plan_visits WHERE order_id = ?1 AND plan_id <> ?2")
+            .map_err(&err)?;
+        let mentioned = plan
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| &v.order)
+            .chain(plan.unassigned.iter().map(|u| &u.order));
+        for order in mentioned {
+            supersede
+                .execute(params![order.as_str(), stored.id])
+                .map_err(&err)?;
+        }
     }
     rows += apply_updates(&tx, path, updates, batch)?;
     batches::finish(&tx, path, batch, rows)?;
@@ -229,7 +244,10 @@ fn read_routes(
             return_km: row.get(7).map_err(&err)?,
             visits: visits.remove(&(plan.clone(), position)).unwrap_or_default(),
         };
-        out.entry(plan).or_default().push(route);
+        // A route whose visits a newer plan superseded is no longer part of this plan.
+        if !route.visits.is_empty() {
+            out.entry(plan).or_default().push(route);
+        }
     }
     Ok(out)
 }
