@@ -3,7 +3,7 @@
 //! a "finished" flag, and the structure of service objects as versioned bills of materials.
 //!
 //! * [`record_repair_line`], [`validate_repair_line`], [`check_repair_lines`]: repair lines
-//!   checked against the dataset's [`RepairCodes`](crate::model::RepairCodes) (section
+//!   checked against the dataset's [`RepairCodes`] (section
 //!   `repair_codes`; an empty table leaves its field free text).
 //! * [`set_repair_stage`], [`repair_status`], [`check_ready_to_complete`]: repair stages.
 //! * [`Boms`]: the BOM graph (petgraph), validated (cycles rejected naming the items and
