@@ -8,6 +8,8 @@
 //! Data flows one way: [`model`] → rules → engines → results → store. The core library knows
 //! nothing of the command-line host or SQLite; those live behind the `host` feature.
 
+#![warn(missing_docs)]
+
 pub mod billing;
 pub mod calendar;
 pub mod demo;
