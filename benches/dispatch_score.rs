@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use criterion::Criterion;
 use fieldwork::dispatch::{DayLoad, Dispatcher, Evaluation, OrderIx, TechIx, Workload};
 use fieldwork::model::*;
+use fieldwork::random::SplitMix64;
 use fieldwork::rules::RuleSet;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -34,29 +35,11 @@ const SKILLS: [&str; 6] = [
 const TERRITORIES: [&str; 4] = ["north", "east", "south", "west"];
 const CENTER: (f64, f64) = (52.52, 13.405);
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 1, 6, 0, 0).unwrap()
 }
 
-fn site(rng: &mut Rng, radius_km: f64) -> (Location, usize) {
+fn site(rng: &mut SplitMix64, radius_km: f64) -> (Location, usize) {
     let angle = rng.unit() * std::f64::consts::TAU;
     let r = radius_km * rng.unit().sqrt();
     let lat = CENTER.0 + r * angle.sin() / 111.0;
@@ -90,7 +73,7 @@ fn calendar(id: &str, from: &str, to: &str, saturday: bool) -> BusinessCalendar 
 
 /// The benchmark world and the workload already planned.
 fn world() -> (Model, Workload) {
-    let mut rng = Rng(0xD15_FA7C);
+    let mut rng = SplitMix64::new(0xD15_FA7C);
     let mut ds = Dataset {
         calendars: vec![
             calendar("early", "07:00", "15:30", false),

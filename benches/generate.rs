@@ -30,6 +30,7 @@ use fieldwork::model::{
     rrule_set, AgreementLine, AgreementLineId, AgreementStatus, BusinessCalendar, Customer,
     Dataset, Location, Model, Recurrence, ServiceAgreement, ServiceTask, WeeklyHours,
 };
+use fieldwork::random::SplitMix64;
 use fieldwork::recurrence::generate::{generate_orders, GenerateOptions, GroupBy};
 use fieldwork::recurrence::{Expander, Window};
 use fieldwork::rules::RuleSet;
@@ -38,23 +39,6 @@ const LINES: usize = 100_000;
 const LINES_PER_AGREEMENT: usize = 4;
 const CUSTOMERS: usize = 5_000;
 const ZONES: [&str; 3] = ["Europe/Berlin", "America/New_York", "Australia/Sydney"];
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn calendar(zone: &str) -> BusinessCalendar {
     let day = vec![fieldwork::model::OpeningInterval::parse("08:00", "17:00").unwrap()];
@@ -82,15 +66,15 @@ fn calendar(zone: &str) -> BusinessCalendar {
     }
 }
 
-fn recurrence(rng: &mut Rng, i: usize) -> Recurrence {
+fn recurrence(rng: &mut SplitMix64, i: usize) -> Recurrence {
     let days = ["MO", "TU", "WE", "TH", "FR", "SA"];
     let rrule = match i % 3 {
-        0 => format!("FREQ=WEEKLY;BYDAY={}", days[rng.below(6) as usize]),
+        0 => format!("FREQ=WEEKLY;BYDAY={}", days[rng.below(6)]),
         1 if rng.below(2) == 0 => format!("FREQ=MONTHLY;BYMONTHDAY={}", 1 + rng.below(28)),
         1 => format!(
             "FREQ=MONTHLY;BYDAY={}{}",
             1 + rng.below(4),
-            days[rng.below(5) as usize]
+            days[rng.below(5)]
         ),
         _ => format!("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY={}", 1 + rng.below(28)),
     };
@@ -106,7 +90,7 @@ fn recurrence(rng: &mut Rng, i: usize) -> Recurrence {
 }
 
 fn build_model() -> Model {
-    let mut rng = Rng(2027);
+    let mut rng = SplitMix64::new(2027);
     let mut dataset = Dataset {
         calendars: ZONES.iter().map(|z| calendar(z)).collect(),
         tasks: vec![ServiceTask {

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod demo;
 pub mod dispatch;
 pub mod model;
+pub mod random;
 pub mod recurrence;
 pub mod repair;
 pub mod rma;

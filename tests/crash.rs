@@ -6,6 +6,7 @@
 
 #![cfg(all(feature = "host", unix))]
 
+use fieldwork::random::SplitMix64;
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
@@ -16,23 +17,6 @@ use std::time::Instant;
 const ANCHOR: &str = "2027-03-01";
 const AT: &str = "2027-03-01T11:00:00Z";
 const ITERATIONS: usize = 3;
-
-/// SplitMix64, seeded: the kill delays are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [lo, hi).
-    fn between(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-}
 
 fn fieldwork(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fieldwork"));
@@ -213,7 +197,7 @@ fn kill_and_rerun(command: &[&str], seed: u64) {
         expected.keys.len()
     );
 
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed); // seeded: the kill delays are reproducible
     let mut killed = 0;
     // Until ITERATIONS runs were killed mid-way (a run may finish before its kill).
     for i in 0..2 * ITERATIONS {

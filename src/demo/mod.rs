@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 use crate::model::*;
+use crate::random::SplitMix64;
 
 /// Size and anchoring of a demo dataset.
 #[derive(Debug, Clone)]
@@ -41,37 +42,11 @@ impl DemoOptions {
     }
 }
 
-/// SplitMix64: a small, fast, well-distributed generator; plenty for demo data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
-
 const CENTER: (f64, f64) = (52.52, 13.405);
 const TERRITORIES: [&str; 4] = ["north", "east", "south", "west"];
 
 /// A point within `radius_km` of the region's centre, and its territory (quadrant).
-fn random_site(rng: &mut Rng, radius_km: f64) -> (Location, TerritoryId) {
+fn random_site(rng: &mut SplitMix64, radius_km: f64) -> (Location, TerritoryId) {
     let angle = rng.unit() * std::f64::consts::TAU;
     let r = radius_km * rng.unit().sqrt();
     let lat = CENTER.0 + (r * angle.sin()) / 111.0;
@@ -247,7 +222,7 @@ fn money(units: i64, cents: i64) -> Decimal {
 /// assert!(fieldwork::model::Model::from_dataset(dataset).is_ok());
 /// ```
 pub fn generate(options: &DemoOptions) -> Dataset {
-    let mut rng = Rng(options.seed ^ 0x5EED_F1E1_D000_0001);
+    let mut rng = SplitMix64::new(options.seed ^ 0x5EED_F1E1_D000_0001);
     let anchor = options.anchor;
     let mut ds = Dataset {
         calendars: calendars(anchor),
@@ -441,7 +416,7 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     ds
 }
 
-fn open_orders(ds: &mut Dataset, rng: &mut Rng, options: &DemoOptions) {
+fn open_orders(ds: &mut Dataset, rng: &mut SplitMix64, options: &DemoOptions) {
     let anchor_noon = Utc.from_utc_datetime(
         &options
             .anchor
@@ -491,7 +466,7 @@ fn open_orders(ds: &mut Dataset, rng: &mut Rng, options: &DemoOptions) {
     }
 }
 
-fn return_orders(ds: &mut Dataset, rng: &mut Rng, anchor: NaiveDate) {
+fn return_orders(ds: &mut Dataset, rng: &mut SplitMix64, anchor: NaiveDate) {
     let reasons = ["DEFECT", "DOA", "WRONG-ITEM", "NOT-NEEDED"];
     for i in 0..6 {
         if ds.service_objects.is_empty() {
