@@ -39,6 +39,26 @@ fn open(model: &Model) -> Vec<OrderId> {
         .collect()
 }
 
+/// Plans `orders` over `[from, to)` with the default dispatch policy, no SLA dues and
+/// [`options`].
+fn plan_with_defaults(
+    model: &Model,
+    orders: &[OrderId],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Plan {
+    schedule(
+        model,
+        &Dispatcher::default(),
+        orders,
+        &HashMap::new(),
+        from,
+        to,
+        &options(),
+    )
+    .unwrap()
+}
+
 /// Independent checks of a plan against the model and the dispatch work rules.
 fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
     let ctx = Dispatcher::default().context(model, orders, at).unwrap();
@@ -132,16 +152,7 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
 fn demo_plan_is_valid_and_assigns_the_breakdowns() {
     let (model, from, to) = demo();
     let orders = open(&model);
-    let plan = schedule(
-        &model,
-        &Dispatcher::default(),
-        &orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
+    let plan = plan_with_defaults(&model, &orders, from, to);
     validate(&model, &plan, &orders, from);
     assert!(
         plan.kpis.orders_assigned * 10 >= orders.len() * 9,
@@ -155,26 +166,8 @@ fn demo_plan_is_valid_and_assigns_the_breakdowns() {
 fn same_seed_and_iterations_give_the_same_plan() {
     let (model, from, to) = demo();
     let orders = open(&model);
-    let a = schedule(
-        &model,
-        &Dispatcher::default(),
-        &orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
-    let b = schedule(
-        &model,
-        &Dispatcher::default(),
-        &orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
+    let a = plan_with_defaults(&model, &orders, from, to);
+    let b = plan_with_defaults(&model, &orders, from, to);
     assert_eq!(a, b);
 }
 
@@ -211,16 +204,7 @@ fn pinned_start_and_required_technician_are_kept() {
         o.pinned_start = Some(pin);
     });
     let orders = open(&model);
-    let plan = schedule(
-        &model,
-        &Dispatcher::default(),
-        &orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
+    let plan = plan_with_defaults(&model, &orders, from, to);
     validate(&model, &plan, &orders, from);
     let (route, visit) = plan.visit_of(&id).expect("pinned order planned");
     assert_eq!(route.technician, tech);
@@ -243,16 +227,7 @@ fn an_order_nobody_may_take_is_unassigned_with_the_reason() {
         .push("T-040".into());
     let model = Model::from_dataset(ds).unwrap();
     let orders = open(&model);
-    let plan = schedule(
-        &model,
-        &Dispatcher::default(),
-        &orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
+    let plan = plan_with_defaults(&model, &orders, from, to);
     let u = plan
         .unassigned
         .iter()
@@ -266,16 +241,7 @@ fn an_order_nobody_may_take_is_unassigned_with_the_reason() {
 fn replanning_keeps_started_work_and_inserts_a_new_urgent_order() {
     let (model, from, to) = demo();
     let orders = open(&model);
-    let first = schedule(
-        &model,
-        &Dispatcher::default(),
-        &orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
+    let first = plan_with_defaults(&model, &orders, from, to);
     let route = first
         .routes
         .iter()
@@ -348,16 +314,7 @@ fn van_capacity_limits_the_parts_a_route_carries() {
     let to = from + Duration::days(2);
     let ids = [OrderId::new("SO-1"), OrderId::new("SO-2")];
     let plan_of = |model: &Model| {
-        let plan = schedule(
-            model,
-            &Dispatcher::default(),
-            &ids,
-            &HashMap::new(),
-            from,
-            to,
-            &options(),
-        )
-        .unwrap();
+        let plan = plan_with_defaults(model, &ids, from, to);
         validate(model, &plan, &ids, from);
         plan
     };
