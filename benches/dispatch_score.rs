@@ -12,6 +12,8 @@
 //! 6 skills, 3 technician calendars (Europe/Berlin, with holidays), due times 4–72 h ahead,
 //! preferred and excluded technicians, a few pinned orders, a partly booked workload.
 
+mod support;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use criterion::Criterion;
 use fieldwork::dispatch::{DayLoad, Dispatcher, Evaluation, OrderIx, TechIx, Workload};
@@ -628,38 +630,14 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// The median criterion measured for `dispatch_score_2000x200/<name>`, in nanoseconds, read
-/// from its `estimates.json` (`CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else next
-/// to the bench executable's target directory).
-fn criterion_median(name: &str) -> Option<f64> {
-    let home = std::env::var_os("CRITERION_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(|t| std::path::PathBuf::from(t).join("criterion"))
-        })
-        .or_else(|| {
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.ancestors().nth(3)?.join("criterion"))
-        })?;
-    let path = home
-        .join("dispatch_score_2000x200")
-        .join(name)
-        .join("new")
-        .join("estimates.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c);
     c.final_summary();
     if let (Some(rules), Some(context), Some(native)) = (
-        criterion_median("shipped_rules_engine"),
-        criterion_median("shipped_rules_context_only"),
-        criterion_median("hand_written_native"),
+        support::criterion_median("dispatch_score_2000x200", "shipped_rules_engine"),
+        support::criterion_median("dispatch_score_2000x200", "shipped_rules_context_only"),
+        support::criterion_median("dispatch_score_2000x200", "hand_written_native"),
     ) {
         println!(
             "dispatch_score 2,000 orders x 200 technicians (criterion medians): shipped rules \

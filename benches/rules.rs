@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench rules` (add `-- --quick` for a shorter run).
 
+mod support;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -142,30 +144,6 @@ fn raw_engine() -> (Engine, rhai::AST) {
     (engine, ast)
 }
 
-/// The median time criterion measured for `dispatch_score/<name>`, in nanoseconds, read from
-/// its `estimates.json` (`CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else next to
-/// the bench executable's target directory).
-fn criterion_median(name: &str) -> Option<f64> {
-    let home = std::env::var_os("CRITERION_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(|t| std::path::PathBuf::from(t).join("criterion"))
-        })
-        .or_else(|| {
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.ancestors().nth(3)?.join("criterion"))
-        })?;
-    let path = home
-        .join("dispatch_score")
-        .join(name)
-        .join("new")
-        .join("estimates.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn main() {
     let f = fixture();
     let mut c = Criterion::default().configure_from_args();
@@ -173,10 +151,10 @@ fn main() {
     c.final_summary();
 
     if let (Some(native), Some(rule), Some(empty), Some(raw)) = (
-        criterion_median("native"),
-        criterion_median("rhai_call_hook"),
-        criterion_median("rhai_empty_hook"),
-        criterion_median("rhai_raw_engine"),
+        support::criterion_median("dispatch_score", "native"),
+        support::criterion_median("dispatch_score", "rhai_call_hook"),
+        support::criterion_median("dispatch_score", "rhai_empty_hook"),
+        support::criterion_median("dispatch_score", "rhai_raw_engine"),
     ) {
         println!(
             "dispatch score (criterion medians): native {native:.1} ns, rule {rule:.0} ns \

@@ -103,10 +103,7 @@ pub fn generate_days_ahead(
     days: u32,
     options: &GenerateOptions<'_>,
 ) -> Result<GenerationReport, RecurrenceRuleError> {
-    let to = today
-        .checked_add_signed(Duration::days(i64::from(days)))
-        .unwrap_or(NaiveDate::MIN);
-    generate_orders(model, rules, today, to, options)
+    generate_orders(model, rules, today, days_after(today, days), options)
 }
 
 /// Generates the orders for occurrences in `[from, to)` with an explicit adjuster, adds them
@@ -166,10 +163,15 @@ pub fn generate_days_ahead_with(
     days: u32,
     options: &GenerateOptions<'_>,
 ) -> Result<GenerationReport, RecurrenceRuleError> {
-    let to = today
+    generate_with(model, adjuster, today, days_after(today, days), options)
+}
+
+/// The end of a horizon of `days` days from `today`; past the calendar's end it is
+/// `NaiveDate::MIN`, which makes the window inverted (an error, never a panic).
+fn days_after(today: NaiveDate, days: u32) -> NaiveDate {
+    today
         .checked_add_signed(Duration::days(i64::from(days)))
-        .unwrap_or(NaiveDate::MIN);
-    generate_with(model, adjuster, today, to, options)
+        .unwrap_or(NaiveDate::MIN)
 }
 
 fn origin_line(order: &ServiceOrder) -> AgreementLineId {
