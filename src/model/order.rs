@@ -112,6 +112,20 @@ impl OrderStatus {
         .find(|s| s.as_str() == text)
     }
 
+    /// Whether the order holds a technician's time: scheduled, in progress or on hold.
+    ///
+    /// ```
+    /// use fieldwork::model::OrderStatus::*;
+    /// assert!(Scheduled.is_booked() && OnHold.is_booked());
+    /// assert!(!Created.is_booked() && !Completed.is_booked());
+    /// ```
+    pub fn is_booked(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Scheduled | OrderStatus::InProgress | OrderStatus::OnHold
+        )
+    }
+
     /// Whether no transition leaves this status.
     pub fn is_final(self) -> bool {
         matches!(self, OrderStatus::Completed | OrderStatus::Cancelled)

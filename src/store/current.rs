@@ -14,14 +14,9 @@ use crate::model::{Model, OrderId, OrderStatus, TechnicianId};
 use crate::schedule::plan::{Plan, PlanKpis, Route};
 
 /// Whether an order in this status belongs on the schedule.
+/// Booked work ([`OrderStatus::is_booked`]) and completed work (as it was planned).
 pub fn on_schedule(status: OrderStatus) -> bool {
-    matches!(
-        status,
-        OrderStatus::Scheduled
-            | OrderStatus::InProgress
-            | OrderStatus::OnHold
-            | OrderStatus::Completed
-    )
+    status.is_booked() || status == OrderStatus::Completed
 }
 
 /// Combines the stored `plans` into the current schedule (see the module docs); `None` when

@@ -434,14 +434,7 @@ pub fn schedule_phase(
         .iter()
         .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
         .map(|v| &v.order)
-        .filter(|o| {
-            model.order(o).is_some_and(|o| {
-                matches!(
-                    o.status(),
-                    OrderStatus::Scheduled | OrderStatus::InProgress | OrderStatus::OnHold
-                )
-            })
-        })
+        .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
         .collect();
     let sla = SlaEngine::new(model)?.with_rules(rules);
     let mut orders = Vec::new();

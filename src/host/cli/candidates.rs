@@ -3,13 +3,12 @@
 //! that exclude them.
 
 use chrono::{DateTime, Utc};
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::output::table;
 use super::{CliError, GlobalArgs, Output};
 use crate::dispatch::{DayLoad, Dispatcher, Objective, Ranking, Verdict, Workload};
-use crate::model::{Model, OrderId, OrderStatus};
+use crate::model::{Model, OrderId};
 use crate::rules::RuleSet;
 use crate::store::{current_plan, Store, StoredPlan};
 
@@ -71,12 +70,7 @@ pub fn run(args: CandidatesArgs, global: &GlobalArgs, out: &Output) -> Result<()
         .rank(&model, &OrderId::new(args.order.as_str()), at)
         .map_err(CliError::user)?;
     if out.json {
-        // Written here rather than with `Output::print_json`, so a closed pipe (`| head`) is
-        // not a panic.
-        let text = serde_json::to_string_pretty(&ranking)
-            .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
-        let _ = writeln!(std::io::stdout().lock(), "{text}");
-        Ok(())
+        out.print_json(&ranking)
     } else {
         // Times are shown in the zone of the customer's site.
         let tz = model
@@ -84,9 +78,7 @@ pub fn run(args: CandidatesArgs, global: &GlobalArgs, out: &Output) -> Result<()
             .and_then(|o| model.customer(&o.customer))
             .and_then(|c| c.time_zone.tz().ok())
             .unwrap_or(chrono_tz::Tz::UTC);
-        // A closed pipe (`| head`) is not an error worth a panic.
-        let text = render(&ranking, &dispatcher, tz);
-        let _ = writeln!(std::io::stdout().lock(), "{text}");
+        say!("{}", render(&ranking, &dispatcher, tz));
         Ok(())
     }
 }
@@ -103,12 +95,9 @@ pub fn planned_workload(model: &Model, plans: &[StoredPlan]) -> Workload {
             .visits
             .iter()
             .filter(|v| {
-                model.order(&v.order).is_some_and(|o| {
-                    matches!(
-                        o.status(),
-                        OrderStatus::Scheduled | OrderStatus::InProgress | OrderStatus::OnHold
-                    )
-                })
+                model
+                    .order(&v.order)
+                    .is_some_and(|o| o.status().is_booked())
             })
             .collect();
         if open.is_empty() {

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -130,8 +129,7 @@ fn run_on_db(args: &ScheduleArgs, global: &GlobalArgs, out: &Output) -> Result<(
         return out.print_json(&stored);
     }
     let model = store.load_model()?;
-    let _ = writeln!(
-        std::io::stdout().lock(),
+    say!(
         "{}\n\nstored as {} in {}",
         render(&model, &stored.plan),
         stored.id,
@@ -174,8 +172,7 @@ pub fn run(args: ScheduleArgs, global: &GlobalArgs, out: &Output) -> Result<(), 
     if out.json {
         return out.print_json(&plan);
     }
-    // A closed pipe (`| head`) ends the output quietly.
-    let _ = writeln!(std::io::stdout().lock(), "{}", render(&model, &plan));
+    say!("{}", render(&model, &plan));
     Ok(())
 }
 

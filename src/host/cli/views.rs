@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{db, CliError, GlobalArgs, Output};
@@ -174,10 +173,9 @@ pub fn run_today(args: TodayArgs, global: &GlobalArgs, out: &Output) -> Result<(
     if out.json {
         return out.print_json(&view);
     }
-    let _ = write!(
-        std::io::stdout().lock(),
+    super::output::write_stdout(format_args!(
         "{}",
         today::render_text(&view, zone_of(&model, Some(&tech)))
-    );
+    ));
     Ok(())
 }
