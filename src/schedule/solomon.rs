@@ -125,14 +125,17 @@ impl SolomonInstance {
                     None => Err(err(0, format!("missing `{word}` section"))),
                 }
             };
+        // The column-title line under a section keyword, recognised by its first word.
+        let expect_header =
+            |item: Option<(usize, &str)>, prefix: &str, what: &str| -> Result<(), SolomonError> {
+                match item {
+                    Some((_, l)) if l.to_ascii_uppercase().starts_with(prefix) => Ok(()),
+                    Some((n, l)) => Err(err(n, format!("expected the {what} header, found `{l}`"))),
+                    None => Err(err(0, format!("missing {what} header"))),
+                }
+            };
         expect_keyword(lines.next(), "VEHICLE")?;
-        match lines.next() {
-            Some((_, l)) if l.to_ascii_uppercase().starts_with("NUMBER") => {}
-            Some((n, l)) => {
-                return Err(err(n, format!("expected the vehicle header, found `{l}`")))
-            }
-            None => return Err(err(0, "missing vehicle header".into())),
-        }
+        expect_header(lines.next(), "NUMBER", "vehicle")?;
         let (n, l) = lines
             .next()
             .ok_or_else(|| err(0, "missing vehicle number and capacity".into()))?;
@@ -159,13 +162,7 @@ impl SolomonInstance {
             ));
         }
         expect_keyword(lines.next(), "CUSTOMER")?;
-        match lines.next() {
-            Some((_, l)) if l.to_ascii_uppercase().starts_with("CUST") => {}
-            Some((n, l)) => {
-                return Err(err(n, format!("expected the customer header, found `{l}`")))
-            }
-            None => return Err(err(0, "missing customer header".into())),
-        }
+        expect_header(lines.next(), "CUST", "customer")?;
         let mut rows = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (n, l) in lines {
