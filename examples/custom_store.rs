@@ -13,12 +13,12 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, TimeZone, Utc};
 use fieldwork::billing::{BillingKey, Transaction};
 use fieldwork::demo::{generate, DemoOptions};
+use fieldwork::job::{self, JobOptions, NoProgress};
 use fieldwork::model::{Dataset, Model};
 use fieldwork::rules::RuleSet;
-use fieldwork::store::job::{self, JobOptions};
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, GeneratedOrder, ImportMode, MemoryStore, NoProgress, SlaSnapshot,
-    StatusUpdate, Store, StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, ImportMode, MemoryStore, SlaSnapshot, StatusUpdate,
+    Store, StoreError, StoredPlan,
 };
 
 /// A store that delegates to [`MemoryStore`] and snapshots the model to a file after each write.

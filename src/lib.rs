@@ -6,7 +6,8 @@
 //! by administrators in sandboxed Rhai rule files.
 //!
 //! Data flows one way: [`model`] → rules → engines → results → store. The core library knows
-//! nothing of the command-line host or SQLite; those live behind the `host` feature.
+//! nothing of the command-line host or SQLite: those are the `fieldwork-host` package (`host/`
+//! in the repository), which depends on this crate and never the other way round.
 
 #![warn(missing_docs)]
 
@@ -14,6 +15,7 @@ pub mod billing;
 pub mod calendar;
 pub mod demo;
 pub mod dispatch;
+pub mod job;
 pub mod model;
 pub mod random;
 pub mod recurrence;
@@ -23,6 +25,3 @@ pub mod rules;
 pub mod schedule;
 pub mod sla;
 pub mod store;
-
-#[cfg(feature = "host")]
-pub mod host;

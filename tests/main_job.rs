@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fieldwork::demo::{generate, DemoOptions};
+use fieldwork::job::NoProgress;
+use fieldwork::job::{run_main_job, JobOptions, ScheduleOutcome};
 use fieldwork::model::{Dataset, Model, OrderId, OrderStatus, Priority};
 use fieldwork::rules::RuleSet;
 use fieldwork::schedule::plan::Plan;
-use fieldwork::store::job::{run_main_job, JobOptions, ScheduleOutcome};
-use fieldwork::store::{current_plan, on_schedule, ImportMode, MemoryStore, NoProgress, Store};
+use fieldwork::store::{current_plan, on_schedule, ImportMode, MemoryStore, Store};
 use std::collections::{BTreeMap, HashMap};
 
 fn day(d: u32) -> NaiveDate {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::dispatch::{Dispatcher, OrderIx};
 use fieldwork::model::{Model, OrderId, OrderStatus, Priority, ServiceOrder};
-use fieldwork::schedule::field::{replan, schedule, ScheduleOptions};
+use fieldwork::schedule::field::{schedule, PlanRequest, ScheduleOptions};
 use fieldwork::schedule::plan::{Plan, UnassignedReason};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -47,16 +47,9 @@ fn plan_with_defaults(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Plan {
-    schedule(
-        model,
-        &Dispatcher::default(),
-        orders,
-        &HashMap::new(),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap()
+    let dues = HashMap::new();
+    let request = PlanRequest::new(orders, &dues, from, to);
+    schedule(model, &Dispatcher::default(), &request, &options()).unwrap()
 }
 
 /// Independent checks of a plan against the model and the dispatch work rules.
@@ -263,17 +256,9 @@ fn replanning_keeps_started_work_and_inserts_a_new_urgent_order() {
     let model = Model::from_dataset(ds).unwrap();
     let mut all = orders.clone();
     all.push(OrderId::new("SO-URGENT"));
-    let second = replan(
-        &model,
-        &Dispatcher::default(),
-        &all,
-        &HashMap::new(),
-        Some(&first),
-        from,
-        to,
-        &options(),
-    )
-    .unwrap();
+    let dues = HashMap::new();
+    let request = PlanRequest::new(&all, &dues, from, to).replanning(Some(&first));
+    let second = schedule(&model, &Dispatcher::default(), &request, &options()).unwrap();
     let (r, v) = second.visit_of(&started).expect("started job kept");
     assert_eq!(
         (r.technician.clone(), r.day),
@@ -462,8 +447,9 @@ proptest! {
         let ids = open(&model);
         let from = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
         let options = ScheduleOptions { seed, iterations: Some(60), ..options() };
-        let plan = schedule(&model, &Dispatcher::default(), &ids, &HashMap::new(),
-                            from, from + Duration::days(3), &options).unwrap();
+        let dues = HashMap::new();
+        let request = PlanRequest::new(&ids, &dues, from, from + Duration::days(3));
+        let plan = schedule(&model, &Dispatcher::default(), &request, &options).unwrap();
         validate(&model, &plan, &ids, from);
     }
 }

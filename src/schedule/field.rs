@@ -91,6 +91,45 @@ impl Default for ScheduleOptions {
     }
 }
 
+/// What to plan: the orders, their SLA deadlines, the window, and the plan to start from when
+/// re-planning.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanRequest<'a> {
+    /// The orders to plan.
+    pub orders: &'a [OrderId],
+    /// SLA resolution deadlines of orders without their own `due`.
+    pub dues: &'a HashMap<OrderId, DateTime<Utc>>,
+    /// Start of the window.
+    pub from: DateTime<Utc>,
+    /// End of the window (exclusive).
+    pub to: DateTime<Utc>,
+    /// The current plan of the window: its visits are the starting point (re-planning).
+    pub previous: Option<&'a Plan>,
+}
+
+impl<'a> PlanRequest<'a> {
+    /// A request to plan `orders` over `[from, to)` from scratch.
+    pub fn new(
+        orders: &'a [OrderId],
+        dues: &'a HashMap<OrderId, DateTime<Utc>>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            orders,
+            dues,
+            from,
+            to,
+            previous: None,
+        }
+    }
+
+    /// The same request, re-planning from `previous`.
+    pub fn replanning(self, previous: Option<&'a Plan>) -> Self {
+        Self { previous, ..self }
+    }
+}
+
 /// One route of the problem: which technician and which shift.
 #[derive(Debug, Clone)]
 struct Shift {
@@ -148,12 +187,16 @@ fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64, max_break: 
 fn build<'a, 'r: 'a>(
     model: &'a Model,
     dispatcher: &Dispatcher<'r>,
-    orders: &[OrderId],
-    dues: &HashMap<OrderId, DateTime<Utc>>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    request: &PlanRequest<'_>,
     options: &ScheduleOptions,
 ) -> Result<Mapped<'a>, ScheduleError> {
+    let PlanRequest {
+        orders,
+        dues,
+        from,
+        to,
+        ..
+    } = *request;
     let ctx = dispatcher.context(model, orders, from)?;
     let origin = secs(from);
     let techs: Vec<TechIx> = (0..ctx.technician_count()).map(TechIx).collect();
@@ -272,14 +315,17 @@ fn config(options: &ScheduleOptions) -> SolverConfig {
     config
 }
 
-/// Plans `orders` over `[from, to)`: routes per technician and day, unassigned orders with
-/// reasons, KPIs. `dues` supplies SLA deadlines for orders without their own `due`.
+/// Plans the request's orders over its window: routes per technician and day, unassigned orders
+/// with reasons, KPIs. With [`PlanRequest::previous`] it **re-plans** (incremental re-planning):
+/// visits of orders that are in progress (or on hold) stay first on their route, visits of
+/// orders with a pinned start stay fixed, the other planned visits start where they were and may
+/// move, and new orders (e.g. urgent breakdowns) are inserted.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use fieldwork::dispatch::Dispatcher;
 /// use fieldwork::model::{Model, OrderId};
-/// use fieldwork::schedule::field::{schedule, ScheduleOptions};
+/// use fieldwork::schedule::field::{schedule, PlanRequest, ScheduleOptions};
 /// let model = Model::from_json(r#"{
 ///   "calendars": [{"id": "c", "time_zone": "UTC", "weekly": {"mon": [["08:00","17:00"]]}}],
 ///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
@@ -292,8 +338,11 @@ fn config(options: &ScheduleOptions) -> SolverConfig {
 /// }"#).unwrap();
 /// let from = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
 /// let to = Utc.with_ymd_and_hms(2027, 3, 2, 0, 0, 0).unwrap();
-/// let plan = schedule(&model, &Dispatcher::default(), &[OrderId::new("SO-1")],
-///                     &Default::default(), from, to, &ScheduleOptions::default()).unwrap();
+/// let orders = [OrderId::new("SO-1")];
+/// let dues = Default::default();
+/// let request = PlanRequest::new(&orders, &dues, from, to);
+/// let plan = schedule(&model, &Dispatcher::default(), &request, &ScheduleOptions::default())
+///     .unwrap();
 /// assert_eq!(plan.kpis.orders_assigned, 1);
 /// // Ana leaves home at the 08:00 shift start and drives a few minutes to Acme.
 /// let start = plan.routes[0].visits[0].start;
@@ -303,35 +352,15 @@ fn config(options: &ScheduleOptions) -> SolverConfig {
 pub fn schedule(
     model: &Model,
     dispatcher: &Dispatcher<'_>,
-    orders: &[OrderId],
-    dues: &HashMap<OrderId, DateTime<Utc>>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    request: &PlanRequest<'_>,
     options: &ScheduleOptions,
 ) -> Result<Plan, ScheduleError> {
-    replan(model, dispatcher, orders, dues, None, from, to, options)
-}
-
-/// Re-plans with an existing plan as the starting point (incremental re-planning): visits of
-/// orders that are in progress (or on hold) stay first on their route, visits of orders with a
-/// pinned start stay fixed, the other planned visits start where they were and may move, and
-/// new orders (e.g. urgent breakdowns) are inserted.
-#[allow(clippy::too_many_arguments)]
-pub fn replan(
-    model: &Model,
-    dispatcher: &Dispatcher<'_>,
-    orders: &[OrderId],
-    dues: &HashMap<OrderId, DateTime<Utc>>,
-    previous: Option<&Plan>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    options: &ScheduleOptions,
-) -> Result<Plan, ScheduleError> {
+    let (from, to) = (request.from, request.to);
     if to <= from {
         return Err(ScheduleError::EmptyHorizon { from, to });
     }
-    let mapped = build(model, dispatcher, orders, dues, from, to, options)?;
-    let solution = match previous {
+    let mapped = build(model, dispatcher, request, options)?;
+    let solution = match request.previous {
         Some(plan) => {
             let initial = initial_plan(model, &mapped, plan);
             solver::solve_from(&mapped.problem, &initial, &config(options))?

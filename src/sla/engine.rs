@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::clock::{metric_status, MetricStatus};
 use super::error::SlaError;
@@ -80,12 +81,22 @@ impl OrderSla {
 pub struct SlaEngine<'m> {
     model: &'m Model,
     rules: Option<&'m RuleSet>,
-    calendars: HashMap<CalendarId, CompiledCalendar>,
+    calendars: SlaCalendars,
 }
 
-impl<'m> SlaEngine<'m> {
-    /// Compiles the model's calendars.
-    pub fn new(model: &'m Model) -> Result<Self, SlaError> {
+/// The model's calendars compiled for SLA clocks, with the built-in `"24x7"`. Compiling is the
+/// costly part of building an [`SlaEngine`]: the main job compiles once per run and shares the
+/// result (a cheap clone) between generation, the SLA snapshot and scheduling, while the model
+/// itself changes (generated orders are added; calendars are not).
+#[derive(Debug, Clone)]
+pub struct SlaCalendars(Arc<HashMap<CalendarId, CompiledCalendar>>);
+
+impl SlaCalendars {
+    /// Compiles every calendar of the model.
+    ///
+    /// # Errors
+    /// [`SlaError::Compile`] naming the first calendar that does not compile.
+    pub fn compile(model: &Model) -> Result<Self, SlaError> {
         let mut calendars = HashMap::new();
         calendars.insert(
             CalendarId::new(ALWAYS_OPEN_ID),
@@ -98,11 +109,29 @@ impl<'m> SlaEngine<'m> {
             })?;
             calendars.insert(cal.id.clone(), compiled);
         }
-        Ok(Self {
+        Ok(Self(Arc::new(calendars)))
+    }
+
+    /// A compiled calendar by id.
+    pub fn get(&self, id: &CalendarId) -> Option<&CompiledCalendar> {
+        self.0.get(id)
+    }
+}
+
+impl<'m> SlaEngine<'m> {
+    /// Compiles the model's calendars.
+    pub fn new(model: &'m Model) -> Result<Self, SlaError> {
+        Ok(Self::with_calendars(model, SlaCalendars::compile(model)?))
+    }
+
+    /// An engine over `model` with calendars compiled before (from a model with the same
+    /// calendars; see [`SlaCalendars`]).
+    pub fn with_calendars(model: &'m Model, calendars: SlaCalendars) -> Self {
+        Self {
             model,
             rules: None,
             calendars,
-        })
+        }
     }
 
     /// Takes targets from the rules' `sla_targets` hook (the built-in table fills what the hook

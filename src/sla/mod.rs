@@ -31,7 +31,7 @@ mod report;
 mod targets;
 
 pub use clock::{clock_start, metric_status, MetricState, MetricStatus};
-pub use engine::{OrderSla, SlaEngine};
+pub use engine::{OrderSla, SlaCalendars, SlaEngine};
 pub use error::SlaError;
 pub use hook::{BUSINESS_CALENDAR, HOOK};
 pub use report::{compliance, ComplianceRow, Grouping, OrderError, SlaReport};

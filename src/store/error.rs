@@ -1,7 +1,6 @@
 //! Errors of the store layer: what a host's storage can report, each naming the database,
 //! entity or batch a user needs to act on.
 
-use std::path::PathBuf;
 use thiserror::Error;
 
 use crate::model::ModelError;
@@ -13,39 +12,11 @@ pub enum StoreError {
     /// was written.
     #[error(transparent)]
     Model(#[from] ModelError),
-    /// No database exists at the path (and the operation does not create one).
-    #[error("no database at {path}: create one with `fieldwork init` (or `fieldwork demo`)")]
-    Missing {
-        /// The database path.
-        path: PathBuf,
-    },
-    /// Another process holds the database's write lock.
-    #[error("database {path} is locked by another process (try again when it has finished)")]
-    Locked {
-        /// The database path.
-        path: PathBuf,
-    },
-    /// The file is not a database of this application, or it is damaged.
-    #[error("{path} is not a fieldwork database or is corrupt: {detail}")]
-    Corrupt {
-        /// The database path.
-        path: PathBuf,
-        /// What the storage engine reported.
-        detail: String,
-    },
-    /// The database was written by a newer version of fieldwork; it is left untouched.
-    #[error(
-        "database {path} has schema version {found}, newer than this fieldwork supports \
-         ({supported}): upgrade fieldwork to open it"
-    )]
-    SchemaTooNew {
-        /// The database path.
-        path: PathBuf,
-        /// Schema version found in the file.
-        found: i64,
-        /// Newest schema version this build knows.
-        supported: i64,
-    },
+    /// The store cannot be used as it is — missing, busy, not a store of this application,
+    /// damaged, or written by a newer version. The backend's own typed error says which (see
+    /// [`StoreError::unavailable_as`]); nothing was written.
+    #[error(transparent)]
+    Unavailable(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A write conflicts with what is stored (an unknown order, an illegal status change, an
     /// order id already used by another generation key); the batch was not written.
     #[error("{entity} `{id}`: {message}")]
@@ -78,6 +49,26 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A backend's error that makes the store unusable as it is.
+    pub fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unavailable(Box::new(e))
+    }
+
+    /// The backend's error behind [`StoreError::Unavailable`], if it is an `E`.
+    ///
+    /// ```
+    /// use fieldwork::store::StoreError;
+    /// let e = StoreError::unavailable(std::io::Error::other("busy"));
+    /// assert!(e.unavailable_as::<std::io::Error>().is_some());
+    /// assert!(e.unavailable_as::<std::fmt::Error>().is_none());
+    /// ```
+    pub fn unavailable_as<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            StoreError::Unavailable(e) => e.downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
     /// Whether the error is the caller's to fix (bad input, wrong or busy file) rather than a
     /// failure of the storage itself; the CLI maps this to exit code 1, the rest to 2.
     pub fn is_user_error(&self) -> bool {

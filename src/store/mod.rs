@@ -21,17 +21,14 @@
 
 mod current;
 mod error;
-pub mod job;
 mod memory;
 mod merge;
-mod progress;
 mod records;
 
 pub use current::{current_plan, on_schedule};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 pub use merge::{merge_datasets, replace_summary};
-pub use progress::{NoProgress, Progress};
 pub use records::*;
 
 use std::collections::{BTreeSet, HashSet};

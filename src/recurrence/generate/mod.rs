@@ -212,7 +212,16 @@ fn plan(
     window: Window,
     options: &GenerateOptions<'_>,
 ) -> Plan {
-    let sla_engine = options.sla.then(|| SlaEngine::new(model));
+    let sla_engine = options.sla.then(|| {
+        let engine = match options.sla_calendars {
+            Some(calendars) => Ok(SlaEngine::with_calendars(model, calendars.clone())),
+            None => SlaEngine::new(model),
+        };
+        engine.map(|e| match options.sla_rules {
+            Some(rules) => e.with_rules(rules),
+            None => e,
+        })
+    });
     let mut planner = Planner {
         coverage: Coverage::build(model),
         sla: sla_engine.as_ref(),

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::recurrence::NonBusinessDay;
+use crate::rules::RuleSet;
+use crate::sla::SlaCalendars;
 
 /// How work units become orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -39,7 +41,7 @@ impl fmt::Display for GroupBy {
 }
 
 /// Options of [`generate_orders`](super::generate_orders).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct GenerateOptions<'a> {
     /// Grouping of work units into orders.
     pub group_by: GroupBy,
@@ -54,6 +56,12 @@ pub struct GenerateOptions<'a> {
     /// Put SLA targets on the orders (see [`sla`](super::sla)): `due` becomes the earlier of
     /// the end of the planned day and the planned start plus the SLA response target.
     pub sla: bool,
+    /// Rules whose `sla_targets` hook sets those targets (the built-in table when `None`) —
+    /// the same targets the SLA snapshot of the main job uses.
+    pub sla_rules: Option<&'a RuleSet>,
+    /// Calendars compiled before (the main job compiles them once per run); compiled from the
+    /// model when `None`.
+    pub sla_calendars: Option<&'a SlaCalendars>,
 }
 
 impl<'a> GenerateOptions<'a> {
@@ -66,6 +74,8 @@ impl<'a> GenerateOptions<'a> {
             id_prefix: "SO",
             non_business_day: NonBusinessDay::NextBusinessDay,
             sla: true,
+            sla_rules: None,
+            sla_calendars: None,
         }
     }
 

@@ -1,0 +1,89 @@
+//! `fieldwork bill`: bills one month of subscriptions and prints the transactions.
+
+use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
+use super::output::table;
+use super::{CliError, Output};
+use fieldwork::billing::{bill, Month};
+
+/// Arguments of `fieldwork bill`.
+#[derive(Debug, clap::Args)]
+pub struct BillArgs {
+    /// The database (periods billed before are skipped and the run is posted: transactions
+    /// and ledger, one batch), or a dataset file (nothing is stored).
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The month to bill, YYYY-MM.
+    #[arg(long)]
+    pub period: Month,
+    /// The rules (`subscription_price` prices the periods; without it, list prices).
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// Runs the command.
+pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
+    let mut ctx = Context::resolve(&args.source, &args.rules, &AtArgs::default())?;
+    // A dataset's in-memory store has billed nothing before: every period due is billed.
+    let ledger = ctx.store.billed_periods()?;
+    let run = bill(&ctx.model, &ctx.rules.set, args.period, &ledger).map_err(CliError::user)?;
+    ctx.store.save_billing(&run.transactions, &run.billed)?;
+    if out.json {
+        return out.print_json(&ctx.json(&run));
+    }
+    say!("{} · rules: {}", ctx.source, ctx.rules.source);
+    if run.transactions.is_empty() {
+        if run.already_billed.is_empty() {
+            say!("nothing to bill in {}", run.month);
+        } else {
+            say!(
+                "nothing new to bill in {}: {} invoice period(s) were billed before",
+                run.month,
+                run.already_billed.len()
+            );
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = run
+        .transactions
+        .iter()
+        .map(|t| {
+            vec![
+                t.id.clone(),
+                t.customer.to_string(),
+                t.kind.to_string(),
+                t.date.to_string(),
+                format!("{:>10}", t.amount),
+                t.currency.clone(),
+                t.description.clone(),
+            ]
+        })
+        .collect();
+    say!(
+        "{}",
+        table(
+            &[
+                "transaction",
+                "customer",
+                "kind",
+                "date",
+                "amount",
+                "cur",
+                "description"
+            ],
+            &rows
+        )
+    );
+    say!();
+    for (currency, total) in run.totals() {
+        say!(
+            "{}: {} transaction(s) for {} period(s), net {total} {currency}",
+            run.month,
+            run.transactions
+                .iter()
+                .filter(|t| t.currency == currency)
+                .count(),
+            run.billed.len()
+        );
+    }
+    Ok(())
+}

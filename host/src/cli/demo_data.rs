@@ -1,0 +1,53 @@
+//! `fieldwork demo-data`: writes the deterministic demo dataset.
+
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+use super::{CliError, Output};
+use fieldwork::demo::{generate, DemoOptions};
+use fieldwork::model::Model;
+
+/// Arguments of `fieldwork demo-data`.
+#[derive(Debug, clap::Args)]
+pub struct DemoDataArgs {
+    /// Random seed; the same seed and anchor give the same dataset.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The demo's "today" (YYYY-MM-DD); defaults to today's date.
+    #[arg(long)]
+    pub anchor: Option<NaiveDate>,
+    /// Where to write the dataset (JSON).
+    #[arg(long, default_value = "demo.json")]
+    pub out: PathBuf,
+}
+
+/// Runs the command.
+pub fn run(args: DemoDataArgs, out: &Output) -> Result<(), CliError> {
+    let anchor = args
+        .anchor
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let dataset = generate(&DemoOptions::new(args.seed, anchor));
+    let model = Model::from_dataset(dataset)
+        .map_err(|e| CliError::Internal(format!("generated demo data is invalid: {e}")))?;
+    model.save(&args.out)?;
+    if out.json {
+        out.print_json(&serde_json::json!({
+            "out": args.out,
+            "customers": model.customers().len(),
+            "technicians": model.technicians().len(),
+            "agreements": model.agreements().len(),
+            "open_orders": model.orders().len(),
+        }))
+    } else {
+        say!(
+            "wrote {}: {} customers, {} service objects, {} agreements, {} technicians, {} open orders",
+            args.out.display(),
+            model.customers().len(),
+            model.service_objects().len(),
+            model.agreements().len(),
+            model.technicians().len(),
+            model.orders().len()
+        );
+        Ok(())
+    }
+}

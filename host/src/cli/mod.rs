@@ -1,0 +1,260 @@
+//! The `fieldwork` command line: argument parsing (clap), dispatch to one file per command,
+//! output as human tables or `--json`, errors as one `error: …` line and documented exit codes
+//! (0 ok, 1 user or input error, 2 internal error).
+
+#[macro_use]
+mod output;
+mod billing;
+mod candidates;
+mod check;
+mod context;
+mod db;
+mod demo;
+mod demo_data;
+mod export;
+mod generate;
+mod import;
+mod init;
+mod recur;
+mod rma;
+mod run;
+mod schedule;
+mod sla;
+mod views;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub(crate) use output::{CliError, Output};
+
+/// fieldwork: rules and scheduling for service businesses.
+#[derive(Debug, Parser)]
+#[command(name = "fieldwork", version, about, long_about = None)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by all commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Only results: no progress bars, headers or other chatter.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a rules directory: prints `path:line:col: message` per problem.
+    #[command(after_help = "Examples:\n  fieldwork check\n  fieldwork check ./rules --json")]
+    Check(check::CheckArgs),
+    /// Write a deterministic demo dataset (a region with customers, technicians, agreements).
+    #[command(
+        name = "demo-data",
+        after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
+    )]
+    DemoData(demo_data::DemoDataArgs),
+    /// Bill one month of subscriptions: fees, prorations, revenue recognition.
+    #[command(
+        after_help = "Examples:\n  fieldwork bill --period 2027-03\n  fieldwork bill --db prod.db --period 2027-04 --json\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
+    )]
+    Bill(billing::BillArgs),
+    /// Show a return order, its dispositions and the actions they imply.
+    #[command(
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+    )]
+    Rma(rma::RmaArgs),
+    /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
+    #[command(
+        after_help = "Examples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-03 --at 2027-03-01T07:00:00+01:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+    )]
+    Schedule(schedule::ScheduleArgs),
+    /// Rank every technician for one order and explain why (grades, weights, exclusions).
+    #[command(
+        after_help = "Examples:\n  fieldwork candidates --order SO-B0001\n  fieldwork candidates --db prod.db --order SO-B0007 --json\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
+    )]
+    Candidates(candidates::CandidatesArgs),
+    /// Preview a recurrence rule's occurrences in [from, to).
+    #[command(
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+    )]
+    Recur(recur::RecurArgs),
+    /// Generate the service orders of agreement lines for [from, to) (idempotent), into the
+    /// database or from a dataset file.
+    #[command(
+        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-04-01 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+    )]
+    Generate(generate::GenerateArgs),
+    /// Create the demo dataset, import it into a fresh database and run the main job over the
+    /// next four weeks.
+    #[command(
+        after_help = "Examples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
+    )]
+    Demo(demo::DemoArgs),
+    /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
+    #[command(
+        after_help = "Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-29 --at 2027-03-01T06:00:00+01:00\n  fieldwork run --db prod.db --json"
+    )]
+    Run(run::RunArgs),
+    /// Create the database (or migrate an existing one to this version's schema).
+    #[command(
+        after_help = "Examples:\n  fieldwork init\n  fieldwork init --db /var/lib/fieldwork/prod.db --json"
+    )]
+    Init(init::InitArgs),
+    /// Validate a dataset and write it into the database (merge or replace).
+    #[command(
+        after_help = "An invalid dataset (or a merge that would leave the stored model invalid) changes nothing.\n\nExamples:\n  fieldwork import demo.json\n  fieldwork import customers-update.json --mode merge\n  fieldwork import full.json --mode replace --db prod.db"
+    )]
+    Import(import::ImportArgs),
+    /// Write the stored model as a dataset (round-trips with import).
+    #[command(
+        after_help = "Examples:\n  fieldwork export > backup.json\n  fieldwork export --out backup.json\n  fieldwork export --db prod.db --out prod.json"
+    )]
+    Export(export::ExportArgs),
+    /// The dispatcher's board: one self-contained HTML file of the stored plan.
+    #[command(
+        after_help = "Examples:\n  fieldwork board --out board.html\n  fieldwork board --db prod.db --from 2027-03-01 --to 2027-03-05 --out board.html"
+    )]
+    Board(views::BoardArgs),
+    /// Technicians' calendars (iCalendar) of the stored plan; UIDs stay stable across exports.
+    #[command(
+        after_help = "Examples:\n  fieldwork ics --technician T-001 --out t001.ics\n  fieldwork ics --out all.ics"
+    )]
+    Ics(views::IcsArgs),
+    /// A technician's day: times, addresses, tasks and travel.
+    #[command(
+        after_help = "Examples:\n  fieldwork today --technician T-001\n  fieldwork today --technician T-001 --date 2027-03-02 --json"
+    )]
+    Today(views::TodayArgs),
+    /// Business-time deadlines on a calendar, and SLA status and compliance of a dataset.
+    #[command(
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
+    )]
+    Sla(sla::SlaArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  fieldwork completions bash > /etc/bash_completion.d/fieldwork\n  fieldwork completions zsh > ~/.zfunc/_fieldwork"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), generated from the command definitions.
+    #[command(after_help = "Examples:\n  fieldwork man > fieldwork.1 && man ./fieldwork.1")]
+    Man,
+}
+
+/// Arguments of `fieldwork completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Runs the CLI on the process arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2 in
+            // clap's convention; ours is 1 for user errors).
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let out = Output::new(cli.global.json, cli.global.quiet);
+    // A closed stdout (`fieldwork … | head`) ends the command quietly; any other panic is a bug,
+    // reported as one `error:` line with exit code 2, never as a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = panic_message(info.payload());
+        if !message.contains("Broken pipe") {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!("error: internal error: {message}{at}");
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli.command, &out)));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+        Err(payload) if panic_message(payload.as_ref()).contains("Broken pipe") => {
+            ExitCode::SUCCESS
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// Runs one parsed command.
+fn run(command: Command, out: &Output) -> Result<(), CliError> {
+    match command {
+        Command::Check(args) => check::run(args, out),
+        Command::Demo(args) => demo::run(args, out),
+        Command::DemoData(args) => demo_data::run(args, out),
+        Command::Bill(args) => billing::run(args, out),
+        Command::Rma(args) => rma::run(args, out),
+        Command::Schedule(args) => schedule::run(args, out),
+        Command::Candidates(args) => candidates::run(args, out),
+        Command::Recur(args) => recur::run(args, out),
+        Command::Generate(args) => generate::run(args, out),
+        Command::Run(args) => run::run(args, out),
+        Command::Board(args) => views::run_board(args, out),
+        Command::Ics(args) => views::run_ics(args, out),
+        Command::Today(args) => views::run_today(args, out),
+        Command::Init(args) => init::run(args, out),
+        Command::Import(args) => import::run(args, out),
+        Command::Export(args) => export::run(args, out),
+        Command::Sla(args) => sla::run(args, out),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "fieldwork", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map_err(|e| CliError::Internal(e.to_string()))?;
+            output::write_stdout(format_args!("{}", String::from_utf8_lossy(&page)));
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_global_flags_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["fieldwork", "demo-data", "--json"]).unwrap();
+        assert!(cli.global.json);
+        assert!(Cli::try_parse_from(["fieldwork", "no-such-command"]).is_err());
+    }
+}

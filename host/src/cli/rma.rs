@@ -1,0 +1,120 @@
+//! `fieldwork rma`: shows a return order, each line's disposition (recorded or proposed by the
+//! disposition rule) and the actions the dispositions imply.
+
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+
+use super::context::RulesArgs;
+use super::output::table;
+use super::{CliError, Output};
+use fieldwork::model::{Model, ReturnOrderId};
+use fieldwork::rma::{review, DecidedBy, RuleDisposition};
+
+/// Arguments of `fieldwork rma`.
+#[derive(Debug, clap::Args)]
+pub struct RmaArgs {
+    /// The dataset (JSON).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// The return order (RMA number).
+    #[arg(long)]
+    pub id: String,
+    /// Instant the implied orders and credits would be created (RFC 3339); now by default.
+    #[arg(long)]
+    pub at: Option<DateTime<Utc>>,
+    /// The rules (`disposition` proposes dispositions; without it, the built-in rule).
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// Runs the command.
+pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
+    let model = Model::load(&args.dataset)?;
+    let rules = args.rules.load()?;
+    let rules = &rules.set;
+    let at = args.at.unwrap_or_else(Utc::now);
+    let review = review(
+        &model,
+        &ReturnOrderId::new(args.id),
+        &RuleDisposition(rules),
+        at,
+    )
+    .map_err(CliError::user)?;
+    if out.json {
+        return out.print_json(&review);
+    }
+    let rma = &review.rma;
+    let reason = review
+        .reason
+        .as_ref()
+        .filter(|r| !r.description.is_empty())
+        .map(|r| format!("{} ({})", r.code, r.description))
+        .unwrap_or_else(|| rma.reason_code.clone());
+    say!("return order {}  customer {}", rma.id, rma.customer);
+    say!("reason       {reason}");
+    say!(
+        "status       {}{}",
+        rma.status,
+        review
+            .next_status
+            .map(|s| format!(" (next: {s})"))
+            .unwrap_or_default()
+    );
+    say!("created      {}", rma.created_at.to_rfc3339());
+    say!();
+    let lines: Vec<Vec<String>> = rma
+        .lines
+        .iter()
+        .zip(&review.decisions)
+        .map(|(line, d)| {
+            let who = match d.decided_by {
+                DecidedBy::Recorded => "recorded",
+                DecidedBy::Rule => "proposed by rule",
+                DecidedBy::BuiltIn => "proposed (built-in)",
+            };
+            vec![
+                line.line.to_string(),
+                line.item.clone(),
+                line.service_object
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| "-".into()),
+                line.quantity.to_string(),
+                line.value.to_string(),
+                d.disposition.as_str().to_owned(),
+                who.to_owned(),
+                d.reason.clone(),
+            ]
+        })
+        .collect();
+    say!(
+        "{}",
+        table(
+            &[
+                "line",
+                "item",
+                "object",
+                "qty",
+                "value",
+                "disposition",
+                "decided",
+                "why"
+            ],
+            &lines
+        )
+    );
+    say!();
+    let actions: Vec<Vec<String>> = review
+        .actions
+        .iter()
+        .map(|a| {
+            vec![
+                a.line().to_string(),
+                a.disposition().as_str().to_owned(),
+                a.summary(),
+            ]
+        })
+        .collect();
+    say!("{}", table(&["line", "action", "implies"], &actions));
+    Ok(())
+}

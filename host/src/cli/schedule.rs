@@ -1,0 +1,182 @@
+//! `fieldwork schedule`: batch-schedules a dataset's open orders over a horizon and prints the
+//! routes, the unassigned orders with reasons, and the KPIs.
+
+use chrono::NaiveDate;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::context::{date_range, AtArgs, Context, RulesArgs, SourceArgs};
+use super::output::table;
+use super::{CliError, Output};
+use crate::progress::Bars;
+use fieldwork::job::{schedule_phase, Engines, JobOptions, ScheduleOutcome};
+use fieldwork::model::Model;
+use fieldwork::schedule::field::{Lateness, ScheduleOptions};
+use fieldwork::schedule::plan::Plan;
+
+/// Arguments of `fieldwork schedule`.
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// The database (the plan is stored with the orders' new status in one batch, re-planning
+    /// the stored plan of the same window) or a dataset file (nothing is stored).
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// "Now": planning starts no earlier.
+    #[command(flatten)]
+    pub at: AtArgs,
+    /// The rules (`sla_targets`, dispatch hooks).
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// First day of the horizon (YYYY-MM-DD, local).
+    #[arg(long, value_name = "DATE")]
+    pub from: NaiveDate,
+    /// Day after the horizon (YYYY-MM-DD, local, exclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: NaiveDate,
+    /// Search time budget in milliseconds (the best plan found by then is returned).
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub budget_ms: u64,
+    /// Search iterations (deterministic with --seed); unlimited within the time budget if 0.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub iterations: u64,
+    /// Random seed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Leave orders unassigned rather than plan them after their SLA deadline.
+    #[arg(long)]
+    pub no_late: bool,
+    /// Write the plan as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// The scheduler settings the arguments describe.
+fn options(args: &ScheduleArgs) -> ScheduleOptions {
+    ScheduleOptions {
+        seed: args.seed,
+        iterations: (args.iterations > 0).then_some(args.iterations),
+        time_budget: Some(Duration::from_millis(args.budget_ms)),
+        lateness: if args.no_late {
+            Lateness::Forbidden
+        } else {
+            Lateness::Penalised
+        },
+        ..ScheduleOptions::default()
+    }
+}
+
+/// Runs the command: the main job's scheduling phase over `[from, to)`, on the database or on
+/// the dataset in memory — the same phase, the same rules.
+pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
+    if args.to <= args.from {
+        return Err(CliError::User(format!(
+            "--to {} must be after --from {} (--to is exclusive)",
+            args.to, args.from
+        )));
+    }
+    let mut ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    let mut job = JobOptions::new(args.from, args.to, ctx.now).in_zone(ctx.zone);
+    job.schedule = options(&args);
+    job.schedule_days = u32::try_from((args.to - args.from).num_days()).unwrap_or(u32::MAX);
+    let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
+    let mut bars = Bars::new(out);
+    let outcome = schedule_phase(ctx.store.as_mut(), &ctx.model, &engines, &job, &mut bars)?;
+    drop(bars);
+    let plan = match &outcome {
+        ScheduleOutcome::Planned { plan, .. } => {
+            ctx.store.plans()?.into_iter().find(|p| &p.id == plan)
+        }
+        ScheduleOutcome::NothingToPlan => None,
+        ScheduleOutcome::Failed { error } => return Err(CliError::user(error)),
+    };
+    let Some(stored) = plan else {
+        if out.json {
+            return out.print_json(&ctx.json(&outcome));
+        }
+        say!("{}", ctx.header());
+        say!(
+            "no open order to plan in {}",
+            date_range(args.from, args.to)
+        );
+        return Ok(());
+    };
+    if let Some(path) = &args.out {
+        let text = serde_json::to_string_pretty(&stored.plan)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        std::fs::write(path, text)
+            .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
+    }
+    if out.json {
+        return out.print_json(&ctx.json(&stored));
+    }
+    let model = ctx.store.load_model()?;
+    say!("{}", ctx.header());
+    say!(
+        "plan of {}\n\n{}\n",
+        date_range(args.from, args.to),
+        render(&model, &stored.plan)
+    );
+    if ctx.is_dataset() {
+        say!("not stored (dataset)");
+    } else {
+        say!("stored as {}", stored.id);
+    }
+    Ok(())
+}
+
+/// The plan as text: KPIs, one line per visit, the unassigned orders.
+pub fn render(model: &Model, plan: &Plan) -> String {
+    let k = &plan.kpis;
+    let mut text = format!(
+        "assigned {}/{} orders · travel {:.0} km / {:.1} h · utilisation {:.0}% · SLA breaches {}\n\n",
+        k.orders_assigned, k.orders_total, k.travel_km, k.travel_minutes / 60.0, k.utilisation * 100.0, k.sla_breaches
+    );
+    let tz = |tech: &fieldwork::model::TechnicianId| {
+        model
+            .technician(tech)
+            .and_then(|t| model.calendar(&t.calendar))
+            .and_then(|c| c.time_zone.tz().ok())
+            .unwrap_or(chrono_tz::Tz::UTC)
+    };
+    let mut rows = Vec::new();
+    for route in &plan.routes {
+        let zone = tz(&route.technician);
+        for v in &route.visits {
+            rows.push(vec![
+                route.technician.to_string(),
+                route.day.to_string(),
+                v.start.with_timezone(&zone).format("%H:%M").to_string(),
+                v.end.with_timezone(&zone).format("%H:%M").to_string(),
+                v.order.to_string(),
+                format!("{:.0} min", v.travel_minutes),
+                if v.is_late() {
+                    format!("late {:.0} min", v.late_minutes)
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+    }
+    text.push_str(&table(
+        &[
+            "technician",
+            "day",
+            "start",
+            "end",
+            "order",
+            "travel",
+            "SLA",
+        ],
+        &rows,
+    ));
+    if !plan.unassigned.is_empty() {
+        text.push_str("\n\nunassigned:\n");
+        let rows: Vec<Vec<String>> = plan
+            .unassigned
+            .iter()
+            .map(|u| vec![u.order.to_string(), u.reason.to_string(), u.detail.clone()])
+            .collect();
+        text.push_str(&table(&["order", "reason", "detail"], &rows));
+    }
+    text
+}

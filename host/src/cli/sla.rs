@@ -1,0 +1,344 @@
+//! `fieldwork sla`: business-time deadlines on a calendar file (`sla due`, one-off or as a
+//! JSON-lines batch) and the SLA status and compliance report of a dataset (`sla report`).
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use serde::Deserialize;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
+use super::output::table;
+use super::{CliError, Output};
+use fieldwork::calendar::{parse_instant, CompiledCalendar};
+use fieldwork::job::Engines;
+use fieldwork::model::{BusinessCalendar, ModelError};
+use fieldwork::sla::{ComplianceRow, Grouping, MetricState, SlaReport};
+
+/// Arguments of `fieldwork sla`.
+#[derive(Debug, clap::Args)]
+pub struct SlaArgs {
+    /// The SLA command.
+    #[command(subcommand)]
+    pub command: SlaCommand,
+}
+
+/// The `sla` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum SlaCommand {
+    /// Business-time deadline: START plus N business minutes of a calendar, as an RFC 3339 UTC
+    /// instant; with --batch, one JSON line per JSON line read from stdin.
+    #[command(
+        after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  \
+        printf '{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":120}\\n' | fieldwork sla due --calendar office.json --batch"
+    )]
+    Due(DueArgs),
+    /// Status of every order's SLA metrics at an instant, and the compliance report.
+    #[command(
+        after_help = "Examples:\n  fieldwork sla report\n  fieldwork sla report --db prod.db --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --rules rules/ --at 2027-03-01T12:00:00Z --json"
+    )]
+    Report(ReportArgs),
+}
+
+/// Arguments of `fieldwork sla due`.
+#[derive(Debug, clap::Args)]
+pub struct DueArgs {
+    /// The business calendar (one calendar object as JSON, as in a dataset's `calendars`).
+    #[arg(long, value_name = "CAL.json")]
+    pub calendar: PathBuf,
+    /// Start instant, RFC 3339 with an offset (e.g. 2027-03-05T16:00:00+01:00).
+    #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+    pub start: Option<String>,
+    /// Business minutes to add.
+    #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+    pub minutes: Option<u32>,
+    /// Read JSON lines `{"start": RFC3339, "minutes": N}` from stdin; write one line
+    /// `{"due": RFC3339}` or `{"error": "..."}` per input line, in order.
+    #[arg(long)]
+    pub batch: bool,
+}
+
+/// Arguments of `fieldwork sla report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The database, or a dataset file.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The instant the report is "as at".
+    #[command(flatten)]
+    pub at: AtArgs,
+    /// The rules (`sla_targets` sets the targets; without it, the built-in table by
+    /// priority × customer tier).
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// Runs an `sla` subcommand.
+pub fn run(args: SlaArgs, out: &Output) -> Result<(), CliError> {
+    match args.command {
+        SlaCommand::Due(args) => due(args, out),
+        SlaCommand::Report(args) => report(args, out),
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Reads and compiles one calendar file; errors name the file, line and column or the field.
+pub fn load_calendar(path: &Path) -> Result<CompiledCalendar, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| {
+        CliError::user(ModelError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    })?;
+    let calendar: BusinessCalendar = serde_json::from_str(&text)
+        .map_err(|e| CliError::user(ModelError::json(path.display().to_string(), &e)))?;
+    CompiledCalendar::new(&calendar).map_err(CliError::user)
+}
+
+fn due(args: DueArgs, out: &Output) -> Result<(), CliError> {
+    let calendar = load_calendar(&args.calendar)?;
+    if args.batch {
+        let stdin = std::io::stdin();
+        let stdout = std::io::stdout();
+        return batch(&calendar, stdin.lock(), &mut stdout.lock());
+    }
+    let (Some(start), Some(minutes)) = (args.start, args.minutes) else {
+        return Err(CliError::user(
+            "--start and --minutes are required without --batch",
+        ));
+    };
+    let start = parse_instant("--start", &start).map_err(CliError::user)?;
+    let due = calendar
+        .add(start, TimeDelta::minutes(i64::from(minutes)))
+        .map_err(CliError::user)?;
+    if out.json {
+        out.print_json(&serde_json::json!({ "due": rfc3339(due) }))
+    } else {
+        say!("{}", rfc3339(due));
+        Ok(())
+    }
+}
+
+/// One line of `sla due --batch` input.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchLine {
+    start: String,
+    minutes: i64,
+}
+
+/// Answers every input line with one output line, in order; a bad line gets `{"error": …}`
+/// naming the line number and the field.
+pub fn batch(
+    calendar: &CompiledCalendar,
+    input: impl BufRead,
+    output: &mut impl Write,
+) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Internal(format!("stdout: {e}"));
+    for (index, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| CliError::user(format!("stdin: {e}")))?;
+        let answer = match batch_line(calendar, &line) {
+            Ok(due) => serde_json::json!({ "due": rfc3339(due) }),
+            Err(e) => serde_json::json!({ "error": format!("line {}: {e}", index + 1) }),
+        };
+        writeln!(output, "{answer}").map_err(io)?;
+    }
+    output.flush().map_err(io)
+}
+
+fn batch_line(calendar: &CompiledCalendar, line: &str) -> Result<DateTime<Utc>, String> {
+    let input: BatchLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    if input.minutes < 0 {
+        return Err(format!("minutes: {} is negative", input.minutes));
+    }
+    let start = parse_instant("start", &input.start).map_err(|e| e.to_string())?;
+    calendar
+        .add(start, TimeDelta::minutes(input.minutes))
+        .map_err(|e| e.to_string())
+}
+
+fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
+    let ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
+    let engine = engines.sla(&ctx.model);
+    let (model, at) = (&ctx.model, ctx.now);
+    let report = engine.report(model.orders(), at);
+    if out.json {
+        out.print_json(&ctx.json(&report))?;
+    } else {
+        say!("{}", ctx.header());
+        say!("{}", render_report(&report));
+    }
+    match report.errors.first() {
+        None => Ok(()),
+        Some(first) if report.errors.len() == 1 => Err(CliError::user(&first.error)),
+        Some(first) => Err(CliError::user(format!(
+            "{} orders have no SLA status; first: {}",
+            report.errors.len(),
+            first.error
+        ))),
+    }
+}
+
+/// `1h 05m`, `-0h 30m` for business seconds.
+fn hours_minutes(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let minutes = seconds.abs() / 60;
+    format!("{sign}{}h {:02}m", minutes / 60, minutes % 60)
+}
+
+/// The human form of a report: the status table, then the compliance table.
+pub fn render_report(report: &SlaReport) -> String {
+    let mut rows = Vec::new();
+    for sla in &report.orders {
+        for m in &sla.metrics {
+            let state = if m.paused {
+                format!("{} (paused)", m.state)
+            } else {
+                m.state.to_string()
+            };
+            let left = match m.state {
+                MetricState::Cancelled => String::new(),
+                _ => hours_minutes(m.remaining_seconds),
+            };
+            rows.push(vec![
+                sla.order.to_string(),
+                sla.customer.to_string(),
+                sla.tier.clone(),
+                sla.priority.to_string(),
+                m.metric.to_string(),
+                m.target.to_string(),
+                state,
+                rfc3339(m.due),
+                left,
+                sla.calendar.to_string(),
+            ]);
+        }
+    }
+    let mut text = format!("SLA status at {}\n\n", rfc3339(report.at));
+    text.push_str(&table(
+        &[
+            "order",
+            "customer",
+            "tier",
+            "priority",
+            "metric",
+            "target",
+            "state",
+            "due",
+            "remaining",
+            "calendar",
+        ],
+        &rows,
+    ));
+    text.push_str(
+        "\n\nCompliance (met, missed and breached metrics; overrun in business time)\n\n",
+    );
+    text.push_str(&table(
+        &[
+            "metric",
+            "group",
+            "count",
+            "met",
+            "% met",
+            "avg overrun",
+            "worst overrun",
+            "worst order",
+        ],
+        &report
+            .compliance
+            .iter()
+            .filter(|r| r.count > 0 || r.grouping != Grouping::Customer)
+            .map(compliance_row)
+            .collect::<Vec<_>>(),
+    ));
+    let quiet = report
+        .compliance
+        .iter()
+        .filter(|r| r.count == 0 && r.grouping == Grouping::Customer)
+        .count();
+    if quiet > 0 {
+        text.push_str(&format!(
+            "\n({quiet} customer row(s) without a concluded metric left out; --json lists them)"
+        ));
+    }
+    if !report.errors.is_empty() {
+        text.push_str("\n\nOrders without SLA status\n");
+        for e in &report.errors {
+            text.push_str(&format!("\n{}", e.error));
+        }
+    }
+    text
+}
+
+fn compliance_row(row: &ComplianceRow) -> Vec<String> {
+    let group = match row.grouping {
+        Grouping::All => "all".to_owned(),
+        Grouping::Tier => format!("tier {}", row.key),
+        Grouping::Customer => format!("customer {}", row.key),
+    };
+    vec![
+        row.metric.to_string(),
+        group,
+        row.count.to_string(),
+        row.met.to_string(),
+        row.percent_met.map_or("-".into(), |p| format!("{p:.1}")),
+        hours_minutes(row.average_overrun_seconds),
+        hours_minutes(row.worst_overrun_seconds),
+        row.worst_order
+            .as_ref()
+            .map_or(String::new(), ToString::to_string),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn office() -> CompiledCalendar {
+        let cal = BusinessCalendar::from_json(
+            r#"{"id":"o","time_zone":"Europe/Berlin","weekly":{"mon":[["08:00","17:00"]],"fri":[["08:00","17:00"]]}}"#,
+        )
+        .unwrap();
+        CompiledCalendar::new(&cal).unwrap()
+    }
+
+    #[test]
+    fn batch_answers_every_line_in_order() {
+        let input = concat!(
+            "{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":60}\n",
+            "{\"start\":\"2027-03-05T16:00:00\",\"minutes\":60}\n",
+            "\n",
+            "{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":-5}\n",
+            "{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":120}\n",
+        );
+        let mut out = Vec::new();
+        batch(&office(), input.as_bytes(), &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!(lines[0]["due"], "2027-03-05T16:00:00Z");
+        let e = lines[1]["error"].as_str().unwrap();
+        assert!(
+            e.starts_with("line 2: start:") && e.contains("offset is missing"),
+            "{e}"
+        );
+        assert!(lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 3: EOF"));
+        assert_eq!(lines[3]["error"], "line 4: minutes: -5 is negative");
+        assert_eq!(lines[4]["due"], "2027-03-08T08:00:00Z");
+    }
+
+    #[test]
+    fn hours_minutes_formats_signs() {
+        assert_eq!(hours_minutes(3900), "1h 05m");
+        assert_eq!(hours_minutes(-1800), "-0h 30m");
+    }
+}

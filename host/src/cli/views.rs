@@ -1,0 +1,201 @@
+//! The role views over the persisted plan: `fieldwork board` (the dispatcher's HTML board),
+//! `fieldwork ics` (technicians' calendars) and `fieldwork today` (a technician's day).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use std::path::{Path, PathBuf};
+
+use super::context::DbArgs;
+use super::{db, CliError, Output};
+use crate::views::{board, ics, today};
+use fieldwork::model::{Model, TechnicianId};
+use fieldwork::schedule::plan::Plan;
+use fieldwork::store::{current_plan, Store};
+
+/// Arguments of `fieldwork board`.
+#[derive(Debug, clap::Args)]
+pub struct BoardArgs {
+    /// The database holding the plan.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// First day shown (YYYY-MM-DD, local); defaults to the plan's first day.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Day after the last day shown (YYYY-MM-DD, local, exclusive, as everywhere); defaults
+    /// to five days after --from.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    /// The HTML file to write.
+    #[arg(long, default_value = "board.html")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `fieldwork ics`.
+#[derive(Debug, clap::Args)]
+pub struct IcsArgs {
+    /// The database holding the plan.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The technician whose visits to export; all technicians when absent.
+    #[arg(long)]
+    pub technician: Option<String>,
+    /// The .ics file to write (a `.ledger.json` beside it remembers SEQUENCE numbers).
+    #[arg(long, default_value = "fieldwork.ics")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `fieldwork today`.
+#[derive(Debug, clap::Args)]
+pub struct TodayArgs {
+    /// The database holding the plan.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The technician.
+    #[arg(long)]
+    pub technician: String,
+    /// The local date; defaults to the first day of the plan that has visits for them.
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+}
+
+/// The stored model, the current schedule of all stored plans ([`current_plan`]) and the start
+/// of the newest plan's window (the views' default first day).
+fn load(db_path: &Path) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
+    let store = db::open(db_path)?;
+    let model = store.load_model()?;
+    let plans = store.plans()?;
+    let newest = plans
+        .iter()
+        .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
+        .map(|p| p.plan.from);
+    match (current_plan(&model, &plans), newest) {
+        (Some(plan), Some(newest)) => Ok((model, plan, newest)),
+        _ => Err(CliError::User(
+            "no plan stored yet: run `fieldwork run` first".into(),
+        )),
+    }
+}
+
+/// The zone of the first technician's calendar (the board's time axis), UTC otherwise.
+fn zone_of(model: &Model, tech: Option<&TechnicianId>) -> Tz {
+    let tech = match tech {
+        Some(id) => model.technician(id),
+        None => model.technicians().first(),
+    };
+    tech.and_then(|t| model.calendar(&t.calendar))
+        .and_then(|c| c.time_zone.tz().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|e| CliError::user(format!("{}: {e}", path.display())))
+}
+
+/// Runs `fieldwork board`.
+pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
+    let (model, plan, newest) = load(&args.db.db)?;
+    let zone = zone_of(&model, None);
+    let from = args
+        .from
+        .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
+    let to = args.to.unwrap_or(from + Duration::days(5));
+    if to <= from {
+        return Err(CliError::User(format!(
+            "--to {to} must be after --from {from} (--to is exclusive)"
+        )));
+    }
+    let html = board::render(
+        &model,
+        &plan,
+        &board::BoardOptions {
+            from,
+            // The board's own option is the last day shown.
+            to: to.pred_opt().unwrap_or(from),
+            zone,
+            now: Utc::now(),
+            risk_margin_minutes: 60,
+        },
+    );
+    write(&args.out, &html)?;
+    if out.json {
+        out.print_json(&serde_json::json!({"out": args.out, "from": from, "to": to}))
+    } else {
+        if !out.quiet {
+            say!(
+                "wrote {} ({})",
+                args.out.display(),
+                super::context::date_range(from, to)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Runs `fieldwork ics`.
+pub fn run_ics(args: IcsArgs, out: &Output) -> Result<(), CliError> {
+    let (model, plan, _) = load(&args.db.db)?;
+    let techs: Vec<TechnicianId> = match &args.technician {
+        Some(id) => {
+            let id = TechnicianId::new(id.as_str());
+            if model.technician(&id).is_none() {
+                return Err(CliError::User(format!("unknown technician `{id}`")));
+            }
+            vec![id]
+        }
+        None => Vec::new(),
+    };
+    let mut ledger_path = args.out.clone().into_os_string();
+    ledger_path.push(".ledger.json");
+    let ledger_path = PathBuf::from(ledger_path);
+    let ledger: ics::ExportLedger = match std::fs::read_to_string(&ledger_path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| CliError::user(format!("{}: {e}", ledger_path.display())))?,
+        Err(_) => ics::ExportLedger::new(),
+    };
+    let (text, next) = ics::export(&model, &plan, &techs, &ledger, Utc::now());
+    write(&args.out, &text)?;
+    let ledger_text =
+        serde_json::to_string_pretty(&next).map_err(|e| CliError::Internal(e.to_string()))?;
+    write(&ledger_path, &ledger_text)?;
+    let events = text.matches("BEGIN:VEVENT").count();
+    if out.json {
+        out.print_json(&serde_json::json!({"out": args.out, "events": events}))
+    } else {
+        say!("wrote {}: {events} events", args.out.display());
+        Ok(())
+    }
+}
+
+/// Runs `fieldwork today`.
+pub fn run_today(args: TodayArgs, out: &Output) -> Result<(), CliError> {
+    let (model, plan, newest) = load(&args.db.db)?;
+    let tech = TechnicianId::new(args.technician.as_str());
+    if model.technician(&tech).is_none() {
+        return Err(CliError::User(format!("unknown technician `{tech}`")));
+    }
+    // Default: the technician's first planned day from the newest plan's window on, else
+    // their last planned day.
+    let days: Vec<NaiveDate> = plan
+        .routes
+        .iter()
+        .filter(|r| r.technician == tech)
+        .map(|r| r.day)
+        .collect();
+    let start = newest
+        .with_timezone(&zone_of(&model, Some(&tech)))
+        .date_naive();
+    let date = args
+        .date
+        .or_else(|| days.iter().copied().find(|d| *d >= start))
+        .or_else(|| days.last().copied())
+        .unwrap_or(start);
+    let view = today::day_view(&model, &plan, &tech, date);
+    if out.json {
+        return out.print_json(&view);
+    }
+    super::output::write_stdout(format_args!(
+        "{}",
+        today::render_text(&view, zone_of(&model, Some(&tech)))
+    ));
+    Ok(())
+}

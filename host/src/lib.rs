@@ -1,0 +1,11 @@
+//! The `fieldwork` command-line host around the [`fieldwork`] library: its SQLite store
+//! ([`sqlite`]), the dispatcher's board and technicians' calendars ([`views`]), progress bars
+//! ([`progress`]) and the commands ([`cli::main`]). The library never depends on this crate.
+//!
+//! Only [`cli::main`] of the command line is public: the commands' modules are the binary's
+//! implementation, not an API.
+
+pub mod cli;
+pub mod progress;
+pub mod sqlite;
+pub mod views;

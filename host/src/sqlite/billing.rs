@@ -1,0 +1,215 @@
+//! Billing in SQLite: transactions as rows keyed by their deterministic id (amounts exact
+//! decimal TEXT), and the ledger of billed invoice periods keyed by (subscription, period
+//! start) — what a billing run skips.
+
+use rusqlite::{params, Connection};
+use rust_decimal::Decimal;
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+
+use super::batches;
+use super::codec::{date, decode, parse_date};
+use super::error::sql_error;
+use fieldwork::billing::{BillingKey, DateRange, Transaction, TransactionKind, TransactionSource};
+use fieldwork::model::{CustomerId, ReturnOrderId, SubscriptionId};
+use fieldwork::store::{BatchKind, BatchReceipt, StoreError};
+
+/// Records the billed periods and the new transactions, in one transaction.
+pub(crate) fn save(
+    conn: &mut Connection,
+    path: &Path,
+    transactions: &[Transaction],
+    billed: &[BillingKey],
+) -> Result<BatchReceipt, StoreError> {
+    if transactions.is_empty() && billed.is_empty() {
+        return Ok(BatchReceipt::default());
+    }
+    let err = sql_error(path, "posting a billing run");
+    let tx = super::begin_write(conn, path)?;
+    let batch = batches::begin(&tx, path, BatchKind::Billing)?;
+    let (mut written, mut skipped, mut periods) = (0, 0, 0);
+    {
+        let mut subscription = tx
+            .prepare_cached("SELECT 1 FROM subscriptions WHERE id = ?1")
+            .map_err(&err)?;
+        let mut check = |sub: &SubscriptionId| -> Result<(), StoreError> {
+            if subscription.exists([sub.as_str()]).map_err(&err)? {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict {
+                    entity: "subscription",
+                    id: sub.to_string(),
+                    message: "billed, but not stored".into(),
+                })
+            }
+        };
+        let mut period = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO billed_periods (subscription_id, period_start, batch_id) \
+                 VALUES (?1, ?2, ?3)",
+            )
+            .map_err(&err)?;
+        for key in billed {
+            check(&key.subscription)?;
+            periods += period
+                .execute(params![
+                    key.subscription.as_str(),
+                    date(&key.period_start),
+                    batch
+                ])
+                .map_err(&err)?;
+        }
+        let mut known = tx
+            .prepare_cached("SELECT 1 FROM billing_transactions WHERE id = ?1")
+            .map_err(&err)?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO billing_transactions (id, customer_id, subscription_id, \
+                 period_start, return_order_id, return_line, kind, date, service_start, \
+                 service_end, amount, currency, description, batch_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )
+            .map_err(&err)?;
+        let mut seen = HashSet::new();
+        for t in transactions {
+            if !seen.insert(t.id.as_str()) || known.exists([t.id.as_str()]).map_err(&err)? {
+                skipped += 1;
+                continue;
+            }
+            let (sub, start, rma, line) = match &t.source {
+                TransactionSource::Subscription {
+                    subscription,
+                    period_start,
+                } => {
+                    check(subscription)?;
+                    (
+                        Some(subscription.as_str()),
+                        Some(date(period_start)),
+                        None,
+                        None,
+                    )
+                }
+                TransactionSource::ReturnOrder { rma, line } => {
+                    (None, None, Some(rma.as_str()), Some(*line))
+                }
+            };
+            insert
+                .execute(params![
+                    t.id,
+                    t.customer.as_str(),
+                    sub,
+                    start,
+                    rma,
+                    line,
+                    t.kind.as_str(),
+                    date(&t.date),
+                    t.service.as_ref().map(|s| date(&s.start)),
+                    t.service.as_ref().map(|s| date(&s.end)),
+                    t.amount.to_string(),
+                    t.currency,
+                    t.description,
+                    batch
+                ])
+                .map_err(&err)?;
+            written += 1;
+        }
+    }
+    if written + periods == 0 {
+        return Ok(BatchReceipt {
+            batch: None,
+            written,
+            skipped,
+        });
+    }
+    batches::finish(&tx, path, batch, written + periods)?;
+    super::commit(tx, path, "posting a billing run")?;
+    Ok(BatchReceipt {
+        batch: Some(batch),
+        written,
+        skipped,
+    })
+}
+
+/// The billed invoice periods.
+pub(crate) fn billed(conn: &Connection, path: &Path) -> Result<BTreeSet<BillingKey>, StoreError> {
+    let err = sql_error(path, "reading billed periods");
+    let mut stmt = conn
+        .prepare_cached("SELECT subscription_id, period_start FROM billed_periods")
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out = BTreeSet::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let sub: String = row.get(0).map_err(&err)?;
+        let start: String = row.get(1).map_err(&err)?;
+        out.insert(BillingKey {
+            period_start: parse_date(&start, "billed period", &sub)?,
+            subscription: SubscriptionId::new(sub),
+        });
+    }
+    Ok(out)
+}
+
+/// The stored transactions in the order they were written.
+pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<Transaction>, StoreError> {
+    let err = sql_error(path, "reading billing transactions");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, customer_id, subscription_id, period_start, return_order_id, \
+             return_line, kind, date, service_start, service_end, amount, currency, description \
+             FROM billing_transactions ORDER BY rowid",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let entity = "billing transaction";
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let id: String = row.get(0).map_err(&err)?;
+        let text = |i: usize| row.get::<_, String>(i).map_err(&err);
+        let opt = |i: usize| row.get::<_, Option<String>>(i).map_err(&err);
+        let source = match (opt(2)?, opt(3)?, opt(4)?) {
+            (Some(sub), Some(start), None) => TransactionSource::Subscription {
+                subscription: SubscriptionId::new(sub),
+                period_start: parse_date(&start, entity, &id)?,
+            },
+            (None, None, Some(rma)) => TransactionSource::ReturnOrder {
+                rma: ReturnOrderId::new(rma),
+                line: row.get::<_, Option<u32>>(5).map_err(&err)?.unwrap_or(0),
+            },
+            _ => {
+                return Err(decode(
+                    entity,
+                    &id,
+                    "neither subscription nor return order".into(),
+                ))
+            }
+        };
+        let kind = text(6)?;
+        let service = match (opt(8)?, opt(9)?) {
+            (Some(start), Some(end)) => Some(DateRange {
+                start: parse_date(&start, entity, &id)?,
+                end: parse_date(&end, entity, &id)?,
+            }),
+            _ => None,
+        };
+        let amount = text(10)?;
+        out.push(Transaction {
+            customer: CustomerId::new(text(1)?),
+            source,
+            kind: match kind.as_str() {
+                "fee" => TransactionKind::Fee,
+                "proration" => TransactionKind::Proration,
+                "credit" => TransactionKind::Credit,
+                other => return Err(decode(entity, &id, format!("unknown kind `{other}`"))),
+            },
+            date: parse_date(&text(7)?, entity, &id)?,
+            service,
+            amount: amount
+                .parse::<Decimal>()
+                .map_err(|e| decode(entity, &id, format!("amount `{amount}`: {e}")))?,
+            currency: text(11)?,
+            description: text(12)?,
+            id,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,301 @@
+//! The model in SQLite: reference entities as JSON documents keyed by id (insertion order kept
+//! by rowid, so an export lists them as imported), orders as normalised rows with their status
+//! history in its own table. Loading reassembles a [`Dataset`] and validates it.
+
+use rusqlite::{params, Connection, Transaction};
+use serde::{de::DeserializeOwned, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::batches;
+use super::codec::{from_doc, parse_instant, to_doc};
+use super::error::sql_error;
+use super::orders::{write_order, OrderStatements, OrderWrite};
+use fieldwork::model::{Dataset, Keyed, Model, OrderStatus, StatusChange};
+use fieldwork::store::{BatchKind, StoreError};
+
+/// A table of JSON documents.
+struct DocTable {
+    entity: &'static str,
+    select: &'static str,
+    upsert: &'static str,
+}
+
+const CALENDARS: DocTable = DocTable {
+    entity: "calendar",
+    select: "SELECT id, doc FROM calendars ORDER BY rowid",
+    upsert: "INSERT INTO calendars (id, doc) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+};
+const CUSTOMERS: DocTable = DocTable {
+    entity: "customer",
+    select: "SELECT id, doc FROM customers ORDER BY rowid",
+    upsert: "INSERT INTO customers (id, doc) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+};
+const OBJECTS: DocTable = DocTable {
+    entity: "service object",
+    select: "SELECT id, doc FROM service_objects ORDER BY rowid",
+    upsert: "INSERT INTO service_objects (id, doc) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+};
+const TASKS: DocTable = DocTable {
+    entity: "task",
+    select: "SELECT code, doc FROM tasks ORDER BY rowid",
+    upsert: "INSERT INTO tasks (code, doc) VALUES (?1, ?2)
+             ON CONFLICT (code) DO UPDATE SET doc = excluded.doc",
+};
+const TECHNICIANS: DocTable = DocTable {
+    entity: "technician",
+    select: "SELECT id, doc FROM technicians ORDER BY rowid",
+    upsert: "INSERT INTO technicians (id, doc) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+};
+const AGREEMENTS: DocTable = DocTable {
+    entity: "agreement",
+    select: "SELECT id, doc FROM agreements ORDER BY rowid",
+    upsert: "INSERT INTO agreements (id, doc, customer_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, customer_id = excluded.customer_id",
+};
+const SUBSCRIPTIONS: DocTable = DocTable {
+    entity: "subscription",
+    select: "SELECT id, doc FROM subscriptions ORDER BY rowid",
+    upsert: "INSERT INTO subscriptions (id, doc, customer_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, customer_id = excluded.customer_id",
+};
+const RETURN_ORDERS: DocTable = DocTable {
+    entity: "return order",
+    select: "SELECT id, doc FROM return_orders ORDER BY rowid",
+    upsert: "INSERT INTO return_orders (id, doc) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+};
+const EXTENSIONS: DocTable = DocTable {
+    entity: "extension",
+    select: "SELECT name, doc FROM extensions ORDER BY rowid",
+    upsert: "INSERT INTO extensions (name, doc) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET doc = excluded.doc",
+};
+
+/// Every table, children first (the order `replace` clears them in).
+const ALL_TABLES_CLEAR: &str = "
+    DELETE FROM plan_unassigned; DELETE FROM plan_visits; DELETE FROM plan_routes;
+    DELETE FROM plans;
+    DELETE FROM billing_transactions; DELETE FROM billed_periods; DELETE FROM sla_snapshots; DELETE FROM generation_keys;
+    DELETE FROM order_status_history; DELETE FROM orders;
+    DELETE FROM return_orders; DELETE FROM subscriptions; DELETE FROM agreements;
+    DELETE FROM technicians; DELETE FROM tasks; DELETE FROM service_objects;
+    DELETE FROM customers; DELETE FROM calendars; DELETE FROM extensions;
+    DELETE FROM batches;";
+
+fn read_docs<T: DeserializeOwned>(
+    conn: &Connection,
+    path: &Path,
+    table: &DocTable,
+) -> Result<Vec<T>, StoreError> {
+    let context = format!("reading {} documents", table.entity);
+    let err = sql_error(path, &context);
+    let mut stmt = conn.prepare_cached(table.select).map_err(&err)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(&err)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, doc) = row.map_err(&err)?;
+        out.push(from_doc(&doc, table.entity, &id)?);
+    }
+    Ok(out)
+}
+
+fn write_docs<'a, T: Serialize + 'a>(
+    tx: &Transaction<'_>,
+    path: &Path,
+    table: &DocTable,
+    items: impl IntoIterator<Item = (String, &'a T, Option<&'a str>)>,
+) -> Result<usize, StoreError> {
+    let context = format!("writing {} documents", table.entity);
+    let err = sql_error(path, &context);
+    let mut stmt = tx.prepare_cached(table.upsert).map_err(&err)?;
+    let mut n = 0;
+    for (id, item, customer) in items {
+        let doc = to_doc(item, table.entity, &id)?;
+        match customer {
+            Some(c) => stmt.execute(params![id, doc, c]),
+            None => stmt.execute(params![id, doc]),
+        }
+        .map_err(&err)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn keyed<T: Keyed>(items: &[T]) -> impl Iterator<Item = (String, &T, Option<&str>)>
+where
+    T::Key: std::fmt::Display,
+{
+    items.iter().map(|i| (i.key().to_string(), i, None))
+}
+
+/// Loads the stored dataset (not yet validated).
+pub(crate) fn load_dataset(conn: &Connection, path: &Path) -> Result<Dataset, StoreError> {
+    let mut dataset = Dataset {
+        calendars: read_docs(conn, path, &CALENDARS)?,
+        customers: read_docs(conn, path, &CUSTOMERS)?,
+        service_objects: read_docs(conn, path, &OBJECTS)?,
+        tasks: read_docs(conn, path, &TASKS)?,
+        technicians: read_docs(conn, path, &TECHNICIANS)?,
+        agreements: read_docs(conn, path, &AGREEMENTS)?,
+        subscriptions: read_docs(conn, path, &SUBSCRIPTIONS)?,
+        return_orders: read_docs(conn, path, &RETURN_ORDERS)?,
+        ..Dataset::default()
+    };
+    let extensions: Vec<(String, serde_json::Value)> = {
+        let err = sql_error(path, "reading extension sections");
+        let mut stmt = conn.prepare_cached(EXTENSIONS.select).map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(&err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, doc) = row.map_err(&err)?;
+            let value = from_doc(&doc, EXTENSIONS.entity, &name)?;
+            out.push((name, value));
+        }
+        out
+    };
+    dataset.extensions = extensions.into_iter().collect();
+    dataset.orders = load_orders(conn, path)?;
+    Ok(dataset)
+}
+
+/// Loads the orders in insertion order with their status history.
+fn load_orders(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<fieldwork::model::ServiceOrder>, StoreError> {
+    let err = sql_error(path, "reading orders");
+    let mut history: HashMap<String, Vec<StatusChange>> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT order_id, at, status FROM order_status_history ORDER BY order_id, seq",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (order, at, status) = row.map_err(&err)?;
+            let change = StatusChange {
+                at: parse_instant(&at, "order", &order)?,
+                status: OrderStatus::parse(&status).ok_or_else(|| StoreError::Decode {
+                    entity: "order",
+                    id: order.clone(),
+                    message: format!("unknown status `{status}` in history"),
+                })?,
+            };
+            history.entry(order).or_default().push(change);
+        }
+    }
+    let mut stmt = conn
+        .prepare_cached("SELECT id, doc FROM orders ORDER BY rowid")
+        .map_err(&err)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(&err)?;
+    let mut orders = Vec::new();
+    for row in rows {
+        let (id, doc) = row.map_err(&err)?;
+        let mut order: fieldwork::model::ServiceOrder = from_doc(&doc, "order", &id)?;
+        order.history = history.remove(&id).unwrap_or_default();
+        orders.push(order);
+    }
+    Ok(orders)
+}
+
+/// Loads and validates the stored model.
+pub(crate) fn load_model(conn: &Connection, path: &Path) -> Result<Model, StoreError> {
+    Ok(Model::from_dataset(load_dataset(conn, path)?)?)
+}
+
+/// Writes every entity of `dataset` (upserting by id) within `tx`, stamping orders with
+/// `batch`; returns the number of entities written.
+fn write_dataset(
+    tx: &Transaction<'_>,
+    path: &Path,
+    dataset: &Dataset,
+    batch: i64,
+) -> Result<usize, StoreError> {
+    let mut n = 0;
+    n += write_docs(tx, path, &CALENDARS, keyed(&dataset.calendars))?;
+    n += write_docs(tx, path, &CUSTOMERS, keyed(&dataset.customers))?;
+    n += write_docs(tx, path, &OBJECTS, keyed(&dataset.service_objects))?;
+    n += write_docs(tx, path, &TASKS, keyed(&dataset.tasks))?;
+    n += write_docs(tx, path, &TECHNICIANS, keyed(&dataset.technicians))?;
+    n += write_docs(
+        tx,
+        path,
+        &AGREEMENTS,
+        dataset
+            .agreements
+            .iter()
+            .map(|a| (a.id.to_string(), a, Some(a.customer.as_str()))),
+    )?;
+    n += write_docs(
+        tx,
+        path,
+        &SUBSCRIPTIONS,
+        dataset
+            .subscriptions
+            .iter()
+            .map(|s| (s.id.to_string(), s, Some(s.customer.as_str()))),
+    )?;
+    n += write_docs(tx, path, &RETURN_ORDERS, keyed(&dataset.return_orders))?;
+    n += write_docs(
+        tx,
+        path,
+        &EXTENSIONS,
+        dataset.extensions.iter().map(|(k, v)| (k.clone(), v, None)),
+    )?;
+    let mut statements = OrderStatements::prepare(tx, path)?;
+    for order in &dataset.orders {
+        write_order(&mut statements, path, order, batch, OrderWrite::Upsert)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Replaces everything stored by `model`, in one transaction.
+pub(crate) fn replace(conn: &mut Connection, path: &Path, model: &Model) -> Result<(), StoreError> {
+    let err = sql_error(path, "replacing the model");
+    let tx = super::begin_write(conn, path)?;
+    tx.execute_batch(ALL_TABLES_CLEAR).map_err(&err)?;
+    let batch = batches::begin(&tx, path, BatchKind::Import)?;
+    let rows = write_dataset(&tx, path, &model.to_dataset(), batch)?;
+    batches::finish(&tx, path, batch, rows)?;
+    super::commit(tx, path, "replacing the model")
+}
+
+/// Upserts the entities of `incoming`, in one transaction.
+pub(crate) fn merge(
+    conn: &mut Connection,
+    path: &Path,
+    incoming: &Dataset,
+) -> Result<(), StoreError> {
+    let tx = super::begin_write(conn, path)?;
+    let batch = batches::begin(&tx, path, BatchKind::Import)?;
+    let rows = write_dataset(&tx, path, incoming, batch)?;
+    batches::finish(&tx, path, batch, rows)?;
+    super::commit(tx, path, "merging the dataset")
+}

@@ -1,0 +1,311 @@
+//! Plans in SQLite: one row per plan (horizon, key figures as a JSON document), its routes,
+//! visits and unassigned orders as rows in plan order — visits are indexed by technician and
+//! start (board queries) and by order (where is this order planned?).
+
+use rusqlite::{params, Connection};
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::batches;
+use super::codec::{date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc};
+use super::error::sql_error;
+use super::orders::apply_updates;
+use fieldwork::model::{OrderId, TechnicianId};
+use fieldwork::schedule::plan::{Plan, Route, Unassigned, UnassignedReason, Visit};
+use fieldwork::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
+
+fn reason_name(reason: UnassignedReason) -> String {
+    match serde_json::to_value(reason) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{reason:?}"),
+    }
+}
+
+/// Replaces the plan with the same id and applies the status changes, in one transaction.
+pub(crate) fn save(
+    conn: &mut Connection,
+    path: &Path,
+    stored: &StoredPlan,
+    updates: &[StatusUpdate],
+) -> Result<BatchReceipt, StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let plan = &stored.plan;
+    let conflict = |message: String| StoreError::Conflict {
+        entity: "plan",
+        id: stored.id.clone(),
+        message,
+    };
+    let tx = super::begin_write(conn, path)?;
+    let batch = batches::begin(&tx, path, BatchKind::Plan)?;
+    let mut rows = 1;
+    {
+        let mut check_order = tx
+            .prepare_cached("SELECT 1 FROM orders WHERE id = ?1")
+            .map_err(&err)?;
+        let mut check_tech = tx
+            .prepare_cached("SELECT 1 FROM technicians WHERE id = ?1")
+            .map_err(&err)?;
+        let visits = plan.routes.iter().flat_map(|r| &r.visits);
+        for order in visits
+            .map(|v| &v.order)
+            .chain(plan.unassigned.iter().map(|u| &u.order))
+        {
+            if !check_order.exists([order.as_str()]).map_err(&err)? {
+                return Err(conflict(format!("refers to unknown order `{order}`")));
+            }
+        }
+        for route in &plan.routes {
+            if !check_tech
+                .exists([route.technician.as_str()])
+                .map_err(&err)?
+            {
+                return Err(conflict(format!(
+                    "refers to unknown technician `{}`",
+                    route.technician
+                )));
+            }
+        }
+        tx.prepare_cached("DELETE FROM plans WHERE id = ?1")
+            .and_then(|mut s| s.execute([stored.id.as_str()]))
+            .map_err(&err)?;
+        let kpis = to_doc(&plan.kpis, "plan", &stored.id)?;
+        tx.prepare_cached(
+            "INSERT INTO plans (id, horizon_from, horizon_to, created_at, kpis, batch_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                stored.id,
+                instant(&plan.from),
+                instant(&plan.to),
+                instant(&stored.created_at),
+                kpis,
+                batch
+            ])
+        })
+        .map_err(&err)?;
+        let mut route_stmt = tx
+            .prepare_cached(
+                "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
+                 shift_end, return_minutes, return_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(&err)?;
+        let mut visit_stmt = tx
+            .prepare_cached(
+                "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
+                 arrival, start, end, travel_minutes, travel_km, due, late_minutes, fixed) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .map_err(&err)?;
+        for (position, route) in plan.routes.iter().enumerate() {
+            route_stmt
+                .execute(params![
+                    stored.id,
+                    position as i64,
+                    route.technician.as_str(),
+                    date(&route.day),
+                    instant(&route.shift_start),
+                    instant(&route.shift_end),
+                    route.return_minutes,
+                    route.return_km
+                ])
+                .map_err(|e| {
+                    conflict(format!(
+                        "route of {} on {}: {e}",
+                        route.technician, route.day
+                    ))
+                })?;
+            rows += 1;
+            for (sequence, v) in route.visits.iter().enumerate() {
+                visit_stmt
+                    .execute(params![
+                        stored.id,
+                        position as i64,
+                        sequence as i64,
+                        v.order.as_str(),
+                        route.technician.as_str(),
+                        instant(&v.arrival),
+                        instant(&v.start),
+                        instant(&v.end),
+                        v.travel_minutes,
+                        v.travel_km,
+                        v.due.as_ref().map(instant),
+                        v.late_minutes,
+                        v.fixed
+                    ])
+                    .map_err(|e| conflict(format!("visit of order `{}`: {e}", v.order)))?;
+                rows += 1;
+            }
+        }
+        let mut unassigned = tx
+            .prepare_cached(
+                "INSERT INTO plan_unassigned (plan_id, position, order_id, reason, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(&err)?;
+        for (position, u) in plan.unassigned.iter().enumerate() {
+            unassigned
+                .execute(params![
+                    stored.id,
+                    position as i64,
+                    u.order.as_str(),
+                    reason_name(u.reason),
+                    u.detail
+                ])
+                .map_err(&err)?;
+            rows += 1;
+        }
+        // The plan supersedes other plans' visits of the orders it mentions.
+        let mut supersede = tx
+            .prepare_cached("DELETE FROM plan_visits WHERE order_id = ?1 AND plan_id <> ?2")
+            .map_err(&err)?;
+        let mentioned = plan
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| &v.order)
+            .chain(plan.unassigned.iter().map(|u| &u.order));
+        for order in mentioned {
+            supersede
+                .execute(params![order.as_str(), stored.id])
+                .map_err(&err)?;
+        }
+    }
+    rows += apply_updates(&tx, path, updates, batch)?;
+    batches::finish(&tx, path, batch, rows)?;
+    super::commit(tx, path, "writing a plan")?;
+    Ok(BatchReceipt {
+        batch: Some(batch),
+        written: rows,
+        skipped: 0,
+    })
+}
+
+type RouteKey = (String, i64);
+
+fn read_visits(
+    conn: &Connection,
+    path: &Path,
+) -> Result<HashMap<RouteKey, Vec<Visit>>, StoreError> {
+    let err = sql_error(path, "reading plan visits");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT plan_id, route, order_id, arrival, start, end, travel_minutes, travel_km, \
+             due, late_minutes, fixed FROM plan_visits ORDER BY plan_id, route, sequence",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out: HashMap<RouteKey, Vec<Visit>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let plan: String = row.get(0).map_err(&err)?;
+        let route: i64 = row.get(1).map_err(&err)?;
+        let at = |i: usize| -> Result<_, StoreError> {
+            parse_instant(&row.get::<_, String>(i).map_err(&err)?, "plan", &plan)
+        };
+        let visit = Visit {
+            order: OrderId::new(row.get::<_, String>(2).map_err(&err)?),
+            arrival: at(3)?,
+            start: at(4)?,
+            end: at(5)?,
+            travel_minutes: row.get(6).map_err(&err)?,
+            travel_km: row.get(7).map_err(&err)?,
+            due: parse_opt_instant(row.get(8).map_err(&err)?, "plan", &plan)?,
+            late_minutes: row.get(9).map_err(&err)?,
+            fixed: row.get(10).map_err(&err)?,
+        };
+        out.entry((plan, route)).or_default().push(visit);
+    }
+    Ok(out)
+}
+
+fn read_routes(
+    conn: &Connection,
+    path: &Path,
+    mut visits: HashMap<RouteKey, Vec<Visit>>,
+) -> Result<HashMap<String, Vec<Route>>, StoreError> {
+    let err = sql_error(path, "reading plan routes");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT plan_id, position, technician_id, day, shift_start, shift_end, \
+             return_minutes, return_km FROM plan_routes ORDER BY plan_id, position",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out: HashMap<String, Vec<Route>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let plan: String = row.get(0).map_err(&err)?;
+        let position: i64 = row.get(1).map_err(&err)?;
+        let route = Route {
+            technician: TechnicianId::new(row.get::<_, String>(2).map_err(&err)?),
+            day: parse_date(&row.get::<_, String>(3).map_err(&err)?, "plan", &plan)?,
+            shift_start: parse_instant(&row.get::<_, String>(4).map_err(&err)?, "plan", &plan)?,
+            shift_end: parse_instant(&row.get::<_, String>(5).map_err(&err)?, "plan", &plan)?,
+            return_minutes: row.get(6).map_err(&err)?,
+            return_km: row.get(7).map_err(&err)?,
+            visits: visits.remove(&(plan.clone(), position)).unwrap_or_default(),
+        };
+        // A route whose visits a newer plan superseded is no longer part of this plan.
+        if !route.visits.is_empty() {
+            out.entry(plan).or_default().push(route);
+        }
+    }
+    Ok(out)
+}
+
+fn read_unassigned(
+    conn: &Connection,
+    path: &Path,
+) -> Result<HashMap<String, Vec<Unassigned>>, StoreError> {
+    let err = sql_error(path, "reading unassigned orders");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT plan_id, order_id, reason, detail FROM plan_unassigned \
+             ORDER BY plan_id, position",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out: HashMap<String, Vec<Unassigned>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let plan: String = row.get(0).map_err(&err)?;
+        let reason: String = row.get(2).map_err(&err)?;
+        let unassigned = Unassigned {
+            order: OrderId::new(row.get::<_, String>(1).map_err(&err)?),
+            reason: serde_json::from_value(serde_json::Value::String(reason.clone())).map_err(
+                |_| super::codec::decode("plan", &plan, format!("unknown reason `{reason}`")),
+            )?,
+            detail: row.get(3).map_err(&err)?,
+        };
+        out.entry(plan).or_default().push(unassigned);
+    }
+    Ok(out)
+}
+
+/// The stored plans, oldest first.
+pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<StoredPlan>, StoreError> {
+    let mut routes = read_routes(conn, path, read_visits(conn, path)?)?;
+    let mut unassigned = read_unassigned(conn, path)?;
+    let err = sql_error(path, "reading plans");
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, horizon_from, horizon_to, created_at, kpis FROM plans ORDER BY batch_id",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let id: String = row.get(0).map_err(&err)?;
+        let text = |i: usize| row.get::<_, String>(i).map_err(&err);
+        out.push(StoredPlan {
+            created_at: parse_instant(&text(3)?, "plan", &id)?,
+            plan: Plan {
+                from: parse_instant(&text(1)?, "plan", &id)?,
+                to: parse_instant(&text(2)?, "plan", &id)?,
+                routes: routes.remove(&id).unwrap_or_default(),
+                unassigned: unassigned.remove(&id).unwrap_or_default(),
+                kpis: from_doc(&text(4)?, "plan", &id)?,
+            },
+            id,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,141 @@
+//! The technician's day: the route of one technician on one local date — times, addresses,
+//! tasks and travel — as data (for `--json`) and as text.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::fmt::Write;
+
+use fieldwork::model::{Model, TechnicianId};
+use fieldwork::schedule::plan::Plan;
+
+/// One stop of the day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stop {
+    /// Order id.
+    pub order: String,
+    /// Customer name.
+    pub customer: String,
+    /// Address (or coordinates).
+    pub address: String,
+    /// Task description.
+    pub task: String,
+    /// Priority.
+    pub priority: String,
+    /// Travel before this stop, minutes.
+    pub travel_minutes: f64,
+    /// Travel before this stop, kilometres.
+    pub travel_km: f64,
+    /// Planned start.
+    pub start: DateTime<Utc>,
+    /// Planned end.
+    pub end: DateTime<Utc>,
+    /// Due instant, if any.
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// A technician's day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayView {
+    /// Technician id.
+    pub technician: String,
+    /// Technician name.
+    pub name: String,
+    /// Local date.
+    pub date: NaiveDate,
+    /// Stops in order.
+    pub stops: Vec<Stop>,
+    /// Travel home after the last stop, minutes.
+    pub return_minutes: f64,
+    /// Total travel of the day, kilometres.
+    pub travel_km: f64,
+}
+
+/// Collects the technician's stops on a local date (empty when nothing is planned).
+pub fn day_view(model: &Model, plan: &Plan, technician: &TechnicianId, date: NaiveDate) -> DayView {
+    let mut view = DayView {
+        technician: technician.to_string(),
+        name: model
+            .technician(technician)
+            .map_or(String::new(), |t| t.name.clone()),
+        date,
+        stops: Vec::new(),
+        return_minutes: 0.0,
+        travel_km: 0.0,
+    };
+    for route in plan
+        .routes
+        .iter()
+        .filter(|r| &r.technician == technician && r.day == date)
+    {
+        view.return_minutes += route.return_minutes;
+        view.travel_km += route.travel_km();
+        for visit in &route.visits {
+            let order = model.order(&visit.order);
+            let customer = order.and_then(|o| model.customer(&o.customer));
+            view.stops.push(Stop {
+                order: visit.order.to_string(),
+                customer: customer.map_or(String::new(), |c| c.name.clone()),
+                address: customer.map_or(String::new(), |c| {
+                    c.address
+                        .clone()
+                        .unwrap_or_else(|| format!("{:.5},{:.5}", c.location.lat, c.location.lon))
+                }),
+                task: order
+                    .and_then(|o| o.task_codes().next())
+                    .and_then(|c| model.task(c))
+                    .map_or(String::new(), |t| t.description.clone()),
+                priority: order.map_or(String::new(), |o| o.priority.to_string()),
+                travel_minutes: visit.travel_minutes,
+                travel_km: visit.travel_km,
+                start: visit.start,
+                end: visit.end,
+                due: visit.due,
+            });
+        }
+    }
+    view
+}
+
+/// Renders the day as text in a zone.
+pub fn render_text(view: &DayView, zone: Tz) -> String {
+    let mut out = format!(
+        "{} · {} · {}\n",
+        view.technician,
+        view.name,
+        view.date.format("%A %d %B %Y")
+    );
+    if view.stops.is_empty() {
+        out.push_str("nothing planned\n");
+        return out;
+    }
+    for (i, s) in view.stops.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{:>2}. {}–{}  {} · {} ({})\n    {}\n    drive {:.0} min / {:.1} km{}",
+            i + 1,
+            s.start.with_timezone(&zone).format("%H:%M"),
+            s.end.with_timezone(&zone).format("%H:%M"),
+            s.order,
+            s.task,
+            s.priority,
+            if s.address.is_empty() {
+                s.customer.clone()
+            } else {
+                format!("{}, {}", s.customer, s.address)
+            },
+            s.travel_minutes,
+            s.travel_km,
+            s.due.map_or(String::new(), |d| format!(
+                " · due {}",
+                d.with_timezone(&zone).format("%a %H:%M")
+            ))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "home: drive {:.0} min · day total {:.1} km",
+        view.return_minutes, view.travel_km
+    );
+    out
+}

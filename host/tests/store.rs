@@ -1,0 +1,663 @@
+//! Integration tests of the store layer: the same behaviour suite runs against `MemoryStore`
+//! (the reference) and `SqliteStore`, then SQLite-only checks: migrations, refusing newer or
+//! foreign databases, locked and corrupt files.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fieldwork::billing::{BillingKey, DateRange, Transaction, TransactionKind, TransactionSource};
+use fieldwork::demo::{generate, DemoOptions};
+use fieldwork::model::*;
+use fieldwork::schedule::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
+use fieldwork::store::*;
+use fieldwork_host::sqlite::{OpenOptions, SqliteError, SqliteStore, LATEST_VERSION};
+use rust_decimal::Decimal;
+
+fn small_dataset() -> Dataset {
+    let mut options = DemoOptions::new(7, NaiveDate::from_ymd_opt(2027, 3, 1).unwrap());
+    options.customers = 12;
+    options.technicians = 4;
+    options.open_orders = 3;
+    generate(&options)
+}
+
+fn t(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 3, day, hour, 0, 0).unwrap()
+}
+
+/// A generated order for the first line of the first agreement, on `day`.
+fn generated(model: &Model, day: u32) -> GeneratedOrder {
+    let agreement = &model.agreements()[0];
+    let line = &agreement.lines[0];
+    let occurrence = NaiveDate::from_ymd_opt(2027, 3, day)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let mut order = ServiceOrder::new(
+        format!("SO-{}-{day:02}", line.id),
+        agreement.customer.clone(),
+        Priority::Normal,
+        t(1, 6),
+    );
+    order.agreement = Some(agreement.id.clone());
+    order.origin = OrderOrigin::Agreement {
+        line: line.id.clone(),
+        occurrence,
+    };
+    order.lines.push(OrderLine {
+        kind: LineKind::Task,
+        task: Some(line.task.clone()),
+        agreement_line: Some(line.id.clone()),
+        description: String::new(),
+        quantity: Decimal::ONE,
+        unit_price: line.price,
+    });
+    GeneratedOrder {
+        key: format!("{}@{occurrence}", line.id),
+        order,
+    }
+}
+
+fn stores() -> Vec<(&'static str, Box<dyn Store>)> {
+    vec![
+        ("memory", Box::new(MemoryStore::new())),
+        ("sqlite", Box::new(SqliteStore::in_memory().unwrap())),
+    ]
+}
+
+fn loaded(name: &str, store: &mut dyn Store) -> Model {
+    store
+        .import(small_dataset(), ImportMode::Replace)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    store.load_model().unwrap()
+}
+
+#[test]
+fn import_then_export_round_trips_the_dataset() {
+    for (name, mut store) in stores() {
+        let dataset = small_dataset();
+        let summary = store.import(dataset.clone(), ImportMode::Replace).unwrap();
+        assert_eq!(summary.added["customers"], 12, "{name}");
+        assert_eq!(store.export().unwrap(), dataset, "{name}");
+        // Merging the same dataset again updates everything and adds nothing.
+        let again = store.import(dataset.clone(), ImportMode::Merge).unwrap();
+        assert_eq!(again.total_added(), 0, "{name}");
+        assert_eq!(again.updated["orders"], dataset.orders.len(), "{name}");
+        assert_eq!(store.export().unwrap(), dataset, "{name}");
+    }
+}
+
+#[test]
+fn an_invalid_dataset_changes_nothing() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let batches = store.batches().unwrap();
+        // A new customer on an unknown calendar, and an order for an unknown customer.
+        let mut bad = Dataset::default();
+        let mut customer = model.customers()[0].clone();
+        customer.id = CustomerId::new("C-NEW");
+        customer.calendar = Some(CalendarId::new("nope"));
+        bad.customers.push(customer);
+        let mut order = model.orders()[0].clone();
+        order.customer = CustomerId::new("C-GHOST");
+        bad.orders.push(order);
+        for mode in [ImportMode::Merge, ImportMode::Replace] {
+            let err = store.import(bad.clone(), mode).unwrap_err();
+            assert!(matches!(err, StoreError::Model(_)), "{name}: {err}");
+            assert!(err.to_string().contains("C-GHOST"), "{name}: {err}");
+        }
+        assert_eq!(store.export().unwrap(), model.to_dataset(), "{name}");
+        assert_eq!(store.batches().unwrap(), batches, "{name}");
+    }
+}
+
+#[test]
+fn merge_adds_and_replaces_by_id() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let mut incoming = Dataset::default();
+        let mut renamed = model.customers()[0].clone();
+        renamed.name = "Renamed GmbH".into();
+        let mut added = model.customers()[1].clone();
+        added.id = CustomerId::new("C-ADDED");
+        incoming.customers = vec![renamed.clone(), added];
+        let summary = store.import(incoming, ImportMode::Merge).unwrap();
+        assert_eq!(summary.added["customers"], 1, "{name}");
+        assert_eq!(summary.updated["customers"], 1, "{name}");
+        let after = store.load_model().unwrap();
+        assert_eq!(after.customers().len(), 13, "{name}");
+        assert_eq!(after.customers()[0], renamed, "{name}: replaced in place");
+        assert_eq!(after.customers()[12].id.as_str(), "C-ADDED", "{name}");
+    }
+}
+
+#[test]
+fn generated_orders_are_written_once_per_key() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let first: Vec<_> = [2, 9, 16].iter().map(|&d| generated(&model, d)).collect();
+        let receipt = store.insert_generated(&first).unwrap();
+        assert_eq!((receipt.written, receipt.skipped), (3, 0), "{name}");
+        assert!(receipt.batch.is_some(), "{name}");
+        // An overlapping window: two known keys, one new.
+        let overlap: Vec<_> = [9, 16, 23].iter().map(|&d| generated(&model, d)).collect();
+        let receipt = store.insert_generated(&overlap).unwrap();
+        assert_eq!((receipt.written, receipt.skipped), (1, 2), "{name}");
+        // Nothing new: no batch is logged.
+        let receipt = store.insert_generated(&overlap).unwrap();
+        assert_eq!((receipt.batch, receipt.written), (None, 0), "{name}");
+        let stored = store.load_model().unwrap();
+        assert_eq!(stored.orders().len(), model.orders().len() + 4, "{name}");
+        assert_eq!(store.generation_keys().unwrap().len(), 4, "{name}");
+        let generate_batches: Vec<_> = store
+            .batches()
+            .unwrap()
+            .into_iter()
+            .filter(|b| b.kind == BatchKind::Generate)
+            .map(|b| b.rows)
+            .collect();
+        assert_eq!(generate_batches, [3, 1], "{name}");
+    }
+}
+
+#[test]
+fn a_batch_with_a_conflicting_order_writes_nothing() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let good = generated(&model, 2);
+        let mut clash = generated(&model, 9);
+        clash.order.id = model.orders()[0].id.clone(); // id taken by an imported order
+        let err = store.insert_generated(&[good, clash]).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict { id, .. } if id == model.orders()[0].id.as_str()),
+            "{name}: {err}"
+        );
+        assert!(store.generation_keys().unwrap().is_empty(), "{name}");
+        assert_eq!(
+            store.load_model().unwrap().orders().len(),
+            model.orders().len()
+        );
+    }
+}
+
+#[test]
+fn status_changes_are_checked_against_the_lifecycle_and_atomic() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let order = generated(&model, 2);
+        let id = order.order.id.clone();
+        store.insert_generated(&[order]).unwrap();
+        let update = |status, at| StatusUpdate {
+            order: id.clone(),
+            change: StatusChange { at, status },
+        };
+        store
+            .record_status_changes(&[
+                update(OrderStatus::Scheduled, t(1, 8)),
+                update(OrderStatus::InProgress, t(2, 9)),
+            ])
+            .unwrap();
+        // The second change is illegal: neither is written.
+        let err = store
+            .record_status_changes(&[
+                update(OrderStatus::OnHold, t(2, 10)),
+                update(OrderStatus::Created, t(2, 11)),
+            ])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("illegal transition"),
+            "{name}: {err}"
+        );
+        let err = store
+            .record_status_changes(&[update(OrderStatus::Completed, t(1, 7))])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("before the previous"),
+            "{name}: {err}"
+        );
+        let err = store
+            .record_status_changes(&[StatusUpdate {
+                order: OrderId::new("SO-NONE"),
+                change: StatusChange {
+                    at: t(3, 8),
+                    status: OrderStatus::Scheduled,
+                },
+            }])
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{name}: {err}");
+        let stored = store.load_model().unwrap();
+        let order = stored.order(&id).unwrap();
+        assert_eq!(order.status(), OrderStatus::InProgress, "{name}");
+        assert_eq!(order.history.len(), 2, "{name}");
+        assert!(order.check_history().is_ok(), "{name}");
+    }
+}
+
+fn snapshot(order: &OrderId, metric: &str, state: &str, remaining: i64) -> SlaSnapshot {
+    SlaSnapshot {
+        order: order.clone(),
+        metric: metric.into(),
+        computed_at: t(2, 12),
+        state: state.into(),
+        target_seconds: 4 * 3600,
+        due: Some(t(2, 16)),
+        warning_at: Some(t(2, 15)),
+        remaining_seconds: Some(remaining),
+        calendar: Some("office".into()),
+    }
+}
+
+#[test]
+fn sla_snapshots_replace_the_previous_one_per_order_and_metric() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let id = model.orders()[0].id.clone();
+        store
+            .save_sla_snapshots(&[
+                snapshot(&id, "response", "on_track", 3600),
+                snapshot(&id, "resolution", "on_track", 7200),
+            ])
+            .unwrap();
+        store
+            .save_sla_snapshots(&[snapshot(&id, "response", "breached", -60)])
+            .unwrap();
+        let stored = store.sla_snapshots().unwrap();
+        assert_eq!(
+            stored,
+            vec![
+                snapshot(&id, "resolution", "on_track", 7200),
+                snapshot(&id, "response", "breached", -60),
+            ],
+            "{name}"
+        );
+        let err = store
+            .save_sla_snapshots(&[snapshot(&OrderId::new("SO-NONE"), "response", "met", 0)])
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{name}: {err}");
+    }
+}
+
+fn plan_for(model: &Model, orders: &[OrderId]) -> Plan {
+    let tech = model.technicians()[0].id.clone();
+    let visits = orders
+        .iter()
+        .enumerate()
+        .map(|(i, order)| Visit {
+            order: order.clone(),
+            arrival: t(3, 8 + 2 * i as u32),
+            start: t(3, 8 + 2 * i as u32),
+            end: t(3, 9 + 2 * i as u32),
+            travel_minutes: 12.5,
+            travel_km: 8.25,
+            due: (i == 0).then(|| t(3, 12)),
+            late_minutes: 0.0,
+            fixed: i == 1,
+        })
+        .collect();
+    let mut plan = Plan {
+        from: t(3, 0),
+        to: t(10, 0),
+        routes: vec![Route {
+            technician: tech,
+            day: NaiveDate::from_ymd_opt(2027, 3, 3).unwrap(),
+            shift_start: t(3, 7),
+            shift_end: t(3, 16),
+            visits,
+            return_minutes: 20.0,
+            return_km: 11.0,
+        }],
+        unassigned: vec![Unassigned {
+            order: model.orders()[0].id.clone(),
+            reason: UnassignedReason::NoEligibleTechnician,
+            detail: "needs lifts level 4".into(),
+        }],
+        kpis: PlanKpis::default(),
+    };
+    plan.refresh_kpis();
+    plan
+}
+
+#[test]
+fn a_plan_round_trips_and_replaces_the_plan_with_the_same_id() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let orders: Vec<_> = [2, 9].iter().map(|&d| generated(&model, d)).collect();
+        store.insert_generated(&orders).unwrap();
+        let ids: Vec<OrderId> = orders.iter().map(|g| g.order.id.clone()).collect();
+        let stored = StoredPlan {
+            id: "week-10".into(),
+            created_at: t(2, 18),
+            plan: plan_for(&model, &ids),
+        };
+        let scheduled: Vec<StatusUpdate> = ids
+            .iter()
+            .map(|id| StatusUpdate {
+                order: id.clone(),
+                change: StatusChange {
+                    at: t(2, 18),
+                    status: OrderStatus::Scheduled,
+                },
+            })
+            .collect();
+        let receipt = store.save_plan(&stored, &scheduled).unwrap();
+        // plan + route + 2 visits + 1 unassigned + 2 status changes
+        assert_eq!(receipt.written, 7, "{name}");
+        assert_eq!(store.plans().unwrap(), vec![stored.clone()], "{name}");
+        let after = store.load_model().unwrap();
+        assert!(ids
+            .iter()
+            .all(|id| after.order(id).unwrap().status() == OrderStatus::Scheduled));
+        // Same id: replaced, not duplicated.
+        let smaller = StoredPlan {
+            plan: plan_for(&model, &ids[..1]),
+            ..stored.clone()
+        };
+        store.save_plan(&smaller, &[]).unwrap();
+        assert_eq!(store.plans().unwrap(), vec![smaller], "{name}");
+        // A plan naming an unknown order is refused whole: its status change is not applied.
+        let bad = StoredPlan {
+            id: "bad".into(),
+            plan: plan_for(&model, &[OrderId::new("SO-NONE")]),
+            ..stored
+        };
+        let err = store.save_plan(&bad, &scheduled[..0]).unwrap_err();
+        assert!(err.to_string().contains("SO-NONE"), "{name}: {err}");
+        assert_eq!(store.plans().unwrap().len(), 1, "{name}");
+    }
+}
+
+#[test]
+fn a_newer_plan_supersedes_older_visits_of_its_orders() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let orders: Vec<_> = [2, 9, 16].iter().map(|&d| generated(&model, d)).collect();
+        store.insert_generated(&orders).unwrap();
+        let ids: Vec<OrderId> = orders.iter().map(|g| g.order.id.clone()).collect();
+        let first = StoredPlan {
+            id: "window-1".into(),
+            created_at: t(2, 18),
+            plan: plan_for(&model, &ids[..2]),
+        };
+        store.save_plan(&first, &[]).unwrap();
+        // The next window re-plans the second order (with the third).
+        let second = StoredPlan {
+            id: "window-2".into(),
+            created_at: t(3, 18),
+            plan: plan_for(&model, &ids[1..]),
+        };
+        store.save_plan(&second, &[]).unwrap();
+        let plans = store.plans().unwrap();
+        let orders_of = |id: &str| -> Vec<OrderId> {
+            plans
+                .iter()
+                .find(|p| p.id == id)
+                .unwrap()
+                .plan
+                .routes
+                .iter()
+                .flat_map(|r| r.visits.iter().map(|v| v.order.clone()))
+                .collect()
+        };
+        assert_eq!(orders_of("window-1"), ids[..1].to_vec(), "{name}");
+        assert_eq!(orders_of("window-2"), ids[1..].to_vec(), "{name}");
+        // A plan whose every visit was superseded keeps no route.
+        let third = StoredPlan {
+            id: "window-3".into(),
+            created_at: t(4, 18),
+            plan: plan_for(&model, &ids[..1]),
+        };
+        store.save_plan(&third, &[]).unwrap();
+        let plans = store.plans().unwrap();
+        let first_now = plans.iter().find(|p| p.id == "window-1").unwrap();
+        assert!(first_now.plan.routes.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn a_billing_run_is_posted_once_with_its_ledger() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let sub = &model.subscriptions()[0];
+        let march = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        let key = BillingKey {
+            subscription: sub.id.clone(),
+            period_start: march,
+        };
+        let txn = |suffix: &str, kind, amount: Decimal, service| Transaction {
+            id: format!("{}/2027-03-01/{suffix}", sub.id),
+            customer: sub.customer.clone(),
+            source: TransactionSource::Subscription {
+                subscription: sub.id.clone(),
+                period_start: march,
+            },
+            kind,
+            date: march,
+            service,
+            amount,
+            currency: "EUR".into(),
+            description: format!("{suffix} March"),
+        };
+        let fee = txn("fee", TransactionKind::Fee, Decimal::new(20000, 2), None);
+        let proration = txn(
+            "proration-before",
+            TransactionKind::Proration,
+            Decimal::new(-1290, 2),
+            Some(DateRange {
+                start: march,
+                end: NaiveDate::from_ymd_opt(2027, 3, 2).unwrap(),
+            }),
+        );
+        let credit = Transaction {
+            id: "RMA-1/1/credit".into(),
+            source: TransactionSource::ReturnOrder {
+                rma: model.return_orders()[0].id.clone(),
+                line: 1,
+            },
+            kind: TransactionKind::Credit,
+            service: None,
+            ..fee.clone()
+        };
+        let run = [fee.clone(), proration.clone()];
+        let receipt = store
+            .save_billing(&run, std::slice::from_ref(&key))
+            .unwrap();
+        assert_eq!((receipt.written, receipt.skipped), (2, 0), "{name}");
+        // Posting the same run again writes nothing new.
+        let receipt = store
+            .save_billing(
+                &[proration.clone(), credit.clone()],
+                std::slice::from_ref(&key),
+            )
+            .unwrap();
+        assert_eq!((receipt.written, receipt.skipped), (1, 1), "{name}");
+        let receipt = store
+            .save_billing(&run, std::slice::from_ref(&key))
+            .unwrap();
+        assert_eq!((receipt.batch, receipt.written), (None, 0), "{name}");
+        assert_eq!(
+            store.transactions().unwrap(),
+            vec![fee.clone(), proration.clone(), credit],
+            "{name}"
+        );
+        assert_eq!(
+            store.transactions().unwrap()[1].amount.to_string(),
+            "-12.90"
+        );
+        assert_eq!(
+            store
+                .billed_periods()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![key],
+            "{name}"
+        );
+        let ghost = BillingKey {
+            subscription: SubscriptionId::new("S-GHOST"),
+            period_start: march,
+        };
+        let mut other = fee.clone();
+        other.id = "other".into();
+        let err = store.save_billing(&[other], &[ghost]).unwrap_err();
+        assert!(err.to_string().contains("S-GHOST"), "{name}: {err}");
+        assert_eq!(store.transactions().unwrap().len(), 3, "{name}");
+    }
+}
+
+#[test]
+fn replace_drops_results_and_the_batch_log() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        store.insert_generated(&[generated(&model, 2)]).unwrap();
+        assert_eq!(store.batches().unwrap().len(), 2, "{name}");
+        store.import(small_dataset(), ImportMode::Replace).unwrap();
+        assert!(store.generation_keys().unwrap().is_empty(), "{name}");
+        let batches = store.batches().unwrap();
+        assert_eq!(batches.len(), 1, "{name}");
+        assert_eq!(batches[0].kind, BatchKind::Import, "{name}");
+        assert_eq!(store.export().unwrap(), small_dataset(), "{name}");
+    }
+}
+
+// ---- SQLite only ----------------------------------------------------------------------------
+
+fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fieldwork.db");
+    (dir, path)
+}
+
+#[test]
+fn a_database_file_survives_reopening_with_everything_in_it() {
+    let (_dir, path) = temp_db();
+    let mut store = SqliteStore::create(&path).unwrap();
+    assert_eq!(store.migration().from, 0);
+    let model = loaded("sqlite", &mut store);
+    store.insert_generated(&[generated(&model, 2)]).unwrap();
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.migration().from, LATEST_VERSION);
+    assert_eq!(
+        store.load_model().unwrap().orders().len(),
+        model.orders().len() + 1
+    );
+    assert!(store.check_integrity().unwrap().is_empty());
+    let mode: String = store
+        .connection()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = store
+        .connection()
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+}
+
+#[test]
+fn missing_newer_foreign_and_corrupt_files_get_clear_errors() {
+    let (dir, path) = temp_db();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(SqliteError::Missing { .. })),
+        "{err}"
+    );
+    assert!(!path.exists(), "opening must not create the file");
+
+    // Newer schema: refused, untouched.
+    drop(SqliteStore::create(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
+            .unwrap();
+    }
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("newer than this fieldwork supports"),
+        "{err}"
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, LATEST_VERSION + 1);
+
+    // Another application's database.
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (text TEXT)")
+        .unwrap();
+    let err = SqliteStore::open(&other).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(SqliteError::Corrupt { .. })),
+        "{err}"
+    );
+
+    // Not a database at all.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![0x42u8; 8192]).unwrap();
+    let err = SqliteStore::open(&junk).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(SqliteError::Corrupt { .. })),
+        "{err}"
+    );
+    assert!(err.is_user_error());
+
+    // A damaged database: the header survives, a table page is overwritten.
+    let damaged = dir.path().join("damaged.db");
+    {
+        let mut store = SqliteStore::create(&damaged).unwrap();
+        loaded("sqlite", &mut store);
+        store
+            .connection()
+            .pragma_update(None, "journal_mode", "DELETE")
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    let page = 4096;
+    for b in &mut bytes[page * 2..page * 6] {
+        *b = 0xA5;
+    }
+    std::fs::write(&damaged, bytes).unwrap();
+    let result = SqliteStore::open(&damaged).and_then(|s| {
+        let problems = s.check_integrity()?;
+        s.load_model().map(|_| problems)
+    });
+    match result {
+        Err(e) => assert!(
+            matches!(e.unavailable_as(), Some(SqliteError::Corrupt { .. })),
+            "{e}"
+        ),
+        Ok(problems) => assert!(!problems.is_empty(), "damage went unnoticed"),
+    }
+}
+
+#[test]
+fn a_locked_database_is_reported_after_the_busy_timeout() {
+    let (_dir, path) = temp_db();
+    let mut store = SqliteStore::open_with(
+        &path,
+        &OpenOptions {
+            create: true,
+            busy_timeout: std::time::Duration::from_millis(50),
+        },
+    )
+    .unwrap();
+    let model = loaded("sqlite", &mut store);
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = store.insert_generated(&[generated(&model, 2)]).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(SqliteError::Locked { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("locked by another process"));
+    // Readers are not blocked by a writer in WAL mode.
+    assert_eq!(
+        store.load_model().unwrap().orders().len(),
+        model.orders().len()
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    let receipt = store.insert_generated(&[generated(&model, 2)]).unwrap();
+    assert_eq!(receipt.written, 1);
+}

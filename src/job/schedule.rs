@@ -1,0 +1,244 @@
+//! The scheduling phase: which orders await planning in the window, re-planning them from the
+//! current schedule, and storing the plan with the status changes it implies (one batch).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+use super::{Engines, JobError, JobOptions, Progress};
+use crate::calendar::start_of_day;
+use crate::model::{Model, OrderId, OrderStatus, StatusChange};
+use crate::schedule::field::{schedule, PlanRequest, ScheduleError};
+use crate::schedule::plan::Plan;
+use crate::sla::{Metric, SlaEngine};
+use crate::store::{current_plan, StatusUpdate, Store, StoredPlan};
+
+/// What the scheduling phase did.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ScheduleOutcome {
+    /// No order awaited planning in the scheduling window.
+    NothingToPlan,
+    /// A plan was computed and stored; its orders became `scheduled`.
+    Planned {
+        /// Stored plan id.
+        plan: String,
+        /// Orders given to the scheduler.
+        orders: usize,
+        /// Orders planned.
+        assigned: usize,
+        /// Orders left unassigned (with reasons in the plan).
+        unassigned: usize,
+        /// Planned visits after their SLA due time.
+        sla_breaches: usize,
+        /// Total travel, km.
+        travel_km: f64,
+    },
+    /// The scheduler failed; generated orders and the SLA snapshot are stored, orders stay
+    /// unscheduled and a rerun retries.
+    Failed {
+        /// Why.
+        #[serde(serialize_with = "serialize_display")]
+        error: ScheduleError,
+    },
+}
+
+fn serialize_display<S: serde::Serializer>(e: &ScheduleError, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(e)
+}
+
+/// The scheduling window of a run: from "now" (or the start of the horizon, if later) to
+/// local midnight [`JobOptions::schedule_days`] days after the horizon's first day, at most the
+/// horizon's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Start.
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    /// The scheduling window of `options`.
+    pub fn of(options: &JobOptions) -> Self {
+        let days = chrono::Duration::days(i64::from(options.schedule_days.max(1)));
+        let last = options
+            .from
+            .checked_add_signed(days)
+            .map_or(options.to, |d| d.min(options.to));
+        Self {
+            from: options.now.max(start_of_day(options.zone, options.from)),
+            to: start_of_day(options.zone, last),
+        }
+    }
+
+    /// The id of the plan of this window.
+    pub fn plan_id(&self) -> String {
+        format!(
+            "plan-{}-{}",
+            self.from.format("%Y%m%dT%H%M"),
+            self.to.format("%Y%m%d")
+        )
+    }
+}
+
+/// The orders the scheduler plans in a window, with their SLA resolution deadlines.
+#[derive(Debug, Clone, Default)]
+pub struct OrdersToPlan {
+    /// The orders: `created` ones that may start in the window, and those on the schedule
+    /// inside it (re-planned from their current places).
+    pub orders: Vec<OrderId>,
+    /// SLA resolution deadlines by order.
+    pub dues: HashMap<OrderId, DateTime<Utc>>,
+}
+
+/// The orders awaiting planning in `[.., to)`: `created` orders whose earliest start is before
+/// `to`, and the `previously_planned` ones — each with its SLA resolution deadline at `now`
+/// (an order whose SLA cannot be computed is planned without a deadline).
+pub fn orders_to_plan(
+    model: &Model,
+    sla: &SlaEngine<'_>,
+    previously_planned: &HashSet<&OrderId>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> OrdersToPlan {
+    let mut plan = OrdersToPlan::default();
+    for order in model.orders() {
+        let open =
+            order.status() == OrderStatus::Created && order.earliest_start.is_none_or(|t| t < to);
+        if !open && !previously_planned.contains(&order.id) {
+            continue;
+        }
+        plan.orders.push(order.id.clone());
+        if let Ok(status) = sla.status(order, now) {
+            if let Some(m) = status.metric(Metric::Resolution) {
+                plan.dues.insert(order.id.clone(), m.due);
+            }
+        }
+    }
+    plan
+}
+
+/// What is on the schedule inside the window now, from every stored plan (this window's
+/// earlier plan and overlapping windows of earlier runs), without unassigned entries.
+fn current_in_window(
+    store: &dyn Store,
+    model: &Model,
+    window: Window,
+) -> Result<Option<Plan>, JobError> {
+    Ok(current_plan(model, &store.plans()?).map(|mut plan| {
+        plan.routes.retain(|r| {
+            r.visits
+                .iter()
+                .any(|v| v.start >= window.from && v.start < window.to)
+        });
+        plan.unassigned.clear();
+        plan
+    }))
+}
+
+/// Plans the open orders that may start within the first [`JobOptions::schedule_days`] days
+/// and stores the plan with the status changes it implies — one batch.
+///
+/// The window is **re-planned** from the current schedule ([`current_plan`] of every stored
+/// plan): the orders on the schedule inside the window (scheduled, or started and kept first on
+/// their route) are planned again together with the new `created` ones, starting from their
+/// current places. The plan of a window has a fixed id and replaces an earlier plan of the same
+/// window (a rerun, or a run killed after it committed); visits it takes over from plans of
+/// other windows supersede theirs. Orders it newly places become `scheduled`; scheduled orders
+/// it can no longer place go back to `created`. So rerunning never loses a planned visit, never
+/// plans an order twice and never books a technician twice.
+pub fn schedule_phase(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+    progress: &mut dyn Progress,
+) -> Result<ScheduleOutcome, JobError> {
+    let window = Window::of(options);
+    if window.to <= window.from {
+        return Ok(ScheduleOutcome::NothingToPlan);
+    }
+    // What is on the schedule inside the window now is re-planned together with the new
+    // orders, so a technician is never booked twice.
+    let previous = current_in_window(store, model, window)?;
+    let previously_planned: HashSet<&OrderId> = previous
+        .iter()
+        .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
+        .map(|v| &v.order)
+        .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
+        .collect();
+    let sla = engines.sla(model);
+    let todo = orders_to_plan(model, &sla, &previously_planned, window.to, options.now);
+    if todo.orders.is_empty() {
+        return Ok(ScheduleOutcome::NothingToPlan);
+    }
+    let request = PlanRequest::new(&todo.orders, &todo.dues, window.from, window.to)
+        .replanning(previous.as_ref());
+    progress.start("schedule", 0);
+    let planned = schedule(model, engines.dispatcher(), &request, &options.schedule);
+    progress.finish();
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(error) => return Ok(ScheduleOutcome::Failed { error }),
+    };
+    let updates = status_updates(model, &plan, &previously_planned, options.now);
+    let outcome = ScheduleOutcome::Planned {
+        plan: window.plan_id(),
+        orders: todo.orders.len(),
+        assigned: plan.kpis.orders_assigned,
+        unassigned: plan.unassigned.len(),
+        sla_breaches: plan.kpis.sla_breaches,
+        travel_km: plan.kpis.travel_km,
+    };
+    store.save_plan(
+        &StoredPlan {
+            id: window.plan_id(),
+            created_at: options.now,
+            plan,
+        },
+        &updates,
+    )?;
+    Ok(outcome)
+}
+
+/// The status changes a new plan implies: orders it newly places become `scheduled`;
+/// scheduled orders it no longer places go back to `created`.
+fn status_updates(
+    model: &Model,
+    plan: &Plan,
+    previously_planned: &HashSet<&OrderId>,
+    now: DateTime<Utc>,
+) -> Vec<StatusUpdate> {
+    let planned: HashSet<&OrderId> = plan
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .map(|v| &v.order)
+        .collect();
+    let change = |order: &OrderId, status| StatusUpdate {
+        order: order.clone(),
+        change: StatusChange {
+            // Never before the order's last recorded change: its history stays ordered.
+            at: model
+                .order(order)
+                .map_or(now, |o| now.max(o.last_change_at())),
+            status,
+        },
+    };
+    let mut updates: Vec<StatusUpdate> = plan
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| !previously_planned.contains(&v.order))
+        .map(|v| change(&v.order, OrderStatus::Scheduled))
+        .collect();
+    updates.extend(
+        previously_planned
+            .iter()
+            .filter(|o| !planned.contains(**o))
+            .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
+            .map(|o| change(o, OrderStatus::Created)),
+    );
+    updates
+}
