@@ -59,7 +59,10 @@ fn bill_prints_the_transactions_of_the_month() {
     assert_eq!(run["recognition"].as_array().unwrap().len(), 3);
 
     let out = fieldwork(&["bill", "--dataset", &data, "--period", "2027-05"]);
-    assert_eq!(stdout(&out).trim(), "nothing to bill in 2027-05");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("rules: built-in"), "{text}");
+    assert_eq!(lines[1..], ["nothing to bill in 2027-05"], "{text}");
 }
 
 #[test]

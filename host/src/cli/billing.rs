@@ -30,7 +30,7 @@ pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         return out.print_json(&ctx.json(&run));
     }
-    say!("{} · rules: {}", ctx.source, ctx.rules.source);
+    ctx.say_header(out);
     if run.transactions.is_empty() {
         if run.already_billed.is_empty() {
             say!("nothing to bill in {}", run.month);

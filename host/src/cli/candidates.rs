@@ -56,7 +56,7 @@ pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         out.print_json(&ctx.json(&ranking))
     } else {
-        say!("{}", ctx.header());
+        ctx.say_header(out);
         // Times are shown in the zone of the customer's site.
         let tz = model
             .order(&ranking.order)

@@ -253,6 +253,13 @@ impl Context {
         })
     }
 
+    /// Prints [`Self::header`] on stdout, unless `--quiet` (results only).
+    pub fn say_header(&self, out: &super::Output) {
+        if !out.quiet {
+            say!("{}", self.header());
+        }
+    }
+
     /// Whether the data is a dataset file (nothing is stored).
     pub fn is_dataset(&self) -> bool {
         matches!(self.source, Source::Dataset(_))

@@ -112,7 +112,7 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         return out.print_json(&ctx.json(&generated));
     }
-    say!("{}", ctx.header());
+    ctx.say_header(out);
     say!("{}", summary(&generated.report));
     let p = &generated.persisted;
     if ctx.is_dataset() {

@@ -93,7 +93,7 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
         if out.json {
             return out.print_json(&ctx.json(&outcome));
         }
-        say!("{}", ctx.header());
+        ctx.say_header(out);
         say!(
             "no open order to plan in {}",
             date_range(args.from, args.to)
@@ -110,7 +110,7 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
         return out.print_json(&ctx.json(&stored));
     }
     let model = ctx.store.load_model()?;
-    say!("{}", ctx.header());
+    ctx.say_header(out);
     say!(
         "plan of {}\n\n{}\n",
         date_range(args.from, args.to),

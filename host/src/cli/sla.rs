@@ -168,7 +168,7 @@ fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         out.print_json(&ctx.json(&report))?;
     } else {
-        say!("{}", ctx.header());
+        ctx.say_header(out);
         say!("{}", render_report(&report));
     }
     match report.errors.first() {
