@@ -1,7 +1,7 @@
 //! Persistence: the [`Store`] trait — what a host provides so that the model and the results
 //! of the engines survive the process — and [`MemoryStore`], an in-memory implementation for
-//! tests and embedders. The SQLite store of the `fieldwork` binary lives behind the `host`
-//! feature (`fieldwork::host::sqlite`).
+//! tests and embedders. The SQLite store of the `fieldwork` binary lives in the host crate
+//! (`fieldwork_host::sqlite`), which depends on this library and never the other way round.
 //!
 //! A store keeps:
 //! - the **model** (calendars, customers, objects, tasks, technicians, agreements, orders with
