@@ -47,13 +47,18 @@
 //! ```
 
 mod arith;
+mod business_days;
 mod compiled;
 mod error;
 mod local_day;
 mod zone;
 
+pub use business_days::{
+    is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
+};
 pub use compiled::{always_open_calendar, CompiledCalendar, ALWAYS_OPEN_ID, TEN_YEARS_DAYS};
 pub use error::{parse_instant, CalendarError};
+pub use local_day::parse_local;
 pub use local_day::start_of_day;
 pub use zone::{END_YEAR, FIRST_YEAR};
 
