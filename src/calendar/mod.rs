@@ -2,6 +2,11 @@
 //! elapsed business time ([`CompiledCalendar::between`]) and the next opening
 //! ([`CompiledCalendar::next_open`]), in UTC instants, to the second.
 //!
+//! Calendar owns business time for every engine (SLA, recurrence, dispatch) and for the rule
+//! runtime's Rhai helpers: the arithmetic above, business-day stepping ([`is_business_day`],
+//! [`next_business_day`], [`previous_business_day`]), local days and local date-time texts
+//! ([`start_of_day`], [`parse_local`]). It imports only the model.
+//!
 //! # Semantics
 //!
 //! * **Business time is real elapsed time** inside opening intervals. Intervals are local

@@ -650,6 +650,61 @@ mod tests {
     }
 
     #[test]
+    fn an_agreement_line_is_one_view_whichever_way_it_comes() {
+        let model = Model::from_json(
+            r#"{
+              "customers": [{"id": "C-1", "name": "Acme", "tier": "gold",
+                "time_zone": "Europe/Berlin", "location": {"lat": 52.5, "lon": 13.4}}],
+              "tasks": [{"code": "INSP", "description": "Inspection", "duration_minutes": 60}],
+              "agreements": [{"id": "A-1", "customer": "C-1", "valid_from": "2027-01-01",
+                "status": "active",
+                "lines": [{"id": "L-1", "task": "INSP", "price": "80",
+                  "recurrence": {"rrule": "FREQ=WEEKLY", "dtstart": "2027-01-04T09:00:00"}}]}]
+            }"#,
+        )
+        .unwrap();
+        let (a, l) = model.agreement_line(&"L-1".into()).unwrap();
+        let c = model.customer(&a.customer);
+        let mut engine = Engine::new();
+        register(&mut engine);
+        let script = "[type_of(line), `${line}`, line.id, line.agreement, line.customer, \
+                      line.tier, line.task, line.dtstart, line.price, line.stopped]";
+        let eval = |line: Dynamic| {
+            let mut scope = rhai::Scope::new();
+            scope.push("line", line);
+            let got: Array = engine.eval_with_scope(&mut scope, script).unwrap();
+            got.into_iter().map(|v| v.to_string()).collect::<Vec<_>>()
+        };
+        let mut via_agreement = rhai::Scope::new();
+        via_agreement.push("a", agreement(a));
+        let first: Dynamic = engine
+            .eval_with_scope(&mut via_agreement, "a.lines[0]")
+            .unwrap();
+        let read = Rc::new(Cell::new(false));
+        let direct = RuleLine::new(a, l, c).noting_reads(Rc::clone(&read));
+        let expected = |tier: &str| {
+            [
+                "AgreementLine",
+                "AgreementLine(L-1)",
+                "L-1",
+                "A-1",
+                "C-1",
+                tier,
+                "INSP",
+                "2027-01-04T09:00:00",
+                "80",
+                "false",
+            ]
+            .map(str::to_owned)
+        };
+        // Reached through `agreement.lines`, the customer (and so the tier) is not at hand.
+        assert_eq!(eval(first), expected(""));
+        assert!(!read.get());
+        assert_eq!(eval(Dynamic::from(direct)), expected("gold"));
+        assert!(read.get(), "reads are noted");
+    }
+
+    #[test]
     fn dates_keep_their_time_part() {
         let d = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap_or_default();
         assert_eq!(with_date("2025-03-08T09:30:00", d), "2025-03-10T09:30:00");
