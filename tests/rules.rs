@@ -895,10 +895,11 @@ fn shipped_sla_targets() {
 fn shipped_adjust_occurrence() {
     // The recurrence engine's contract (rules/README.md, `adjust_occurrence`): the occurrence is
     // a `DateTime`; return it to keep it, another `DateTime` to move it, `()` to skip it.
-    use fieldwork::recurrence::rhai_api::RuleDateTime;
+    use fieldwork::rules::datetime::RuleDateTime;
     use fieldwork::rules::domain;
     let rules = shipped();
-    let line = domain::agreement_line(&fixtures::agreement("active").lines[0]);
+    let agreement = fixtures::agreement("active");
+    let line = domain::agreement_line(&agreement, &agreement.lines[0], None);
     let cal = domain::calendar(&fixtures::calendar());
     let at = |text: &str| RuleDateTime(text.parse().unwrap_or_else(|e| panic!("{text}: {e}")));
     let adjust = |occ: &str, cal: Dynamic| {

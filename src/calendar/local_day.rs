@@ -1,6 +1,7 @@
-//! Local days as instants: where a date of a time zone begins, across DST switches.
+//! Local days and times: where a date of a time zone begins, across DST switches, and the
+//! local date-time texts (`2027-03-01T09:00`) that dataset files, the CLI and rules write.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The instant local `date` begins in `zone`: local midnight, or — where a DST switch skips
@@ -28,4 +29,24 @@ pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
         }
     }
     midnight.and_utc()
+}
+
+/// Parses `YYYY-MM-DDTHH:MM[:SS]` or `YYYY-MM-DD` (midnight) as a local date-time.
+///
+/// ```
+/// use fieldwork::calendar::parse_local;
+/// assert_eq!(parse_local("2027-03-01T09:00").unwrap().to_string(), "2027-03-01 09:00:00");
+/// assert_eq!(parse_local("2027-03-01").unwrap().to_string(), "2027-03-01 00:00:00");
+/// assert!(parse_local("01/03/2027").is_none());
+/// ```
+pub fn parse_local(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(NaiveTime::MIN))
+        })
 }

@@ -2,6 +2,11 @@
 //! elapsed business time ([`CompiledCalendar::between`]) and the next opening
 //! ([`CompiledCalendar::next_open`]), in UTC instants, to the second.
 //!
+//! Calendar owns business time for every engine (SLA, recurrence, dispatch) and for the rule
+//! runtime's Rhai helpers: the arithmetic above, business-day stepping ([`is_business_day`],
+//! [`next_business_day`], [`previous_business_day`]), local days and local date-time texts
+//! ([`start_of_day`], [`parse_local`]). It imports only the model.
+//!
 //! # Semantics
 //!
 //! * **Business time is real elapsed time** inside opening intervals. Intervals are local
@@ -47,13 +52,18 @@
 //! ```
 
 mod arith;
+mod business_days;
 mod compiled;
 mod error;
 mod local_day;
 mod zone;
 
+pub use business_days::{
+    is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
+};
 pub use compiled::{always_open_calendar, CompiledCalendar, ALWAYS_OPEN_ID, TEN_YEARS_DAYS};
 pub use error::{parse_instant, CalendarError};
+pub use local_day::parse_local;
 pub use local_day::start_of_day;
 pub use zone::{END_YEAR, FIRST_YEAR};
 

@@ -7,11 +7,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::business_days::{
-    is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
-};
 use super::error::RecurrenceError;
 use super::line::LineContext;
+use crate::calendar::{
+    is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
+};
 
 /// The decision for one occurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -62,7 +62,7 @@ pub enum RecurrenceError {
     },
     /// A business-day search found no business day within [`MAX_BUSINESS_DAY_SEARCH`] days.
     ///
-    /// [`MAX_BUSINESS_DAY_SEARCH`]: super::MAX_BUSINESS_DAY_SEARCH
+    /// [`MAX_BUSINESS_DAY_SEARCH`]: crate::calendar::MAX_BUSINESS_DAY_SEARCH
     #[error(
         "agreement line `{line}`: calendar `{calendar}` has no business day within {days} days of {date}"
     )]

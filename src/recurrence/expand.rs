@@ -374,25 +374,5 @@ pub fn localize(tz: Tz, local: NaiveDateTime) -> DateTime<Tz> {
     }
 }
 
-/// Parses `YYYY-MM-DDTHH:MM[:SS]` or `YYYY-MM-DD` (midnight) as a local date-time.
-///
-/// ```
-/// use fieldwork::recurrence::parse_local;
-/// assert_eq!(parse_local("2027-03-01T09:00").unwrap().to_string(), "2027-03-01 09:00:00");
-/// assert_eq!(parse_local("2027-03-01").unwrap().to_string(), "2027-03-01 00:00:00");
-/// assert!(parse_local("01/03/2027").is_none());
-/// ```
-pub fn parse_local(text: &str) -> Option<NaiveDateTime> {
-    let text = text.trim();
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .map(|d| d.and_time(NaiveTime::MIN))
-        })
-}
-
 #[cfg(test)]
 mod tests;

@@ -10,30 +10,35 @@
 //! * [`OccurrenceAdjuster`] keeps, moves or skips each occurrence: natively
 //!   ([`NonBusinessDay`], whose default equals the shipped rule) or through the
 //!   `adjust_occurrence(occurrence, line, calendar)` hook of the rule files ([`RuleAdjuster`],
-//!   which shares the decisions of calls that do not read the line; the Rhai types and helpers
-//!   are in [`rhai_api`]).
+//!   which shares the decisions of calls that do not read the line; [`decide`] reads what the
+//!   hook returned).
 //! * [`generate`] turns the result into service orders, idempotently
 //!   ([`generate::generate_orders`], [`generate::generate_days_ahead`]).
 //!
 //! Business days are those of the **customer's** calendar (any opening interval on the local
 //! date, after holidays and exceptions); a customer without a calendar has Monday to Friday.
+//!
+//! # Who owns what
+//!
+//! Recurrence owns expansion, line resolution ([`LineContext`]), the adjustment policies and
+//! the meaning of `adjust_occurrence`'s result ([`decide`]). It owns no business time and no
+//! Rhai type: business-day stepping is [`calendar`](crate::calendar)'s
+//! ([`calendar::next_business_day`](crate::calendar::next_business_day)…), and the values the
+//! hook sees — `DateTime`, `AgreementLine`, `BusinessCalendar` and the business-day helpers —
+//! are the rule runtime's ([`rules::datetime`](crate::rules::datetime),
+//! [`rules::domain`](crate::rules::domain)).
 
 mod adjust;
-mod business_days;
 mod error;
 mod expand;
 pub mod generate;
 mod line;
-pub mod rhai_api;
 mod rule_adjust;
 #[cfg(test)]
 pub(crate) mod test_support;
 
 pub use adjust::{Adjusted, NonBusinessDay, OccurrenceAdjuster};
-pub use business_days::{
-    is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
-};
 pub use error::{RecurrenceError, RecurrenceRuleError};
-pub use expand::{localize, parse_local, Expander, Occurrence, Window, MAX_INTERVAL};
+pub use expand::{localize, Expander, Occurrence, Window, MAX_INTERVAL};
 pub use line::{expand_line, LineContext};
-pub use rule_adjust::{AdjustHook, HookStats, RuleAdjuster};
+pub use rule_adjust::{decide, AdjustHook, HookStats, RuleAdjuster};

@@ -15,8 +15,21 @@
 //!   per (calendar, local occurrence time) and reused for every other line: the shipped rule
 //!   runs once per distinct occurrence time and calendar, not once per occurrence. A rule
 //!   that reads the line on some path is called for every occurrence that takes that path.
+//!
+//! # Arguments and results
+//!
+//! The hook's arguments are the rule runtime's values: the occurrence a
+//! [`RuleDateTime`] (Rhai `DateTime`), the line a [`RuleLine`] noting reads, the calendar the
+//! runtime's `BusinessCalendar` (or `()`). [`decide`] reads what the hook returned:
+//!
+//! | returned | meaning |
+//! |---|---|
+//! | the occurrence (or an equal `DateTime`) | keep it |
+//! | another `DateTime`; a text `"YYYY-MM-DDTHH:MM[:SS]"` (local) or RFC 3339 | move it there |
+//! | a text `"YYYY-MM-DD"` | move it to that date, same time of day |
+//! | `()` (or `false`) | skip it |
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use chrono_tz::Tz;
 use rhai::Dynamic;
 use std::cell::Cell;
@@ -26,8 +39,10 @@ use std::rc::Rc;
 use super::adjust::{Adjusted, NonBusinessDay, OccurrenceAdjuster};
 use super::error::RecurrenceError;
 use super::line::LineContext;
-use super::rhai_api::{decide, RuleDateTime, RuleLine};
+use crate::calendar::parse_local;
 use crate::model::{BusinessCalendar, CalendarId};
+use crate::rules::datetime::RuleDateTime;
+use crate::rules::domain::RuleLine;
 use crate::rules::{domain, RuleSet};
 
 /// The hook `adjust_occurrence` as the rule runtime exposes it.
@@ -169,7 +184,10 @@ impl OccurrenceAdjuster for RuleAdjuster<'_> {
         let view = match &self.line {
             Some(view) => view.clone(),
             None => {
-                let view = Dynamic::from(RuleLine::new(line, Rc::clone(&self.read)));
+                let view = Dynamic::from(
+                    RuleLine::new(line.agreement, line.line, Some(line.customer))
+                        .noting_reads(Rc::clone(&self.read)),
+                );
                 self.line = Some(view.clone());
                 view
             }
@@ -201,3 +219,47 @@ impl OccurrenceAdjuster for RuleAdjuster<'_> {
         Ok(decision)
     }
 }
+
+/// Reads the value `adjust_occurrence` returned for `original` (see the module table). A text
+/// with a UTC offset is converted to the customer's zone `tz`.
+///
+/// # Errors
+/// A message naming what was returned instead.
+pub fn decide(value: Dynamic, original: NaiveDateTime, tz: Tz) -> Result<Adjusted, String> {
+    if value.is_unit() || value.as_bool() == Ok(false) {
+        return Ok(Adjusted::Skip);
+    }
+    let type_name = value.type_name();
+    let target = if let Some(dt) = value.clone().try_cast::<RuleDateTime>() {
+        dt.0
+    } else if let Ok(text) = value.into_immutable_string() {
+        let trimmed = text.trim();
+        let local = parse_local(trimmed).map(|t| {
+            if trimmed.len() == 10 {
+                t.date().and_time(original.time())
+            } else {
+                t
+            }
+        });
+        local
+            .or_else(|| {
+                DateTime::parse_from_rfc3339(trimmed)
+                    .ok()
+                    .map(|dt| dt.with_timezone(&tz).naive_local())
+            })
+            .ok_or_else(|| format!("returned `{text}`, not a date/time"))?
+    } else {
+        return Err(format!(
+            "returned a value of type {type_name}; expected the occurrence (keep), another \
+             DateTime (move) or () (skip)"
+        ));
+    };
+    Ok(if target == original {
+        Adjusted::Keep
+    } else {
+        Adjusted::Move(target)
+    })
+}
+
+#[cfg(test)]
+mod tests;

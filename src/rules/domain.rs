@@ -1,6 +1,10 @@
 //! The domain model as seen by rules: model types registered as Rhai custom types with
 //! read-only getters, plus a few date and calendar helpers.
 //!
+//! This module owns the one Rhai view of each domain type: engines build their hook
+//! arguments with its functions and never register a type of their own. (`DateTime` and the
+//! business-day helpers are in [`datetime`](super::datetime).)
+//!
 //! Rules read `order.priority`, `customer.tier`, `tech.skill_level("hvac")` — typed values,
 //! not ad-hoc maps. Every type is held behind an [`Arc`], so a value built once (per order,
 //! per technician) is cloned cheaply for each call. Build values with the functions of
@@ -18,20 +22,20 @@
 //!
 //! The getters are listed type by type in `rules/README.md`.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position, INT};
 
+use crate::calendar::next_business_day as next_open_day;
 use crate::model::{
     AgreementLine, BusinessCalendar, Customer, Model, OrderOrigin, ReturnLine, ReturnOrder,
     ServiceAgreement, ServiceObject, ServiceOrder, SkillRequirement, Subscription, Technician,
 };
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
-
-/// How many days [`BusinessCalendar`] helpers search for the next business day.
-pub const BUSINESS_DAY_SEARCH_DAYS: i64 = 366;
 
 /// The largest shift `add_days` accepts (about a thousand years).
 const MAX_DAY_SHIFT: INT = 366_000;
@@ -82,6 +86,66 @@ impl RuleOrder {
     }
 }
 
+/// An agreement line as rules see it (Rhai type `AgreementLine`): the line with the ids of
+/// its agreement and customer and, when the customer is at hand, the customer's tier.
+///
+/// A view can note whether a rule read it ([`noting_reads`](Self::noting_reads)): a hook call
+/// that did not read its line depends only on its other arguments, so an engine may reuse
+/// its result for other lines (recurrence's `adjust_occurrence` does).
+#[derive(Debug, Clone)]
+pub struct RuleLine {
+    inner: Arc<RuleLineInner>,
+    read: Option<Rc<Cell<bool>>>,
+}
+
+#[derive(Debug)]
+struct RuleLineInner {
+    line: AgreementLine,
+    agreement: String,
+    customer: String,
+    tier: Option<String>,
+}
+
+impl RuleLine {
+    /// The view of `line` of `agreement`; `customer` (the agreement's) gives the line its
+    /// `tier`, which is `()` without it.
+    pub fn new(
+        agreement: &ServiceAgreement,
+        line: &AgreementLine,
+        customer: Option<&Customer>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(RuleLineInner {
+                line: line.clone(),
+                agreement: agreement.id.to_string(),
+                customer: agreement.customer.to_string(),
+                tier: customer.map(|c| c.tier.clone()),
+            }),
+            read: None,
+        }
+    }
+
+    /// The same view, setting `read` whenever a rule reads one of its fields or prints it.
+    #[must_use]
+    pub fn noting_reads(mut self, read: Rc<Cell<bool>>) -> Self {
+        self.read = Some(read);
+        self
+    }
+
+    /// The line.
+    pub fn line(&self) -> &AgreementLine {
+        &self.inner.line
+    }
+
+    /// What a getter reads, noting the read.
+    fn get(&self) -> &RuleLineInner {
+        if let Some(read) = &self.read {
+            read.set(true);
+        }
+        &self.inner
+    }
+}
+
 /// An invoice period of a subscription, passed to `subscription_price(subscription, period)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BillingPeriod {
@@ -111,9 +175,13 @@ pub fn agreement(agreement: &ServiceAgreement) -> Dynamic {
     Dynamic::from(Arc::new(agreement.clone()))
 }
 
-/// An agreement line for rules.
-pub fn agreement_line(line: &AgreementLine) -> Dynamic {
-    Dynamic::from(Arc::new(line.clone()))
+/// A line of `agreement` for rules (see [`RuleLine::new`]).
+pub fn agreement_line(
+    agreement: &ServiceAgreement,
+    line: &AgreementLine,
+    customer: Option<&Customer>,
+) -> Dynamic {
+    Dynamic::from(RuleLine::new(agreement, line, customer))
 }
 
 /// A service object for rules.
@@ -206,15 +274,7 @@ fn with_date(text: &str, date: NaiveDate) -> String {
 
 fn next_business_day(cal: &BusinessCalendar, text: &str) -> RhaiResult<Dynamic> {
     let date = parse_date(text)?;
-    for i in 1..=BUSINESS_DAY_SEARCH_DAYS {
-        let Some(d) = date.checked_add_signed(Duration::days(i)) else {
-            break;
-        };
-        if cal.is_open_on(d) {
-            return Ok(Dynamic::from(with_date(text, d)));
-        }
-    }
-    Ok(Dynamic::UNIT)
+    Ok(next_open_day(date, Some(cal)).map_or(Dynamic::UNIT, |d| Dynamic::from(with_date(text, d))))
 }
 
 fn open_minutes(cal: &BusinessCalendar, date: NaiveDate) -> INT {
@@ -405,27 +465,46 @@ fn register_agreement(engine: &mut Engine) {
         .register_get("status", |a: &mut A| a.status.as_str().to_string())
         .register_get("sla_policy", |a: &mut A| opt(a.sla_policy.as_ref()))
         .register_get("lines", |a: &mut A| {
-            a.lines.iter().map(agreement_line).collect::<Array>()
+            a.lines
+                .iter()
+                .map(|l| agreement_line(a, l, None))
+                .collect::<Array>()
         });
 
-    type L = Arc<AgreementLine>;
-    display!(engine, L, "AgreementLine", |l| l.id);
+    type L = RuleLine;
+    engine.register_type_with_name::<L>("AgreementLine");
     engine
-        .register_get("id", |l: &mut L| l.id.to_string())
-        .register_get("service_object", |l: &mut L| opt(l.service_object.as_ref()))
-        .register_get("task", |l: &mut L| l.task.to_string())
-        .register_get("rrule", |l: &mut L| l.recurrence.rrule.clone())
-        .register_get("dtstart", |l: &mut L| fmt_local(l.recurrence.dtstart))
-        .register_get("start", |l: &mut L| opt(l.start.as_ref()))
-        .register_get("end", |l: &mut L| opt(l.end.as_ref()))
-        .register_get("price", |l: &mut L| l.price)
+        .register_fn("to_string", |l: &mut L| {
+            format!("AgreementLine({})", l.get().line.id)
+        })
+        .register_fn("to_debug", |l: &mut L| {
+            format!("AgreementLine({})", l.get().line.id)
+        })
+        .register_get("id", |l: &mut L| l.get().line.id.to_string())
+        .register_get("agreement", |l: &mut L| l.get().agreement.clone())
+        .register_get("customer", |l: &mut L| l.get().customer.clone())
+        .register_get("tier", |l: &mut L| opt(l.get().tier.as_ref()))
+        .register_get("service_object", |l: &mut L| {
+            opt(l.get().line.service_object.as_ref())
+        })
+        .register_get("task", |l: &mut L| l.get().line.task.to_string())
+        .register_get("rrule", |l: &mut L| l.get().line.recurrence.rrule.clone())
+        .register_get("dtstart", |l: &mut L| {
+            fmt_local(l.get().line.recurrence.dtstart)
+        })
+        .register_get("start", |l: &mut L| opt(l.get().line.start.as_ref()))
+        .register_get("end", |l: &mut L| opt(l.get().line.end.as_ref()))
+        .register_get("price", |l: &mut L| l.get().line.price)
         .register_get("preferred_technician", |l: &mut L| {
-            opt(l.preferred_technician.as_ref())
+            opt(l.get().line.preferred_technician.as_ref())
         })
         .register_get("priority", |l: &mut L| {
-            l.priority.map_or(Dynamic::UNIT, |p| s(p.as_str()))
+            l.get()
+                .line
+                .priority
+                .map_or(Dynamic::UNIT, |p| s(p.as_str()))
         })
-        .register_get("stopped", |l: &mut L| l.stopped);
+        .register_get("stopped", |l: &mut L| l.get().line.stopped);
 }
 
 fn register_object(engine: &mut Engine) {
@@ -568,6 +647,61 @@ mod tests {
         assert_eq!(full_years_between(d("2022-03-01"), d("2025-02-28")), 2);
         assert_eq!(full_years_between(d("2022-03-01"), d("2025-03-01")), 3);
         assert_eq!(full_years_between(d("2025-03-01"), d("2022-03-01")), -3);
+    }
+
+    #[test]
+    fn an_agreement_line_is_one_view_whichever_way_it_comes() {
+        let model = Model::from_json(
+            r#"{
+              "customers": [{"id": "C-1", "name": "Acme", "tier": "gold",
+                "time_zone": "Europe/Berlin", "location": {"lat": 52.5, "lon": 13.4}}],
+              "tasks": [{"code": "INSP", "description": "Inspection", "duration_minutes": 60}],
+              "agreements": [{"id": "A-1", "customer": "C-1", "valid_from": "2027-01-01",
+                "status": "active",
+                "lines": [{"id": "L-1", "task": "INSP", "price": "80",
+                  "recurrence": {"rrule": "FREQ=WEEKLY", "dtstart": "2027-01-04T09:00:00"}}]}]
+            }"#,
+        )
+        .unwrap();
+        let (a, l) = model.agreement_line(&"L-1".into()).unwrap();
+        let c = model.customer(&a.customer);
+        let mut engine = Engine::new();
+        register(&mut engine);
+        let script = "[type_of(line), `${line}`, line.id, line.agreement, line.customer, \
+                      line.tier, line.task, line.dtstart, line.price, line.stopped]";
+        let eval = |line: Dynamic| {
+            let mut scope = rhai::Scope::new();
+            scope.push("line", line);
+            let got: Array = engine.eval_with_scope(&mut scope, script).unwrap();
+            got.into_iter().map(|v| v.to_string()).collect::<Vec<_>>()
+        };
+        let mut via_agreement = rhai::Scope::new();
+        via_agreement.push("a", agreement(a));
+        let first: Dynamic = engine
+            .eval_with_scope(&mut via_agreement, "a.lines[0]")
+            .unwrap();
+        let read = Rc::new(Cell::new(false));
+        let direct = RuleLine::new(a, l, c).noting_reads(Rc::clone(&read));
+        let expected = |tier: &str| {
+            [
+                "AgreementLine",
+                "AgreementLine(L-1)",
+                "L-1",
+                "A-1",
+                "C-1",
+                tier,
+                "INSP",
+                "2027-01-04T09:00:00",
+                "80",
+                "false",
+            ]
+            .map(str::to_owned)
+        };
+        // Reached through `agreement.lines`, the customer (and so the tier) is not at hand.
+        assert_eq!(eval(first), expected(""));
+        assert!(!read.get());
+        assert_eq!(eval(Dynamic::from(direct)), expected("gold"));
+        assert!(read.get(), "reads are noted");
     }
 
     #[test]

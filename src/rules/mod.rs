@@ -11,6 +11,18 @@
 //!   expression depth, string/array/map sizes, variables, functions;
 //! * every failure is a [`RuleError`] or [`RuleLoadError`] located as `path:line:col`.
 //!
+//! # Who owns what
+//!
+//! The rule runtime owns **every Rhai type and function** rules see: the one view of each
+//! domain type ([`domain`]: `ServiceOrder`, `AgreementLine`, `BusinessCalendar`…) and business
+//! time ([`datetime`]: `DateTime`, `is_business_day`, `next_business_day`,
+//! `previous_business_day`). It depends only on the model and on [`calendar`](crate::calendar),
+//! which does the business-day stepping. Engines (SLA, recurrence, dispatch, billing, RMA)
+//! sit above it: they build hook arguments with [`domain`] and [`datetime`], call the hooks
+//! through a [`RuleSet`] and read the results themselves (recurrence's `decide`, dispatch's
+//! profiles…). The runtime imports no engine and has no registration hook for them, so a
+//! rule sees the same functions whichever engine calls it.
+//!
 //! # Performance design
 //!
 //! A Rhai call costs 300 to 1,000 times a native call (see `benches/rules.rs`). Hooks are
@@ -23,6 +35,7 @@
 
 mod check;
 mod convert;
+pub mod datetime;
 pub mod domain;
 mod error;
 mod hooks;

@@ -11,7 +11,8 @@
 //! * a [`DummyModuleResolver`] and a module limit of zero: `import` is refused;
 //! * `eval` disabled as a symbol;
 //! * `print` and `debug` redirected to a bounded [`RuleLog`], never to stdout;
-//! * the domain types and date helpers of [`domain`](super::domain);
+//! * the domain types and date helpers of [`domain`](super::domain), the `DateTime` type and
+//!   business-day helpers of [`datetime`](super::datetime);
 //! * every [`Limits`] value set explicitly, and a progress callback enforcing the wall clock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -151,10 +152,6 @@ impl Deadline {
     }
 }
 
-/// Types and functions engines add for their hooks (e.g. recurrence's `DateTime` and
-/// business-day helpers), registered on every sandbox after the domain values.
-const ENGINE_EXTENSIONS: &[fn(&mut Engine)] = &[crate::recurrence::rhai_api::register];
-
 /// Builds the sandboxed engine with its log and deadline handles.
 pub(crate) fn build_engine(limits: &Limits) -> (Engine, RuleLog, Deadline) {
     let mut engine = Engine::new_raw();
@@ -179,10 +176,10 @@ pub(crate) fn build_engine(limits: &Limits) -> (Engine, RuleLog, Deadline) {
     packages.build_index();
     engine.register_global_module(packages.into());
 
+    // Every Rhai type and function is the rule runtime's own: engines pass values built with
+    // `domain` and `datetime` and register nothing.
     super::domain::register(&mut engine);
-    for register in ENGINE_EXTENSIONS {
-        register(&mut engine);
-    }
+    super::datetime::register(&mut engine);
 
     engine.set_module_resolver(DummyModuleResolver::new());
     engine.set_max_modules(0);

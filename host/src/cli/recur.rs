@@ -4,8 +4,9 @@
 use chrono::NaiveDate;
 
 use super::{CliError, Output};
+use fieldwork::calendar::parse_local;
 use fieldwork::model::Recurrence;
-use fieldwork::recurrence::{parse_local, Expander, RecurrenceRuleError, Window};
+use fieldwork::recurrence::{Expander, RecurrenceRuleError, Window};
 
 /// Arguments of `fieldwork recur`.
 #[derive(Debug, clap::Args)]

@@ -1,42 +1,37 @@
-//! What recurrence rules see in Rhai: a `DateTime` value type (local wall-clock time of the
-//! customer's zone), a read-only view of the agreement line, the customer's calendar (the rule
-//! runtime's `BusinessCalendar` value), and the helpers `is_business_day`,
-//! `next_business_day`, `previous_business_day`.
+//! Business time as rules see it: the `DateTime` value type (a local wall-clock date and time,
+//! e.g. an occurrence in the customer's zone) and the business-day helpers
+//! `is_business_day`, `next_business_day` and `previous_business_day`.
 //!
-//! [`register`] adds all of it to a Rhai engine (the rule runtime's sandbox calls it);
-//! [`decide`] reads what `adjust_occurrence(occurrence, line, calendar)` returned:
+//! The rule runtime owns these Rhai types and functions; the stepping itself is
+//! [`calendar`](crate::calendar)'s ([`is_business_day`], [`next_business_day`],
+//! [`previous_business_day`]), so a helper and its native twin cannot disagree. Engines pass
+//! [`RuleDateTime`] values to their hooks and read them back from the results (recurrence's
+//! `adjust_occurrence`).
 //!
-//! | returned | meaning |
+//! | Rhai | meaning |
 //! |---|---|
-//! | the occurrence (or an equal `DateTime`) | keep it |
-//! | another `DateTime`; a text `"YYYY-MM-DDTHH:MM[:SS]"` (local) or RFC 3339 | move it there |
-//! | a text `"YYYY-MM-DD"` | move it to that date, same time of day |
-//! | `()` (or `false`) | skip it |
+//! | `is_business_day(dt, calendar)` | whether `dt`'s date is a business day (`calendar` may be `()`: Monday to Friday) |
+//! | `next_business_day(dt, calendar)`, `previous_business_day(dt, calendar)` | strictly after / before, same time of day; an error when there is none within [`MAX_BUSINESS_DAY_SEARCH`] days |
+//! | `calendar.is_business_day(dt)`, `calendar.is_holiday(dt)`, `calendar.next_business_day(dt)`, `calendar.previous_business_day(dt)` | the same as methods of the `BusinessCalendar` value; `()` when there is none |
 //!
-//! The line view records whether the rule read any of its fields: a call that did not read
-//! the line depends only on the occurrence and the calendar, so its result can be reused for
-//! every other line with the same occurrence time and calendar (see
-//! [`RuleAdjuster`](super::RuleAdjuster)).
+//! Each takes a `DateTime` or a date / local date-time text (and then returns text). The
+//! text-only methods of `BusinessCalendar` are those of [`domain`](super::domain).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
-use chrono_tz::Tz;
-use rhai::{Dynamic, Engine, EvalAltResult, Position, INT};
-use rust_decimal::Decimal;
-use std::cell::Cell;
 use std::fmt;
-use std::rc::Rc;
 use std::sync::Arc;
 
-use super::adjust::Adjusted;
-use super::business_days::{
-    is_business_day, next_business_day, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
+use rhai::{Dynamic, Engine, EvalAltResult, Position, INT};
+
+use crate::calendar::{
+    is_business_day, next_business_day, parse_local, previous_business_day, MAX_BUSINESS_DAY_SEARCH,
 };
-use super::expand::parse_local;
-use super::line::LineContext;
 use crate::model::BusinessCalendar;
 
-/// The calendar value of the rule runtime (`rules::domain::calendar`).
+/// The calendar value of the rule runtime ([`domain::calendar`](super::domain::calendar)).
 type Calendar = Arc<BusinessCalendar>;
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
 /// A local wall-clock date and time as rules see it (Rhai type `DateTime`).
 ///
@@ -54,73 +49,6 @@ impl fmt::Display for RuleDateTime {
         write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S"))
     }
 }
-
-/// The agreement line as rules see it (Rhai type `AgreementLine`): the getters of the rule
-/// runtime's `AgreementLine` (`id`, `service_object`, `task`, `rrule`, `dtstart`, `start`,
-/// `end`, `price`, `preferred_technician`, `priority`, `stopped`) plus `agreement`, `customer`
-/// and `tier` (the customer's). It is a type of its own because it notes every read (see the
-/// module documentation).
-#[derive(Debug, Clone)]
-pub struct RuleLine {
-    data: Rc<LineData>,
-    read: Rc<Cell<bool>>,
-}
-
-#[derive(Debug)]
-struct LineData {
-    id: String,
-    agreement: String,
-    customer: String,
-    tier: String,
-    task: String,
-    rrule: String,
-    dtstart: String,
-    start: Option<String>,
-    end: Option<String>,
-    service_object: Option<String>,
-    priority: Option<String>,
-    preferred_technician: Option<String>,
-    price: Decimal,
-    stopped: bool,
-}
-
-impl RuleLine {
-    /// The view of a resolved line; `read` is set whenever a rule reads a field.
-    pub fn new(ctx: &LineContext<'_>, read: Rc<Cell<bool>>) -> Self {
-        let line = ctx.line;
-        let text = |v: Option<&dyn fmt::Display>| v.map(|v| v.to_string());
-        Self {
-            data: Rc::new(LineData {
-                id: line.id.to_string(),
-                agreement: ctx.agreement.id.to_string(),
-                customer: ctx.customer.id.to_string(),
-                tier: ctx.customer.tier.clone(),
-                task: line.task.to_string(),
-                rrule: line.recurrence.rrule.clone(),
-                dtstart: RuleDateTime(line.recurrence.dtstart).to_string(),
-                start: text(line.start.as_ref().map(|d| d as _)),
-                end: text(line.end.as_ref().map(|d| d as _)),
-                service_object: text(line.service_object.as_ref().map(|o| o as _)),
-                priority: line.priority.map(|p| p.as_str().to_owned()),
-                preferred_technician: text(line.preferred_technician.as_ref().map(|t| t as _)),
-                price: line.price,
-                stopped: line.stopped,
-            }),
-            read,
-        }
-    }
-
-    fn get(&self) -> &LineData {
-        self.read.set(true);
-        &self.data
-    }
-}
-
-fn opt(value: &Option<String>) -> Dynamic {
-    value.clone().map_or(Dynamic::UNIT, Dynamic::from)
-}
-
-type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
 fn rule_error(message: String) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
@@ -200,41 +128,12 @@ fn ymd(y: INT, m: INT, d: INT, h: INT, mi: INT) -> RhaiResult<RuleDateTime> {
         .ok_or_else(|| rule_error(format!("invalid date/time {y}-{m}-{d} {h}:{mi}")))
 }
 
-/// Registers the recurrence types and helpers on a Rhai engine.
-pub fn register(engine: &mut Engine) {
+/// Registers the `DateTime` type, its functions and the business-day helpers on `engine`
+/// (after [`domain`](super::domain)'s registration, whose `BusinessCalendar` they extend).
+pub(crate) fn register(engine: &mut Engine) {
     engine.register_type_with_name::<RuleDateTime>("DateTime");
-    engine.register_type_with_name::<RuleLine>("AgreementLine");
     register_datetime(engine);
-    register_line(engine);
     register_business_days(engine);
-}
-
-fn register_line(engine: &mut Engine) {
-    engine
-        .register_get("id", |l: &mut RuleLine| l.get().id.clone())
-        .register_get("agreement", |l: &mut RuleLine| l.get().agreement.clone())
-        .register_get("customer", |l: &mut RuleLine| l.get().customer.clone())
-        .register_get("tier", |l: &mut RuleLine| l.get().tier.clone())
-        .register_get("task", |l: &mut RuleLine| l.get().task.clone())
-        .register_get("rrule", |l: &mut RuleLine| l.get().rrule.clone())
-        .register_get("dtstart", |l: &mut RuleLine| l.get().dtstart.clone())
-        .register_get("start", |l: &mut RuleLine| opt(&l.get().start))
-        .register_get("end", |l: &mut RuleLine| opt(&l.get().end))
-        .register_get("service_object", |l: &mut RuleLine| {
-            opt(&l.get().service_object)
-        })
-        .register_get("priority", |l: &mut RuleLine| opt(&l.get().priority))
-        .register_get("preferred_technician", |l: &mut RuleLine| {
-            opt(&l.get().preferred_technician)
-        })
-        .register_get("price", |l: &mut RuleLine| l.get().price)
-        .register_get("stopped", |l: &mut RuleLine| l.get().stopped)
-        .register_fn("to_string", |l: &mut RuleLine| {
-            format!("AgreementLine({})", l.get().id)
-        })
-        .register_fn("to_debug", |l: &mut RuleLine| {
-            format!("AgreementLine({})", l.get().id)
-        });
 }
 
 fn register_business_days(engine: &mut Engine) {
@@ -351,47 +250,6 @@ fn register_datetime(engine: &mut Engine) {
 fn weekday_name(dt: NaiveDateTime) -> String {
     ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][dt.weekday().num_days_from_monday() as usize]
         .to_owned()
-}
-
-/// Reads the value `adjust_occurrence` returned for `original` (see the module table). A text
-/// with a UTC offset is converted to the customer's zone `tz`.
-///
-/// # Errors
-/// A message naming what was returned instead.
-pub fn decide(value: Dynamic, original: NaiveDateTime, tz: Tz) -> Result<Adjusted, String> {
-    if value.is_unit() || value.as_bool() == Ok(false) {
-        return Ok(Adjusted::Skip);
-    }
-    let type_name = value.type_name();
-    let target = if let Some(dt) = value.clone().try_cast::<RuleDateTime>() {
-        dt.0
-    } else if let Ok(text) = value.into_immutable_string() {
-        let trimmed = text.trim();
-        let local = parse_local(trimmed).map(|t| {
-            if trimmed.len() == 10 {
-                t.date().and_time(original.time())
-            } else {
-                t
-            }
-        });
-        local
-            .or_else(|| {
-                DateTime::parse_from_rfc3339(trimmed)
-                    .ok()
-                    .map(|dt| dt.with_timezone(&tz).naive_local())
-            })
-            .ok_or_else(|| format!("returned `{text}`, not a date/time"))?
-    } else {
-        return Err(format!(
-            "returned a value of type {type_name}; expected the occurrence (keep), another \
-             DateTime (move) or () (skip)"
-        ));
-    };
-    Ok(if target == original {
-        Adjusted::Keep
-    } else {
-        Adjusted::Move(target)
-    })
 }
 
 #[cfg(test)]

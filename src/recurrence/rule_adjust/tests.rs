@@ -1,70 +1,15 @@
-//! Tests of the Rhai surface: the DateTime type, the helpers, reading hook results, the
-//! shipped rule against its native twin, and the cache of the rule adjuster.
+//! Tests of the rule adjuster: reading hook results, the shipped rule against its native
+//! twin, the cache, errors, and the rule runtime's values (`DateTime`, `AgreementLine`,
+//! `BusinessCalendar` and the business-day helpers) as `adjust_occurrence` sees them.
 
 use super::*;
 use crate::model::AgreementLineId;
 use crate::recurrence::test_support::{agreement, line, model, rules, shipped};
-use crate::recurrence::{LineContext, NonBusinessDay, OccurrenceAdjuster, RuleAdjuster, Window};
-use crate::rules::RuleSet;
+use crate::recurrence::Window;
 use chrono_tz::Europe::Berlin;
-
-fn eval<T: Clone + 'static>(script: &str) -> T {
-    let mut engine = Engine::new();
-    register(&mut engine);
-    engine.eval::<T>(script).unwrap()
-}
 
 fn dt(text: &str) -> NaiveDateTime {
     parse_local(text).unwrap()
-}
-
-#[test]
-fn datetime_values_read_compute_and_compare() {
-    let script = r#"
-        let d = datetime("2027-03-06T09:30");
-        [d.year, d.month, d.day, d.hour, d.minute, d.weekday, d.weekday_name, d.date, d.time,
-         d.add_days(2).to_string(), d.with_time(14, 0).time, d < d.add_minutes(1),
-         d == datetime(2027, 3, 6, 9, 30), date(2027, 3, 6).hour, `${d}`]
-    "#;
-    let got: rhai::Array = eval(script);
-    let got: Vec<String> = got.into_iter().map(|v| v.to_string()).collect();
-    assert_eq!(
-        got,
-        [
-            "2027",
-            "3",
-            "6",
-            "9",
-            "30",
-            "6",
-            "sat",
-            "2027-03-06",
-            "09:30",
-            "2027-03-08T09:30:00",
-            "14:00",
-            "true",
-            "true",
-            "0",
-            "2027-03-06T09:30:00"
-        ]
-    );
-    let mut engine = Engine::new();
-    register(&mut engine);
-    assert!(engine
-        .eval::<RuleDateTime>(r#"datetime("March 6th")"#)
-        .is_err());
-    assert!(engine.eval::<RuleDateTime>("date(2027, 2, 30)").is_err());
-}
-
-#[test]
-fn business_day_helpers_without_a_calendar_count_monday_to_friday() {
-    let got: rhai::Array = eval(
-        r#"let sat = datetime("2027-03-06T09:00");
-           [is_business_day(sat, ()), next_business_day(sat, ()).to_string(),
-            previous_business_day(sat, ()).to_string()]"#,
-    );
-    let got: Vec<String> = got.into_iter().map(|v| v.to_string()).collect();
-    assert_eq!(got, ["false", "2027-03-08T09:00:00", "2027-03-05T09:00:00"]);
 }
 
 #[test]
@@ -234,13 +179,16 @@ fn the_runtime_calendar_and_date_helpers_accept_datetimes_and_texts() {
                 cal.is_holiday(o), weekday(o), date_of(o), is_business_day(o.to_string(), cal),
                 next_business_day(o.date, cal), previous_business_day(`${o}`, cal),
                 days_between(o, o.add_days(3)), cal.id, line.task, line.dtstart, line.start,
-                line.stopped, line.tier]
+                line.stopped, line.tier, line.agreement, line.customer, `${line}`]
            }"#,
     );
     // Good Friday 2027 is a holiday of the fixture calendar, Easter Monday too.
     let good_friday = RuleDateTime(dt("2027-03-26T09:00"));
     let calendar = crate::rules::domain::calendar(ctx.calendar.unwrap());
-    let line = Dynamic::from(RuleLine::new(&ctx, Rc::new(Cell::new(false))));
+    let read = Rc::new(Cell::new(false));
+    let line = Dynamic::from(
+        RuleLine::new(ctx.agreement, ctx.line, Some(ctx.customer)).noting_reads(Rc::clone(&read)),
+    );
     let got = hook
         .call_hook(
             "adjust_occurrence",
@@ -269,7 +217,11 @@ fn the_runtime_calendar_and_date_helpers_accept_datetimes_and_texts() {
             "2027-01-01T09:00:00",
             "",
             "false",
-            "gold"
+            "gold",
+            "A-1",
+            "C-BER",
+            "AgreementLine(L-1)"
         ]
     );
+    assert!(read.get(), "the view notes that the rule read the line");
 }

@@ -1,9 +1,10 @@
-//! Business days of a [`BusinessCalendar`], as recurrence adjustments see them: a local date
-//! is a business day when the calendar has any opening interval on it (after holidays and
-//! dated exceptions). Without a calendar, Monday to Friday are business days.
+//! Business-day stepping on a [`BusinessCalendar`]: a local date is a business day when the
+//! calendar has any opening interval on it (after holidays and dated exceptions). Without a
+//! calendar, Monday to Friday are business days.
 //!
-//! These are the native twins of the Rhai helpers `is_business_day`, `next_business_day` and
-//! `previous_business_day` (see [`super::rhai_api`]).
+//! Recurrence adjustment ([`NonBusinessDay`](crate::recurrence::NonBusinessDay)) steps with
+//! these; they are also the native twins of the Rhai helpers `is_business_day`,
+//! `next_business_day` and `previous_business_day` (see [`crate::rules::datetime`]).
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
@@ -18,7 +19,7 @@ pub const MAX_BUSINESS_DAY_SEARCH: u32 = 366;
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use fieldwork::recurrence::is_business_day;
+/// use fieldwork::calendar::is_business_day;
 /// let saturday = NaiveDate::from_ymd_opt(2027, 3, 6).unwrap();
 /// assert!(!is_business_day(saturday, None));
 /// assert!(is_business_day(saturday.succ_opt().unwrap().succ_opt().unwrap(), None));
