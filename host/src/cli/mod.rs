@@ -12,6 +12,7 @@ mod db;
 mod demo;
 mod demo_data;
 mod export;
+pub(crate) mod format;
 mod generate;
 mod import;
 mod init;
@@ -162,11 +163,14 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2 in
-            // clap's convention; ours is 1 for user errors).
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // clap prints help/version to stdout (exit 0); usage errors are ours to print, as
+            // one `error:` line and one `hint:` line on stderr, exit 1 (a user error).
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{}", usage_error(&e.render().to_string(), &command_path()));
+            return ExitCode::from(1);
         }
     };
     let out = Output::new(cli.global.json, cli.global.quiet);
@@ -194,6 +198,48 @@ pub fn main() -> ExitCode {
         }
         Err(_) => ExitCode::from(2),
     }
+}
+
+/// A clap usage error as two lines: `error: …` (the message, its lists joined on one line) and
+/// `hint: …` (clap's tip when it has one, else the usage and where to read more).
+fn usage_error(rendered: &str, command: &str) -> String {
+    let mut lines = rendered.lines();
+    let mut message: Vec<&str> = Vec::new();
+    for line in lines.by_ref() {
+        if line.trim().is_empty() {
+            break;
+        }
+        message.push(line.trim());
+    }
+    let mut error = message.join(" ");
+    if !error.starts_with("error:") {
+        error = format!("error: {error}");
+    }
+    let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+    let hint = match rest.iter().find_map(|l| l.strip_prefix("tip: ")) {
+        Some(tip) => format!("hint: {tip}; see `{command} --help`"),
+        None => format!("hint: see `{command} --help` for the arguments and examples"),
+    };
+    format!("{error}\n{hint}")
+}
+
+/// The (sub)command the process arguments name, `fieldwork sla due`, as far as they are valid.
+fn command_path() -> String {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut path = vec!["fieldwork".to_owned()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        match cmd.find_subcommand(&arg).cloned() {
+            Some(sub) => {
+                path.push(sub.get_name().to_owned());
+                cmd = sub;
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -249,6 +295,19 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_are_one_line_and_a_hint() {
+        let e = Cli::try_parse_from(["fieldwork", "schedule", "--from", "2027-03-01"]).unwrap_err();
+        let text = usage_error(&e.render().to_string(), "fieldwork schedule");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with("error: ") && lines[0].contains("--to <DATE>"),
+            "{text}"
+        );
+        assert!(lines[1].starts_with("hint: ") && lines[1].contains("fieldwork schedule --help"));
     }
 
     #[test]
