@@ -119,7 +119,7 @@ pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz)
     let mut text = format!(
         "order {}: {}, start between {} and {}, ranked at {}\n",
         ranking.order,
-        super::format::minutes(f64::from(ranking.duration_minutes)),
+        super::format::minutes(ranking.duration_minutes),
         fmt_time(ranking.window_start),
         fmt_time(ranking.window_end),
         fmt_time(ranking.at)

@@ -70,7 +70,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -162,11 +162,9 @@ pub fn table_with_width(headers: &[&str], rows: &[Vec<String>], width: Option<u1
 /// `2027-03-01T07:00:00Z`. Every `--json` output goes through it.
 pub fn normalize_json(value: &mut serde_json::Value) {
     match value {
-        serde_json::Value::String(s) => {
-            if s.len() >= 20 && s.as_bytes().get(10) == Some(&b'T') {
-                if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-                    *s = rfc3339(t.with_timezone(&Utc));
-                }
+        serde_json::Value::String(s) if s.len() >= 20 && s.as_bytes().get(10) == Some(&b'T') => {
+            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+                *s = rfc3339(t.with_timezone(&Utc));
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(normalize_json),
