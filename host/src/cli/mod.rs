@@ -43,10 +43,11 @@ pub struct Cli {
 /// Options shared by all commands.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// Print machine-readable JSON instead of tables.
+    /// Print machine-readable JSON instead of tables (instants as RFC 3339 in UTC, whole
+    /// seconds).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Only results: no progress bars, headers or other chatter.
+    /// Only results: no progress bars, headers, "wrote …" lines or hints.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }
@@ -70,12 +71,12 @@ pub enum Command {
     Bill(billing::BillArgs),
     /// Show a return order, its dispositions and the actions they imply.
     #[command(
-        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001 --at 2027-03-05T08:00:00Z --json"
     )]
     Rma(rma::RmaArgs),
     /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
     #[command(
-        after_help = "Examples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-03 --at 2027-03-01T07:00:00+01:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+        after_help = "Dates are local dates of the business; --from and --to are both inclusive.\n\nExamples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-05\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-02 --at 2027-03-01T07:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-05\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-05 --iterations 5000 --seed 7 --json"
     )]
     Schedule(schedule::ScheduleArgs),
     /// Rank every technician for one order and explain why (grades, weights, exclusions).
@@ -83,15 +84,15 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --order SO-B0001\n  fieldwork candidates --db prod.db --order SO-B0007 --json\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
-    /// Preview a recurrence rule's occurrences in [from, to).
+    /// Preview a recurrence rule's occurrences on the local dates --from to --to (inclusive).
     #[command(
-        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2027-12-31\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-06-30 --json"
     )]
     Recur(recur::RecurArgs),
-    /// Generate the service orders of agreement lines for [from, to) (idempotent), into the
-    /// database or from a dataset file.
+    /// Generate the service orders of agreement lines for the local dates --from to --to
+    /// (inclusive; idempotent), into the database or from a dataset file.
     #[command(
-        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-04-01 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once. The report accounts for every occurrence: orders created + merged into them + already stored + skipped by rule.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-03-31 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --group-by agreement --save"
     )]
     Generate(generate::GenerateArgs),
     /// Create the demo dataset, import it into a fresh database and run the main job over the
@@ -102,7 +103,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
     #[command(
-        after_help = "Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-29 --at 2027-03-01T06:00:00+01:00\n  fieldwork run --db prod.db --json"
+        after_help = "Dates are local dates of the business; --from and --to are both inclusive. Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-28 --at 2027-03-01T06:00\n  fieldwork run --db prod.db --json"
     )]
     Run(run::RunArgs),
     /// Create the database (or migrate an existing one to this version's schema).
@@ -122,7 +123,7 @@ pub enum Command {
     Export(export::ExportArgs),
     /// The dispatcher's board: one self-contained HTML file of the stored plan.
     #[command(
-        after_help = "Examples:\n  fieldwork board --out board.html\n  fieldwork board --db prod.db --from 2027-03-01 --to 2027-03-05 --out board.html"
+        after_help = "--from and --to are both inclusive local dates (Monday to Friday below).\n\nExamples:\n  fieldwork board --out board.html\n  fieldwork board --db prod.db --from 2027-03-01 --to 2027-03-05 --out board.html"
     )]
     Board(views::BoardArgs),
     /// Technicians' calendars (iCalendar) of the stored plan; UIDs stay stable across exports.
