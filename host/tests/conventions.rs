@@ -296,6 +296,21 @@ fn time_stamps_have_one_style_in_text_and_one_in_json() {
         "{run}"
     );
 
+    // One "now" in the JSON of run (the context's and the job's were both printed).
+    let raw = stdout(&ok(fieldwork(
+        d,
+        &[
+            "run",
+            "--db",
+            "d.db",
+            "--days-ahead",
+            "1",
+            "--at",
+            AT,
+            "--json",
+        ],
+    )));
+    assert_eq!(raw.matches("\"now\":").count(), 1, "{raw}");
     // JSON: RFC 3339 in UTC with whole seconds, on every command that prints instants.
     for args in [
         vec![

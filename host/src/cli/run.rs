@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::context::{AtArgs, Context, DbArgs, RulesArgs, Source};
 use super::format::{date_range_exclusive, km, parse_date, table};
+use super::generate::Counts;
 use super::{db, CliError, Output};
 use crate::progress::Bars;
 use fieldwork::job::{
@@ -111,22 +112,32 @@ pub struct RunArgs {
     pub rules: RulesArgs,
 }
 
-/// One line on what generation did.
+/// One line on what generation did, with the counts of `fieldwork generate` ([`Counts`]).
 pub fn generation_line(g: &GenerateSummary) -> String {
     let r = &g.report;
+    let c = Counts::of(r);
     let batches = g.persisted.batches;
     let mut text = format!(
-        "{} orders created from {} occurrences of {} lines, {} already stored; written in {batches} {}",
-        r.created.len(),
-        r.occurrences,
-        r.lines,
-        r.skipped_existing,
-        if batches == 1 { "batch" } else { "batches" }
+        "{} orders created from {} occurrences of {} lines, {} already stored",
+        c.orders, c.occurrences, r.lines, c.already_stored,
     );
-    if r.moved_by_rule + r.skipped_by_rule > 0 {
+    if c.merged > 0 {
+        text.push_str(&format!(", {} merged into them", c.merged));
+    }
+    text.push_str(&format!(
+        "; written in {batches} {}",
+        if batches == 1 { "batch" } else { "batches" }
+    ));
+    if c.moved_by_rule + c.skipped_by_rule > 0 {
         text.push_str(&format!(
             "; {} moved and {} skipped by rules",
-            r.moved_by_rule, r.skipped_by_rule
+            c.moved_by_rule, c.skipped_by_rule
+        ));
+    }
+    if c.moved_built_in > 0 {
+        text.push_str(&format!(
+            "; {} moved to a business day (built-in)",
+            c.moved_built_in
         ));
     }
     if !r.errors.is_empty() {
@@ -224,7 +235,12 @@ pub fn run_on(
     let summary = run_main_job(ctx.store.as_mut(), &ctx.rules.set, options, &mut bars)?;
     drop(bars);
     if out.json {
-        out.print_json(&inclusive_json(ctx.json(&summary)))?;
+        let mut value = inclusive_json(ctx.json(&summary));
+        if let Some(generation) = value.get_mut("generation") {
+            generation["counts"] = serde_json::to_value(Counts::of(&summary.generation.report))
+                .map_err(|e| CliError::Internal(e.to_string()))?;
+        }
+        out.print_json(&value)?;
     } else {
         ctx.say_header(out);
         say!("{}", render(&summary, ctx));

@@ -10,6 +10,7 @@ use super::format::{clock, date, date_range, km, minutes, parse_date, table};
 use super::run::exclusive_end;
 use super::{CliError, Output};
 use crate::progress::Bars;
+use fieldwork::job::Progress;
 use fieldwork::job::{schedule_phase, Engines, JobOptions, ScheduleOutcome};
 use fieldwork::model::Model;
 use fieldwork::schedule::field::{Lateness, ScheduleOptions};
@@ -71,12 +72,15 @@ fn options(args: &ScheduleArgs) -> ScheduleOptions {
 /// the database or on the dataset in memory — the same phase, the same rules.
 pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
     let end = exclusive_end(args.from, args.to)?;
+    // Progress as `run` shows it: loading, then scheduling.
+    let mut bars = Bars::new(out);
+    bars.start("load", 0);
     let mut ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    bars.finish();
     let mut job = JobOptions::new(args.from, end, ctx.now).in_zone(ctx.zone);
     job.schedule = options(&args);
     job.schedule_days = u32::try_from((end - args.from).num_days()).unwrap_or(u32::MAX);
     let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
-    let mut bars = Bars::new(out);
     let outcome = schedule_phase(ctx.store.as_mut(), &ctx.model, &engines, &job, &mut bars)?;
     drop(bars);
     let plan = match &outcome {
