@@ -698,3 +698,37 @@ fn generation_counts_add_up() {
         "{text}"
     );
 }
+
+#[test]
+fn tables_fit_the_terminal_and_do_not_wrap_in_a_pipe() {
+    // A terminal of 80 columns through `script` (util-linux); skipped where it is missing.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no `script` to give the command a terminal");
+        return;
+    }
+    let dir = setup();
+    let d = dir.path();
+    let bin = env!("CARGO_BIN_EXE_fieldwork");
+    let report = format!("{bin} sla report --db d.db --at 2027-03-02T07:00");
+    let piped = stdout(&ok(fieldwork(
+        d,
+        &["sla", "report", "--db", "d.db", "--at", "2027-03-02T07:00"],
+    )));
+    let widest = |text: &str| text.lines().map(|l| l.trim_end().chars().count()).max();
+    // In a pipe nothing wraps: the status table is wider than 80 columns.
+    assert!(widest(&piped).unwrap() > 100, "{piped}");
+    let out = ok(Command::new("script")
+        .args([
+            "-qec",
+            &format!("stty rows 40 cols 80; {report}"),
+            "/dev/null",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap());
+    let text = stdout(&out).replace('\r', "");
+    assert!(text.contains("SLA status at"), "{text}");
+    assert!(widest(&text).unwrap() <= 80, "{text}");
+    // The first column (the order) is never broken.
+    assert!(text.lines().any(|l| l.starts_with("SO-B0001 ")), "{text}");
+}

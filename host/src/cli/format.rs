@@ -15,7 +15,8 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use comfy_table::{
-    CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle,
+    CellAlignment, ColumnConstraint, ContentArrangement, ContentLineStyle, LineStyle, Table,
+    TableStyle,
 };
 use std::io::IsTerminal;
 
@@ -150,6 +151,10 @@ pub fn table_with_width(headers: &[&str], rows: &[Vec<String>], width: Option<u1
     for (i, column) in t.column_iter_mut().enumerate() {
         column.set_cell_alignment(CellAlignment::Left);
         column.set_padding((0, u16::from(i < last)));
+        // The first column names the row (an order, a technician, a phase): never broken.
+        if i == 0 && width.is_some() {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     t.lines()
         .map(|l| l.trim_end().to_owned())
