@@ -442,6 +442,8 @@ fn quiet_prints_only_results() {
         &["ics", "--db", "d.db", "--out", "x.ics", "--quiet"],
     ));
     assert_eq!(stdout(&out), "");
+    let out = ok(fieldwork(d, &["demo-data", "--out", "y.json", "--quiet"]));
+    assert_eq!(stdout(&out), "");
     let out = ok(fieldwork(
         d,
         &[
@@ -731,4 +733,44 @@ fn tables_fit_the_terminal_and_do_not_wrap_in_a_pipe() {
     assert!(widest(&text).unwrap() <= 80, "{text}");
     // The first column (the order) is never broken.
     assert!(text.lines().any(|l| l.starts_with("SO-B0001 ")), "{text}");
+}
+
+#[test]
+fn schedule_shows_progress_like_run_and_quiet_silences_it() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no `script` to give the command a terminal");
+        return;
+    }
+    let dir = setup();
+    let d = dir.path();
+    let bin = env!("CARGO_BIN_EXE_fieldwork");
+    let on_terminal = |args: &str| {
+        let out = ok(Command::new("script")
+            .args([
+                "-qec",
+                &format!("stty rows 40 cols 100; {bin} {args}"),
+                "/dev/null",
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap());
+        stdout(&out)
+    };
+    let schedule = "schedule --db d.db --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T07:00 \
+                    --budget-ms 400";
+    let text = on_terminal(schedule);
+    assert!(
+        text.contains(" load (") && text.contains(" schedule ("),
+        "{text}"
+    );
+    let run = on_terminal("run --db d.db --days-ahead 1 --at 2027-03-02T07:00");
+    assert!(
+        run.contains(" load (") && run.contains(" schedule ("),
+        "{run}"
+    );
+    let quiet = on_terminal(&format!("{schedule} --quiet"));
+    assert!(
+        !quiet.contains(" load (") && !quiet.contains(" schedule ("),
+        "{quiet}"
+    );
 }

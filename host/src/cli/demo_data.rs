@@ -38,6 +38,8 @@ pub fn run(args: DemoDataArgs, out: &Output) -> Result<(), CliError> {
             "agreements": model.agreements().len(),
             "open_orders": model.orders().len(),
         }))
+    } else if out.quiet {
+        Ok(())
     } else {
         say!(
             "wrote {}: {} customers, {} service objects, {} agreements, {} technicians, {} open orders",
