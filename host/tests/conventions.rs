@@ -557,6 +557,29 @@ fn argument_errors_are_one_line_and_a_hint_and_local_times_are_accepted() {
         ],
     ));
     assert_eq!(v["now"], "2027-03-09T06:00:00Z");
+    // sla due --start: the same, in the calendar's zone.
+    std::fs::write(
+        d.join("office.json"),
+        r#"{"id": "office", "time_zone": "Europe/Berlin", "weekly": {"fri": [["08:00","17:00"]]}}"#,
+    )
+    .unwrap();
+    for start in ["2027-03-05T16:00", "2027-03-05T16:00:00+01:00"] {
+        let v = json(fieldwork(
+            d,
+            &[
+                "sla",
+                "due",
+                "--calendar",
+                "office.json",
+                "--start",
+                start,
+                "--minutes",
+                "30",
+                "--json",
+            ],
+        ));
+        assert_eq!(v["due"], "2027-03-05T15:30:00Z", "{start}");
+    }
     for args in [
         vec![
             "rma",
@@ -579,6 +602,16 @@ fn argument_errors_are_one_line_and_a_hint_and_local_times_are_accepted() {
         ],
         vec!["schedule", "--dataset", "demo.json", "--from", "2027-03-01"],
         vec!["run", "--frm", "2027-03-01"],
+        vec![
+            "sla",
+            "due",
+            "--calendar",
+            "office.json",
+            "--start",
+            "Friday 4pm",
+            "--minutes",
+            "30",
+        ],
     ] {
         let out = fieldwork(d, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -587,7 +620,7 @@ fn argument_errors_are_one_line_and_a_hint_and_local_times_are_accepted() {
         assert_eq!(lines.len(), 2, "{args:?}:\n{err}");
         assert!(lines[0].starts_with("error: "), "{err}");
         assert!(lines[1].starts_with("hint: "), "{err}");
-        if args.contains(&"--at") {
+        if args.contains(&"--at") || args.contains(&"--start") {
             assert!(
                 lines[0].contains("2027-03-01T07:00:00+01:00")
                     && lines[0].contains("2027-03-01T07:00"),

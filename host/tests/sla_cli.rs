@@ -155,16 +155,18 @@ fn sla_due_bad_input_is_one_error_line_and_exit_1() {
             "--calendar",
             &cal,
             "--start",
-            "2027-03-01T08:00:00",
+            "2027-03-01 8 o'clock",
             "--minutes",
             "1",
         ],
         "",
     );
+    // (A time without an offset is a local time of the calendar's zone, as --at is.)
     assert_eq!(code, 1);
     assert!(
-        err.starts_with("error: --start: `2027-03-01T08:00:00`")
-            && err.contains("offset is missing"),
+        err.starts_with("error: invalid --start '2027-03-01 8 o'clock'")
+            && err.contains("2027-03-01T07:00:00+01:00")
+            && err.lines().nth(1).is_some_and(|l| l.starts_with("hint: ")),
         "{err}"
     );
     let never = write(

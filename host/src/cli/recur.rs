@@ -43,7 +43,8 @@ pub fn occurrences(
         .map_err(|_| CliError::user(RecurrenceRuleError::UnknownTimeZone(args.tz.clone())))?;
     let dtstart = parse_local(&args.dtstart).ok_or_else(|| {
         CliError::user(format!(
-            "--dtstart `{}` is not a local date-time (YYYY-MM-DDTHH:MM[:SS])",
+            "--dtstart `{}` is not a local date-time (YYYY-MM-DDTHH:MM[:SS])\nhint: e.g. \
+             --dtstart 2027-01-04T09:00 (wall-clock time of --tz)",
             args.dtstart
         ))
     })?;

@@ -45,7 +45,8 @@ pub struct DueArgs {
     /// The business calendar (one calendar object as JSON, as in a dataset's `calendars`).
     #[arg(long, value_name = "FILE")]
     pub calendar: PathBuf,
-    /// Start instant, RFC 3339 with an offset (e.g. 2027-03-05T16:00:00+01:00).
+    /// Start: an RFC 3339 instant (2027-03-05T16:00:00+01:00) or a local time of the
+    /// calendar's zone (2027-03-05T16:00).
     #[arg(
         long,
         value_name = "AT",
@@ -117,7 +118,14 @@ fn due(args: DueArgs, out: &Output) -> Result<(), CliError> {
             "--start and --minutes are required without --batch",
         ));
     };
-    let start = parse_instant("--start", &start).map_err(CliError::user)?;
+    // As --at: an RFC 3339 instant, or a local time of the calendar's zone.
+    let start = super::context::parse_at(&start)
+        .map(|at| AtArgs { at: Some(at) }.resolve(calendar.time_zone()))
+        .map_err(|e| {
+            CliError::User(format!(
+                "invalid --start '{start}': {e}\nhint: see `fieldwork sla due --help`"
+            ))
+        })?;
     let due = calendar
         .add(start, TimeDelta::minutes(i64::from(minutes)))
         .map_err(CliError::user)?;
