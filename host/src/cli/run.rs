@@ -69,6 +69,11 @@ impl HorizonArgs {
             (Some(from), Some(last)) => (from, exclusive_end(from, last)?),
             _ => {
                 let days = self.days_ahead.unwrap_or(28);
+                if days == 0 {
+                    return Err(CliError::user(
+                        "--days-ahead must be at least 1\nhint: --days-ahead 1 is today only",
+                    ));
+                }
                 let to = today
                     .checked_add_signed(Duration::days(i64::from(days)))
                     .ok_or_else(|| CliError::user(format!("--days-ahead {days} is too far")))?;
