@@ -79,7 +79,7 @@ fn load(db_path: &Path) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
     }
 }
 
-/// The zone of the first technician's calendar (the board's time axis), UTC otherwise.
+/// The zone of a technician's calendar (their day's clock), UTC otherwise.
 fn zone_of(model: &Model, tech: Option<&TechnicianId>) -> Tz {
     let tech = match tech {
         Some(id) => model.technician(id),
@@ -97,7 +97,8 @@ fn write(path: &Path, text: &str) -> Result<(), CliError> {
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
     let (model, plan, newest) = load(&args.db.db)?;
-    let zone = zone_of(&model, None);
+    // Dates are local dates of the business, as on every command.
+    let zone = fieldwork::job::business_zone(&model);
     let from = args
         .from
         .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
