@@ -20,7 +20,7 @@ pub struct CandidatesArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// The order to rank technicians for.
-    #[arg(long, value_name = "ID", alias = "id")]
+    #[arg(long, value_name = "ID")]
     pub order: String,
     /// "Now" for the ranking.
     #[command(flatten)]

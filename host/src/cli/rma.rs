@@ -16,6 +16,7 @@ pub struct RmaArgs {
     #[arg(long, value_name = "FILE")]
     pub dataset: PathBuf,
     /// The return order (RMA number).
+    // `--id`, its old name, stays as a hidden alias (scripts and older docs use it).
     #[arg(long, value_name = "ID", alias = "id")]
     pub order: String,
     /// "Now": the instant the implied orders and credits would be created.
