@@ -105,7 +105,7 @@ fn bad_input_is_one_error_line_and_exit_code_1() {
     let data = dataset(dir.path());
     for (args, message) in [
         (
-            vec!["rma", "--dataset", &data, "--id", "RMA-9"],
+            vec!["rma", "--dataset", &data, "--order", "RMA-9"],
             "error: unknown return order `RMA-9`",
         ),
         (
@@ -120,7 +120,7 @@ fn bad_input_is_one_error_line_and_exit_code_1() {
         ),
         (
             vec!["bill", "--dataset", &data, "--period", "March"],
-            "error: invalid value 'March' for '--period <PERIOD>'",
+            "error: invalid value 'March' for '--period <MONTH>'",
         ),
     ] {
         let out = fieldwork(&args);

@@ -68,7 +68,9 @@ fn prints_a_ranked_table_with_reasons() {
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[0].starts_with("order SO-1: 90 min, start between Mon 2027-03-01 08:00 and Mon 2027-03-01 16:00 (Europe/Berlin)"),
+        lines[1].starts_with(
+            "order SO-1: 1 h 30 min, start between Mon 2027-03-01 08:00 CET and Mon 2027-03-01 16:00 CET"
+        ),
         "{text}"
     );
     let ranked: Vec<&str> = lines

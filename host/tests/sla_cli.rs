@@ -66,7 +66,7 @@ const OFFICE: &str = r#"{"id":"office","time_zone":"Europe/Berlin",
     "weekly":{"mon":[["08:00","17:00"]],"fri":[["08:00","17:00"]]},"holidays":["2027-03-08"]}"#;
 
 #[test]
-fn sla_due_prints_the_utc_instant_and_json() {
+fn sla_due_prints_the_local_time_and_utc_json() {
     let dir = tempfile::tempdir().unwrap();
     let cal = write(&dir, "office.json", OFFICE);
     let args = [
@@ -80,7 +80,8 @@ fn sla_due_prints_the_utc_instant_and_json() {
         "120",
     ];
     let (code, out, _) = fieldwork(&args, "");
-    assert_eq!((code, out.as_str()), (0, "2027-03-12T08:00:00Z\n"));
+    // Text: the local time of the calendar's zone; JSON: RFC 3339 in UTC, whole seconds.
+    assert_eq!((code, out.as_str()), (0, "Fri 2027-03-12 09:00 CET\n"));
     let mut json_args = args.to_vec();
     json_args.push("--json");
     let (code, out, _) = fieldwork(&json_args, "");
@@ -154,16 +155,18 @@ fn sla_due_bad_input_is_one_error_line_and_exit_1() {
             "--calendar",
             &cal,
             "--start",
-            "2027-03-01T08:00:00",
+            "2027-03-01 8 o'clock",
             "--minutes",
             "1",
         ],
         "",
     );
+    // (A time without an offset is a local time of the calendar's zone, as --at is.)
     assert_eq!(code, 1);
     assert!(
-        err.starts_with("error: --start: `2027-03-01T08:00:00`")
-            && err.contains("offset is missing"),
+        err.starts_with("error: invalid --start '2027-03-01 8 o'clock'")
+            && err.contains("2027-03-01T07:00:00+01:00")
+            && err.lines().nth(1).is_some_and(|l| l.starts_with("hint: ")),
         "{err}"
     );
     let never = write(
@@ -205,7 +208,7 @@ fn sla_report_prints_tables_and_json() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.starts_with("SLA status at 2027-03-11T00:00:00Z"),
+        out.lines().nth(1) == Some("SLA status at Thu 2027-03-11 01:00 CET"),
         "{out}"
     );
     assert!(
@@ -233,5 +236,13 @@ fn sla_report_prints_tables_and_json() {
         "",
     );
     assert_eq!(code, 1);
-    assert!(err.starts_with("error: --at: `tomorrow`"), "{err}");
+    // One line that says what a good value looks like, and a hint.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("error: invalid value 'tomorrow' for '--at <AT>'")
+            && lines[0].contains("2027-03-01T07:00:00+01:00"),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("hint: "), "{err}");
 }

@@ -13,7 +13,7 @@ pub struct BillArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// The month to bill, YYYY-MM.
-    #[arg(long)]
+    #[arg(long, value_name = "MONTH")]
     pub period: Month,
     /// The rules (`subscription_price` prices the periods; without it, list prices).
     #[command(flatten)]

@@ -115,11 +115,11 @@ fn short(o: Objective) -> &'static str {
 /// The human rendering: a header, the ranked table (grades per objective), the exclusions;
 /// times in `tz`.
 pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz) -> String {
-    let fmt_time = |t: DateTime<Utc>| t.with_timezone(&tz).format("%a %Y-%m-%d %H:%M").to_string();
+    let fmt_time = |t: DateTime<Utc>| super::format::instant(t, tz);
     let mut text = format!(
-        "order {}: {} min, start between {} and {} ({tz}), ranked at {}\n",
+        "order {}: {}, start between {} and {}, ranked at {}\n",
         ranking.order,
-        ranking.duration_minutes,
+        super::format::minutes(ranking.duration_minutes),
         fmt_time(ranking.window_start),
         fmt_time(ranking.window_end),
         fmt_time(ranking.at)
@@ -160,7 +160,11 @@ pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz)
                     c.name.clone(),
                     format!("{:.1}", g.total),
                     fmt_time(g.earliest_start),
-                    format!("{:.0} min {:.1} km", g.travel.minutes, g.travel.km),
+                    format!(
+                        "{} {}",
+                        super::format::minutes(g.travel.minutes),
+                        super::format::km(g.travel.km)
+                    ),
                 ];
                 row.extend(g.objectives.iter().map(|o| format!("{:.0}", o.grade)));
                 rows.push(row);
@@ -257,13 +261,20 @@ mod tests {
         let ranking = dispatcher.rank(&model, &OrderId::new("SO-1"), at).unwrap();
         let text = render(&ranking, &dispatcher, chrono_tz::Europe::Berlin);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("order SO-1: 90 min, start between Mon 2027-03-01 08:00"));
+        assert!(
+            lines[0].starts_with("order SO-1: 1 h 30 min, start between Mon 2027-03-01 08:00 CET"),
+            "{}",
+            lines[0]
+        );
         let row = lines.iter().find(|l| l.starts_with("1 ")).unwrap();
         assert!(
             row.contains("T-1") && row.contains("Mon 2027-03-01 08:03"),
             "{row}"
         );
         assert!(text.contains("excluded (1):"));
-        assert!(text.contains("T-2         Ben   skills: lacks skill hvac level 3 (has 2)"));
+        assert!(
+            text.contains("T-2         Ben   skills: lacks skill hvac level 3 (has 2)"),
+            "{text}"
+        );
     }
 }

@@ -58,8 +58,8 @@ pub struct RulesArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct AtArgs {
     /// "Now": an RFC 3339 instant (2027-03-01T07:00:00+01:00) or a local time of the business
-    /// (2027-03-01T07:00); default the current time.
-    #[arg(long, value_name = "TIME", value_parser = parse_at)]
+    /// (2027-03-01T07:00, 2027-03-01 07:00); default the current time.
+    #[arg(long, value_name = "AT", value_parser = parse_at)]
     pub at: Option<At>,
 }
 
@@ -78,7 +78,12 @@ pub fn parse_at(text: &str) -> Result<At, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(At::Instant(t.with_timezone(&Utc)));
     }
-    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(At::Local(t));
         }
@@ -86,10 +91,11 @@ pub fn parse_at(text: &str) -> Result<At, String> {
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(At::Local(d.and_time(chrono::NaiveTime::MIN)));
     }
-    Err(format!(
-        "`{text}` is not a time: use an RFC 3339 instant such as 2027-03-01T07:00:00+01:00, \
-         or a local time of the business such as 2027-03-01T07:00"
-    ))
+    Err(
+        "expected an RFC 3339 instant (2027-03-01T07:00:00+01:00) or a local time of the \
+         business (2027-03-01T07:00 / 2027-03-01 07:00)"
+            .to_owned(),
+    )
 }
 
 impl AtArgs {
@@ -272,7 +278,7 @@ impl Context {
             "{} · rules: {} · now {}",
             self.source,
             self.rules.source,
-            local_time(self.now, self.zone)
+            super::format::instant(self.now, self.zone)
         )
     }
 }
@@ -286,43 +292,24 @@ pub fn memory_store(path: &Path) -> Result<MemoryStore, CliError> {
     Ok(store)
 }
 
-/// An instant for people: local time with the zone's abbreviation, `2027-03-01 07:00 CET`.
-pub fn local_time(t: DateTime<Utc>, zone: Tz) -> String {
-    t.with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
-
-/// A range of local dates `[from, to)` for people: `2027-03-01 – 2027-03-05 (5 days)`.
-pub fn date_range(from: NaiveDate, to: NaiveDate) -> String {
-    let days = (to - from).num_days();
-    match to.pred_opt() {
-        Some(last) if days > 1 => format!("{from} – {last} ({days} days)"),
-        _ if days == 1 => format!("{from} (1 day)"),
-        _ => format!("{from} – {to} (empty)"),
-    }
-}
-
-/// A JSON result with the context it was computed in: `{"rules": "...", ...result}`.
-#[derive(Serialize)]
-pub struct WithContext<'a, T: Serialize> {
-    /// Where the rules came from.
-    pub rules: &'a RulesSource,
-    /// "Now", RFC 3339.
-    pub now: String,
-    /// The result's own fields.
-    #[serde(flatten)]
-    pub result: &'a T,
-}
-
 impl Context {
-    /// `result` with this context's rules and "now", for `--json`.
-    pub fn json<'a, T: Serialize>(&'a self, result: &'a T) -> WithContext<'a, T> {
-        WithContext {
-            rules: &self.rules.source,
-            now: self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            result,
+    /// `result` with this context's rules and "now", for `--json`: `{"rules": …, "now": …,
+    /// …result}` (the result's own fields win).
+    pub fn json<T: Serialize>(&self, result: &T) -> serde_json::Value {
+        let mut value = serde_json::json!({
+            "rules": self.rules.source,
+            "now": super::format::rfc3339(self.now),
+        });
+        match serde_json::to_value(result) {
+            Ok(serde_json::Value::Object(fields)) => {
+                if let Some(map) = value.as_object_mut() {
+                    map.extend(fields);
+                }
+            }
+            Ok(other) => value["result"] = other,
+            Err(e) => value["error"] = serde_json::Value::String(e.to_string()),
         }
+        value
     }
 }
 
@@ -345,18 +332,16 @@ mod tests {
         assert_eq!(gap, Utc.with_ymd_and_hms(2027, 3, 28, 1, 30, 0).unwrap());
         let err = parse_at("2027-03-09T07").unwrap_err();
         assert!(err.contains("2027-03-01T07:00:00+01:00"), "{err}");
+        assert_eq!(at("2027-03-09 07:00:00").resolve(berlin), utc(6));
     }
 
     #[test]
-    fn rules_source_and_ranges_read_unambiguously() {
+    fn rules_source_reads_unambiguously() {
         let dir = RulesSource::Dir {
             path: "rules".into(),
             files: 5,
         };
         assert_eq!(dir.to_string(), "rules/ (5 files)");
         assert_eq!(RulesSource::BuiltIn.to_string(), "built-in");
-        let d = |day| NaiveDate::from_ymd_opt(2027, 3, day).unwrap();
-        assert_eq!(date_range(d(1), d(6)), "2027-03-01 – 2027-03-05 (5 days)");
-        assert_eq!(date_range(d(1), d(2)), "2027-03-01 (1 day)");
     }
 }

@@ -37,6 +37,13 @@ fn options(create: bool) -> OpenOptions {
 
 /// Opens an existing database (a missing file is an error that says how to create one).
 pub fn open(path: &Path) -> Result<SqliteStore, CliError> {
+    if !path.exists() {
+        return Err(CliError::User(format!(
+            "no database at {}\nhint: create one with `fieldwork init --db {0}` (or `fieldwork \
+             demo`), or choose another with --db PATH or FIELDWORK_DB",
+            path.display()
+        )));
+    }
     Ok(SqliteStore::open_with(path, &options(false))?)
 }
 

@@ -14,13 +14,13 @@ use fieldwork::store::{ImportMode, Store};
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Random seed of the demo data.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, value_name = "N", default_value_t = 42)]
     pub seed: u64,
     /// The demo's "today" (YYYY-MM-DD; "now" is then 11:00 UTC of that day); default: today.
-    #[arg(long)]
+    #[arg(long, value_name = "DATE", value_parser = super::format::parse_date)]
     pub anchor: Option<NaiveDate>,
     /// Weeks of work to generate and plan.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 4)]
     pub weeks: u32,
     /// Replace an existing database file.
     #[arg(long)]
@@ -52,7 +52,7 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     if db.exists() {
         if !args.force {
             return Err(CliError::user(format!(
-                "{} already exists: pass --force to recreate it, or --db PATH for another file",
+                "{} already exists\nhint: pass --force to recreate it, or --db PATH for another file",
                 db.display()
             )));
         }
@@ -68,7 +68,7 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     let dataset = generate(&DemoOptions::new(args.seed, anchor));
     let mut store = db::open_or_create(db)?;
     let summary = store.import(dataset, ImportMode::Replace)?;
-    if !out.json {
+    if !out.json && !out.quiet {
         say!(
             "created {} with the demo dataset (seed {}): {} customers, {} agreements, {} technicians, {} open orders",
             db.display(),
@@ -93,7 +93,7 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     )?;
     let options = JobOptions::new(anchor, to, ctx.now).in_zone(ctx.zone);
     job::run_on(&mut ctx, &options, out)?;
-    if !out.json {
+    if !out.json && !out.quiet {
         say!(
             "\nnext: fieldwork sla report | fieldwork export --out demo.json | fieldwork run --days-ahead 7"
         );

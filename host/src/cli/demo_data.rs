@@ -11,13 +11,13 @@ use fieldwork::model::Model;
 #[derive(Debug, clap::Args)]
 pub struct DemoDataArgs {
     /// Random seed; the same seed and anchor give the same dataset.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, value_name = "N", default_value_t = 42)]
     pub seed: u64,
     /// The demo's "today" (YYYY-MM-DD); defaults to today's date.
-    #[arg(long)]
+    #[arg(long, value_name = "DATE", value_parser = super::format::parse_date)]
     pub anchor: Option<NaiveDate>,
     /// Where to write the dataset (JSON).
-    #[arg(long, default_value = "demo.json")]
+    #[arg(long, value_name = "FILE", default_value = "demo.json")]
     pub out: PathBuf,
 }
 
@@ -38,6 +38,8 @@ pub fn run(args: DemoDataArgs, out: &Output) -> Result<(), CliError> {
             "agreements": model.agreements().len(),
             "open_orders": model.orders().len(),
         }))
+    } else if out.quiet {
+        Ok(())
     } else {
         say!(
             "wrote {}: {} customers, {} service objects, {} agreements, {} technicians, {} open orders",

@@ -10,7 +10,7 @@ use fieldwork::store::Store;
 /// Arguments of `fieldwork export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// Where to write the dataset; stdout when absent.
+    /// Where to write the dataset; stdout when absent (then the dataset is the only output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// The database to export.

@@ -23,6 +23,7 @@ pub enum ModeArg {
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// The dataset (JSON, the format `fieldwork export` writes).
+    #[arg(value_name = "FILE")]
     pub dataset: PathBuf,
     /// Merge into the stored model or replace it.
     #[arg(long, value_enum, default_value_t = ModeArg::Merge)]

@@ -12,6 +12,7 @@ mod db;
 mod demo;
 mod demo_data;
 mod export;
+pub(crate) mod format;
 mod generate;
 mod import;
 mod init;
@@ -42,10 +43,11 @@ pub struct Cli {
 /// Options shared by all commands.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// Print machine-readable JSON instead of tables.
+    /// Print machine-readable JSON instead of tables (instants as RFC 3339 in UTC, whole
+    /// seconds).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Only results: no progress bars, headers or other chatter.
+    /// Only results: no progress bars, headers, "wrote …" lines or hints.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }
@@ -69,12 +71,12 @@ pub enum Command {
     Bill(billing::BillArgs),
     /// Show a return order, its dispositions and the actions they imply.
     #[command(
-        after_help = "Examples:\n  fieldwork rma --dataset demo.json --id RMA-0001\n  fieldwork rma --dataset demo.json --id RMA-0001 --at 2027-03-05T08:00:00Z --json"
+        after_help = "Examples:\n  fieldwork rma --dataset demo.json --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001 --at 2027-03-05T08:00:00Z --json"
     )]
     Rma(rma::RmaArgs),
     /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
     #[command(
-        after_help = "Examples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-03 --at 2027-03-01T07:00:00+01:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-06 --iterations 5000 --seed 7 --json"
+        after_help = "Dates are local dates of the business; --from and --to are both inclusive.\n\nExamples:\n  fieldwork schedule --from 2027-03-01 --to 2027-03-05\n  fieldwork schedule --db prod.db --from 2027-03-01 --to 2027-03-02 --at 2027-03-01T07:00\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-05\n  fieldwork schedule --dataset demo.json --from 2027-03-01 --to 2027-03-05 --iterations 5000 --seed 7 --json"
     )]
     Schedule(schedule::ScheduleArgs),
     /// Rank every technician for one order and explain why (grades, weights, exclusions).
@@ -82,15 +84,15 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --order SO-B0001\n  fieldwork candidates --db prod.db --order SO-B0007 --json\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
-    /// Preview a recurrence rule's occurrences in [from, to).
+    /// Preview a recurrence rule's occurrences on the local dates --from to --to (inclusive).
     #[command(
-        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-07-01 --json"
+        after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2027-12-31\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-06-30 --json"
     )]
     Recur(recur::RecurArgs),
-    /// Generate the service orders of agreement lines for [from, to) (idempotent), into the
-    /// database or from a dataset file.
+    /// Generate the service orders of agreement lines for the local dates --from to --to
+    /// (inclusive; idempotent), into the database or from a dataset file.
     #[command(
-        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-04-01 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-04-01 --group-by agreement --save"
+        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once. The report accounts for every occurrence: orders created + merged into them + already stored + skipped by rule.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-03-31 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --group-by agreement --save"
     )]
     Generate(generate::GenerateArgs),
     /// Create the demo dataset, import it into a fresh database and run the main job over the
@@ -101,7 +103,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
     #[command(
-        after_help = "Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-29 --at 2027-03-01T06:00:00+01:00\n  fieldwork run --db prod.db --json"
+        after_help = "Dates are local dates of the business; --from and --to are both inclusive. Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-28 --at 2027-03-01T06:00\n  fieldwork run --db prod.db --json"
     )]
     Run(run::RunArgs),
     /// Create the database (or migrate an existing one to this version's schema).
@@ -121,7 +123,7 @@ pub enum Command {
     Export(export::ExportArgs),
     /// The dispatcher's board: one self-contained HTML file of the stored plan.
     #[command(
-        after_help = "Examples:\n  fieldwork board --out board.html\n  fieldwork board --db prod.db --from 2027-03-01 --to 2027-03-05 --out board.html"
+        after_help = "--from and --to are both inclusive local dates (Monday to Friday below).\n\nExamples:\n  fieldwork board --out board.html\n  fieldwork board --db prod.db --from 2027-03-01 --to 2027-03-05 --out board.html"
     )]
     Board(views::BoardArgs),
     /// Technicians' calendars (iCalendar) of the stored plan; UIDs stay stable across exports.
@@ -162,11 +164,14 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2 in
-            // clap's convention; ours is 1 for user errors).
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // clap prints help/version to stdout (exit 0); usage errors are ours to print, as
+            // one `error:` line and one `hint:` line on stderr, exit 1 (a user error).
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{}", usage_error(&e.render().to_string(), &command_path()));
+            return ExitCode::from(1);
         }
     };
     let out = Output::new(cli.global.json, cli.global.quiet);
@@ -194,6 +199,48 @@ pub fn main() -> ExitCode {
         }
         Err(_) => ExitCode::from(2),
     }
+}
+
+/// A clap usage error as two lines: `error: …` (the message, its lists joined on one line) and
+/// `hint: …` (clap's tip when it has one, else the usage and where to read more).
+fn usage_error(rendered: &str, command: &str) -> String {
+    let mut lines = rendered.lines();
+    let mut message: Vec<&str> = Vec::new();
+    for line in lines.by_ref() {
+        if line.trim().is_empty() {
+            break;
+        }
+        message.push(line.trim());
+    }
+    let mut error = message.join(" ");
+    if !error.starts_with("error:") {
+        error = format!("error: {error}");
+    }
+    let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+    let hint = match rest.iter().find_map(|l| l.strip_prefix("tip: ")) {
+        Some(tip) => format!("hint: {tip}; see `{command} --help`"),
+        None => format!("hint: see `{command} --help` for the arguments and examples"),
+    };
+    format!("{error}\n{hint}")
+}
+
+/// The (sub)command the process arguments name, `fieldwork sla due`, as far as they are valid.
+fn command_path() -> String {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut path = vec!["fieldwork".to_owned()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        match cmd.find_subcommand(&arg).cloned() {
+            Some(sub) => {
+                path.push(sub.get_name().to_owned());
+                cmd = sub;
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -249,6 +296,19 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_are_one_line_and_a_hint() {
+        let e = Cli::try_parse_from(["fieldwork", "schedule", "--from", "2027-03-01"]).unwrap_err();
+        let text = usage_error(&e.render().to_string(), "fieldwork schedule");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with("error: ") && lines[0].contains("--to <DATE>"),
+            "{text}"
+        );
+        assert!(lines[1].starts_with("hint: ") && lines[1].contains("fieldwork schedule --help"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Output helpers shared by the commands: JSON vs human text, simple aligned tables, the CLI
-//! error type and its exit codes.
+//! Output helpers shared by the commands: JSON vs human text (tables and other formats live in
+//! [`super::format`]), the CLI error type and its exit codes.
 
 use serde::Serialize;
 use std::fmt;
@@ -82,9 +82,13 @@ impl Output {
         Self { json, quiet }
     }
 
-    /// Prints a value as pretty JSON.
+    /// Prints a value as pretty JSON; its instants are RFC 3339 in UTC with whole seconds
+    /// ([`super::format::normalize_json`]).
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<(), CliError> {
-        let text = serde_json::to_string_pretty(value)
+        let mut value = serde_json::to_value(value)
+            .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
+        super::format::normalize_json(&mut value);
+        let text = serde_json::to_string_pretty(&value)
             .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
         say!("{text}");
         Ok(())
@@ -96,52 +100,4 @@ impl Output {
     }
 }
 
-/// Renders rows as a left-aligned text table with a header line.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            let w = widths.get(i).copied().unwrap_or(0);
-            if i + 1 == cells.len() {
-                s.push_str(cell);
-            } else {
-                s.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        s.trim_end().to_owned()
-    };
-    let mut out = line(headers.to_vec());
-    out.push('\n');
-    let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    out.push_str(&line(rules.iter().map(String::as_str).collect()));
-    for row in rows {
-        out.push('\n');
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_aligns_columns() {
-        let t = table(
-            &["id", "name"],
-            &[
-                vec!["1".into(), "Ann".into()],
-                vec!["22".into(), "B".into()],
-            ],
-        );
-        assert_eq!(t, "id  name\n--  ----\n1   Ann\n22  B");
-    }
-}
+pub use super::format::table;

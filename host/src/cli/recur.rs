@@ -1,8 +1,11 @@
 //! `fieldwork recur`: previews a recurrence rule — the occurrences of an RRULE from a local
-//! DTSTART in a zone within `[from, to)`, as RFC 3339 with the zone's offset.
+//! DTSTART in a zone on the local dates `--from..=--to`, as local times of the zone (RFC 3339
+//! in UTC with `--json`).
 
 use chrono::NaiveDate;
 
+use super::format::{instant, parse_date, rfc3339};
+use super::run::exclusive_end;
 use super::{CliError, Output};
 use fieldwork::calendar::parse_local;
 use fieldwork::model::Recurrence;
@@ -15,31 +18,34 @@ pub struct RecurArgs {
     #[arg(long)]
     pub rrule: String,
     /// First occurrence, local wall-clock time of the zone (YYYY-MM-DDTHH:MM[:SS]).
-    #[arg(long)]
+    #[arg(long, value_name = "LOCAL_TIME")]
     pub dtstart: String,
     /// IANA time zone, e.g. Europe/Berlin.
-    #[arg(long)]
+    #[arg(long, value_name = "ZONE")]
     pub tz: String,
-    /// First local date of the window (YYYY-MM-DD).
-    #[arg(long)]
+    /// First day of the window (YYYY-MM-DD, a local date of --tz, inclusive).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: NaiveDate,
-    /// First local date after the window (YYYY-MM-DD).
-    #[arg(long)]
+    /// Last day of the window (YYYY-MM-DD, a local date of --tz, inclusive).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: NaiveDate,
 }
 
-/// The occurrences as RFC 3339 texts.
+/// The occurrences, as instants, and the zone.
 ///
 /// # Errors
 /// Unknown zone, malformed DTSTART, invalid rule, inverted window.
-pub fn occurrences(args: &RecurArgs) -> Result<Vec<String>, CliError> {
+pub fn occurrences(
+    args: &RecurArgs,
+) -> Result<(Vec<chrono::DateTime<chrono::Utc>>, chrono_tz::Tz), CliError> {
     let tz: chrono_tz::Tz = args
         .tz
         .parse()
         .map_err(|_| CliError::user(RecurrenceRuleError::UnknownTimeZone(args.tz.clone())))?;
     let dtstart = parse_local(&args.dtstart).ok_or_else(|| {
         CliError::user(format!(
-            "--dtstart `{}` is not a local date-time (YYYY-MM-DDTHH:MM[:SS])",
+            "--dtstart `{}` is not a local date-time (YYYY-MM-DDTHH:MM[:SS])\nhint: e.g. \
+             --dtstart 2027-01-04T09:00 (wall-clock time of --tz)",
             args.dtstart
         ))
     })?;
@@ -50,22 +56,21 @@ pub fn occurrences(args: &RecurArgs) -> Result<Vec<String>, CliError> {
         rdates: Vec::new(),
     };
     let expander = Expander::new(&recurrence, tz).map_err(CliError::user)?;
-    let window = Window::new(args.from, args.to).map_err(CliError::user)?;
-    Ok(expander
-        .expand(window)
-        .iter()
-        .map(|o| o.to_rfc3339())
-        .collect())
+    let window =
+        Window::new(args.from, exclusive_end(args.from, args.to)?).map_err(CliError::user)?;
+    let list = expander.expand(window).iter().map(|o| o.to_utc()).collect();
+    Ok((list, tz))
 }
 
 /// Runs the command.
 pub fn run(args: RecurArgs, out: &Output) -> Result<(), CliError> {
-    let list = occurrences(&args)?;
+    let (list, tz) = occurrences(&args)?;
     if out.json {
+        let list: Vec<String> = list.into_iter().map(rfc3339).collect();
         return out.print_json(&list);
     }
-    for line in list {
-        say!("{line}");
+    for t in list {
+        say!("{}", instant(t, tz));
     }
     Ok(())
 }
@@ -91,13 +96,16 @@ mod tests {
             "2027-01-03T09:00",
             "Europe/Berlin",
             "2027-03-20",
-            "2027-04-01",
+            "2027-03-28",
         ))
         .unwrap();
+        let text: Vec<String> = got.0.iter().map(|t| instant(*t, got.1)).collect();
         assert_eq!(
-            got,
-            ["2027-03-21T09:00:00+01:00", "2027-03-28T09:00:00+02:00"]
+            text,
+            ["Sun 2027-03-21 09:00 CET", "Sun 2027-03-28 09:00 CEST"]
         );
+        let json: Vec<String> = got.0.into_iter().map(rfc3339).collect();
+        assert_eq!(json, ["2027-03-21T08:00:00Z", "2027-03-28T07:00:00Z"]);
     }
 
     #[test]
@@ -135,7 +143,7 @@ mod tests {
                     "2027-02-01",
                     "2027-01-01",
                 ),
-                "window ends",
+                "is before --from",
             ),
         ] {
             let err = occurrences(&a).unwrap_err();

@@ -1,11 +1,10 @@
 //! `fieldwork rma`: shows a return order, each line's disposition (recorded or proposed by the
 //! disposition rule) and the actions the dispositions imply.
 
-use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
-use super::context::RulesArgs;
-use super::output::table;
+use super::context::{AtArgs, RulesArgs};
+use super::format::{instant, table};
 use super::{CliError, Output};
 use fieldwork::model::{Model, ReturnOrderId};
 use fieldwork::rma::{review, DecidedBy, RuleDisposition};
@@ -14,14 +13,15 @@ use fieldwork::rma::{review, DecidedBy, RuleDisposition};
 #[derive(Debug, clap::Args)]
 pub struct RmaArgs {
     /// The dataset (JSON).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub dataset: PathBuf,
     /// The return order (RMA number).
-    #[arg(long)]
-    pub id: String,
-    /// Instant the implied orders and credits would be created (RFC 3339); now by default.
-    #[arg(long)]
-    pub at: Option<DateTime<Utc>>,
+    // `--id`, its old name, stays as a hidden alias (scripts and older docs use it).
+    #[arg(long, value_name = "ID", alias = "id")]
+    pub order: String,
+    /// "Now": the instant the implied orders and credits would be created.
+    #[command(flatten)]
+    pub at: AtArgs,
     /// The rules (`disposition` proposes dispositions; without it, the built-in rule).
     #[command(flatten)]
     pub rules: RulesArgs,
@@ -32,10 +32,11 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
     let model = Model::load(&args.dataset)?;
     let rules = args.rules.load()?;
     let rules = &rules.set;
-    let at = args.at.unwrap_or_else(Utc::now);
+    let zone = fieldwork::job::business_zone(&model);
+    let at = args.at.resolve(zone);
     let review = review(
         &model,
-        &ReturnOrderId::new(args.id),
+        &ReturnOrderId::new(args.order),
         &RuleDisposition(rules),
         at,
     )
@@ -60,7 +61,7 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
             .map(|s| format!(" (next: {s})"))
             .unwrap_or_default()
     );
-    say!("created      {}", rma.created_at.to_rfc3339());
+    say!("created      {}", instant(rma.created_at, zone));
     say!();
     let lines: Vec<Vec<String>> = rma
         .lines

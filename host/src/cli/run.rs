@@ -3,8 +3,9 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::context::{date_range, AtArgs, Context, DbArgs, RulesArgs, Source};
-use super::output::table;
+use super::context::{AtArgs, Context, DbArgs, RulesArgs, Source};
+use super::format::{date_range_exclusive, km, parse_date, table};
+use super::generate::Counts;
 use super::{db, CliError, Output};
 use crate::progress::Bars;
 use fieldwork::job::{
@@ -22,21 +23,26 @@ impl From<JobError> for CliError {
 }
 
 /// The horizon and "now" of a job, as the commands take them. Dates are local dates of the
-/// business (the zone most technicians' calendars use); `--to` is exclusive.
+/// business (the zone most technicians' calendars use); `--from` and `--to` are both
+/// inclusive, as everywhere on the command line.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HorizonArgs {
-    /// First date of the horizon (YYYY-MM-DD, local); needs --to.
+    /// First day of the horizon (YYYY-MM-DD, a local date of the business, inclusive); needs
+    /// --to.
     #[arg(
         long,
         value_name = "DATE",
+        value_parser = parse_date,
         requires = "to",
         conflicts_with = "days_ahead"
     )]
     pub from: Option<NaiveDate>,
-    /// Date after the last day of the horizon (YYYY-MM-DD, local, exclusive); needs --from.
+    /// Last day of the horizon (YYYY-MM-DD, a local date of the business, inclusive: --from
+    /// 2027-03-01 --to 2027-03-05 is five days); needs --from.
     #[arg(
         long,
         value_name = "DATE",
+        value_parser = parse_date,
         requires = "from",
         conflicts_with = "days_ahead"
     )]
@@ -60,9 +66,14 @@ impl HorizonArgs {
         let now = ctx.now;
         let today = now.with_timezone(&ctx.zone).date_naive();
         let (from, to) = match (self.from, self.to) {
-            (Some(from), Some(to)) => (from, to),
+            (Some(from), Some(last)) => (from, exclusive_end(from, last)?),
             _ => {
                 let days = self.days_ahead.unwrap_or(28);
+                if days == 0 {
+                    return Err(CliError::user(
+                        "--days-ahead must be at least 1\nhint: --days-ahead 1 is today only",
+                    ));
+                }
                 let to = today
                     .checked_add_signed(Duration::days(i64::from(days)))
                     .ok_or_else(|| CliError::user(format!("--days-ahead {days} is too far")))?;
@@ -79,6 +90,19 @@ impl HorizonArgs {
     }
 }
 
+/// The exclusive end of the inclusive range `from..=last` of `--from`/`--to`; `--to` before
+/// `--from` is an error that says both are inclusive.
+pub fn exclusive_end(from: NaiveDate, last: NaiveDate) -> Result<NaiveDate, CliError> {
+    if last < from {
+        return Err(CliError::User(format!(
+            "--to {last} is before --from {from}\nhint: both are inclusive local dates: \
+             --from {from} --to {from} is one day"
+        )));
+    }
+    last.succ_opt()
+        .ok_or_else(|| CliError::user(format!("--to {last} is too far")))
+}
+
 /// Arguments of `fieldwork run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -93,22 +117,32 @@ pub struct RunArgs {
     pub rules: RulesArgs,
 }
 
-/// One line on what generation did.
+/// One line on what generation did, with the counts of `fieldwork generate` ([`Counts`]).
 pub fn generation_line(g: &GenerateSummary) -> String {
     let r = &g.report;
+    let c = Counts::of(r);
     let batches = g.persisted.batches;
     let mut text = format!(
-        "{} orders created from {} occurrences of {} lines, {} already stored; written in {batches} {}",
-        r.created.len(),
-        r.occurrences,
-        r.lines,
-        r.skipped_existing,
-        if batches == 1 { "batch" } else { "batches" }
+        "{} orders created from {} occurrences of {} lines, {} already stored",
+        c.orders, c.occurrences, r.lines, c.already_stored,
     );
-    if r.moved_by_rule + r.skipped_by_rule > 0 {
+    if c.merged > 0 {
+        text.push_str(&format!(", {} merged into them", c.merged));
+    }
+    text.push_str(&format!(
+        "; written in {batches} {}",
+        if batches == 1 { "batch" } else { "batches" }
+    ));
+    if c.moved_by_rule + c.skipped_by_rule > 0 {
         text.push_str(&format!(
             "; {} moved and {} skipped by rules",
-            r.moved_by_rule, r.skipped_by_rule
+            c.moved_by_rule, c.skipped_by_rule
+        ));
+    }
+    if c.moved_built_in > 0 {
+        text.push_str(&format!(
+            "; {} moved to a business day (built-in)",
+            c.moved_built_in
         ));
     }
     if !r.errors.is_empty() {
@@ -160,7 +194,8 @@ pub fn render(summary: &JobSummary, ctx: &Context) -> String {
                     sla_breaches,
                     travel_km,
                 } => format!(
-                    "{assigned}/{orders} orders planned ({unassigned} unassigned, {sla_breaches} late), {travel_km:.0} km travel, stored as {plan}"
+                    "{assigned}/{orders} orders planned ({unassigned} unassigned, {sla_breaches} late), {} travel, stored as {plan}",
+                    km(*travel_km)
                 ),
                 ScheduleOutcome::Failed { error } => {
                     format!("failed, orders stay unscheduled: {error}")
@@ -169,11 +204,30 @@ pub fn render(summary: &JobSummary, ctx: &Context) -> String {
         ],
     ];
     format!(
-        "{}\nmain job over {}\n\n{}",
-        ctx.header(),
-        date_range(summary.from, summary.to),
+        "main job over {}\n\n{}",
+        date_range_exclusive(summary.from, summary.to, ctx.zone),
         table(&["phase", "result"], &rows)
     )
+}
+
+/// A job summary's JSON with its horizon as on the command line: `"from"` and `"to"` both
+/// inclusive (the generation report's window too).
+pub fn inclusive_json(mut value: serde_json::Value) -> serde_json::Value {
+    fn last_day(v: &mut serde_json::Value) {
+        if let Some(day) = v
+            .as_str()
+            .and_then(|s| s.parse::<NaiveDate>().ok())
+            .and_then(|d| d.pred_opt())
+        {
+            *v = serde_json::Value::String(day.to_string());
+        }
+    }
+    for path in ["/to", "/generation/report/window/to", "/report/window/to"] {
+        if let Some(v) = value.pointer_mut(path) {
+            last_day(v);
+        }
+    }
+    value
 }
 
 /// Runs the job in a resolved context and prints the summary.
@@ -186,8 +240,14 @@ pub fn run_on(
     let summary = run_main_job(ctx.store.as_mut(), &ctx.rules.set, options, &mut bars)?;
     drop(bars);
     if out.json {
-        out.print_json(&ctx.json(&summary))?;
+        let mut value = inclusive_json(ctx.json(&summary));
+        if let Some(generation) = value.get_mut("generation") {
+            generation["counts"] = serde_json::to_value(Counts::of(&summary.generation.report))
+                .map_err(|e| CliError::Internal(e.to_string()))?;
+        }
+        out.print_json(&value)?;
     } else {
+        ctx.say_header(out);
         say!("{}", render(&summary, ctx));
     }
     Ok(summary)

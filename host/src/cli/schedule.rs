@@ -5,10 +5,12 @@ use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::context::{date_range, AtArgs, Context, RulesArgs, SourceArgs};
-use super::output::table;
+use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
+use super::format::{clock, date, date_range, km, minutes, parse_date, table};
+use super::run::exclusive_end;
 use super::{CliError, Output};
 use crate::progress::Bars;
+use fieldwork::job::Progress;
 use fieldwork::job::{schedule_phase, Engines, JobOptions, ScheduleOutcome};
 use fieldwork::model::Model;
 use fieldwork::schedule::field::{Lateness, ScheduleOptions};
@@ -27,11 +29,12 @@ pub struct ScheduleArgs {
     /// The rules (`sla_targets`, dispatch hooks).
     #[command(flatten)]
     pub rules: RulesArgs,
-    /// First day of the horizon (YYYY-MM-DD, local).
-    #[arg(long, value_name = "DATE")]
+    /// First day of the horizon (YYYY-MM-DD, a local date of the business, inclusive).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: NaiveDate,
-    /// Day after the horizon (YYYY-MM-DD, local, exclusive).
-    #[arg(long, value_name = "DATE")]
+    /// Last day of the horizon (YYYY-MM-DD, a local date of the business, inclusive: --from
+    /// 2027-03-01 --to 2027-03-05 is five days).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: NaiveDate,
     /// Search time budget in milliseconds (the best plan found by then is returned).
     #[arg(long, value_name = "MS", default_value_t = 3000)]
@@ -65,21 +68,19 @@ fn options(args: &ScheduleArgs) -> ScheduleOptions {
     }
 }
 
-/// Runs the command: the main job's scheduling phase over `[from, to)`, on the database or on
-/// the dataset in memory — the same phase, the same rules.
+/// Runs the command: the main job's scheduling phase over the local dates `--from..=--to`, on
+/// the database or on the dataset in memory — the same phase, the same rules.
 pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
-    if args.to <= args.from {
-        return Err(CliError::User(format!(
-            "--to {} must be after --from {} (--to is exclusive)",
-            args.to, args.from
-        )));
-    }
-    let mut ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
-    let mut job = JobOptions::new(args.from, args.to, ctx.now).in_zone(ctx.zone);
-    job.schedule = options(&args);
-    job.schedule_days = u32::try_from((args.to - args.from).num_days()).unwrap_or(u32::MAX);
-    let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
+    let end = exclusive_end(args.from, args.to)?;
+    // Progress as `run` shows it: loading, then scheduling.
     let mut bars = Bars::new(out);
+    bars.start("load", 0);
+    let mut ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    bars.finish();
+    let mut job = JobOptions::new(args.from, end, ctx.now).in_zone(ctx.zone);
+    job.schedule = options(&args);
+    job.schedule_days = u32::try_from((end - args.from).num_days()).unwrap_or(u32::MAX);
+    let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
     let outcome = schedule_phase(ctx.store.as_mut(), &ctx.model, &engines, &job, &mut bars)?;
     drop(bars);
     let plan = match &outcome {
@@ -96,7 +97,7 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
         ctx.say_header(out);
         say!(
             "no open order to plan in {}",
-            date_range(args.from, args.to)
+            date_range(args.from, args.to, ctx.zone)
         );
         return Ok(());
     };
@@ -113,23 +114,35 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
     ctx.say_header(out);
     say!(
         "plan of {}\n\n{}\n",
-        date_range(args.from, args.to),
+        date_range(args.from, args.to, ctx.zone),
         render(&model, &stored.plan)
     );
-    if ctx.is_dataset() {
-        say!("not stored (dataset)");
-    } else {
-        say!("stored as {}", stored.id);
+    if !out.quiet {
+        if ctx.is_dataset() {
+            say!("not stored (dataset)");
+        } else {
+            say!("stored as {}", stored.id);
+        }
     }
     Ok(())
+}
+
+/// The zone's abbreviation at an instant (`CET`).
+fn zone_abbreviation(t: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
+    t.with_timezone(&zone).format("%Z").to_string()
 }
 
 /// The plan as text: KPIs, one line per visit, the unassigned orders.
 pub fn render(model: &Model, plan: &Plan) -> String {
     let k = &plan.kpis;
     let mut text = format!(
-        "assigned {}/{} orders · travel {:.0} km / {:.1} h · utilisation {:.0}% · SLA breaches {}\n\n",
-        k.orders_assigned, k.orders_total, k.travel_km, k.travel_minutes / 60.0, k.utilisation * 100.0, k.sla_breaches
+        "assigned {}/{} orders · travel {} / {} · utilisation {:.0}% · SLA breaches {}\n\n",
+        k.orders_assigned,
+        k.orders_total,
+        km(k.travel_km),
+        minutes(k.travel_minutes),
+        k.utilisation * 100.0,
+        k.sla_breaches
     );
     let tz = |tech: &fieldwork::model::TechnicianId| {
         model
@@ -144,13 +157,17 @@ pub fn render(model: &Model, plan: &Plan) -> String {
         for v in &route.visits {
             rows.push(vec![
                 route.technician.to_string(),
-                route.day.to_string(),
-                v.start.with_timezone(&zone).format("%H:%M").to_string(),
-                v.end.with_timezone(&zone).format("%H:%M").to_string(),
+                date(route.day),
+                format!(
+                    "{} {}",
+                    clock(v.start, zone),
+                    zone_abbreviation(v.start, zone)
+                ),
+                clock(v.end, zone),
                 v.order.to_string(),
-                format!("{:.0} min", v.travel_minutes),
+                minutes(v.travel_minutes),
                 if v.is_late() {
-                    format!("late {:.0} min", v.late_minutes)
+                    format!("late {}", minutes(v.late_minutes))
                 } else {
                     String::new()
                 },

@@ -1,7 +1,7 @@
 //! `fieldwork sla`: business-time deadlines on a calendar file (`sla due`, one-off or as a
 //! JSON-lines batch) and the SLA status and compliance report of a dataset (`sla report`).
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -25,8 +25,8 @@ pub struct SlaArgs {
 /// The `sla` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum SlaCommand {
-    /// Business-time deadline: START plus N business minutes of a calendar, as an RFC 3339 UTC
-    /// instant; with --batch, one JSON line per JSON line read from stdin.
+    /// Business-time deadline: START plus N business minutes of a calendar, as a local time of
+    /// the calendar's zone (RFC 3339 in UTC with --json); with --batch, one JSON line per JSON line read from stdin.
     #[command(
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  \
         printf '{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":120}\\n' | fieldwork sla due --calendar office.json --batch"
@@ -43,13 +43,24 @@ pub enum SlaCommand {
 #[derive(Debug, clap::Args)]
 pub struct DueArgs {
     /// The business calendar (one calendar object as JSON, as in a dataset's `calendars`).
-    #[arg(long, value_name = "CAL.json")]
+    #[arg(long, value_name = "FILE")]
     pub calendar: PathBuf,
-    /// Start instant, RFC 3339 with an offset (e.g. 2027-03-05T16:00:00+01:00).
-    #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+    /// Start: an RFC 3339 instant (2027-03-05T16:00:00+01:00) or a local time of the
+    /// calendar's zone (2027-03-05T16:00).
+    #[arg(
+        long,
+        value_name = "AT",
+        required_unless_present = "batch",
+        conflicts_with = "batch"
+    )]
     pub start: Option<String>,
     /// Business minutes to add.
-    #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+    #[arg(
+        long,
+        value_name = "N",
+        required_unless_present = "batch",
+        conflicts_with = "batch"
+    )]
     pub minutes: Option<u32>,
     /// Read JSON lines `{"start": RFC3339, "minutes": N}` from stdin; write one line
     /// `{"due": RFC3339}` or `{"error": "..."}` per input line, in order.
@@ -80,9 +91,7 @@ pub fn run(args: SlaArgs, out: &Output) -> Result<(), CliError> {
     }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+use super::format::{instant, rfc3339};
 
 /// Reads and compiles one calendar file; errors name the file, line and column or the field.
 pub fn load_calendar(path: &Path) -> Result<CompiledCalendar, CliError> {
@@ -109,14 +118,21 @@ fn due(args: DueArgs, out: &Output) -> Result<(), CliError> {
             "--start and --minutes are required without --batch",
         ));
     };
-    let start = parse_instant("--start", &start).map_err(CliError::user)?;
+    // As --at: an RFC 3339 instant, or a local time of the calendar's zone.
+    let start = super::context::parse_at(&start)
+        .map(|at| AtArgs { at: Some(at) }.resolve(calendar.time_zone()))
+        .map_err(|e| {
+            CliError::User(format!(
+                "invalid --start '{start}': {e}\nhint: see `fieldwork sla due --help`"
+            ))
+        })?;
     let due = calendar
         .add(start, TimeDelta::minutes(i64::from(minutes)))
         .map_err(CliError::user)?;
     if out.json {
         out.print_json(&serde_json::json!({ "due": rfc3339(due) }))
     } else {
-        say!("{}", rfc3339(due));
+        say!("{}", instant(due, calendar.time_zone()));
         Ok(())
     }
 }
@@ -169,7 +185,7 @@ fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
         out.print_json(&ctx.json(&report))?;
     } else {
         ctx.say_header(out);
-        say!("{}", render_report(&report));
+        say!("{}", render_report(&report, ctx.zone));
     }
     match report.errors.first() {
         None => Ok(()),
@@ -182,15 +198,13 @@ fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
     }
 }
 
-/// `1h 05m`, `-0h 30m` for business seconds.
+/// `1 h 5 min`, `-30 min` for business seconds.
 fn hours_minutes(seconds: i64) -> String {
-    let sign = if seconds < 0 { "-" } else { "" };
-    let minutes = seconds.abs() / 60;
-    format!("{sign}{}h {:02}m", minutes / 60, minutes % 60)
+    super::format::minutes(seconds as f64 / 60.0)
 }
 
 /// The human form of a report: the status table, then the compliance table.
-pub fn render_report(report: &SlaReport) -> String {
+pub fn render_report(report: &SlaReport, zone: chrono_tz::Tz) -> String {
     let mut rows = Vec::new();
     for sla in &report.orders {
         for m in &sla.metrics {
@@ -211,13 +225,13 @@ pub fn render_report(report: &SlaReport) -> String {
                 m.metric.to_string(),
                 m.target.to_string(),
                 state,
-                rfc3339(m.due),
+                instant(m.due, zone),
                 left,
                 sla.calendar.to_string(),
             ]);
         }
     }
-    let mut text = format!("SLA status at {}\n\n", rfc3339(report.at));
+    let mut text = format!("SLA status at {}\n\n", instant(report.at, zone));
     text.push_str(&table(
         &[
             "order",
@@ -338,7 +352,7 @@ mod tests {
 
     #[test]
     fn hours_minutes_formats_signs() {
-        assert_eq!(hours_minutes(3900), "1h 05m");
-        assert_eq!(hours_minutes(-1800), "-0h 30m");
+        assert_eq!(hours_minutes(3900), "1 h 5 min");
+        assert_eq!(hours_minutes(-1800), "-30 min");
     }
 }

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use std::path::{Path, PathBuf};
 
 use super::context::DbArgs;
+use super::format::{date_range, parse_date};
 use super::{db, CliError, Output};
 use crate::views::{board, ics, today};
 use fieldwork::model::{Model, TechnicianId};
@@ -18,15 +19,16 @@ pub struct BoardArgs {
     /// The database holding the plan.
     #[command(flatten)]
     pub db: DbArgs,
-    /// First day shown (YYYY-MM-DD, local); defaults to the plan's first day.
-    #[arg(long, value_name = "DATE")]
+    /// First day shown (YYYY-MM-DD, a local date of the business, inclusive); defaults to the
+    /// first day of the newest plan.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: Option<NaiveDate>,
-    /// Day after the last day shown (YYYY-MM-DD, local, exclusive, as everywhere); defaults
-    /// to five days after --from.
-    #[arg(long, value_name = "DATE")]
+    /// Last day shown (YYYY-MM-DD, a local date of the business, inclusive, as everywhere);
+    /// defaults to five days in all (--from plus four).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
     /// The HTML file to write.
-    #[arg(long, default_value = "board.html")]
+    #[arg(long, value_name = "FILE", default_value = "board.html")]
     pub out: PathBuf,
 }
 
@@ -37,10 +39,10 @@ pub struct IcsArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// The technician whose visits to export; all technicians when absent.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     pub technician: Option<String>,
     /// The .ics file to write (a `.ledger.json` beside it remembers SEQUENCE numbers).
-    #[arg(long, default_value = "fieldwork.ics")]
+    #[arg(long, value_name = "FILE", default_value = "fieldwork.ics")]
     pub out: PathBuf,
 }
 
@@ -51,10 +53,11 @@ pub struct TodayArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// The technician.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     pub technician: String,
-    /// The local date; defaults to the first day of the plan that has visits for them.
-    #[arg(long)]
+    /// The day (YYYY-MM-DD, a local date of the business); defaults to the technician's first
+    /// planned day from the newest plan's first day on.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub date: Option<NaiveDate>,
 }
 
@@ -76,7 +79,7 @@ fn load(db_path: &Path) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
     }
 }
 
-/// The zone of the first technician's calendar (the board's time axis), UTC otherwise.
+/// The zone of a technician's calendar (their day's clock), UTC otherwise.
 fn zone_of(model: &Model, tech: Option<&TechnicianId>) -> Tz {
     let tech = match tech {
         Some(id) => model.technician(id),
@@ -94,23 +97,21 @@ fn write(path: &Path, text: &str) -> Result<(), CliError> {
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
     let (model, plan, newest) = load(&args.db.db)?;
-    let zone = zone_of(&model, None);
+    // Dates are local dates of the business, as on every command.
+    let zone = fieldwork::job::business_zone(&model);
     let from = args
         .from
         .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
-    let to = args.to.unwrap_or(from + Duration::days(5));
-    if to <= from {
-        return Err(CliError::User(format!(
-            "--to {to} must be after --from {from} (--to is exclusive)"
-        )));
-    }
+    // Both ends inclusive, as on every command.
+    let to = args.to.unwrap_or(from + Duration::days(4));
+    super::run::exclusive_end(from, to)?;
     let html = board::render(
         &model,
         &plan,
         &board::BoardOptions {
             from,
-            // The board's own option is the last day shown.
-            to: to.pred_opt().unwrap_or(from),
+            // The board's own option is the last day shown, as --to.
+            to,
             zone,
             now: Utc::now(),
             risk_margin_minutes: 60,
@@ -124,7 +125,7 @@ pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
             say!(
                 "wrote {} ({})",
                 args.out.display(),
-                super::context::date_range(from, to)
+                date_range(from, to, zone)
             );
         }
         Ok(())
@@ -161,7 +162,9 @@ pub fn run_ics(args: IcsArgs, out: &Output) -> Result<(), CliError> {
     if out.json {
         out.print_json(&serde_json::json!({"out": args.out, "events": events}))
     } else {
-        say!("wrote {}: {events} events", args.out.display());
+        if !out.quiet {
+            say!("wrote {}: {events} events", args.out.display());
+        }
         Ok(())
     }
 }

@@ -89,7 +89,14 @@ pub fn export(
                     t.description, t.code
                 )),
                 route.technician,
-                visit.due.map_or("none".to_owned(), |d| d.to_rfc3339()),
+                visit.due.map_or("none".to_owned(), |d| {
+                    let zone = model
+                        .technician(&route.technician)
+                        .and_then(|t| model.calendar(&t.calendar))
+                        .and_then(|c| c.time_zone.tz().ok())
+                        .unwrap_or(chrono_tz::Tz::UTC);
+                    crate::cli::format::instant(d, zone)
+                }),
             );
             if let Some(o) = order.filter(|o| !o.description.is_empty()) {
                 description.push_str(&format!("\nReported: {}", o.description));
@@ -175,7 +182,7 @@ mod tests {
         assert!(e
             .get_description()
             .unwrap()
-            .contains("SLA due: 2027-03-01T12:00:00+00:00"));
+            .contains("SLA due: Mon 2027-03-01 "));
 
         let (same, ledger2) = export(&model, &plan(9), &[], &ledger, now);
         assert_eq!(events(&same)[0].get_sequence(), Some(0));

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write;
 
+use crate::cli::format;
 use fieldwork::model::{Model, TechnicianId};
 use fieldwork::schedule::plan::Plan;
 
@@ -100,10 +101,10 @@ pub fn day_view(model: &Model, plan: &Plan, technician: &TechnicianId, date: Nai
 /// Renders the day as text in a zone.
 pub fn render_text(view: &DayView, zone: Tz) -> String {
     let mut out = format!(
-        "{} · {} · {}\n",
+        "{} · {} · {} ({zone})\n",
         view.technician,
         view.name,
-        view.date.format("%A %d %B %Y")
+        format::date(view.date)
     );
     if view.stops.is_empty() {
         out.push_str("nothing planned\n");
@@ -112,10 +113,10 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
     for (i, s) in view.stops.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{:>2}. {}–{}  {} · {} ({})\n    {}\n    drive {:.0} min / {:.1} km{}",
+            "{:>2}. {}–{}  {} · {} ({})\n    {}\n    drive {} / {}{}",
             i + 1,
-            s.start.with_timezone(&zone).format("%H:%M"),
-            s.end.with_timezone(&zone).format("%H:%M"),
+            format::clock(s.start, zone),
+            format::clock(s.end, zone),
             s.order,
             s.task,
             s.priority,
@@ -124,18 +125,19 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
             } else {
                 format!("{}, {}", s.customer, s.address)
             },
-            s.travel_minutes,
-            s.travel_km,
+            format::minutes(s.travel_minutes),
+            format::km(s.travel_km),
             s.due.map_or(String::new(), |d| format!(
                 " · due {}",
-                d.with_timezone(&zone).format("%a %H:%M")
+                format::instant(d, zone)
             ))
         );
     }
     let _ = writeln!(
         out,
-        "home: drive {:.0} min · day total {:.1} km",
-        view.return_minutes, view.travel_km
+        "home: drive {} · day total {}",
+        format::minutes(view.return_minutes),
+        format::km(view.travel_km)
     );
     out
 }
