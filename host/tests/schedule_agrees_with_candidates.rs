@@ -105,7 +105,10 @@ fn static_exclusions(cwd: &Path, order: &str, technician: &str) -> BTreeSet<Stri
 
 fn check(cwd: &Path) -> usize {
     let visits = planned(cwd);
-    assert!(visits.len() >= 10, "too few visits to prove anything: {visits:?}");
+    assert!(
+        visits.len() >= 10,
+        "too few visits to prove anything: {visits:?}"
+    );
     for (order, technician) in &visits {
         let broken = static_exclusions(cwd, order, technician);
         assert!(

@@ -110,10 +110,7 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
         ctx.model.save(dataset)?;
     }
     if out.json {
-        let mut value = inclusive_json(ctx.json(&generated));
-        value["counts"] = serde_json::to_value(Counts::of(&generated.report))
-            .map_err(|e| CliError::Internal(e.to_string()))?;
-        return out.print_json(&value);
+        return out.print_json(&inclusive_json(ctx.json(&generated)));
     }
     ctx.say_header(out);
     say!("{}", summary(&generated.report, ctx.zone));
@@ -138,68 +135,9 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Where a generation run's occurrences went; the parts add up:
-/// `occurrences = orders + merged + already_stored + skipped_by_rule + rejected`.
-///
-/// The core report counts as `merged` only occurrences of one line that land on the same date;
-/// with `--group-by agreement|object` the units of several lines that become one order are
-/// merged too, and are counted here. The core counts every move of the adjustment as
-/// `moved_by_rule`, also those of the built-in policy (closed days move to the next business
-/// day) when no `adjust_occurrence` rule ran: those are `moved_built_in` here.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Counts {
-    /// Occurrences in the window.
-    pub occurrences: usize,
-    /// Orders created.
-    pub orders: usize,
-    /// Occurrences merged into another one's order (same line and date, or the same group).
-    pub merged: usize,
-    /// Occurrences already covered by stored orders.
-    pub already_stored: usize,
-    /// Occurrences the `adjust_occurrence` rule skipped.
-    pub skipped_by_rule: usize,
-    /// Occurrences whose order the model rejected (see the failed lines).
-    pub rejected: usize,
-    /// Occurrences the `adjust_occurrence` rule moved.
-    pub moved_by_rule: usize,
-    /// Occurrences the built-in policy moved (no `adjust_occurrence` rule).
-    pub moved_built_in: usize,
-}
-
-impl Counts {
-    /// The counts of a report.
-    pub fn of(r: &GenerationReport) -> Self {
-        // Units: occurrences less the skipped and the same-line merges; a stored unit counts
-        // every occurrence merged into it under `merged` already, so it adds one here.
-        let units = r
-            .occurrences
-            .saturating_sub(r.skipped_by_rule)
-            .saturating_sub(r.merged);
-        let new_units = units.saturating_sub(r.skipped_existing);
-        let rejected = r
-            .errors
-            .iter()
-            .filter(|e| matches!(e, fieldwork::recurrence::RecurrenceError::Order { .. }))
-            .count();
-        let orders = r.created.len();
-        let group_merged = new_units.saturating_sub(orders).saturating_sub(rejected);
-        let by_rule = r.rule_calls > 0;
-        Self {
-            occurrences: r.occurrences,
-            orders,
-            merged: r.merged + group_merged,
-            already_stored: r.skipped_existing,
-            skipped_by_rule: r.skipped_by_rule,
-            rejected,
-            moved_by_rule: if by_rule { r.moved_by_rule } else { 0 },
-            moved_built_in: if by_rule { 0 } else { r.moved_by_rule },
-        }
-    }
-}
-
 /// The human summary: where the occurrences went, then one row per failed line.
 pub fn summary(report: &GenerationReport, zone: chrono_tz::Tz) -> String {
-    let c = Counts::of(report);
+    let c = report;
     let mut rows = vec![
         vec![
             "window".into(),
@@ -208,9 +146,9 @@ pub fn summary(report: &GenerationReport, zone: chrono_tz::Tz) -> String {
         vec!["group by".into(), report.group_by.to_string()],
         vec!["lines".into(), report.lines.to_string()],
         vec!["occurrences".into(), c.occurrences.to_string()],
-        vec!["  orders created".into(), c.orders.to_string()],
+        vec!["  orders created".into(), c.created.len().to_string()],
         vec!["  merged into them".into(), c.merged.to_string()],
-        vec!["  already stored".into(), c.already_stored.to_string()],
+        vec!["  already stored".into(), c.skipped_existing.to_string()],
         vec!["  skipped by rule".into(), c.skipped_by_rule.to_string()],
     ];
     if c.rejected > 0 {
@@ -220,7 +158,7 @@ pub fn summary(report: &GenerationReport, zone: chrono_tz::Tz) -> String {
         vec!["moved by rule".into(), c.moved_by_rule.to_string()],
         vec![
             "moved to a business day (built-in)".into(),
-            c.moved_built_in.to_string(),
+            c.moved_by_policy.to_string(),
         ],
         vec!["rule calls".into(), report.rule_calls.to_string()],
         vec!["failed lines".into(), report.errors.len().to_string()],
@@ -318,12 +256,7 @@ mod tests {
             text.contains("already stored") && text.contains(" 4"),
             "{text}"
         );
-        let c = Counts::of(&again);
-        assert_eq!(
-            c.occurrences,
-            c.orders + c.merged + c.already_stored,
-            "{c:?}"
-        );
+        assert_eq!(again.accounted(), again.occurrences, "{again:?}");
     }
 
     #[test]

@@ -5,7 +5,6 @@ use chrono::{Duration, NaiveDate};
 
 use super::context::{AtArgs, Context, DbArgs, RulesArgs, Source};
 use super::format::{date_range_exclusive, km, parse_date, table};
-use super::generate::Counts;
 use super::{db, CliError, Output};
 use crate::progress::Bars;
 use fieldwork::job::{
@@ -117,32 +116,34 @@ pub struct RunArgs {
     pub rules: RulesArgs,
 }
 
-/// One line on what generation did, with the counts of `fieldwork generate` ([`Counts`]).
+/// One line on what generation did, with the counts of `fieldwork generate`.
 pub fn generation_line(g: &GenerateSummary) -> String {
     let r = &g.report;
-    let c = Counts::of(r);
     let batches = g.persisted.batches;
     let mut text = format!(
         "{} orders created from {} occurrences of {} lines, {} already stored",
-        c.orders, c.occurrences, r.lines, c.already_stored,
+        r.created.len(),
+        r.occurrences,
+        r.lines,
+        r.skipped_existing,
     );
-    if c.merged > 0 {
-        text.push_str(&format!(", {} merged into them", c.merged));
+    if r.merged > 0 {
+        text.push_str(&format!(", {} merged into them", r.merged));
     }
     text.push_str(&format!(
         "; written in {batches} {}",
         if batches == 1 { "batch" } else { "batches" }
     ));
-    if c.moved_by_rule + c.skipped_by_rule > 0 {
+    if r.moved_by_rule + r.skipped_by_rule > 0 {
         text.push_str(&format!(
             "; {} moved and {} skipped by rules",
-            c.moved_by_rule, c.skipped_by_rule
+            r.moved_by_rule, r.skipped_by_rule
         ));
     }
-    if c.moved_built_in > 0 {
+    if r.moved_by_policy > 0 {
         text.push_str(&format!(
             "; {} moved to a business day (built-in)",
-            c.moved_built_in
+            r.moved_by_policy
         ));
     }
     if !r.errors.is_empty() {
@@ -240,12 +241,7 @@ pub fn run_on(
     let summary = run_main_job(ctx.store.as_mut(), &ctx.rules.set, options, &mut bars)?;
     drop(bars);
     if out.json {
-        let mut value = inclusive_json(ctx.json(&summary));
-        if let Some(generation) = value.get_mut("generation") {
-            generation["counts"] = serde_json::to_value(Counts::of(&summary.generation.report))
-                .map_err(|e| CliError::Internal(e.to_string()))?;
-        }
-        out.print_json(&value)?;
+        out.print_json(&inclusive_json(ctx.json(&summary)))?;
     } else {
         ctx.say_header(out);
         say!("{}", render(&summary, ctx));

@@ -85,7 +85,10 @@ pub fn generate_orders(
         }
         None => {
             let mut policy = options.non_business_day;
-            generate_with(model, &mut policy, from, to, options)
+            let mut report = generate_with(model, &mut policy, from, to, options)?;
+            // No rule ran: the moves were the built-in policy's.
+            report.moved_by_policy = std::mem::take(&mut report.moved_by_rule);
+            Ok(report)
         }
     }
 }
@@ -388,6 +391,8 @@ fn apply(model: &mut Model, plan: Plan, options: &GenerateOptions<'_>) -> Genera
         };
         units.clear();
         units.extend(group.iter().map(|(_, u)| *u));
+        // The group's other units join the first one's order.
+        report.merged += units.len() - 1;
         let order = new_order(model, OrderId::new(base), &units, options);
         add(model, order, &mut report);
     }
@@ -406,11 +411,14 @@ fn add(model: &mut Model, order: Option<ServiceOrder>, report: &mut GenerationRe
     let line = origin_line(&order);
     match model.add_order(order) {
         Ok(()) => report.created.push(id),
-        Err(e) => report.errors.push(RecurrenceError::Order {
-            line,
-            order: id,
-            message: format!("rejected by the model: {e}"),
-        }),
+        Err(e) => {
+            report.rejected += 1;
+            report.errors.push(RecurrenceError::Order {
+                line,
+                order: id,
+                message: format!("rejected by the model: {e}"),
+            })
+        }
     }
 }
 
