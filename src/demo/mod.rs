@@ -212,26 +212,22 @@ fn money(units: i64, cents: i64) -> Decimal {
     Decimal::new(units * 100 + cents, 2)
 }
 
-/// Generates the demo dataset.
-///
-/// ```
-/// use fieldwork::demo::{generate, DemoOptions};
-/// let options = DemoOptions::new(42, "2027-03-01".parse().unwrap());
-/// let dataset = generate(&options);
-/// assert_eq!(dataset.customers.len(), 300);
-/// assert!(fieldwork::model::Model::from_dataset(dataset).is_ok());
-/// ```
-pub fn generate(options: &DemoOptions) -> Dataset {
-    let mut rng = SplitMix64::new(options.seed ^ 0x5EED_F1E1_D000_0001);
-    let anchor = options.anchor;
-    let mut ds = Dataset {
-        calendars: calendars(anchor),
-        tasks: tasks(),
-        ..Dataset::default()
-    };
+/// The dataset being generated, with the random stream every part draws from in turn.
+struct Draw<'o> {
+    options: &'o DemoOptions,
+    rng: SplitMix64,
+    ds: Dataset,
+    /// Ids of the technicians drawn so far (customers may exclude one, lines prefer one).
+    tech_ids: Vec<TechnicianId>,
+    /// Agreement lines numbered so far, across customers.
+    line_no: usize,
+}
 
-    for i in 0..options.technicians {
-        let (home, territory) = random_site(&mut rng, 25.0);
+impl Draw<'_> {
+    /// Technician `i`: home and territory, a primary skill by position and a few random ones.
+    fn technician(&mut self, i: usize) -> Technician {
+        let rng = &mut self.rng;
+        let (home, territory) = random_site(rng, 25.0);
         let mut skills = BTreeMap::new();
         let all = [
             "hvac",
@@ -249,7 +245,7 @@ pub fn generate(options: &DemoOptions) -> Dataset {
                 .entry(skill.to_owned())
                 .or_insert(1 + rng.below(4) as u8);
         }
-        ds.technicians.push(Technician {
+        Technician {
             id: TechnicianId::new(format!("T-{:03}", i + 1)),
             name: names::person(&mut |n| rng.below(n)),
             skills,
@@ -265,13 +261,14 @@ pub fn generate(options: &DemoOptions) -> Dataset {
             max_jobs_per_day: Some(6),
             van_capacity: Some(12.0),
             active: i % 17 != 16,
-        });
+        }
     }
-    let tech_ids: Vec<TechnicianId> = ds.technicians.iter().map(|t| t.id.clone()).collect();
 
-    let mut line_no = 0usize;
-    for i in 0..options.customers {
-        let (location, territory) = random_site(&mut rng, 45.0);
+    /// Customer `i`: site, tier by weighted roll, name and calendar by kind of business, now
+    /// and then a technician it excludes.
+    fn customer(&mut self, i: usize) -> Customer {
+        let rng = &mut self.rng;
+        let (location, territory) = random_site(rng, 45.0);
         let roll = rng.unit();
         let tier = if roll < 0.15 {
             "gold"
@@ -288,9 +285,8 @@ pub fn generate(options: &DemoOptions) -> Dataset {
             names::CompanyKind::Shop => "retail",
             names::CompanyKind::Office => "office",
         };
-        let customer_id = CustomerId::new(format!("C-{:04}", i + 1));
-        ds.customers.push(Customer {
-            id: customer_id.clone(),
+        Customer {
+            id: CustomerId::new(format!("C-{:04}", i + 1)),
             name,
             tier: tier.to_owned(),
             time_zone: TimeZoneName::new("Europe/Berlin"),
@@ -299,21 +295,26 @@ pub fn generate(options: &DemoOptions) -> Dataset {
             calendar: Some(CalendarId::new(calendar)),
             territory: Some(territory),
             excluded_technicians: if rng.chance(0.03) {
-                vec![rng.pick(&tech_ids).clone()]
+                vec![rng.pick(&self.tech_ids).clone()]
             } else {
                 Vec::new()
             },
-        });
+        }
+    }
 
+    /// Customer `i`'s 1–3 pieces of equipment as service objects (a chiller with its
+    /// compressor), each with a maintenance agreement line.
+    fn equipment(&mut self, i: usize, customer: &CustomerId) -> Vec<AgreementLine> {
         let mut lines = Vec::new();
-        let objects = 1 + rng.below(3);
+        let objects = 1 + self.rng.below(3);
         for j in 0..objects {
+            let rng = &mut self.rng;
             let (model, service_task, _) = EQUIPMENT[rng.below(EQUIPMENT.len())];
             let object_id = ServiceObjectId::new(format!("SO-{:04}-{}", i + 1, j + 1));
-            let installed = anchor - Duration::days(200 + rng.below(2500) as i64);
-            ds.service_objects.push(ServiceObject {
+            let installed = self.options.anchor - Duration::days(200 + rng.below(2500) as i64);
+            self.ds.service_objects.push(ServiceObject {
                 id: object_id.clone(),
-                customer: customer_id.clone(),
+                customer: customer.clone(),
                 site: Some(format!(
                     "Building {}, floor {}",
                     1 + rng.below(3),
@@ -327,9 +328,9 @@ pub fn generate(options: &DemoOptions) -> Dataset {
                 repairable: !rng.chance(0.1),
             });
             if model == "Chiller" {
-                ds.service_objects.push(ServiceObject {
+                self.ds.service_objects.push(ServiceObject {
                     id: ServiceObjectId::new(format!("{object_id}-C")),
-                    customer: customer_id.clone(),
+                    customer: customer.clone(),
                     site: None,
                     location: None,
                     serial: format!("SN{:08}", rng.next_u64() % 100_000_000),
@@ -339,80 +340,141 @@ pub fn generate(options: &DemoOptions) -> Dataset {
                     repairable: true,
                 });
             }
-            line_no += 1;
-            let rule = *rng.pick(&RULES);
-            let start = anchor - Duration::days(30 + rng.below(400) as i64);
-            let hour = 8 + rng.below(3) as u32;
-            lines.push(AgreementLine {
-                id: AgreementLineId::new(format!("AL-{line_no:05}")),
-                service_object: Some(object_id),
-                task: TaskCode::new(service_task),
-                recurrence: Recurrence {
-                    rrule: rule.to_owned(),
-                    dtstart: start
-                        .and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default()),
-                    exdates: Vec::new(),
-                    rdates: Vec::new(),
-                },
-                start: None,
-                end: None,
-                price: money(60 + 10 * rng.below(20) as i64, 0),
-                preferred_technician: rng.chance(0.2).then(|| rng.pick(&tech_ids).clone()),
-                priority: None,
-                stopped: rng.chance(0.03),
-            });
+            lines.push(self.maintenance_line(object_id, service_task));
         }
-        if rng.chance(0.9) {
-            let status_roll = rng.unit();
-            let status = if status_roll < 0.9 {
-                AgreementStatus::Active
-            } else if status_roll < 0.95 {
-                AgreementStatus::Suspended
-            } else {
-                AgreementStatus::Draft
-            };
-            let agreement_id = AgreementId::new(format!("AG-{:04}", i + 1));
-            let valid_from = anchor - Duration::days(400);
-            ds.agreements.push(ServiceAgreement {
-                id: agreement_id.clone(),
-                customer: customer_id.clone(),
-                valid_from,
-                valid_to: Some(valid_from + Duration::days(365 * 3)),
-                status,
-                sla_policy: Some(SlaPolicyId::new(if tier == "gold" {
-                    "premium"
-                } else {
-                    "standard"
-                })),
-                lines,
-            });
-            if tier == "gold" || tier == "silver" {
-                let quarterly = rng.chance(0.4);
-                ds.subscriptions.push(Subscription {
-                    id: SubscriptionId::new(format!("SUB-{:04}", i + 1)),
-                    customer: customer_id.clone(),
-                    agreement: Some(agreement_id),
-                    fee: if quarterly {
-                        money(540, 0)
-                    } else {
-                        money(200, 0)
-                    },
-                    currency: "EUR".into(),
-                    frequency: if quarterly {
-                        BillingFrequency::Quarterly
-                    } else {
-                        BillingFrequency::Monthly
-                    },
-                    alignment: PeriodAlignment::Calendar,
-                    start: valid_from + Duration::days(rng.below(20) as i64),
-                    end: None,
-                });
-            }
+        lines
+    }
+
+    /// The next agreement line: recurring `task` on `object` from a random rule and start.
+    fn maintenance_line(&mut self, object: ServiceObjectId, task: &str) -> AgreementLine {
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let rng = &mut self.rng;
+        let rule = *rng.pick(&RULES);
+        let start = self.options.anchor - Duration::days(30 + rng.below(400) as i64);
+        let hour = 8 + rng.below(3) as u32;
+        AgreementLine {
+            id: AgreementLineId::new(format!("AL-{line_no:05}")),
+            service_object: Some(object),
+            task: TaskCode::new(task),
+            recurrence: Recurrence {
+                rrule: rule.to_owned(),
+                dtstart: start.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default()),
+                exdates: Vec::new(),
+                rdates: Vec::new(),
+            },
+            start: None,
+            end: None,
+            price: money(60 + 10 * rng.below(20) as i64, 0),
+            preferred_technician: rng.chance(0.2).then(|| rng.pick(&self.tech_ids).clone()),
+            priority: None,
+            stopped: rng.chance(0.03),
         }
     }
 
+    /// Most customers' agreement over their `lines` (mostly active), with a subscription for
+    /// gold and silver customers.
+    fn agreement(&mut self, i: usize, customer: &Customer, lines: Vec<AgreementLine>) {
+        if !self.rng.chance(0.9) {
+            return;
+        }
+        let status_roll = self.rng.unit();
+        let status = if status_roll < 0.9 {
+            AgreementStatus::Active
+        } else if status_roll < 0.95 {
+            AgreementStatus::Suspended
+        } else {
+            AgreementStatus::Draft
+        };
+        let agreement_id = AgreementId::new(format!("AG-{:04}", i + 1));
+        let valid_from = self.options.anchor - Duration::days(400);
+        self.ds.agreements.push(ServiceAgreement {
+            id: agreement_id.clone(),
+            customer: customer.id.clone(),
+            valid_from,
+            valid_to: Some(valid_from + Duration::days(365 * 3)),
+            status,
+            sla_policy: Some(SlaPolicyId::new(if customer.tier == "gold" {
+                "premium"
+            } else {
+                "standard"
+            })),
+            lines,
+        });
+        if customer.tier == "gold" || customer.tier == "silver" {
+            let subscription = self.subscription(i, &customer.id, agreement_id, valid_from);
+            self.ds.subscriptions.push(subscription);
+        }
+    }
+
+    /// Customer `i`'s subscription to its agreement: monthly or (less often) quarterly.
+    fn subscription(
+        &mut self,
+        i: usize,
+        customer: &CustomerId,
+        agreement: AgreementId,
+        valid_from: NaiveDate,
+    ) -> Subscription {
+        let quarterly = self.rng.chance(0.4);
+        Subscription {
+            id: SubscriptionId::new(format!("SUB-{:04}", i + 1)),
+            customer: customer.clone(),
+            agreement: Some(agreement),
+            fee: if quarterly {
+                money(540, 0)
+            } else {
+                money(200, 0)
+            },
+            currency: "EUR".into(),
+            frequency: if quarterly {
+                BillingFrequency::Quarterly
+            } else {
+                BillingFrequency::Monthly
+            },
+            alignment: PeriodAlignment::Calendar,
+            start: valid_from + Duration::days(self.rng.below(20) as i64),
+            end: None,
+        }
+    }
+}
+
+/// Generates the demo dataset.
+///
+/// ```
+/// use fieldwork::demo::{generate, DemoOptions};
+/// let options = DemoOptions::new(42, "2027-03-01".parse().unwrap());
+/// let dataset = generate(&options);
+/// assert_eq!(dataset.customers.len(), 300);
+/// assert!(fieldwork::model::Model::from_dataset(dataset).is_ok());
+/// ```
+pub fn generate(options: &DemoOptions) -> Dataset {
+    let mut draw = Draw {
+        options,
+        rng: SplitMix64::new(options.seed ^ 0x5EED_F1E1_D000_0001),
+        ds: Dataset {
+            calendars: calendars(options.anchor),
+            tasks: tasks(),
+            ..Dataset::default()
+        },
+        tech_ids: Vec::new(),
+        line_no: 0,
+    };
+    for i in 0..options.technicians {
+        let technician = draw.technician(i);
+        draw.ds.technicians.push(technician);
+    }
+    draw.tech_ids = draw.ds.technicians.iter().map(|t| t.id.clone()).collect();
+    for i in 0..options.customers {
+        let customer = draw.customer(i);
+        draw.ds.customers.push(customer.clone());
+        let lines = draw.equipment(i, &customer.id);
+        draw.agreement(i, &customer, lines);
+    }
+    let Draw {
+        mut ds, mut rng, ..
+    } = draw;
     open_orders(&mut ds, &mut rng, options);
-    return_orders(&mut ds, &mut rng, anchor);
+    return_orders(&mut ds, &mut rng, options.anchor);
     ds
 }
 

@@ -9,17 +9,278 @@ use super::availability::OpenTime;
 use super::context::{ContextInput, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
+use super::policy::DispatchPolicy;
+use super::profile::{OrderProfile, TechnicianProfile};
 use super::travel::TravelModel;
-use super::workload::DayLoad;
-use crate::model::{ServiceOrder, TechnicianId};
+use super::workload::{DayLoad, Workload};
+use crate::model::{CalendarId, Model, ServiceOrder, Technician, TechnicianId};
 
-fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
-    if let Some(&i) = index.get(name) {
-        return i;
+/// Names (skills, territories) interned to dense indices, in first-seen order.
+#[derive(Default)]
+struct Names {
+    list: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Names {
+    /// The index of `name`, added when new.
+    fn intern(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.list.push(name.to_owned());
+        self.index.insert(name.to_owned(), self.list.len() - 1);
+        self.list.len() - 1
     }
-    names.push(name.to_owned());
-    index.insert(name.to_owned(), names.len() - 1);
-    names.len() - 1
+}
+
+/// What every phase of the build reads: the model, the policy, the travel model, the instant
+/// (UTC seconds) and the technicians' indices by id.
+struct Shared<'s> {
+    model: &'s Model,
+    policy: &'s DispatchPolicy,
+    travel: &'s TravelModel,
+    at: i64,
+    tech_index: &'s HashMap<TechnicianId, usize>,
+}
+
+impl Shared<'_> {
+    /// The index of technician `id`; an unknown id is an error naming `context`.
+    fn tech(&self, context: String, id: &TechnicianId) -> Result<usize, DispatchError> {
+        self.tech_index
+            .get(id)
+            .copied()
+            .ok_or_else(|| DispatchError::unknown_technician(context, id))
+    }
+
+    /// The indices of the technicians `list` of `order`'s `field`.
+    fn techs(
+        &self,
+        order: &ServiceOrder,
+        list: &[TechnicianId],
+        field: &str,
+    ) -> Result<Vec<usize>, DispatchError> {
+        list.iter()
+            .map(|t| self.tech(format!("order {} {field}", order.id), t))
+            .collect()
+    }
+}
+
+/// The skills and territories the orders name, interned while their facts are built.
+#[derive(Default)]
+struct Interned {
+    skills: Names,
+    territories: Names,
+}
+
+/// The facts of one order: its window, duration, site, SLA scale and the technicians and
+/// skills its profile names, as indices.
+fn order_facts(
+    shared: &Shared<'_>,
+    interned: &mut Interned,
+    order: &ServiceOrder,
+    profile: OrderProfile,
+) -> Result<OrderFacts, DispatchError> {
+    let (model, policy) = (shared.model, shared.policy);
+    let customer_excluded = model
+        .customer(&order.customer)
+        .map(|c| {
+            shared.techs(
+                order,
+                &c.excluded_technicians,
+                "customer excluded_technicians",
+            )
+        })
+        .transpose()?
+        .unwrap_or_default();
+    // A validated model always locates an order (its object's or customer's site).
+    let location = model
+        .order_location(order)
+        .ok_or_else(|| DispatchError::from(DispatchErrorKind::NoLocation(order.id.to_string())))?;
+    let horizon = i64::from(policy.work_rules.horizon_days) * 86_400;
+    let (window_start, window_end) = window(order, shared.at, horizon);
+    let duration_minutes = f64::from(model.order_duration_minutes(order));
+    let due = if order.pinned_start.is_some() {
+        None
+    } else {
+        order.due.map(|d| d.timestamp())
+    };
+    Ok(OrderFacts {
+        id: order.id.clone(),
+        skills: profile
+            .required_skills
+            .iter()
+            .map(|r| {
+                let s = interned.skills.intern(&r.skill);
+                (u16::try_from(s).unwrap_or(u16::MAX), r.min_level)
+            })
+            .collect(),
+        territory: profile
+            .territory
+            .as_ref()
+            .map(|t| interned.territories.intern(t.as_str()) as u32),
+        preferred: shared.techs(
+            order,
+            &profile.preferred_technicians,
+            "preferred_technicians",
+        )?,
+        excluded: {
+            // Customer exclusions and the profile's, one list for the hot path.
+            let mut all =
+                shared.techs(order, &profile.excluded_technicians, "excluded_technicians")?;
+            all.extend(customer_excluded.iter().copied());
+            all.sort_unstable();
+            all.dedup();
+            all
+        },
+        customer_excluded,
+        required: profile
+            .required_technician
+            .as_ref()
+            .map(|t| shared.tech(format!("order {} required_technician", order.id), t))
+            .transpose()?,
+        max_travel_km: profile.max_travel_km,
+        site: shared.travel.place(location),
+        window_start,
+        window_end,
+        duration_secs: (duration_minutes * 60.0) as i64,
+        duration_minutes,
+        sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
+        profile,
+    })
+}
+
+/// The span of the calendars to expand, UTC seconds: every window, plus the longest job and a
+/// day of travel allowance.
+fn calendar_span(orders: &[OrderFacts], at: i64) -> (i64, i64) {
+    let longest = orders.iter().map(|o| o.duration_secs).max().unwrap_or(0);
+    let from = orders.iter().map(|o| o.window_start).min().unwrap_or(at);
+    let to = orders.iter().map(|o| o.window_end).max().unwrap_or(at) + longest + 86_400;
+    (from, to)
+}
+
+/// A calendar's open time over `[from, to)`: always open when availability is not a work
+/// rule (in the calendar's zone) or the calendar is unknown (in UTC).
+fn open_time(
+    model: &Model,
+    calendar: &CalendarId,
+    availability: bool,
+    (from, to): (i64, i64),
+) -> OpenTime {
+    match model.calendar(calendar) {
+        Some(c) if availability => OpenTime::build(c, from, to),
+        Some(c) => OpenTime::always_open(c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC), from, to),
+        None => OpenTime::always_open(chrono_tz::Tz::UTC, from, to),
+    }
+}
+
+/// A technician's planned workload per day of their calendar (empty when none falls in it).
+fn day_loads(calendar: &OpenTime, workload: &Workload, tech: &TechnicianId) -> Vec<DayLoad> {
+    let mut load = Vec::new();
+    for (date, day) in workload.days_of(tech) {
+        if let Some(d) = calendar.day_of_date(date) {
+            if load.is_empty() {
+                load = vec![DayLoad::default(); calendar.day_count()];
+            }
+            load[d] += day;
+        }
+    }
+    load
+}
+
+/// The technicians' side of the context: each distinct calendar expanded once, and per
+/// technician its facts, its skill levels (for every interned skill) and its identity.
+#[derive(Default)]
+struct TechSide {
+    calendars: Vec<OpenTime>,
+    facts: Vec<TechFacts>,
+    info: Vec<TechInfo>,
+    levels: Vec<u8>,
+}
+
+/// Builds the technicians' side over the calendar `span`, with their planned `workload`.
+fn tech_side(
+    shared: &Shared<'_>,
+    interned: &Interned,
+    techs: Vec<(&Technician, TechnicianProfile)>,
+    workload: &Workload,
+    span: (i64, i64),
+) -> TechSide {
+    let mut side = TechSide {
+        facts: Vec::with_capacity(techs.len()),
+        info: Vec::with_capacity(techs.len()),
+        levels: Vec::with_capacity(techs.len() * interned.skills.list.len()),
+        ..TechSide::default()
+    };
+    let mut calendar_index: HashMap<&str, usize> = HashMap::new();
+    for (tech, profile) in techs {
+        let cal = match calendar_index.get(tech.calendar.as_str()) {
+            Some(&i) => i,
+            None => {
+                let availability = shared.policy.work_rules.availability;
+                side.calendars
+                    .push(open_time(shared.model, &tech.calendar, availability, span));
+                calendar_index.insert(tech.calendar.as_str(), side.calendars.len() - 1);
+                side.calendars.len() - 1
+            }
+        };
+        let load = day_loads(&side.calendars[cal], workload, &tech.id);
+        side.levels
+            .extend(interned.skills.list.iter().map(|s| tech.skill_level(s)));
+        let territories: Vec<u32> = profile
+            .territories
+            .iter()
+            .filter_map(|t| {
+                interned
+                    .territories
+                    .index
+                    .get(t.as_str())
+                    .map(|&i| i as u32)
+            })
+            .collect();
+        side.facts.push(TechFacts {
+            available: profile.available,
+            hourly_cost: profile.hourly_cost,
+            daily_minutes: profile.max_daily_minutes,
+            max_jobs: profile.max_jobs_per_day,
+            territory_mask: territories
+                .iter()
+                .filter(|&&t| t < 64)
+                .fold(0, |mask, &t| mask | 1u64 << t),
+            territories,
+            home: shared.travel.place(tech.home),
+            max_travel_km: profile.max_travel_km,
+            calendar: cal,
+            load,
+        });
+        side.info.push(TechInfo {
+            id: tech.id.clone(),
+            name: tech.name.clone(),
+            profile,
+        });
+    }
+    side
+}
+
+/// The built-in and `custom` objectives' weights, each divided by the policy's total weight.
+fn normalised_weights(
+    policy: &DispatchPolicy,
+    custom: Vec<String>,
+) -> ([f64; Objective::COUNT], Vec<(String, f64)>) {
+    let total = policy.weights.total();
+    let norm = |w: f64| if total > 0.0 { w / total } else { 0.0 };
+    let mut weights = [0.0; Objective::COUNT];
+    for o in Objective::ALL {
+        weights[o as usize] = norm(policy.weights.get(o));
+    }
+    let custom = custom
+        .into_iter()
+        .map(|name| {
+            let w = policy.weights.custom_weight(&name).unwrap_or(0.0);
+            (name, norm(w))
+        })
+        .collect();
+    (weights, custom)
 }
 
 impl<'a> PolicyContext<'a> {
@@ -41,198 +302,52 @@ impl<'a> PolicyContext<'a> {
             .enumerate()
             .map(|(i, (t, _))| (t.id.clone(), i))
             .collect();
-        let lookup = |context: String, id: &TechnicianId| {
-            tech_index
-                .get(id)
-                .copied()
-                .ok_or_else(|| DispatchError::unknown_technician(context, id))
+        let shared = Shared {
+            model,
+            policy: &policy,
+            travel: &travel,
+            at: at_secs,
+            tech_index: &tech_index,
         };
 
-        let (mut skills, mut skill_index) = (Vec::new(), HashMap::new());
-        let (mut territories, mut territory_index) = (Vec::new(), HashMap::new());
-        let horizon = i64::from(policy.work_rules.horizon_days) * 86_400;
-        let mut order_facts = Vec::with_capacity(orders.len());
+        let mut interned = Interned::default();
+        let mut order_facts_list = Vec::with_capacity(orders.len());
         let mut order_index = HashMap::with_capacity(orders.len());
         for (order, profile) in orders {
-            let ids = |list: &[TechnicianId], field: &str| -> Result<Vec<usize>, DispatchError> {
-                list.iter()
-                    .map(|t| lookup(format!("order {} {field}", order.id), t))
-                    .collect()
-            };
-            let customer_excluded = model
-                .customer(&order.customer)
-                .map(|c| ids(&c.excluded_technicians, "customer excluded_technicians"))
-                .transpose()?
-                .unwrap_or_default();
-            // A validated model always locates an order (its object's or customer's site).
-            let location = model.order_location(order).ok_or_else(|| {
-                DispatchError::from(DispatchErrorKind::NoLocation(order.id.to_string()))
-            })?;
-            let (window_start, window_end) = window(order, at_secs, horizon);
-            let duration_minutes = f64::from(model.order_duration_minutes(order));
-            let due = if order.pinned_start.is_some() {
-                None
-            } else {
-                order.due.map(|d| d.timestamp())
-            };
-            let facts = OrderFacts {
-                id: order.id.clone(),
-                skills: profile
-                    .required_skills
-                    .iter()
-                    .map(|r| {
-                        let s = intern(&mut skills, &mut skill_index, &r.skill);
-                        (u16::try_from(s).unwrap_or(u16::MAX), r.min_level)
-                    })
-                    .collect(),
-                territory: profile
-                    .territory
-                    .as_ref()
-                    .map(|t| intern(&mut territories, &mut territory_index, t.as_str()) as u32),
-                preferred: ids(&profile.preferred_technicians, "preferred_technicians")?,
-                excluded: {
-                    // Customer exclusions and the profile's, one list for the hot path.
-                    let mut all = ids(&profile.excluded_technicians, "excluded_technicians")?;
-                    all.extend(customer_excluded.iter().copied());
-                    all.sort_unstable();
-                    all.dedup();
-                    all
-                },
-                customer_excluded,
-                required: profile
-                    .required_technician
-                    .as_ref()
-                    .map(|t| lookup(format!("order {} required_technician", order.id), t))
-                    .transpose()?,
-                max_travel_km: profile.max_travel_km,
-                site: travel.place(location),
-                window_start,
-                window_end,
-                duration_secs: (duration_minutes * 60.0) as i64,
-                duration_minutes,
-                sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
-                profile,
-            };
-            order_index.insert(order.id.clone(), order_facts.len());
-            order_facts.push(facts);
+            let facts = order_facts(&shared, &mut interned, order, profile)?;
+            order_index.insert(order.id.clone(), order_facts_list.len());
+            order_facts_list.push(facts);
         }
-        if skills.len() > usize::from(u16::MAX) {
+        if interned.skills.list.len() > usize::from(u16::MAX) {
             return Err(DispatchError::policy(
                 "skills",
                 "more than 65,535 distinct skills",
             ));
         }
 
-        // Calendar span: every window, plus the longest job and travel allowance.
-        let longest = order_facts
-            .iter()
-            .map(|o| o.duration_secs)
-            .max()
-            .unwrap_or(0);
-        let from = order_facts
-            .iter()
-            .map(|o| o.window_start)
-            .min()
-            .unwrap_or(at_secs);
-        let to = order_facts
-            .iter()
-            .map(|o| o.window_end)
-            .max()
-            .unwrap_or(at_secs)
-            + longest
-            + 86_400;
-        let mut calendars = Vec::new();
-        let mut calendar_index: HashMap<&str, usize> = HashMap::new();
-        let mut tech_facts = Vec::with_capacity(techs.len());
-        let mut tech_info = Vec::with_capacity(techs.len());
-        let mut levels = Vec::with_capacity(techs.len() * skills.len());
-        for (tech, profile) in techs {
-            let cal = match calendar_index.get(tech.calendar.as_str()) {
-                Some(&i) => i,
-                None => {
-                    let open = match model.calendar(&tech.calendar) {
-                        Some(c) if policy.work_rules.availability => OpenTime::build(c, from, to),
-                        Some(c) => OpenTime::always_open(
-                            c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC),
-                            from,
-                            to,
-                        ),
-                        None => OpenTime::always_open(chrono_tz::Tz::UTC, from, to),
-                    };
-                    calendars.push(open);
-                    calendar_index.insert(tech.calendar.as_str(), calendars.len() - 1);
-                    calendars.len() - 1
-                }
-            };
-            let mut load = Vec::new();
-            for (date, day) in workload.days_of(&tech.id) {
-                if let Some(d) = calendars[cal].day_of_date(date) {
-                    if load.is_empty() {
-                        load = vec![DayLoad::default(); calendars[cal].day_count()];
-                    }
-                    load[d] += day;
-                }
-            }
-            levels.extend(skills.iter().map(|s| tech.skill_level(s)));
-            let territories: Vec<u32> = profile
-                .territories
-                .iter()
-                .filter_map(|t| territory_index.get(t.as_str()).map(|&i| i as u32))
-                .collect();
-            tech_facts.push(TechFacts {
-                available: profile.available,
-                hourly_cost: profile.hourly_cost,
-                daily_minutes: profile.max_daily_minutes,
-                max_jobs: profile.max_jobs_per_day,
-                territory_mask: territories
-                    .iter()
-                    .filter(|&&t| t < 64)
-                    .fold(0, |mask, &t| mask | 1u64 << t),
-                territories,
-                home: travel.place(tech.home),
-                max_travel_km: profile.max_travel_km,
-                calendar: cal,
-                load,
-            });
-            tech_info.push(TechInfo {
-                id: tech.id.clone(),
-                name: tech.name.clone(),
-                profile,
-            });
-        }
+        let span = calendar_span(&order_facts_list, at_secs);
+        let tech_side = tech_side(&shared, &interned, techs, workload, span);
         for t in workload.technicians() {
             if !tech_index.contains_key(t) {
                 return Err(DispatchError::unknown_technician("workload", t));
             }
         }
-        travel.warm(tech_facts.iter().map(|t| t.home));
+        travel.warm(tech_side.facts.iter().map(|t| t.home));
 
-        let total = policy.weights.total();
-        let norm = |w: f64| if total > 0.0 { w / total } else { 0.0 };
-        let mut weights = [0.0; Objective::COUNT];
-        for o in Objective::ALL {
-            weights[o as usize] = norm(policy.weights.get(o));
-        }
-        let custom = custom
-            .into_iter()
-            .map(|name| {
-                let w = policy.weights.custom_weight(&name).unwrap_or(0.0);
-                (name, norm(w))
-            })
-            .collect();
+        let (weights, custom) = normalised_weights(&policy, custom);
         Ok(Self {
             model,
             at: at_secs,
             travel,
-            skills,
-            levels,
-            territories,
-            orders: order_facts,
+            skills: interned.skills.list,
+            levels: tech_side.levels,
+            territories: interned.territories.list,
+            orders: order_facts_list,
             order_index,
-            techs: tech_facts,
-            tech_info,
+            techs: tech_side.facts,
+            tech_info: tech_side.info,
             tech_index,
-            calendars,
+            calendars: tech_side.calendars,
             weights,
             custom,
             hooks: None,

@@ -7,16 +7,39 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::records::StoredPlan;
 use crate::model::{Model, OrderId, OrderStatus, TechnicianId};
-use crate::schedule::plan::{Plan, PlanKpis, Route};
+use crate::schedule::plan::{Plan, PlanKpis, Route, Visit};
 
 /// Whether an order in this status belongs on the schedule.
 /// Booked work ([`OrderStatus::is_booked`]) and completed work (as it was planned).
 pub fn on_schedule(status: OrderStatus) -> bool {
     status.is_booked() || status == OrderStatus::Completed
+}
+
+/// Whether a planned visit puts its order's SLA at risk at `now`: it starts after its due time,
+/// starts less than `margin` before it, or the due time has already passed.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use fieldwork::schedule::plan::Visit;
+/// use fieldwork::store::sla_at_risk;
+/// let at = Utc.with_ymd_and_hms(2027, 3, 1, 9, 0, 0).unwrap();
+/// let visit = Visit {
+///     order: "SO-1".into(), arrival: at, start: at, end: at + Duration::hours(1),
+///     travel_minutes: 0.0, travel_km: 0.0, due: Some(at + Duration::minutes(30)),
+///     late_minutes: 0.0, fixed: false,
+/// };
+/// assert!(sla_at_risk(&visit, at, Duration::minutes(60)));
+/// assert!(!sla_at_risk(&visit, at, Duration::minutes(15)));
+/// ```
+pub fn sla_at_risk(visit: &Visit, now: DateTime<Utc>, margin: Duration) -> bool {
+    visit.is_late()
+        || visit
+            .due
+            .is_some_and(|due| visit.start > due - margin || due < now)
 }
 
 /// Combines the stored `plans` into the current schedule (see the module docs); `None` when
@@ -91,7 +114,7 @@ pub fn current_plan(model: &Model, plans: &[StoredPlan]) -> Option<Plan> {
 }
 
 /// Adds `visits` of an older plan's `route` to the newer route of the same technician and day.
-fn merge_route(merged: &mut Route, route: &Route, visits: Vec<crate::schedule::plan::Visit>) {
+fn merge_route(merged: &mut Route, route: &Route, visits: Vec<Visit>) {
     let last_before = merged.visits.last().map(|v| v.end);
     merged.visits.extend(visits);
     merged.visits.sort_by_key(|v| v.start);
@@ -107,7 +130,7 @@ fn merge_route(merged: &mut Route, route: &Route, visits: Vec<crate::schedule::p
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::plan::{Unassigned, UnassignedReason, Visit};
+    use crate::schedule::plan::{Unassigned, UnassignedReason};
     use chrono::{Duration, TimeZone};
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {

@@ -17,7 +17,8 @@
 //! Every write method is one batch: it is applied wholly or not at all.
 //!
 //! [`current_plan`] combines the stored plans into the schedule as it stands (the newest plan
-//! per order); the main job ([`job`](crate::job)) re-plans from it and the host's views show it.
+//! per order); the main job ([`job`](crate::job)) re-plans from it and the host's views show it,
+//! with the visits whose SLA is at risk ([`sla_at_risk`]) marked.
 
 mod current;
 mod error;
@@ -25,7 +26,7 @@ mod memory;
 mod merge;
 mod records;
 
-pub use current::{current_plan, on_schedule};
+pub use current::{current_plan, on_schedule, sla_at_risk};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 pub use merge::{merge_datasets, replace_summary};

@@ -2,7 +2,7 @@
 //! visits and unassigned orders as rows in plan order — visits are indexed by technician and
 //! start (board queries) and by order (where is this order planned?).
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Transaction};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -21,6 +21,203 @@ fn reason_name(reason: UnassignedReason) -> String {
     }
 }
 
+/// A conflict of the plan `stored` (an unknown reference, a row the schema refuses).
+fn conflict(stored: &StoredPlan, message: String) -> StoreError {
+    StoreError::Conflict {
+        entity: "plan",
+        id: stored.id.clone(),
+        message,
+    }
+}
+
+/// Refuses a plan that names an order or a technician the store does not know.
+fn check_references(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+) -> Result<(), StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let plan = &stored.plan;
+    let mut check_order = tx
+        .prepare_cached("SELECT 1 FROM orders WHERE id = ?1")
+        .map_err(&err)?;
+    let mut check_tech = tx
+        .prepare_cached("SELECT 1 FROM technicians WHERE id = ?1")
+        .map_err(&err)?;
+    let visits = plan.routes.iter().flat_map(|r| &r.visits);
+    for order in visits
+        .map(|v| &v.order)
+        .chain(plan.unassigned.iter().map(|u| &u.order))
+    {
+        if !check_order.exists([order.as_str()]).map_err(&err)? {
+            return Err(conflict(
+                stored,
+                format!("refers to unknown order `{order}`"),
+            ));
+        }
+    }
+    for route in &plan.routes {
+        if !check_tech
+            .exists([route.technician.as_str()])
+            .map_err(&err)?
+        {
+            return Err(conflict(
+                stored,
+                format!("refers to unknown technician `{}`", route.technician),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the plan's row (horizon, creation, key figures) with the same id; its routes,
+/// visits and unassigned rows go with the old one.
+fn write_plan_row(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+    batch: i64,
+) -> Result<(), StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let plan = &stored.plan;
+    tx.prepare_cached("DELETE FROM plans WHERE id = ?1")
+        .and_then(|mut s| s.execute([stored.id.as_str()]))
+        .map_err(&err)?;
+    let kpis = to_doc(&plan.kpis, "plan", &stored.id)?;
+    tx.prepare_cached(
+        "INSERT INTO plans (id, horizon_from, horizon_to, created_at, kpis, batch_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            stored.id,
+            instant(&plan.from),
+            instant(&plan.to),
+            instant(&stored.created_at),
+            kpis,
+            batch
+        ])
+    })
+    .map_err(&err)?;
+    Ok(())
+}
+
+/// Writes the plan's routes and their visits in plan order; returns the rows written.
+fn write_routes(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+) -> Result<usize, StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let mut rows = 0;
+    let mut route_stmt = tx
+        .prepare_cached(
+            "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
+             shift_end, return_minutes, return_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(&err)?;
+    let mut visit_stmt = tx
+        .prepare_cached(
+            "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
+             arrival, start, end, travel_minutes, travel_km, due, late_minutes, fixed) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .map_err(&err)?;
+    for (position, route) in stored.plan.routes.iter().enumerate() {
+        route_stmt
+            .execute(params![
+                stored.id,
+                position as i64,
+                route.technician.as_str(),
+                date(&route.day),
+                instant(&route.shift_start),
+                instant(&route.shift_end),
+                route.return_minutes,
+                route.return_km
+            ])
+            .map_err(|e| {
+                conflict(
+                    stored,
+                    format!("route of {} on {}: {e}", route.technician, route.day),
+                )
+            })?;
+        rows += 1;
+        for (sequence, v) in route.visits.iter().enumerate() {
+            visit_stmt
+                .execute(params![
+                    stored.id,
+                    position as i64,
+                    sequence as i64,
+                    v.order.as_str(),
+                    route.technician.as_str(),
+                    instant(&v.arrival),
+                    instant(&v.start),
+                    instant(&v.end),
+                    v.travel_minutes,
+                    v.travel_km,
+                    v.due.as_ref().map(instant),
+                    v.late_minutes,
+                    v.fixed
+                ])
+                .map_err(|e| conflict(stored, format!("visit of order `{}`: {e}", v.order)))?;
+            rows += 1;
+        }
+    }
+    Ok(rows)
+}
+
+/// Writes the plan's unassigned orders in plan order; returns the rows written.
+fn write_unassigned(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+) -> Result<usize, StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let mut unassigned = tx
+        .prepare_cached(
+            "INSERT INTO plan_unassigned (plan_id, position, order_id, reason, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(&err)?;
+    for (position, u) in stored.plan.unassigned.iter().enumerate() {
+        unassigned
+            .execute(params![
+                stored.id,
+                position as i64,
+                u.order.as_str(),
+                reason_name(u.reason),
+                u.detail
+            ])
+            .map_err(&err)?;
+    }
+    Ok(stored.plan.unassigned.len())
+}
+
+/// Deletes other plans' visits of the orders this plan mentions: it supersedes them.
+fn supersede_visits(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+) -> Result<(), StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let plan = &stored.plan;
+    let mut supersede = tx
+        .prepare_cached("DELETE FROM plan_visits WHERE order_id = ?1 AND plan_id <> ?2")
+        .map_err(&err)?;
+    let mentioned = plan
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .map(|v| &v.order)
+        .chain(plan.unassigned.iter().map(|u| &u.order));
+    for order in mentioned {
+        supersede
+            .execute(params![order.as_str(), stored.id])
+            .map_err(&err)?;
+    }
+    Ok(())
+}
+
 /// Replaces the plan with the same id and applies the status changes, in one transaction.
 pub(crate) fn save(
     conn: &mut Connection,
@@ -28,149 +225,14 @@ pub(crate) fn save(
     stored: &StoredPlan,
     updates: &[StatusUpdate],
 ) -> Result<BatchReceipt, StoreError> {
-    let err = sql_error(path, "writing a plan");
-    let plan = &stored.plan;
-    let conflict = |message: String| StoreError::Conflict {
-        entity: "plan",
-        id: stored.id.clone(),
-        message,
-    };
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Plan)?;
+    check_references(&tx, path, stored)?;
+    write_plan_row(&tx, path, stored, batch)?;
     let mut rows = 1;
-    {
-        let mut check_order = tx
-            .prepare_cached("SELECT 1 FROM orders WHERE id = ?1")
-            .map_err(&err)?;
-        let mut check_tech = tx
-            .prepare_cached("SELECT 1 FROM technicians WHERE id = ?1")
-            .map_err(&err)?;
-        let visits = plan.routes.iter().flat_map(|r| &r.visits);
-        for order in visits
-            .map(|v| &v.order)
-            .chain(plan.unassigned.iter().map(|u| &u.order))
-        {
-            if !check_order.exists([order.as_str()]).map_err(&err)? {
-                return Err(conflict(format!("refers to unknown order `{order}`")));
-            }
-        }
-        for route in &plan.routes {
-            if !check_tech
-                .exists([route.technician.as_str()])
-                .map_err(&err)?
-            {
-                return Err(conflict(format!(
-                    "refers to unknown technician `{}`",
-                    route.technician
-                )));
-            }
-        }
-        tx.prepare_cached("DELETE FROM plans WHERE id = ?1")
-            .and_then(|mut s| s.execute([stored.id.as_str()]))
-            .map_err(&err)?;
-        let kpis = to_doc(&plan.kpis, "plan", &stored.id)?;
-        tx.prepare_cached(
-            "INSERT INTO plans (id, horizon_from, horizon_to, created_at, kpis, batch_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                stored.id,
-                instant(&plan.from),
-                instant(&plan.to),
-                instant(&stored.created_at),
-                kpis,
-                batch
-            ])
-        })
-        .map_err(&err)?;
-        let mut route_stmt = tx
-            .prepare_cached(
-                "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
-                 shift_end, return_minutes, return_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .map_err(&err)?;
-        let mut visit_stmt = tx
-            .prepare_cached(
-                "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
-                 arrival, start, end, travel_minutes, travel_km, due, late_minutes, fixed) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .map_err(&err)?;
-        for (position, route) in plan.routes.iter().enumerate() {
-            route_stmt
-                .execute(params![
-                    stored.id,
-                    position as i64,
-                    route.technician.as_str(),
-                    date(&route.day),
-                    instant(&route.shift_start),
-                    instant(&route.shift_end),
-                    route.return_minutes,
-                    route.return_km
-                ])
-                .map_err(|e| {
-                    conflict(format!(
-                        "route of {} on {}: {e}",
-                        route.technician, route.day
-                    ))
-                })?;
-            rows += 1;
-            for (sequence, v) in route.visits.iter().enumerate() {
-                visit_stmt
-                    .execute(params![
-                        stored.id,
-                        position as i64,
-                        sequence as i64,
-                        v.order.as_str(),
-                        route.technician.as_str(),
-                        instant(&v.arrival),
-                        instant(&v.start),
-                        instant(&v.end),
-                        v.travel_minutes,
-                        v.travel_km,
-                        v.due.as_ref().map(instant),
-                        v.late_minutes,
-                        v.fixed
-                    ])
-                    .map_err(|e| conflict(format!("visit of order `{}`: {e}", v.order)))?;
-                rows += 1;
-            }
-        }
-        let mut unassigned = tx
-            .prepare_cached(
-                "INSERT INTO plan_unassigned (plan_id, position, order_id, reason, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(&err)?;
-        for (position, u) in plan.unassigned.iter().enumerate() {
-            unassigned
-                .execute(params![
-                    stored.id,
-                    position as i64,
-                    u.order.as_str(),
-                    reason_name(u.reason),
-                    u.detail
-                ])
-                .map_err(&err)?;
-            rows += 1;
-        }
-        // The plan supersedes other plans' visits of the orders it mentions.
-        let mut supersede = tx
-            .prepare_cached("DELETE FROM plan_visits WHERE order_id = ?1 AND plan_id <> ?2")
-            .map_err(&err)?;
-        let mentioned = plan
-            .routes
-            .iter()
-            .flat_map(|r| &r.visits)
-            .map(|v| &v.order)
-            .chain(plan.unassigned.iter().map(|u| &u.order));
-        for order in mentioned {
-            supersede
-                .execute(params![order.as_str(), stored.id])
-                .map_err(&err)?;
-        }
-    }
+    rows += write_routes(&tx, path, stored)?;
+    rows += write_unassigned(&tx, path, stored)?;
+    supersede_visits(&tx, path, stored)?;
     rows += apply_updates(&tx, path, updates, batch)?;
     batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "writing a plan")?;

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use fieldwork::model::{Model, Priority, TechnicianId};
-use fieldwork::schedule::plan::{Plan, Visit};
+use fieldwork::schedule::plan::{Plan, PlanKpis, Visit};
+use fieldwork::store::sla_at_risk;
 
 /// What to draw and how.
 #[derive(Debug, Clone)]
@@ -78,6 +79,7 @@ fn visible_hours(plan: &Plan, zone: Tz) -> (u32, u32) {
     }
 }
 
+/// The time axis: the days shown side by side, each over the visible hours.
 struct Axis {
     from: NaiveDate,
     days: i64,
@@ -99,26 +101,24 @@ impl Axis {
         let within = ((hours - self.first_hour as f64) / self.hours as f64).clamp(0.0, 1.0);
         LABEL_W + day as f64 * self.day_w + within * self.day_w
     }
+
+    /// The axis of the days in `options`, over the plan's visible hours.
+    fn of(plan: &Plan, options: &BoardOptions) -> Self {
+        let days = ((options.to - options.from).num_days() + 1).max(1);
+        let (first_hour, last_hour) = visible_hours(plan, options.zone);
+        Axis {
+            from: options.from,
+            days,
+            day_w: (1300.0 / days as f64).clamp(110.0, 320.0),
+            first_hour,
+            hours: last_hour - first_hour,
+            zone: options.zone,
+        }
+    }
 }
 
-/// Renders the board as one HTML document.
-pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
-    let days = ((options.to - options.from).num_days() + 1).max(1);
-    let day_w = (1300.0 / days as f64).clamp(110.0, 320.0);
-    let (first_hour, last_hour) = visible_hours(plan, options.zone);
-    let axis = Axis {
-        from: options.from,
-        days,
-        day_w,
-        first_hour,
-        hours: last_hour - first_hour,
-        zone: options.zone,
-    };
-    let in_range = |v: &Visit| {
-        let d = v.start.with_timezone(&options.zone).date_naive();
-        d >= options.from && d <= options.to
-    };
-    // Rows: every active technician, in model order, plus any technician of the plan.
+/// The board's rows: every active technician, in model order, plus any technician of the plan.
+fn rows(model: &Model, plan: &Plan) -> Vec<TechnicianId> {
     let mut rows: Vec<TechnicianId> = model
         .technicians()
         .iter()
@@ -130,23 +130,20 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
             rows.push(r.technician.clone());
         }
     }
-    let row_of: BTreeMap<&TechnicianId, usize> =
-        rows.iter().enumerate().map(|(i, t)| (t, i)).collect();
-    let width = LABEL_W + days as f64 * day_w + 10.0;
-    let height = HEADER_H + rows.len() as f64 * ROW_H + 10.0;
+    rows
+}
 
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" role="img" aria-label="dispatch board">"#
-    );
-    for d in 0..days {
+/// Draws the day columns with their names and hour lines.
+fn draw_days(svg: &mut String, axis: &Axis, from: NaiveDate, row_count: usize) {
+    let day_w = axis.day_w;
+    let last_hour = axis.first_hour + axis.hours;
+    for d in 0..axis.days {
         let x = LABEL_W + d as f64 * day_w;
-        let date = options.from + Duration::days(d);
+        let date = from + Duration::days(d);
         let _ = write!(
             svg,
             r#"<rect class="day" x="{x:.1}" y="{HEADER_H}" width="{day_w:.1}" height="{:.1}" fill="{}"/>"#,
-            rows.len() as f64 * ROW_H,
+            row_count as f64 * ROW_H,
             if d % 2 == 0 { "#fafafa" } else { "#f0f0f0" }
         );
         let _ = write!(
@@ -156,17 +153,21 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
             date.format("%a %d %b")
         );
         // The day's closing hour is the next day's opening line: not labelled twice.
-        for h in (first_hour..last_hour).step_by(if day_w > 200.0 { 2 } else { 4 }) {
-            let hx = x + (h - first_hour) as f64 / axis.hours as f64 * day_w;
+        for h in (axis.first_hour..last_hour).step_by(if day_w > 200.0 { 2 } else { 4 }) {
+            let hx = x + (h - axis.first_hour) as f64 / axis.hours as f64 * day_w;
             let _ = write!(
                 svg,
                 r#"<line x1="{hx:.1}" y1="{}" x2="{hx:.1}" y2="{:.1}" class="grid"/><text x="{:.1}" y="34" class="hour">{h:02}</text>"#,
                 HEADER_H - 4.0,
-                HEADER_H + rows.len() as f64 * ROW_H,
+                HEADER_H + row_count as f64 * ROW_H,
                 hx + 2.0
             );
         }
     }
+}
+
+/// Draws each row's technician label and separating line.
+fn draw_row_labels(svg: &mut String, model: &Model, rows: &[TechnicianId], width: f64) {
     for (i, tech) in rows.iter().enumerate() {
         let y = HEADER_H + i as f64 * ROW_H;
         let name = model
@@ -179,81 +180,127 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
             escape(&name)
         );
     }
+}
+
+/// The tooltip of a visit's bar: order, customer, task, priority, times, due, risk.
+fn visit_title(model: &Model, visit: &Visit, zone: Tz, at_risk: bool) -> String {
+    let order = model.order(&visit.order);
+    let priority = order.map_or(Priority::Normal, |o| o.priority);
+    let customer = order
+        .and_then(|o| model.customer(&o.customer))
+        .map_or(String::new(), |c| c.name.clone());
+    let task = order
+        .and_then(|o| o.task_codes().next())
+        .and_then(|c| model.task(c))
+        .map_or(String::new(), |t| t.description.clone());
+    let due = visit.due.map_or("none".to_owned(), |d| {
+        d.with_timezone(&zone).format("%a %d %b %H:%M").to_string()
+    });
+    format!(
+        "{} · {} · {}\n{} · {}–{}\ndue {}{}",
+        visit.order,
+        customer,
+        task,
+        priority,
+        visit.start.with_timezone(&zone).format("%a %H:%M"),
+        visit.end.with_timezone(&zone).format("%H:%M"),
+        due,
+        if at_risk { " · SLA AT RISK" } else { "" }
+    )
+}
+
+/// Draws one visit in the row at `y`: its travel line and its bar, marked when `at_risk`.
+fn draw_visit(
+    svg: &mut String,
+    model: &Model,
+    axis: &Axis,
+    (technician, y): (&TechnicianId, f64),
+    visit: &Visit,
+    at_risk: bool,
+) {
+    let priority = model
+        .order(&visit.order)
+        .map_or(Priority::Normal, |o| o.priority);
+    let x0 = axis.x(visit.start);
+    let x1 = axis.x(visit.end).max(x0 + 2.0);
+    if visit.travel_minutes > 0.0 {
+        let tx = axis
+            .x(visit.start - Duration::seconds((visit.travel_minutes * 60.0) as i64))
+            .min(x0);
+        let _ = write!(
+            svg,
+            r#"<line class="travel" x1="{tx:.1}" y1="{:.1}" x2="{x0:.1}" y2="{:.1}"/>"#,
+            y + 12.0,
+            y + 12.0
+        );
+    }
+    let title = visit_title(model, visit, axis.zone, at_risk);
+    let _ = write!(
+        svg,
+        r#"<g class="bar{}" data-order="{}" data-row="{}"><rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" rx="3" fill="{}"/>{}<title>{}</title></g>"#,
+        if at_risk { " risk" } else { "" },
+        escape(visit.order.as_str()),
+        escape(technician.as_str()),
+        y + 3.0,
+        x1 - x0,
+        ROW_H - 6.0,
+        colour(priority),
+        if at_risk {
+            format!(
+                r#"<text x="{:.1}" y="{:.1}" class="riskmark">!</text>"#,
+                x0 + 2.0,
+                y + 16.0
+            )
+        } else {
+            String::new()
+        },
+        escape(&title)
+    );
+}
+
+/// The board itself: days, technician rows and a bar per visit of the days shown.
+fn board_svg(model: &Model, plan: &Plan, options: &BoardOptions, axis: &Axis) -> String {
+    let rows = rows(model, plan);
+    let row_of: BTreeMap<&TechnicianId, usize> =
+        rows.iter().enumerate().map(|(i, t)| (t, i)).collect();
+    let width = LABEL_W + axis.days as f64 * axis.day_w + 10.0;
+    let height = HEADER_H + rows.len() as f64 * ROW_H + 10.0;
+    let in_range = |v: &Visit| {
+        let d = v.start.with_timezone(&options.zone).date_naive();
+        d >= options.from && d <= options.to
+    };
+    let margin = Duration::minutes(options.risk_margin_minutes);
+
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" role="img" aria-label="dispatch board">"#
+    );
+    draw_days(&mut svg, axis, options.from, rows.len());
+    draw_row_labels(&mut svg, model, &rows, width);
     for route in &plan.routes {
         let Some(&row) = row_of.get(&route.technician) else {
             continue;
         };
         let y = HEADER_H + row as f64 * ROW_H;
         for visit in route.visits.iter().filter(|v| in_range(v)) {
-            let order = model.order(&visit.order);
-            let priority = order.map_or(Priority::Normal, |o| o.priority);
-            let customer = order
-                .and_then(|o| model.customer(&o.customer))
-                .map_or(String::new(), |c| c.name.clone());
-            let task = order
-                .and_then(|o| o.task_codes().next())
-                .and_then(|c| model.task(c))
-                .map_or(String::new(), |t| t.description.clone());
-            let at_risk = visit.is_late()
-                || visit.due.is_some_and(|due| {
-                    visit.start > due - Duration::minutes(options.risk_margin_minutes)
-                        || due < options.now
-                });
-            let x0 = axis.x(visit.start);
-            let x1 = axis.x(visit.end).max(x0 + 2.0);
-            if visit.travel_minutes > 0.0 {
-                let tx = axis
-                    .x(visit.start - Duration::seconds((visit.travel_minutes * 60.0) as i64))
-                    .min(x0);
-                let _ = write!(
-                    svg,
-                    r#"<line class="travel" x1="{tx:.1}" y1="{:.1}" x2="{x0:.1}" y2="{:.1}"/>"#,
-                    y + 12.0,
-                    y + 12.0
-                );
-            }
-            let due = visit.due.map_or("none".to_owned(), |d| {
-                d.with_timezone(&options.zone)
-                    .format("%a %d %b %H:%M")
-                    .to_string()
-            });
-            let title = format!(
-                "{} · {} · {}\n{} · {}–{}\ndue {}{}",
-                visit.order,
-                customer,
-                task,
-                priority,
-                visit.start.with_timezone(&options.zone).format("%a %H:%M"),
-                visit.end.with_timezone(&options.zone).format("%H:%M"),
-                due,
-                if at_risk { " · SLA AT RISK" } else { "" }
-            );
-            let _ = write!(
-                svg,
-                r#"<g class="bar{}" data-order="{}" data-row="{}"><rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" rx="3" fill="{}"/>{}<title>{}</title></g>"#,
-                if at_risk { " risk" } else { "" },
-                escape(visit.order.as_str()),
-                escape(route.technician.as_str()),
-                y + 3.0,
-                x1 - x0,
-                ROW_H - 6.0,
-                colour(priority),
-                if at_risk {
-                    format!(
-                        r#"<text x="{:.1}" y="{:.1}" class="riskmark">!</text>"#,
-                        x0 + 2.0,
-                        y + 16.0
-                    )
-                } else {
-                    String::new()
-                },
-                escape(&title)
+            let at_risk = sla_at_risk(visit, options.now, margin);
+            draw_visit(
+                &mut svg,
+                model,
+                axis,
+                (&route.technician, y),
+                visit,
+                at_risk,
             );
         }
     }
     svg.push_str("</svg>");
+    svg
+}
 
-    // The KPIs of the days shown (the unassigned orders are the whole backlog).
+/// The KPIs of the days shown (the unassigned orders are the whole backlog).
+fn shown_kpis(plan: &Plan, options: &BoardOptions) -> PlanKpis {
     let mut shown = Plan {
         routes: plan
             .routes
@@ -265,7 +312,11 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
     };
     shown.refresh_kpis();
     shown.kpis.orders_total = shown.kpis.orders_assigned + shown.unassigned.len();
-    let k = &shown.kpis;
+    shown.kpis
+}
+
+/// The list items of the unassigned orders: id, priority, customer, reason and detail.
+fn unassigned_items(model: &Model, plan: &Plan) -> String {
     let mut unassigned = String::new();
     for u in &plan.unassigned {
         let order = model.order(&u.order);
@@ -288,7 +339,12 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
             p = escape(&priority)
         );
     }
-    let legend: String = [
+    unassigned
+}
+
+/// The priority colour key.
+fn legend() -> String {
+    [
         Priority::Critical,
         Priority::High,
         Priority::Normal,
@@ -302,7 +358,16 @@ pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
             p
         )
     })
-    .collect();
+    .collect()
+}
+
+/// Renders the board as one HTML document.
+pub fn render(model: &Model, plan: &Plan, options: &BoardOptions) -> String {
+    let axis = Axis::of(plan, options);
+    let svg = board_svg(model, plan, options, &axis);
+    let k = shown_kpis(plan, options);
+    let unassigned = unassigned_items(model, plan);
+    let legend = legend();
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>fieldwork dispatch board {from} – {to}</title>

@@ -1,8 +1,8 @@
 //! Independent validator: recomputes a solution from the public problem data alone (it does not
 //! use the optimiser's internal tables) and lists every rule it breaks.
 
-use super::problem::{LatePolicy, Problem};
-use super::solution::Solution;
+use super::problem::{Job, LatePolicy, Problem};
+use super::solution::{Route, Solution, Visit};
 
 /// A broken rule found by [`validate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +116,259 @@ fn le(a: f64, b: f64) -> bool {
     a <= b + 1e-6 * a.abs().max(b.abs()).max(1.0)
 }
 
+/// Reports every `(what, reported, recomputed)` total that does not match.
+fn check_totals<const N: usize>(totals: [(&'static str, f64, f64); N], out: &mut Vec<Violation>) {
+    for (what, reported, recomputed) in totals {
+        if !close(reported, recomputed) {
+            out.push(Violation::TotalMismatch {
+                what,
+                reported,
+                recomputed,
+            });
+        }
+    }
+}
+
+/// The jobs and vehicles met so far.
+struct Seen {
+    jobs: Vec<bool>,
+    vehicles: Vec<bool>,
+}
+
+impl Seen {
+    /// Marks `job` as met; reports and refuses (`false`) an unknown or repeated job.
+    fn job(&mut self, job: usize, out: &mut Vec<Violation>) -> bool {
+        if job >= self.jobs.len() {
+            out.push(Violation::UnknownJob { job });
+            false
+        } else if std::mem::replace(&mut self.jobs[job], true) {
+            out.push(Violation::JobRepeated { job });
+            false
+        } else {
+            true
+        }
+    }
+}
+
+/// The solution's totals recomputed over every route.
+#[derive(Default)]
+struct Totals {
+    value: f64,
+    late: f64,
+    cost: f64,
+    dist: f64,
+    dur: f64,
+    pref: f64,
+}
+
+/// One route's sums recomputed over its visits.
+#[derive(Default)]
+struct RouteSums {
+    load: f64,
+    dist: f64,
+    late: f64,
+    pref: f64,
+}
+
+/// The lateness a job has when starting at `start`: penalised lateness after its latest start
+/// (pinned and forbidden-lateness jobs have none).
+fn lateness_of(job: &Job, start: f64) -> f64 {
+    if job.pinned_start.is_none() && job.late_policy == LatePolicy::Penalised {
+        (start - job.latest).max(0.0)
+    } else {
+        0.0
+    }
+}
+
+/// Checks one visit of vehicle `v` reached from `loc` at time `t`: eligibility, travel,
+/// arrival, start, waiting, pinned start or due time, lateness and end. Returns its lateness.
+fn check_visit(
+    problem: &Problem,
+    v: usize,
+    (t, loc): (f64, usize),
+    visit: &Visit,
+    out: &mut Vec<Violation>,
+) -> f64 {
+    let m = problem.matrix();
+    let j = visit.job;
+    let job = &problem.jobs()[j];
+    let inconsistent = |what: &'static str, out: &mut Vec<Violation>| {
+        out.push(Violation::ScheduleInconsistent {
+            vehicle: v,
+            job: Some(j),
+            what,
+        })
+    };
+    let allowed = job
+        .allowed_vehicles
+        .as_ref()
+        .is_none_or(|list| list.contains(&v))
+        && job.pinned_vehicle.is_none_or(|pv| pv == v);
+    if !allowed {
+        out.push(Violation::NotEligible { job: j, vehicle: v });
+    }
+    let travel = m.time(loc, job.location);
+    let arrival = t + travel;
+    if !close(visit.travel_time, travel) {
+        inconsistent("travel time", out);
+    }
+    if !close(visit.travel_distance, m.distance(loc, job.location)) {
+        inconsistent("travel distance", out);
+    }
+    if !close(visit.arrival, arrival) {
+        inconsistent("arrival", out);
+    }
+    let start = visit.start;
+    if !le(arrival, start) || (job.pinned_start.is_none() && !le(job.earliest, start)) {
+        out.push(Violation::StartsTooEarly { job: j });
+    }
+    if !close(visit.waiting, start - arrival) {
+        inconsistent("waiting", out);
+    }
+    match job.pinned_start {
+        Some(ps) => {
+            if !close(start, ps) {
+                out.push(Violation::PinnedStartMissed { job: j });
+            }
+        }
+        None => {
+            if job.late_policy == LatePolicy::Forbidden && !le(start, job.latest) {
+                out.push(Violation::StartsAfterDue {
+                    job: j,
+                    start,
+                    due: job.latest,
+                });
+            }
+        }
+    }
+    let lateness = lateness_of(job, start);
+    if !close(visit.lateness, lateness) {
+        inconsistent("lateness", out);
+    }
+    if !close(visit.end, start + job.service) {
+        inconsistent("end", out);
+    }
+    lateness
+}
+
+/// Checks the end of vehicle `v`'s route (return by the shift end, capacity, job count) and
+/// returns the recomputed return time.
+fn check_route_end(
+    problem: &Problem,
+    (v, route): (usize, &Route),
+    (t, loc): (f64, usize),
+    load: f64,
+    out: &mut Vec<Violation>,
+) -> f64 {
+    let veh = &problem.vehicles()[v];
+    let return_time = t + problem.matrix().time(loc, veh.end_location);
+    if !close(route.return_time, return_time) {
+        out.push(Violation::ScheduleInconsistent {
+            vehicle: v,
+            job: None,
+            what: "return time",
+        });
+    }
+    if !le(return_time, veh.shift_end) {
+        out.push(Violation::ReturnsAfterShift {
+            vehicle: v,
+            return_time,
+        });
+    }
+    if let Some(c) = veh.capacity {
+        if !le(load, c) {
+            out.push(Violation::CapacityExceeded {
+                vehicle: v,
+                load,
+                capacity: c,
+            });
+        }
+    }
+    if let Some(m) = veh.max_jobs {
+        if route.visits.len() > m {
+            out.push(Violation::TooManyJobs {
+                vehicle: v,
+                jobs: route.visits.len(),
+                max_jobs: m,
+            });
+        }
+    }
+    return_time
+}
+
+/// Checks one route — its vehicle, every visit, its end and its reported totals — and adds
+/// its recomputed figures to `totals`.
+fn check_route(
+    problem: &Problem,
+    route: &Route,
+    seen: &mut Seen,
+    totals: &mut Totals,
+    out: &mut Vec<Violation>,
+) {
+    let (m, jobs, vehicles) = (problem.matrix(), problem.jobs(), problem.vehicles());
+    let v = route.vehicle;
+    if v >= vehicles.len() {
+        out.push(Violation::UnknownVehicle { vehicle: v });
+        return;
+    }
+    if std::mem::replace(&mut seen.vehicles[v], true) {
+        out.push(Violation::VehicleUsedTwice { vehicle: v });
+    }
+    let veh = &vehicles[v];
+    if route.departure < veh.shift_start - 1e-6 {
+        out.push(Violation::DepartsBeforeShift { vehicle: v });
+    }
+    let mut t = route.departure;
+    let mut loc = veh.start_location;
+    let mut sums = RouteSums::default();
+    for visit in &route.visits {
+        let j = visit.job;
+        if !seen.job(j, out) {
+            continue;
+        }
+        let job = &jobs[j];
+        sums.late += check_visit(problem, v, (t, loc), visit, out);
+        sums.load += job.demand;
+        sums.dist += m.distance(loc, job.location);
+        sums.pref += job
+            .preferences
+            .iter()
+            .filter(|(pv, _)| *pv == v)
+            .map(|(_, s)| s)
+            .sum::<f64>();
+        totals.value += job.value;
+        t = visit.end;
+        loc = job.location;
+    }
+    let return_time = check_route_end(problem, (v, route), (t, loc), sums.load, out);
+    sums.dist += m.distance(loc, veh.end_location);
+    let duration = return_time - route.departure;
+    let cost = veh.cost_per_distance * sums.dist
+        + veh.cost_per_time * duration
+        + if route.visits.is_empty() {
+            0.0
+        } else {
+            veh.fixed_cost
+        }
+        - problem.score_weight() * sums.pref;
+    check_totals(
+        [
+            ("route distance", route.distance, sums.dist),
+            ("route duration", route.duration, duration),
+            ("route load", route.load, sums.load),
+            ("route lateness", route.lateness, sums.late),
+            ("route preference", route.preference, sums.pref),
+            ("route cost", route.cost, cost),
+        ],
+        out,
+    );
+    totals.late += sums.late;
+    totals.cost += cost;
+    totals.dist += sums.dist;
+    totals.dur += duration;
+    totals.pref += sums.pref;
+}
+
 /// Checks every rule of the problem against a solution, recomputing all times, loads, distances
 /// and objective totals from scratch. An empty list means the solution is valid.
 ///
@@ -126,212 +379,42 @@ fn le(a: f64, b: f64) -> bool {
 /// forbidden; pinned starts kept; end = start + service; totals and objective consistent.
 pub fn validate(problem: &Problem, solution: &Solution) -> Vec<Violation> {
     let mut out = Vec::new();
-    let m = problem.matrix();
     let jobs = problem.jobs();
-    let vehicles = problem.vehicles();
-    let mut seen_job = vec![false; jobs.len()];
-    let mut seen_vehicle = vec![false; vehicles.len()];
-    let mut mark = |job: usize, out: &mut Vec<Violation>| {
-        if job >= jobs.len() {
-            out.push(Violation::UnknownJob { job });
-            false
-        } else if std::mem::replace(&mut seen_job[job], true) {
-            out.push(Violation::JobRepeated { job });
-            false
-        } else {
-            true
-        }
+    let mut seen = Seen {
+        jobs: vec![false; jobs.len()],
+        vehicles: vec![false; problem.vehicles().len()],
     };
-    let (mut value, mut late_total, mut cost_total, mut dist_total, mut dur_total, mut pref_total) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut totals = Totals::default();
     for route in &solution.routes {
-        let v = route.vehicle;
-        if v >= vehicles.len() {
-            out.push(Violation::UnknownVehicle { vehicle: v });
-            continue;
-        }
-        if std::mem::replace(&mut seen_vehicle[v], true) {
-            out.push(Violation::VehicleUsedTwice { vehicle: v });
-        }
-        let veh = &vehicles[v];
-        if route.departure < veh.shift_start - 1e-6 {
-            out.push(Violation::DepartsBeforeShift { vehicle: v });
-        }
-        let mut t = route.departure;
-        let mut loc = veh.start_location;
-        let (mut load, mut dist, mut late, mut pref) = (0.0, 0.0, 0.0, 0.0);
-        let inconsistent = |what: &'static str, job: Option<usize>, out: &mut Vec<Violation>| {
-            out.push(Violation::ScheduleInconsistent {
-                vehicle: v,
-                job,
-                what,
-            })
-        };
-        for visit in &route.visits {
-            let j = visit.job;
-            if !mark(j, &mut out) {
-                continue;
-            }
-            let job = &jobs[j];
-            let allowed = job
-                .allowed_vehicles
-                .as_ref()
-                .is_none_or(|list| list.contains(&v))
-                && job.pinned_vehicle.is_none_or(|pv| pv == v);
-            if !allowed {
-                out.push(Violation::NotEligible { job: j, vehicle: v });
-            }
-            let travel = m.time(loc, job.location);
-            let arrival = t + travel;
-            if !close(visit.travel_time, travel) {
-                inconsistent("travel time", Some(j), &mut out);
-            }
-            if !close(visit.travel_distance, m.distance(loc, job.location)) {
-                inconsistent("travel distance", Some(j), &mut out);
-            }
-            if !close(visit.arrival, arrival) {
-                inconsistent("arrival", Some(j), &mut out);
-            }
-            let start = visit.start;
-            if !le(arrival, start) || (job.pinned_start.is_none() && !le(job.earliest, start)) {
-                out.push(Violation::StartsTooEarly { job: j });
-            }
-            if !close(visit.waiting, start - arrival) {
-                inconsistent("waiting", Some(j), &mut out);
-            }
-            match job.pinned_start {
-                Some(ps) => {
-                    if !close(start, ps) {
-                        out.push(Violation::PinnedStartMissed { job: j });
-                    }
-                }
-                None => {
-                    if job.late_policy == LatePolicy::Forbidden && !le(start, job.latest) {
-                        out.push(Violation::StartsAfterDue {
-                            job: j,
-                            start,
-                            due: job.latest,
-                        });
-                    }
-                }
-            }
-            let lateness = if job.pinned_start.is_none() && job.late_policy == LatePolicy::Penalised
-            {
-                (start - job.latest).max(0.0)
-            } else {
-                0.0
-            };
-            if !close(visit.lateness, lateness) {
-                inconsistent("lateness", Some(j), &mut out);
-            }
-            if !close(visit.end, start + job.service) {
-                inconsistent("end", Some(j), &mut out);
-            }
-            late += lateness;
-            load += job.demand;
-            dist += m.distance(loc, job.location);
-            pref += job
-                .preferences
-                .iter()
-                .filter(|(pv, _)| *pv == v)
-                .map(|(_, s)| s)
-                .sum::<f64>();
-            value += job.value;
-            t = visit.end;
-            loc = job.location;
-        }
-        let return_time = t + m.time(loc, veh.end_location);
-        dist += m.distance(loc, veh.end_location);
-        if !close(route.return_time, return_time) {
-            inconsistent("return time", None, &mut out);
-        }
-        if !le(return_time, veh.shift_end) {
-            out.push(Violation::ReturnsAfterShift {
-                vehicle: v,
-                return_time,
-            });
-        }
-        if let Some(c) = veh.capacity {
-            if !le(load, c) {
-                out.push(Violation::CapacityExceeded {
-                    vehicle: v,
-                    load,
-                    capacity: c,
-                });
-            }
-        }
-        if let Some(m) = veh.max_jobs {
-            if route.visits.len() > m {
-                out.push(Violation::TooManyJobs {
-                    vehicle: v,
-                    jobs: route.visits.len(),
-                    max_jobs: m,
-                });
-            }
-        }
-        let duration = return_time - route.departure;
-        let cost = veh.cost_per_distance * dist
-            + veh.cost_per_time * duration
-            + if route.visits.is_empty() {
-                0.0
-            } else {
-                veh.fixed_cost
-            }
-            - problem.score_weight() * pref;
-        for (what, reported, recomputed) in [
-            ("route distance", route.distance, dist),
-            ("route duration", route.duration, duration),
-            ("route load", route.load, load),
-            ("route lateness", route.lateness, late),
-            ("route preference", route.preference, pref),
-            ("route cost", route.cost, cost),
-        ] {
-            if !close(reported, recomputed) {
-                out.push(Violation::TotalMismatch {
-                    what,
-                    reported,
-                    recomputed,
-                });
-            }
-        }
-        late_total += late;
-        cost_total += cost;
-        dist_total += dist;
-        dur_total += duration;
-        pref_total += pref;
+        check_route(problem, route, &mut seen, &mut totals, &mut out);
     }
     let mut unassigned_value = 0.0;
     for u in &solution.unassigned {
-        if mark(u.job, &mut out) {
+        if seen.job(u.job, &mut out) {
             unassigned_value += jobs[u.job].value;
         }
     }
-    for (job, seen) in seen_job.iter().enumerate() {
+    for (job, seen) in seen.jobs.iter().enumerate() {
         if !seen {
             out.push(Violation::JobMissing { job });
         }
     }
     let o = &solution.objective;
-    for (what, reported, recomputed) in [
-        ("objective assigned value", o.assigned_value, value),
-        (
-            "objective unassigned value",
-            o.unassigned_value,
-            unassigned_value,
-        ),
-        ("objective lateness", o.lateness, late_total),
-        ("objective cost", o.cost, cost_total),
-        ("objective distance", o.distance, dist_total),
-        ("objective duration", o.duration, dur_total),
-        ("objective preference", o.preference, pref_total),
-    ] {
-        if !close(reported, recomputed) {
-            out.push(Violation::TotalMismatch {
-                what,
-                reported,
-                recomputed,
-            });
-        }
-    }
+    check_totals(
+        [
+            ("objective assigned value", o.assigned_value, totals.value),
+            (
+                "objective unassigned value",
+                o.unassigned_value,
+                unassigned_value,
+            ),
+            ("objective lateness", o.lateness, totals.late),
+            ("objective cost", o.cost, totals.cost),
+            ("objective distance", o.distance, totals.dist),
+            ("objective duration", o.duration, totals.dur),
+            ("objective preference", o.preference, totals.pref),
+        ],
+        &mut out,
+    );
     out
 }
