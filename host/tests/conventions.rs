@@ -4,44 +4,13 @@
 //! argument errors with a hint, `FIELDWORK_DB`, completions and the man page, and generation
 //! counts that add up.
 
+mod support;
+
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
+use support::{fieldwork, json, ok, stderr, stdout};
 
 const AT: &str = "2027-03-01T07:00:00+01:00";
-
-fn fieldwork(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldwork"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("FIELDWORK_DB")
-        .output()
-        .expect("run fieldwork")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
-
-fn json(out: Output) -> Value {
-    let out = ok(out);
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 /// A directory with the demo dataset (`demo.json`) and a database planned by `demo` (`d.db`).
 fn setup() -> tempfile::TempDir {

@@ -3,31 +3,13 @@
 //! folder) and with the shipped rules found in `./rules` — and every output names the rules it
 //! used.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
+use support::{copy_shipped_rules, demo_json, fieldwork_json as fieldwork};
 
 const AT: &str = "2027-03-01T06:00:00Z";
-
-fn fieldwork(cwd: &Path, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
-        .current_dir(cwd)
-        .args(args)
-        .env_remove("FIELDWORK_DB")
-        .output()
-        .expect("binary runs");
-    assert!(
-        out.status.success(),
-        "fieldwork {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "fieldwork {args:?}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
 
 /// A fresh database imported from the dataset (each command mutates its own copy).
 fn database(cwd: &Path, name: &str) -> String {
@@ -54,17 +36,6 @@ fn without(mut v: Value, keys: &[&str]) -> Value {
         }
     }
     v
-}
-
-fn copy_rules(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|x| x == "rhai") {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 /// Runs the three commands both ways in `cwd` and returns the rules label they reported.
@@ -145,20 +116,9 @@ fn same_results_both_ways(cwd: &Path) -> String {
 fn dataset_and_database_agree_with_and_without_a_rules_folder() {
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path();
-    fieldwork(
-        cwd,
-        &[
-            "demo-data",
-            "--anchor",
-            "2027-03-01",
-            "--out",
-            "demo.json",
-            "--json",
-        ],
-    );
+    demo_json(cwd);
     assert_eq!(same_results_both_ways(cwd), "built-in");
-    copy_rules(&cwd.join("rules"));
-    let files = std::fs::read_dir(cwd.join("rules")).unwrap().count();
+    let files = copy_shipped_rules(&cwd.join("rules"));
     assert_eq!(
         same_results_both_ways(cwd),
         format!("rules/ ({files} files)")

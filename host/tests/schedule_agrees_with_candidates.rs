@@ -5,10 +5,12 @@
 //! built-in dispatch policy whatever `--rules` said, and gave orders to technicians the rules'
 //! `order_profile` made under-skilled.)
 
+mod support;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
+use support::{copy_shipped_rules, demo_json, fieldwork_json as fieldwork};
 
 const AT: &str = "2027-03-01T06:00:00Z";
 
@@ -21,21 +23,6 @@ const STATIC_RULES: &[&str] = &[
     "territory",
     "max_travel_distance",
 ];
-
-fn fieldwork(cwd: &Path, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
-        .current_dir(cwd)
-        .args(args)
-        .env_remove("FIELDWORK_DB")
-        .output()
-        .expect("binary runs");
-    assert!(
-        out.status.success(),
-        "fieldwork {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 /// (order, technician) of every planned visit.
 fn planned(cwd: &Path) -> Vec<(String, String)> {
@@ -123,17 +110,7 @@ fn check(cwd: &Path) -> usize {
 fn schedule_never_plans_a_visit_candidates_excludes() {
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path();
-    fieldwork(
-        cwd,
-        &[
-            "demo-data",
-            "--anchor",
-            "2027-03-01",
-            "--out",
-            "demo.json",
-            "--json",
-        ],
-    );
+    demo_json(cwd);
     check(cwd);
 
     // With the shipped rules in ./rules, found by default: their `order_profile` asks for
@@ -149,14 +126,6 @@ fn schedule_never_plans_a_visit_candidates_excludes() {
         customer["tier"] = "gold".into();
     }
     std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
-    let rules = cwd.join("rules");
-    std::fs::create_dir_all(&rules).unwrap();
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    for entry in std::fs::read_dir(shipped).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|x| x == "rhai") {
-            std::fs::copy(&path, rules.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    copy_shipped_rules(&cwd.join("rules"));
     check(cwd);
 }
