@@ -50,11 +50,13 @@ mod arith;
 mod compiled;
 mod error;
 mod local_day;
+mod stretches;
 mod zone;
 
 pub use compiled::{always_open_calendar, CompiledCalendar, ALWAYS_OPEN_ID, TEN_YEARS_DAYS};
 pub use error::{parse_instant, CalendarError};
 pub use local_day::start_of_day;
+pub use stretches::OpenStretches;
 pub use zone::{END_YEAR, FIRST_YEAR};
 
 use chrono::{DateTime, TimeDelta, Utc};

@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 
-use super::availability::OpenTime;
 use super::context::{ContextInput, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
 use super::travel::TravelModel;
 use super::workload::DayLoad;
+use crate::calendar::OpenStretches;
 use crate::model::{ServiceOrder, TechnicianId};
 
 fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
@@ -151,13 +151,15 @@ impl<'a> PolicyContext<'a> {
                 Some(&i) => i,
                 None => {
                     let open = match model.calendar(&tech.calendar) {
-                        Some(c) if policy.work_rules.availability => OpenTime::build(c, from, to),
-                        Some(c) => OpenTime::always_open(
+                        Some(c) if policy.work_rules.availability => {
+                            OpenStretches::new(c, from, to)
+                        }
+                        Some(c) => OpenStretches::always_open(
                             c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC),
                             from,
                             to,
                         ),
-                        None => OpenTime::always_open(chrono_tz::Tz::UTC, from, to),
+                        None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
                     };
                     calendars.push(open);
                     calendar_index.insert(tech.calendar.as_str(), calendars.len() - 1);
