@@ -9,7 +9,7 @@
 //! local time repeated by a fall-back switch exists at two instants (a range covering it is
 //! open twice; the *first* instant at or after a local time is its first occurrence).
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::compiled::day_number;
@@ -88,6 +88,34 @@ impl OffsetRuns {
         }
         None
     }
+
+    /// The first instant of the span whose local time is exactly `local`; a local time in a
+    /// DST gap is read with the offset in force before the gap (so it lands as far after the
+    /// switch as it is after the gap's start). Same bound as [`Self::first_at_or_after`].
+    pub fn instant_of(&self, local: i64) -> Option<i64> {
+        let limit = local.saturating_add(2 * MAX_OFFSET);
+        let first = self.first_run(local);
+        let mut before: Option<i64> = None;
+        for (i, &(start, offset)) in self.runs.iter().enumerate().skip(first) {
+            if start >= limit {
+                break;
+            }
+            let end = self.runs.get(i + 1).map_or(self.end, |r| r.0);
+            let offset = i64::from(offset);
+            let at = local - offset;
+            if at < end {
+                return if at >= start {
+                    Some(at)
+                } else {
+                    // Under this run's offset `local` was before the switch, under the previous
+                    // one after it: `local` is in the gap between them.
+                    before.map(|b| local - b)
+                };
+            }
+            before = Some(offset);
+        }
+        None
+    }
 }
 
 /// Naive local seconds (since 1970-01-01T00:00 local) of the midnight beginning `date`.
@@ -116,6 +144,33 @@ pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
     runs.first_at_or_after(midnight)
         .and_then(|t| DateTime::from_timestamp(t, 0))
         .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// The instant of local wall-clock time `local` in `zone`, to the second: its first occurrence
+/// when a fall-back switch repeats it; a local time skipped by a spring-forward switch is read
+/// with the offset before the switch (as RFC 5545 reads it). Outside the instants chrono
+/// represents, `local` read as UTC.
+///
+/// ```
+/// use chrono::{NaiveDateTime, TimeZone, Utc};
+/// use fieldwork::calendar::local_instant;
+/// let berlin = chrono_tz::Europe::Berlin;
+/// let local = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+/// assert_eq!(local_instant(berlin, local("2027-03-09T07:00")),
+///            Utc.with_ymd_and_hms(2027, 3, 9, 6, 0, 0).unwrap());
+/// // 02:30 does not exist on the spring-forward day: it is 03:30 CEST.
+/// assert_eq!(local_instant(berlin, local("2027-03-28T02:30")),
+///            Utc.with_ymd_and_hms(2027, 3, 28, 1, 30, 0).unwrap());
+/// // 02:30 happens twice on the fall-back day: the first (CEST) one.
+/// assert_eq!(local_instant(berlin, local("2027-10-31T02:30")),
+///            Utc.with_ymd_and_hms(2027, 10, 31, 0, 30, 0).unwrap());
+/// ```
+pub fn local_instant(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    let naive = local.and_utc().timestamp();
+    let runs = OffsetRuns::new(zone, naive - 2 * DAY, naive + 2 * DAY);
+    runs.instant_of(naive)
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+        .unwrap_or_else(|| local.and_utc())
 }
 
 #[cfg(test)]
@@ -174,6 +229,23 @@ mod tests {
                 (ts(2027, 10, 31, 1, 0), ts(2027, 10, 31, 3, 0))
             ]
         );
+    }
+
+    #[test]
+    fn local_times_in_a_gap_keep_the_offset_before_it() {
+        let at = |zone, s: &str| {
+            let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+            local_instant(zone, local).timestamp()
+        };
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(at(berlin, "2027-03-28T02:00"), ts(2027, 3, 28, 1, 0));
+        assert_eq!(at(berlin, "2027-03-28T02:59"), ts(2027, 3, 28, 1, 59));
+        assert_eq!(at(berlin, "2027-03-28T03:00"), ts(2027, 3, 28, 1, 0));
+        assert_eq!(at(berlin, "2027-10-31T03:00"), ts(2027, 10, 31, 2, 0));
+        // Santiago skips 00:00–01:00 on 2027-09-05 (UTC−4 to UTC−3).
+        let santiago = chrono_tz::America::Santiago;
+        assert_eq!(at(santiago, "2027-09-05T00:30"), ts(2027, 9, 5, 4, 30));
+        assert_eq!(at(santiago, "2027-09-05T01:30"), ts(2027, 9, 5, 4, 30));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! Every write method is one batch: it is applied wholly or not at all.
 //!
 //! [`current_plan`] combines the stored plans into the schedule as it stands (the newest plan
-//! per order); the main job ([`job`]) re-plans from it and the host's views show it.
+//! per order); the main job ([`job`](crate::job)) re-plans from it and the host's views show it.
 
 mod current;
 mod error;
