@@ -6,8 +6,9 @@
 //! * the fast first-failure check agrees with the full list of violations;
 //! * eligibility and the earliest start agree with a simple reference implementation that
 //!   checks the calendar minute by minute with the SLA engine's `CompiledCalendar::is_open`
-//!   (the dispatch engine never scans minutes, and has its own calendar expansion: this checks
-//!   both engines agree, across DST switches).
+//!   (the dispatch engine never scans minutes: it fits jobs into the calendar's
+//!   `OpenStretches`; this checks the stretches and the SLA arithmetic agree, across DST
+//!   switches).
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -27,6 +27,25 @@
 //! * Instants are whole seconds between 1900-01-01 and 2199-12-31 UTC.
 //! * The calendar id [`ALWAYS_OPEN_ID`] (`"24x7"`) names a built-in always-open calendar.
 //!
+//! # Open stretches and local days
+//!
+//! [`OpenStretches`] expands a calendar over a span of instants into its maximal open
+//! stretches `[start, end)` (touching intervals, such as `20:00–24:00` and the next day's
+//! `00:00–06:00`, merge) and the span's local days, with binary-search lookups: the stretch
+//! containing or following an instant, the local date and day index of an instant. Dispatch
+//! fits jobs into them. [`start_of_day`] is the instant a local date begins, [`local_instant`]
+//! the instant of a local wall-clock time.
+//!
+//! # What lives where
+//!
+//! This module is the one place calendar-local time becomes UTC instants: every DST rule
+//! (a skipped local time is never open and begins at the switch; a repeated one is open twice)
+//! is implemented here once, for the arithmetic, the stretches and the day starts alike, and
+//! the property tests check the stretches against [`CompiledCalendar::is_open`] and
+//! [`CompiledCalendar::between`]. The calendar's *data* — zone, weekly hours, holidays,
+//! exceptions, their validation, and [`BusinessCalendar::intervals_on`], the one lookup of a
+//! local date's intervals — is [`crate::model::BusinessCalendar`]'s.
+//!
 //! # Cost
 //!
 //! [`CompiledCalendar`] is built once per calendar: per-weekday prefix sums, the weekly total,
@@ -56,6 +75,7 @@ mod business_days;
 mod compiled;
 mod error;
 mod local_day;
+mod stretches;
 mod zone;
 
 pub use business_days::{
@@ -63,8 +83,10 @@ pub use business_days::{
 };
 pub use compiled::{always_open_calendar, CompiledCalendar, ALWAYS_OPEN_ID, TEN_YEARS_DAYS};
 pub use error::{parse_instant, CalendarError};
+pub use local_day::local_instant;
 pub use local_day::parse_local;
 pub use local_day::start_of_day;
+pub use stretches::OpenStretches;
 pub use zone::{END_YEAR, FIRST_YEAR};
 
 use chrono::{DateTime, TimeDelta, Utc};

@@ -74,6 +74,45 @@ fn year_index(t: i64) -> usize {
     year_starts().partition_point(|&s| s <= t).saturating_sub(1)
 }
 
+/// The UTC offset (local minus UTC, seconds) of `tz` at a Unix time, straight from the zone
+/// database; 0 for instants chrono cannot represent.
+pub(crate) fn zone_offset(tz: Tz, t: i64) -> i32 {
+    match DateTime::from_timestamp(t, 0) {
+        Some(dt) => tz
+            .offset_from_utc_datetime(&dt.naive_utc())
+            .fix()
+            .local_minus_utc(),
+        None => 0,
+    }
+}
+
+/// Calls `on_change(at, before, after)` for every change of `tz`'s offset with `from < at <= to`,
+/// in order: `at` is the first second with the new offset `after`, `before` the offset it
+/// replaces. This is the one place transitions are found (by sampling every six hours and
+/// bisecting to the second); the loop runs `(to - from) / 6 h` samples plus 15 bisection
+/// steps per change, so its cost is bounded by the span the caller passes.
+pub(crate) fn offset_changes(tz: Tz, from: i64, to: i64, mut on_change: impl FnMut(i64, i32, i32)) {
+    let (mut lo, mut lo_offset) = (from, zone_offset(tz, from));
+    while lo < to {
+        let hi = lo.saturating_add(SAMPLE_STEP).min(to);
+        let hi_offset = zone_offset(tz, hi);
+        if hi_offset != lo_offset {
+            // Invariant: offset(a) == lo_offset, offset(b) != lo_offset.
+            let (mut a, mut b) = (lo, hi);
+            while b - a > 1 {
+                let mid = a + (b - a) / 2;
+                if zone_offset(tz, mid) == lo_offset {
+                    a = mid;
+                } else {
+                    b = mid;
+                }
+            }
+            on_change(b, lo_offset, zone_offset(tz, b));
+        }
+        (lo, lo_offset) = (hi, hi_offset);
+    }
+}
+
 impl ZoneTable {
     /// An empty table for a zone.
     pub fn new(tz: Tz) -> Self {
@@ -86,53 +125,23 @@ impl ZoneTable {
         self.tz
     }
 
-    /// Offset at a Unix time, straight from the zone database.
-    fn zone_offset(&self, t: i64) -> i32 {
-        match DateTime::from_timestamp(t, 0) {
-            Some(dt) => self
-                .tz
-                .offset_from_utc_datetime(&dt.naive_utc())
-                .fix()
-                .local_minus_utc(),
-            None => 0,
-        }
-    }
-
     fn year(&self, index: usize, cum: &dyn Fn(i64) -> i64) -> &YearTable {
         self.years[index].get_or_init(|| self.scan_year(index, cum))
     }
 
     fn scan_year(&self, index: usize, cum: &dyn Fn(i64) -> i64) -> YearTable {
         let (start, end) = (year_starts()[index], year_starts()[index + 1]);
-        let start_offset = self.zone_offset(start);
         let mut transitions = Vec::new();
-        let (mut lo, mut lo_offset) = (start, start_offset);
-        while lo < end {
-            let hi = (lo + SAMPLE_STEP).min(end);
-            let hi_offset = self.zone_offset(hi);
-            if hi_offset != lo_offset {
-                // Invariant: offset(a) == lo_offset, offset(b) != lo_offset.
-                let (mut a, mut b) = (lo, hi);
-                while b - a > 1 {
-                    let mid = a + (b - a) / 2;
-                    if self.zone_offset(mid) == lo_offset {
-                        a = mid;
-                    } else {
-                        b = mid;
-                    }
-                }
-                let after = self.zone_offset(b);
-                transitions.push(Transition {
-                    at: b,
-                    after,
-                    cum_before: cum(b + i64::from(lo_offset)),
-                    cum_after: cum(b + i64::from(after)),
-                });
-            }
-            (lo, lo_offset) = (hi, hi_offset);
-        }
+        offset_changes(self.tz, start, end, |at, before, after| {
+            transitions.push(Transition {
+                at,
+                after,
+                cum_before: cum(at + i64::from(before)),
+                cum_after: cum(at + i64::from(after)),
+            })
+        });
         YearTable {
-            start_offset,
+            start_offset: zone_offset(self.tz, start),
             transitions: transitions.into_boxed_slice(),
         }
     }

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use super::availability::OpenTime;
 use super::context::{ContextInput, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
@@ -13,6 +12,7 @@ use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::travel::TravelModel;
 use super::workload::{DayLoad, Workload};
+use crate::calendar::OpenStretches;
 use crate::model::{CalendarId, Model, ServiceOrder, Technician, TechnicianId};
 
 /// Names (skills, territories) interned to dense indices, in first-seen order.
@@ -166,16 +166,16 @@ fn open_time(
     calendar: &CalendarId,
     availability: bool,
     (from, to): (i64, i64),
-) -> OpenTime {
+) -> OpenStretches {
     match model.calendar(calendar) {
-        Some(c) if availability => OpenTime::build(c, from, to),
-        Some(c) => OpenTime::always_open(c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC), from, to),
-        None => OpenTime::always_open(chrono_tz::Tz::UTC, from, to),
+        Some(c) if availability => OpenStretches::new(c, from, to),
+        Some(c) => OpenStretches::always_open(c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC), from, to),
+        None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
     }
 }
 
 /// A technician's planned workload per day of their calendar (empty when none falls in it).
-fn day_loads(calendar: &OpenTime, workload: &Workload, tech: &TechnicianId) -> Vec<DayLoad> {
+fn day_loads(calendar: &OpenStretches, workload: &Workload, tech: &TechnicianId) -> Vec<DayLoad> {
     let mut load = Vec::new();
     for (date, day) in workload.days_of(tech) {
         if let Some(d) = calendar.day_of_date(date) {
@@ -192,7 +192,7 @@ fn day_loads(calendar: &OpenTime, workload: &Workload, tech: &TechnicianId) -> V
 /// technician its facts, its skill levels (for every interned skill) and its identity.
 #[derive(Default)]
 struct TechSide {
-    calendars: Vec<OpenTime>,
+    calendars: Vec<OpenStretches>,
     facts: Vec<TechFacts>,
     info: Vec<TechInfo>,
     levels: Vec<u8>,

@@ -13,7 +13,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
-use super::availability::OpenTime;
 use super::error::DispatchError;
 use super::objectives::{self as grade, Objective};
 use super::policy::DispatchPolicy;
@@ -21,6 +20,7 @@ use super::profile::{OrderProfile, TechnicianProfile};
 use super::rules::{missing, rule_excluded, rule_required, rule_territory, Kind, Violation};
 use super::travel::{Place, Travel, TravelModel};
 use super::workload::{DayLoad, Workload};
+use crate::calendar::OpenStretches;
 use crate::model::{Model, OrderId, ServiceOrder, Technician, TechnicianId};
 
 /// Index of an order in a [`PolicyContext`].
@@ -182,7 +182,7 @@ pub struct PolicyContext<'a> {
     pub(crate) techs: Vec<TechFacts>,
     pub(crate) tech_info: Vec<TechInfo>,
     pub(crate) tech_index: HashMap<TechnicianId, usize>,
-    pub(crate) calendars: Vec<OpenTime>,
+    pub(crate) calendars: Vec<OpenStretches>,
     /// Built-in weights divided by the total weight.
     pub(crate) weights: [f64; Objective::COUNT],
     /// Custom objectives and their weights divided by the total weight.
@@ -295,8 +295,7 @@ impl<'a> PolicyContext<'a> {
 
     /// The local date (in the technician's calendar zone) of an instant.
     pub fn local_date(&self, t: TechIx, at: DateTime<Utc>) -> NaiveDate {
-        let open = &self.calendars[self.techs[t.0].calendar];
-        open.date(open.day_index(at.timestamp()))
+        self.calendars[self.techs[t.0].calendar].local_date(at.timestamp())
     }
 
     /// Whether per-pair Rhai hooks (`eligible`, `score_<name>`) take part.

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::availability::local_text;
 use super::context::{instant, Assessment, OrderIx, PolicyContext, TechIx};
 use super::error::DispatchError;
 use super::objectives::Objective;
@@ -99,12 +100,12 @@ impl PolicyContext<'_> {
             }
             Kind::NoOpening => {
                 let when = if of.window_start == of.window_end {
-                    format!("at {}", open.local_text(of.window_start))
+                    format!("at {}", local_text(open, of.window_start))
                 } else {
                     format!(
                         "between {} and {}",
-                        open.local_text(of.window_start),
-                        open.local_text(of.window_end)
+                        local_text(open, of.window_start),
+                        local_text(open, of.window_end)
                     )
                 };
                 let calendar = self
@@ -117,7 +118,7 @@ impl PolicyContext<'_> {
                      starting {when} ({})",
                     number(travel.minutes.round()),
                     number(of.duration_minutes),
-                    open.tz().name()
+                    open.zone().name()
                 )
             }
             Kind::DailyJobs { day: None, .. } => {
@@ -246,7 +247,7 @@ impl PolicyContext<'_> {
                 let delay = (a.start - of.window_start) as f64 / 3600.0;
                 format!(
                     "starts {} ({delay:.1} h after the window start, scale {:.1} h)",
-                    open.local_text(a.start),
+                    local_text(open, a.start),
                     of.sla_scale / 3600.0
                 )
             }

@@ -9,6 +9,7 @@
 use serde::Serialize;
 use std::fmt;
 
+use super::availability::find_start;
 use super::availability::{Fit, FitRequest};
 use super::context::{Assessment, OrderFacts, PolicyContext, TechFacts, TechIx};
 use super::travel::Travel;
@@ -242,7 +243,7 @@ impl PolicyContext<'_> {
                     && l.minutes + needed <= tf.daily_minutes)
         };
         let check_days = !tf.load.is_empty();
-        match open.find_start(&req, check_days, |d| day_ok(&tf.load[d])) {
+        match find_start(open, &req, check_days, |d| day_ok(&tf.load[d])) {
             Fit::Start { at, day } => Ok(Assessment {
                 travel: *travel,
                 start: at,

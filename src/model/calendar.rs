@@ -1,6 +1,10 @@
 //! Business calendars: a time zone, weekly opening hours, holidays and dated exceptions.
-//! This module owns the calendar's data and its validation; business-time arithmetic lives in
-//! [`crate::calendar`].
+//!
+//! This module owns the calendar's *data*: its fields, their validation, and
+//! [`BusinessCalendar::intervals_on`] / [`BusinessCalendar::is_open_on`], the one lookup of a
+//! local date's opening intervals (holidays and exceptions applied), all in local wall-clock
+//! time. Business time — turning local times into instants across DST switches, deadlines and
+//! elapsed business time, open stretches over a span, local days — is [`crate::calendar`]'s.
 
 use chrono::{NaiveDate, Weekday};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};

@@ -5,7 +5,7 @@
 //! on it. So the same data gives the same plan, SLA figures and orders whichever way a command
 //! is run, and every output says which rules it used.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt;
@@ -99,21 +99,14 @@ pub fn parse_at(text: &str) -> Result<At, String> {
 }
 
 impl AtArgs {
-    /// "Now" in `zone`, to the second (a local time in a DST gap moves forward to the first
-    /// time that exists).
+    /// "Now" in `zone`, to the second (a local time is read by
+    /// [`fieldwork::calendar::local_instant`]: a time in a DST gap moves forward by the gap's
+    /// length, a repeated time is its first occurrence).
     pub fn resolve(&self, zone: Tz) -> DateTime<Utc> {
         match self.at {
             None => Utc::now().trunc_subsecs(0),
             Some(At::Instant(t)) => t.trunc_subsecs(0),
-            Some(At::Local(t)) => {
-                let day = fieldwork::calendar::start_of_day(zone, t.date());
-                let local = zone
-                    .from_local_datetime(&t)
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc));
-                // In a gap: the start of the day plus the wall-clock offset into it.
-                local.unwrap_or(day + (t - t.date().and_time(chrono::NaiveTime::MIN)))
-            }
+            Some(At::Local(t)) => fieldwork::calendar::local_instant(zone, t),
         }
     }
 }
@@ -316,6 +309,7 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn at_accepts_instants_and_local_times_and_explains_bad_ones() {
