@@ -154,19 +154,18 @@ impl CompiledCalendar {
         for i in 0..7 {
             week_prefix[i + 1] = week_prefix[i] + weekly[i].total;
         }
-        let mut overrides: Vec<(i64, DayPlan)> = calendar
+        // Every date that differs from its weekday, with its intervals as the model reads them
+        // (`intervals_on`: a holiday closes the date even when it also has an exception).
+        let dates: std::collections::BTreeSet<_> = calendar
             .exceptions
-            .iter()
-            .filter(|(date, _)| !calendar.holidays.contains(date))
-            .map(|(date, iv)| (day_number(*date), DayPlan::new(iv)))
-            .chain(
-                calendar
-                    .holidays
-                    .iter()
-                    .map(|date| (day_number(*date), DayPlan::default())),
-            )
+            .keys()
+            .chain(calendar.holidays.iter())
+            .copied()
             .collect();
-        overrides.sort_unstable_by_key(|(day, _)| *day);
+        let overrides: Vec<(i64, DayPlan)> = dates
+            .into_iter()
+            .map(|date| (day_number(date), DayPlan::new(calendar.intervals_on(date))))
+            .collect();
         let mut override_prefix = Vec::with_capacity(overrides.len() + 1);
         override_prefix.push(0);
         let mut acc = 0;

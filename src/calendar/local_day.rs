@@ -10,7 +10,7 @@
 //! local time repeated by a fall-back switch exists at two instants (a range covering it is
 //! open twice; the *first* instant at or after a local time is its first occurrence).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::compiled::day_number;
@@ -167,6 +167,11 @@ pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
 ///            Utc.with_ymd_and_hms(2027, 10, 31, 0, 30, 0).unwrap());
 /// ```
 pub fn local_instant(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    // Fast path: a time that exists (once or twice) is the zone database's first reading of it;
+    // only a time in a gap needs the offset runs.
+    if let Some(first) = zone.from_local_datetime(&local).earliest() {
+        return first.with_timezone(&Utc);
+    }
     let naive = local.and_utc().timestamp();
     let runs = OffsetRuns::new(zone, naive - 2 * DAY, naive + 2 * DAY);
     runs.instant_of(naive)

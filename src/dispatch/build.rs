@@ -169,7 +169,9 @@ fn open_time(
 ) -> OpenStretches {
     match model.calendar(calendar) {
         Some(c) if availability => OpenStretches::new(c, from, to),
-        Some(c) => OpenStretches::always_open(c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC), from, to),
+        Some(c) => {
+            OpenStretches::always_open(c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC), from, to)
+        }
         None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
     }
 }

@@ -19,13 +19,13 @@
 //! the first instant.
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
-    Offset, TimeZone, Timelike,
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike,
 };
 use chrono_tz::Tz;
 use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
 use super::error::RecurrenceRuleError;
+use crate::calendar::local_instant;
 use crate::model::Recurrence;
 
 /// Largest INTERVAL accepted (the model's bound).
@@ -356,22 +356,8 @@ fn to_rrule_tz(dt: DateTime<Tz>, tz: Tz) -> DateTime<rrule::Tz> {
 /// assert_eq!(twice.to_rfc3339(), "2027-10-31T02:30:00+02:00");
 /// ```
 pub fn localize(tz: Tz, local: NaiveDateTime) -> DateTime<Tz> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(dt) => dt,
-        LocalResult::Ambiguous(first, _) => first,
-        LocalResult::None => {
-            // The offset a day earlier is the one in force before the gap.
-            let before = local.checked_sub_signed(Duration::days(1)).unwrap_or(local);
-            let offset = match tz.from_local_datetime(&before) {
-                LocalResult::Single(dt) | LocalResult::Ambiguous(dt, _) => dt.offset().fix(),
-                LocalResult::None => tz.offset_from_utc_datetime(&before).fix(),
-            };
-            let utc = local
-                .checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
-                .unwrap_or(local);
-            tz.from_utc_datetime(&utc)
-        }
-    }
+    // The calendar's one reading of local time (RFC 5545's for gaps and repeats).
+    local_instant(tz, local).with_timezone(&tz)
 }
 
 #[cfg(test)]
