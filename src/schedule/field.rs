@@ -184,60 +184,46 @@ fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64, max_break: 
     out
 }
 
-fn build<'a, 'r: 'a>(
-    model: &'a Model,
-    dispatcher: &Dispatcher<'r>,
-    request: &PlanRequest<'_>,
-    options: &ScheduleOptions,
-) -> Result<Mapped<'a>, ScheduleError> {
-    let PlanRequest {
-        orders,
-        dues,
-        from,
-        to,
-        ..
-    } = *request;
-    let ctx = dispatcher.context(model, orders, from)?;
-    let origin = secs(from);
-    let techs: Vec<TechIx> = (0..ctx.technician_count()).map(TechIx).collect();
-    let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
-
-    // Locations: technicians' homes first, then order sites. Drives are planned in whole
-    // minutes (rounded up) and windows open on whole minutes, so appointments fall on minutes.
-    let n_t = techs.len();
-    let size = n_t + order_ixs.len();
+/// The travel matrix of the problem: technicians' homes first, then order sites. Drives are
+/// planned in whole minutes (rounded up) so that appointments fall on minutes. O((t + o)²)
+/// entries for t technicians and o orders.
+fn travel_matrix(ctx: &PolicyContext<'_>) -> Result<TravelMatrix, ScheduleError> {
+    let n_t = ctx.technician_count();
+    let n_o = ctx.order_count();
+    let size = n_t + n_o;
     let mut time = vec![0.0; size * size];
     let mut dist = vec![0.0; size * size];
-    for (i, &o) in order_ixs.iter().enumerate() {
-        for &t in &techs {
+    for i in 0..n_o {
+        let o = OrderIx(i);
+        for t in (0..n_t).map(TechIx) {
             let tr = ctx.travel_from_home(o, t);
             for (a, b) in [(t.0, n_t + i), (n_t + i, t.0)] {
                 time[a * size + b] = tr.minutes.ceil() * 60.0;
                 dist[a * size + b] = tr.km;
             }
         }
-        for (j, &p) in order_ixs.iter().enumerate().skip(i + 1) {
-            let tr = ctx.travel_between_orders(o, p);
+        for j in i + 1..n_o {
+            let tr = ctx.travel_between_orders(o, OrderIx(j));
             for (a, b) in [(n_t + i, n_t + j), (n_t + j, n_t + i)] {
                 time[a * size + b] = tr.minutes.ceil() * 60.0;
                 dist[a * size + b] = tr.km;
             }
         }
     }
-    let matrix = TravelMatrix::new(size, time, dist)?;
+    Ok(TravelMatrix::new(size, time, dist)?)
+}
 
-    let mut shifts = Vec::new();
-    for &t in &techs {
-        shifts.extend(shifts_of(
-            &ctx,
-            t,
-            origin,
-            secs(to),
-            options.max_break_minutes * 60,
-        ));
-    }
+/// One solver vehicle per shift (its technician's resource, job limit and van capacity), and
+/// the vehicles of each technician.
+fn vehicles_of(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    shifts: &[Shift],
+    origin: i64,
+    options: &ScheduleOptions,
+) -> (Vec<Vehicle>, Vec<Vec<usize>>) {
     let mut vehicles = Vec::with_capacity(shifts.len());
-    let mut shifts_of_tech: Vec<Vec<usize>> = vec![Vec::new(); n_t];
+    let mut shifts_of_tech: Vec<Vec<usize>> = vec![Vec::new(); ctx.technician_count()];
     for (v, shift) in shifts.iter().enumerate() {
         let tech = model.technician(ctx.tech_id(shift.tech));
         let mut vehicle = Vehicle::new(
@@ -256,46 +242,117 @@ fn build<'a, 'r: 'a>(
         vehicles.push(vehicle);
         shifts_of_tech[shift.tech.0].push(v);
     }
+    (vehicles, shifts_of_tech)
+}
 
+/// What [`job_of`] reads besides the order: the context, the shifts and the horizon's origin.
+struct JobInput<'m, 'c> {
+    model: &'m Model,
+    ctx: &'m PolicyContext<'c>,
+    dues: &'m HashMap<OrderId, DateTime<Utc>>,
+    shifts: &'m [Shift],
+    shifts_of_tech: &'m [Vec<usize>],
+    origin: i64,
+    options: &'m ScheduleOptions,
+}
+
+/// The solver job of order `o` (location `location`): its window (from the later of the
+/// window start and the horizon, to the earlier of the window end and the due time less the
+/// work), demand, value, and the shifts of every eligible technician with the pair's score as
+/// preference; a pinned start keeps only the shifts that contain it. Returns the job and the
+/// order's due time (UTC seconds).
+fn job_of(
+    input: &JobInput<'_, '_>,
+    o: OrderIx,
+    location: usize,
+) -> Result<(Job, Option<i64>), ScheduleError> {
+    let JobInput {
+        model,
+        ctx,
+        dues,
+        shifts,
+        shifts_of_tech,
+        origin,
+        options,
+    } = *input;
+    let order = model.order(ctx.order_id(o));
+    let duration = ctx.duration_minutes(o) * 60.0;
+    let (w_start, w_end) = ctx.window(o);
+    let due = order
+        .and_then(|ord| ord.due)
+        .or_else(|| dues.get(ctx.order_id(o)).copied());
+    let earliest = ((secs(w_start).max(origin) - origin) as f64 / 60.0).ceil() * 60.0;
+    // Latest start: the window's end, and the due time minus the work.
+    let mut latest = (secs(w_end) - origin) as f64;
+    if let Some(d) = due {
+        latest = latest.min((secs(d) - origin) as f64 - duration);
+    }
+    let mut job = Job::new(location)
+        .with_service(duration)
+        .with_window(earliest, latest.max(earliest))
+        .with_demand(order.map_or(0.0, |ord| ord.demand))
+        .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
+    if options.lateness == Lateness::Penalised {
+        job = job.with_soft_due();
+    }
+    let mut allowed = Vec::new();
+    for t in (0..ctx.technician_count()).map(TechIx) {
+        if let Evaluation::Eligible { score, .. } = ctx.evaluate(o, t)? {
+            for &v in &shifts_of_tech[t.0] {
+                allowed.push(v);
+                job = job.with_preference(v, score);
+            }
+        }
+    }
+    if let Some(pinned) = order.and_then(|ord| ord.pinned_start) {
+        let at = secs(pinned);
+        allowed.retain(|&v| shifts[v].start <= at && at < shifts[v].end);
+        job = job.with_pinned_start((at - origin) as f64);
+    }
+    Ok((job.with_allowed_vehicles(allowed), due.map(secs)))
+}
+
+/// The solver problem of a request: the dispatcher's context over the orders, the travel
+/// matrix, one vehicle per technician shift and one job per order.
+fn build<'a, 'r: 'a>(
+    model: &'a Model,
+    dispatcher: &Dispatcher<'r>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+) -> Result<Mapped<'a>, ScheduleError> {
+    let PlanRequest {
+        orders,
+        dues,
+        from,
+        to,
+        ..
+    } = *request;
+    let ctx = dispatcher.context(model, orders, from)?;
+    let origin = secs(from);
+    let n_t = ctx.technician_count();
+    let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
+    let matrix = travel_matrix(&ctx)?;
+    let mut shifts = Vec::new();
+    for t in (0..n_t).map(TechIx) {
+        let max_break = options.max_break_minutes * 60;
+        shifts.extend(shifts_of(&ctx, t, origin, secs(to), max_break));
+    }
+    let (vehicles, shifts_of_tech) = vehicles_of(model, &ctx, &shifts, origin, options);
+    let input = JobInput {
+        model,
+        ctx: &ctx,
+        dues,
+        shifts: &shifts,
+        shifts_of_tech: &shifts_of_tech,
+        origin,
+        options,
+    };
     let mut jobs = Vec::with_capacity(order_ixs.len());
     let mut due_secs = Vec::with_capacity(order_ixs.len());
     for (i, &o) in order_ixs.iter().enumerate() {
-        let order = model.order(ctx.order_id(o));
-        let duration = ctx.duration_minutes(o) * 60.0;
-        let (w_start, w_end) = ctx.window(o);
-        let due = order
-            .and_then(|ord| ord.due)
-            .or_else(|| dues.get(ctx.order_id(o)).copied());
-        let earliest = ((secs(w_start).max(origin) - origin) as f64 / 60.0).ceil() * 60.0;
-        // Latest start: the window's end, and the due time minus the work.
-        let mut latest = (secs(w_end) - origin) as f64;
-        if let Some(d) = due {
-            latest = latest.min((secs(d) - origin) as f64 - duration);
-        }
-        due_secs.push(due.map(secs));
-        let mut job = Job::new(n_t + i)
-            .with_service(duration)
-            .with_window(earliest, latest.max(earliest))
-            .with_demand(order.map_or(0.0, |ord| ord.demand))
-            .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
-        if options.lateness == Lateness::Penalised {
-            job = job.with_soft_due();
-        }
-        let mut allowed = Vec::new();
-        for &t in &techs {
-            if let Evaluation::Eligible { score, .. } = ctx.evaluate(o, t)? {
-                for &v in &shifts_of_tech[t.0] {
-                    allowed.push(v);
-                    job = job.with_preference(v, score);
-                }
-            }
-        }
-        if let Some(pinned) = order.and_then(|ord| ord.pinned_start) {
-            let at = secs(pinned);
-            allowed.retain(|&v| shifts[v].start <= at && at < shifts[v].end);
-            job = job.with_pinned_start((at - origin) as f64);
-        }
-        jobs.push(job.with_allowed_vehicles(allowed));
+        let (job, due) = job_of(&input, o, n_t + i)?;
+        jobs.push(job);
+        due_secs.push(due);
     }
     let problem = Problem::new(matrix, vehicles, jobs)?.with_score_weight(1.0)?;
     Ok(Mapped {
@@ -422,6 +479,94 @@ fn reason_of(r: solver::UnassignedReason) -> UnassignedReason {
     }
 }
 
+/// A solver route as the plan's route: timed forward from the shift start (see the comment
+/// inside), with each visit's order, travel, due time, lateness and whether it is fixed.
+fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
+    let shift = &m.shifts[r.vehicle];
+    let mut visits = Vec::with_capacity(r.visits.len());
+    // The solver delays a route's departure as long as that costs nothing (the VRPTW
+    // convention). A technician starts at the shift start, so the route is timed forward from
+    // there: every visit starts as early as its window allows, never later than the solver's
+    // start, hence every window and due time the solver met stays met.
+    let mut clock = (shift.start - m.origin) as f64;
+    for v in &r.visits {
+        let job = &m.problem.jobs()[v.job];
+        let service = v.end - v.start;
+        let arrival = clock + v.travel_time;
+        // Appointments start on a whole minute where that keeps within the solver's timing.
+        let natural = arrival.max(job.earliest);
+        let on_minute = ((m.origin as f64 + natural) / 60.0).ceil() * 60.0 - m.origin as f64;
+        let begin = job.pinned_start.unwrap_or(on_minute).min(v.start);
+        let v = &solver::Visit {
+            arrival: arrival.min(v.arrival),
+            start: begin,
+            end: begin + service,
+            ..v.clone()
+        };
+        clock = v.end;
+        visits.push(visit_of(model, m, v));
+    }
+    let back = m.problem.matrix();
+    let last_loc = r
+        .visits
+        .last()
+        .map_or(shift.tech.0, |v| m.problem.jobs()[v.job].location);
+    Route {
+        technician: m.ctx.tech_id(shift.tech).clone(),
+        day: m.ctx.local_date(
+            shift.tech,
+            instant(m.origin, (shift.start - m.origin) as f64),
+        ),
+        shift_start: instant(m.origin, (shift.start - m.origin) as f64),
+        shift_end: instant(m.origin, (shift.end - m.origin) as f64),
+        visits,
+        return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
+        return_km: back.distance(last_loc, shift.tech.0),
+    }
+}
+
+/// A timed solver visit as the plan's visit.
+fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
+    let id = m.ctx.order_id(m.orders[v.job]).clone();
+    let fixed = model.order(&id).is_some_and(|ord| {
+        ord.pinned_start.is_some()
+            || matches!(ord.status(), OrderStatus::InProgress | OrderStatus::OnHold)
+    });
+    let start = instant(m.origin, v.start);
+    let late_minutes = m.dues[v.job].map_or(0.0, |d| {
+        ((secs(start) + (v.end - v.start) as i64 - d) as f64 / 60.0).max(0.0)
+    });
+    Visit {
+        order: id,
+        arrival: instant(m.origin, v.arrival),
+        start,
+        end: instant(m.origin, v.end),
+        travel_minutes: v.travel_time / 60.0,
+        travel_km: v.travel_distance,
+        due: m.dues[v.job].and_then(|d| Utc.timestamp_opt(d, 0).single()),
+        late_minutes,
+        fixed,
+    }
+}
+
+/// An order the solver left out, with its reason (and, when no one is eligible, what excludes
+/// the closest technician).
+fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
+    let o = m.orders[u.job];
+    let reason = reason_of(u.reason);
+    let detail = if reason == UnassignedReason::NoEligibleTechnician {
+        first_exclusion(&m.ctx, o)
+    } else {
+        String::new()
+    };
+    Unassigned {
+        order: m.ctx.order_id(o).clone(),
+        reason,
+        detail,
+    }
+}
+
+/// The solver's solution as a plan of `[from, to)`, routes sorted by technician and day.
 fn to_plan(
     model: &Model,
     m: &Mapped<'_>,
@@ -429,88 +574,17 @@ fn to_plan(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Plan {
-    let mut routes = Vec::new();
-    for r in solution.routes.iter().filter(|r| !r.visits.is_empty()) {
-        let shift = &m.shifts[r.vehicle];
-        let mut visits = Vec::with_capacity(r.visits.len());
-        // The solver delays a route's departure as long as that costs nothing (the VRPTW
-        // convention). A technician starts at the shift start, so the route is timed forward from
-        // there: every visit starts as early as its window allows, never later than the solver's
-        // start, hence every window and due time the solver met stays met.
-        let mut clock = (shift.start - m.origin) as f64;
-        for v in &r.visits {
-            let job = &m.problem.jobs()[v.job];
-            let service = v.end - v.start;
-            let arrival = clock + v.travel_time;
-            // Appointments start on a whole minute where that keeps within the solver's timing.
-            let natural = arrival.max(job.earliest);
-            let on_minute = ((m.origin as f64 + natural) / 60.0).ceil() * 60.0 - m.origin as f64;
-            let begin = job.pinned_start.unwrap_or(on_minute).min(v.start);
-            let v = &solver::Visit {
-                arrival: arrival.min(v.arrival),
-                start: begin,
-                end: begin + service,
-                ..v.clone()
-            };
-            clock = v.end;
-            let o = m.orders[v.job];
-            let id = m.ctx.order_id(o).clone();
-            let fixed = model.order(&id).is_some_and(|ord| {
-                ord.pinned_start.is_some()
-                    || matches!(ord.status(), OrderStatus::InProgress | OrderStatus::OnHold)
-            });
-            let start = instant(m.origin, v.start);
-            let late_minutes = m.dues[v.job].map_or(0.0, |d| {
-                ((secs(start) + (v.end - v.start) as i64 - d) as f64 / 60.0).max(0.0)
-            });
-            visits.push(Visit {
-                order: id,
-                arrival: instant(m.origin, v.arrival),
-                start,
-                end: instant(m.origin, v.end),
-                travel_minutes: v.travel_time / 60.0,
-                travel_km: v.travel_distance,
-                due: m.dues[v.job].and_then(|d| Utc.timestamp_opt(d, 0).single()),
-                late_minutes,
-                fixed,
-            });
-        }
-        let back = m.problem.matrix();
-        let last_loc = r
-            .visits
-            .last()
-            .map_or(shift.tech.0, |v| m.problem.jobs()[v.job].location);
-        routes.push(Route {
-            technician: m.ctx.tech_id(shift.tech).clone(),
-            day: m.ctx.local_date(
-                shift.tech,
-                instant(m.origin, (shift.start - m.origin) as f64),
-            ),
-            shift_start: instant(m.origin, (shift.start - m.origin) as f64),
-            shift_end: instant(m.origin, (shift.end - m.origin) as f64),
-            visits,
-            return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
-            return_km: back.distance(last_loc, shift.tech.0),
-        });
-    }
+    let mut routes: Vec<Route> = solution
+        .routes
+        .iter()
+        .filter(|r| !r.visits.is_empty())
+        .map(|r| route_of(model, m, r))
+        .collect();
     routes.sort_by(|a, b| (&a.technician, a.day).cmp(&(&b.technician, b.day)));
     let unassigned = solution
         .unassigned
         .iter()
-        .map(|u| {
-            let o = m.orders[u.job];
-            let reason = reason_of(u.reason);
-            let detail = if reason == UnassignedReason::NoEligibleTechnician {
-                first_exclusion(&m.ctx, o)
-            } else {
-                String::new()
-            };
-            Unassigned {
-                order: m.ctx.order_id(o).clone(),
-                reason,
-                detail,
-            }
-        })
+        .map(|u| unassigned_of(m, u))
         .collect();
     let mut plan = Plan {
         from,
