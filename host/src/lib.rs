@@ -1,11 +1,13 @@
 //! The `fieldwork` command-line host around the [`fieldwork`] library: its SQLite store
 //! ([`sqlite`]), the dispatcher's board and technicians' calendars ([`views`]), progress bars
-//! ([`progress`]) and the commands ([`cli::main`]). The library never depends on this crate.
+//! ([`progress`]) and the commands ([`cli::main`]); one module formats every value shown to
+//! people or written as JSON (`format`), for the commands and the views alike. The library never depends on this crate.
 //!
 //! Only [`cli::main`] of the command line is public: the commands' modules are the binary's
 //! implementation, not an API.
 
 pub mod cli;
+pub(crate) mod format;
 pub mod progress;
 pub mod sqlite;
 pub mod views;

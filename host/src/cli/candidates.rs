@@ -115,11 +115,11 @@ fn short(o: Objective) -> &'static str {
 /// The human rendering: a header, the ranked table (grades per objective), the exclusions;
 /// times in `tz`.
 pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz) -> String {
-    let fmt_time = |t: DateTime<Utc>| super::format::instant(t, tz);
+    let fmt_time = |t: DateTime<Utc>| crate::format::instant(t, tz);
     let mut text = format!(
         "order {}: {}, start between {} and {}, ranked at {}\n",
         ranking.order,
-        super::format::minutes(ranking.duration_minutes),
+        crate::format::minutes(ranking.duration_minutes),
         fmt_time(ranking.window_start),
         fmt_time(ranking.window_end),
         fmt_time(ranking.at)
@@ -162,8 +162,8 @@ pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz)
                     fmt_time(g.earliest_start),
                     format!(
                         "{} {}",
-                        super::format::minutes(g.travel.minutes),
-                        super::format::km(g.travel.km)
+                        crate::format::minutes(g.travel.minutes),
+                        crate::format::km(g.travel.km)
                     ),
                 ];
                 row.extend(g.objectives.iter().map(|o| format!("{:.0}", o.grade)));

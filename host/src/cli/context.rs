@@ -271,7 +271,7 @@ impl Context {
             "{} · rules: {} · now {}",
             self.source,
             self.rules.source,
-            super::format::instant(self.now, self.zone)
+            crate::format::instant(self.now, self.zone)
         )
     }
 }
@@ -291,7 +291,7 @@ impl Context {
     pub fn json<T: Serialize>(&self, result: &T) -> serde_json::Value {
         let mut value = serde_json::json!({
             "rules": self.rules.source,
-            "now": super::format::rfc3339(self.now),
+            "now": crate::format::rfc3339(self.now),
         });
         match serde_json::to_value(result) {
             Ok(serde_json::Value::Object(fields)) => {

@@ -17,7 +17,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "N", default_value_t = 42)]
     pub seed: u64,
     /// The demo's "today" (YYYY-MM-DD; "now" is then 11:00 UTC of that day); default: today.
-    #[arg(long, value_name = "DATE", value_parser = super::format::parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = crate::format::parse_date)]
     pub anchor: Option<NaiveDate>,
     /// Weeks of work to generate and plan.
     #[arg(long, value_name = "N", default_value_t = 4)]

@@ -14,7 +14,7 @@ pub struct DemoDataArgs {
     #[arg(long, value_name = "N", default_value_t = 42)]
     pub seed: u64,
     /// The demo's "today" (YYYY-MM-DD); defaults to today's date.
-    #[arg(long, value_name = "DATE", value_parser = super::format::parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = crate::format::parse_date)]
     pub anchor: Option<NaiveDate>,
     /// Where to write the dataset (JSON).
     #[arg(long, value_name = "FILE", default_value = "demo.json")]

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::context::{Context, RulesArgs, SourceArgs};
-use super::format::{date_range_exclusive, table};
 use super::run::{inclusive_json, HorizonArgs};
 use super::{CliError, Output};
+use crate::format::{date_range_exclusive, table};
 use crate::progress::Bars;
 use fieldwork::job::{generate_phase, Engines, GenerateSummary};
 use fieldwork::model::{Model, ServiceOrder};

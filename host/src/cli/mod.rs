@@ -12,7 +12,6 @@ mod db;
 mod demo;
 mod demo_data;
 mod export;
-pub(crate) mod format;
 mod generate;
 mod import;
 mod init;

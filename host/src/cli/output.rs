@@ -83,11 +83,11 @@ impl Output {
     }
 
     /// Prints a value as pretty JSON; its instants are RFC 3339 in UTC with whole seconds
-    /// ([`super::format::normalize_json`]).
+    /// ([`crate::format::normalize_json`]).
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<(), CliError> {
         let mut value = serde_json::to_value(value)
             .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
-        super::format::normalize_json(&mut value);
+        crate::format::normalize_json(&mut value);
         let text = serde_json::to_string_pretty(&value)
             .map_err(|e| CliError::Internal(format!("cannot serialise output: {e}")))?;
         say!("{text}");
@@ -100,4 +100,4 @@ impl Output {
     }
 }
 
-pub use super::format::table;
+pub use crate::format::table;

@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 
-use super::format::{instant, parse_date, rfc3339};
 use super::run::exclusive_end;
 use super::{CliError, Output};
+use crate::format::{instant, parse_date, rfc3339};
 use fieldwork::calendar::parse_local;
 use fieldwork::model::Recurrence;
 use fieldwork::recurrence::{Expander, RecurrenceRuleError, Window};

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::context::{AtArgs, RulesArgs};
-use super::format::{instant, table};
 use super::{CliError, Output};
+use crate::format::{instant, table};
 use fieldwork::model::{Model, ReturnOrderId};
 use fieldwork::rma::{review, DecidedBy, RuleDisposition};
 

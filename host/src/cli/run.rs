@@ -4,8 +4,8 @@
 use chrono::{Duration, NaiveDate};
 
 use super::context::{AtArgs, Context, DbArgs, RulesArgs, Source};
-use super::format::{date_range_exclusive, km, parse_date, table};
 use super::{db, CliError, Output};
+use crate::format::{date_range_exclusive, km, parse_date, table};
 use crate::progress::Bars;
 use fieldwork::job::{
     run_main_job, GenerateSummary, JobError, JobOptions, JobSummary, ScheduleOutcome,

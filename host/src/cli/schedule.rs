@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
-use super::format::{clock, date, date_range, km, minutes, parse_date, table};
 use super::run::exclusive_end;
 use super::{CliError, Output};
+use crate::format::{clock, date, date_range, km, minutes, parse_date, table};
 use crate::progress::Bars;
 use fieldwork::job::Progress;
 use fieldwork::job::{schedule_phase, Engines, JobOptions, ScheduleOutcome};

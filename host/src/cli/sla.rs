@@ -91,7 +91,7 @@ pub fn run(args: SlaArgs, out: &Output) -> Result<(), CliError> {
     }
 }
 
-use super::format::{instant, rfc3339};
+use crate::format::{instant, rfc3339};
 
 /// Reads and compiles one calendar file; errors name the file, line and column or the field.
 pub fn load_calendar(path: &Path) -> Result<CompiledCalendar, CliError> {
@@ -200,7 +200,7 @@ fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
 
 /// `1 h 5 min`, `-30 min` for business seconds.
 fn hours_minutes(seconds: i64) -> String {
-    super::format::minutes(seconds as f64 / 60.0)
+    crate::format::minutes(seconds as f64 / 60.0)
 }
 
 /// The human form of a report: the status table, then the compliance table.

@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use std::path::{Path, PathBuf};
 
 use super::context::DbArgs;
-use super::format::{date_range, parse_date};
 use super::{db, CliError, Output};
+use crate::format::{date_range, parse_date};
 use crate::views::{board, ics, today};
 use fieldwork::model::{Model, TechnicianId};
 use fieldwork::schedule::plan::Plan;

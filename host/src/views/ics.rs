@@ -95,7 +95,7 @@ pub fn export(
                         .and_then(|t| model.calendar(&t.calendar))
                         .and_then(|c| c.time_zone.tz().ok())
                         .unwrap_or(chrono_tz::Tz::UTC);
-                    crate::cli::format::instant(d, zone)
+                    crate::format::instant(d, zone)
                 }),
             );
             if let Some(o) = order.filter(|o| !o.description.is_empty()) {

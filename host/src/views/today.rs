@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write;
 
-use crate::cli::format;
+use crate::format;
 use fieldwork::model::{Model, TechnicianId};
 use fieldwork::schedule::plan::Plan;
 

@@ -1,4 +1,5 @@
-//! The one place where the command line formats values for people and for `--json`:
+//! The one place where the host formats values for people and for `--json`, for the commands
+//! and the views (board, day view, calendars) alike:
 //!
 //! * **instants** in text: local time of the relevant zone with its abbreviation and the date
 //!   always present, `Mon 2027-03-01 08:00 CET` ([`instant`]); in JSON: RFC 3339 in UTC with
