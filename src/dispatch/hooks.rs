@@ -336,50 +336,14 @@ pub(crate) fn apply_order_profile(
         return Ok(());
     }
     if let Some(skills) = v.field("required_skills").map_err(e)? {
-        for (skill, level) in skills.entries().map_err(e)? {
-            let level = level.int().map_err(e)?;
-            let level = u8::try_from(level)
-                .ok()
-                .filter(|l| (1..=5).contains(l))
-                .ok_or_else(|| {
-                    bad(
-                        rules,
-                        HOOK,
-                        subject(),
-                        format!("`required_skills.{skill}`: level {level} outside 1..=5"),
-                    )
-                })?;
-            profile.require_skill(&skill, level);
-        }
+        read_required_skills(rules, HOOK, &skills, &subject, profile)?;
     }
-    if has_key(&v, "territory") {
-        profile.territory = v
-            .field("territory")
-            .map_err(e)?
-            .map(|t| t.string().map(TerritoryId::new))
-            .transpose()
-            .map_err(e)?;
+    if let Some(territory) = optional_string(&v, "territory").map_err(e)? {
+        profile.territory = territory.map(TerritoryId::new);
     }
-    for (key, list) in [
-        ("preferred_technicians", &mut profile.preferred_technicians),
-        ("excluded_technicians", &mut profile.excluded_technicians),
-    ] {
-        if let Some(ids) = v.field(key).map_err(e)? {
-            for id in strings(&ids).map_err(e)? {
-                let id = TechnicianId::new(id);
-                if !list.contains(&id) {
-                    list.push(id);
-                }
-            }
-        }
-    }
-    if has_key(&v, "required_technician") {
-        profile.required_technician = v
-            .field("required_technician")
-            .map_err(e)?
-            .map(|t| t.string().map(TechnicianId::new))
-            .transpose()
-            .map_err(e)?;
+    add_technician_lists(&v, profile).map_err(e)?;
+    if let Some(tech) = optional_string(&v, "required_technician").map_err(e)? {
+        profile.required_technician = tech.map(TechnicianId::new);
     }
     if let Some(km) = v.field("max_travel_km").map_err(e)? {
         let km = km.number().map_err(e)?;
@@ -392,6 +356,60 @@ pub(crate) fn apply_order_profile(
             ));
         }
         profile.max_travel_km = Some(km);
+    }
+    Ok(())
+}
+
+/// Reads `order_profile().required_skills` (skill → level in 1..=5) into `profile`.
+fn read_required_skills(
+    rules: &RuleSet,
+    hook: &str,
+    skills: &HookValue,
+    subject: &impl Fn() -> Option<String>,
+    profile: &mut OrderProfile,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(subject(), err);
+    for (skill, level) in skills.entries().map_err(e)? {
+        let level = level.int().map_err(e)?;
+        let level = u8::try_from(level)
+            .ok()
+            .filter(|l| (1..=5).contains(l))
+            .ok_or_else(|| {
+                bad(
+                    rules,
+                    hook,
+                    subject(),
+                    format!("`required_skills.{skill}`: level {level} outside 1..=5"),
+                )
+            })?;
+        profile.require_skill(&skill, level);
+    }
+    Ok(())
+}
+
+/// The string under `key` when the map has the key (`Some(None)` for `()`), `None` without it.
+fn optional_string(v: &HookValue, key: &str) -> Result<Option<Option<String>>, RuleError> {
+    if !has_key(v, key) {
+        return Ok(None);
+    }
+    Ok(Some(v.field(key)?.map(|s| s.string()).transpose()?))
+}
+
+/// Adds the ids in `preferred_technicians` and `excluded_technicians` to the profile's lists,
+/// skipping ids already there.
+fn add_technician_lists(v: &HookValue, profile: &mut OrderProfile) -> Result<(), RuleError> {
+    for (key, list) in [
+        ("preferred_technicians", &mut profile.preferred_technicians),
+        ("excluded_technicians", &mut profile.excluded_technicians),
+    ] {
+        if let Some(ids) = v.field(key)? {
+            for id in strings(&ids)? {
+                let id = TechnicianId::new(id);
+                if !list.contains(&id) {
+                    list.push(id);
+                }
+            }
+        }
     }
     Ok(())
 }
