@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::availability::local_text;
-use super::context::{instant, Assessment, OrderIx, PolicyContext, TechIx};
+use super::context::{instant, Assessment, OrderFacts, OrderIx, PolicyContext, TechFacts, TechIx};
 use super::error::DispatchError;
 use super::objectives::Objective;
 use super::rules::{
@@ -13,6 +13,8 @@ use super::rules::{
     Violation,
 };
 use super::travel::Travel;
+use super::workload::DayLoad;
+use crate::calendar::OpenStretches;
 
 /// One objective's part in a candidate's total.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,7 +51,6 @@ impl PolicyContext<'_> {
         let open = &self.calendars[tf.calendar];
         let travel = self.travel.between(&tf.home, &of.site);
         let needed = Self::needed_minutes(of, &travel);
-        let load = |day: u32| tf.load.get(day as usize).copied().unwrap_or_default();
         let reason = match &v.0 {
             Kind::Inactive { by_profile: false } => "technician is inactive".to_owned(),
             Kind::Inactive { by_profile: true } => {
@@ -71,91 +72,85 @@ impl PolicyContext<'_> {
                 skill,
                 required,
                 has,
-            } => {
-                let name = &self.skills[usize::from(*skill)];
-                if *has == 0 {
-                    format!("lacks skill {name} level {required} (has none)")
-                } else {
-                    format!("lacks skill {name} level {required} (has {has})")
-                }
+            } => self.missing_skill_reason(*skill, *required, *has),
+            Kind::OutsideTerritory { territory } => self.territory_reason(t, *territory),
+            Kind::TooFar => self.too_far_reason(of, tf, &travel),
+            Kind::NoOpening => self.no_opening_reason(t, of, open, &travel),
+            Kind::DailyJobs { day, more_days } => daily_jobs_reason(tf, open, *day, *more_days),
+            Kind::DailyMinutes { day, more_days } => {
+                daily_minutes_reason(tf, open, needed, *day, *more_days)
             }
-            Kind::OutsideTerritory { territory } => {
-                let wanted = &self.territories[*territory as usize];
-                let covers = &self.tech_info[t.0].profile.territories;
-                if covers.is_empty() {
-                    format!("covers no territory; the order is in {wanted}")
-                } else {
-                    let list: Vec<&str> = covers.iter().map(|t| t.as_str()).collect();
-                    format!("covers {}; the order is in {wanted}", list.join(", "))
-                }
-            }
-            Kind::TooFar => {
-                let km = travel.km;
-                let limit = self.travel_limit(of, tf).unwrap_or(f64::INFINITY);
-                format!(
-                    "{km:.1} km from home, {:.1} km beyond the {} km limit",
-                    km - limit,
-                    number(limit)
-                )
-            }
-            Kind::NoOpening => {
-                let when = if of.window_start == of.window_end {
-                    format!("at {}", local_text(open, of.window_start))
-                } else {
-                    format!(
-                        "between {} and {}",
-                        local_text(open, of.window_start),
-                        local_text(open, of.window_end)
-                    )
-                };
-                let calendar = self
-                    .model
-                    .technician(&self.tech_info[t.0].id)
-                    .map(|t| t.calendar.to_string())
-                    .unwrap_or_default();
-                format!(
-                    "calendar {calendar} has no open time for {} min travel + {} min work \
-                     starting {when} ({})",
-                    number(travel.minutes.round()),
-                    number(of.duration_minutes),
-                    open.zone().name()
-                )
-            }
-            Kind::DailyJobs { day: None, .. } => {
-                format!("takes no jobs (limit {} per day)", tf.max_jobs.unwrap_or(0))
-            }
-            Kind::DailyJobs {
-                day: Some(day),
-                more_days: more,
-            } => format!(
-                "already {} of {} jobs planned on {}{}",
-                load(*day).jobs,
-                tf.max_jobs.unwrap_or(0),
-                open.date(*day as usize),
-                more_days(*more as usize)
-            ),
-            Kind::DailyMinutes { day: None, .. } => format!(
-                "job needs {} min with travel, more than the {} min daily limit",
-                number(needed.round()),
-                number(tf.daily_minutes)
-            ),
-            Kind::DailyMinutes {
-                day: Some(day),
-                more_days: more,
-            } => format!(
-                "{}: {} min planned + {} min needed exceeds the {} min daily limit{}",
-                open.date(*day as usize),
-                number(load(*day).minutes.round()),
-                number(needed.round()),
-                number(tf.daily_minutes),
-                more_days(*more as usize)
-            ),
             Kind::Custom(reason) => reason.to_string(),
         };
         Exclusion {
             rule: v.rule(),
             reason,
         }
+    }
+
+    /// Why a missing skill excludes: the level required and the level held.
+    fn missing_skill_reason(&self, skill: u16, required: u8, has: u8) -> String {
+        let name = &self.skills[usize::from(skill)];
+        if has == 0 {
+            format!("lacks skill {name} level {required} (has none)")
+        } else {
+            format!("lacks skill {name} level {required} (has {has})")
+        }
+    }
+
+    /// Why technician `t` is outside the order's territory: the territories it covers.
+    fn territory_reason(&self, t: TechIx, territory: u32) -> String {
+        let wanted = &self.territories[territory as usize];
+        let covers = &self.tech_info[t.0].profile.territories;
+        if covers.is_empty() {
+            format!("covers no territory; the order is in {wanted}")
+        } else {
+            let list: Vec<&str> = covers.iter().map(|t| t.as_str()).collect();
+            format!("covers {}; the order is in {wanted}", list.join(", "))
+        }
+    }
+
+    /// Why the trip is too far: the distance and how far beyond the limit it goes.
+    fn too_far_reason(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> String {
+        let km = travel.km;
+        let limit = self.travel_limit(of, tf).unwrap_or(f64::INFINITY);
+        format!(
+            "{km:.1} km from home, {:.1} km beyond the {} km limit",
+            km - limit,
+            number(limit)
+        )
+    }
+
+    /// Why technician `t`'s calendar has no opening: the time needed and the order's window in
+    /// the calendar's zone.
+    fn no_opening_reason(
+        &self,
+        t: TechIx,
+        of: &OrderFacts,
+        open: &OpenStretches,
+        travel: &Travel,
+    ) -> String {
+        let when = if of.window_start == of.window_end {
+            format!("at {}", local_text(open, of.window_start))
+        } else {
+            format!(
+                "between {} and {}",
+                local_text(open, of.window_start),
+                local_text(open, of.window_end)
+            )
+        };
+        let calendar = self
+            .model
+            .technician(&self.tech_info[t.0].id)
+            .map(|t| t.calendar.to_string())
+            .unwrap_or_default();
+        format!(
+            "calendar {calendar} has no open time for {} min travel + {} min work \
+             starting {when} ({})",
+            number(travel.minutes.round()),
+            number(of.duration_minutes),
+            open.zone().name()
+        )
     }
 
     /// Every built-in work rule a pair breaks (empty when it passes them all), in checking
@@ -291,5 +286,50 @@ impl PolicyContext<'_> {
                 tf.hourly_cost * of.duration_minutes / 60.0
             ),
         }
+    }
+}
+
+/// The technician's planned load on calendar day `day` (empty beyond the known days).
+fn day_load(tf: &TechFacts, day: u32) -> DayLoad {
+    tf.load.get(day as usize).copied().unwrap_or_default()
+}
+
+/// Why the daily job limit excludes: no jobs at all, or the jobs already planned on `day`.
+fn daily_jobs_reason(tf: &TechFacts, open: &OpenStretches, day: Option<u32>, more: u32) -> String {
+    match day {
+        None => format!("takes no jobs (limit {} per day)", tf.max_jobs.unwrap_or(0)),
+        Some(day) => format!(
+            "already {} of {} jobs planned on {}{}",
+            day_load(tf, day).jobs,
+            tf.max_jobs.unwrap_or(0),
+            open.date(day as usize),
+            more_days(more as usize)
+        ),
+    }
+}
+
+/// Why the daily minutes limit excludes: the job alone is too long, or it does not fit the
+/// minutes already planned on `day`.
+fn daily_minutes_reason(
+    tf: &TechFacts,
+    open: &OpenStretches,
+    needed: f64,
+    day: Option<u32>,
+    more: u32,
+) -> String {
+    match day {
+        None => format!(
+            "job needs {} min with travel, more than the {} min daily limit",
+            number(needed.round()),
+            number(tf.daily_minutes)
+        ),
+        Some(day) => format!(
+            "{}: {} min planned + {} min needed exceeds the {} min daily limit{}",
+            open.date(day as usize),
+            number(day_load(tf, day).minutes.round()),
+            number(needed.round()),
+            number(tf.daily_minutes),
+            more_days(more as usize)
+        ),
     }
 }

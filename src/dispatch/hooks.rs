@@ -9,7 +9,7 @@ use rhai::Dynamic;
 use super::context::{OrderIx, PairHooks, TechIx};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::Objective;
-use super::policy::DispatchPolicy;
+use super::policy::{DispatchPolicy, GradeScales, TravelSettings, Weights, WorkRuleSettings};
 use super::profile::{OrderProfile, TechnicianProfile};
 use crate::model::{Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
 use crate::rules::{domain, HookValue, RuleError, RuleSet, Verdict, SCORE_PREFIX};
@@ -117,129 +117,191 @@ pub(crate) fn policy_from_rules(
     Ok((policy, custom))
 }
 
+/// The name of the hook [`read_policy`] and its helpers read.
+const POLICY_HOOK: &str = "dispatch_policy";
+
+/// The error for a field of `dispatch_policy()` that does not exist.
+fn unknown_policy_field(rules: &RuleSet, path: String, known: String) -> DispatchError {
+    bad(
+        rules,
+        POLICY_HOOK,
+        None,
+        format!("unknown field `{path}` (known: {known})"),
+    )
+}
+
+/// Reads a non-unit `dispatch_policy()` map into `policy`: its top-level fields, then each
+/// section in turn.
 fn read_policy(
     rules: &RuleSet,
     v: &HookValue,
     custom: &[String],
     policy: &mut DispatchPolicy,
 ) -> Result<(), DispatchError> {
-    const HOOK: &str = "dispatch_policy";
     let e = |err| DispatchError::rule(None, err);
-    let unknown = |path: String, known: String| {
-        bad(
-            rules,
-            HOOK,
-            None,
-            format!("unknown field `{path}` (known: {known})"),
-        )
-    };
     for (key, _) in v.entries().map_err(e)? {
         if !POLICY_FIELDS.contains(&key.as_str()) {
-            return Err(unknown(key, POLICY_FIELDS.join(", ")));
+            return Err(unknown_policy_field(rules, key, POLICY_FIELDS.join(", ")));
         }
     }
     if let Some(w) = v.field("weights").map_err(e)? {
-        for (name, weight) in w.entries().map_err(e)? {
-            let weight = weight.number().map_err(e)?;
-            match Objective::parse(&name) {
-                Some(o) => policy.weights.set(o, weight),
-                None if custom.contains(&name) => policy.weights.set_custom(name, weight),
-                None => {
-                    return Err(bad(
-                        rules,
-                        HOOK,
-                        None,
-                        format!(
-                            "`weights.{name}`: no such objective (built-in: {}; custom ones \
-                             need a score_{name}(order, tech) hook)",
-                            Objective::ALL.map(Objective::name).join(", ")
-                        ),
-                    ))
-                }
-            }
-        }
+        read_weights(rules, &w, custom, &mut policy.weights)?;
     }
     if let Some(r) = v.field("work_rules").map_err(e)? {
-        let rules_ = &mut policy.work_rules;
-        let flags: [(&str, &mut bool); 6] = [
-            ("skills", &mut rules_.skills),
-            ("territory", &mut rules_.territory),
-            ("availability", &mut rules_.availability),
-            ("excluded_technicians", &mut rules_.excluded_technicians),
-            ("required_technician", &mut rules_.required_technician),
-            ("daily_limits", &mut rules_.daily_limits),
-        ];
-        let mut known: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
-        known.extend(["max_travel_km", "horizon_days"]);
-        for (key, _) in r.entries().map_err(e)? {
-            if !known.contains(&key.as_str()) {
-                return Err(unknown(format!("work_rules.{key}"), known.join(", ")));
-            }
-        }
-        for (key, slot) in flags {
-            if let Some(b) = r.field(key).map_err(e)? {
-                *slot = b.bool().map_err(e)?;
-            }
-        }
-        if has_key(&r, "max_travel_km") {
-            rules_.max_travel_km = r
-                .field("max_travel_km")
-                .map_err(e)?
-                .map(|km| km.number())
-                .transpose()
-                .map_err(e)?;
-        }
-        if let Some(h) = r.field("horizon_days").map_err(e)? {
-            let days = h.int().map_err(e)?;
-            rules_.horizon_days = u32::try_from(days).map_err(|_| {
-                bad(
-                    rules,
-                    HOOK,
-                    None,
-                    format!("`work_rules.horizon_days`: {days} is negative"),
-                )
-            })?;
-        }
+        read_work_rules(rules, &r, &mut policy.work_rules)?;
     }
     if let Some(s) = v.field("scales").map_err(e)? {
-        let scales = &mut policy.scales;
-        let fields: [(&str, &mut f64); 4] = [
-            ("asap_horizon_hours", &mut scales.asap_horizon_hours),
-            ("travel_worst_minutes", &mut scales.travel_worst_minutes),
-            (
-                "overqualification_penalty",
-                &mut scales.overqualification_penalty,
-            ),
-            ("cost_worst", &mut scales.cost_worst),
-        ];
-        let known: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
-        for (key, _) in s.entries().map_err(e)? {
-            if !known.contains(&key.as_str()) {
-                return Err(unknown(format!("scales.{key}"), known.join(", ")));
-            }
-        }
-        for (key, slot) in fields {
-            if let Some(n) = s.field(key).map_err(e)? {
-                *slot = n.number().map_err(e)?;
+        read_scales(rules, &s, &mut policy.scales)?;
+    }
+    if let Some(t) = v.field("travel").map_err(e)? {
+        read_travel(rules, &t, &mut policy.travel)?;
+    }
+    Ok(())
+}
+
+/// Reads `dispatch_policy().weights`: a weight per built-in or `custom` objective.
+fn read_weights(
+    rules: &RuleSet,
+    w: &HookValue,
+    custom: &[String],
+    weights: &mut Weights,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(None, err);
+    for (name, weight) in w.entries().map_err(e)? {
+        let weight = weight.number().map_err(e)?;
+        match Objective::parse(&name) {
+            Some(o) => weights.set(o, weight),
+            None if custom.contains(&name) => weights.set_custom(name, weight),
+            None => {
+                return Err(bad(
+                    rules,
+                    POLICY_HOOK,
+                    None,
+                    format!(
+                        "`weights.{name}`: no such objective (built-in: {}; custom ones \
+                         need a score_{name}(order, tech) hook)",
+                        Objective::ALL.map(Objective::name).join(", ")
+                    ),
+                ))
             }
         }
     }
-    if let Some(t) = v.field("travel").map_err(e)? {
-        let known = ["average_speed_kmh", "circuity", "use_road_graph"];
-        for (key, _) in t.entries().map_err(e)? {
-            if !known.contains(&key.as_str()) {
-                return Err(unknown(format!("travel.{key}"), known.join(", ")));
-            }
+    Ok(())
+}
+
+/// Reads `dispatch_policy().work_rules`: the rule switches, `max_travel_km` and
+/// `horizon_days`.
+fn read_work_rules(
+    rules: &RuleSet,
+    r: &HookValue,
+    settings: &mut WorkRuleSettings,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(None, err);
+    let flags: [(&str, &mut bool); 6] = [
+        ("skills", &mut settings.skills),
+        ("territory", &mut settings.territory),
+        ("availability", &mut settings.availability),
+        ("excluded_technicians", &mut settings.excluded_technicians),
+        ("required_technician", &mut settings.required_technician),
+        ("daily_limits", &mut settings.daily_limits),
+    ];
+    let mut known: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
+    known.extend(["max_travel_km", "horizon_days"]);
+    for (key, _) in r.entries().map_err(e)? {
+        if !known.contains(&key.as_str()) {
+            return Err(unknown_policy_field(
+                rules,
+                format!("work_rules.{key}"),
+                known.join(", "),
+            ));
         }
-        if let Some(n) = t.field("average_speed_kmh").map_err(e)? {
-            policy.travel.average_speed_kmh = n.number().map_err(e)?;
+    }
+    for (key, slot) in flags {
+        if let Some(b) = r.field(key).map_err(e)? {
+            *slot = b.bool().map_err(e)?;
         }
-        if let Some(n) = t.field("circuity").map_err(e)? {
-            policy.travel.circuity = n.number().map_err(e)?;
+    }
+    if has_key(r, "max_travel_km") {
+        settings.max_travel_km = r
+            .field("max_travel_km")
+            .map_err(e)?
+            .map(|km| km.number())
+            .transpose()
+            .map_err(e)?;
+    }
+    if let Some(h) = r.field("horizon_days").map_err(e)? {
+        let days = h.int().map_err(e)?;
+        settings.horizon_days = u32::try_from(days).map_err(|_| {
+            bad(
+                rules,
+                POLICY_HOOK,
+                None,
+                format!("`work_rules.horizon_days`: {days} is negative"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Reads `dispatch_policy().scales`: the grading scales.
+fn read_scales(
+    rules: &RuleSet,
+    s: &HookValue,
+    scales: &mut GradeScales,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(None, err);
+    let fields: [(&str, &mut f64); 4] = [
+        ("asap_horizon_hours", &mut scales.asap_horizon_hours),
+        ("travel_worst_minutes", &mut scales.travel_worst_minutes),
+        (
+            "overqualification_penalty",
+            &mut scales.overqualification_penalty,
+        ),
+        ("cost_worst", &mut scales.cost_worst),
+    ];
+    let known: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+    for (key, _) in s.entries().map_err(e)? {
+        if !known.contains(&key.as_str()) {
+            return Err(unknown_policy_field(
+                rules,
+                format!("scales.{key}"),
+                known.join(", "),
+            ));
         }
-        if let Some(b) = t.field("use_road_graph").map_err(e)? {
-            policy.travel.use_road_graph = b.bool().map_err(e)?;
+    }
+    for (key, slot) in fields {
+        if let Some(n) = s.field(key).map_err(e)? {
+            *slot = n.number().map_err(e)?;
         }
+    }
+    Ok(())
+}
+
+/// Reads `dispatch_policy().travel`: speed, circuity and whether to use the road graph.
+fn read_travel(
+    rules: &RuleSet,
+    t: &HookValue,
+    travel: &mut TravelSettings,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(None, err);
+    let known = ["average_speed_kmh", "circuity", "use_road_graph"];
+    for (key, _) in t.entries().map_err(e)? {
+        if !known.contains(&key.as_str()) {
+            return Err(unknown_policy_field(
+                rules,
+                format!("travel.{key}"),
+                known.join(", "),
+            ));
+        }
+    }
+    if let Some(n) = t.field("average_speed_kmh").map_err(e)? {
+        travel.average_speed_kmh = n.number().map_err(e)?;
+    }
+    if let Some(n) = t.field("circuity").map_err(e)? {
+        travel.circuity = n.number().map_err(e)?;
+    }
+    if let Some(b) = t.field("use_road_graph").map_err(e)? {
+        travel.use_road_graph = b.bool().map_err(e)?;
     }
     Ok(())
 }
@@ -274,50 +336,14 @@ pub(crate) fn apply_order_profile(
         return Ok(());
     }
     if let Some(skills) = v.field("required_skills").map_err(e)? {
-        for (skill, level) in skills.entries().map_err(e)? {
-            let level = level.int().map_err(e)?;
-            let level = u8::try_from(level)
-                .ok()
-                .filter(|l| (1..=5).contains(l))
-                .ok_or_else(|| {
-                    bad(
-                        rules,
-                        HOOK,
-                        subject(),
-                        format!("`required_skills.{skill}`: level {level} outside 1..=5"),
-                    )
-                })?;
-            profile.require_skill(&skill, level);
-        }
+        read_required_skills(rules, HOOK, &skills, &subject, profile)?;
     }
-    if has_key(&v, "territory") {
-        profile.territory = v
-            .field("territory")
-            .map_err(e)?
-            .map(|t| t.string().map(TerritoryId::new))
-            .transpose()
-            .map_err(e)?;
+    if let Some(territory) = optional_string(&v, "territory").map_err(e)? {
+        profile.territory = territory.map(TerritoryId::new);
     }
-    for (key, list) in [
-        ("preferred_technicians", &mut profile.preferred_technicians),
-        ("excluded_technicians", &mut profile.excluded_technicians),
-    ] {
-        if let Some(ids) = v.field(key).map_err(e)? {
-            for id in strings(&ids).map_err(e)? {
-                let id = TechnicianId::new(id);
-                if !list.contains(&id) {
-                    list.push(id);
-                }
-            }
-        }
-    }
-    if has_key(&v, "required_technician") {
-        profile.required_technician = v
-            .field("required_technician")
-            .map_err(e)?
-            .map(|t| t.string().map(TechnicianId::new))
-            .transpose()
-            .map_err(e)?;
+    add_technician_lists(&v, profile).map_err(e)?;
+    if let Some(tech) = optional_string(&v, "required_technician").map_err(e)? {
+        profile.required_technician = tech.map(TechnicianId::new);
     }
     if let Some(km) = v.field("max_travel_km").map_err(e)? {
         let km = km.number().map_err(e)?;
@@ -330,6 +356,60 @@ pub(crate) fn apply_order_profile(
             ));
         }
         profile.max_travel_km = Some(km);
+    }
+    Ok(())
+}
+
+/// Reads `order_profile().required_skills` (skill → level in 1..=5) into `profile`.
+fn read_required_skills(
+    rules: &RuleSet,
+    hook: &str,
+    skills: &HookValue,
+    subject: &impl Fn() -> Option<String>,
+    profile: &mut OrderProfile,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(subject(), err);
+    for (skill, level) in skills.entries().map_err(e)? {
+        let level = level.int().map_err(e)?;
+        let level = u8::try_from(level)
+            .ok()
+            .filter(|l| (1..=5).contains(l))
+            .ok_or_else(|| {
+                bad(
+                    rules,
+                    hook,
+                    subject(),
+                    format!("`required_skills.{skill}`: level {level} outside 1..=5"),
+                )
+            })?;
+        profile.require_skill(&skill, level);
+    }
+    Ok(())
+}
+
+/// The string under `key` when the map has the key (`Some(None)` for `()`), `None` without it.
+fn optional_string(v: &HookValue, key: &str) -> Result<Option<Option<String>>, RuleError> {
+    if !has_key(v, key) {
+        return Ok(None);
+    }
+    Ok(Some(v.field(key)?.map(|s| s.string()).transpose()?))
+}
+
+/// Adds the ids in `preferred_technicians` and `excluded_technicians` to the profile's lists,
+/// skipping ids already there.
+fn add_technician_lists(v: &HookValue, profile: &mut OrderProfile) -> Result<(), RuleError> {
+    for (key, list) in [
+        ("preferred_technicians", &mut profile.preferred_technicians),
+        ("excluded_technicians", &mut profile.excluded_technicians),
+    ] {
+        if let Some(ids) = v.field(key)? {
+            for id in strings(&ids)? {
+                let id = TechnicianId::new(id);
+                if !list.contains(&id) {
+                    list.push(id);
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -137,6 +137,7 @@ impl Checker<'_> {
     }
 }
 
+/// Checks the whole model, one entity kind after another, collecting every issue.
 pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
     for calendar in model.calendars() {
         issues.extend(calendar.validate());
@@ -146,82 +147,16 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
     }
     let mut c = Checker { model, issues };
     for cu in model.customers() {
-        let k = EntityKind::Customer;
-        if let Err(e) = cu.time_zone.tz() {
-            c.push(k, &cu.id, "time_zone", e);
-        }
-        if let Err(e) = cu.location.check() {
-            c.push(k, &cu.id, "location", e);
-        }
-        if let Some(cal) = &cu.calendar {
-            c.reference(
-                k,
-                &cu.id,
-                "calendar",
-                EntityKind::Calendar,
-                cal,
-                model.calendar(cal).is_some(),
-            );
-        }
-        for t in &cu.excluded_technicians {
-            let ok = model.technician(t).is_some();
-            c.reference(
-                k,
-                &cu.id,
-                "excluded_technicians",
-                EntityKind::Technician,
-                t,
-                ok,
-            );
-        }
+        check_customer(&mut c, cu);
     }
     for o in model.service_objects() {
-        let k = EntityKind::ServiceObject;
-        let ok = model.customer(&o.customer).is_some();
-        c.reference(k, &o.id, "customer", EntityKind::Customer, &o.customer, ok);
-        if let Some(p) = &o.parent {
-            let ok = model.service_object(p).is_some();
-            c.reference(k, &o.id, "parent", EntityKind::ServiceObject, p, ok);
-        }
-        if let Some(Err(e)) = o.location.map(|l| l.check()) {
-            c.push(k, &o.id, "location", e);
-        }
+        check_service_object(&mut c, o);
     }
     for t in model.tasks() {
-        let k = EntityKind::Task;
-        for (i, req) in t.required_skills.iter().enumerate() {
-            c.skill_level(
-                k,
-                &t.code,
-                &format!("required_skills[{i}].min_level"),
-                req.min_level,
-            );
-        }
-        if t.duration_minutes == 0 {
-            let e = ValidationError::InvalidValue("duration must be positive".into());
-            c.push(k, &t.code, "duration_minutes", e);
-        }
+        check_task(&mut c, t);
     }
     for t in model.technicians() {
-        let k = EntityKind::Technician;
-        let ok = model.calendar(&t.calendar).is_some();
-        c.reference(k, &t.id, "calendar", EntityKind::Calendar, &t.calendar, ok);
-        for (skill, level) in &t.skills {
-            c.skill_level(k, &t.id, &format!("skills.{skill}"), *level);
-        }
-        c.non_negative(k, &t.id, "hourly_cost", t.hourly_cost);
-        if !(t.max_hours_per_day > 0.0 && t.max_hours_per_day <= 24.0) {
-            let e =
-                ValidationError::InvalidValue(format!("{} outside (0, 24]", t.max_hours_per_day));
-            c.push(k, &t.id, "max_hours_per_day", e);
-        }
-        if let Some(van) = t.van_capacity.filter(|v| !(v.is_finite() && *v >= 0.0)) {
-            let e = ValidationError::InvalidValue(format!("van capacity {van} must be >= 0"));
-            c.push(k, &t.id, "van_capacity", e);
-        }
-        if let Err(e) = t.home.check() {
-            c.push(k, &t.id, "home", e);
-        }
+        check_technician(&mut c, t);
     }
     for a in model.agreements() {
         check_agreement(&mut c, a);
@@ -230,45 +165,155 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
         check_order_with(&mut c, o);
     }
     for s in model.subscriptions() {
-        let k = EntityKind::Subscription;
-        let ok = model.customer(&s.customer).is_some();
-        c.reference(k, &s.id, "customer", EntityKind::Customer, &s.customer, ok);
-        if let Some(a) = &s.agreement {
-            let ok = model.agreement(a).is_some();
-            c.reference(k, &s.id, "agreement", EntityKind::Agreement, a, ok);
-        }
-        c.period(k, &s.id, "end", s.start, s.end);
-        c.non_negative(k, &s.id, "fee", s.fee);
-        c.currency(k, &s.id, &s.currency);
+        check_subscription(&mut c, s);
     }
+    check_duplicate_codes(&mut c);
+    for r in model.return_orders() {
+        check_return_order(&mut c, r);
+    }
+}
+
+/// Checks a customer: time zone, location, calendar and excluded technicians.
+fn check_customer(c: &mut Checker<'_>, cu: &Customer) {
+    let model = c.model;
+    let k = EntityKind::Customer;
+    if let Err(e) = cu.time_zone.tz() {
+        c.push(k, &cu.id, "time_zone", e);
+    }
+    if let Err(e) = cu.location.check() {
+        c.push(k, &cu.id, "location", e);
+    }
+    if let Some(cal) = &cu.calendar {
+        c.reference(
+            k,
+            &cu.id,
+            "calendar",
+            EntityKind::Calendar,
+            cal,
+            model.calendar(cal).is_some(),
+        );
+    }
+    for t in &cu.excluded_technicians {
+        let ok = model.technician(t).is_some();
+        c.reference(
+            k,
+            &cu.id,
+            "excluded_technicians",
+            EntityKind::Technician,
+            t,
+            ok,
+        );
+    }
+}
+
+/// Checks a service object: customer, parent and location.
+fn check_service_object(c: &mut Checker<'_>, o: &ServiceObject) {
+    let model = c.model;
+    let k = EntityKind::ServiceObject;
+    let ok = model.customer(&o.customer).is_some();
+    c.reference(k, &o.id, "customer", EntityKind::Customer, &o.customer, ok);
+    if let Some(p) = &o.parent {
+        let ok = model.service_object(p).is_some();
+        c.reference(k, &o.id, "parent", EntityKind::ServiceObject, p, ok);
+    }
+    if let Some(Err(e)) = o.location.map(|l| l.check()) {
+        c.push(k, &o.id, "location", e);
+    }
+}
+
+/// Checks a task: required skill levels and a positive duration.
+fn check_task(c: &mut Checker<'_>, t: &ServiceTask) {
+    let k = EntityKind::Task;
+    for (i, req) in t.required_skills.iter().enumerate() {
+        c.skill_level(
+            k,
+            &t.code,
+            &format!("required_skills[{i}].min_level"),
+            req.min_level,
+        );
+    }
+    if t.duration_minutes == 0 {
+        let e = ValidationError::InvalidValue("duration must be positive".into());
+        c.push(k, &t.code, "duration_minutes", e);
+    }
+}
+
+/// Checks a technician: calendar, skill levels, cost, daily hours, van capacity and home.
+fn check_technician(c: &mut Checker<'_>, t: &Technician) {
+    let model = c.model;
+    let k = EntityKind::Technician;
+    let ok = model.calendar(&t.calendar).is_some();
+    c.reference(k, &t.id, "calendar", EntityKind::Calendar, &t.calendar, ok);
+    for (skill, level) in &t.skills {
+        c.skill_level(k, &t.id, &format!("skills.{skill}"), *level);
+    }
+    c.non_negative(k, &t.id, "hourly_cost", t.hourly_cost);
+    if !(t.max_hours_per_day > 0.0 && t.max_hours_per_day <= 24.0) {
+        let e = ValidationError::InvalidValue(format!("{} outside (0, 24]", t.max_hours_per_day));
+        c.push(k, &t.id, "max_hours_per_day", e);
+    }
+    if let Some(van) = t.van_capacity.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+        let e = ValidationError::InvalidValue(format!("van capacity {van} must be >= 0"));
+        c.push(k, &t.id, "van_capacity", e);
+    }
+    if let Err(e) = t.home.check() {
+        c.push(k, &t.id, "home", e);
+    }
+}
+
+/// Checks a subscription: customer, agreement, period, fee and currency.
+fn check_subscription(c: &mut Checker<'_>, s: &Subscription) {
+    let model = c.model;
+    let k = EntityKind::Subscription;
+    let ok = model.customer(&s.customer).is_some();
+    c.reference(k, &s.id, "customer", EntityKind::Customer, &s.customer, ok);
+    if let Some(a) = &s.agreement {
+        let ok = model.agreement(a).is_some();
+        c.reference(k, &s.id, "agreement", EntityKind::Agreement, a, ok);
+    }
+    c.period(k, &s.id, "end", s.start, s.end);
+    c.non_negative(k, &s.id, "fee", s.fee);
+    c.currency(k, &s.id, &s.currency);
+}
+
+/// Reports codes defined twice: repair codes (per table), then return reasons.
+fn check_duplicate_codes(c: &mut Checker<'_>) {
+    let model = c.model;
     for (table, code) in model.repair_codes().duplicates() {
         let e = ValidationError::InvalidValue(format!("code `{code}` defined twice"));
         c.push(EntityKind::Dataset, &"repair_codes", &table, e);
     }
-    let reasons = model.return_reasons();
     let mut seen = std::collections::HashSet::new();
-    for r in reasons.iter().filter(|r| !seen.insert(r.code.as_str())) {
+    for r in model
+        .return_reasons()
+        .iter()
+        .filter(|r| !seen.insert(r.code.as_str()))
+    {
         let e = ValidationError::InvalidValue(format!("code `{}` defined twice", r.code));
         c.push(EntityKind::Dataset, &"return_reasons", "code", e);
     }
-    for r in model.return_orders() {
-        let k = EntityKind::ReturnOrder;
-        let ok = model.customer(&r.customer).is_some();
-        c.reference(k, &r.id, "customer", EntityKind::Customer, &r.customer, ok);
-        if !reasons.is_empty() && !reasons.iter().any(|x| x.code == r.reason_code) {
-            let e =
-                ValidationError::InvalidValue(format!("unknown return reason `{}`", r.reason_code));
-            c.push(k, &r.id, "reason_code", e);
-        }
-        if let Some(currency) = &r.currency {
-            c.currency(k, &r.id, currency);
-        }
-        for (i, line) in r.lines.iter().enumerate() {
-            if let Some(obj) = &line.service_object {
-                let ok = model.service_object(obj).is_some();
-                let field = format!("lines[{i}].service_object");
-                c.reference(k, &r.id, &field, EntityKind::ServiceObject, obj, ok);
-            }
+}
+
+/// Checks a return order: customer, reason code (when reasons are defined), currency and the
+/// service objects of its lines.
+fn check_return_order(c: &mut Checker<'_>, r: &ReturnOrder) {
+    let model = c.model;
+    let reasons = model.return_reasons();
+    let k = EntityKind::ReturnOrder;
+    let ok = model.customer(&r.customer).is_some();
+    c.reference(k, &r.id, "customer", EntityKind::Customer, &r.customer, ok);
+    if !reasons.is_empty() && !reasons.iter().any(|x| x.code == r.reason_code) {
+        let e = ValidationError::InvalidValue(format!("unknown return reason `{}`", r.reason_code));
+        c.push(k, &r.id, "reason_code", e);
+    }
+    if let Some(currency) = &r.currency {
+        c.currency(k, &r.id, currency);
+    }
+    for (i, line) in r.lines.iter().enumerate() {
+        if let Some(obj) = &line.service_object {
+            let ok = model.service_object(obj).is_some();
+            let field = format!("lines[{i}].service_object");
+            c.reference(k, &r.id, &field, EntityKind::ServiceObject, obj, ok);
         }
     }
 }
@@ -325,7 +370,17 @@ fn check_agreement(c: &mut Checker<'_>, a: &ServiceAgreement) {
     }
 }
 
+/// Checks one order: its references, lines, repair lines and own values, in that order.
 fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
+    check_order_references(c, o);
+    check_order_lines(c, o);
+    check_order_repair(c, o);
+    check_order_values(c, o);
+}
+
+/// Checks what an order refers to: customer, agreement, originating line, service object and
+/// preferred/required technicians.
+fn check_order_references(c: &mut Checker<'_>, o: &ServiceOrder) {
     let model = c.model;
     let k = EntityKind::Order;
     let ok = model.customer(&o.customer).is_some();
@@ -358,6 +413,12 @@ fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
             c.reference(k, &o.id, field, EntityKind::Technician, t, ok);
         }
     }
+}
+
+/// Checks an order's lines: each task exists, and a task line has one.
+fn check_order_lines(c: &mut Checker<'_>, o: &ServiceOrder) {
+    let model = c.model;
+    let k = EntityKind::Order;
     for (i, line) in o.lines.iter().enumerate() {
         if let Some(task) = &line.task {
             let ok = model.task(task).is_some();
@@ -375,6 +436,12 @@ fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
             c.push(k, &o.id, &format!("lines[{i}].task"), e);
         }
     }
+}
+
+/// Checks an order's repair lines against the repair codes and objects, then its repair stage.
+fn check_order_repair(c: &mut Checker<'_>, o: &ServiceOrder) {
+    let model = c.model;
+    let k = EntityKind::Order;
     let codes = model.repair_codes();
     for (i, line) in o.repair_lines.iter().enumerate() {
         for (field, e) in codes.check_line(line) {
@@ -392,6 +459,11 @@ fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
             c.push(k, &o.id, "repair_stage", e);
         }
     }
+}
+
+/// Checks an order's own values: window order, demand and status history.
+fn check_order_values(c: &mut Checker<'_>, o: &ServiceOrder) {
+    let k = EntityKind::Order;
     if let (Some(from), Some(due)) = (o.earliest_start, o.due) {
         if due < from {
             let e = ValidationError::InvertedPeriod {

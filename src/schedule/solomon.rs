@@ -105,7 +105,7 @@ impl SolomonInstance {
     /// # Errors
     /// [`SolomonError::Parse`] with the 1-based line number of the first problem.
     pub fn parse(text: &str, file: &str) -> Result<Self, SolomonError> {
-        let err = |line: usize, message: String| SolomonError::Parse {
+        let err = |(line, message): LineError| SolomonError::Parse {
             file: file.to_string(),
             line,
             message,
@@ -115,104 +115,16 @@ impl SolomonInstance {
             .enumerate()
             .map(|(i, l)| (i + 1, l.trim()))
             .filter(|(_, l)| !l.is_empty());
-        let (_, name) = lines.next().ok_or_else(|| err(0, "empty file".into()))?;
+        let (_, name) = lines.next().ok_or_else(|| err((0, "empty file".into())))?;
         let name = name.to_string();
-        let expect_keyword =
-            |item: Option<(usize, &str)>, word: &str| -> Result<(), SolomonError> {
-                match item {
-                    Some((_, l)) if l.eq_ignore_ascii_case(word) => Ok(()),
-                    Some((n, l)) => Err(err(n, format!("expected `{word}`, found `{l}`"))),
-                    None => Err(err(0, format!("missing `{word}` section"))),
-                }
-            };
-        // The column-title line under a section keyword, recognised by its first word.
-        let expect_header =
-            |item: Option<(usize, &str)>, prefix: &str, what: &str| -> Result<(), SolomonError> {
-                match item {
-                    Some((_, l)) if l.to_ascii_uppercase().starts_with(prefix) => Ok(()),
-                    Some((n, l)) => Err(err(n, format!("expected the {what} header, found `{l}`"))),
-                    None => Err(err(0, format!("missing {what} header"))),
-                }
-            };
-        expect_keyword(lines.next(), "VEHICLE")?;
-        expect_header(lines.next(), "NUMBER", "vehicle")?;
-        let (n, l) = lines
-            .next()
-            .ok_or_else(|| err(0, "missing vehicle number and capacity".into()))?;
-        let nums = numbers(l).map_err(|m| err(n, m))?;
-        let [count, capacity] = nums[..] else {
-            return Err(err(
-                n,
-                format!(
-                    "expected 2 numbers (vehicles, capacity), found {}",
-                    nums.len()
-                ),
-            ));
-        };
-        if count < 0.0 || count.fract() != 0.0 || count > 1e6 {
-            return Err(err(
-                n,
-                format!("vehicle number must be a non-negative integer, found {count}"),
-            ));
-        }
-        if capacity < 0.0 {
-            return Err(err(
-                n,
-                format!("capacity must be non-negative, found {capacity}"),
-            ));
-        }
-        expect_keyword(lines.next(), "CUSTOMER")?;
-        expect_header(lines.next(), "CUST", "customer")?;
-        let mut rows = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (n, l) in lines {
-            let v = numbers(l).map_err(|m| err(n, m))?;
-            let [no, x, y, demand, ready, due, service] = v[..] else {
-                return Err(err(
-                    n,
-                    format!("expected 7 numbers per customer, found {}", v.len()),
-                ));
-            };
-            if no < 0.0 || no.fract() != 0.0 || no > f64::from(u32::MAX) {
-                return Err(err(
-                    n,
-                    format!("customer number must be a non-negative integer, found {no}"),
-                ));
-            }
-            if demand < 0.0 || service < 0.0 {
-                return Err(err(
-                    n,
-                    "demand and service time must be non-negative".into(),
-                ));
-            }
-            if due < ready {
-                return Err(err(
-                    n,
-                    format!("due date {due} is before ready time {ready}"),
-                ));
-            }
-            let number = no as u32;
-            if !seen.insert(number) {
-                return Err(err(n, format!("customer {number} appears twice")));
-            }
-            if rows.is_empty() && number != 0 {
-                return Err(err(
-                    n,
-                    format!("the first customer must be the depot 0, found {number}"),
-                ));
-            }
-            rows.push(SolomonCustomer {
-                number,
-                x,
-                y,
-                demand,
-                ready,
-                due,
-                service,
-            });
-        }
+        expect_keyword(lines.next(), "VEHICLE").map_err(err)?;
+        expect_header(lines.next(), "NUMBER", "vehicle").map_err(err)?;
+        let (count, capacity) = fleet(lines.next()).map_err(err)?;
+        expect_keyword(lines.next(), "CUSTOMER").map_err(err)?;
+        expect_header(lines.next(), "CUST", "customer").map_err(err)?;
+        let mut rows = customers(lines).map_err(err)?;
         if rows.is_empty() {
-            return Err(err(0, "no depot row".into()));
+            return Err(err((0, "no depot row".into())));
         }
         let depot = rows.remove(0);
         Ok(SolomonInstance {
@@ -252,6 +164,110 @@ impl SolomonInstance {
             .collect();
         Problem::new(matrix, vehicles, jobs)
     }
+}
+
+/// A parse problem: 1-based line number (0 for the whole file) and message.
+type LineError = (usize, String);
+
+/// Checks that the next non-empty line is the section keyword `word`.
+fn expect_keyword(item: Option<(usize, &str)>, word: &str) -> Result<(), LineError> {
+    match item {
+        Some((_, l)) if l.eq_ignore_ascii_case(word) => Ok(()),
+        Some((n, l)) => Err((n, format!("expected `{word}`, found `{l}`"))),
+        None => Err((0, format!("missing `{word}` section"))),
+    }
+}
+
+/// Checks the column-title line under a section keyword, recognised by its first word.
+fn expect_header(item: Option<(usize, &str)>, prefix: &str, what: &str) -> Result<(), LineError> {
+    match item {
+        Some((_, l)) if l.to_ascii_uppercase().starts_with(prefix) => Ok(()),
+        Some((n, l)) => Err((n, format!("expected the {what} header, found `{l}`"))),
+        None => Err((0, format!("missing {what} header"))),
+    }
+}
+
+/// The fleet line: vehicle count (a non-negative integer) and capacity (non-negative).
+fn fleet(item: Option<(usize, &str)>) -> Result<(f64, f64), LineError> {
+    let (n, l) = item.ok_or_else(|| (0, "missing vehicle number and capacity".to_string()))?;
+    let nums = numbers(l).map_err(|m| (n, m))?;
+    let [count, capacity] = nums[..] else {
+        return Err((
+            n,
+            format!(
+                "expected 2 numbers (vehicles, capacity), found {}",
+                nums.len()
+            ),
+        ));
+    };
+    if count < 0.0 || count.fract() != 0.0 || count > 1e6 {
+        return Err((
+            n,
+            format!("vehicle number must be a non-negative integer, found {count}"),
+        ));
+    }
+    if capacity < 0.0 {
+        return Err((
+            n,
+            format!("capacity must be non-negative, found {capacity}"),
+        ));
+    }
+    Ok((count, capacity))
+}
+
+/// The customer rows in file order, depot first; numbers are unique.
+fn customers<'a>(
+    lines: impl Iterator<Item = (usize, &'a str)>,
+) -> Result<Vec<SolomonCustomer>, LineError> {
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, l) in lines {
+        let row = customer(l).map_err(|m| (n, m))?;
+        let number = row.number;
+        if !seen.insert(number) {
+            return Err((n, format!("customer {number} appears twice")));
+        }
+        if rows.is_empty() && number != 0 {
+            return Err((
+                n,
+                format!("the first customer must be the depot 0, found {number}"),
+            ));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// One customer row on its own: seven numbers, an integer customer number, non-negative
+/// demand and service, ready time not after due date.
+fn customer(l: &str) -> Result<SolomonCustomer, String> {
+    let v = numbers(l)?;
+    let [no, x, y, demand, ready, due, service] = v[..] else {
+        return Err(format!(
+            "expected 7 numbers per customer, found {}",
+            v.len()
+        ));
+    };
+    if no < 0.0 || no.fract() != 0.0 || no > f64::from(u32::MAX) {
+        return Err(format!(
+            "customer number must be a non-negative integer, found {no}"
+        ));
+    }
+    if demand < 0.0 || service < 0.0 {
+        return Err("demand and service time must be non-negative".into());
+    }
+    if due < ready {
+        return Err(format!("due date {due} is before ready time {ready}"));
+    }
+    Ok(SolomonCustomer {
+        number: no as u32,
+        x,
+        y,
+        demand,
+        ready,
+        due,
+        service,
+    })
 }
 
 fn numbers(line: &str) -> Result<Vec<f64>, String> {

@@ -2,7 +2,7 @@
 //! decimal TEXT), and the ledger of billed invoice periods keyed by (subscription, period
 //! start) — what a billing run skips.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, CachedStatement, Connection};
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -27,93 +27,15 @@ pub(crate) fn save(
     let err = sql_error(path, "posting a billing run");
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Billing)?;
-    let (mut written, mut skipped, mut periods) = (0, 0, 0);
-    {
+    let (written, skipped, periods) = {
         let mut subscription = tx
             .prepare_cached("SELECT 1 FROM subscriptions WHERE id = ?1")
             .map_err(&err)?;
-        let mut check = |sub: &SubscriptionId| -> Result<(), StoreError> {
-            if subscription.exists([sub.as_str()]).map_err(&err)? {
-                Ok(())
-            } else {
-                Err(StoreError::Conflict {
-                    entity: "subscription",
-                    id: sub.to_string(),
-                    message: "billed, but not stored".into(),
-                })
-            }
-        };
-        let mut period = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO billed_periods (subscription_id, period_start, batch_id) \
-                 VALUES (?1, ?2, ?3)",
-            )
-            .map_err(&err)?;
-        for key in billed {
-            check(&key.subscription)?;
-            periods += period
-                .execute(params![
-                    key.subscription.as_str(),
-                    date(&key.period_start),
-                    batch
-                ])
-                .map_err(&err)?;
-        }
-        let mut known = tx
-            .prepare_cached("SELECT 1 FROM billing_transactions WHERE id = ?1")
-            .map_err(&err)?;
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT INTO billing_transactions (id, customer_id, subscription_id, \
-                 period_start, return_order_id, return_line, kind, date, service_start, \
-                 service_end, amount, currency, description, batch_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )
-            .map_err(&err)?;
-        let mut seen = HashSet::new();
-        for t in transactions {
-            if !seen.insert(t.id.as_str()) || known.exists([t.id.as_str()]).map_err(&err)? {
-                skipped += 1;
-                continue;
-            }
-            let (sub, start, rma, line) = match &t.source {
-                TransactionSource::Subscription {
-                    subscription,
-                    period_start,
-                } => {
-                    check(subscription)?;
-                    (
-                        Some(subscription.as_str()),
-                        Some(date(period_start)),
-                        None,
-                        None,
-                    )
-                }
-                TransactionSource::ReturnOrder { rma, line } => {
-                    (None, None, Some(rma.as_str()), Some(*line))
-                }
-            };
-            insert
-                .execute(params![
-                    t.id,
-                    t.customer.as_str(),
-                    sub,
-                    start,
-                    rma,
-                    line,
-                    t.kind.as_str(),
-                    date(&t.date),
-                    t.service.as_ref().map(|s| date(&s.start)),
-                    t.service.as_ref().map(|s| date(&s.end)),
-                    t.amount.to_string(),
-                    t.currency,
-                    t.description,
-                    batch
-                ])
-                .map_err(&err)?;
-            written += 1;
-        }
-    }
+        let periods = insert_periods(&tx, &mut subscription, batch, billed, &err)?;
+        let (written, skipped) =
+            insert_transactions(&tx, &mut subscription, batch, transactions, &err)?;
+        (written, skipped, periods)
+    };
     if written + periods == 0 {
         return Ok(BatchReceipt {
             batch: None,
@@ -128,6 +50,115 @@ pub(crate) fn save(
         written,
         skipped,
     })
+}
+
+/// Checks, with the prepared `SELECT 1 FROM subscriptions` statement, that a billed
+/// subscription is stored.
+fn check_subscription(
+    subscription: &mut CachedStatement<'_>,
+    sub: &SubscriptionId,
+    err: &impl Fn(rusqlite::Error) -> StoreError,
+) -> Result<(), StoreError> {
+    if subscription.exists([sub.as_str()]).map_err(err)? {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            entity: "subscription",
+            id: sub.to_string(),
+            message: "billed, but not stored".into(),
+        })
+    }
+}
+
+/// Records the billed periods of stored subscriptions in `batch` (already billed ones are
+/// ignored); returns how many were new.
+fn insert_periods(
+    tx: &rusqlite::Transaction<'_>,
+    subscription: &mut CachedStatement<'_>,
+    batch: i64,
+    billed: &[BillingKey],
+    err: &impl Fn(rusqlite::Error) -> StoreError,
+) -> Result<usize, StoreError> {
+    let mut period = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO billed_periods (subscription_id, period_start, batch_id) \
+             VALUES (?1, ?2, ?3)",
+        )
+        .map_err(err)?;
+    let mut periods = 0;
+    for key in billed {
+        check_subscription(subscription, &key.subscription, err)?;
+        periods += period
+            .execute(params![
+                key.subscription.as_str(),
+                date(&key.period_start),
+                batch
+            ])
+            .map_err(err)?;
+    }
+    Ok(periods)
+}
+
+/// Inserts the transactions not yet stored (nor repeated in `transactions`) in `batch`;
+/// returns how many were written and how many skipped.
+fn insert_transactions(
+    tx: &rusqlite::Transaction<'_>,
+    subscription: &mut CachedStatement<'_>,
+    batch: i64,
+    transactions: &[Transaction],
+    err: &impl Fn(rusqlite::Error) -> StoreError,
+) -> Result<(usize, usize), StoreError> {
+    let mut known = tx
+        .prepare_cached("SELECT 1 FROM billing_transactions WHERE id = ?1")
+        .map_err(err)?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO billing_transactions (id, customer_id, subscription_id, \
+             period_start, return_order_id, return_line, kind, date, service_start, \
+             service_end, amount, currency, description, batch_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )
+        .map_err(err)?;
+    let (mut written, mut skipped) = (0, 0);
+    let mut seen = HashSet::new();
+    for t in transactions {
+        if !seen.insert(t.id.as_str()) || known.exists([t.id.as_str()]).map_err(err)? {
+            skipped += 1;
+            continue;
+        }
+        let (sub, start, rma, line) = match &t.source {
+            TransactionSource::Subscription {
+                subscription: id,
+                period_start,
+            } => {
+                check_subscription(subscription, id, err)?;
+                (Some(id.as_str()), Some(date(period_start)), None, None)
+            }
+            TransactionSource::ReturnOrder { rma, line } => {
+                (None, None, Some(rma.as_str()), Some(*line))
+            }
+        };
+        insert
+            .execute(params![
+                t.id,
+                t.customer.as_str(),
+                sub,
+                start,
+                rma,
+                line,
+                t.kind.as_str(),
+                date(&t.date),
+                t.service.as_ref().map(|s| date(&s.start)),
+                t.service.as_ref().map(|s| date(&s.end)),
+                t.amount.to_string(),
+                t.currency,
+                t.description,
+                batch
+            ])
+            .map_err(err)?;
+        written += 1;
+    }
+    Ok((written, skipped))
 }
 
 /// The billed invoice periods.

@@ -407,6 +407,168 @@ fn check_finite(x: f64) -> bool {
     x.is_finite()
 }
 
+/// Checks vehicle `i`: its locations lie in a matrix of `size`, its shift and costs are sane.
+fn check_vehicle(i: usize, v: &Vehicle, size: usize) -> Result<(), SolverError> {
+    for location in [v.start_location, v.end_location] {
+        if location >= size {
+            return Err(SolverError::LocationOutOfRange {
+                what: "vehicle",
+                index: i,
+                location,
+                size,
+            });
+        }
+    }
+    let bad = |message: &str| SolverError::InvalidVehicle {
+        vehicle: i,
+        message: message.to_string(),
+    };
+    if !check_finite(v.shift_start) || !check_finite(v.shift_end) {
+        return Err(bad("shift bounds must be finite"));
+    }
+    if v.shift_end < v.shift_start {
+        return Err(bad("shift ends before it starts"));
+    }
+    if let Some(c) = v.capacity {
+        if !(c.is_finite() && c >= 0.0) {
+            return Err(bad("capacity must be finite and non-negative"));
+        }
+    }
+    for c in [v.cost_per_distance, v.cost_per_time, v.fixed_cost] {
+        if !(c.is_finite() && c >= 0.0) {
+            return Err(bad("costs must be finite and non-negative"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks job `k`'s own fields: location in a matrix of `size`, service, window, demand,
+/// value and pinned start.
+fn check_job(k: usize, job: &Job, size: usize) -> Result<(), SolverError> {
+    if job.location >= size {
+        return Err(SolverError::LocationOutOfRange {
+            what: "job",
+            index: k,
+            location: job.location,
+            size,
+        });
+    }
+    let bad = |message: &str| SolverError::InvalidJob {
+        job: k,
+        message: message.into(),
+    };
+    if !(job.service.is_finite() && job.service >= 0.0) {
+        return Err(bad("service must be finite and non-negative"));
+    }
+    if !job.earliest.is_finite() || job.latest.is_nan() {
+        return Err(bad("earliest must be finite and latest a number"));
+    }
+    if job.latest < job.earliest {
+        return Err(bad("window ends before it starts"));
+    }
+    if !(job.demand.is_finite() && job.demand >= 0.0) {
+        return Err(bad("demand must be finite and non-negative"));
+    }
+    if !(job.value.is_finite() && job.value >= 0.0) {
+        return Err(bad("value must be finite and non-negative"));
+    }
+    if let Some(t) = job.pinned_start {
+        if !t.is_finite() {
+            return Err(bad("pinned start must be finite"));
+        }
+    }
+    Ok(())
+}
+
+/// Sets job `k`'s eligibility bits in `row` (allowed vehicles, else all `nv`, narrowed to the
+/// pinned vehicle), checking that every vehicle named exists.
+fn fill_eligibility(row: &mut [u64], k: usize, job: &Job, nv: usize) -> Result<(), SolverError> {
+    let bad = |message: String| SolverError::InvalidJob { job: k, message };
+    match &job.allowed_vehicles {
+        None => {
+            for v in 0..nv {
+                row[v / 64] |= 1 << (v % 64);
+            }
+        }
+        Some(list) => {
+            for &v in list {
+                if v >= nv {
+                    return Err(bad(format!("allowed vehicle {v} does not exist")));
+                }
+                row[v / 64] |= 1 << (v % 64);
+            }
+        }
+    }
+    if let Some(p) = job.pinned_vehicle {
+        if p >= nv {
+            return Err(bad(format!("pinned vehicle {p} does not exist")));
+        }
+        let keep = row[p / 64] & (1 << (p % 64));
+        row.iter_mut().for_each(|w| *w = 0);
+        row[p / 64] = keep;
+    }
+    Ok(())
+}
+
+/// Adds job `k`'s preference scores into `row` (one entry per vehicle), checking each vehicle
+/// exists and each score is finite.
+fn add_preferences(row: &mut [f64], k: usize, job: &Job) -> Result<(), SolverError> {
+    let bad = |message: String| SolverError::InvalidJob { job: k, message };
+    for &(v, s) in &job.preferences {
+        if v >= row.len() {
+            return Err(bad(format!(
+                "preference for vehicle {v} which does not exist"
+            )));
+        }
+        if !s.is_finite() {
+            return Err(bad("preference score must be finite".into()));
+        }
+        row[v] += s;
+    }
+    Ok(())
+}
+
+/// The solver's view of a checked job: its time window as searched (pinned start, hard or
+/// open-ended) and its soft due time.
+fn job_data(job: &Job) -> JobData {
+    let soft = job.late_policy == LatePolicy::Penalised
+        && job.latest.is_finite()
+        && job.pinned_start.is_none();
+    let (e, l) = match job.pinned_start {
+        Some(t) => (t, t),
+        None if job.late_policy == LatePolicy::Forbidden => (job.earliest, job.latest),
+        None => (job.earliest, f64::INFINITY),
+    };
+    JobData {
+        loc: job.location,
+        service: job.service,
+        e,
+        l,
+        due: if soft { job.latest } else { f64::INFINITY },
+        demand: job.demand,
+        soft,
+    }
+}
+
+/// Per job, the other jobs sorted by round-trip distance (ties by index), at most
+/// [`NEIGHBOUR_CAP`] of them.
+fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
+    (0..jobs.len())
+        .map(|a| {
+            let mut others: Vec<(f64, u32)> = (0..jobs.len())
+                .filter(|&b| b != a)
+                .map(|b| {
+                    let (la, lb) = (jobs[a].location, jobs[b].location);
+                    (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
+                })
+                .collect();
+            others.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+            others.truncate(NEIGHBOUR_CAP);
+            others.into_iter().map(|(_, b)| b).collect()
+        })
+        .collect()
+}
+
 impl Problem {
     /// Validates and prepares a problem.
     ///
@@ -421,36 +583,7 @@ impl Problem {
         let size = matrix.size();
         let nv = vehicles.len();
         for (i, v) in vehicles.iter().enumerate() {
-            for location in [v.start_location, v.end_location] {
-                if location >= size {
-                    return Err(SolverError::LocationOutOfRange {
-                        what: "vehicle",
-                        index: i,
-                        location,
-                        size,
-                    });
-                }
-            }
-            let bad = |message: &str| SolverError::InvalidVehicle {
-                vehicle: i,
-                message: message.to_string(),
-            };
-            if !check_finite(v.shift_start) || !check_finite(v.shift_end) {
-                return Err(bad("shift bounds must be finite"));
-            }
-            if v.shift_end < v.shift_start {
-                return Err(bad("shift ends before it starts"));
-            }
-            if let Some(c) = v.capacity {
-                if !(c.is_finite() && c >= 0.0) {
-                    return Err(bad("capacity must be finite and non-negative"));
-                }
-            }
-            for c in [v.cost_per_distance, v.cost_per_time, v.fixed_cost] {
-                if !(c.is_finite() && c >= 0.0) {
-                    return Err(bad("costs must be finite and non-negative"));
-                }
-            }
+            check_vehicle(i, v, size)?;
         }
         let words = nv.div_ceil(64).max(1);
         let mut eligible = vec![0u64; jobs.len() * words];
@@ -458,104 +591,14 @@ impl Problem {
         let any_pref = jobs.iter().any(|j| !j.preferences.is_empty());
         let mut preference = any_pref.then(|| vec![0.0; jobs.len() * nv]);
         for (k, job) in jobs.iter().enumerate() {
-            if job.location >= size {
-                return Err(SolverError::LocationOutOfRange {
-                    what: "job",
-                    index: k,
-                    location: job.location,
-                    size,
-                });
-            }
-            let bad = |message: String| SolverError::InvalidJob { job: k, message };
-            if !(job.service.is_finite() && job.service >= 0.0) {
-                return Err(bad("service must be finite and non-negative".into()));
-            }
-            if !job.earliest.is_finite() || job.latest.is_nan() {
-                return Err(bad("earliest must be finite and latest a number".into()));
-            }
-            if job.latest < job.earliest {
-                return Err(bad("window ends before it starts".into()));
-            }
-            if !(job.demand.is_finite() && job.demand >= 0.0) {
-                return Err(bad("demand must be finite and non-negative".into()));
-            }
-            if !(job.value.is_finite() && job.value >= 0.0) {
-                return Err(bad("value must be finite and non-negative".into()));
-            }
-            if let Some(t) = job.pinned_start {
-                if !t.is_finite() {
-                    return Err(bad("pinned start must be finite".into()));
-                }
-            }
-            let row = &mut eligible[k * words..(k + 1) * words];
-            match &job.allowed_vehicles {
-                None => {
-                    for v in 0..nv {
-                        row[v / 64] |= 1 << (v % 64);
-                    }
-                }
-                Some(list) => {
-                    for &v in list {
-                        if v >= nv {
-                            return Err(bad(format!("allowed vehicle {v} does not exist")));
-                        }
-                        row[v / 64] |= 1 << (v % 64);
-                    }
-                }
-            }
-            if let Some(p) = job.pinned_vehicle {
-                if p >= nv {
-                    return Err(bad(format!("pinned vehicle {p} does not exist")));
-                }
-                let keep = row[p / 64] & (1 << (p % 64));
-                row.iter_mut().for_each(|w| *w = 0);
-                row[p / 64] = keep;
-            }
+            check_job(k, job, size)?;
+            fill_eligibility(&mut eligible[k * words..(k + 1) * words], k, job, nv)?;
             if let Some(pref) = preference.as_mut() {
-                for &(v, s) in &job.preferences {
-                    if v >= nv {
-                        return Err(bad(format!(
-                            "preference for vehicle {v} which does not exist"
-                        )));
-                    }
-                    if !s.is_finite() {
-                        return Err(bad("preference score must be finite".into()));
-                    }
-                    pref[k * nv + v] += s;
-                }
+                add_preferences(&mut pref[k * nv..(k + 1) * nv], k, job)?;
             }
-            let soft = job.late_policy == LatePolicy::Penalised
-                && job.latest.is_finite()
-                && job.pinned_start.is_none();
-            let (e, l) = match job.pinned_start {
-                Some(t) => (t, t),
-                None if job.late_policy == LatePolicy::Forbidden => (job.earliest, job.latest),
-                None => (job.earliest, f64::INFINITY),
-            };
-            jd.push(JobData {
-                loc: job.location,
-                service: job.service,
-                e,
-                l,
-                due: if soft { job.latest } else { f64::INFINITY },
-                demand: job.demand,
-                soft,
-            });
+            jd.push(job_data(job));
         }
-        let neighbours = (0..jobs.len())
-            .map(|a| {
-                let mut others: Vec<(f64, u32)> = (0..jobs.len())
-                    .filter(|&b| b != a)
-                    .map(|b| {
-                        let (la, lb) = (jobs[a].location, jobs[b].location);
-                        (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
-                    })
-                    .collect();
-                others.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-                others.truncate(NEIGHBOUR_CAP);
-                others.into_iter().map(|(_, b)| b).collect()
-            })
-            .collect();
+        let neighbours = neighbour_lists(&matrix, &jobs);
         Ok(Problem {
             matrix,
             vehicles,

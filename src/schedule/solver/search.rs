@@ -207,13 +207,39 @@ pub fn solve_from(
     let p = problem;
     let (mut cur, fixed) = State::from_plan(p, plan)?;
     let mut rng = Rng::new(config.seed);
-    // Regret-k constructions for k = 2..=regret_k (value first, and, when values differ, also
-    // fewest options first); keep the best.
     let total_value: f64 = p.jobs().iter().map(|j| j.value).sum();
+    if let Some(st) = construct(p, &cur, config.regret_k, total_value) {
+        cur = st;
+    }
+    cur.clear_dirty();
+    let cur_score = cur.score(p, total_value);
+    let mut stats = SolveStats {
+        construction_cost: cur_score.cost,
+        ..SolveStats::default()
+    };
+    let movable = fixed.iter().filter(|f| !**f).count();
+    let run_lns = movable > 0 && config.max_iterations != Some(0) && !p.vehicles().is_empty();
+    let mut best = if run_lns {
+        let lns = Lns::new(p, config, &fixed, total_value);
+        lns.run(started, &mut rng, cur, cur_score, &mut stats)
+    } else {
+        cur.clone()
+    };
+    // A last plain insertion pass (no blinks) for anything still out.
+    if !best.unassigned.is_empty() {
+        let pending = std::mem::take(&mut best.unassigned);
+        greedy_insert(p, &mut best, &pending, &mut rng, 0.0);
+    }
+    stats.elapsed = started.elapsed();
+    Ok(best.to_solution(p, stats))
+}
+
+/// The best of the regret-k constructions from `start` for k = 2..=`regret_k` (value first,
+/// and, when values differ, also fewest options first); `None` if none was tried.
+fn construct(p: &Problem, start: &State, regret_k: usize, total_value: f64) -> Option<State> {
     let distinct_values = p.jobs().iter().any(|j| j.value != p.jobs()[0].value);
-    let start = cur.clone();
     let mut built: Option<(State, Score)> = None;
-    for k in config.regret_k.min(2)..=config.regret_k {
+    for k in regret_k.min(2)..=regret_k {
         for urgency_first in [false, true] {
             if urgency_first && !distinct_values {
                 continue;
@@ -226,98 +252,125 @@ pub fn solve_from(
             }
         }
     }
-    if let Some((st, _)) = built {
-        cur = st;
-    }
-    cur.clear_dirty();
-    let mut cur_score = cur.score(p, total_value);
-    let mut stats = SolveStats {
-        construction_cost: cur_score.cost,
-        ..SolveStats::default()
-    };
-    let mut best = cur.clone();
-    let mut best_score = cur_score;
+    built.map(|(st, _)| st)
+}
 
-    let movable = fixed.iter().filter(|f| !**f).count();
-    let run_lns = movable > 0 && config.max_iterations != Some(0) && !p.vehicles().is_empty();
-    if run_lns {
+/// How far the search is through its budget (0 → 1, the larger of iterations and time spent)
+/// before iteration `it`, or `None` once either budget is spent.
+fn budget_progress(config: &SolverConfig, it: u64, started: Instant) -> Option<f64> {
+    let mut progress: f64 = 0.0;
+    if let Some(max) = config.max_iterations {
+        if it >= max {
+            return None;
+        }
+        progress = it as f64 / max as f64;
+    }
+    if let Some(limit) = config.time_limit {
+        let el = started.elapsed();
+        if el >= limit {
+            return None;
+        }
+        progress = progress.max(el.as_secs_f64() / limit.as_secs_f64().max(1e-9));
+    }
+    Some(progress)
+}
+
+/// The annealing temperature at `progress` from `t0` to `tf`: geometric when both are positive,
+/// else linear.
+fn temperature(t0: f64, tf: f64, progress: f64) -> f64 {
+    if t0 > 0.0 && tf > 0.0 {
+        t0 * (tf / t0).powf(progress)
+    } else {
+        t0 + (tf - t0) * progress
+    }
+}
+
+/// Whether a candidate scoring `score` replaces the current plan scoring `cur`: decided by the
+/// upper levels (value, lateness) when they differ, else by the annealing test on cost.
+fn accepts(score: &Score, cur: &Score, temperature: f64, rng: &mut Rng) -> bool {
+    match score.upper_levels(cur) {
+        Some(b) => b,
+        None => score.cost < cur.cost - temperature * rng.f64().max(1e-300).ln(),
+    }
+}
+
+/// Moves up to `retry_cap` jobs, drawn at random, from `cand.unassigned` to `removed`. Jobs
+/// already out are retried too: all of them when few, else a random sample (in an
+/// over-subscribed problem, retrying hundreds of jobs every iteration would dominate the run
+/// time). The others stay in `cand.unassigned`.
+fn take_retries(cand: &mut State, rng: &mut Rng, retry_cap: usize, removed: &mut Vec<usize>) {
+    let out = cand.unassigned.len();
+    let retry = out.min(retry_cap);
+    for i in (out - retry..out).rev() {
+        let k = rng.below(i + 1);
+        cand.unassigned.swap(i, k);
+    }
+    removed.extend(cand.unassigned.drain(out - retry..));
+}
+
+/// What stays the same through a ruin-and-recreate run: the problem, settings and operators.
+struct Lns<'a> {
+    p: &'a Problem,
+    config: &'a SolverConfig,
+    fixed: &'a [bool],
+    total_value: f64,
+    prm: RuinParams,
+    orders: SortKeys,
+    retry_cap: usize,
+}
+
+impl<'a> Lns<'a> {
+    /// Prepares a run: ruin parameters, insertion sort keys and the retry cap.
+    fn new(p: &'a Problem, config: &'a SolverConfig, fixed: &'a [bool], total_value: f64) -> Self {
+        Lns {
+            p,
+            config,
+            fixed,
+            total_value,
+            prm: RuinParams {
+                avg_removed: config.avg_removed,
+                max_string_len: config.max_string_len,
+                split_rate: config.split_rate,
+                split_depth: config.split_depth,
+            },
+            orders: SortKeys::new(p),
+            retry_cap: (2.0 * config.avg_removed).ceil() as usize,
+        }
+    }
+
+    /// Ruin-and-recreate with simulated annealing from `cur` (scoring `cur_score`) until the
+    /// budget is spent; records iterations and improvements in `stats` and returns the best
+    /// plan found.
+    fn run(
+        &self,
+        started: Instant,
+        rng: &mut Rng,
+        mut cur: State,
+        mut cur_score: Score,
+        stats: &mut SolveStats,
+    ) -> State {
+        let p = self.p;
+        let mut best = cur.clone();
+        let mut best_score = cur_score;
         let assigned = p.jobs().len() - cur.unassigned.len();
         let scale = (cur_score.cost.abs() / assigned.max(1) as f64).max(1e-9);
-        let t0 = config.start_temperature * scale;
-        let tf = config.end_temperature * scale;
-        let prm = RuinParams {
-            avg_removed: config.avg_removed,
-            max_string_len: config.max_string_len,
-            split_rate: config.split_rate,
-            split_depth: config.split_depth,
-        };
-        let orders = SortKeys::new(p);
+        let t0 = self.config.start_temperature * scale;
+        let tf = self.config.end_temperature * scale;
         let mut ruiner = Ruiner::new(p);
         let mut cand = cur.clone();
         let mut removed: Vec<usize> = Vec::new();
-        let w = config.ruin_weights;
-        let wsum = w.strings + w.random + w.worst + w.related;
-        let retry_cap = (2.0 * config.avg_removed).ceil() as usize;
         let mut it: u64 = 0;
-        loop {
-            let mut progress: f64 = 0.0;
-            if let Some(max) = config.max_iterations {
-                if it >= max {
-                    break;
-                }
-                progress = it as f64 / max as f64;
-            }
-            if let Some(limit) = config.time_limit {
-                let el = started.elapsed();
-                if el >= limit {
-                    break;
-                }
-                progress = progress.max(el.as_secs_f64() / limit.as_secs_f64().max(1e-9));
-            }
-            let temperature = if t0 > 0.0 && tf > 0.0 {
-                t0 * (tf / t0).powf(progress)
-            } else {
-                t0 + (tf - t0) * progress
-            };
+        while let Some(progress) = budget_progress(self.config, it, started) {
+            let temperature = temperature(t0, tf, progress);
             it += 1;
 
             removed.clear();
-            let pick = rng.f64() * wsum;
-            if pick < w.strings {
-                ruiner.sisr(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
-            } else if pick < w.strings + w.random {
-                ruiner.random(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
-            } else if pick < w.strings + w.random + w.worst {
-                ruiner.worst(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
-            } else {
-                ruiner.related(p, &mut cand, &fixed, &mut rng, &prm, &mut removed);
-            }
-            // Jobs already out are retried too: all of them when few, else a random sample (in
-            // an over-subscribed problem, retrying hundreds of jobs every iteration would
-            // dominate the run time). The others stay in `cand.unassigned`.
-            let out = cand.unassigned.len();
-            let retry = out.min(retry_cap);
-            for i in (out - retry..out).rev() {
-                let k = rng.below(i + 1);
-                cand.unassigned.swap(i, k);
-            }
-            removed.extend(cand.unassigned.drain(out - retry..));
-            if rng.chance(config.regret_rate) {
-                let held = std::mem::replace(&mut cand.unassigned, std::mem::take(&mut removed));
-                let urgency_first = rng.chance(0.5);
-                regret_insert(p, &mut cand, config.regret_k, urgency_first);
-                cand.unassigned.extend_from_slice(&held);
-            } else {
-                orders.sort(p, &mut rng, &mut removed);
-                greedy_insert(p, &mut cand, &removed, &mut rng, config.blink_rate);
-            }
+            self.ruin(&mut ruiner, &mut cand, rng, &mut removed);
+            take_retries(&mut cand, rng, self.retry_cap, &mut removed);
+            self.recreate(&mut cand, &mut removed, rng);
 
-            let score = cand.score(p, total_value);
-            let accept = match score.upper_levels(&cur_score) {
-                Some(b) => b,
-                None => score.cost < cur_score.cost - temperature * rng.f64().max(1e-300).ln(),
-            };
-            if accept {
+            let score = cand.score(p, self.total_value);
+            if accepts(&score, &cur_score, temperature, rng) {
                 if score.better_than(&best_score) {
                     best.clone_from(&cand);
                     best_score = score;
@@ -330,14 +383,40 @@ pub fn solve_from(
             }
         }
         stats.iterations = it;
+        best
     }
-    // A last plain insertion pass (no blinks) for anything still out.
-    if !best.unassigned.is_empty() {
-        let pending = std::mem::take(&mut best.unassigned);
-        greedy_insert(p, &mut best, &pending, &mut rng, 0.0);
+
+    /// Removes jobs from `cand` into `removed` with one ruin operator, drawn by weight.
+    fn ruin(&self, ruiner: &mut Ruiner, cand: &mut State, rng: &mut Rng, removed: &mut Vec<usize>) {
+        let (p, fixed, prm) = (self.p, self.fixed, &self.prm);
+        let w = self.config.ruin_weights;
+        let wsum = w.strings + w.random + w.worst + w.related;
+        let pick = rng.f64() * wsum;
+        if pick < w.strings {
+            ruiner.sisr(p, cand, fixed, rng, prm, removed);
+        } else if pick < w.strings + w.random {
+            ruiner.random(p, cand, fixed, rng, prm, removed);
+        } else if pick < w.strings + w.random + w.worst {
+            ruiner.worst(p, cand, fixed, rng, prm, removed);
+        } else {
+            ruiner.related(p, cand, fixed, rng, prm, removed);
+        }
     }
-    stats.elapsed = started.elapsed();
-    Ok(best.to_solution(p, stats))
+
+    /// Reinserts `removed` into `cand`: by regret-k (with the configured probability; the jobs
+    /// left out before stay out), else greedily in a random order with blinks.
+    fn recreate(&self, cand: &mut State, removed: &mut Vec<usize>, rng: &mut Rng) {
+        let (p, config) = (self.p, self.config);
+        if rng.chance(config.regret_rate) {
+            let held = std::mem::replace(&mut cand.unassigned, std::mem::take(removed));
+            let urgency_first = rng.chance(0.5);
+            regret_insert(p, cand, config.regret_k, urgency_first);
+            cand.unassigned.extend_from_slice(&held);
+        } else {
+            self.orders.sort(p, rng, removed);
+            greedy_insert(p, cand, removed, rng, config.blink_rate);
+        }
+    }
 }
 
 /// Precomputed keys for SISR's insertion orders.
