@@ -87,6 +87,8 @@ pub use local_day::local_instant;
 pub use local_day::parse_local;
 pub use local_day::start_of_day;
 pub use stretches::OpenStretches;
+#[cfg(test)]
+pub(crate) use stretches::fixtures as test_fixtures;
 pub use zone::{END_YEAR, FIRST_YEAR};
 
 use chrono::{DateTime, TimeDelta, Utc};

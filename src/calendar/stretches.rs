@@ -285,26 +285,36 @@ impl OpenStretches {
     }
 }
 
+/// Calendars and instants the tests of stretches and of dispatch availability share.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::calendar::CompiledCalendar;
-    use chrono::TimeDelta;
+pub(crate) mod fixtures {
+    use crate::model::BusinessCalendar;
 
-    fn cal(json: &str) -> BusinessCalendar {
+    /// A calendar from its JSON.
+    pub fn cal(json: &str) -> BusinessCalendar {
         BusinessCalendar::from_json(json).unwrap()
     }
 
-    fn utc(s: &str) -> i64 {
+    /// Unix seconds of an RFC 3339 instant.
+    pub fn utc(s: &str) -> i64 {
         chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
     }
 
-    fn office() -> BusinessCalendar {
+    /// Berlin office hours with a lunch break on Mondays and a holiday on Wednesday 3 March 2027.
+    pub fn office() -> BusinessCalendar {
         cal(r#"{"id":"o","time_zone":"Europe/Berlin","weekly":{
             "mon":[["08:00","12:00"],["13:00","17:00"]],"tue":[["08:00","17:00"]],
             "wed":[["08:00","17:00"]],"thu":[["08:00","17:00"]],"fri":[["08:00","17:00"]]},
             "holidays":["2027-03-03"]}"#)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{cal, office, utc};
+    use super::*;
+    use crate::calendar::CompiledCalendar;
+    use chrono::TimeDelta;
 
     #[test]
     fn expands_local_hours_to_utc_with_holidays() {

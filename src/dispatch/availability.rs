@@ -107,24 +107,10 @@ pub(crate) fn local_text(open: &OpenStretches, t: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::BusinessCalendar;
+    use crate::calendar::test_fixtures::{cal, office, utc};
     use chrono::NaiveDate;
     use chrono_tz::Tz;
 
-    fn cal(json: &str) -> BusinessCalendar {
-        BusinessCalendar::from_json(json).unwrap()
-    }
-
-    fn utc(s: &str) -> i64 {
-        chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
-    }
-
-    fn office() -> BusinessCalendar {
-        cal(r#"{"id":"o","time_zone":"Europe/Berlin","weekly":{
-            "mon":[["08:00","12:00"],["13:00","17:00"]],"tue":[["08:00","17:00"]],
-            "wed":[["08:00","17:00"]],"thu":[["08:00","17:00"]],"fri":[["08:00","17:00"]]},
-            "holidays":["2027-03-03"]}"#)
-    }
 
     fn req(ws: &str, we: &str, lead_min: i64, dur_min: i64) -> FitRequest {
         FitRequest {
