@@ -86,9 +86,9 @@ pub use error::{parse_instant, CalendarError};
 pub use local_day::local_instant;
 pub use local_day::parse_local;
 pub use local_day::start_of_day;
-pub use stretches::OpenStretches;
 #[cfg(test)]
 pub(crate) use stretches::fixtures as test_fixtures;
+pub use stretches::OpenStretches;
 pub use zone::{END_YEAR, FIRST_YEAR};
 
 use chrono::{DateTime, TimeDelta, Utc};

@@ -111,7 +111,6 @@ mod tests {
     use chrono::NaiveDate;
     use chrono_tz::Tz;
 
-
     fn req(ws: &str, we: &str, lead_min: i64, dur_min: i64) -> FitRequest {
         FitRequest {
             window_start: utc(ws),

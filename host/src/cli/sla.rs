@@ -145,23 +145,78 @@ struct BatchLine {
     minutes: i64,
 }
 
+/// The longest `sla due --batch` input line read, in bytes: a longer line is answered with an
+/// error and skipped, so one line never holds more than this in memory.
+pub const MAX_BATCH_LINE: usize = 64 * 1024;
+
 /// Answers every input line with one output line, in order; a bad line gets `{"error": …}`
 /// naming the line number and the field.
 pub fn batch(
     calendar: &CompiledCalendar,
-    input: impl BufRead,
+    mut input: impl BufRead,
     output: &mut impl Write,
 ) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Internal(format!("stdout: {e}"));
-    for (index, line) in input.lines().enumerate() {
-        let line = line.map_err(|e| CliError::user(format!("stdin: {e}")))?;
-        let answer = match batch_line(calendar, &line) {
+    let mut line = Vec::new();
+    for number in 1.. {
+        let answer = match read_line(&mut input, &mut line) {
+            Err(e) => return Err(CliError::user(format!("stdin: {e}"))),
+            Ok(Line::End) => break,
+            Ok(Line::TooLong) => Err(format!("longer than {MAX_BATCH_LINE} bytes")),
+            Ok(Line::Read) => std::str::from_utf8(&line)
+                .map_err(|e| format!("not UTF-8 text ({e})"))
+                .and_then(|text| batch_line(calendar, text.trim_end_matches('\r'))),
+        };
+        let answer = match answer {
             Ok(due) => serde_json::json!({ "due": rfc3339(due) }),
-            Err(e) => serde_json::json!({ "error": format!("line {}: {e}", index + 1) }),
+            Err(e) => serde_json::json!({ "error": format!("line {number}: {e}") }),
         };
         writeln!(output, "{answer}").map_err(io)?;
     }
     output.flush().map_err(io)
+}
+
+/// What [`read_line`] found.
+enum Line {
+    /// A line (without its newline) is in the buffer.
+    Read,
+    /// A line longer than [`MAX_BATCH_LINE`] was skipped.
+    TooLong,
+    /// The input has ended.
+    End,
+}
+
+/// Reads the next line into `line` (bytes, newline removed), keeping at most
+/// [`MAX_BATCH_LINE`] bytes: the rest of a longer line is read and dropped.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<Line> {
+    line.clear();
+    let (mut any, mut too_long) = (false, false);
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (part, newline) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(at) => (&chunk[..at], true),
+            None => (chunk, false),
+        };
+        if line.len() + part.len() > MAX_BATCH_LINE {
+            too_long = true;
+        } else {
+            line.extend_from_slice(part);
+        }
+        let used = part.len() + usize::from(newline);
+        input.consume(used);
+        if newline {
+            break;
+        }
+    }
+    Ok(match (any, too_long) {
+        (false, _) => Line::End,
+        (true, true) => Line::TooLong,
+        (true, false) => Line::Read,
+    })
 }
 
 fn batch_line(calendar: &CompiledCalendar, line: &str) -> Result<DateTime<Utc>, String> {
@@ -169,10 +224,10 @@ fn batch_line(calendar: &CompiledCalendar, line: &str) -> Result<DateTime<Utc>, 
     if input.minutes < 0 {
         return Err(format!("minutes: {} is negative", input.minutes));
     }
+    let duration = TimeDelta::try_minutes(input.minutes)
+        .ok_or_else(|| format!("minutes: {} is too large", input.minutes))?;
     let start = parse_instant("start", &input.start).map_err(|e| e.to_string())?;
-    calendar
-        .add(start, TimeDelta::minutes(input.minutes))
-        .map_err(|e| e.to_string())
+    calendar.add(start, duration).map_err(|e| e.to_string())
 }
 
 fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
@@ -317,6 +372,47 @@ mod tests {
         )
         .unwrap();
         CompiledCalendar::new(&cal).unwrap()
+    }
+
+    #[test]
+    fn bad_lines_get_their_own_error_and_the_batch_goes_on() {
+        let mut input = Vec::new();
+        input.extend_from_slice(
+            b"{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":153722867280913}\n",
+        );
+        input.extend_from_slice(
+            b"{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":9223372036854775807}\n",
+        );
+        input.extend_from_slice(b"\xff\xfe not UTF-8\n");
+        input.extend_from_slice(&vec![b' '; MAX_BATCH_LINE + 10]);
+        input.extend_from_slice(b"\n");
+        input.extend_from_slice(b"{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":60}\r\n");
+        input.extend_from_slice(b"{\"start\":\"2027-03-05T16:00:00+01:00\",\"minutes\":120}");
+        let mut out = Vec::new();
+        batch(&office(), input.as_slice(), &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 6, "{lines:?}");
+        let error = |i: usize| lines[i]["error"].as_str().unwrap_or_default().to_owned();
+        assert!(error(0).starts_with("line 1: "), "{}", error(0));
+        assert_eq!(
+            error(1),
+            "line 2: minutes: 9223372036854775807 is too large"
+        );
+        assert!(
+            error(2).starts_with("line 3: not UTF-8 text"),
+            "{}",
+            error(2)
+        );
+        assert_eq!(
+            error(3),
+            format!("line 4: longer than {MAX_BATCH_LINE} bytes")
+        );
+        assert_eq!(lines[4]["due"], "2027-03-05T16:00:00Z");
+        assert_eq!(lines[5]["due"], "2027-03-08T08:00:00Z");
     }
 
     #[test]
