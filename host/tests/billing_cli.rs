@@ -81,6 +81,15 @@ fn rma_shows_dispositions_and_actions() {
     let out = fieldwork(&args);
     assert!(out.status.success());
     let text = stdout(&out);
+    // The same context as every command: where the data and the rules came from, and "now".
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.starts_with("dataset ")
+                && l.contains("rules: built-in")
+                && l.contains("now Fri 2027-03-05 08:00 UTC")),
+        "{text}"
+    );
     assert!(
         text.contains("status       received (next: inspected)"),
         "{text}"
@@ -94,6 +103,8 @@ fn rma_shows_dispositions_and_actions() {
     let mut json_args = args.to_vec();
     json_args.push("--json");
     let review: Value = serde_json::from_slice(&fieldwork(&json_args).stdout).unwrap();
+    assert_eq!(review["rules"], "built-in");
+    assert_eq!(review["now"], "2027-03-05T08:00:00Z");
     assert_eq!(review["decisions"][0]["disposition"], "scrap");
     assert_eq!(review["decisions"][1]["decided_by"], "recorded");
     assert_eq!(review["actions"][1]["transaction"]["date"], "2027-03-05");

@@ -70,7 +70,7 @@ pub enum Command {
     Bill(billing::BillArgs),
     /// Show a return order, its dispositions and the actions they imply.
     #[command(
-        after_help = "Examples:\n  fieldwork rma --dataset demo.json --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001 --at 2027-03-05T08:00:00Z --json"
+        after_help = "Examples:\n  fieldwork rma --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001 --at 2027-03-05T08:00:00Z --json"
     )]
     Rma(rma::RmaArgs),
     /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.

@@ -1,20 +1,18 @@
 //! `fieldwork rma`: shows a return order, each line's disposition (recorded or proposed by the
 //! disposition rule) and the actions the dispositions imply.
 
-use std::path::PathBuf;
-
-use super::context::{AtArgs, RulesArgs};
+use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
 use super::{CliError, Output};
 use crate::format::{instant, table};
-use fieldwork::model::{Model, ReturnOrderId};
+use fieldwork::model::ReturnOrderId;
 use fieldwork::rma::{review, DecidedBy, RuleDisposition};
 
 /// Arguments of `fieldwork rma`.
 #[derive(Debug, clap::Args)]
 pub struct RmaArgs {
-    /// The dataset (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub dataset: PathBuf,
+    /// The database, or a dataset file.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// The return order (RMA number).
     // `--id`, its old name, stays as a hidden alias (scripts and older docs use it).
     #[arg(long, value_name = "ID", alias = "id")]
@@ -29,21 +27,19 @@ pub struct RmaArgs {
 
 /// Runs the command.
 pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
-    let model = Model::load(&args.dataset)?;
-    let rules = args.rules.load()?;
-    let rules = &rules.set;
-    let zone = fieldwork::job::business_zone(&model);
-    let at = args.at.resolve(zone);
+    let ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    let (model, zone) = (&ctx.model, ctx.zone);
     let review = review(
-        &model,
+        model,
         &ReturnOrderId::new(args.order),
-        &RuleDisposition(rules),
-        at,
+        &RuleDisposition(&ctx.rules.set),
+        ctx.now,
     )
     .map_err(CliError::user)?;
     if out.json {
-        return out.print_json(&review);
+        return out.print_json(&ctx.json(&review));
     }
+    ctx.say_header(out);
     let rma = &review.rma;
     let reason = review
         .reason
