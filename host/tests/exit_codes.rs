@@ -1,0 +1,166 @@
+//! Exit codes of commands that complete with failures, and of bad paths and periods: a rule
+//! that makes a phase fail, a `--db` that is a directory, a month outside the calendar's range.
+//! Each failure exits 1 with the summary still on stdout and one `error:` line on stderr.
+
+mod support;
+
+use std::path::Path;
+use support::{demo_json, fieldwork, ok, stderr, stdout};
+
+/// A database with the demo dataset in `dir/f.db`.
+fn demo_db(dir: &Path) {
+    demo_json(dir);
+    ok(fieldwork(dir, &["init", "--db", "f.db", "--quiet"]));
+    ok(fieldwork(
+        dir,
+        &["import", "demo.json", "--db", "f.db", "--quiet"],
+    ));
+}
+
+/// Writes one rule file `name` into `dir/rules` and returns the rules folder's name.
+fn rule(dir: &Path, name: &str, text: &str) -> &'static str {
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(dir.join("rules").join(name), text).unwrap();
+    "rules"
+}
+
+/// `fieldwork run` over two days of the demo with the rules of `dir/rules`.
+fn run(dir: &Path) -> std::process::Output {
+    fieldwork(
+        dir,
+        &[
+            "run",
+            "--db",
+            "f.db",
+            "--rules",
+            "rules",
+            "--from",
+            "2027-03-01",
+            "--to",
+            "2027-03-02",
+            "--at",
+            "2027-03-01T06:00:00Z",
+        ],
+    )
+}
+
+/// Exit 1, the summary on stdout, exactly one `error:` line on stderr containing `needle`.
+fn failed_with(out: &std::process::Output, summary: &str, needle: &str) {
+    let (so, se) = (stdout(out), stderr(out));
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{so}\nstderr:\n{se}");
+    assert!(so.contains(summary), "stdout:\n{so}");
+    let lines: Vec<&str> = se.lines().collect();
+    assert_eq!(lines.len(), 1, "stderr:\n{se}");
+    assert!(lines[0].starts_with("error: "), "stderr:\n{se}");
+    assert!(lines[0].contains(needle), "stderr:\n{se}");
+}
+
+#[test]
+fn run_exits_1_when_adjust_occurrence_throws() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    rule(
+        dir.path(),
+        "recurrence.rhai",
+        "fn adjust_occurrence(o, l, c) { throw \"boom\"; }\n",
+    );
+    let out = run(dir.path());
+    failed_with(
+        &out,
+        "main job over",
+        "failed to generate; first: agreement line",
+    );
+    assert!(stderr(&out).contains("boom"), "{}", stderr(&out));
+}
+
+#[test]
+fn run_exits_1_when_sla_targets_throws() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    rule(
+        dir.path(),
+        "sla.rhai",
+        "fn sla_targets(o, c, a) { throw \"nope\"; }\n",
+    );
+    let out = run(dir.path());
+    failed_with(&out, "without SLA", "orders without SLA status");
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+}
+
+#[test]
+fn run_exits_1_when_scheduling_fails_and_keeps_what_it_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    rule(
+        dir.path(),
+        "dispatch.rhai",
+        "fn order_profile(o, c) { throw \"op\"; }\n",
+    );
+    let out = run(dir.path());
+    failed_with(
+        &out,
+        "failed, orders stay unscheduled",
+        "scheduling failed; first: scheduling:",
+    );
+    // The generated orders are committed: a rerun with good rules generates none again.
+    std::fs::remove_file(dir.path().join("rules/dispatch.rhai")).unwrap();
+    let again = ok(run(dir.path()));
+    assert!(
+        stdout(&again).contains("0 orders created"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn run_exits_1_when_dispatch_policy_returns_a_bad_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    rule(dir.path(), "dispatch.rhai", "fn dispatch_policy() { 42 }\n");
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let se = stderr(&out);
+    assert_eq!(se.lines().count(), 1, "{se}");
+    assert!(se.contains("dispatch_policy"), "{se}");
+}
+
+#[test]
+fn run_with_good_rules_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    support::copy_shipped_rules(&dir.path().join("rules"));
+    let out = ok(run(dir.path()));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn generate_exits_1_when_every_line_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_json(dir.path());
+    rule(
+        dir.path(),
+        "recurrence.rhai",
+        "fn adjust_occurrence(o, l, c) { throw \"boom\"; }\n",
+    );
+    for json in [false, true] {
+        let mut args = vec![
+            "generate",
+            "--dataset",
+            "demo.json",
+            "--rules",
+            "rules",
+            "--from",
+            "2027-03-01",
+            "--to",
+            "2027-03-07",
+            "--at",
+            "2027-03-01T06:00:00Z",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = fieldwork(dir.path(), &args);
+        let summary = if json { "\"errors\"" } else { "failed lines" };
+        failed_with(&out, summary, "agreement lines failed to generate; first:");
+    }
+}
