@@ -164,3 +164,40 @@ fn generate_exits_1_when_every_line_failed() {
         failed_with(&out, summary, "agreement lines failed to generate; first:");
     }
 }
+
+#[test]
+fn a_db_that_is_a_directory_or_in_a_missing_folder_is_a_user_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("adir")).unwrap();
+    demo_json(dir.path());
+    for args in [
+        &["init", "--db", "adir"][..],
+        &["run", "--db", "adir", "--days-ahead", "1"],
+        &["sla", "report", "--db", "adir"],
+        &["import", "demo.json", "--db", "adir"],
+        &["export", "--db", "adir"],
+    ] {
+        let out = fieldwork(dir.path(), args);
+        let se = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {se}");
+        assert!(
+            se.starts_with("error: adir is a directory"),
+            "{args:?}: {se}"
+        );
+        assert_eq!(se.lines().count(), 1, "{args:?}: {se}");
+    }
+    for args in [
+        &["init", "--db", "nofolder/x.db"][..],
+        &["import", "demo.json", "--db", "nofolder/x.db"],
+        &["demo", "--db", "nofolder/x.db", "--weeks", "1"],
+    ] {
+        let out = fieldwork(dir.path(), args);
+        let se = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {se}");
+        assert!(
+            se.contains("folder nofolder does not exist"),
+            "{args:?}: {se}"
+        );
+        assert!(!dir.path().join("nofolder").exists());
+    }
+}
