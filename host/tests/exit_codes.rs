@@ -201,3 +201,33 @@ fn a_db_that_is_a_directory_or_in_a_missing_folder_is_a_user_error() {
         assert!(!dir.path().join("nofolder").exists());
     }
 }
+
+#[test]
+fn bill_rejects_months_outside_the_supported_range() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_json(dir.path());
+    for period in ["0000-01", "1899-12", "2200-01", "9999-12"] {
+        let out = fieldwork(
+            dir.path(),
+            &["bill", "--dataset", "demo.json", "--period", period],
+        );
+        let se = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{period}: {se}");
+        assert!(se.starts_with("error: "), "{period}: {se}");
+        assert!(se.contains("1900-01 to 2199-12"), "{period}: {se}");
+        assert!(stdout(&out).is_empty(), "{period}: {}", stdout(&out));
+    }
+    for period in ["1900-01", "2199-12"] {
+        ok(fieldwork(
+            dir.path(),
+            &[
+                "bill",
+                "--dataset",
+                "demo.json",
+                "--period",
+                period,
+                "--quiet",
+            ],
+        ));
+    }
+}
