@@ -231,3 +231,36 @@ fn bill_rejects_months_outside_the_supported_range() {
         ));
     }
 }
+
+#[test]
+fn import_refuses_out_of_range_instants_and_never_open_calendars_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_json(dir.path());
+    ok(fieldwork(dir.path(), &["init", "--db", "f.db", "--quiet"]));
+    let text = std::fs::read_to_string(dir.path().join("demo.json")).unwrap();
+    let mut data: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let order = data["orders"][0]["id"].as_str().unwrap().to_owned();
+    let calendar = data["calendars"][0]["id"].as_str().unwrap().to_owned();
+    data["orders"][0]["due"] = serde_json::json!("0001-01-01T00:00:00Z");
+    data["calendars"][0]["weekly"] = serde_json::json!({});
+    data["calendars"][0]["exceptions"] = serde_json::json!({});
+    std::fs::write(dir.path().join("bad.json"), data.to_string()).unwrap();
+    let out = fieldwork(dir.path(), &["import", "bad.json", "--db", "f.db"]);
+    let se = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{se}");
+    assert!(se.starts_with("error: "), "{se}");
+    assert!(
+        se.contains(&format!("order `{order}`: field `due`")),
+        "{se}"
+    );
+    assert!(
+        se.contains(&format!("calendar `{calendar}`: field `weekly`")),
+        "{se}"
+    );
+    // Nothing stored: the export is an empty dataset.
+    let exported = support::fieldwork_json(dir.path(), &["export", "--db", "f.db", "--json"]);
+    assert!(
+        exported["orders"].as_array().is_none_or(|o| o.is_empty()),
+        "{exported}"
+    );
+}
