@@ -97,7 +97,7 @@ pub enum Command {
     /// Create the demo dataset, import it into a fresh database and run the main job over the
     /// next four weeks.
     #[command(
-        after_help = "Examples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
+        after_help = "Exits 1 (after its summary) when a phase of the main job failed, as `fieldwork run` does.\n\nExamples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
     )]
     Demo(demo::DemoArgs),
     /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
