@@ -25,7 +25,9 @@ fn base() -> Value {
         "calendars": [
             {"id": "day", "time_zone": "UTC", "weekly": {"mon": week, "tue": week, "wed": week,
              "thu": week, "fri": week}},
-            {"id": "closed", "time_zone": "UTC", "weekly": {}}],
+            // Closed in every test's window (a calendar that never opens is invalid).
+            {"id": "closed", "time_zone": "UTC", "weekly": {},
+             "exceptions": {"2020-01-06": [["08:00", "09:00"]]}}],
         "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
             "location": {"lat": 52.5, "lon": 13.4}, "territory": "north"}],
         "tasks": [{"code": "HVAC", "description": "Service", "duration_minutes": 60,

@@ -323,3 +323,61 @@ fn save_and_load_a_file() {
     let missing = Model::load(dir.path().join("missing.json")).unwrap_err();
     assert!(missing.to_string().contains("missing.json"));
 }
+
+#[test]
+fn order_instants_outside_the_supported_years_are_reported_per_field() {
+    use fieldwork::calendar::{END_YEAR, FIRST_YEAR};
+    let before = format!("{}-12-31T23:59:59Z", FIRST_YEAR - 1);
+    let after = format!("{END_YEAR}-01-01T00:00:00Z");
+    for (field, value) in [
+        ("created_at", "0001-01-01T00:00:00Z"),
+        ("created_at", before.as_str()),
+        ("due", after.as_str()),
+        ("earliest_start", before.as_str()),
+        ("pinned_start", "9999-12-31T00:00:00Z"),
+    ] {
+        let issue = single_issue(|v| v["orders"][0][field] = json!(value));
+        assert_eq!(
+            (issue.entity, issue.id.as_str(), issue.field.as_str()),
+            (EntityKind::Order, "SO-1", field),
+            "{issue}"
+        );
+        assert!(
+            issue.to_string().contains("outside the supported"),
+            "{issue}"
+        );
+    }
+    let issue = single_issue(|v| {
+        v["orders"][0]["history"][0]["at"] = json!(after);
+    });
+    assert_eq!(issue.field, "history[0].at", "{issue}");
+    // The first and last supported instants are accepted.
+    let mut v = base();
+    v["orders"][0]["created_at"] = json!(format!("{FIRST_YEAR}-01-01T00:00:00Z"));
+    v["orders"][0]["due"] = json!(format!("{}-12-31T23:59:59Z", END_YEAR - 1));
+    v["orders"][0]["history"] = json!([]);
+    load(&v).unwrap();
+    // One issue per bad field.
+    let mut v = base();
+    v["orders"][0]["due"] = json!(after);
+    v["orders"][0]["earliest_start"] = json!(before);
+    assert_eq!(load(&v).unwrap_err().issues().len(), 2);
+}
+
+#[test]
+fn a_calendar_that_never_opens_is_reported() {
+    let issue = single_issue(|v| {
+        v["calendars"][0]["weekly"] = json!({});
+        v["calendars"][0]["exceptions"] = json!({});
+    });
+    assert_eq!(
+        (issue.entity, issue.id.as_str(), issue.field.as_str()),
+        (EntityKind::Calendar, "office", "weekly"),
+        "{issue}"
+    );
+    assert!(issue.to_string().contains("never opens"), "{issue}");
+    // Open only on an exception day is open.
+    let mut v = base();
+    v["calendars"][0]["weekly"] = json!({});
+    load(&v).unwrap();
+}

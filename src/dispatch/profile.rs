@@ -35,7 +35,7 @@ impl OrderProfile {
     /// use fieldwork::dispatch::OrderProfile;
     /// use fieldwork::model::{Model, OrderId};
     /// let model = Model::from_json(r#"{
-    ///   "calendars": [{"id": "c", "time_zone": "UTC", "weekly": {}}],
+    ///   "calendars": [{"id": "c", "time_zone": "UTC", "weekly": {"mon": [["08:00", "17:00"]]}}],
     ///   "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
     ///                  "location": {"lat": 0, "lon": 0}, "territory": "north"}],
     ///   "orders": [{"id": "SO-1", "customer": "C-1", "origin": {"kind": "manual"},

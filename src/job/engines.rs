@@ -73,7 +73,8 @@ impl<'r> Engines<'r> {
 /// ```
 /// use fieldwork::model::Model;
 /// let model = Model::from_json(r#"{"calendars": [
-///   {"id": "office", "time_zone": "Europe/Berlin", "weekly": {}}]}"#).unwrap();
+///   {"id": "office", "time_zone": "Europe/Berlin", "weekly": {"mon": [["08:00", "17:00"]]}}]}"#)
+/// .unwrap();
 /// assert_eq!(fieldwork::job::business_zone(&model), chrono_tz::Europe::Berlin);
 /// ```
 pub fn business_zone(model: &Model) -> Tz {

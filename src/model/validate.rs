@@ -1,6 +1,7 @@
 //! Cross-entity validation of a [`Model`]: references resolve, periods are ordered, values are in
 //! range, recurrence rules parse. Every problem is collected; nothing stops at the first.
 
+use chrono::Datelike;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rrule::RRuleSet;
@@ -8,6 +9,13 @@ use rust_decimal::Decimal;
 
 use super::error::{EntityKind, ValidationError, ValidationIssue};
 use super::*;
+
+/// First UTC year of an order's instants (business-time arithmetic starts at 1900-01-01T00:00Z,
+/// as the calendar's `FIRST_YEAR`).
+const FIRST_INSTANT_YEAR: i32 = 1900;
+/// Last UTC year of an order's instants (business-time arithmetic ends before
+/// 2200-01-01T00:00Z, as the calendar's `END_YEAR`).
+const LAST_INSTANT_YEAR: i32 = 2199;
 
 /// Largest INTERVAL accepted in a recurrence rule.
 pub const MAX_RRULE_INTERVAL: u16 = 1000;
@@ -141,6 +149,7 @@ impl Checker<'_> {
 pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
     for calendar in model.calendars() {
         issues.extend(calendar.validate());
+        check_calendar_open_hours(calendar, issues);
     }
     if let Some(graph) = model.road_graph() {
         issues.extend(graph.validate());
@@ -376,6 +385,63 @@ fn check_order_with(c: &mut Checker<'_>, o: &ServiceOrder) {
     check_order_lines(c, o);
     check_order_repair(c, o);
     check_order_values(c, o);
+    check_order_instants(c, o);
+}
+
+/// Checks that a calendar opens at all: at least one weekly or exception interval (a calendar
+/// that never opens has no deadline and no working time, and would fail every later use).
+fn check_calendar_open_hours(calendar: &BusinessCalendar, issues: &mut Vec<ValidationIssue>) {
+    use chrono::Weekday;
+    let weekly = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ]
+    .iter()
+    .any(|d| !calendar.weekly.day(*d).is_empty());
+    let exceptions = calendar.exceptions.values().any(|ivs| !ivs.is_empty());
+    if !weekly && !exceptions {
+        issues.push(ValidationIssue::new(
+            EntityKind::Calendar,
+            &calendar.id,
+            "weekly".to_owned(),
+            ValidationError::InvalidValue(
+                "the calendar never opens: give at least one weekly or exception interval".into(),
+            ),
+        ));
+    }
+}
+
+/// Checks that an order's instants (created_at, due, earliest_start, pinned_start, history)
+/// lie in the years business-time arithmetic supports, 1900 to 2199 (UTC).
+fn check_order_instants(c: &mut Checker<'_>, o: &ServiceOrder) {
+    let mut instants = vec![("created_at".to_owned(), o.created_at)];
+    for (field, at) in [
+        ("due", o.due),
+        ("earliest_start", o.earliest_start),
+        ("pinned_start", o.pinned_start),
+    ] {
+        if let Some(at) = at {
+            instants.push((field.to_owned(), at));
+        }
+    }
+    for (i, change) in o.history.iter().enumerate() {
+        instants.push((format!("history[{i}].at"), change.at));
+    }
+    for (field, at) in instants {
+        if !(FIRST_INSTANT_YEAR..=LAST_INSTANT_YEAR).contains(&at.year()) {
+            let e = ValidationError::InvalidValue(format!(
+                "{} is outside the supported instants \
+                 {FIRST_INSTANT_YEAR}-01-01T00:00:00Z to {LAST_INSTANT_YEAR}-12-31T23:59:59Z",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+            c.push(EntityKind::Order, &o.id, &field, e);
+        }
+    }
 }
 
 /// Checks what an order refers to: customer, agreement, originating line, service object and

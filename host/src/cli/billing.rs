@@ -3,7 +3,8 @@
 use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
 use super::output::table;
 use super::{CliError, Output};
-use fieldwork::billing::{bill, Month};
+use fieldwork::billing::{bill, BillingError, Month};
+use fieldwork::calendar::{END_YEAR, FIRST_YEAR};
 
 /// Arguments of `fieldwork bill`.
 #[derive(Debug, clap::Args)]
@@ -12,12 +13,26 @@ pub struct BillArgs {
     /// and ledger, one batch), or a dataset file (nothing is stored).
     #[command(flatten)]
     pub source: SourceArgs,
-    /// The month to bill, YYYY-MM.
-    #[arg(long, value_name = "MONTH")]
+    /// The month to bill, YYYY-MM (1900-01 to 2199-12, the calendar's supported range).
+    #[arg(long, value_name = "MONTH", value_parser = parse_period)]
     pub period: Month,
     /// The rules (`subscription_price` prices the periods; without it, list prices).
     #[command(flatten)]
     pub rules: RulesArgs,
+}
+
+/// A `--period`: a YYYY-MM month whose year lies in the calendar's supported range
+/// (`FIRST_YEAR` to `END_YEAR - 1`).
+pub fn parse_period(text: &str) -> Result<Month, String> {
+    let month: Month = text.parse().map_err(|e: BillingError| e.to_string())?;
+    if (FIRST_YEAR..END_YEAR).contains(&month.year()) {
+        Ok(month)
+    } else {
+        Err(format!(
+            "{month} is outside the supported months {FIRST_YEAR}-01 to {}-12",
+            END_YEAR - 1
+        ))
+    }
 }
 
 /// Runs the command.

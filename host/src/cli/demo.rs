@@ -92,11 +92,11 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
         &at,
     )?;
     let options = JobOptions::new(anchor, to, ctx.now).in_zone(ctx.zone);
-    job::run_on(&mut ctx, &options, out)?;
+    let summary = job::run_on(&mut ctx, &options, out)?;
     if !out.json && !out.quiet {
         say!(
             "\nnext: fieldwork sla report | fieldwork export --out demo.json | fieldwork run --days-ahead 7"
         );
     }
-    Ok(())
+    job::failures(&summary)
 }

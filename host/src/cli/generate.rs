@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::context::{Context, RulesArgs, SourceArgs};
-use super::run::{inclusive_json, HorizonArgs};
+use super::run::{count, inclusive_json, one_line, HorizonArgs};
 use super::{CliError, Output};
 use crate::format::{date_range_exclusive, table};
 use crate::progress::Bars;
@@ -110,13 +110,14 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
         ctx.model.save(dataset)?;
     }
     if out.json {
-        return out.print_json(&inclusive_json(ctx.json(&generated)));
+        out.print_json(&inclusive_json(ctx.json(&generated)))?;
+        return failed_lines(&generated.report);
     }
     ctx.say_header(out);
     say!("{}", summary(&generated.report, ctx.zone));
     let p = &generated.persisted;
     if out.quiet {
-        return Ok(());
+        return failed_lines(&generated.report);
     }
     if ctx.is_dataset() {
         if args.save {
@@ -132,7 +133,20 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
             p.skipped
         );
     }
-    Ok(())
+    failed_lines(&generated.report)
+}
+
+/// The lines that failed, as the one error the command exits with (code 1) after its summary
+/// (and the orders of the other lines) were written: how many, and the first one.
+pub fn failed_lines(report: &GenerationReport) -> Result<(), CliError> {
+    match report.errors.first() {
+        None => Ok(()),
+        Some(first) => Err(CliError::User(format!(
+            "{}; first: {}",
+            count(report.errors.len(), "agreement line", "failed to generate"),
+            one_line(&first.to_string())
+        ))),
+    }
 }
 
 /// The human summary: where the occurrences went, then one row per failed line.

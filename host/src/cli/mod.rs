@@ -91,18 +91,18 @@ pub enum Command {
     /// Generate the service orders of agreement lines for the local dates --from to --to
     /// (inclusive; idempotent), into the database or from a dataset file.
     #[command(
-        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once. The report accounts for every occurrence: orders created + merged into them + already stored + skipped by rule.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-03-31 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --group-by agreement --save"
+        after_help = "On the database (no --dataset) the orders are written in atomic batches; killing it at any moment and running it again writes each order exactly once. The report accounts for every occurrence: orders created + merged into them + already stored + skipped by rule.\n\nExit codes: 0 every line generated; 1 a user error, or some lines failed (a rule threw, an unknown calendar, …): the orders of the other lines are still written and the report printed, and one `error:` line on stderr counts the failed lines and names the first; 2 an internal error.\n\nExamples:\n  fieldwork generate --days-ahead 28\n  fieldwork generate --db prod.db --from 2027-03-01 --to 2027-03-31 --batch-size 500\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --out orders.json\n  fieldwork generate --dataset demo.json --from 2027-03-01 --to 2027-03-31 --group-by agreement --save"
     )]
     Generate(generate::GenerateArgs),
     /// Create the demo dataset, import it into a fresh database and run the main job over the
     /// next four weeks.
     #[command(
-        after_help = "Examples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
+        after_help = "Exits 1 (after its summary) when a phase of the main job failed, as `fieldwork run` does.\n\nExamples:\n  fieldwork demo\n  fieldwork demo --db /tmp/demo.db --anchor 2027-03-01 --seed 7\n  fieldwork demo --force --weeks 2 --json"
     )]
     Demo(demo::DemoArgs),
     /// The main job: generate due orders, SLA targets and snapshot, schedule, persist, summary.
     #[command(
-        after_help = "Dates are local dates of the business; --from and --to are both inclusive. Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-28 --at 2027-03-01T06:00\n  fieldwork run --db prod.db --json"
+        after_help = "Dates are local dates of the business; --from and --to are both inclusive. Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExit codes: 0 every phase succeeded; 1 a user error, or a phase failed (agreement lines that failed to generate, orders without SLA status, a failed schedule): what the other phases did is still committed and the summary printed, and one `error:` line on stderr counts the failures and names the first; 2 an internal error.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-28 --at 2027-03-01T06:00\n  fieldwork run --db prod.db --json"
     )]
     Run(run::RunArgs),
     /// Create the database (or migrate an existing one to this version's schema).

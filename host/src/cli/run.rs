@@ -249,6 +249,67 @@ pub fn run_on(
     Ok(summary)
 }
 
+/// The failures a job committed around, as the one error the command exits with (code 1)
+/// after its summary is printed: the lines that failed to generate, the orders left without an
+/// SLA status and a failed scheduling phase, counted, with the first one named. `Ok` when every
+/// phase succeeded.
+pub fn failures(summary: &JobSummary) -> Result<(), CliError> {
+    let mut parts = Vec::new();
+    let mut first: Option<String> = None;
+    let generation = &summary.generation.report.errors;
+    if let Some(e) = generation.first() {
+        parts.push(count(
+            generation.len(),
+            "agreement line",
+            "failed to generate",
+        ));
+        first.get_or_insert_with(|| e.to_string());
+    }
+    if let Some(e) = summary.sla.errors.first() {
+        parts.push(count(
+            summary.sla.errors.len(),
+            "order",
+            "without SLA status",
+        ));
+        first.get_or_insert_with(|| sla_problem(&e.order, &e.error));
+    }
+    if let ScheduleOutcome::Failed { error } = &summary.schedule {
+        parts.push("scheduling failed".to_owned());
+        first.get_or_insert_with(|| format!("scheduling: {error}"));
+    }
+    match first {
+        None => Ok(()),
+        Some(first) => Err(CliError::User(format!(
+            "{}; first: {}",
+            parts.join(", "),
+            one_line(&first)
+        ))),
+    }
+}
+
+/// `1 order without SLA status`, `3 orders without SLA status`.
+pub fn count(n: usize, noun: &str, what: &str) -> String {
+    format!("{n} {noun}{} {what}", if n == 1 { "" } else { "s" })
+}
+
+/// An SLA problem naming its order (once).
+fn sla_problem(order: &fieldwork::model::OrderId, error: &str) -> String {
+    if error.contains(order.as_str()) {
+        error.to_owned()
+    } else {
+        format!("order {order}: {error}")
+    }
+}
+
+/// A message on one line (an `error:` line is one line).
+pub fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Runs the command.
 pub fn run(args: RunArgs, out: &Output) -> Result<(), CliError> {
     let store = db::open(&args.db.db)?;
@@ -259,5 +320,6 @@ pub fn run(args: RunArgs, out: &Output) -> Result<(), CliError> {
         &args.horizon.at,
     )?;
     let options = args.horizon.options(&ctx)?;
-    run_on(&mut ctx, &options, out).map(|_| ())
+    let summary = run_on(&mut ctx, &options, out)?;
+    failures(&summary)
 }

@@ -34,7 +34,7 @@ pub enum SlaCommand {
     Due(DueArgs),
     /// Status of every order's SLA metrics at an instant, and the compliance report.
     #[command(
-        after_help = "Examples:\n  fieldwork sla report\n  fieldwork sla report --db prod.db --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --rules rules/ --at 2027-03-01T12:00:00Z --json"
+        after_help = "Exits 1 when an order has no SLA status (e.g. `sla_targets` threw): the report of the others is still printed, and one `error:` line counts them and names the first.\n\nExamples:\n  fieldwork sla report\n  fieldwork sla report --db prod.db --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --rules rules/ --at 2027-03-01T12:00:00Z --json"
     )]
     Report(ReportArgs),
 }

@@ -18,6 +18,22 @@ pub enum SqliteError {
         /// The database path.
         path: PathBuf,
     },
+    /// The path names a directory, not a database file.
+    #[error(
+        "{path} is a directory, not a database file (give a file path, e.g. {path}/fieldwork.db)"
+    )]
+    IsDirectory {
+        /// The database path.
+        path: PathBuf,
+    },
+    /// The folder the database would be created in does not exist (it is not created).
+    #[error("cannot create database {path}: folder {folder} does not exist (create it first)")]
+    NoFolder {
+        /// The database path.
+        path: PathBuf,
+        /// The missing folder.
+        folder: PathBuf,
+    },
     /// Another process holds the database's write lock.
     #[error("database {path} is locked by another process (try again when it has finished)")]
     Locked {

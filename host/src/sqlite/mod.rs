@@ -101,6 +101,15 @@ impl SqliteStore {
     /// Opens a database with explicit options.
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_owned();
+        if path.is_dir() {
+            return Err(SqliteError::IsDirectory { path }.into());
+        }
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            if options.create && !folder.is_dir() {
+                let folder = folder.to_owned();
+                return Err(SqliteError::NoFolder { path, folder }.into());
+            }
+        }
         if !options.create && !path.exists() {
             return Err(SqliteError::Missing { path }.into());
         }
