@@ -349,3 +349,26 @@ fn every_occurrence_is_accounted_for_once() {
         }
     }
 }
+
+#[test]
+fn the_expander_rejects_sub_daily_and_zero_rrule_parts() {
+    for (rule, needle) in [
+        ("FREQ=SECONDLY", "FREQ=SECONDLY is not supported"),
+        ("FREQ=MINUTELY", "FREQ=MINUTELY is not supported"),
+        ("FREQ=HOURLY", "FREQ=HOURLY is not supported"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL=0"),
+        ("FREQ=DAILY;COUNT=0", "COUNT=0"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY=0"),
+    ] {
+        let rec = Recurrence {
+            rrule: rule.into(),
+            dtstart: "2027-01-04T09:00:00".parse().unwrap(),
+            exdates: vec![],
+            rdates: vec![],
+        };
+        let err = Expander::new(&rec, chrono_tz::Europe::Berlin).unwrap_err();
+        assert!(err.to_string().contains(needle), "{rule}: {err}");
+        let err = rrule_set(&rec, chrono_tz::Europe::Berlin).unwrap_err();
+        assert!(err.to_string().contains(needle), "{rule}: {err}");
+    }
+}

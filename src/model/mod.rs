@@ -10,6 +10,7 @@ mod customer;
 mod dataset;
 mod error;
 mod ids;
+mod limits;
 mod object;
 mod order;
 mod repair;
@@ -29,6 +30,7 @@ pub use customer::Customer;
 pub use dataset::{Dataset, DATASET_VERSION};
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
+pub use limits::{check_rule_limits, SUPPORTED_FREQUENCIES};
 pub use object::{ObjectHierarchy, ServiceObject};
 pub use order::{
     LifecycleError, LineKind, OrderLine, OrderOrigin, OrderStatus, Priority, ServiceOrder,

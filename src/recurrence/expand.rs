@@ -26,6 +26,7 @@ use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
 use super::error::RecurrenceRuleError;
 use crate::calendar::local_instant;
+use crate::model::check_rule_limits;
 use crate::model::Recurrence;
 
 /// Largest INTERVAL accepted (the model's bound).
@@ -146,6 +147,7 @@ impl Expander {
         let parsed: RRule<Unvalidated> = text
             .parse()
             .map_err(|e: rrule::RRuleError| invalid(e.to_string()))?;
+        check_rule_limits(&parsed).map_err(invalid)?;
         if parsed.get_interval() > MAX_INTERVAL {
             return Err(invalid(format!(
                 "INTERVAL {} exceeds {MAX_INTERVAL}",
