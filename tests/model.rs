@@ -349,3 +349,18 @@ fn save_and_load_a_file() {
     let missing = Model::load(dir.path().join("missing.json")).unwrap_err();
     assert!(missing.to_string().contains("missing.json"));
 }
+
+#[cfg(unix)]
+#[test]
+fn dataset_files_are_read_up_to_the_bound() {
+    let err = Model::load("/dev/zero").unwrap_err();
+    assert!(
+        matches!(err, ModelError::TooLarge { max, .. } if max == MAX_DATASET_BYTES),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("larger than 268435456 bytes (256 MiB)"),
+        "{err}"
+    );
+}

@@ -183,3 +183,31 @@ fn board_and_run_on_a_database_are_bounded() {
         "{err}"
     );
 }
+
+/// A device that never ends is read only up to the dataset bound, then refused.
+#[cfg(unix)]
+#[test]
+fn datasets_are_read_up_to_256_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for args in [
+        vec!["import", "/dev/zero", "--db", "z.db"],
+        vec![
+            "schedule",
+            "--dataset",
+            "/dev/zero",
+            "--from",
+            "2027-03-01",
+            "--to",
+            "2027-03-01",
+        ],
+    ] {
+        let out = fieldwork(d, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}\n{err}");
+        assert!(
+            err.contains("/dev/zero: the dataset is larger than 268435456 bytes (256 MiB)"),
+            "{args:?}: {err}"
+        );
+    }
+}

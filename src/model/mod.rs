@@ -27,7 +27,7 @@ pub use bom::{BomLine, BomVersion};
 pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SECONDS_PER_DAY};
 pub use common::{Location, TimeZoneName};
 pub use customer::Customer;
-pub use dataset::{Dataset, DATASET_VERSION};
+pub use dataset::{read_dataset_text, Dataset, DATASET_VERSION, MAX_DATASET_BYTES};
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
 pub use limits::{check_rule_limits, SUPPORTED_FREQUENCIES};
