@@ -153,6 +153,32 @@ fn malformed_rrules_are_reported_on_the_line() {
 }
 
 #[test]
+fn sub_daily_and_zero_rrule_parts_are_rejected_naming_line_and_field() {
+    for (rule, needle) in [
+        ("FREQ=SECONDLY", "FREQ=SECONDLY is not supported"),
+        ("FREQ=MINUTELY", "FREQ=MINUTELY is not supported"),
+        ("FREQ=HOURLY;INTERVAL=2", "FREQ=HOURLY is not supported"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL=0"),
+        ("FREQ=WEEKLY;COUNT=0", "COUNT=0"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY=0"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1,0", "BYMONTHDAY=0"),
+    ] {
+        let issue =
+            single_issue(|v| v["agreements"][0]["lines"][0]["recurrence"]["rrule"] = json!(rule));
+        assert_eq!(
+            (issue.entity, issue.id.as_str(), issue.field.as_str()),
+            (EntityKind::AgreementLine, "L-1", "recurrence.rrule"),
+            "{rule}"
+        );
+        let text = issue.to_string();
+        assert!(
+            text.contains(needle) && text.contains("L-1"),
+            "{rule}: {text}"
+        );
+    }
+}
+
+#[test]
 fn inverted_periods_are_reported() {
     let issue = single_issue(|v| v["agreements"][0]["valid_to"] = json!("2026-12-31"));
     assert_eq!(issue.field, "valid_to");
@@ -380,4 +406,19 @@ fn a_calendar_that_never_opens_is_reported() {
     let mut v = base();
     v["calendars"][0]["weekly"] = json!({});
     load(&v).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn dataset_files_are_read_up_to_the_bound() {
+    let err = Model::load("/dev/zero").unwrap_err();
+    assert!(
+        matches!(err, ModelError::TooLarge { max, .. } if max == MAX_DATASET_BYTES),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("larger than 268435456 bytes (256 MiB)"),
+        "{err}"
+    );
 }

@@ -349,3 +349,79 @@ fn every_occurrence_is_accounted_for_once() {
         }
     }
 }
+
+#[test]
+fn the_expander_rejects_sub_daily_and_zero_rrule_parts() {
+    for (rule, needle) in [
+        ("FREQ=SECONDLY", "FREQ=SECONDLY is not supported"),
+        ("FREQ=MINUTELY", "FREQ=MINUTELY is not supported"),
+        ("FREQ=HOURLY", "FREQ=HOURLY is not supported"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL=0"),
+        ("FREQ=DAILY;COUNT=0", "COUNT=0"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY=0"),
+    ] {
+        let rec = Recurrence {
+            rrule: rule.into(),
+            dtstart: "2027-01-04T09:00:00".parse().unwrap(),
+            exdates: vec![],
+            rdates: vec![],
+        };
+        let err = Expander::new(&rec, chrono_tz::Europe::Berlin).unwrap_err();
+        assert!(err.to_string().contains(needle), "{rule}: {err}");
+        let err = rrule_set(&rec, chrono_tz::Europe::Berlin).unwrap_err();
+        assert!(err.to_string().contains(needle), "{rule}: {err}");
+    }
+}
+
+#[test]
+fn a_line_with_too_many_occurrences_is_an_error_naming_it_and_others_still_generate() {
+    use fieldwork::recurrence::{RecurrenceError, MAX_OCCURRENCES_PER_LINE};
+    // 24 occurrences a day over 60 days: 1,440, more than the bound.
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let rules = [
+        format!(
+            "FREQ=DAILY;BYHOUR={};BYMINUTE=0;BYSECOND=0",
+            hours.join(",")
+        ),
+        "FREQ=WEEKLY;BYDAY=MO".to_owned(),
+    ];
+    let mut model = model_with(&rules);
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2027, 4, 2).unwrap(),
+    );
+    let options = GenerateOptions::new(Utc.with_ymd_and_hms(2027, 1, 20, 0, 0, 0).unwrap());
+    let mut policy = NonBusinessDay::NextBusinessDay;
+    let report = generate_with(&mut model, &mut policy, from, to, &options).unwrap();
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let err = &report.errors[0];
+    assert!(
+        matches!(err, RecurrenceError::TooManyOccurrences { max, .. } if *max == MAX_OCCURRENCES_PER_LINE)
+    );
+    assert_eq!(err.line().as_str(), "L-0");
+    assert!(
+        err.to_string().contains("more than 1000 occurrences"),
+        "{err}"
+    );
+    // The weekly line still generates its Mondays; the hostile line generates nothing.
+    assert_eq!(report.created.len(), 9, "{:?}", report.created);
+    assert!(report.created.iter().all(|id| id.as_str().contains("L-1")));
+}
+
+#[test]
+fn a_generation_window_longer_than_the_bound_is_refused() {
+    use fieldwork::recurrence::{RecurrenceRuleError, MAX_GENERATION_DAYS};
+    let mut model = model_with(&["FREQ=WEEKLY;BYDAY=MO".to_owned()]);
+    let from = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+    let options = GenerateOptions::new(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+    let mut policy = NonBusinessDay::NextBusinessDay;
+    let too_long = from + Duration::days(MAX_GENERATION_DAYS + 1);
+    let err = generate_with(&mut model, &mut policy, from, too_long, &options).unwrap_err();
+    assert!(
+        matches!(err, RecurrenceRuleError::WindowTooLong { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("at most 732 days"), "{err}");
+    let longest = from + Duration::days(MAX_GENERATION_DAYS);
+    assert!(generate_with(&mut model, &mut policy, from, longest, &options).is_ok());
+}

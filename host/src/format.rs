@@ -13,12 +13,13 @@
 //! * **tables** ([`table`]): comfy-table, wrapped to the terminal's width on a terminal and
 //!   never wrapped otherwise (pipes, files and tests get the same text whatever the terminal).
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use comfy_table::{
     CellAlignment, ColumnConstraint, ContentArrangement, ContentLineStyle, LineStyle, Table,
     TableStyle,
 };
+use fieldwork::calendar::{END_YEAR, FIRST_YEAR};
 use std::io::IsTerminal;
 
 /// An instant for people: `Mon 2027-03-01 08:00 CET` (local time of `zone`, date always shown).
@@ -60,11 +61,19 @@ pub fn date_range_exclusive(from: NaiveDate, to: NaiveDate, zone: Tz) -> String 
     date_range(from, to.pred_opt().unwrap_or(to), zone)
 }
 
-/// Parses a local date given on the command line; the error shows what a good one looks like.
+/// Parses a local date given on the command line, in the supported years
+/// [`FIRST_YEAR`]..[`END_YEAR`] (1900–2199); the error shows what a good one looks like.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
         "expected a local date of the business as YYYY-MM-DD (e.g. 2027-03-01)".to_owned()
-    })
+    })?;
+    if !(FIRST_YEAR..END_YEAR).contains(&date.year()) {
+        return Err(format!(
+            "{date} is outside the supported years {FIRST_YEAR}–{}",
+            END_YEAR - 1
+        ));
+    }
+    Ok(date)
 }
 
 /// `4261` as `4,261`.

@@ -12,6 +12,37 @@ use super::*;
 /// Current dataset format version.
 pub const DATASET_VERSION: u32 = 1;
 
+/// Largest dataset file read, in bytes (256 MiB): a larger file, device or endless pipe is an
+/// error after reading at most one byte more ([`read_dataset_text`]).
+pub const MAX_DATASET_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a dataset file as text, reading at most [`MAX_DATASET_BYTES`] + 1 bytes (through
+/// `Read::take`, so a device such as `/dev/zero` or a pipe cannot make it read more).
+///
+/// # Errors
+/// [`ModelError::TooLarge`] for a file over the bound, [`ModelError::Io`] when it cannot be
+/// read or is not UTF-8.
+pub fn read_dataset_text(path: impl AsRef<Path>) -> Result<String, ModelError> {
+    use std::io::Read;
+    let path = path.as_ref();
+    let io = |source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut text = String::new();
+    file.take(MAX_DATASET_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_DATASET_BYTES {
+        return Err(ModelError::TooLarge {
+            path: path.to_owned(),
+            max: MAX_DATASET_BYTES,
+        });
+    }
+    Ok(text)
+}
+
 fn version_default() -> u32 {
     DATASET_VERSION
 }
@@ -216,13 +247,10 @@ impl Model {
         serde_json::to_string_pretty(&self.to_dataset()).unwrap_or_default()
     }
 
-    /// Loads and validates a dataset file.
+    /// Loads and validates a dataset file (at most [`MAX_DATASET_BYTES`] bytes).
     pub fn load(path: impl AsRef<Path>) -> Result<Model, ModelError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = read_dataset_text(path)?;
         Self::from_json_named(&text, &path.display().to_string())
     }
 

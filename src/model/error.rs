@@ -151,6 +151,14 @@ pub enum ModelError {
     /// The dataset parsed but failed validation; every issue found is listed.
     #[error("{} validation error(s):\n{}", .0.len(), .0.iter().map(|i| format!("  {i}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<ValidationIssue>),
+    /// A dataset file is larger than [`MAX_DATASET_BYTES`](super::MAX_DATASET_BYTES).
+    #[error("{path}: the dataset is larger than {max} bytes ({} MiB), the most that is read", max / (1024 * 1024))]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bound in bytes.
+        max: u64,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -10,6 +10,7 @@ mod customer;
 mod dataset;
 mod error;
 mod ids;
+mod limits;
 mod object;
 mod order;
 mod repair;
@@ -26,9 +27,10 @@ pub use bom::{BomLine, BomVersion};
 pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SECONDS_PER_DAY};
 pub use common::{Location, TimeZoneName};
 pub use customer::Customer;
-pub use dataset::{Dataset, DATASET_VERSION};
+pub use dataset::{read_dataset_text, Dataset, DATASET_VERSION, MAX_DATASET_BYTES};
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
+pub use limits::{check_rule_limits, SUPPORTED_FREQUENCIES};
 pub use object::{ObjectHierarchy, ServiceObject};
 pub use order::{
     LifecycleError, LineKind, OrderLine, OrderOrigin, OrderStatus, Priority, ServiceOrder,

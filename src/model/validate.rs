@@ -39,6 +39,7 @@ pub fn rrule_set(recurrence: &Recurrence, tz: Tz) -> Result<RRuleSet, Validation
             "expected a single RRULE value such as FREQ=WEEKLY;BYDAY=MO".into(),
         ));
     }
+    super::limits::check_rule_text(rule).map_err(ValidationError::InvalidRrule)?;
     let start = recurrence.dtstart.format("%Y%m%dT%H%M%S");
     let text = if tz == Tz::UTC {
         format!("DTSTART:{start}Z\nRRULE:{rule}")

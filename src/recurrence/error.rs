@@ -24,6 +24,20 @@ pub enum RecurrenceRuleError {
         /// First date after the window.
         to: NaiveDate,
     },
+    /// A generation window longer than [`MAX_GENERATION_DAYS`](super::MAX_GENERATION_DAYS).
+    #[error(
+        "generation window {from} to {to} is {days} days; at most {max} days are generated at once"
+    )]
+    WindowTooLong {
+        /// First date of the window.
+        from: NaiveDate,
+        /// First date after the window.
+        to: NaiveDate,
+        /// Its length in days.
+        days: i64,
+        /// The limit.
+        max: i64,
+    },
 }
 
 /// An expansion or adjustment error, naming the agreement line it occurred on.
@@ -76,6 +90,22 @@ pub enum RecurrenceError {
         /// How many days were searched.
         days: u32,
     },
+    /// The line has more than [`MAX_OCCURRENCES_PER_LINE`](super::MAX_OCCURRENCES_PER_LINE)
+    /// occurrences in the window (expansion stopped there; the line generates nothing).
+    #[error(
+        "agreement line `{line}`: more than {max} occurrences from {from} to {to}; \
+         generate a shorter window or fix the rule"
+    )]
+    TooManyOccurrences {
+        /// The line.
+        line: AgreementLineId,
+        /// First date of the window.
+        from: NaiveDate,
+        /// First date after the window.
+        to: NaiveDate,
+        /// The limit.
+        max: usize,
+    },
     /// The `adjust_occurrence` rule failed or returned something it may not.
     #[error("agreement line `{line}`: adjust_occurrence for {occurrence}: {message}")]
     Adjustment {
@@ -115,6 +145,7 @@ impl RecurrenceError {
             | RecurrenceError::UnknownCustomer { line, .. }
             | RecurrenceError::UnknownCalendar { line, .. }
             | RecurrenceError::NoBusinessDay { line, .. }
+            | RecurrenceError::TooManyOccurrences { line, .. }
             | RecurrenceError::Adjustment { line, .. }
             | RecurrenceError::Sla { line, .. }
             | RecurrenceError::Order { line, .. } => line,

@@ -26,10 +26,20 @@ use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
 use super::error::RecurrenceRuleError;
 use crate::calendar::local_instant;
+use crate::model::check_rule_limits;
 use crate::model::Recurrence;
 
 /// Largest INTERVAL accepted (the model's bound).
 pub const MAX_INTERVAL: u16 = 1000;
+
+/// Most occurrences one agreement line may have in one generation window: a daily line over a
+/// year (366) fits with room to spare; more is an error naming the line, and expansion stops
+/// after `MAX_OCCURRENCES_PER_LINE + 1` occurrences (never materialising more).
+pub const MAX_OCCURRENCES_PER_LINE: usize = 1000;
+
+/// Longest generation window, in days (`generate`, `run`'s horizon): two years, so a daily line
+/// stays within [`MAX_OCCURRENCES_PER_LINE`].
+pub const MAX_GENERATION_DAYS: i64 = 732;
 
 /// A half-open window of local calendar dates `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,6 +156,7 @@ impl Expander {
         let parsed: RRule<Unvalidated> = text
             .parse()
             .map_err(|e: rrule::RRuleError| invalid(e.to_string()))?;
+        check_rule_limits(&parsed).map_err(invalid)?;
         if parsed.get_interval() > MAX_INTERVAL {
             return Err(invalid(format!(
                 "INTERVAL {} exceeds {MAX_INTERVAL}",
@@ -200,11 +211,35 @@ impl Expander {
 
     /// Like [`expand`](Self::expand), appending to `out` (lets a caller reuse one buffer).
     pub fn expand_into(&self, window: Window, out: &mut Vec<Occurrence>) {
+        self.expand_at_most(window, usize::MAX, out);
+    }
+
+    /// Like [`expand_into`](Self::expand_into), but stops after `max` rule occurrences plus
+    /// one: returns `false` (with at most `max + 1` rule occurrences appended, plus the RDATEs)
+    /// when the window holds more than `max` occurrences, `true` otherwise.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use fieldwork::model::Recurrence;
+    /// use fieldwork::recurrence::{Expander, Window};
+    /// let rec = Recurrence {
+    ///     rrule: "FREQ=DAILY".into(),
+    ///     dtstart: "2027-01-01T09:00:00".parse().unwrap(),
+    ///     exdates: vec![], rdates: vec![],
+    /// };
+    /// let expander = Expander::new(&rec, chrono_tz::UTC).unwrap();
+    /// let d = |m, d| NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+    /// let mut out = Vec::new();
+    /// assert!(!expander.expand_at_most(Window::new(d(1, 1), d(12, 1)).unwrap(), 10, &mut out));
+    /// assert_eq!(out.len(), 11);
+    /// ```
+    pub fn expand_at_most(&self, window: Window, max: usize, out: &mut Vec<Occurrence>) -> bool {
         if window.is_empty() {
-            return;
+            return true;
         }
         let first = out.len();
-        self.expand_rule(window, out);
+        self.expand_rule(window, max.saturating_add(1), out);
+        let within = out.len() - first <= max;
         let rdates = self
             .rdates
             .iter()
@@ -220,13 +255,16 @@ impl Expander {
             tail.dedup();
             out.append(&mut tail);
         }
+        within && out.len() - first <= max
     }
 
     fn excluded(&self, date: NaiveDate) -> bool {
         !self.exdates.is_empty() && self.exdates.binary_search(&date).is_ok()
     }
 
-    fn expand_rule(&self, window: Window, out: &mut Vec<Occurrence>) {
+    /// Appends the rule's occurrences in `window`, at most `limit` of them.
+    fn expand_rule(&self, window: Window, limit: usize, out: &mut Vec<Occurrence>) {
+        let first = out.len();
         let start = self.iteration_start(window.from);
         if self.until.is_some_and(|until| until < start) {
             return;
@@ -246,6 +284,9 @@ impl Expander {
             }
             if date < window.from || self.excluded(date) {
                 continue;
+            }
+            if out.len() - first >= limit {
+                break;
             }
             out.push(dt.fixed_offset());
         }

@@ -39,6 +39,9 @@ pub(crate) mod test_support;
 
 pub use adjust::{Adjusted, NonBusinessDay, OccurrenceAdjuster};
 pub use error::{RecurrenceError, RecurrenceRuleError};
-pub use expand::{localize, Expander, Occurrence, Window, MAX_INTERVAL};
+pub use expand::{
+    localize, Expander, Occurrence, Window, MAX_GENERATION_DAYS, MAX_INTERVAL,
+    MAX_OCCURRENCES_PER_LINE,
+};
 pub use line::{expand_line, LineContext};
 pub use rule_adjust::{decide, AdjustHook, HookStats, RuleAdjuster};

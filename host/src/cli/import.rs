@@ -33,12 +33,10 @@ pub struct ImportArgs {
     pub db: DbArgs,
 }
 
-/// Reads a dataset file (JSON syntax errors carry file, line and column).
+/// Reads a dataset file of at most [`fieldwork::model::MAX_DATASET_BYTES`] (JSON syntax errors
+/// carry file, line and column).
 pub fn read_dataset(path: &std::path::Path) -> Result<Dataset, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = fieldwork::model::read_dataset_text(path)?;
     serde_json::from_str(&text)
         .map_err(|e| CliError::from(ModelError::json(path.display().to_string(), &e)))
 }

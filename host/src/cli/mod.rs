@@ -15,6 +15,7 @@ mod export;
 mod generate;
 mod import;
 mod init;
+mod limits;
 mod recur;
 mod rma;
 mod run;

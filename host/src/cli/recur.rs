@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::run::exclusive_end;
+use super::limits::{bounded_end, MAX_RECUR_DAYS, MAX_RECUR_OCCURRENCES};
 use super::{CliError, Output};
 use crate::format::{instant, parse_date, rfc3339};
 use fieldwork::calendar::parse_local;
@@ -56,9 +56,22 @@ pub fn occurrences(
         rdates: Vec::new(),
     };
     let expander = Expander::new(&recurrence, tz).map_err(CliError::user)?;
-    let window =
-        Window::new(args.from, exclusive_end(args.from, args.to)?).map_err(CliError::user)?;
-    let list = expander.expand(window).iter().map(|o| o.to_utc()).collect();
+    let end = bounded_end(
+        args.from,
+        args.to,
+        MAX_RECUR_DAYS,
+        "the `fieldwork recur` range",
+    )?;
+    let window = Window::new(args.from, end).map_err(CliError::user)?;
+    let mut list = Vec::new();
+    if !expander.expand_at_most(window, MAX_RECUR_OCCURRENCES, &mut list) {
+        return Err(CliError::User(format!(
+            "the rule has more than {MAX_RECUR_OCCURRENCES} occurrences from {} to {}\n\
+             hint: preview a shorter range (--from/--to)",
+            args.from, args.to
+        )));
+    }
+    let list = list.iter().map(|o| o.to_utc()).collect();
     Ok((list, tz))
 }
 

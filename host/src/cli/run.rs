@@ -65,7 +65,15 @@ impl HorizonArgs {
         let now = ctx.now;
         let today = now.with_timezone(&ctx.zone).date_naive();
         let (from, to) = match (self.from, self.to) {
-            (Some(from), Some(last)) => (from, exclusive_end(from, last)?),
+            (Some(from), Some(last)) => (
+                from,
+                super::limits::bounded_end(
+                    from,
+                    last,
+                    super::limits::MAX_HORIZON_DAYS,
+                    "the horizon",
+                )?,
+            ),
             _ => {
                 let days = self.days_ahead.unwrap_or(28);
                 if days == 0 {
@@ -73,6 +81,12 @@ impl HorizonArgs {
                         "--days-ahead must be at least 1\nhint: --days-ahead 1 is today only",
                     ));
                 }
+                super::limits::check_days(
+                    today,
+                    i64::from(days),
+                    super::limits::MAX_HORIZON_DAYS,
+                    "the horizon",
+                )?;
                 let to = today
                     .checked_add_signed(Duration::days(i64::from(days)))
                     .ok_or_else(|| CliError::user(format!("--days-ahead {days} is too far")))?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
-use super::run::exclusive_end;
+use super::limits::{bounded_end, MAX_SCHEDULE_DAYS};
 use super::{CliError, Output};
 use crate::format::{clock, date, date_range, km, minutes, parse_date, table};
 use crate::progress::Bars;
@@ -71,7 +71,12 @@ fn options(args: &ScheduleArgs) -> ScheduleOptions {
 /// Runs the command: the main job's scheduling phase over the local dates `--from..=--to`, on
 /// the database or on the dataset in memory — the same phase, the same rules.
 pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
-    let end = exclusive_end(args.from, args.to)?;
+    let end = bounded_end(
+        args.from,
+        args.to,
+        MAX_SCHEDULE_DAYS,
+        "the `fieldwork schedule` range",
+    )?;
     // Progress as `run` shows it: loading, then scheduling.
     let mut bars = Bars::new(out);
     bars.start("load", 0);

@@ -104,7 +104,12 @@ pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
         .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
     // Both ends inclusive, as on every command.
     let to = args.to.unwrap_or(from + Duration::days(4));
-    super::run::exclusive_end(from, to)?;
+    super::limits::bounded_end(
+        from,
+        to,
+        super::limits::MAX_BOARD_DAYS,
+        "the `fieldwork board` range",
+    )?;
     let html = board::render(
         &model,
         &plan,

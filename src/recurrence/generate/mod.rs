@@ -31,7 +31,7 @@ use crate::sla::SlaEngine;
 
 use super::{
     localize, AdjustHook, Adjusted, LineContext, Occurrence, OccurrenceAdjuster, RecurrenceError,
-    RecurrenceRuleError, RuleAdjuster, Window,
+    RecurrenceRuleError, RuleAdjuster, Window, MAX_GENERATION_DAYS, MAX_OCCURRENCES_PER_LINE,
 };
 use crate::model::{AgreementLineId, Model, OrderId, OrderOrigin, ServiceOrder};
 use crate::rules::RuleSet;
@@ -68,7 +68,8 @@ use crate::rules::RuleSet;
 /// ```
 ///
 /// # Errors
-/// Only for an inverted window; everything about a line goes into the report.
+/// Only for an inverted window or one longer than [`MAX_GENERATION_DAYS`]; everything about
+/// a line (including more than [`MAX_OCCURRENCES_PER_LINE`] occurrences) goes into the report.
 pub fn generate_orders(
     model: &mut Model,
     rules: Option<&RuleSet>,
@@ -142,7 +143,8 @@ pub fn generate_days_ahead(
 /// ```
 ///
 /// # Errors
-/// Only for an inverted window; everything about a line goes into the report.
+/// Only for an inverted window or one longer than [`MAX_GENERATION_DAYS`]; everything about
+/// a line (including more than [`MAX_OCCURRENCES_PER_LINE`] occurrences) goes into the report.
 pub fn generate_with(
     model: &mut Model,
     adjuster: &mut dyn OccurrenceAdjuster,
@@ -151,6 +153,15 @@ pub fn generate_with(
     options: &GenerateOptions<'_>,
 ) -> Result<GenerationReport, RecurrenceRuleError> {
     let window = Window::new(from, to)?;
+    let days = (to - from).num_days();
+    if days > MAX_GENERATION_DAYS {
+        return Err(RecurrenceRuleError::WindowTooLong {
+            from,
+            to,
+            days,
+            max: MAX_GENERATION_DAYS,
+        });
+    }
     let plan = plan(model, adjuster, window, options);
     Ok(apply(model, plan, options))
 }
@@ -282,8 +293,18 @@ impl<'m> Planner<'m, '_> {
         }
         plan.report.lines += 1;
         self.occurrences.clear();
-        ctx.expander()?
-            .expand_into(effective, &mut self.occurrences);
+        if !ctx.expander()?.expand_at_most(
+            effective,
+            MAX_OCCURRENCES_PER_LINE,
+            &mut self.occurrences,
+        ) {
+            return Err(RecurrenceError::TooManyOccurrences {
+                line: ctx.line.id.clone(),
+                from: effective.from(),
+                to: effective.to(),
+                max: MAX_OCCURRENCES_PER_LINE,
+            });
+        }
         let counts = adjust_line(ctx, &self.occurrences, adjuster, &mut self.entries)?;
         let line_sla = match self.sla {
             None => None,
