@@ -1199,3 +1199,47 @@ fn bad_date_is_a_runtime_error() {
     );
     assert!(err.to_string().contains("not a date"), "{err}");
 }
+
+/// A runaway hook is stopped once per run, not once per call: after it exceeds the operation
+/// limit, later calls fail at once with `Stopped` (naming the hook's file:line:col and the
+/// limit), so a `loop {}` in a per-order hook costs one limit per run, not one per order.
+#[test]
+fn a_runaway_hook_is_called_once_per_run() {
+    let mut limits = Limits::default();
+    limits.max_operations = 10_000;
+    let rules = RuleSet::from_sources_with(
+        &[(
+            "sla.rhai",
+            "fn sla_targets(o, c, a) {\n    print(\"called\");\n    loop {}\n}",
+        )],
+        &limits,
+    )
+    .unwrap();
+    let mut errors = Vec::new();
+    for _ in 0..50 {
+        errors.push(rules.call_hook("sla_targets", ((), (), ())).unwrap_err());
+    }
+    assert!(
+        matches!(errors[0], RuleError::LimitExceeded { .. }),
+        "{}",
+        errors[0]
+    );
+    for e in &errors[1..] {
+        assert!(matches!(e, RuleError::Stopped { .. }), "{e}");
+        assert!(e.is_limit());
+        assert_eq!(
+            e.to_string(),
+            "sla.rhai:1:4: in hook `sla_targets`: not called again this run (an earlier call \
+             stopped: operation limit exceeded)"
+        );
+    }
+    // The script ran once: one `print`.
+    assert_eq!(rules.log().entries().len(), 1);
+    // A script error (not a runaway) does not stop the hook.
+    let throwing =
+        RuleSet::from_sources(&[("sla.rhai", "fn sla_targets(o, c, a) { throw 1 }")]).unwrap();
+    for _ in 0..3 {
+        let e = throwing.call_hook("sla_targets", ((), (), ())).unwrap_err();
+        assert!(matches!(e, RuleError::Runtime { .. }), "{e}");
+    }
+}

@@ -210,6 +210,9 @@ pub fn run_main_job(
     progress: &mut dyn Progress,
 ) -> Result<JobSummary, JobError> {
     options.check()?;
+    // Each run starts with every hook callable (a hook stopped as runaway in an earlier run of
+    // the same rule set gets another chance).
+    rules.reset_stopped_hooks();
     progress.start("load", 0);
     let mut model = store.load_model()?;
     progress.finish();

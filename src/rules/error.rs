@@ -245,6 +245,18 @@ pub enum RuleError {
         /// Which limit.
         limit: LimitKind,
     },
+    /// The hook was not called: earlier in the life of this rule set (one run of a command) a
+    /// call of it ran into the operation or time limit, and a runaway hook is stopped once, not
+    /// once per order. See [`RuleSet::reset_stopped_hooks`](super::RuleSet::reset_stopped_hooks).
+    #[error("{location}: in hook `{hook}`: not called again this run (an earlier call stopped: {limit})")]
+    Stopped {
+        /// The hook.
+        hook: String,
+        /// The hook's definition.
+        location: Location,
+        /// The limit its earlier call exceeded.
+        limit: LimitKind,
+    },
     /// The hook returned a value of the wrong type or shape.
     #[error("{location}: hook `{hook}` returned {found}, expected {expected}")]
     WrongReturnType {
@@ -290,6 +302,7 @@ impl RuleError {
         match self {
             Self::Runtime { hook, .. }
             | Self::LimitExceeded { hook, .. }
+            | Self::Stopped { hook, .. }
             | Self::WrongReturnType { hook, .. }
             | Self::ArgumentCount { hook, .. }
             | Self::UnknownHook { hook } => hook,
@@ -301,13 +314,14 @@ impl RuleError {
         match self {
             Self::Runtime { location, .. }
             | Self::LimitExceeded { location, .. }
+            | Self::Stopped { location, .. }
             | Self::WrongReturnType { location, .. } => Some(location),
             Self::ArgumentCount { .. } | Self::UnknownHook { .. } => None,
         }
     }
 
-    /// Whether a sandbox limit stopped the call.
+    /// Whether a sandbox limit stopped the call (or an earlier call of the same hook).
     pub fn is_limit(&self) -> bool {
-        matches!(self, Self::LimitExceeded { .. })
+        matches!(self, Self::LimitExceeded { .. } | Self::Stopped { .. })
     }
 }

@@ -19,6 +19,7 @@
 //! Every call uses a fresh, empty [`Scope`] (no state survives between calls, nothing
 //! grows) and a fresh operation budget and wall-clock deadline.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -89,6 +90,8 @@ pub struct RuleSet {
     log: RuleLog,
     deadline: Deadline,
     limits: Limits,
+    /// Hooks stopped for the rest of the run: a call ran into the operation or time limit.
+    stopped: RefCell<HashMap<String, LimitKind>>,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -116,6 +119,7 @@ impl RuleSet {
             log,
             deadline,
             limits: limits.clone(),
+            stopped: RefCell::new(HashMap::new()),
         }
     }
 
@@ -319,6 +323,17 @@ impl RuleSet {
             return Ok(None);
         };
 
+        // A hook that ran away once (operations, wall clock) is not called again this run: the
+        // limits are per call, and a runaway hook called once per order would cost the limit
+        // once per order.
+        if let Some(limit) = self.stopped.borrow().get(name) {
+            return Err(RuleError::Stopped {
+                hook: name.to_string(),
+                location: binding.location.clone(),
+                limit: limit.clone(),
+            });
+        }
+
         self.deadline.start(self.limits.max_duration);
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let mut scope = Scope::new();
@@ -327,9 +342,40 @@ impl RuleSet {
             .call_fn_with_options::<Dynamic>(options, &mut scope, &file.ast, name, argv);
         self.deadline.clear();
 
-        result
-            .map(Some)
-            .map_err(|err| convert_error(name, &file.path, &binding.location, *err))
+        result.map(Some).map_err(|err| {
+            let err = convert_error(name, &file.path, &binding.location, *err);
+            if let RuleError::LimitExceeded {
+                limit: limit @ (LimitKind::Operations | LimitKind::Duration),
+                ..
+            } = &err
+            {
+                self.stopped
+                    .borrow_mut()
+                    .insert(name.to_string(), limit.clone());
+            }
+            err
+        })
+    }
+
+    /// Lets every hook stopped by [`RuleError::Stopped`] run again. A rule set normally lives for
+    /// one run of a command, so hooks stop for that run; an application that keeps a rule set
+    /// across runs calls this at the start of each run.
+    ///
+    /// ```
+    /// use fieldwork::rules::{Limits, RuleError, RuleSet};
+    /// let mut limits = Limits::default();
+    /// limits.max_operations = 1_000;
+    /// let rules = RuleSet::from_sources_with(
+    ///     &[("sla.rhai", "fn sla_targets(o, c, a) { loop {} }")], &limits)?;
+    /// let call = || rules.call_hook("sla_targets", ((), (), ()));
+    /// assert!(matches!(call(), Err(RuleError::LimitExceeded { .. })));
+    /// assert!(matches!(call(), Err(RuleError::Stopped { .. })));  // not run again
+    /// rules.reset_stopped_hooks();
+    /// assert!(matches!(call(), Err(RuleError::LimitExceeded { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reset_stopped_hooks(&self) {
+        self.stopped.borrow_mut().clear();
     }
 
     /// The location of hook `name`'s definition, or a file-less placeholder.
