@@ -1205,8 +1205,10 @@ fn bad_date_is_a_runtime_error() {
 /// limit), so a `loop {}` in a per-order hook costs one limit per run, not one per order.
 #[test]
 fn a_runaway_hook_is_called_once_per_run() {
-    let mut limits = Limits::default();
-    limits.max_operations = 10_000;
+    let limits = Limits {
+        max_operations: 10_000,
+        ..Limits::default()
+    };
     let rules = RuleSet::from_sources_with(
         &[(
             "sla.rhai",

@@ -363,8 +363,7 @@ impl RuleSet {
     ///
     /// ```
     /// use fieldwork::rules::{Limits, RuleError, RuleSet};
-    /// let mut limits = Limits::default();
-    /// limits.max_operations = 1_000;
+    /// let limits = Limits { max_operations: 1_000, ..Limits::default() };
     /// let rules = RuleSet::from_sources_with(
     ///     &[("sla.rhai", "fn sla_targets(o, c, a) { loop {} }")], &limits)?;
     /// let call = || rules.call_hook("sla_targets", ((), (), ()));
