@@ -15,31 +15,8 @@ const AT: &str = "2027-03-01T07:00:00+01:00";
 /// A directory with the demo dataset (`demo.json`) and a database planned by `demo` (`d.db`).
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    ok(fieldwork(
-        d,
-        &[
-            "demo-data",
-            "--anchor",
-            "2027-03-01",
-            "--out",
-            "demo.json",
-            "--quiet",
-        ],
-    ));
-    ok(fieldwork(
-        d,
-        &[
-            "demo",
-            "--db",
-            "d.db",
-            "--anchor",
-            "2027-03-01",
-            "--weeks",
-            "1",
-            "--quiet",
-        ],
-    ));
+    support::demo_json(dir.path());
+    support::demo_db(dir.path());
     dir
 }
 

@@ -143,19 +143,7 @@ fn schedule_run_and_generate_ranges_are_bounded() {
 fn board_and_run_on_a_database_are_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    support::ok(fieldwork(
-        d,
-        &[
-            "demo",
-            "--db",
-            "d.db",
-            "--anchor",
-            "2027-03-01",
-            "--weeks",
-            "1",
-            "--quiet",
-        ],
-    ));
+    support::demo_db(d);
     let out = fieldwork(
         d,
         &[

@@ -10,10 +10,7 @@ use chrono::{DateTime, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 use std::sync::OnceLock;
 
-/// First UTC year supported by business-time arithmetic.
-pub const FIRST_YEAR: i32 = 1900;
-/// First UTC year no longer supported (instants must lie before `END_YEAR-01-01T00:00Z`).
-pub const END_YEAR: i32 = 2200;
+pub use crate::model::{END_YEAR, FIRST_YEAR};
 
 const SAMPLE_STEP: i64 = 6 * 3600;
 

@@ -1,10 +1,18 @@
-//! Bounds on what a recurrence rule may ask for, checked wherever an RRULE enters (dataset
-//! validation and the recurrence expander alike), so a hostile or mistaken rule is rejected at
-//! the door with a message instead of generating unbounded (or silently no) work.
+//! Bounds of the model: the supported years of every instant (one definition, used by
+//! validation, the calendar's arithmetic and the host's date arguments), and what a recurrence
+//! rule may ask for, checked wherever an RRULE enters (dataset validation and the recurrence
+//! expander alike), so a hostile or mistaken rule is rejected at the door with a message
+//! instead of generating unbounded (or silently no) work.
 
 use rrule::Frequency;
 use rrule::RRule;
 use rrule::Unvalidated;
+
+/// First UTC year of the instants fieldwork supports (business-time arithmetic, order dates,
+/// command-line dates): instants start at `FIRST_YEAR-01-01T00:00:00Z`.
+pub const FIRST_YEAR: i32 = 1900;
+/// First UTC year no longer supported: instants lie before `END_YEAR-01-01T00:00:00Z`.
+pub const END_YEAR: i32 = 2200;
 
 /// The frequencies a recurrence rule may use, as written in an RRULE.
 pub const SUPPORTED_FREQUENCIES: &str = "DAILY, WEEKLY, MONTHLY or YEARLY";

@@ -10,13 +10,6 @@ use rust_decimal::Decimal;
 use super::error::{EntityKind, ValidationError, ValidationIssue};
 use super::*;
 
-/// First UTC year of an order's instants (business-time arithmetic starts at 1900-01-01T00:00Z,
-/// as the calendar's `FIRST_YEAR`).
-const FIRST_INSTANT_YEAR: i32 = 1900;
-/// Last UTC year of an order's instants (business-time arithmetic ends before
-/// 2200-01-01T00:00Z, as the calendar's `END_YEAR`).
-const LAST_INSTANT_YEAR: i32 = 2199;
-
 /// Largest INTERVAL accepted in a recurrence rule.
 pub const MAX_RRULE_INTERVAL: u16 = 1000;
 
@@ -434,11 +427,12 @@ fn check_order_instants(c: &mut Checker<'_>, o: &ServiceOrder) {
         instants.push((format!("history[{i}].at"), change.at));
     }
     for (field, at) in instants {
-        if !(FIRST_INSTANT_YEAR..=LAST_INSTANT_YEAR).contains(&at.year()) {
+        if !(FIRST_YEAR..END_YEAR).contains(&at.year()) {
             let e = ValidationError::InvalidValue(format!(
                 "{} is outside the supported instants \
-                 {FIRST_INSTANT_YEAR}-01-01T00:00:00Z to {LAST_INSTANT_YEAR}-12-31T23:59:59Z",
-                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                 {FIRST_YEAR}-01-01T00:00:00Z to {}-12-31T23:59:59Z",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                END_YEAR - 1
             ));
             c.push(EntityKind::Order, &o.id, &field, e);
         }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::context::{Context, RulesArgs, SourceArgs};
-use super::run::{count, inclusive_json, one_line, HorizonArgs};
+use super::run::{inclusive_json, HorizonArgs};
 use super::{CliError, Output};
 use crate::format::{date_range_exclusive, table};
 use crate::progress::Bars;
@@ -139,14 +139,7 @@ pub fn run(args: GenerateArgs, out: &Output) -> Result<(), CliError> {
 /// The lines that failed, as the one error the command exits with (code 1) after its summary
 /// (and the orders of the other lines) were written: how many, and the first one.
 pub fn failed_lines(report: &GenerationReport) -> Result<(), CliError> {
-    match report.errors.first() {
-        None => Ok(()),
-        Some(first) => Err(CliError::User(format!(
-            "{}; first: {}",
-            count(report.errors.len(), "agreement line", "failed to generate"),
-            one_line(&first.to_string())
-        ))),
-    }
+    super::run::failed(super::run::generation_failure(report))
 }
 
 /// The human summary: where the occurrences went, then one row per failed line.

@@ -10,6 +10,7 @@ use crate::progress::Bars;
 use fieldwork::job::{
     run_main_job, GenerateSummary, JobError, JobOptions, JobSummary, ScheduleOutcome,
 };
+use fieldwork::recurrence::generate::GenerationReport;
 
 impl From<JobError> for CliError {
     fn from(e: JobError) -> Self {
@@ -263,42 +264,62 @@ pub fn run_on(
     Ok(summary)
 }
 
-/// The failures a job committed around, as the one error the command exits with (code 1)
-/// after its summary is printed: the lines that failed to generate, the orders left without an
-/// SLA status and a failed scheduling phase, counted, with the first one named. `Ok` when every
-/// phase succeeded.
-pub fn failures(summary: &JobSummary) -> Result<(), CliError> {
-    let mut parts = Vec::new();
-    let mut first: Option<String> = None;
-    let generation = &summary.generation.report.errors;
-    if let Some(e) = generation.first() {
-        parts.push(count(
-            generation.len(),
-            "agreement line",
-            "failed to generate",
-        ));
-        first.get_or_insert_with(|| e.to_string());
-    }
-    if let Some(e) = summary.sla.errors.first() {
-        parts.push(count(
-            summary.sla.errors.len(),
-            "order",
-            "without SLA status",
-        ));
-        first.get_or_insert_with(|| sla_problem(&e.order, &e.error));
-    }
-    if let ScheduleOutcome::Failed { error } = &summary.schedule {
-        parts.push("scheduling failed".to_owned());
-        first.get_or_insert_with(|| format!("scheduling: {error}"));
-    }
-    match first {
+/// One kind of failure a command completed around: its count (`3 agreement lines failed to
+/// generate`) and its first error.
+pub struct Failure {
+    count: String,
+    first: String,
+}
+
+/// The agreement lines of a generation run that failed, if any.
+pub fn generation_failure(report: &GenerationReport) -> Option<Failure> {
+    report.errors.first().map(|e| Failure {
+        count: count(report.errors.len(), "agreement line", "failed to generate"),
+        first: e.to_string(),
+    })
+}
+
+/// The failures as the one error the command exits with (code 1) after its summary is
+/// printed: each kind counted, the first one named. `Ok` when there are none.
+pub fn failed(failures: impl IntoIterator<Item = Failure>) -> Result<(), CliError> {
+    let failures: Vec<Failure> = failures.into_iter().collect();
+    match failures.first() {
         None => Ok(()),
         Some(first) => Err(CliError::User(format!(
             "{}; first: {}",
-            parts.join(", "),
-            one_line(&first)
+            failures
+                .iter()
+                .map(|f| f.count.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            one_line(&first.first)
         ))),
     }
+}
+
+/// The failures a job committed around: the lines that failed to generate, the orders left
+/// without an SLA status and a failed scheduling phase (see [`failed`]).
+pub fn failures(summary: &JobSummary) -> Result<(), CliError> {
+    let sla = summary.sla.errors.first().map(|e| Failure {
+        count: count(summary.sla.errors.len(), "order", "without SLA status"),
+        first: sla_problem(&e.order, &e.error),
+    });
+    let schedule = match &summary.schedule {
+        ScheduleOutcome::Failed { error } => Some(Failure {
+            count: "scheduling failed".to_owned(),
+            first: format!("scheduling: {error}"),
+        }),
+        _ => None,
+    };
+    failed(
+        [
+            generation_failure(&summary.generation.report),
+            sla,
+            schedule,
+        ]
+        .into_iter()
+        .flatten(),
+    )
 }
 
 /// `1 order without SLA status`, `3 orders without SLA status`.

@@ -68,6 +68,23 @@ pub fn demo_json(dir: &Path) {
     ));
 }
 
+/// Creates `dir/d.db` with `fieldwork demo` (anchor 2027-03-01, one week planned).
+pub fn demo_db(dir: &Path) {
+    ok(fieldwork(
+        dir,
+        &[
+            "demo",
+            "--db",
+            "d.db",
+            "--anchor",
+            "2027-03-01",
+            "--weeks",
+            "1",
+            "--quiet",
+        ],
+    ));
+}
+
 /// Copies the shipped rule files (`rules/*.rhai` of the repository) into `to`; returns how many.
 pub fn copy_shipped_rules(to: &Path) -> usize {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
