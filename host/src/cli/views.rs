@@ -96,6 +96,15 @@ fn write(path: &Path, text: &str) -> Result<(), CliError> {
 
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        // A range given in full is checked before the database is read.
+        super::limits::bounded_end(
+            from,
+            to,
+            super::limits::MAX_BOARD_DAYS,
+            "the `fieldwork board` range",
+        )?;
+    }
     let (model, plan, newest) = load(&args.db.db)?;
     // Dates are local dates of the business, as on every command.
     let zone = fieldwork::job::business_zone(&model);
