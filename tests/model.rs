@@ -425,7 +425,11 @@ fn dataset_files_are_read_up_to_the_bound() {
 
 #[test]
 fn recurrence_starts_outside_the_supported_years_are_rejected_naming_the_line() {
-    for dtstart in ["0000-01-01T09:00:00", "1899-12-31T23:00:00", "9999-12-31T09:00:00"] {
+    for dtstart in [
+        "0000-01-01T09:00:00",
+        "1899-12-31T23:00:00",
+        "9999-12-31T09:00:00",
+    ] {
         let issue = single_issue(|v| {
             v["agreements"][0]["lines"][0]["recurrence"]["dtstart"] = json!(dtstart)
         });

@@ -90,7 +90,9 @@ fn load(dir: &Path) -> Result<Case, String> {
     }
     let setup = s("setup").ok_or_else(|| format!("{name}: `setup` is required"))?;
     if setup != "demo-db" && setup != "none" {
-        return Err(format!("{name}: setup `{setup}` is neither `demo-db` nor `none`"));
+        return Err(format!(
+            "{name}: setup `{setup}` is neither `demo-db` nor `none`"
+        ));
     }
     let args = obj
         .get("args")

@@ -65,8 +65,21 @@ impl MemoryStore {
         Some(id)
     }
 
-    fn apply_updates(model: &mut Model, updates: &[StatusUpdate]) -> Result<(), StoreError> {
+    /// Applies status changes; with `already_there_is_done` (a plan's implied changes) a change
+    /// to the status the order already has is skipped (another writer made it), as in SQLite.
+    fn apply_updates(
+        model: &mut Model,
+        updates: &[StatusUpdate],
+        already_there_is_done: bool,
+    ) -> Result<(), StoreError> {
         for update in updates {
+            if already_there_is_done
+                && model
+                    .order(&update.order)
+                    .is_some_and(|o| o.status() == update.change.status)
+            {
+                continue;
+            }
             model
                 .transition_order(&update.order, update.change.status, update.change.at)
                 .map_err(|e| conflict(&update.order, e))?;
@@ -127,13 +140,20 @@ impl Store for MemoryStore {
         let mut model = self.model.clone();
         let mut keys = Vec::new();
         let mut seen = HashSet::new();
-        let mut skipped = 0;
+        let mut skipped_keys = Vec::new();
         for generated in orders {
-            if self.keys.contains_key(&generated.key) || !seen.insert(generated.key.as_str()) {
-                skipped += 1;
+            let id = &generated.order.id;
+            if self.keys.contains_key(&generated.key)
+                || !seen.insert(generated.key.as_str())
+                || model
+                    .order(id)
+                    .is_some_and(|stored| stored.origin == generated.order.origin)
+            {
+                // Stored already: by key, earlier in this batch, or as the same order (same id
+                // and origin) that a merge import brought in.
+                skipped_keys.push(generated.key.clone());
                 continue;
             }
-            let id = &generated.order.id;
             if model.order(id).is_some() {
                 return Err(StoreError::Conflict {
                     entity: "order",
@@ -153,7 +173,8 @@ impl Store for MemoryStore {
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Generate, written),
             written,
-            skipped,
+            skipped: skipped_keys.len(),
+            skipped_keys,
         })
     }
 
@@ -162,12 +183,13 @@ impl Store for MemoryStore {
         updates: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError> {
         let mut model = self.model.clone();
-        Self::apply_updates(&mut model, updates)?;
+        Self::apply_updates(&mut model, updates, false)?;
         self.model = model;
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Status, updates.len()),
             written: updates.len(),
             skipped: 0,
+            ..Default::default()
         })
     }
 
@@ -193,6 +215,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Sla, snapshots.len()),
             written: snapshots.len(),
             skipped: 0,
+            ..Default::default()
         })
     }
 
@@ -233,7 +256,7 @@ impl Store for MemoryStore {
         }
         let visit_count = visits.count();
         let mut model = self.model.clone();
-        Self::apply_updates(&mut model, updates)?;
+        Self::apply_updates(&mut model, updates, true)?;
         self.model = model;
         self.plans.retain(|p| p.id != plan.id);
         let mentioned: HashSet<&OrderId> = plan
@@ -257,6 +280,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Plan, rows),
             written: rows,
             skipped: 0,
+            ..Default::default()
         })
     }
 
@@ -313,6 +337,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Billing, written + periods),
             written,
             skipped,
+            ..Default::default()
         })
     }
 

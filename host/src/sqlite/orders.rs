@@ -169,13 +169,21 @@ pub(crate) fn insert_generated(
     }
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Generate)?;
-    let (mut written, mut skipped) = (0, 0);
+    let mut written = 0;
+    let mut skipped_keys = Vec::new();
     {
         // The order row is written before its key, so no deferred foreign-key check is ever
         // outstanding (an outstanding one makes SQLite scan child tables on every insert).
         let err = sql_error(path, "writing a generation key");
         let mut known = tx
             .prepare_cached("SELECT 1 FROM generation_keys WHERE key = ?1")
+            .map_err(&err)?;
+        // The same order stored under its id (e.g. brought in by a merge import of an exported
+        // dataset) has the same origin line and occurrence.
+        let mut same_order = tx
+            .prepare_cached(
+                "SELECT 1 FROM orders WHERE id = ?1 AND origin_line IS ?2 AND origin_occurrence IS ?3",
+            )
             .map_err(&err)?;
         let mut key_stmt = tx
             .prepare_cached(
@@ -186,8 +194,23 @@ pub(crate) fn insert_generated(
         for generated in orders {
             let id = generated.order.id.as_str();
             // A key repeated within the batch is found too: its first order is already written.
+            // Both checks run inside this write transaction (BEGIN IMMEDIATE), so an order
+            // another process stored since our model was read is skipped, never written twice.
             if known.exists([generated.key.as_str()]).map_err(&err)? {
-                skipped += 1;
+                skipped_keys.push(generated.key.clone());
+                continue;
+            }
+            let (line, occurrence) = match &generated.order.origin {
+                OrderOrigin::Agreement { line, occurrence } => {
+                    (Some(line.as_str()), Some(local(occurrence)))
+                }
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
+            };
+            if same_order
+                .exists(params![id, line, occurrence])
+                .map_err(&err)?
+            {
+                skipped_keys.push(generated.key.clone());
                 continue;
             }
             write_order(
@@ -219,7 +242,8 @@ pub(crate) fn insert_generated(
         return Ok(BatchReceipt {
             batch: None,
             written,
-            skipped,
+            skipped: skipped_keys.len(),
+            skipped_keys,
         });
     }
     batches::finish(&tx, path, batch, written)?;
@@ -227,7 +251,8 @@ pub(crate) fn insert_generated(
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
-        skipped,
+        skipped: skipped_keys.len(),
+        skipped_keys,
     })
 }
 
@@ -248,11 +273,16 @@ pub(crate) fn generation_keys(
 
 /// Appends status changes within `tx`, checking each against the stored status and the
 /// lifecycle; returns the number written.
+///
+/// With `already_there_is_done` (a plan's implied changes), a change to the status the order
+/// already has is skipped rather than refused: another writer (a concurrent run storing its own
+/// plan) made it after this one read the model. Returns the changes written.
 pub(crate) fn apply_updates(
     tx: &Transaction<'_>,
     path: &Path,
     updates: &[StatusUpdate],
     batch: i64,
+    already_there_is_done: bool,
 ) -> Result<usize, StoreError> {
     let err = sql_error(path, "recording status changes");
     let mut current = tx
@@ -271,6 +301,7 @@ pub(crate) fn apply_updates(
     let mut update = tx
         .prepare_cached("UPDATE orders SET status = ?2, changed_at = ?3 WHERE id = ?1")
         .map_err(&err)?;
+    let mut written = 0;
     for u in updates {
         let id = u.order.as_str();
         let conflict = |message: String| StoreError::Conflict {
@@ -297,6 +328,9 @@ pub(crate) fn apply_updates(
         let from = OrderStatus::parse(&status)
             .ok_or_else(|| conflict(format!("stored status `{status}` is unknown")))?;
         let to = u.change.status;
+        if already_there_is_done && from == to {
+            continue;
+        }
         if !from.can_become(to) {
             return Err(conflict(format!("illegal transition {from} -> {to}")));
         }
@@ -312,8 +346,9 @@ pub(crate) fn apply_updates(
             .execute(params![id, seq + 1, at, to.as_str(), batch])
             .map_err(&err)?;
         update.execute(params![id, to.as_str(), at]).map_err(&err)?;
+        written += 1;
     }
-    Ok(updates.len())
+    Ok(written)
 }
 
 /// Records status changes in one transaction.
@@ -327,12 +362,13 @@ pub(crate) fn record_status_changes(
     }
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Status)?;
-    let written = apply_updates(&tx, path, updates, batch)?;
+    let written = apply_updates(&tx, path, updates, batch, false)?;
     batches::finish(&tx, path, batch, written)?;
     super::commit(tx, path, "recording status changes")?;
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
         skipped: 0,
+        ..Default::default()
     })
 }

@@ -233,13 +233,14 @@ pub(crate) fn save(
     rows += write_routes(&tx, path, stored)?;
     rows += write_unassigned(&tx, path, stored)?;
     supersede_visits(&tx, path, stored)?;
-    rows += apply_updates(&tx, path, updates, batch)?;
+    rows += apply_updates(&tx, path, updates, batch, true)?;
     batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "writing a plan")?;
     Ok(BatchReceipt {
         batch: Some(batch),
         written: rows,
         skipped: 0,
+        ..Default::default()
     })
 }
 
