@@ -8,6 +8,8 @@
 
 pub mod cli;
 pub(crate) mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod progress;
 pub mod sqlite;
 pub mod views;

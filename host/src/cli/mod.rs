@@ -20,7 +20,7 @@ mod recur;
 mod rma;
 mod run;
 mod schedule;
-mod sla;
+pub(crate) mod sla;
 mod views;
 
 use clap::{Parser, Subcommand};
