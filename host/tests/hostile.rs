@@ -156,6 +156,8 @@ fn base_db() -> &'static Path {
 }
 
 /// Runs the binary for `case` in a fresh directory and measures it.
+// The child is reaped by `wait4` (which also gives its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run(case: &Case) -> Outcome {
     let work = tempfile::tempdir().unwrap();
     let mut args = case.args.clone();
