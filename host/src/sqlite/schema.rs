@@ -31,15 +31,25 @@ pub struct Migration {
 }
 
 /// The migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial schema: model documents, orders, status history, generation keys, \
-                  SLA snapshots, plans, billing transactions and billed periods, batches",
-    sql: V1,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial schema: model documents, orders, status history, generation keys, \
+                      SLA snapshots, plans, billing transactions and billed periods, batches",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        description: "order operations: the reason of a status change",
+        sql: V2,
+    },
+];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 1;
+pub const LATEST_VERSION: i64 = 2;
+
+/// Version 2: a status change records why (`order hold --reason …`); older rows have none.
+const V2: &str = "ALTER TABLE order_status_history ADD COLUMN reason TEXT;";
 
 const V1: &str = r#"
 CREATE TABLE batches (
@@ -273,9 +283,21 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let path = Path::new(":memory:");
         let report = migrate(&mut conn, path).unwrap();
-        assert_eq!(report, MigrationReport { from: 0, to: 1 });
+        assert_eq!(
+            report,
+            MigrationReport {
+                from: 0,
+                to: LATEST_VERSION
+            }
+        );
         let again = migrate(&mut conn, path).unwrap();
-        assert_eq!(again, MigrationReport { from: 1, to: 1 });
+        assert_eq!(
+            again,
+            MigrationReport {
+                from: LATEST_VERSION,
+                to: LATEST_VERSION
+            }
+        );
         let id: i64 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .unwrap();
