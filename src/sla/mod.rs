@@ -29,12 +29,14 @@ mod error;
 mod hook;
 mod report;
 mod targets;
+mod work;
 
 pub use clock::{clock_start, metric_status, MetricState, MetricStatus};
 pub use engine::{OrderSla, SlaCalendars, SlaEngine};
 pub use error::SlaError;
 pub use hook::{BUSINESS_CALENDAR, HOOK};
 pub use report::{compliance, ComplianceRow, Grouping, OrderError, SlaReport};
+pub use work::WorkKpis;
 pub use targets::{
     default_targets, CalendarChoice, Metric, SlaTargets, Target, TargetSource,
     DEFAULT_PAUSE_STATUSES, DEFAULT_RESPONSE_ENDS, DEFAULT_WARNING, TIERS,
