@@ -402,7 +402,9 @@ mod tests {
             r#"{
           "customers": [{"id": "C-1", "name": "Acme", "tier": "gold", "time_zone": "UTC",
                          "location": {"lat": 0, "lon": 0}}],
-          "technicians": [{"id": "T-1", "name": "Ann", "home": {"lat": 0, "lon": 0}}],
+          "calendars": [{"id": "c", "time_zone": "UTC", "weekly": {"mon": [["08:00","17:00"]]}}],
+          "technicians": [{"id": "T-1", "name": "Ann", "home": {"lat": 0, "lon": 0},
+                           "calendar": "c", "hourly_cost": "40", "max_hours_per_day": 8}],
           "repair_codes": {"symptom_areas": [{"code": "COOLING", "codes": [{"code": "NO-COLD"}]}],
                            "stages": [{"code": "DIAG"}, {"code": "DONE", "finished": true}]},
           "orders": [{"id": "SO-1", "customer": "C-1", "origin": {"kind": "manual"},
