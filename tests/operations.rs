@@ -217,13 +217,21 @@ fn a_change_before_the_previous_one_and_unknown_ids_are_refused() {
     let err = store
         .apply_operation(&op("SO-1", OrderAction::Start, t(1, 9)))
         .unwrap_err();
-    assert!(err.to_string().contains("before the previous change"), "{err}");
+    assert!(
+        err.to_string().contains("before the previous change"),
+        "{err}"
+    );
     let err = store
         .apply_operation(&op("SO-9", OrderAction::Start, t(1, 11)))
         .unwrap_err();
     assert_eq!(err.to_string(), "unknown order `SO-9`");
     assert_eq!(
-        store.model().order(&OrderId::new("SO-1")).unwrap().history.len(),
+        store
+            .model()
+            .order(&OrderId::new("SO-1"))
+            .unwrap()
+            .history
+            .len(),
         1
     );
 }
@@ -255,12 +263,18 @@ fn a_hold_moves_the_due_time_by_the_held_business_time() {
     apply(
         &mut store,
         "SO-2",
-        &[(OrderAction::Hold, t(1, 16)), (OrderAction::Resume, t(2, 9))],
+        &[
+            (OrderAction::Hold, t(1, 16)),
+            (OrderAction::Resume, t(2, 9)),
+        ],
     );
     let during = resolution(&store, "SO-2", t(2, 8));
     assert!(during.paused, "the clock is paused during the hold");
     let now = t(2, 10);
-    let (plain, held) = (resolution(&store, "SO-1", now), resolution(&store, "SO-2", now));
+    let (plain, held) = (
+        resolution(&store, "SO-1", now),
+        resolution(&store, "SO-2", now),
+    );
     assert!(!held.paused);
     let cal = office(store.model());
     assert_eq!(held.due, cal.add(plain.due, TimeDelta::hours(2)).unwrap());
@@ -281,7 +295,11 @@ fn completion_stops_the_clock_and_concludes_met_or_missed() {
     let met = resolution(&store, "SO-1", later);
     assert_eq!(met.state, MetricState::Met);
     assert_eq!(met.stopped_at, Some(t(1, 11)));
-    assert_eq!(met.elapsed_seconds, 3 * 3600, "stopped: days later it still reads 3 h");
+    assert_eq!(
+        met.elapsed_seconds,
+        3 * 3600,
+        "stopped: days later it still reads 3 h"
+    );
     let missed = resolution(&store, "SO-2", later);
     assert_eq!(missed.state, MetricState::Missed);
     assert_eq!(missed.due, t(1, 12));
@@ -325,7 +343,10 @@ fn the_report_counts_completions_first_time_fixes_time_on_site_and_sla_met() {
     apply(
         &mut store,
         "SO-1",
-        &[(OrderAction::Start, t(1, 9)), (OrderAction::Complete, t(1, 11))],
+        &[
+            (OrderAction::Start, t(1, 9)),
+            (OrderAction::Complete, t(1, 11)),
+        ],
     );
     apply(
         &mut store,
@@ -339,7 +360,9 @@ fn the_report_counts_completions_first_time_fixes_time_on_site_and_sla_met() {
     );
     apply(&mut store, "SO-3", &[(OrderAction::Start, t(1, 12))]);
     let model = store.model();
-    let report = SlaEngine::new(model).unwrap().report(model.orders(), t(2, 8));
+    let report = SlaEngine::new(model)
+        .unwrap()
+        .report(model.orders(), t(2, 8));
     let w = report.work;
     assert_eq!((w.started, w.completed, w.first_time_fixes), (3, 2, 1));
     assert_eq!(w.first_time_fix_percent, Some(50.0));
@@ -348,7 +371,12 @@ fn the_report_counts_completions_first_time_fixes_time_on_site_and_sla_met() {
     assert_eq!((w.sla_met, w.sla_concluded), (1, 2));
     assert_eq!(w.sla_met_percent, Some(50.0));
     // A window counts only what happened in it.
-    let day2 = WorkKpis::of(model.orders(), &report.orders, Some((t(2, 0), t(3, 0))), t(2, 8));
+    let day2 = WorkKpis::of(
+        model.orders(),
+        &report.orders,
+        Some((t(2, 0), t(3, 0))),
+        t(2, 8),
+    );
     assert_eq!((day2.started, day2.completed), (0, 0));
 }
 
@@ -380,7 +408,11 @@ fn a_return_order_moves_through_its_steps_and_execution_writes_orders_and_credit
         err.to_string(),
         "return order RMA-1 is created: cannot execute (allowed: receive)"
     );
-    for action in [ReturnAction::Receive, ReturnAction::Inspect, ReturnAction::Execute] {
+    for action in [
+        ReturnAction::Receive,
+        ReturnAction::Inspect,
+        ReturnAction::Execute,
+    ] {
         step(&mut store, action).unwrap();
     }
     let model = store.model();

@@ -47,7 +47,16 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
     };
     // The demo planned SO-B0001 on Monday 1 March 2027 (now 11:00 UTC).
     assert_eq!(
-        refused(dir, &cmd(&["order", "complete", "SO-B0001", "--at", "2027-03-01T12:00:00Z"])),
+        refused(
+            dir,
+            &cmd(&[
+                "order",
+                "complete",
+                "SO-B0001",
+                "--at",
+                "2027-03-01T12:00:00Z"
+            ])
+        ),
         "error: order SO-B0001 is scheduled: cannot complete \
          (allowed: start, assign, priority, repair, cancel)"
     );
@@ -73,11 +82,23 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
             "on_hold",
         ),
         (
-            &["order", "resume", "SO-B0001", "--at", "2027-03-02T08:00:00Z"][..],
+            &[
+                "order",
+                "resume",
+                "SO-B0001",
+                "--at",
+                "2027-03-02T08:00:00Z",
+            ][..],
             "in_progress",
         ),
         (
-            &["order", "complete", "SO-B0001", "--at", "2027-03-02T09:00:00Z"][..],
+            &[
+                "order",
+                "complete",
+                "SO-B0001",
+                "--at",
+                "2027-03-02T09:00:00Z",
+            ][..],
             "completed",
         ),
     ] {
@@ -87,7 +108,16 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
         assert_eq!(done["status"], status, "{args:?}");
     }
     assert_eq!(
-        refused(dir, &cmd(&["order", "cancel", "SO-B0001", "--at", "2027-03-02T10:00:00Z"])),
+        refused(
+            dir,
+            &cmd(&[
+                "order",
+                "cancel",
+                "SO-B0001",
+                "--at",
+                "2027-03-02T10:00:00Z"
+            ])
+        ),
         "error: order SO-B0001 is completed: cannot cancel (allowed: none, the order is final)"
     );
     // A change before the last one is refused too.
@@ -99,7 +129,14 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
 
     let shown = fieldwork_json(
         dir,
-        &cmd(&["order", "show", "SO-B0001", "--at", "2027-03-03T00:00:00Z", "--json"]),
+        &cmd(&[
+            "order",
+            "show",
+            "SO-B0001",
+            "--at",
+            "2027-03-03T00:00:00Z",
+            "--json",
+        ]),
     );
     assert_eq!(shown["status"], "completed");
     assert_eq!(shown["allowed_next"], serde_json::json!([]));
@@ -110,7 +147,14 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
         .collect();
     assert_eq!(
         what,
-        ["created", "scheduled", "in_progress", "on_hold", "in_progress", "completed"]
+        [
+            "created",
+            "scheduled",
+            "in_progress",
+            "on_hold",
+            "in_progress",
+            "completed"
+        ]
     );
     assert_eq!(history[3]["reason"], "waiting for parts");
     assert_eq!(shown["work"]["actual_start"], "2027-03-01T12:00:00Z");
@@ -128,7 +172,14 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
     // Priority, manual assignment and repair are events of the order.
     ok(fieldwork(
         dir,
-        &cmd(&["order", "priority", "SO-B0002", "critical", "--reason", "escalated"]),
+        &cmd(&[
+            "order",
+            "priority",
+            "SO-B0002",
+            "critical",
+            "--reason",
+            "escalated",
+        ]),
     ));
     ok(fieldwork(
         dir,
@@ -144,7 +195,15 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
     ));
     ok(fieldwork(
         dir,
-        &cmd(&["order", "repair", "SO-B0002", "--symptom", "COOLING/NO-COLD", "--stage", "DIAG"]),
+        &cmd(&[
+            "order",
+            "repair",
+            "SO-B0002",
+            "--symptom",
+            "COOLING/NO-COLD",
+            "--stage",
+            "DIAG",
+        ]),
     ));
     let shown = fieldwork_json(dir, &cmd(&["order", "show", "SO-B0002", "--json"]));
     assert_eq!(shown["priority"], "critical");
@@ -153,10 +212,16 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
     assert_eq!(shown["repair_stage"], "DIAG");
     assert_eq!(shown["repair_lines"], 1);
     assert_eq!(
-        refused(dir, &cmd(&["order", "assign", "SO-B0002", "--technician", "T-NOPE"])),
+        refused(
+            dir,
+            &cmd(&["order", "assign", "SO-B0002", "--technician", "T-NOPE"])
+        ),
         "error: order SO-B0002: unknown technician `T-NOPE`"
     );
-    let bad = refused(dir, &cmd(&["order", "repair", "SO-B0002", "--symptom", "NOSLASH"]));
+    let bad = refused(
+        dir,
+        &cmd(&["order", "repair", "SO-B0002", "--symptom", "NOSLASH"]),
+    );
     assert!(bad.contains("expected AREA/CODE"), "{bad}");
 
     // The compliance report counts the work done.
@@ -178,13 +243,26 @@ fn operations_refuse_a_dataset_file() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     support::demo_json(dir);
-    let out = fieldwork(dir, &["order", "start", "SO-B0001", "--dataset", "demo.json"]);
+    let out = fieldwork(
+        dir,
+        &["order", "start", "SO-B0001", "--dataset", "demo.json"],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--dataset file is read-only"), "{}", stderr(&out));
-    let out = fieldwork(dir, &["rma", "inspect", "RMA-0001", "--dataset", "demo.json"]);
+    assert!(
+        stderr(&out).contains("--dataset file is read-only"),
+        "{}",
+        stderr(&out)
+    );
+    let out = fieldwork(
+        dir,
+        &["rma", "inspect", "RMA-0001", "--dataset", "demo.json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     // Showing works on either.
-    ok(fieldwork(dir, &["order", "show", "SO-B0001", "--dataset", "demo.json"]));
+    ok(fieldwork(
+        dir,
+        &["order", "show", "SO-B0001", "--dataset", "demo.json"],
+    ));
 }
 
 #[test]
@@ -207,12 +285,24 @@ fn a_return_order_is_moved_step_by_step() {
     ] {
         let done = fieldwork_json(
             dir,
-            &["rma", step, "RMA-0001", "--db", "d.db", "--at", "2027-03-02T09:00:00Z", "--json"],
+            &[
+                "rma",
+                step,
+                "RMA-0001",
+                "--db",
+                "d.db",
+                "--at",
+                "2027-03-02T09:00:00Z",
+                "--json",
+            ],
         );
         assert_eq!(done["status"], status);
     }
     // The old form still shows it.
-    let shown = stdout(&ok(fieldwork(dir, &["rma", "--order", "RMA-0001", "--db", "d.db"])));
+    let shown = stdout(&ok(fieldwork(
+        dir,
+        &["rma", "--order", "RMA-0001", "--db", "d.db"],
+    )));
     assert!(shown.contains("closed"), "{shown}");
 }
 
@@ -250,8 +340,7 @@ fn an_operation_landing_while_run_plans_is_never_lost() {
     let now = Utc.with_ymd_and_hms(2027, 3, 2, 6, 0, 0).unwrap();
     // A new breakdown the run will plan (created → scheduled), and a job under way.
     let mut new: serde_json::Value =
-        serde_json::to_value(store.load_model().unwrap().order(&OrderId::new("SO-B0003")))
-            .unwrap();
+        serde_json::to_value(store.load_model().unwrap().order(&OrderId::new("SO-B0003"))).unwrap();
     new["id"] = "SO-NEW".into();
     new["history"] = serde_json::json!([]);
     new["created_at"] = "2027-03-02T05:00:00Z".into();
@@ -276,7 +365,10 @@ fn an_operation_landing_while_run_plans_is_never_lost() {
     let mut meanwhile = Meanwhile {
         other,
         phase: String::new(),
-        operations: vec![op("SO-NEW", OrderAction::Cancel), op("SO-B0004", OrderAction::Complete)],
+        operations: vec![
+            op("SO-NEW", OrderAction::Cancel),
+            op("SO-B0004", OrderAction::Complete),
+        ],
     };
     let from = now.date_naive();
     let options = JobOptions::new(from, from + chrono::Days::new(7), now);
@@ -287,12 +379,19 @@ fn an_operation_landing_while_run_plans_is_never_lost() {
         "{:?}",
         summary.schedule
     );
-    assert!(meanwhile.operations.is_empty(), "the operations were recorded");
+    assert!(
+        meanwhile.operations.is_empty(),
+        "the operations were recorded"
+    );
     let check = |store: &SqliteStore| {
         let model = store.load_model().unwrap();
         let cancelled = model.order(&OrderId::new("SO-NEW")).unwrap();
         assert_eq!(cancelled.status(), OrderStatus::Cancelled);
-        assert_eq!(cancelled.history.len(), 1, "the plan's `scheduled` was skipped");
+        assert_eq!(
+            cancelled.history.len(),
+            1,
+            "the plan's `scheduled` was skipped"
+        );
         assert_eq!(cancelled.history[0].reason.as_deref(), Some("meanwhile"));
         assert_eq!(
             model.order(&started).unwrap().status(),
@@ -319,7 +418,11 @@ fn an_operation_landing_while_run_plans_is_never_lost() {
         phase: String::new(),
         operations: vec![],
     };
-    let later = JobOptions::new(from, from + chrono::Days::new(7), now + chrono::Duration::hours(1));
+    let later = JobOptions::new(
+        from,
+        from + chrono::Days::new(7),
+        now + chrono::Duration::hours(1),
+    );
     run_main_job(&mut store, &RuleSet::empty(), &later, &mut quiet).unwrap();
     check(&store);
 }

@@ -759,15 +759,11 @@ fn order_operations_are_applied_alike_by_both_stores_and_refused_ones_change_not
     let id = &memory.1.id;
     assert_eq!(
         memory.0[0],
-        format!(
-            "order {id} is created: cannot start (allowed: assign, priority, repair, cancel)"
-        )
+        format!("order {id} is created: cannot start (allowed: assign, priority, repair, cancel)")
     );
     assert_eq!(
         memory.0[6],
-        format!(
-            "order {id} is on_hold: cannot start (allowed: resume, priority, repair, cancel)"
-        )
+        format!("order {id} is on_hold: cannot start (allowed: resume, priority, repair, cancel)")
     );
     assert_eq!(
         memory.0[9],
@@ -815,7 +811,11 @@ fn a_plan_never_overwrites_an_operation_recorded_while_it_was_computed() {
         let now = store.load_model().unwrap();
         let first = now.order(&ids[0]).unwrap();
         assert_eq!(first.status(), OrderStatus::Cancelled, "{name}");
-        assert_eq!(first.history.len(), 1, "{name}: the plan's change was skipped");
+        assert_eq!(
+            first.history.len(),
+            1,
+            "{name}: the plan's change was skipped"
+        );
         assert_eq!(
             now.order(&ids[1]).unwrap().status(),
             OrderStatus::Scheduled,
@@ -829,7 +829,11 @@ fn a_plan_never_overwrites_an_operation_recorded_while_it_was_computed() {
             .flat_map(|r| &r.visits)
             .map(|v| &v.order)
             .collect();
-        assert_eq!(visits, [&ids[1]], "{name}: the cancelled order left the plan");
+        assert_eq!(
+            visits,
+            [&ids[1]],
+            "{name}: the cancelled order left the plan"
+        );
         assert_eq!(saved[0].plan.kpis.orders_assigned, 1, "{name}");
     }
 }
@@ -853,7 +857,12 @@ fn a_return_step_is_written_once_and_refused_when_the_return_order_moved_on() {
         };
         store.apply_return_step(&step).unwrap();
         assert_eq!(
-            store.load_model().unwrap().return_order(&rma.id).unwrap().status,
+            store
+                .load_model()
+                .unwrap()
+                .return_order(&rma.id)
+                .unwrap()
+                .status,
             next,
             "{name}"
         );

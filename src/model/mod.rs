@@ -33,7 +33,10 @@ pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
 pub use limits::{check_rule_limits, END_YEAR, FIRST_YEAR, SUPPORTED_FREQUENCIES};
 pub use object::{ObjectHierarchy, ServiceObject};
-pub use operation::{allowed_actions, OperationError, OrderAction, OrderOperation, WorkFacts};
+pub use operation::{
+    allowed_actions, OperationError, OrderAction, OrderOperation, WorkFacts,
+    MAX_REPAIR_LINES_PER_OPERATION,
+};
 pub use order::{
     LifecycleError, LineKind, OrderEvent, OrderLine, OrderOrigin, OrderStatus, Priority,
     ServiceOrder, StatusChange,

@@ -97,9 +97,9 @@ impl OrderAction {
             OrderAction::Hold => Some(OrderStatus::OnHold),
             OrderAction::Complete => Some(OrderStatus::Completed),
             OrderAction::Cancel => Some(OrderStatus::Cancelled),
-            OrderAction::Priority { .. } | OrderAction::Assign { .. } | OrderAction::Repair { .. } => {
-                None
-            }
+            OrderAction::Priority { .. }
+            | OrderAction::Assign { .. }
+            | OrderAction::Repair { .. } => None,
         }
     }
 }
@@ -146,7 +146,10 @@ pub enum OperationError {
         order: OrderId,
     },
     /// The operation is not allowed in the order's current status.
-    #[error("order {order} is {status}: cannot {action} (allowed: {})", list(allowed))]
+    #[error(
+        "order {order} is {status}: cannot {action} (allowed: {})",
+        list(allowed)
+    )]
     NotAllowed {
         /// The order.
         order: OrderId,
@@ -479,15 +482,21 @@ mod tests {
         let err = m
             .apply_operation(&op(repair(vec![], Some("NOPE")), 9))
             .unwrap_err();
-        assert!(err.to_string().contains("unknown repair stage `NOPE`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown repair stage `NOPE`"),
+            "{err}"
+        );
         assert!(matches!(
             m.apply_operation(&op(repair(vec![], None), 9)),
             Err(OperationError::BadRepair { .. })
         ));
         let o = m.order(&OrderId::new("SO-1")).unwrap();
         assert!(o.repair_lines.is_empty() && o.events.is_empty());
-        m.apply_operation(&op(repair(vec![line("COOLING", "NO-COLD")], Some("DIAG")), 9))
-            .unwrap();
+        m.apply_operation(&op(
+            repair(vec![line("COOLING", "NO-COLD")], Some("DIAG")),
+            9,
+        ))
+        .unwrap();
         let o = m.order(&OrderId::new("SO-1")).unwrap();
         assert_eq!(o.repair_lines.len(), 1);
         assert_eq!(o.repair_stage.as_deref(), Some("DIAG"));

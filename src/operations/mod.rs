@@ -23,7 +23,9 @@ use thiserror::Error;
 
 use crate::billing::Transaction;
 use crate::model::{Model, ReturnOrderId, ReturnStatus, ServiceOrder};
-use crate::rma::{close, execute_dispositions, inspect, receive, Action, DispositionSource, RmaError};
+use crate::rma::{
+    close, execute_dispositions, inspect, receive, Action, DispositionSource, RmaError,
+};
 use crate::store::ReturnStep;
 
 pub use crate::model::{allowed_actions, OperationError, OrderAction, OrderOperation, WorkFacts};

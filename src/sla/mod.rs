@@ -36,11 +36,11 @@ pub use engine::{OrderSla, SlaCalendars, SlaEngine};
 pub use error::SlaError;
 pub use hook::{BUSINESS_CALENDAR, HOOK};
 pub use report::{compliance, ComplianceRow, Grouping, OrderError, SlaReport};
-pub use work::WorkKpis;
 pub use targets::{
     default_targets, CalendarChoice, Metric, SlaTargets, Target, TargetSource,
     DEFAULT_PAUSE_STATUSES, DEFAULT_RESPONSE_ENDS, DEFAULT_WARNING, TIERS,
 };
+pub use work::WorkKpis;
 
 use chrono::{DateTime, Utc};
 

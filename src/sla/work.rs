@@ -92,9 +92,8 @@ impl WorkKpis {
                 _ => {}
             }
         }
-        let percent = |part: u32, whole: u32| {
-            (whole > 0).then(|| 100.0 * f64::from(part) / f64::from(whole))
-        };
+        let percent =
+            |part: u32, whole: u32| (whole > 0).then(|| 100.0 * f64::from(part) / f64::from(whole));
         k.first_time_fix_percent = percent(k.first_time_fixes, k.completed);
         k.sla_met_percent = percent(k.sla_met, k.sla_concluded);
         k.average_on_site_minutes =

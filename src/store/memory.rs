@@ -5,8 +5,8 @@ use chrono::Utc;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, ReturnStep,
-    SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
+    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, ReturnStep, SlaSnapshot,
+    StatusUpdate, Store, StoreError, StoredPlan,
 };
 use crate::billing::{BillingKey, Transaction, TransactionSource};
 use crate::model::{Dataset, Model, ModelError, OrderId, OrderOperation, ServiceOrder};
@@ -258,7 +258,12 @@ impl Store for MemoryStore {
         let mut model = self.model.clone();
         let written_updates = Self::apply_updates(&mut model, updates)?;
         let plan = &without_final_orders(&model, plan);
-        let visit_count = plan.plan.routes.iter().map(|r| r.visits.len()).sum::<usize>();
+        let visit_count = plan
+            .plan
+            .routes
+            .iter()
+            .map(|r| r.visits.len())
+            .sum::<usize>();
         self.model = model;
         self.plans.retain(|p| p.id != plan.id);
         let mentioned: HashSet<&OrderId> = plan
@@ -276,11 +281,8 @@ impl Store for MemoryStore {
             older.plan.routes.retain(|r| !r.visits.is_empty());
         }
         self.plans.push(plan.clone());
-        let rows = 1
-            + plan.plan.routes.len()
-            + visit_count
-            + plan.plan.unassigned.len()
-            + written_updates;
+        let rows =
+            1 + plan.plan.routes.len() + visit_count + plan.plan.unassigned.len() + written_updates;
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Plan, rows),
             written: rows,

@@ -173,9 +173,7 @@ pub fn run(args: OrderArgs, out: &Output) -> Result<(), CliError> {
         OrderCommand::Assign(a) => {
             let action = |ctx: &Context| OrderAction::Assign {
                 technician: TechnicianId::new(a.technician.clone()),
-                start: a
-                    .start
-                    .map(|s| AtArgs { at: Some(s) }.resolve(ctx.zone)),
+                start: a.start.map(|s| AtArgs { at: Some(s) }.resolve(ctx.zone)),
             };
             return operate(&a.common, action, a.reason, out);
         }
@@ -201,8 +199,7 @@ fn repair_line(a: &RepairArgs) -> Result<Option<RepairLine>, CliError> {
             "invalid --symptom '{symptom}': expected AREA/CODE (e.g. COOLING/NO-COLD)"
         )));
     };
-    let (diagnosis_area, diagnosis_code) = match a.diagnosis.as_deref().map(|d| d.split_once('/'))
-    {
+    let (diagnosis_area, diagnosis_code) = match a.diagnosis.as_deref().map(|d| d.split_once('/')) {
         None => (None, None),
         Some(Some((area, code))) => (Some(area.to_owned()), Some(code.to_owned())),
         Some(None) => (a.diagnosis.clone(), None),
@@ -287,7 +284,11 @@ fn operate(
         operation.action.name(),
         instant(ctx.now, ctx.zone)
     );
-    if let Some(event) = order.events.last().filter(|_| operation.action.target_status().is_none()) {
+    if let Some(event) = order
+        .events
+        .last()
+        .filter(|_| operation.action.target_status().is_none())
+    {
         say!("  {}", event.detail);
     }
     if let Some(sla) = &sla {
@@ -405,12 +406,14 @@ fn show(common: &Common, out: &Output) -> Result<(), CliError> {
         plan.visit_of(&id)
             .map(|(route, v)| (route.technician.to_string(), v.start, v.end, v.fixed))
     });
-    let visit = planned.clone().map(|(technician, start, end, fixed)| PlannedVisit {
-        technician,
-        start: rfc3339(start),
-        end: rfc3339(end),
-        fixed,
-    });
+    let visit = planned
+        .clone()
+        .map(|(technician, start, end, fixed)| PlannedVisit {
+            technician,
+            start: rfc3339(start),
+            end: rfc3339(end),
+            fixed,
+        });
     let sla = order_sla(&ctx, order);
     let status = order.status();
     let work = WorkFacts::of(order, ctx.now);
@@ -438,7 +441,11 @@ fn show(common: &Common, out: &Output) -> Result<(), CliError> {
         order.customer,
         order.priority
     );
-    say!("status       {}  (next: {})", status, next(allowed_actions(status)));
+    say!(
+        "status       {}  (next: {})",
+        status,
+        next(allowed_actions(status))
+    );
     if let Some(t) = &order.required_technician {
         let start = order
             .pinned_start
@@ -472,7 +479,10 @@ fn show(common: &Common, out: &Output) -> Result<(), CliError> {
         );
     }
     if let Some(stage) = &order.repair_stage {
-        say!("repair stage {stage}  ({} repair line(s))", order.repair_lines.len());
+        say!(
+            "repair stage {stage}  ({} repair line(s))",
+            order.repair_lines.len()
+        );
     }
     if let Some(sla) = &sla {
         for m in &sla.metrics {

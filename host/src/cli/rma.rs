@@ -5,8 +5,8 @@
 
 use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
 use super::{CliError, Output};
-use crate::format::{instant, table};
 use crate::format::rfc3339;
+use crate::format::{instant, table};
 use fieldwork::model::ReturnOrderId;
 use fieldwork::operations::{return_step, ReturnAction};
 use fieldwork::rma::{review, DecidedBy, RuleDisposition};

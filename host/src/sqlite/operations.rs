@@ -51,15 +51,14 @@ pub(crate) fn apply_return_step(
     };
     let err = sql_error(path, "recording a return-order step");
     let tx = super::begin_write(conn, path)?;
-    let doc: Option<String> = match tx.query_row(
-        "SELECT doc FROM return_orders WHERE id = ?1",
-        [id],
-        |row| row.get(0),
-    ) {
-        Ok(doc) => Some(doc),
-        Err(rusqlite::Error::QueryReturnedNoRows) => None,
-        Err(e) => return Err(err(e)),
-    };
+    let doc: Option<String> =
+        match tx.query_row("SELECT doc FROM return_orders WHERE id = ?1", [id], |row| {
+            row.get(0)
+        }) {
+            Ok(doc) => Some(doc),
+            Err(rusqlite::Error::QueryReturnedNoRows) => None,
+            Err(e) => return Err(err(e)),
+        };
     let stored: ReturnOrder = match doc {
         Some(doc) => from_doc(&doc, "return order", id)?,
         None => return Err(conflict("is not stored".into())),

@@ -315,7 +315,14 @@ pub(crate) fn apply_updates(
         }
         let at = instant(&u.change.at);
         insert
-            .execute(params![id, seq + 1, at, to.as_str(), batch, u.change.reason])
+            .execute(params![
+                id,
+                seq + 1,
+                at,
+                to.as_str(),
+                batch,
+                u.change.reason
+            ])
             .map_err(&err)?;
         update.execute(params![id, to.as_str(), at]).map_err(&err)?;
         written += 1;
