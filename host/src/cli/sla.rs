@@ -343,19 +343,24 @@ pub fn render_report(report: &SlaReport, zone: chrono_tz::Tz) -> String {
     text
 }
 
-/// The work KPIs of a report (from the recorded order operations), as one paragraph.
+/// The work KPIs of a report (from the recorded order operations), one per line.
 fn render_work(work: &WorkKpis) -> String {
     let percent = |p: Option<f64>| p.map_or("-".to_owned(), |p| format!("{p:.1} %"));
+    let on_site = work
+        .average_on_site_minutes
+        .map_or("-".to_owned(), crate::format::minutes);
     format!(
-        "\n\nWork done (from recorded operations)\n\nstarted {} · completed {} · first-time fix {} \
-         ({} of {}) · on site {} per completed order · resolution SLA met {} of completed ({} of {})",
+        "\n\nWork done (from recorded operations)\n\n\
+         started                 {}\n\
+         completed               {}\n\
+         first-time fix          {} ({} of {})\n\
+         on site per completion  {on_site}\n\
+         resolution SLA met      {} of completed ({} of {})",
         work.started,
         work.completed,
         percent(work.first_time_fix_percent),
         work.first_time_fixes,
         work.completed,
-        work.average_on_site_minutes
-            .map_or("-".to_owned(), crate::format::minutes),
         percent(work.sla_met_percent),
         work.sla_met,
         work.sla_concluded,

@@ -305,6 +305,33 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_database_gains_the_reason_column_and_keeps_its_history() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers VALUES ('C-1', '{}');
+             INSERT INTO orders (id, customer_id, priority, status, created_at, changed_at, doc)
+               VALUES ('SO-1', 'C-1', 'normal', 'scheduled', 't', 't', '{}');
+             INSERT INTO order_status_history (order_id, seq, at, status)
+               VALUES ('SO-1', 1, 't', 'scheduled');",
+        )
+        .unwrap();
+        let report = migrate(&mut conn, Path::new(":memory:")).unwrap();
+        assert_eq!((report.from, report.to), (1, LATEST_VERSION));
+        let (status, reason): (String, Option<String>) = conn
+            .query_row(
+                "SELECT status, reason FROM order_status_history WHERE order_id = 'SO-1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), reason), ("scheduled", None));
+    }
+
+    #[test]
     fn a_newer_schema_is_refused_untouched() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
