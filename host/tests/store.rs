@@ -874,3 +874,60 @@ fn a_return_step_is_written_once_and_refused_when_the_return_order_moved_on() {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Any sequence of operations leaves both stores with the same order and the same answers
+    /// (the SQLite store applies the library's state machine exactly as the reference does).
+    #[test]
+    fn any_sequence_of_operations_leaves_both_stores_alike(
+        actions in proptest::collection::vec(0usize..8, 1..16)
+    ) {
+        let mut results = Vec::new();
+        for (name, mut store) in stores() {
+            let model = loaded(name, store.as_mut());
+            let order = generated(&model, 2);
+            let id = order.order.id.clone();
+            store.insert_generated(&[order]).unwrap();
+            store
+                .record_status_changes(&[StatusUpdate {
+                    order: id.clone(),
+                    change: StatusChange {
+                        at: t(2, 8),
+                        status: OrderStatus::Scheduled,
+                        reason: None,
+                    },
+                    expected: None,
+                }])
+                .unwrap();
+            let tech = model.technicians()[0].id.clone();
+            let mut answers = Vec::new();
+            for (i, &a) in actions.iter().enumerate() {
+                let action = match a {
+                    0 => OrderAction::Start,
+                    1 => OrderAction::Hold,
+                    2 => OrderAction::Resume,
+                    3 => OrderAction::Complete,
+                    4 => OrderAction::Cancel,
+                    5 => OrderAction::Priority { priority: Priority::High },
+                    6 => OrderAction::Assign { technician: tech.clone(), start: None },
+                    _ => OrderAction::Repair { lines: vec![], stage: Some(format!("S{i}")) },
+                };
+                let op = OrderOperation {
+                    order: id.clone(),
+                    action,
+                    at: t(3, 0) + chrono::Duration::minutes(i as i64),
+                    reason: (i % 2 == 0).then(|| format!("r{i}")),
+                };
+                answers.push(match store.apply_operation(&op) {
+                    Ok(o) => o.status().to_string(),
+                    Err(e) => e.to_string(),
+                });
+            }
+            let stored = store.load_model().unwrap().order(&id).unwrap().clone();
+            results.push((answers, stored));
+        }
+        proptest::prop_assert_eq!(&results[0], &results[1]);
+    }
+}
