@@ -16,8 +16,8 @@ use super::{CliError, Output};
 use crate::format::{instant, minutes, rfc3339, table};
 use fieldwork::job::Engines;
 use fieldwork::model::{
-    allowed_actions, OrderAction, OrderId, OrderOperation, Priority, RepairLine, ServiceOrder,
-    TechnicianId, WorkFacts,
+    allowed_actions, OrderAction, OrderId, OrderOperation, OrderStatus, Priority, RepairLine,
+    ServiceOrder, TechnicianId, WorkFacts,
 };
 use fieldwork::sla::OrderSla;
 use fieldwork::store::current_plan;
@@ -246,10 +246,6 @@ fn operate(
         )));
     }
     let id = OrderId::new(common.id.clone());
-    let from = ctx
-        .model
-        .order(&id)
-        .map_or("unknown", |o| o.status().as_str());
     let operation = OrderOperation {
         order: id.clone(),
         action,
@@ -259,6 +255,17 @@ fn operate(
     let order = ctx.store.apply_operation(&operation)?;
     let sla = order_sla(&ctx, &order);
     let status = order.status();
+    // The status the operation left, as stored when it was applied.
+    let from = match operation.action.target_status() {
+        Some(_) => order
+            .history
+            .iter()
+            .rev()
+            .nth(1)
+            .map_or(OrderStatus::Created, |c| c.status),
+        None => status,
+    }
+    .as_str();
     if out.json {
         return out.print_json(&ctx.json(&Done {
             order: &order.id,

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::batches;
 use super::billing::insert_transactions;
-use super::codec::{from_doc, to_doc};
+use super::codec::{from_doc, instant, to_doc};
 use super::error::sql_error;
 use super::model::load_model;
 use super::orders::{write_order, OrderStatements, OrderWrite};
@@ -22,17 +22,55 @@ pub(crate) fn apply_operation(
     path: &Path,
     operation: &OrderOperation,
 ) -> Result<ServiceOrder, StoreError> {
+    let err = sql_error(path, "recording an order operation");
     let tx = super::begin_write(conn, path)?;
     // The model is read inside the write transaction: the operation applies to the order as
     // it is now, whatever another process wrote before the lock was taken.
     let model = load_model(&tx, path)?;
     let order = model.preview_operation(operation)?;
+    let recorded = model
+        .order(&order.id)
+        .map_or(0, |before| before.history.len());
     let batch = batches::begin(&tx, path, BatchKind::Status)?;
-    {
-        let mut statements = OrderStatements::prepare(&tx, path)?;
-        write_order(&mut statements, path, &order, batch, OrderWrite::Upsert)?;
+    // The order's row keeps the batch that created it; the changes it gains are stamped with
+    // this one (the history rows already stored keep theirs).
+    let id = order.id.as_str();
+    let bare = ServiceOrder {
+        history: Vec::new(),
+        ..order.clone()
+    };
+    let doc = to_doc(&bare, "order", id)?;
+    tx.execute(
+        "UPDATE orders SET priority = ?2, status = ?3, changed_at = ?4, due = ?5, doc = ?6 \
+         WHERE id = ?1",
+        params![
+            id,
+            order.priority.as_str(),
+            order.status().as_str(),
+            instant(&order.last_change_at()),
+            order.due.as_ref().map(instant),
+            doc
+        ],
+    )
+    .map_err(&err)?;
+    let mut rows = 1;
+    for (seq, change) in order.history.iter().enumerate().skip(recorded) {
+        tx.execute(
+            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                seq as i64 + 1,
+                instant(&change.at),
+                change.status.as_str(),
+                batch,
+                change.reason
+            ],
+        )
+        .map_err(&err)?;
+        rows += 1;
     }
-    batches::finish(&tx, path, batch, 1)?;
+    batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "recording an order operation")?;
     Ok(order)
 }
