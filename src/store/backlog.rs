@@ -209,14 +209,14 @@ mod tests {
     fn open_orders_without_a_visit_are_the_backlog_with_why() {
         use OrderStatus::*;
         let model = model(&[
-            ("SO-1", None, &[]),                                // created, never planned
-            ("SO-2", None, &[]),                                // created, left unassigned
-            ("SO-3", None, &[Scheduled]),                       // planned: not backlog
-            ("SO-4", None, &[Scheduled, InProgress]),           // booked, no visit
+            ("SO-1", None, &[]),                                 // created, never planned
+            ("SO-2", None, &[]),                                 // created, left unassigned
+            ("SO-3", None, &[Scheduled]),                        // planned: not backlog
+            ("SO-4", None, &[Scheduled, InProgress]),            // booked, no visit
             ("SO-5", None, &[Scheduled, InProgress, Completed]), // done
-            ("SO-6", None, &[Cancelled]),                       // withdrawn
-            ("SO-7", Some(3), &[]),                             // workable on the 3rd
-            ("SO-8", Some(5), &[]),                             // after the window
+            ("SO-6", None, &[Cancelled]),                        // withdrawn
+            ("SO-7", Some(3), &[]),                              // workable on the 3rd
+            ("SO-8", Some(5), &[]),                              // after the window
         ]);
         let plan = plan(&["SO-3"], &["SO-2"]);
         let entries = backlog(&model, &plan, at(4, 0));

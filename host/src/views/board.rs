@@ -334,7 +334,10 @@ fn bars(model: &Model, plan: &Plan, dues: &Dues, options: &BoardOptions, rows: &
             let open = status != OrderStatus::Completed;
             let due = due_of(order, dues, visit.due);
             let (actual_start, actual_end) = order.map_or((None, None), actual_times);
-            let risk_visit = Visit { due, ..visit.clone() };
+            let risk_visit = Visit {
+                due,
+                ..visit.clone()
+            };
             let mut bar = Bar {
                 order: visit.order.clone(),
                 row,
@@ -395,7 +398,12 @@ fn backlog_items(
         })
         .collect();
     items.sort_by(|a, b| {
-        (!a.overdue, a.due.is_none(), a.due, std::cmp::Reverse(a.priority.weight()))
+        (
+            !a.overdue,
+            a.due.is_none(),
+            a.due,
+            std::cmp::Reverse(a.priority.weight()),
+        )
             .cmp(&(
                 !b.overdue,
                 b.due.is_none(),
@@ -409,7 +417,12 @@ fn backlog_items(
 
 /// The KPIs of the days shown: planned against the window's work, backlog, travel, utilisation,
 /// late visits and the status of the visits shown. Further figures are pushed here.
-pub fn kpis(plan: &Plan, options: &BoardOptions, bars: &[Bar], backlog: &[BacklogItem]) -> Vec<Kpi> {
+pub fn kpis(
+    plan: &Plan,
+    options: &BoardOptions,
+    bars: &[Bar],
+    backlog: &[BacklogItem],
+) -> Vec<Kpi> {
     let mut shown = Plan {
         routes: plan
             .routes
@@ -435,8 +448,7 @@ pub fn kpis(plan: &Plan, options: &BoardOptions, bars: &[Bar], backlog: &[Backlo
             id: "backlog",
             label: "backlog".into(),
             value: format!("{} · {overdue} overdue", backlog.len()),
-            hint: "open orders of the window that no plan holds; overdue: due time passed"
-                .into(),
+            hint: "open orders of the window that no plan holds; overdue: due time passed".into(),
         },
         Kpi {
             id: "travel",
@@ -575,7 +587,14 @@ fn draw_days(svg: &mut String, axis: &Axis, bottom: f64) {
 }
 
 /// A due marker: a downward triangle (visits) or a diamond (backlog) at `x`, `y` its top.
-fn draw_due(svg: &mut String, order: &OrderId, (x, y): (f64, f64), diamond: bool, overdue: bool, title: &str) {
+fn draw_due(
+    svg: &mut String,
+    order: &OrderId,
+    (x, y): (f64, f64),
+    diamond: bool,
+    overdue: bool,
+    title: &str,
+) {
     let shape = if diamond {
         format!("M{x:.1},{y:.1} l5,5 l-5,5 l-5,-5 z")
     } else {
@@ -640,12 +659,13 @@ fn draw_bar(svg: &mut String, view: &BoardView, axis: &Axis, bar: &Bar, y: f64) 
     let status = bar.status.as_str();
     let _ = write!(
         svg,
-        r#"<g class="bar status-{status}{}{}" data-order="{}" data-row="{}" data-status="{status}" data-priority="{}"><rect class="body" x="{x0:.2}" y="{:.1}" width="{w:.2}" height="{:.1}" rx="3" fill="{}"/>"#,
+        r#"<g class="bar status-{status}{}{}" data-order="{}" data-row="{}" data-status="{status}" data-priority="{}" data-start="{}"><rect class="body" x="{x0:.2}" y="{:.1}" width="{w:.2}" height="{:.1}" rx="3" fill="{}"/>"#,
         if bar.at_risk { " risk" } else { "" },
         if bar.overdue { " overdue" } else { "" },
         escape(bar.order.as_str()),
         escape(view.rows[bar.row].technician.as_str()),
         bar.priority,
+        format::rfc3339(bar.start),
         y + 3.0,
         ROW_H - 6.0,
         colour(bar.priority),
@@ -706,7 +726,14 @@ fn draw_bar(svg: &mut String, view: &BoardView, axis: &Axis, bar: &Bar, y: f64) 
                 bar.status != OrderStatus::Completed
             )
         );
-        draw_due(svg, &bar.order, (axis.x(due), y + 1.0), false, bar.overdue, &title);
+        draw_due(
+            svg,
+            &bar.order,
+            (axis.x(due), y + 1.0),
+            false,
+            bar.overdue,
+            &title,
+        );
     }
 }
 
@@ -767,19 +794,14 @@ fn board_svg(view: &BoardView, axis: &Axis) -> String {
         );
     }
     for bar in &view.bars {
-        draw_bar(
-            &mut svg,
-            view,
-            axis,
-            bar,
-            rows_top + bar.row as f64 * ROW_H,
-        );
+        draw_bar(&mut svg, view, axis, bar, rows_top + bar.row as f64 * ROW_H);
     }
     if view.now_shown() {
         let x = axis.x(view.options.now);
         let _ = write!(
             svg,
-            r#"<g id="now"><line class="now" x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{bottom:.1}"/><text x="{:.1}" y="{}" class="nowlabel">now {}</text></g>"#,
+            r#"<g id="now" data-now="{}"><line class="now" x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{bottom:.1}"/><text x="{:.1}" y="{}" class="nowlabel">now {}</text></g>"#,
+            format::rfc3339(view.options.now),
             HEADER_H - 2.0,
             x + 2.0,
             HEADER_H - 2.0,
@@ -861,7 +883,13 @@ fn legend() -> String {
         Priority::Low,
     ]
     .iter()
-    .map(|p| format!(r#"<span class="key" style="background:{}">{}</span>"#, colour(*p), p))
+    .map(|p| {
+        format!(
+            r#"<span class="key" style="background:{}">{}</span>"#,
+            colour(*p),
+            p
+        )
+    })
     .collect();
     format!(
         r#"<div class="legend" id="legend"><span>fill = priority {priorities}</span><span>status: {} {} {} {} <svg width="22" height="16" class="sample"><g class="bar risk"><rect class="body" x="2" y="2" width="18" height="12" rx="3" fill="{}"/><text x="5" y="12" class="glyph">!</text></g></svg> SLA at risk</span><span><svg width="34" height="8" class="sample"><line class="actual" x1="1" y1="4" x2="33" y2="4"/></svg> actual start–finish</span><span><svg width="12" height="10" class="sample"><g class="due"><path d="M2,1 h8 l-4,6 z"/></g></svg><svg width="12" height="12" class="sample"><g class="due"><path d="M6,1 l5,5 l-5,5 l-5,-5 z"/></g></svg> SLA due (visit, backlog) <svg width="12" height="10" class="sample"><g class="due overdue"><path d="M2,1 h8 l-4,6 z"/></g></svg> overdue</span><span><svg width="10" height="16" class="sample"><line class="now" x1="5" y1="0" x2="5" y2="16"/></svg> now · travel <span style="border-bottom:2px dashed #555">&nbsp;&nbsp;&nbsp;&nbsp;</span></span></div>"#,
@@ -952,4 +980,285 @@ svg .nowlabel {{ fill: #8e24aa; font-weight: 700; }}
 /// Renders the board as one HTML document: [`board_view`] then [`render_view`].
 pub fn render(model: &Model, plan: &Plan, dues: &Dues, options: &BoardOptions) -> String {
     render_view(&board_view(model, plan, dues, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use fieldwork::schedule::plan::{PlanKpis, Route, Unassigned, UnassignedReason};
+
+    const BERLIN: Tz = chrono_tz::Europe::Berlin;
+
+    /// 2027-03-`day` at `hour`:00 Berlin (CET, UTC+1).
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        BERLIN
+            .with_ymd_and_hms(2027, 3, day, hour, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn date(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, 3, day).unwrap()
+    }
+
+    /// One technician T-1; orders SO-1..SO-9 created on 1 March 07:00 Berlin, each with an
+    /// optional own due (day, hour) and moved through `path`.
+    /// An order of the test model: id, own due (day, hour), path of statuses.
+    type TestOrder<'a> = (&'a str, Option<(u32, u32)>, &'a [OrderStatus]);
+
+    fn model(orders: &[TestOrder<'_>]) -> Model {
+        let json: Vec<String> = orders
+            .iter()
+            .map(|(id, due, _)| {
+                let due = due.map_or(String::new(), |(d, h)| {
+                    format!(r#", "due": "{}""#, at(d, h).to_rfc3339())
+                });
+                format!(
+                    r#"{{"id": "{id}", "customer": "C-1", "origin": {{"kind": "manual"}},
+                        "priority": "high", "created_at": "2027-03-01T06:00:00Z"{due}}}"#
+                )
+            })
+            .collect();
+        let mut model = Model::from_json(&format!(
+            r#"{{"calendars": [{{"id": "cal", "time_zone": "Europe/Berlin",
+                  "weekly": {{"mon": [["07:00", "16:00"]]}}}}],
+                "customers": [{{"id": "C-1", "name": "Acme", "tier": "gold",
+                  "time_zone": "Europe/Berlin", "location": {{"lat": 52.5, "lon": 13.4}}}}],
+                "technicians": [{{"id": "T-1", "name": "Ann", "home": {{"lat": 52.5, "lon": 13.4}},
+                  "calendar": "cal", "hourly_cost": "60", "max_hours_per_day": 8.0}}],
+                "orders": [{}]}}"#,
+            json.join(",")
+        ))
+        .unwrap();
+        for (id, _, path) in orders {
+            for (i, s) in path.iter().enumerate() {
+                model
+                    .transition_order(&OrderId::new(*id), *s, at(1, 8 + i as u32))
+                    .unwrap();
+            }
+        }
+        model
+    }
+
+    fn visit(order: &str, day: u32, hour: u32) -> Visit {
+        Visit {
+            order: OrderId::new(order),
+            arrival: at(day, hour),
+            start: at(day, hour),
+            end: at(day, hour) + Duration::hours(1),
+            travel_minutes: 15.0,
+            travel_km: 10.0,
+            due: None,
+            late_minutes: 0.0,
+            fixed: false,
+        }
+    }
+
+    fn route(day: u32, visits: Vec<Visit>) -> Route {
+        Route {
+            technician: TechnicianId::new("T-1"),
+            day: date(day),
+            shift_start: at(day, 7),
+            shift_end: at(day, 16),
+            visits,
+            return_minutes: 15.0,
+            return_km: 10.0,
+        }
+    }
+
+    fn options(now: DateTime<Utc>) -> BoardOptions {
+        BoardOptions {
+            from: date(2),
+            to: date(3),
+            zone: BERLIN,
+            now,
+            risk_margin_minutes: 30,
+        }
+    }
+
+    /// A day of every kind of order: planned in each status, planned outside the days shown,
+    /// left unassigned, never planned, booked without a visit, cancelled, not yet workable.
+    fn scene() -> (Model, Plan, Dues) {
+        use OrderStatus::*;
+        let model = model(&[
+            ("SO-1", Some((2, 12)), &[Scheduled]),
+            ("SO-2", None, &[Scheduled, InProgress]),
+            ("SO-3", None, &[Scheduled, InProgress, Completed]),
+            ("SO-4", None, &[Scheduled, InProgress, OnHold]),
+            ("SO-5", Some((2, 10)), &[]),
+            ("SO-6", Some((9, 10)), &[]),
+            ("SO-7", None, &[Scheduled]),
+            ("SO-8", None, &[Cancelled]),
+            ("SO-9", None, &[Scheduled]),
+        ]);
+        let plan = Plan {
+            from: at(2, 0),
+            to: at(9, 0),
+            routes: vec![
+                route(
+                    2,
+                    vec![
+                        visit("SO-2", 2, 8),
+                        visit("SO-3", 2, 10),
+                        visit("SO-1", 2, 13),
+                    ],
+                ),
+                route(3, vec![visit("SO-4", 3, 9)]),
+                // Outside the days shown: neither a bar nor backlog.
+                route(5, vec![visit("SO-9", 5, 9)]),
+            ],
+            unassigned: vec![Unassigned {
+                order: OrderId::new("SO-6"),
+                reason: UnassignedReason::NoEligibleTechnician,
+                detail: "lacks lifts".into(),
+            }],
+            kpis: PlanKpis::default(),
+        };
+        // SLA deadlines of the orders without their own due.
+        let dues: Dues = [("SO-2", at(2, 9)), ("SO-4", at(3, 18)), ("SO-7", at(4, 12))]
+            .into_iter()
+            .map(|(o, d)| (OrderId::new(o), d))
+            .collect();
+        (model, plan, dues)
+    }
+
+    #[test]
+    fn bars_carry_the_store_status_due_and_actual_times() {
+        let (model, plan, dues) = scene();
+        let view = board_view(&model, &plan, &dues, &options(at(2, 11)));
+        let bar = |o: &str| view.bars.iter().find(|b| b.order.as_str() == o).unwrap();
+        let orders: Vec<&str> = view.bars.iter().map(|b| b.order.as_str()).collect();
+        assert_eq!(
+            orders,
+            ["SO-2", "SO-3", "SO-1", "SO-4"],
+            "SO-9 is on the 5th"
+        );
+        assert_eq!(bar("SO-1").status, OrderStatus::Scheduled);
+        assert_eq!(bar("SO-2").status, OrderStatus::InProgress);
+        assert_eq!(bar("SO-3").status, OrderStatus::Completed);
+        assert_eq!(bar("SO-4").status, OrderStatus::OnHold);
+        // Dues: the order's own, else the SLA's; SO-3 has neither (and the plan none).
+        assert_eq!(bar("SO-1").due, Some(at(2, 12)));
+        assert_eq!(bar("SO-2").due, Some(at(2, 9)));
+        assert_eq!(bar("SO-3").due, None);
+        // At 11:00 on the 2nd SO-2 (due 09:00, in progress) is overdue; SO-1 (due 12:00,
+        // planned 13:00) is at risk but not yet overdue.
+        assert!(bar("SO-2").overdue && bar("SO-2").at_risk);
+        assert!(!bar("SO-1").overdue && bar("SO-1").at_risk);
+        assert!(!bar("SO-4").overdue && bar("SO-4").due_shown);
+        // Recorded times from the status history.
+        assert_eq!(bar("SO-3").actual_start, Some(at(1, 9)));
+        assert_eq!(bar("SO-3").actual_end, Some(at(1, 10)));
+        assert_eq!(bar("SO-2").actual_end, None);
+        assert!(bar("SO-2").title.contains("in progress"));
+        // Completed work is never overdue or at risk, whatever its due time.
+        let done = board_view(&model, &plan, &dues, &options(at(9, 0)));
+        let b3 = done
+            .bars
+            .iter()
+            .find(|b| b.order.as_str() == "SO-3")
+            .unwrap();
+        assert!(!b3.overdue && !b3.at_risk);
+    }
+
+    #[test]
+    fn the_backlog_is_every_open_order_of_the_window_without_a_visit() {
+        let (model, plan, dues) = scene();
+        let view = board_view(&model, &plan, &dues, &options(at(2, 11)));
+        let got: Vec<(&str, &str, bool)> = view
+            .backlog
+            .iter()
+            .map(|b| (b.order.as_str(), b.reason.kind(), b.overdue))
+            .collect();
+        // Overdue first (SO-5 due 10:00 on the 2nd), then by due time (SO-7 on the 4th,
+        // SO-6 on the 9th).
+        assert_eq!(
+            got,
+            [
+                ("SO-5", "not_yet_planned", true),
+                ("SO-7", "no_visit", false),
+                ("SO-6", "unassigned", false),
+            ]
+        );
+        assert!(view.backlog[0].due_shown, "due on the 2nd, shown");
+        assert!(
+            !view.backlog[1].due_shown,
+            "due on the 4th, after the days shown"
+        );
+        assert_eq!(view.backlog_total, 3);
+    }
+
+    #[test]
+    fn kpis_count_the_days_shown_and_the_window_backlog() {
+        let (model, plan, dues) = scene();
+        let view = board_view(&model, &plan, &dues, &options(at(2, 11)));
+        let kpi = |id: &str| {
+            view.kpis
+                .iter()
+                .find(|k| k.id == id)
+                .map(|k| k.value.clone())
+                .unwrap()
+        };
+        assert_eq!(kpi("assigned"), "4 / 7");
+        assert_eq!(kpi("backlog"), "3 · 1 overdue");
+        assert_eq!(kpi("status"), "1 · 1 · 1");
+        // Travel of the 2nd and 3rd only: 4 visits × 10 km + 2 ways home × 10 km.
+        assert_eq!(kpi("travel"), "60.0 km · 1 h 30 min");
+        // One day shown: the 3rd holds SO-4 only.
+        let one = board_view(
+            &model,
+            &plan,
+            &dues,
+            &BoardOptions {
+                from: date(3),
+                ..options(at(2, 11))
+            },
+        );
+        assert_eq!(one.bars.len(), 1);
+        assert_eq!(one.kpis[0].value, "1 / 4");
+    }
+
+    #[test]
+    fn the_page_draws_the_now_line_markers_and_status_classes() {
+        let (model, plan, dues) = scene();
+        let html = render(&model, &plan, &dues, &options(at(2, 11)));
+        assert!(html.contains(r#"<g id="now" data-now="2027-03-02T10:00:00Z">"#));
+        assert!(html.contains("now 11:00"));
+        for (order, status) in [
+            ("SO-1", "scheduled"),
+            ("SO-2", "in_progress"),
+            ("SO-3", "completed"),
+            ("SO-4", "on_hold"),
+        ] {
+            let tag = format!(r#"data-order="{order}" data-row="T-1" data-status="{status}""#);
+            let at = html.find(&tag).unwrap_or_else(|| panic!("{tag}"));
+            let open = html[..at].rfind("<g class=\"bar ").unwrap();
+            assert!(
+                html[open..at].contains(&format!("status-{status}")),
+                "{tag}"
+            );
+        }
+        // Markers: SO-1, SO-2 and SO-4 (visits) and SO-5 (backlog) fall on the days shown.
+        let markers: Vec<&str> = html
+            .split(r#"<g class="due"#)
+            .skip(1)
+            .map(|tail| &tail[..tail.find('>').unwrap()])
+            .filter(|tag| tag.contains("data-order"))
+            .collect();
+        assert_eq!(markers.len(), 4, "{markers:?}");
+        assert_eq!(
+            markers
+                .iter()
+                .filter(|t| t.starts_with(r#" backlog-due overdue" data-order="SO-5""#))
+                .count(),
+            1
+        );
+        assert!(html.contains(r#"data-why="unassigned""#) && html.contains("lacks lifts"));
+        assert!(html.contains("due 2 Mar 10:00 (overdue)"));
+        assert!(html.contains(r#"<line class="actual" data-order="SO-2""#));
+        // Now outside the days shown: no line.
+        let later = render(&model, &plan, &dues, &options(at(5, 11)));
+        assert!(!later.contains(r#"<g id="now""#));
+    }
 }
