@@ -78,21 +78,19 @@ fn load(db_path: &Path) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
     let store = db::open(db_path)?;
     let model = store.load_model()?;
     let plans = store.plans()?;
-    schedule_of(model, &plans)
+    let (plan, newest) = schedule_of(&model, &plans)?;
+    Ok((model, plan, newest))
 }
 
 /// The current schedule of the stored `plans` and the start of the newest plan's window; a
 /// user error when no plan is stored.
-fn schedule_of(
-    model: Model,
-    plans: &[StoredPlan],
-) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
+fn schedule_of(model: &Model, plans: &[StoredPlan]) -> Result<(Plan, DateTime<Utc>), CliError> {
     let newest = plans
         .iter()
         .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
         .map(|p| p.plan.from);
-    match (current_plan(&model, plans), newest) {
-        (Some(plan), Some(newest)) => Ok((model, plan, newest)),
+    match (current_plan(model, plans), newest) {
+        (Some(plan), Some(newest)) => Ok((plan, newest)),
         _ => Err(CliError::User(
             "no plan stored yet: run `fieldwork run` first".into(),
         )),
@@ -146,7 +144,7 @@ fn sla_dues(ctx: &Context) -> Result<board::Dues, CliError> {
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
     let ctx = view_context(&args.db, &args.rules, &args.at)?;
-    let (_, plan, newest) = schedule_of(ctx.model.clone(), &ctx.store.plans()?)?;
+    let (plan, newest) = schedule_of(&ctx.model, &ctx.store.plans()?)?;
     // Dates are local dates of the business, as on every command.
     let zone = ctx.zone;
     let from = args
@@ -241,7 +239,7 @@ pub fn run_ics(args: IcsArgs, out: &Output) -> Result<(), CliError> {
 pub fn run_today(args: TodayArgs, out: &Output) -> Result<(), CliError> {
     let store = db::open(&args.db.db)?;
     let model = store.load_model()?;
-    let (model, plan, _) = schedule_of(model, &store.plans()?)?;
+    let (plan, _) = schedule_of(&model, &store.plans()?)?;
     let tech = TechnicianId::new(args.technician.as_str());
     if model.technician(&tech).is_none() {
         return Err(CliError::User(format!("unknown technician `{tech}`")));

@@ -1,9 +1,9 @@
 //! The technician's day: the route of one technician on one local date — times, addresses,
 //! tasks, travel, each job's status and due time — as data (for `--json`) and as text.
 //!
-//! Due times read as everywhere in the views ([`format::due`]): `due 12 Mar 17:00`, and for
-//! open work whose due time has passed at now `due 12 Mar 09:00 (overdue)`, or `due 12 Mar
-//! (overdue)` once more than a day has passed.
+//! Due times read as everywhere in the views (the host's `format::due`): `due 12 Mar 17:00`,
+//! and for open work whose due time has passed at now `due 12 Mar 09:00 (overdue)`, or
+//! `due 12 Mar (overdue)` once more than a day has passed.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
