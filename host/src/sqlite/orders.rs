@@ -61,8 +61,8 @@ impl<'tx> OrderStatements<'tx> {
                 .map_err(&err)?,
             insert_history: tx
                 .prepare_cached(
-                    "INSERT INTO order_status_history (order_id, seq, at, status, batch_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO order_status_history \
+                     (order_id, seq, at, status, batch_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(&err)?,
         })
@@ -151,7 +151,8 @@ pub(crate) fn write_order(
                 seq as i64 + 1,
                 instant(&change.at),
                 change.status.as_str(),
-                batch
+                batch,
+                change.reason
             ])
             .map_err(&err)?;
     }
@@ -272,17 +273,13 @@ pub(crate) fn generation_keys(
 }
 
 /// Appends status changes within `tx`, checking each against the stored status and the
-/// lifecycle; returns the number written.
-///
-/// With `already_there_is_done` (a plan's implied changes), a change to the status the order
-/// already has is skipped rather than refused: another writer (a concurrent run storing its own
-/// plan) made it after this one read the model. Returns the changes written.
+/// lifecycle; returns the number written. A change whose expected status is no longer the
+/// stored one (an operation landed since it was read) is skipped.
 pub(crate) fn apply_updates(
     tx: &Transaction<'_>,
     path: &Path,
     updates: &[StatusUpdate],
     batch: i64,
-    already_there_is_done: bool,
 ) -> Result<usize, StoreError> {
     let err = sql_error(path, "recording status changes");
     let mut current = tx
@@ -294,14 +291,14 @@ pub(crate) fn apply_updates(
         .map_err(&err)?;
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .map_err(&err)?;
+    let mut written = 0;
     let mut update = tx
         .prepare_cached("UPDATE orders SET status = ?2, changed_at = ?3 WHERE id = ?1")
         .map_err(&err)?;
-    let mut written = 0;
     for u in updates {
         let id = u.order.as_str();
         let conflict = |message: String| StoreError::Conflict {
@@ -327,10 +324,10 @@ pub(crate) fn apply_updates(
         };
         let from = OrderStatus::parse(&status)
             .ok_or_else(|| conflict(format!("stored status `{status}` is unknown")))?;
-        let to = u.change.status;
-        if already_there_is_done && from == to {
+        if u.expected.is_some_and(|expected| expected != from) {
             continue;
         }
+        let to = u.change.status;
         if !from.can_become(to) {
             return Err(conflict(format!("illegal transition {from} -> {to}")));
         }
@@ -343,7 +340,14 @@ pub(crate) fn apply_updates(
         }
         let at = instant(&u.change.at);
         insert
-            .execute(params![id, seq + 1, at, to.as_str(), batch])
+            .execute(params![
+                id,
+                seq + 1,
+                at,
+                to.as_str(),
+                batch,
+                u.change.reason
+            ])
             .map_err(&err)?;
         update.execute(params![id, to.as_str(), at]).map_err(&err)?;
         written += 1;
@@ -362,13 +366,21 @@ pub(crate) fn record_status_changes(
     }
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Status)?;
-    let written = apply_updates(&tx, path, updates, batch, false)?;
+    let written = apply_updates(&tx, path, updates, batch)?;
+    if written == 0 {
+        return Ok(BatchReceipt {
+            batch: None,
+            written,
+            skipped: updates.len(),
+            ..Default::default()
+        });
+    }
     batches::finish(&tx, path, batch, written)?;
     super::commit(tx, path, "recording status changes")?;
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
-        skipped: 0,
+        skipped: updates.len() - written,
         ..Default::default()
     })
 }
