@@ -6,6 +6,7 @@
 //! Only [`cli::main`] of the command line is public: the commands' modules are the binary's
 //! implementation, not an API.
 
+pub mod alloc;
 pub mod cli;
 pub(crate) mod format;
 pub mod progress;

@@ -48,6 +48,9 @@ pub use check::{check_dir, check_sources, Diagnostic, Severity};
 pub use convert::{HookValue, Verdict};
 pub use error::{LimitKind, Location, RuleError, RuleLoadError, RuleLoadErrors};
 pub use hooks::{hook_spec, Frequency, HookSpec, HOOKS, SCORE_PREFIX};
-pub use limits::{Limits, PROGRESS_CHECK_INTERVAL};
+pub use limits::{
+    memory_gauge, set_memory_gauge, Limits, MemoryGauge, BASE_STACK_BYTES, PROGRESS_CHECK_INTERVAL,
+    STACK_BYTES_PER_OPERATION,
+};
 pub use ruleset::RuleSet;
 pub use sandbox::{LogEntry, LogKind, RuleLog};
