@@ -44,7 +44,7 @@ mod outline;
 mod ruleset;
 mod sandbox;
 
-pub use check::{check_dir, check_sources, Diagnostic, Severity};
+pub use check::{check_dir, check_sources, Diagnostic, Severity, MAX_SYNTAX_ERRORS};
 pub use convert::{HookValue, Verdict};
 pub use error::{LimitKind, Location, RuleError, RuleLoadError, RuleLoadErrors};
 pub use hooks::{hook_spec, Frequency, HookSpec, HOOKS, SCORE_PREFIX};
