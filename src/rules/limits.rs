@@ -98,8 +98,8 @@ pub struct Limits {
     /// registered with [`set_memory_gauge`], if any.
     pub memory_gauge: Option<MemoryGauge>,
     /// Maximum number of Rhai operations (expression evaluations, loop iterations, function
-    /// calls…) in one hook call. Default: 1,000,000. This is also what stops map-insertion
-    /// bombs: Rhai 1.27 does not enforce [`max_map_size`](Self::max_map_size) on `m[k] = v`.
+    /// calls…) in one hook call. Default: 1,000,000. It also bounds how deeply anything a call
+    /// builds can be nested, hence the stack it needs ([`stack_size`](Self::stack_size)).
     pub max_operations: u64,
     /// Wall-clock budget of one hook call, checked from Rhai's progress callback every
     /// [`PROGRESS_CHECK_INTERVAL`] operations. Default: 500 ms.
@@ -120,8 +120,9 @@ pub struct Limits {
     /// growth quadratic, so keep this modest).
     pub max_array_size: usize,
     /// Maximum number of properties of an object map built by literals or map functions.
-    /// Default: 10,000. Not enforced by Rhai on `m[key] = value`; the operation budget is
-    /// the effective guard there.
+    /// Default: 10,000. Not enforced by Rhai 1.27 on `m[key] = value` (it checks the inserted
+    /// value, not the map); [`max_memory`](Self::max_memory) and the operation budget bound
+    /// such insertions.
     pub max_map_size: usize,
     /// Maximum number of variables in scope at any instant. Default: 256.
     pub max_variables: usize,

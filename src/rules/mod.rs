@@ -8,7 +8,8 @@
 //! * no file or module access (`import` is refused), no `eval`, no `sleep`, no output to
 //!   stdout (`print`/`debug` go to a [`RuleLog`]);
 //! * every resource bounded by [`Limits`]: operations, wall-clock time, call depth,
-//!   expression depth, string/array/map sizes, variables, functions;
+//!   expression depth, string/array/map sizes, variables, functions, memory per call (with
+//!   a [`MemoryGauge`]) and stack ([`Limits::stack_size`], for the thread that calls hooks);
 //! * every failure is a [`RuleError`] or [`RuleLoadError`] located as `path:line:col`.
 //!
 //! # Who owns what
