@@ -2,7 +2,7 @@
 //!
 //! It installs the counting allocator whose reading bounds the memory of each rule call
 //! ([`fieldwork_host::alloc`]), and runs the command on a thread whose stack is large enough
-//! that no rule can overflow it ([`fieldwork::rules::Limits::stack_size`]: 528 MiB of
+//! that no rule can overflow it ([`fieldwork::rules::Limits::stack_size`]: about 504 MiB of
 //! reserved address space with the default limits, of which only the pages used become
 //! resident).
 

@@ -159,7 +159,7 @@ impl Default for Limits {
 impl Limits {
     /// The stack a thread must have to call hooks under these limits without any script
     /// being able to overflow it: [`max_operations`](Self::max_operations) ×
-    /// [`STACK_BYTES_PER_OPERATION`] + [`BASE_STACK_BYTES`] (528 MiB with the defaults).
+    /// [`STACK_BYTES_PER_OPERATION`] + [`BASE_STACK_BYTES`] (about 504 MiB with the defaults).
     ///
     /// Hooks run on the caller's thread: run them on a thread spawned with at least this
     /// stack size (the `fieldwork` binary runs its commands on one). The stack is reserved
@@ -167,7 +167,7 @@ impl Limits {
     ///
     /// ```
     /// use fieldwork::rules::Limits;
-    /// assert_eq!(Limits::default().stack_size(), 528 * 1024 * 1024);
+    /// assert_eq!(Limits::default().stack_size(), 1_000_000 * 512 + 16 * 1024 * 1024);
     /// ```
     pub fn stack_size(&self) -> usize {
         usize::try_from(self.max_operations)
