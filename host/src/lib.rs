@@ -7,6 +7,7 @@
 //! implementation, not an API. The hidden `fuzzing` module holds the fuzz targets (see the
 //! README's "Reliability"); it is not an API either.
 
+pub mod alloc;
 pub mod cli;
 pub(crate) mod format;
 #[doc(hidden)]
