@@ -193,12 +193,18 @@ fn an_id_used_twice_in_the_file_is_refused_naming_section_and_id() {
         store.import(corpus(), ImportMode::Replace).unwrap();
         let before = normalised(&store.export().unwrap());
         let base = corpus();
-        let mut twice_order = Dataset::default();
-        twice_order.orders = vec![base.orders[1].clone(), base.orders[1].clone()];
-        let mut twice_bom = Dataset::default();
-        twice_bom.boms = vec![base.boms[0].clone(), base.boms[0].clone()];
-        let mut twice_reason = Dataset::default();
-        twice_reason.return_reasons = vec![base.return_reasons[0].clone(); 2];
+        let twice_order = Dataset {
+            orders: vec![base.orders[1].clone(); 2],
+            ..Dataset::default()
+        };
+        let twice_bom = Dataset {
+            boms: vec![base.boms[0].clone(); 2],
+            ..Dataset::default()
+        };
+        let twice_reason = Dataset {
+            return_reasons: vec![base.return_reasons[0].clone(); 2],
+            ..Dataset::default()
+        };
         for (bad, section, id) in [
             (twice_order, "order", "SO-2"),
             (twice_bom, "boms", "CH-1"),
