@@ -23,14 +23,17 @@
 //!
 //! [`current_plan`] combines the stored plans into the schedule as it stands (the newest plan
 //! per order); the main job ([`job`](crate::job)) re-plans from it and the host's views show it,
-//! with the visits whose SLA is at risk ([`sla_at_risk`]) marked.
+//! with the visits whose SLA is at risk ([`sla_at_risk`]) marked and the open orders of a window
+//! that no plan holds ([`backlog`]) beside.
 
+mod backlog;
 mod current;
 mod error;
 mod memory;
 mod merge;
 mod records;
 
+pub use backlog::{backlog, BacklogEntry, BacklogReason};
 pub use current::{current_plan, on_schedule, sla_at_risk};
 pub use error::StoreError;
 pub use memory::MemoryStore;
