@@ -514,3 +514,52 @@ fn a_daily_rule_inside_any_zones_dst_gap_yields_one_occurrence_a_day_moved_by_th
     // Sanity: the scan finds the zones' gaps (Europe alone has one a year for 16 years).
     assert!(checked > 1000, "only {checked} gaps found");
 }
+
+/// Order generation follows the expansion: a daily line at 00:30 in America/Santiago gets its
+/// order on 2026-09-06 too, the night the clocks jump from midnight to 01:00.
+#[test]
+fn generation_creates_the_order_of_a_day_whose_dst_gap_starts_at_midnight() {
+    let mut model = Model::from_json(
+        r#"{
+        "customers": [{"id": "C", "name": "C", "tier": "gold", "time_zone": "America/Santiago",
+                       "location": {"lat": -33.45, "lon": -70.66}}],
+        "tasks": [{"code": "INSP", "description": "Inspection", "duration_minutes": 30}],
+        "agreements": [{"id": "A", "customer": "C", "valid_from": "2026-01-01", "status": "active",
+                        "lines": [{"id": "L", "task": "INSP", "price": "10",
+                                   "recurrence": {"rrule": "FREQ=DAILY",
+                                                  "dtstart": "2026-09-04T00:30:00"}}]}]
+    }"#,
+    )
+    .unwrap();
+    let created_at = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap();
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2026, 9, 5).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 9, 9).unwrap(),
+    );
+    let mut keep = NonBusinessDay::Keep;
+    let report = generate_with(
+        &mut model,
+        &mut keep,
+        from,
+        to,
+        &GenerateOptions::new(created_at),
+    )
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let tz = chrono_tz::America::Santiago;
+    let days: Vec<String> = model
+        .orders()
+        .iter()
+        .map(|o| {
+            o.earliest_start
+                .unwrap()
+                .with_timezone(&tz)
+                .date_naive()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        days,
+        ["2026-09-05", "2026-09-06", "2026-09-07", "2026-09-08"]
+    );
+}
