@@ -260,6 +260,19 @@ fn a_backup_restored_on_the_command_line_bills_nothing_twice_and_keeps_the_plan(
         d,
         &["export", "--db", "d.db", "--out", "backup.json"],
     ));
+    // A merge of a file with an id used twice: exit 1, one error naming section and id.
+    let twice = Dataset {
+        return_reasons: vec![corpus().return_reasons[0].clone(); 2],
+        ..Dataset::default()
+    };
+    std::fs::write(d.join("twice.json"), serde_json::to_string(&twice).unwrap()).unwrap();
+    let refused = fieldwork(d, &["import", "twice.json", "--db", "d.db"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("return_reasons") && message.contains("DEFECT"),
+        "{message}"
+    );
     let before = std::fs::read_to_string(d.join("backup.json")).unwrap();
 
     let refused = fieldwork(
