@@ -563,3 +563,16 @@ fn generation_creates_the_order_of_a_day_whose_dst_gap_starts_at_midnight() {
         ["2026-09-05", "2026-09-06", "2026-09-07", "2026-09-08"]
     );
 }
+
+#[test]
+fn a_non_ascii_rule_is_an_error_of_the_expander_not_a_panic() {
+    // Found by fuzzing (fuzz/corpus/rrule/regression-non-ascii-byday.txt).
+    let rec = Recurrence {
+        rrule: "FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU,WE,TH,F\u{202e}R".into(),
+        dtstart: "2027-01-04T09:00:00".parse().unwrap(),
+        exdates: vec![],
+        rdates: vec![],
+    };
+    let err = Expander::new(&rec, chrono_tz::Europe::Berlin).unwrap_err();
+    assert!(err.to_string().contains("ASCII"), "{err}");
+}

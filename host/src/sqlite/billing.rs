@@ -32,6 +32,7 @@ pub(crate) fn save(
             batch: None,
             written,
             skipped,
+            ..Default::default()
         });
     }
     batches::finish(&tx, path, batch, written + periods)?;
@@ -40,6 +41,7 @@ pub(crate) fn save(
         batch: Some(batch),
         written,
         skipped,
+        ..Default::default()
     })
 }
 

@@ -261,6 +261,7 @@ pub(crate) fn save(
         batch: Some(batch),
         written: rows,
         skipped: 0,
+        ..Default::default()
     })
 }
 

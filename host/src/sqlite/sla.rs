@@ -28,10 +28,10 @@ pub(crate) fn save(
         batch: Some(batch),
         written: snapshots.len(),
         skipped: 0,
+        ..Default::default()
     })
 }
 
-/// The stored snapshots by order and metric.
 /// Upserts SLA snapshots of stored orders within `tx`, in `batch`.
 pub(crate) fn write(
     tx: &rusqlite::Transaction<'_>,
@@ -83,6 +83,7 @@ pub(crate) fn write(
     Ok(())
 }
 
+/// The stored snapshots by order and metric.
 pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<SlaSnapshot>, StoreError> {
     let err = sql_error(path, "reading SLA snapshots");
     let mut stmt = conn
