@@ -21,8 +21,9 @@ run "fieldwork schedule --from 2027-03-08 --to 2027-03-09 --at 2027-03-02T07:00 
 run "fieldwork bill --period 2027-03 | tail -n 1"
 run fieldwork bill --period 2027-03 --quiet
 run fieldwork export --out backup.json
-run "fieldwork import backup.json --db copy.db | head -n 1"
-run "fieldwork export --db copy.db --out copy.json && cmp copy.json backup.json && echo identical"
+run "fieldwork import backup.json --mode replace --db copy.db | head -n 1"
+run "fieldwork export --db copy.db --out copy.json --quiet && cmp copy.json backup.json && echo identical"
+run "fieldwork import backup.json --mode replace    # over the live database"
 run fieldwork init --db fresh.db
 run fieldwork export --db nothing.db
 run fieldwork run --at 2027-03-09T07

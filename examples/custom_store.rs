@@ -17,8 +17,8 @@ use fieldwork::job::{self, JobOptions, NoProgress};
 use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::rules::RuleSet;
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, GeneratedOrder, ImportMode, MemoryStore, ReturnStep, SlaSnapshot,
-    StatusUpdate, Store, StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, History, ImportMode, MemoryStore, ReturnStep,
+    SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
 };
 
 /// A store that delegates to [`MemoryStore`] and snapshots the model to a file after each write.
@@ -45,9 +45,12 @@ impl Store for SnapshotStore {
     fn load_model(&self) -> Result<Model, StoreError> {
         self.inner.load_model()
     }
-    fn replace_model(&mut self, model: &Model) -> Result<(), StoreError> {
-        self.inner.replace_model(model)?;
+    fn replace_model(&mut self, model: &Model, history: &History) -> Result<(), StoreError> {
+        self.inner.replace_model(model, history)?;
         self.persist(())
+    }
+    fn history(&self) -> Result<History, StoreError> {
+        self.inner.history()
     }
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
         self.inner.merge_entities(incoming)?;

@@ -426,6 +426,144 @@ fn a_generation_window_longer_than_the_bound_is_refused() {
     assert!(generate_with(&mut model, &mut policy, from, longest, &options).is_ok());
 }
 
+/// One DST gap of a zone: the local wall-clock time it starts at, and its length in seconds.
+struct Gap {
+    start_local: chrono::NaiveDateTime,
+    seconds: i64,
+}
+
+fn offset_at(tz: Tz, t: i64) -> i64 {
+    use chrono::Offset;
+    let at = chrono::DateTime::from_timestamp(t, 0).unwrap().naive_utc();
+    i64::from(tz.offset_from_utc_datetime(&at).fix().local_minus_utc())
+}
+
+/// Every forward transition of `tz` in 2020–2035, found by sampling the offset once a day and
+/// bisecting to the second where it changes (bounded: 5,844 samples and 17 bisection steps per
+/// change).
+fn gaps(tz: Tz) -> Vec<Gap> {
+    const DAY: i64 = 86_400;
+    let from = Utc
+        .with_ymd_and_hms(2020, 1, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    let to = Utc
+        .with_ymd_and_hms(2036, 1, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    let mut out = Vec::new();
+    let (mut t, mut offset) = (from, offset_at(tz, from));
+    while t < to {
+        let next = offset_at(tz, t + DAY);
+        if next != offset {
+            let (mut lo, mut hi) = (t, t + DAY);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset_at(tz, mid) == offset {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let after = offset_at(tz, hi);
+            if after > offset {
+                let start = chrono::DateTime::from_timestamp(hi + offset, 0).unwrap();
+                out.push(Gap {
+                    start_local: start.naive_utc(),
+                    seconds: after - offset,
+                });
+            }
+        }
+        t += DAY;
+        offset = next;
+    }
+    out
+}
+
+/// Every IANA zone's DST gaps in 2020–2035: a daily rule at a time inside the gap yields one
+/// occurrence on each day around it, and on the gap's night it is moved forward by the gap
+/// (the time read with the offset in force before the gap, RFC 5545 §3.3.5).
+#[test]
+fn a_daily_rule_inside_any_zones_dst_gap_yields_one_occurrence_a_day_moved_by_the_gap() {
+    let mut checked = 0;
+    for tz in chrono_tz::TZ_VARIANTS {
+        for gap in gaps(tz) {
+            // The middle of the gap, to the minute.
+            let inside = gap.start_local + Duration::minutes(gap.seconds / 120);
+            let day = inside.date();
+            let rec = Recurrence {
+                rrule: "FREQ=DAILY".into(),
+                dtstart: (day - Duration::days(3)).and_time(inside.time()),
+                exdates: vec![],
+                rdates: vec![],
+            };
+            let window = Window::new(day - Duration::days(1), day + Duration::days(2)).unwrap();
+            let got = Expander::new(&rec, tz).unwrap().expand(window);
+            assert_eq!(got.len(), 3, "{tz} gap at {}: {got:?}", gap.start_local);
+            let moved = inside + Duration::seconds(gap.seconds);
+            assert_eq!(
+                got[1].naive_local(),
+                moved,
+                "{tz} gap at {}: moved forward by {} s",
+                gap.start_local,
+                gap.seconds
+            );
+            checked += 1;
+        }
+    }
+    // Sanity: the scan finds the zones' gaps (Europe alone has one a year for 16 years).
+    assert!(checked > 1000, "only {checked} gaps found");
+}
+
+/// Order generation follows the expansion: a daily line at 00:30 in America/Santiago gets its
+/// order on 2026-09-06 too, the night the clocks jump from midnight to 01:00.
+#[test]
+fn generation_creates_the_order_of_a_day_whose_dst_gap_starts_at_midnight() {
+    let mut model = Model::from_json(
+        r#"{
+        "customers": [{"id": "C", "name": "C", "tier": "gold", "time_zone": "America/Santiago",
+                       "location": {"lat": -33.45, "lon": -70.66}}],
+        "tasks": [{"code": "INSP", "description": "Inspection", "duration_minutes": 30}],
+        "agreements": [{"id": "A", "customer": "C", "valid_from": "2026-01-01", "status": "active",
+                        "lines": [{"id": "L", "task": "INSP", "price": "10",
+                                   "recurrence": {"rrule": "FREQ=DAILY",
+                                                  "dtstart": "2026-09-04T00:30:00"}}]}]
+    }"#,
+    )
+    .unwrap();
+    let created_at = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap();
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2026, 9, 5).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 9, 9).unwrap(),
+    );
+    let mut keep = NonBusinessDay::Keep;
+    let report = generate_with(
+        &mut model,
+        &mut keep,
+        from,
+        to,
+        &GenerateOptions::new(created_at),
+    )
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let tz = chrono_tz::America::Santiago;
+    let days: Vec<String> = model
+        .orders()
+        .iter()
+        .map(|o| {
+            o.earliest_start
+                .unwrap()
+                .with_timezone(&tz)
+                .date_naive()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        days,
+        ["2026-09-05", "2026-09-06", "2026-09-07", "2026-09-08"]
+    );
+}
+
 #[test]
 fn a_non_ascii_rule_is_an_error_of_the_expander_not_a_panic() {
     // Found by fuzzing (fuzz/corpus/rrule/regression-non-ascii-byday.txt).

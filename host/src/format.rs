@@ -118,6 +118,8 @@ pub fn thousands(n: u64) -> String {
 /// A distance for people: one decimal below 100 km (`17.2 km`), whole kilometres with
 /// thousands separators above (`4,261 km`).
 pub fn km(km: f64) -> String {
+    // -0.0 (an empty float sum) is shown as 0.
+    let km = if km == 0.0 { 0.0 } else { km };
     if !km.is_finite() || km < 0.0 {
         return format!("{km} km");
     }
@@ -235,6 +237,8 @@ mod tests {
             "Tue 2027-03-02 (1 day, Europe/Berlin)"
         );
         assert_eq!(km(4261.4), "4,261 km");
+        assert_eq!(km(-0.0), "0.0 km");
+        assert_eq!(km(std::iter::empty::<f64>().sum()), "0.0 km");
         assert_eq!(km(17.24), "17.2 km");
         assert_eq!(minutes(95.2), "1 h 35 min");
         assert_eq!(minutes(35.0), "35 min");

@@ -21,6 +21,7 @@ fn database(cwd: &Path, name: &str) -> String {
             "demo.json",
             "--mode",
             "replace",
+            "--force",
             "--db",
             &db,
             "--json",

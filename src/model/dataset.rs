@@ -92,6 +92,12 @@ pub struct Dataset {
     /// Road graph for travel estimates (optional; great-circle estimates are used without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub road_graph: Option<RoadGraphData>,
+    /// What a store holds besides the model — generation keys, stored plans, the billing
+    /// ledger and its transactions, SLA snapshots — as `store::History` writes it. `export`
+    /// fills it and a replacing `import` restores it; the model itself ignores it (the store
+    /// decodes and checks it), so it is kept here as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<serde_json::Value>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -134,7 +140,196 @@ impl Default for Dataset {
             repair_codes: RepairCodes::default(),
             boms: Vec::new(),
             road_graph: None,
+            history: None,
             extensions: BTreeMap::new(),
+        }
+    }
+}
+
+impl Dataset {
+    /// The model sections with how many entries each holds, in dataset order — the one list
+    /// of the dataset's model sections that import summaries and store row counts use (the
+    /// store's history has its own list, `store::History::counts`). A new section is added
+    /// here, in [`Dataset::duplicate_ids`] and in `store::merge_datasets`.
+    ///
+    /// ```
+    /// use fieldwork::model::Dataset;
+    /// let counts = Dataset::default().section_counts();
+    /// assert_eq!(counts[0], ("calendars", 0));
+    /// assert!(counts.iter().any(|(name, _)| *name == "road_graph"));
+    /// ```
+    pub fn section_counts(&self) -> Vec<(&'static str, usize)> {
+        let codes = &self.repair_codes;
+        let area_codes =
+            |areas: &[CodeArea]| areas.iter().map(|a| 1 + a.codes.len()).sum::<usize>();
+        vec![
+            ("calendars", self.calendars.len()),
+            ("customers", self.customers.len()),
+            ("service_objects", self.service_objects.len()),
+            ("tasks", self.tasks.len()),
+            ("technicians", self.technicians.len()),
+            ("agreements", self.agreements.len()),
+            ("orders", self.orders.len()),
+            ("subscriptions", self.subscriptions.len()),
+            ("return_orders", self.return_orders.len()),
+            ("return_reasons", self.return_reasons.len()),
+            (
+                "repair_codes",
+                area_codes(&codes.symptom_areas)
+                    + area_codes(&codes.diagnosis_areas)
+                    + codes.conditions.len()
+                    + codes.resolutions.len()
+                    + codes.stages.len(),
+            ),
+            ("boms", self.boms.len()),
+            (
+                "road_graph",
+                self.road_graph
+                    .as_ref()
+                    .map_or(0, |g| g.zones.len() + g.edges.len()),
+            ),
+            ("extensions", self.extensions.len()),
+        ]
+    }
+
+    /// Every id (or code) used twice within its section of this dataset: the section, the id,
+    /// and the issue to report. Agreement lines are unique across agreements, repair codes
+    /// within their table (area codes within their area), road zones within the graph.
+    pub fn duplicate_ids(&self) -> Vec<ValidationIssue> {
+        use std::collections::HashSet;
+        fn dups(ids: impl IntoIterator<Item = String>, mut report: impl FnMut(String)) {
+            let mut seen = HashSet::new();
+            for id in ids {
+                if !seen.insert(id.clone()) {
+                    report(id);
+                }
+            }
+        }
+        let mut issues = Vec::new();
+        let entity = |kind: EntityKind, ids: Vec<String>, issues: &mut Vec<ValidationIssue>| {
+            dups(ids, |id| {
+                issues.push(ValidationIssue::new(
+                    kind,
+                    id,
+                    "id",
+                    ValidationError::DuplicateId,
+                ))
+            });
+        };
+        fn ids<T: Keyed>(items: &[T]) -> Vec<String>
+        where
+            T::Key: std::fmt::Display,
+        {
+            items.iter().map(|i| i.key().to_string()).collect()
+        }
+        entity(EntityKind::Calendar, ids(&self.calendars), &mut issues);
+        entity(EntityKind::Customer, ids(&self.customers), &mut issues);
+        entity(
+            EntityKind::ServiceObject,
+            ids(&self.service_objects),
+            &mut issues,
+        );
+        entity(EntityKind::Task, ids(&self.tasks), &mut issues);
+        entity(EntityKind::Technician, ids(&self.technicians), &mut issues);
+        entity(EntityKind::Agreement, ids(&self.agreements), &mut issues);
+        let lines = self
+            .agreements
+            .iter()
+            .flat_map(|a| a.lines.iter().map(|l| l.id.to_string()))
+            .collect();
+        entity(EntityKind::AgreementLine, lines, &mut issues);
+        entity(EntityKind::Order, ids(&self.orders), &mut issues);
+        entity(
+            EntityKind::Subscription,
+            ids(&self.subscriptions),
+            &mut issues,
+        );
+        entity(
+            EntityKind::ReturnOrder,
+            ids(&self.return_orders),
+            &mut issues,
+        );
+        let section =
+            |name: &str, field: &str, ids: Vec<String>, issues: &mut Vec<ValidationIssue>| {
+                dups(ids, |id| {
+                    let e = ValidationError::InvalidValue(format!("`{id}` defined twice"));
+                    issues.push(ValidationIssue::new(EntityKind::Dataset, name, field, e));
+                });
+            };
+        let codes = |list: &[Code]| list.iter().map(|c| c.code.clone()).collect::<Vec<_>>();
+        let rc = &self.repair_codes;
+        section(
+            "return_reasons",
+            "code",
+            self.return_reasons.iter().map(|r| r.code.clone()).collect(),
+            &mut issues,
+        );
+        for (table, areas) in [
+            ("symptom_areas", &rc.symptom_areas),
+            ("diagnosis_areas", &rc.diagnosis_areas),
+        ] {
+            section(
+                "repair_codes",
+                table,
+                areas.iter().map(|a| a.code.clone()).collect(),
+                &mut issues,
+            );
+            for area in areas.iter() {
+                let field = format!("{table}[{}].codes", area.code);
+                section("repair_codes", &field, codes(&area.codes), &mut issues);
+            }
+        }
+        section(
+            "repair_codes",
+            "conditions",
+            codes(&rc.conditions),
+            &mut issues,
+        );
+        section(
+            "repair_codes",
+            "resolutions",
+            codes(&rc.resolutions),
+            &mut issues,
+        );
+        section(
+            "repair_codes",
+            "stages",
+            rc.stages.iter().map(|s| s.code.clone()).collect(),
+            &mut issues,
+        );
+        section(
+            "boms",
+            "id",
+            self.boms.iter().map(|b| b.id.to_string()).collect(),
+            &mut issues,
+        );
+        if let Some(graph) = &self.road_graph {
+            section(
+                "road_graph",
+                "zones",
+                graph.zones.iter().map(|z| z.id.clone()).collect(),
+                &mut issues,
+            );
+        }
+        issues
+    }
+
+    /// [`Dataset::duplicate_ids`] as an error: one [`ModelError::Invalid`] naming every
+    /// duplicate (section and id), or `Ok` when every id is unique within its section.
+    ///
+    /// ```
+    /// use fieldwork::model::Dataset;
+    /// let d: Dataset = serde_json::from_str(r#"{"return_reasons": [
+    ///   {"code": "DOA", "description": "dead"}, {"code": "DOA", "description": "again"}]}"#).unwrap();
+    /// let e = d.check_unique_ids().unwrap_err().to_string();
+    /// assert!(e.contains("return_reasons") && e.contains("DOA"), "{e}");
+    /// ```
+    pub fn check_unique_ids(&self) -> Result<(), ModelError> {
+        let issues = self.duplicate_ids();
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(ModelError::Invalid(issues))
         }
     }
 }
@@ -226,6 +421,7 @@ impl Model {
             repair_codes: self.repair_codes.clone(),
             boms: self.boms.clone(),
             road_graph: self.road_graph.clone(),
+            history: None,
             extensions: self.extensions.clone(),
         }
     }

@@ -14,12 +14,17 @@
 //! * **Date-level EXDATE and local RDATE.** EXDATE removes every occurrence on a local date
 //!   (the crate only removes exact instants); RDATEs are local wall-clock times.
 //!
-//! Local times that do not exist (a DST gap) are shifted forward by the gap, as RFC 5545
-//! requires (02:30 on a spring-forward night becomes 03:30); ambiguous ones (fall-back) take
-//! the first instant.
+//! The rule is iterated on **wall-clock time** (the `rrule` crate runs in UTC over the local
+//! date-times, so every local day has its occurrence whatever the zone does that night), and
+//! each local occurrence is then read in the zone by [`localize`]: local times that do not
+//! exist (a DST gap) are shifted forward by the gap, as RFC 5545 requires (02:30 on a
+//! spring-forward night becomes 03:30, and 00:30 on a night whose gap starts at midnight, as in
+//! America/Santiago or America/Havana, becomes 01:30); ambiguous ones (fall-back) take the
+//! first instant. COUNT counts such occurrences like any other; UNTIL is compared with the
+//! occurrence's instant.
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike,
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc,
 };
 use chrono_tz::Tz;
 use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
@@ -124,13 +129,17 @@ pub type Occurrence = DateTime<FixedOffset>;
 #[derive(Debug, Clone)]
 pub struct Expander {
     tz: Tz,
-    /// The rule with every part the crate would take from DTSTART made explicit.
+    /// The rule with every part the crate would take from DTSTART made explicit, iterated on
+    /// wall-clock time (its UNTIL, if any, loosened to the local date-time one day after the
+    /// real UNTIL; [`Self::until`] is the exact bound).
     rule: RRule<Unvalidated>,
     freq: Frequency,
     interval: u16,
     fast_forward: bool,
-    until: Option<DateTime<rrule::Tz>>,
+    /// The rule's UNTIL instant: occurrences after it are dropped.
+    until: Option<DateTime<Utc>>,
     dtstart_local: NaiveDateTime,
+    /// DTSTART as wall-clock time (the local date-time read as UTC).
     dtstart: DateTime<rrule::Tz>,
     /// Sorted, deduplicated.
     exdates: Vec<NaiveDate>,
@@ -173,6 +182,16 @@ impl Expander {
         rule.clone()
             .validate(dtstart)
             .map_err(|e| invalid(e.to_string()))?;
+        let until = rule.get_until().map(|u| u.with_timezone(&Utc));
+        let rule = match until {
+            // A loose wall-clock bound for the crate (a zone's offset is less than a day); the
+            // exact comparison is made on each occurrence's instant.
+            Some(u) => {
+                let local = u.with_timezone(&tz).naive_local() + Duration::days(1);
+                rule.until(wall_clock(local))
+            }
+            None => rule,
+        };
         let freq = rule.get_freq();
         let fast_forward = rule.get_count().is_none() && freq <= Frequency::Daily;
         let mut exdates = recurrence.exdates.clone();
@@ -189,11 +208,11 @@ impl Expander {
             tz,
             freq,
             interval: rule.get_interval().max(1),
-            until: rule.get_until().copied(),
+            until,
             rule,
             fast_forward,
             dtstart_local,
-            dtstart,
+            dtstart: wall_clock(dtstart_local),
             exdates,
             rdates,
         })
@@ -269,7 +288,10 @@ impl Expander {
     fn expand_rule(&self, window: Window, limit: usize, out: &mut Vec<Occurrence>) {
         let first = out.len();
         let start = self.iteration_start(window.from);
-        if self.until.is_some_and(|until| until < start) {
+        if self
+            .until
+            .is_some_and(|until| until < localize(self.tz, start.naive_utc()))
+        {
             return;
         }
         // The rule validated against the real DTSTART; the shifted start differs only in
@@ -280,9 +302,14 @@ impl Expander {
         };
         let set = RRuleSet::new(start).rrule(rule).limit();
         for dt in &set {
-            let local = dt.naive_local();
+            // Wall-clock iteration: the crate's "UTC" date-time is the local one.
+            let local = dt.naive_utc();
             let date = local.date();
             if date >= window.to {
+                break;
+            }
+            let instant = localize(self.tz, local);
+            if self.until.is_some_and(|until| instant > until) {
                 break;
             }
             if date < window.from || self.excluded(date) {
@@ -291,7 +318,7 @@ impl Expander {
             if out.len() - first >= limit {
                 break;
             }
-            out.push(dt.fixed_offset());
+            out.push(instant.fixed_offset());
         }
     }
 
@@ -333,7 +360,7 @@ impl Expander {
             _ => None,
         };
         match shifted {
-            Some(date) => to_rrule_tz(localize(self.tz, date.and_time(NaiveTime::MIN)), self.tz),
+            Some(date) => wall_clock(date.and_time(NaiveTime::MIN)),
             None => self.dtstart,
         }
     }
@@ -381,6 +408,14 @@ fn make_explicit(rule: RRule<Unvalidated>, dtstart: NaiveDateTime) -> RRule<Unva
 
 fn month_of(month: u32) -> chrono::Month {
     chrono::Month::try_from(u8::try_from(month).unwrap_or(1)).unwrap_or(chrono::Month::January)
+}
+
+/// A local date-time as the `rrule` crate's wall-clock time (read as UTC, where every local
+/// time exists exactly once).
+fn wall_clock(local: NaiveDateTime) -> DateTime<rrule::Tz> {
+    local
+        .and_utc()
+        .with_timezone(&rrule::Tz::from(chrono_tz::UTC))
 }
 
 fn to_rrule_tz(dt: DateTime<Tz>, tz: Tz) -> DateTime<rrule::Tz> {

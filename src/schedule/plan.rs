@@ -68,7 +68,7 @@ impl Route {
 
     /// Total travel of the route, kilometres (including the way home).
     pub fn travel_km(&self) -> f64 {
-        self.visits.iter().map(|v| v.travel_km).sum::<f64>() + self.return_km
+        total(self.visits.iter().map(|v| v.travel_km)) + self.return_km
     }
 
     /// Minutes of work on site.
@@ -148,6 +148,12 @@ pub struct PlanKpis {
     pub objective: f64,
 }
 
+/// The sum of `values` from +0.0 (`Iterator::sum` of no float is -0.0, which people would
+/// read as "-0 km").
+fn total(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |sum, v| sum + v)
+}
+
 /// A schedule over a horizon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -168,10 +174,10 @@ impl Plan {
     pub fn refresh_kpis(&mut self) {
         let k = &mut self.kpis;
         k.orders_assigned = self.routes.iter().map(|r| r.visits.len()).sum();
-        k.travel_km = self.routes.iter().map(Route::travel_km).sum();
-        k.travel_minutes = self.routes.iter().map(Route::travel_minutes).sum();
-        k.work_minutes = self.routes.iter().map(Route::work_minutes).sum();
-        let available: f64 = self.routes.iter().map(Route::available_minutes).sum();
+        k.travel_km = total(self.routes.iter().map(Route::travel_km));
+        k.travel_minutes = total(self.routes.iter().map(Route::travel_minutes));
+        k.work_minutes = total(self.routes.iter().map(Route::work_minutes));
+        let available = total(self.routes.iter().map(Route::available_minutes));
         k.utilisation = if available > 0.0 {
             ((k.work_minutes + k.travel_minutes) / available).min(1.0)
         } else {
@@ -179,7 +185,7 @@ impl Plan {
         };
         let visits = self.routes.iter().flat_map(|r| &r.visits);
         k.sla_breaches = visits.clone().filter(|v| v.is_late()).count();
-        k.late_minutes = visits.map(|v| v.late_minutes).sum();
+        k.late_minutes = total(visits.map(|v| v.late_minutes));
     }
 
     /// The visit of an order and its route, if planned.
@@ -187,5 +193,32 @@ impl Plan {
         self.routes
             .iter()
             .find_map(|r| r.visits.iter().find(|v| &v.order == order).map(|v| (r, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_plan_has_zero_not_negative_zero_figures() {
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let mut plan = Plan {
+            from: now,
+            to: now,
+            routes: Vec::new(),
+            unassigned: Vec::new(),
+            kpis: PlanKpis::default(),
+        };
+        plan.refresh_kpis();
+        let k = &plan.kpis;
+        for figure in [
+            k.travel_km,
+            k.travel_minutes,
+            k.work_minutes,
+            k.late_minutes,
+        ] {
+            assert!(figure == 0.0 && figure.is_sign_positive(), "{figure:?}");
+        }
     }
 }

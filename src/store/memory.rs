@@ -5,8 +5,8 @@ use chrono::Utc;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, ReturnStep, SlaSnapshot,
-    StatusUpdate, Store, StoreError, StoredPlan,
+    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, GenerationKey, History,
+    ReturnStep, SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
 };
 use crate::billing::{BillingKey, Transaction, TransactionSource};
 use crate::model::{Dataset, Model, ModelError, OrderId, OrderOperation, ServiceOrder};
@@ -116,21 +116,50 @@ impl Store for MemoryStore {
         Ok(self.model.clone())
     }
 
-    fn replace_model(&mut self, model: &Model) -> Result<(), StoreError> {
-        let rows = model.to_dataset();
-        let count = rows.calendars.len()
-            + rows.customers.len()
-            + rows.service_objects.len()
-            + rows.tasks.len()
-            + rows.technicians.len()
-            + rows.agreements.len()
-            + rows.orders.len()
-            + rows.subscriptions.len()
-            + rows.return_orders.len()
-            + rows.extensions.len();
+    fn replace_model(&mut self, model: &Model, history: &History) -> Result<(), StoreError> {
+        history.check(model)?;
+        let sections = model.to_dataset().section_counts();
+        let count: usize = sections
+            .iter()
+            .chain(history.counts().iter())
+            .map(|(_, n)| n)
+            .sum();
         *self = MemoryStore::with_model(model.clone());
+        self.keys = history
+            .generation_keys
+            .iter()
+            .map(|k| (k.key.clone(), k.order.clone()))
+            .collect();
+        self.plans = history.plans.clone();
+        self.transactions = history.transactions.clone();
+        self.transaction_ids = history.transactions.iter().map(|t| t.id.clone()).collect();
+        self.billed = history.billed_periods.iter().cloned().collect();
+        self.sla = history
+            .sla_snapshots
+            .iter()
+            .map(|s| ((s.order.clone(), s.metric.clone()), s.clone()))
+            .collect();
         self.log(BatchKind::Import, count);
         Ok(())
+    }
+
+    fn history(&self) -> Result<History, StoreError> {
+        let mut generation_keys: Vec<GenerationKey> = self
+            .keys
+            .iter()
+            .map(|(key, order)| GenerationKey {
+                key: key.clone(),
+                order: order.clone(),
+            })
+            .collect();
+        generation_keys.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(History {
+            generation_keys,
+            plans: self.plans.clone(),
+            billed_periods: self.billed.iter().cloned().collect(),
+            transactions: self.transactions.clone(),
+            sla_snapshots: self.sla.values().cloned().collect(),
+        })
     }
 
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {

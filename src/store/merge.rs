@@ -31,6 +31,34 @@ fn merge_vec<T: Keyed + Clone>(base: &mut Vec<T>, incoming: &[T]) -> (usize, usi
     (added, updated)
 }
 
+/// Upserts `incoming` into `base` by `key`; returns (added, updated).
+fn merge_by<T: Clone>(base: &mut Vec<T>, incoming: &[T], key: fn(&T) -> &str) -> (usize, usize) {
+    let mut position: HashMap<String, usize> = base
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (key(item).to_owned(), i))
+        .collect();
+    let (mut added, mut updated) = (0, 0);
+    for item in incoming {
+        match position.get(key(item)) {
+            Some(&i) => {
+                base[i] = item.clone();
+                updated += 1;
+            }
+            None => {
+                position.insert(key(item).to_owned(), base.len());
+                base.push(item.clone());
+                added += 1;
+            }
+        }
+    }
+    (added, updated)
+}
+
+fn sum((a, b): (usize, usize), (c, d): (usize, usize)) -> (usize, usize) {
+    (a + c, b + d)
+}
+
 /// The dataset that results from merging `incoming` into `base`, and what changed. The merged
 /// dataset carries the incoming format version, so an unsupported version is still refused.
 pub fn merge_datasets(mut base: Dataset, incoming: &Dataset) -> (Dataset, ImportSummary) {
@@ -77,6 +105,47 @@ pub fn merge_datasets(mut base: Dataset, incoming: &Dataset) -> (Dataset, Import
         "return_orders",
         merge_vec(&mut base.return_orders, &incoming.return_orders),
     );
+    note(
+        "return_reasons",
+        merge_by(&mut base.return_reasons, &incoming.return_reasons, |r| {
+            r.code.as_str()
+        }),
+    );
+    // Repair codes merge table by table, by code (an area replaces the stored area whole).
+    let (codes, new) = (&mut base.repair_codes, &incoming.repair_codes);
+    let mut repair = merge_by(&mut codes.symptom_areas, &new.symptom_areas, |a| &a.code);
+    repair = sum(
+        repair,
+        merge_by(&mut codes.diagnosis_areas, &new.diagnosis_areas, |a| {
+            &a.code
+        }),
+    );
+    repair = sum(
+        repair,
+        merge_by(&mut codes.conditions, &new.conditions, |c| &c.code),
+    );
+    repair = sum(
+        repair,
+        merge_by(&mut codes.resolutions, &new.resolutions, |c| &c.code),
+    );
+    repair = sum(
+        repair,
+        merge_by(&mut codes.stages, &new.stages, |s| &s.code),
+    );
+    note("repair_codes", repair);
+    note(
+        "boms",
+        merge_by(&mut base.boms, &incoming.boms, |b| b.id.as_str()),
+    );
+    // A road graph is one network: an incoming graph replaces the stored one.
+    if let Some(graph) = &incoming.road_graph {
+        let size = graph.zones.len() + graph.edges.len();
+        if base.road_graph.replace(graph.clone()).is_some() {
+            note("road_graph", (0, size));
+        } else {
+            note("road_graph", (size, 0));
+        }
+    }
     let (mut added, mut updated) = (0, 0);
     for (name, value) in &incoming.extensions {
         if base
@@ -99,18 +168,7 @@ pub fn replace_summary(dataset: &Dataset) -> ImportSummary {
         mode: ImportMode::Replace,
         ..ImportSummary::default()
     };
-    let counts = [
-        ("calendars", dataset.calendars.len()),
-        ("customers", dataset.customers.len()),
-        ("service_objects", dataset.service_objects.len()),
-        ("tasks", dataset.tasks.len()),
-        ("technicians", dataset.technicians.len()),
-        ("agreements", dataset.agreements.len()),
-        ("orders", dataset.orders.len()),
-        ("subscriptions", dataset.subscriptions.len()),
-        ("return_orders", dataset.return_orders.len()),
-        ("extensions", dataset.extensions.len()),
-    ];
+    let counts = dataset.section_counts();
     for (kind, n) in counts {
         if n > 0 {
             summary.added.insert(kind.to_owned(), n);

@@ -14,6 +14,11 @@
 //! - a log of **batches**: every write is one atomic batch, recorded with the number of rows
 //!   it wrote.
 //!
+//! [`Store::export`] writes all of it but the batch log as one [`Dataset`]: the model sections
+//! and a `history` section ([`History`]: generation keys, plans, billed periods, transactions,
+//! SLA snapshots), so a replacing [`Store::import`] of an export restores the store — a restore
+//! never bills a period twice nor strands scheduled orders.
+//!
 //! Every write method is one batch: it is applied wholly or not at all.
 //!
 //! [`current_plan`] combines the stored plans into the schedule as it stands (the newest plan
@@ -75,9 +80,13 @@ pub trait Store {
     /// Loads and validates the stored model (orders with their full status history).
     fn load_model(&self) -> Result<Model, StoreError>;
 
-    /// Replaces the stored model by `model` and drops every result (keys, snapshots, plans,
-    /// transactions, batches), in one batch. Called by [`Store::import`] after validation.
-    fn replace_model(&mut self, model: &Model) -> Result<(), StoreError>;
+    /// Replaces the stored model by `model` and every result (keys, snapshots, plans,
+    /// transactions, billed periods) by `history`, and clears the batch log, in one batch.
+    /// Called by [`Store::import`] after validation (and [`History::check`]).
+    fn replace_model(&mut self, model: &Model, history: &History) -> Result<(), StoreError>;
+
+    /// Everything stored besides the model (what [`Store::export`] writes as `history`).
+    fn history(&self) -> Result<History, StoreError>;
 
     /// Upserts the entities of `incoming` by id (orders with their history), in one batch.
     /// Called by [`Store::import`] once the merged model is known to be valid.
@@ -159,17 +168,37 @@ pub trait Store {
     /// The log of committed batches, oldest first.
     fn batches(&self) -> Result<Vec<BatchRecord>, StoreError>;
 
-    /// Imports a dataset: validates it (merged into the stored model for
-    /// [`ImportMode::Merge`]), then writes it in one batch. An invalid dataset changes nothing.
+    /// Imports a dataset: refuses an id used twice within one of its sections, validates it
+    /// (merged into the stored model for [`ImportMode::Merge`]: the merged model must validate
+    /// as a whole), then writes it in one batch. A replacing import restores the dataset's
+    /// `history` section (checked against the model); a merging import of a dataset with a
+    /// history is refused (a ledger cannot be merged). An invalid dataset changes nothing.
     fn import(&mut self, dataset: Dataset, mode: ImportMode) -> Result<ImportSummary, StoreError> {
+        dataset.check_unique_ids()?;
         match mode {
             ImportMode::Replace => {
-                let summary = replace_summary(&dataset);
+                let history = History::from_dataset(&dataset)?;
+                let mut summary = replace_summary(&dataset);
+                for (kind, n) in history.counts() {
+                    if n > 0 {
+                        summary.added.insert(kind.to_owned(), n);
+                    }
+                }
                 let model = Model::from_dataset(dataset)?;
-                self.replace_model(&model)?;
+                history.check(&model)?;
+                self.replace_model(&model, &history)?;
                 Ok(summary)
             }
             ImportMode::Merge => {
+                if dataset.history.is_some() {
+                    return Err(StoreError::Conflict {
+                        entity: "dataset section",
+                        id: "history".into(),
+                        message: "plans, billing and generation keys can only be restored by \
+                                  a replacing import"
+                            .into(),
+                    });
+                }
                 let current = self.load_model()?.to_dataset();
                 let (merged, summary) = merge_datasets(current, &dataset);
                 Model::from_dataset(merged)?;
@@ -179,8 +208,11 @@ pub trait Store {
         }
     }
 
-    /// The stored model as a dataset (what `import` reads back).
+    /// The stored model and [`Store::history`] as one dataset (what a replacing `import`
+    /// restores).
     fn export(&self) -> Result<Dataset, StoreError> {
-        Ok(self.load_model()?.to_dataset())
+        let mut dataset = self.load_model()?.to_dataset();
+        dataset.history = self.history()?.to_section();
+        Ok(dataset)
     }
 }

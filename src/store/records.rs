@@ -4,11 +4,15 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
-use crate::billing::Transaction;
-use crate::model::{OrderId, OrderStatus, ReturnOrder, ReturnStatus, ServiceOrder, StatusChange};
+use super::error::StoreError;
+use crate::billing::{BillingKey, Transaction, TransactionSource};
+use crate::model::{
+    Dataset, EntityKind, Model, ModelError, OrderId, OrderStatus, ReturnOrder, ReturnStatus,
+    ServiceOrder, StatusChange, ValidationError, ValidationIssue,
+};
 use crate::schedule::plan::Plan;
 
 /// A service order produced by order generation, with the key that makes generation
@@ -203,5 +207,183 @@ impl ImportSummary {
     /// Total entities updated.
     pub fn total_updated(&self) -> usize {
         self.updated.values().sum()
+    }
+}
+
+/// A stored generation key with the order it generated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationKey {
+    /// The idempotency key.
+    pub key: String,
+    /// The order generated under it.
+    pub order: OrderId,
+}
+
+/// Everything a store holds besides the model: what a backup must carry so that a restore
+/// never generates an order twice, never strands scheduled orders and never bills a period
+/// twice. It travels in the dataset's `history` section ([`Store::export`](super::Store::export)
+/// writes it, a replacing [`Store::import`](super::Store::import) restores it). Order status
+/// histories are part of the orders themselves.
+///
+/// ```
+/// use fieldwork::store::History;
+/// let h = History::default();
+/// assert!(h.is_empty());
+/// assert_eq!(h.counts()[0], ("generation_keys", 0));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// Generation keys, by key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generation_keys: Vec<GenerationKey>,
+    /// Stored plans, oldest first (each holding only the visits no newer plan superseded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<StoredPlan>,
+    /// The ledger of billed invoice periods.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub billed_periods: Vec<BillingKey>,
+    /// Posted billing transactions, in the order they were written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transactions: Vec<Transaction>,
+    /// The latest SLA snapshot of each order and metric.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sla_snapshots: Vec<SlaSnapshot>,
+}
+
+impl History {
+    /// The sections with how many records each holds — the one list of the history's
+    /// sections (a new one is added here, in the struct and in both stores' `history` and
+    /// `replace_model`).
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("generation_keys", self.generation_keys.len()),
+            ("plans", self.plans.len()),
+            ("billed_periods", self.billed_periods.len()),
+            ("transactions", self.transactions.len()),
+            ("sla_snapshots", self.sla_snapshots.len()),
+        ]
+    }
+
+    /// Whether no section holds anything.
+    pub fn is_empty(&self) -> bool {
+        self.counts().iter().all(|(_, n)| *n == 0)
+    }
+
+    /// The history carried by `dataset` (empty when it has none).
+    ///
+    /// # Errors
+    /// [`StoreError::Model`] naming the field when the section is not a history.
+    pub fn from_dataset(dataset: &Dataset) -> Result<History, StoreError> {
+        match &dataset.history {
+            None => Ok(History::default()),
+            Some(value) => History::deserialize(value).map_err(|e| {
+                StoreError::Model(ModelError::Invalid(vec![ValidationIssue::new(
+                    EntityKind::Dataset,
+                    "history",
+                    "history",
+                    ValidationError::InvalidValue(e.to_string()),
+                )]))
+            }),
+        }
+    }
+
+    /// The history as the dataset's `history` section (`None` when empty).
+    pub fn to_section(&self) -> Option<serde_json::Value> {
+        if self.is_empty() {
+            return None;
+        }
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_value(self).ok()
+    }
+
+    /// Checks that every record refers to what `model` holds and that ids are unique (the
+    /// checks the stores make when the records are first written).
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] naming the first record at fault.
+    pub fn check(&self, model: &Model) -> Result<(), StoreError> {
+        let conflict = |entity: &'static str, id: &str, message: String| StoreError::Conflict {
+            entity,
+            id: id.to_owned(),
+            message,
+        };
+        let mut keys = HashSet::new();
+        for k in &self.generation_keys {
+            if !keys.insert(k.key.as_str()) {
+                return Err(conflict("generation key", &k.key, "stored twice".into()));
+            }
+            if model.order(&k.order).is_none() {
+                let message = format!("refers to unknown order `{}`", k.order);
+                return Err(conflict("generation key", &k.key, message));
+            }
+        }
+        let mut plans = HashSet::new();
+        for p in &self.plans {
+            if !plans.insert(p.id.as_str()) {
+                return Err(conflict("plan", &p.id, "stored twice".into()));
+            }
+            let orders = p
+                .plan
+                .routes
+                .iter()
+                .flat_map(|r| &r.visits)
+                .map(|v| &v.order);
+            let unassigned = p.plan.unassigned.iter().map(|u| &u.order);
+            if let Some(o) = orders.chain(unassigned).find(|o| model.order(o).is_none()) {
+                return Err(conflict(
+                    "plan",
+                    &p.id,
+                    format!("refers to unknown order `{o}`"),
+                ));
+            }
+            if let Some(r) = p
+                .plan
+                .routes
+                .iter()
+                .find(|r| model.technician(&r.technician).is_none())
+            {
+                let message = format!("refers to unknown technician `{}`", r.technician);
+                return Err(conflict("plan", &p.id, message));
+            }
+        }
+        for k in &self.billed_periods {
+            if model.subscription(&k.subscription).is_none() {
+                let message = format!("billed period of unknown subscription `{}`", k.subscription);
+                return Err(conflict("billed period", k.subscription.as_str(), message));
+            }
+        }
+        let mut ids = HashSet::new();
+        for t in &self.transactions {
+            if !ids.insert(t.id.as_str()) {
+                return Err(conflict(
+                    "billing transaction",
+                    &t.id,
+                    "stored twice".into(),
+                ));
+            }
+            if model.customer(&t.customer).is_none() {
+                let message = format!("customer `{}` is not stored", t.customer);
+                return Err(conflict("billing transaction", &t.id, message));
+            }
+            if let TransactionSource::Subscription { subscription, .. } = &t.source {
+                if model.subscription(subscription).is_none() {
+                    let message = format!("subscription `{subscription}` is not stored");
+                    return Err(conflict("billing transaction", &t.id, message));
+                }
+            }
+        }
+        let mut snapshots = HashSet::new();
+        for s in &self.sla_snapshots {
+            if !snapshots.insert((&s.order, s.metric.as_str())) {
+                let message = format!("SLA snapshot of `{}` stored twice", s.metric);
+                return Err(conflict("order", s.order.as_str(), message));
+            }
+            if model.order(&s.order).is_none() {
+                let message = "SLA snapshot for an order that is not stored".into();
+                return Err(conflict("order", s.order.as_str(), message));
+            }
+        }
+        Ok(())
     }
 }

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use super::{db, CliError};
 use fieldwork::job::business_zone;
-use fieldwork::model::Model;
+use fieldwork::model::{Model, ModelError};
 use fieldwork::rules::RuleSet;
-use fieldwork::store::{MemoryStore, Store};
+use fieldwork::store::{ImportMode, MemoryStore, Store};
 
 /// The directory of rule files used when `--rules` is not given (if it exists).
 pub const DEFAULT_RULES_DIR: &str = "rules";
@@ -279,9 +279,11 @@ impl Context {
 /// A dataset file in the in-memory store (validated as an import would; errors name the file,
 /// line and column).
 pub fn memory_store(path: &Path) -> Result<MemoryStore, CliError> {
-    let model = Model::load(path)?;
+    let text = fieldwork::model::read_dataset_text(path)?;
+    let dataset: fieldwork::model::Dataset = serde_json::from_str(&text)
+        .map_err(|e| ModelError::json(path.display().to_string(), &e))?;
     let mut store = MemoryStore::new();
-    store.replace_model(&model)?;
+    store.import(dataset, ImportMode::Replace)?;
     Ok(store)
 }
 

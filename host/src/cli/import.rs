@@ -8,7 +8,7 @@ use super::context::DbArgs;
 use super::output::table;
 use super::{db, CliError, Output};
 use fieldwork::model::{Dataset, ModelError};
-use fieldwork::store::{ImportMode, ImportSummary, Store};
+use fieldwork::store::{History, ImportMode, ImportSummary, Store};
 
 /// How the dataset is combined with the stored model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,6 +28,10 @@ pub struct ImportArgs {
     /// Merge into the stored model or replace it.
     #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
     pub mode: ModeArg,
+    /// With `--mode replace`: replace a database that holds posted billing or plans (they are
+    /// dropped, or replaced by the file's `history` section).
+    #[arg(long)]
+    pub force: bool,
     /// The database to write into (created when missing).
     #[command(flatten)]
     pub db: DbArgs,
@@ -72,6 +76,36 @@ pub fn print_summary(
     Ok(())
 }
 
+/// A replacing import over a database that holds posted billing or plans is refused (exit
+/// 1) unless `--force` is given; the message says what would be dropped.
+fn refuse_to_drop_history(stored: &History, dataset: &Dataset) -> Result<(), CliError> {
+    let held: Vec<String> = stored
+        .counts()
+        .into_iter()
+        .filter(|(kind, n)| *n > 0 && matches!(*kind, "plans" | "billed_periods" | "transactions"))
+        .map(|(kind, n)| format!("{n} {}", kind.replace('_', " ")))
+        .collect();
+    if held.is_empty() {
+        return Ok(());
+    }
+    let visits: usize = stored
+        .plans
+        .iter()
+        .flat_map(|p| &p.plan.routes)
+        .map(|r| r.visits.len())
+        .sum();
+    let instead = if dataset.history.is_some() {
+        "replaced by the file's history"
+    } else {
+        "dropped (the file has no history section)"
+    };
+    Err(CliError::User(format!(
+        "the database holds {} ({visits} planned visits); `import --mode replace` would have them \
+         {instead}: pass --force to replace anyway, or `fieldwork export` first to keep a backup",
+        held.join(", ")
+    )))
+}
+
 /// Runs the command.
 pub fn run(args: ImportArgs, out: &Output) -> Result<(), CliError> {
     let dataset = read_dataset(&args.dataset)?;
@@ -80,6 +114,9 @@ pub fn run(args: ImportArgs, out: &Output) -> Result<(), CliError> {
         ModeArg::Replace => ImportMode::Replace,
     };
     let mut store = db::open_or_create(&args.db.db)?;
+    if mode == ImportMode::Replace && !args.force {
+        refuse_to_drop_history(&store.history()?, &dataset)?;
+    }
     let summary = store.import(dataset, mode)?;
     print_summary(out, &args.db.db, &summary)
 }

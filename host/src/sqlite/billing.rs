@@ -24,18 +24,9 @@ pub(crate) fn save(
     if transactions.is_empty() && billed.is_empty() {
         return Ok(BatchReceipt::default());
     }
-    let err = sql_error(path, "posting a billing run");
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Billing)?;
-    let (written, skipped, periods) = {
-        let mut subscription = tx
-            .prepare_cached("SELECT 1 FROM subscriptions WHERE id = ?1")
-            .map_err(&err)?;
-        let periods = insert_periods(&tx, &mut subscription, batch, billed, &err)?;
-        let (written, skipped) =
-            insert_transactions(&tx, &mut subscription, batch, transactions, &err)?;
-        (written, skipped, periods)
-    };
+    let (written, skipped, periods) = write(&tx, path, transactions, billed, batch)?;
     if written + periods == 0 {
         return Ok(BatchReceipt {
             batch: None,
@@ -52,6 +43,24 @@ pub(crate) fn save(
         skipped,
         ..Default::default()
     })
+}
+
+/// Records the billed periods and the new transactions within `tx`, in `batch`; returns
+/// (transactions written, transactions skipped, periods recorded).
+pub(crate) fn write(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    transactions: &[Transaction],
+    billed: &[BillingKey],
+    batch: i64,
+) -> Result<(usize, usize, usize), StoreError> {
+    let err = sql_error(path, "posting a billing run");
+    let mut subscription = tx
+        .prepare_cached("SELECT 1 FROM subscriptions WHERE id = ?1")
+        .map_err(&err)?;
+    let periods = insert_periods(tx, &mut subscription, batch, billed, &err)?;
+    let (written, skipped) = insert_transactions(tx, &mut subscription, batch, transactions, &err)?;
+    Ok((written, skipped, periods))
 }
 
 /// Checks, with the prepared `SELECT 1 FROM subscriptions` statement, that a billed

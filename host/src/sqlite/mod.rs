@@ -34,8 +34,8 @@ use error::sql_error;
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
 use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, GeneratedOrder, ReturnStep, SlaSnapshot, StatusUpdate, Store,
-    StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot, StatusUpdate,
+    Store, StoreError, StoredPlan,
 };
 
 /// How to open a database.
@@ -220,8 +220,12 @@ impl Store for SqliteStore {
         model::load_model(&self.conn, &self.path)
     }
 
-    fn replace_model(&mut self, m: &Model) -> Result<(), StoreError> {
-        model::replace(&mut self.conn, &self.path, m)
+    fn replace_model(&mut self, m: &Model, history: &History) -> Result<(), StoreError> {
+        model::replace(&mut self.conn, &self.path, m, history)
+    }
+
+    fn history(&self) -> Result<History, StoreError> {
+        model::history(&self.conn, &self.path)
     }
 
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {

@@ -7,12 +7,12 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::batches;
 use super::codec::{from_doc, parse_instant, to_doc};
 use super::error::sql_error;
 use super::orders::{write_order, OrderStatements, OrderWrite};
-use fieldwork::model::{Dataset, Keyed, Model, OrderStatus, StatusChange};
-use fieldwork::store::{BatchKind, StoreError};
+use super::{batches, billing, plans, sla};
+use fieldwork::model::{Dataset, Keyed, Model, OrderId, OrderStatus, StatusChange};
+use fieldwork::store::{merge_datasets, BatchKind, GenerationKey, History, StoreError};
 
 /// A table of JSON documents.
 struct DocTable {
@@ -137,6 +137,54 @@ where
     items.iter().map(|i| (i.key().to_string(), i, None))
 }
 
+/// The sections stored whole, one JSON document per section in the `extensions` table
+/// (named as in the dataset): return reasons, repair codes, BOM versions, the road graph and
+/// the extension sections. The dataset's named fields never reach its `extensions` map, so
+/// these names cannot clash with an extension's.
+fn whole_sections(dataset: &Dataset) -> Dataset {
+    Dataset {
+        return_reasons: dataset.return_reasons.clone(),
+        repair_codes: dataset.repair_codes.clone(),
+        boms: dataset.boms.clone(),
+        road_graph: dataset.road_graph.clone(),
+        extensions: dataset.extensions.clone(),
+        ..Dataset::default()
+    }
+}
+
+/// Reads the sections stored whole (see [`whole_sections`]) into a dataset holding only them.
+fn read_whole_sections(conn: &Connection, path: &Path) -> Result<Dataset, StoreError> {
+    let err = sql_error(path, "reading whole sections");
+    let mut stmt = conn.prepare_cached(EXTENSIONS.select).map_err(&err)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(&err)?;
+    let mut sections = serde_json::Map::new();
+    for row in rows {
+        let (name, doc) = row.map_err(&err)?;
+        let value: serde_json::Value = from_doc(&doc, EXTENSIONS.entity, &name)?;
+        sections.insert(name, value);
+    }
+    serde_json::from_value(serde_json::Value::Object(sections)).map_err(|e| StoreError::Decode {
+        entity: "dataset section",
+        id: "extensions".into(),
+        message: e.to_string(),
+    })
+}
+
+/// The non-empty sections of `whole` as (name, document) rows.
+fn whole_section_rows(whole: &Dataset) -> Vec<(String, serde_json::Value)> {
+    match serde_json::to_value(whole) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.remove("version");
+            map.into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Loads the stored dataset (not yet validated).
 pub(crate) fn load_dataset(conn: &Connection, path: &Path) -> Result<Dataset, StoreError> {
     let mut dataset = Dataset {
@@ -150,23 +198,12 @@ pub(crate) fn load_dataset(conn: &Connection, path: &Path) -> Result<Dataset, St
         return_orders: read_docs(conn, path, &RETURN_ORDERS)?,
         ..Dataset::default()
     };
-    let extensions: Vec<(String, serde_json::Value)> = {
-        let err = sql_error(path, "reading extension sections");
-        let mut stmt = conn.prepare_cached(EXTENSIONS.select).map_err(&err)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (name, doc) = row.map_err(&err)?;
-            let value = from_doc(&doc, EXTENSIONS.entity, &name)?;
-            out.push((name, value));
-        }
-        out
-    };
-    dataset.extensions = extensions.into_iter().collect();
+    let whole = read_whole_sections(conn, path)?;
+    dataset.return_reasons = whole.return_reasons;
+    dataset.repair_codes = whole.repair_codes;
+    dataset.boms = whole.boms;
+    dataset.road_graph = whole.road_graph;
+    dataset.extensions = whole.extensions;
     dataset.orders = load_orders(conn, path)?;
     Ok(dataset)
 }
@@ -232,12 +269,14 @@ pub(crate) fn load_model(conn: &Connection, path: &Path) -> Result<Model, StoreE
     Ok(Model::from_dataset(load_dataset(conn, path)?)?)
 }
 
-/// Writes every entity of `dataset` (upserting by id) within `tx`, stamping orders with
-/// `batch`; returns the number of entities written.
+/// Writes every entity of `dataset` (upserting by id) and the sections stored whole as
+/// `whole` holds them within `tx`, stamping orders with `batch`; returns the number of rows
+/// written.
 fn write_dataset(
     tx: &Transaction<'_>,
     path: &Path,
     dataset: &Dataset,
+    whole: &Dataset,
     batch: i64,
 ) -> Result<usize, StoreError> {
     let mut n = 0;
@@ -265,11 +304,12 @@ fn write_dataset(
             .map(|s| (s.id.to_string(), s, Some(s.customer.as_str()))),
     )?;
     n += write_docs(tx, path, &RETURN_ORDERS, keyed(&dataset.return_orders))?;
+    let rows = whole_section_rows(whole);
     n += write_docs(
         tx,
         path,
         &EXTENSIONS,
-        dataset.extensions.iter().map(|(k, v)| (k.clone(), v, None)),
+        rows.iter().map(|(k, v)| (k.clone(), v, None)),
     )?;
     let mut statements = OrderStatements::prepare(tx, path)?;
     for order in &dataset.orders {
@@ -279,13 +319,20 @@ fn write_dataset(
     Ok(n)
 }
 
-/// Replaces everything stored by `model`, in one transaction.
-pub(crate) fn replace(conn: &mut Connection, path: &Path, model: &Model) -> Result<(), StoreError> {
+/// Replaces everything stored by `model` and `history`, in one transaction.
+pub(crate) fn replace(
+    conn: &mut Connection,
+    path: &Path,
+    model: &Model,
+    history: &History,
+) -> Result<(), StoreError> {
     let err = sql_error(path, "replacing the model");
     let tx = super::begin_write(conn, path)?;
     tx.execute_batch(ALL_TABLES_CLEAR).map_err(&err)?;
     let batch = batches::begin(&tx, path, BatchKind::Import)?;
-    let rows = write_dataset(&tx, path, &model.to_dataset(), batch)?;
+    let dataset = model.to_dataset();
+    let mut rows = write_dataset(&tx, path, &dataset, &whole_sections(&dataset), batch)?;
+    rows += write_history(&tx, path, history, batch)?;
     batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "replacing the model")
 }
@@ -298,7 +345,71 @@ pub(crate) fn merge(
 ) -> Result<(), StoreError> {
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Import)?;
-    let rows = write_dataset(&tx, path, incoming, batch)?;
+    // The sections stored whole are written as merged into what is stored.
+    let (whole, _) = merge_datasets(read_whole_sections(&tx, path)?, &whole_sections(incoming));
+    let rows = write_dataset(&tx, path, incoming, &whole, batch)?;
     batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "merging the dataset")
+}
+
+/// Writes `history` within `tx` in `batch` (into a store just cleared); returns the rows.
+fn write_history(
+    tx: &Transaction<'_>,
+    path: &Path,
+    history: &History,
+    batch: i64,
+) -> Result<usize, StoreError> {
+    let err = sql_error(path, "restoring generation keys");
+    let mut rows = 0;
+    {
+        let mut key = tx
+            .prepare_cached(
+                "INSERT INTO generation_keys (key, order_id, batch_id) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(&err)?;
+        for k in &history.generation_keys {
+            key.execute(params![k.key, k.order.as_str(), batch])
+                .map_err(&err)?;
+            rows += 1;
+        }
+    }
+    for plan in &history.plans {
+        rows += plans::write(tx, path, plan, batch)?;
+    }
+    let (written, _, periods) = billing::write(
+        tx,
+        path,
+        &history.transactions,
+        &history.billed_periods,
+        batch,
+    )?;
+    rows += written + periods;
+    sla::write(tx, path, &history.sla_snapshots, batch)?;
+    rows += history.sla_snapshots.len();
+    Ok(rows)
+}
+
+/// Everything stored besides the model.
+pub(crate) fn history(conn: &Connection, path: &Path) -> Result<History, StoreError> {
+    let err = sql_error(path, "reading generation keys");
+    let mut stmt = conn
+        .prepare_cached("SELECT key, order_id FROM generation_keys ORDER BY key")
+        .map_err(&err)?;
+    let generation_keys = stmt
+        .query_map([], |row| {
+            Ok(GenerationKey {
+                key: row.get(0)?,
+                order: OrderId::new(row.get::<_, String>(1)?),
+            })
+        })
+        .map_err(&err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(&err)?;
+    Ok(History {
+        generation_keys,
+        plans: plans::list(conn, path)?,
+        billed_periods: billing::billed(conn, path)?.into_iter().collect(),
+        transactions: billing::list(conn, path)?,
+        sla_snapshots: sla::list(conn, path)?,
+    })
 }

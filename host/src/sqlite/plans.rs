@@ -218,6 +218,23 @@ fn supersede_visits(
     Ok(())
 }
 
+/// Writes a plan within `tx` in `batch` (replacing the plan with the same id, superseding
+/// other plans' visits of its orders); returns the rows written.
+pub(crate) fn write(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+    batch: i64,
+) -> Result<usize, StoreError> {
+    check_references(tx, path, stored)?;
+    write_plan_row(tx, path, stored, batch)?;
+    let mut rows = 1;
+    rows += write_routes(tx, path, stored)?;
+    rows += write_unassigned(tx, path, stored)?;
+    supersede_visits(tx, path, stored)?;
+    Ok(rows)
+}
+
 /// Replaces the plan with the same id and applies the status changes, in one transaction.
 pub(crate) fn save(
     conn: &mut Connection,
@@ -393,7 +410,7 @@ pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<StoredPlan>, St
     let err = sql_error(path, "reading plans");
     let mut stmt = conn
         .prepare_cached(
-            "SELECT id, horizon_from, horizon_to, created_at, kpis FROM plans ORDER BY batch_id",
+            "SELECT id, horizon_from, horizon_to, created_at, kpis FROM plans ORDER BY batch_id, rowid",
         )
         .map_err(&err)?;
     let mut rows = stmt.query([]).map_err(&err)?;

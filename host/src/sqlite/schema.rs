@@ -6,8 +6,10 @@
 //! Layout (see the README's schema summary): the entities engines query — orders and their
 //! status history, generation keys, SLA snapshots, plan visits, billing transactions — are
 //! normalised tables with indexes; reference data (calendars, customers, objects, tasks,
-//! technicians, agreements, subscriptions, return orders, extension sections) is kept as one
-//! JSON document per entity, keyed by id. Money is TEXT (exact decimal), instants are RFC 3339
+//! technicians, agreements, subscriptions, return orders) is kept as one JSON document per
+//! entity, keyed by id; the sections kept whole (return reasons, repair codes, BOM versions, the
+//! road graph, extension sections) are one JSON document per section in `extensions`, keyed by
+//! the section's dataset name. Money is TEXT (exact decimal), instants are RFC 3339
 //! UTC TEXT, dates are `YYYY-MM-DD`. Every foreign key is checked at commit.
 
 use rusqlite::{Connection, TransactionBehavior};

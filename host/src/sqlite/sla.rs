@@ -19,9 +19,27 @@ pub(crate) fn save(
     if snapshots.is_empty() {
         return Ok(BatchReceipt::default());
     }
-    let err = sql_error(path, "writing SLA snapshots");
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Sla)?;
+    write(&tx, path, snapshots, batch)?;
+    batches::finish(&tx, path, batch, snapshots.len())?;
+    super::commit(tx, path, "writing SLA snapshots")?;
+    Ok(BatchReceipt {
+        batch: Some(batch),
+        written: snapshots.len(),
+        skipped: 0,
+        ..Default::default()
+    })
+}
+
+/// Upserts SLA snapshots of stored orders within `tx`, in `batch`.
+pub(crate) fn write(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    snapshots: &[SlaSnapshot],
+    batch: i64,
+) -> Result<(), StoreError> {
+    let err = sql_error(path, "writing SLA snapshots");
     {
         let mut exists = tx
             .prepare_cached("SELECT 1 FROM orders WHERE id = ?1")
@@ -62,14 +80,7 @@ pub(crate) fn save(
                 .map_err(&err)?;
         }
     }
-    batches::finish(&tx, path, batch, snapshots.len())?;
-    super::commit(tx, path, "writing SLA snapshots")?;
-    Ok(BatchReceipt {
-        batch: Some(batch),
-        written: snapshots.len(),
-        skipped: 0,
-        ..Default::default()
-    })
+    Ok(())
 }
 
 /// The stored snapshots by order and metric.

@@ -444,3 +444,63 @@ fn windows_clip_to_inclusive_ranges() {
     assert!(w.clip(None, Some(date("2027-02-01"))).is_empty());
     assert_eq!(w.clip(None, None), w);
 }
+
+#[test]
+fn a_dst_gap_starting_at_midnight_moves_the_occurrence_forward_and_count_counts_it() {
+    // America/Santiago: 2026-09-06 00:00 jumps to 01:00, so 00:30 does not exist that night.
+    let santiago = chrono_tz::America::Santiago;
+    let r = rec("FREQ=DAILY", "2026-09-04T00:30:00");
+    let got: Vec<String> = expand(&r, santiago, "2026-09-05", "2026-09-09")
+        .iter()
+        .map(|o| o.to_rfc3339())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "2026-09-05T00:30:00-04:00",
+            "2026-09-06T01:30:00-03:00",
+            "2026-09-07T00:30:00-03:00",
+            "2026-09-08T00:30:00-03:00"
+        ]
+    );
+    // COUNT counts the moved occurrence: the third of four is on the gap night.
+    let r = rec("FREQ=DAILY;COUNT=4", "2026-09-04T00:30:00");
+    let got = expand(&r, santiago, "2026-09-01", "2026-09-30");
+    assert_eq!(
+        local_dates(&got),
+        ["2026-09-04", "2026-09-05", "2026-09-06", "2026-09-07"]
+    );
+    // America/Havana: 2027-03-14 00:00 jumps to 01:00.
+    let havana = chrono_tz::America::Havana;
+    let r = rec("FREQ=DAILY", "2027-03-10T00:30:00");
+    let got = expand(&r, havana, "2027-03-13", "2027-03-16");
+    assert_eq!(got[1].to_rfc3339(), "2027-03-14T01:30:00-04:00");
+    assert_eq!(got.len(), 3);
+    // Havana falls back at 01:00 to 00:00, so midnight and 00:30 are ambiguous that night:
+    // the occurrence is kept, at its first instant.
+    let got = expand(&r, havana, "2027-11-06", "2027-11-09");
+    let text: Vec<String> = got.iter().map(|o| o.to_rfc3339()).collect();
+    assert_eq!(
+        text,
+        [
+            "2027-11-06T00:30:00-04:00",
+            "2027-11-07T00:30:00-04:00",
+            "2027-11-08T00:30:00-05:00"
+        ]
+    );
+}
+
+#[test]
+fn until_is_compared_with_the_occurrence_instant() {
+    // UNTIL at the instant of the moved gap occurrence keeps it; one second earlier drops it.
+    let santiago = chrono_tz::America::Santiago;
+    let r = rec("FREQ=DAILY;UNTIL=20260906T043000Z", "2026-09-04T00:30:00");
+    let got = expand(&r, santiago, "2026-09-01", "2026-09-30");
+    assert_eq!(
+        local_dates(&got),
+        ["2026-09-04", "2026-09-05", "2026-09-06"]
+    );
+    let r = rec("FREQ=DAILY;UNTIL=20260906T042959Z", "2026-09-04T00:30:00");
+    let got = expand(&r, santiago, "2026-09-01", "2026-09-30");
+    assert_eq!(local_dates(&got), ["2026-09-04", "2026-09-05"]);
+}
