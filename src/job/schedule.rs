@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Engines, JobError, JobOptions, Progress};
 use crate::calendar::start_of_day;
 use crate::model::{Model, OrderId, OrderStatus, StatusChange};
+use crate::schedule::diff::PlanDiff;
 use crate::schedule::field::{schedule, PlanRequest, ScheduleError};
 use crate::schedule::plan::Plan;
 use crate::sla::{Metric, SlaEngine};
@@ -33,6 +34,9 @@ pub enum ScheduleOutcome {
         sla_breaches: usize,
         /// Total travel, km.
         travel_km: f64,
+        /// What the plan changed on the schedule of the window (moved, added, removed, newly
+        /// unassigned visits, per technician).
+        diff: PlanDiff,
     },
     /// The scheduler failed; generated orders and the SLA snapshot are stored, orders stay
     /// unscheduled and a rerun retries.
@@ -183,6 +187,17 @@ pub fn schedule_phase(
         Err(error) => return Ok(ScheduleOutcome::Failed { error }),
     };
     let updates = status_updates(model, &plan, &previously_planned, options.now);
+    // The diff covers the visits this run re-planned (work completed or cancelled since is not
+    // the plan's change).
+    let replanned: HashSet<&OrderId> = todo.orders.iter().collect();
+    let before = previous.as_ref().map(|p| {
+        let mut p = p.clone();
+        for r in &mut p.routes {
+            r.visits.retain(|v| replanned.contains(&v.order));
+        }
+        p
+    });
+    let diff = PlanDiff::between(before.as_ref(), &plan);
     let outcome = ScheduleOutcome::Planned {
         plan: window.plan_id(),
         orders: todo.orders.len(),
@@ -190,6 +205,7 @@ pub fn schedule_phase(
         unassigned: plan.unassigned.len(),
         sla_breaches: plan.kpis.sla_breaches,
         travel_km: plan.kpis.travel_km,
+        diff,
     };
     store.save_plan(
         &StoredPlan {
