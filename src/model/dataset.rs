@@ -92,6 +92,9 @@ pub struct Dataset {
     /// Road graph for travel estimates (optional; great-circle estimates are used without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub road_graph: Option<RoadGraphData>,
+    /// Technicians' absences (time off that removes working time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absences: Vec<Absence>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -134,6 +137,7 @@ impl Default for Dataset {
             repair_codes: RepairCodes::default(),
             boms: Vec::new(),
             road_graph: None,
+            absences: Vec::new(),
             extensions: BTreeMap::new(),
         }
     }
@@ -172,6 +176,7 @@ impl Model {
             repair_codes: dataset.repair_codes,
             boms: dataset.boms,
             road_graph: dataset.road_graph,
+            absences: dataset.absences,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -226,6 +231,7 @@ impl Model {
             repair_codes: self.repair_codes.clone(),
             boms: self.boms.clone(),
             road_graph: self.road_graph.clone(),
+            absences: self.absences.clone(),
             extensions: self.extensions.clone(),
         }
     }

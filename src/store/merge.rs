@@ -77,6 +77,22 @@ pub fn merge_datasets(mut base: Dataset, incoming: &Dataset) -> (Dataset, Import
         "return_orders",
         merge_vec(&mut base.return_orders, &incoming.return_orders),
     );
+    // Absences are matched by technician, start and end (a new reason updates the record).
+    let (mut added, mut updated) = (0, 0);
+    for absence in &incoming.absences {
+        let key = absence.key();
+        match base.absences.iter_mut().find(|a| a.key() == key) {
+            Some(stored) => {
+                *stored = absence.clone();
+                updated += 1;
+            }
+            None => {
+                base.absences.push(absence.clone());
+                added += 1;
+            }
+        }
+    }
+    note("absences", (added, updated));
     let (mut added, mut updated) = (0, 0);
     for (name, value) in &incoming.extensions {
         if base
@@ -109,6 +125,7 @@ pub fn replace_summary(dataset: &Dataset) -> ImportSummary {
         ("orders", dataset.orders.len()),
         ("subscriptions", dataset.subscriptions.len()),
         ("return_orders", dataset.return_orders.len()),
+        ("absences", dataset.absences.len()),
         ("extensions", dataset.extensions.len()),
     ];
     for (kind, n) in counts {
