@@ -124,17 +124,20 @@ pub fn orders_to_plan(
 }
 
 /// What is on the schedule inside the window now, from every stored plan (this window's
-/// earlier plan and overlapping windows of earlier runs), without unassigned entries.
+/// earlier plan and overlapping windows of earlier runs), without unassigned entries: the
+/// routes with a visit that ends after the window's start, so work under way is re-planned
+/// (and kept at its actual start) with the rest of its technician's day.
 fn current_in_window(
     store: &dyn Store,
     model: &Model,
     window: Window,
 ) -> Result<Option<Plan>, JobError> {
     Ok(current_plan(model, &store.plans()?).map(|mut plan| {
+        // Routes with a visit not over yet (work under way included) inside the window.
         plan.routes.retain(|r| {
             r.visits
                 .iter()
-                .any(|v| v.start >= window.from && v.start < window.to)
+                .any(|v| v.end > window.from && v.start < window.to)
         });
         plan.unassigned.clear();
         plan

@@ -31,15 +31,34 @@ pub struct Migration {
 }
 
 /// The migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial schema: model documents, orders, status history, generation keys, \
-                  SLA snapshots, plans, billing transactions and billed periods, batches",
-    sql: V1,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial schema: model documents, orders, status history, generation keys, \
+                      SLA snapshots, plans, billing transactions and billed periods, batches",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        description: "technicians' absences",
+        sql: V2,
+    },
+];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 1;
+pub const LATEST_VERSION: i64 = 2;
+
+/// Absences: one row per record, identified by technician, start and end (in dataset order by
+/// rowid).
+const V2: &str = r#"
+CREATE TABLE absences (
+    technician_id TEXT NOT NULL REFERENCES technicians(id) DEFERRABLE INITIALLY DEFERRED,
+    start         TEXT NOT NULL,
+    end           TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    UNIQUE (technician_id, start, end)
+);
+"#;
 
 const V1: &str = r#"
 CREATE TABLE batches (
