@@ -479,13 +479,19 @@ fn priors_of(
                         .find(|c| c.status == OrderStatus::InProgress)
                 })
                 .map_or(start, |c| secs(c.at));
-            let at = Utc.timestamp_opt(actual, 0).single().unwrap_or_default();
-            let day = ctx.local_date(t, at);
-            let shift = shifts.iter().position(|sh| {
-                sh.tech == t
-                    && ctx.local_date(t, Utc.timestamp_opt(sh.start, 0).single().unwrap_or_default())
-                        == day
-            });
+            let shift_on_day_of = |x: i64| {
+                let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
+                let day = ctx.local_date(t, at(x));
+                shifts
+                    .iter()
+                    .position(|sh| sh.tech == t && ctx.local_date(t, at(sh.start)) == day)
+            };
+            // An actual start outside the window's shifts (recorded on another day) leaves the
+            // visit where it was planned.
+            let (actual, shift) = match shift_on_day_of(actual) {
+                Some(v) => (actual, Some(v)),
+                None => (start, shift_on_day_of(start)),
+            };
             if let Some(v) = shift {
                 let drive = matrix.time(t.0, n_t + i) as i64;
                 shifts[v].start = shifts[v].start.min(actual - drive);
