@@ -192,10 +192,12 @@ fn load_absences(conn: &Connection, path: &Path) -> Result<Vec<Absence>, StoreEr
     let mut out = Vec::new();
     for row in rows {
         let (technician, start, end, reason) = row.map_err(&err)?;
+        let start = parse_instant(&start, "absence", &technician)?;
+        let end = parse_instant(&end, "absence", &technician)?;
         out.push(Absence {
             technician: technician.into(),
-            start: parse_instant(&start, "absence", &technician)?,
-            end: parse_instant(&end, "absence", &technician)?,
+            start,
+            end,
             reason,
         });
     }
