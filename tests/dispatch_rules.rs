@@ -263,7 +263,9 @@ fn bad_rule_output_is_a_clear_error_naming_the_hook() {
     // Unknown fields, wrong types, out-of-range settings.
     let e = rank_err(&m, &rules("fn dispatch_policy() { #{ work_rule: #{} } }"));
     assert!(
-        e.contains("unknown field `work_rule` (known: weights, work_rules, scales, travel, replanning)"),
+        e.contains(
+            "unknown field `work_rule` (known: weights, work_rules, scales, travel, replanning)"
+        ),
         "{e}"
     );
     let e = rank_err(

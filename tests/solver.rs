@@ -566,7 +566,11 @@ fn an_incumbent_job_moves_only_for_a_gain_above_its_penalty() {
         (s.position_of_job(0).map(|(v, _)| v), s.objective)
     };
     let job = Job::new(2).with_service(10.0);
-    assert_eq!(solve_with(job.clone()).0, Some(1), "no penalty: the shorter drive wins");
+    assert_eq!(
+        solve_with(job.clone()).0,
+        Some(1),
+        "no penalty: the shorter drive wins"
+    );
     let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 30.0));
     assert_eq!(v, Some(0), "a travel saving does not pay for a move");
     assert_eq!(objective.disruption, 0.0);

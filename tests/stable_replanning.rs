@@ -145,7 +145,11 @@ fn an_absence_moves_only_the_absent_technicians_visits() {
     let diff = run(&mut store, monday(11, 0));
     for change in &diff.changes {
         let before = change.before.as_ref().map(|p| &p.technician);
-        assert_eq!(before, Some(&sick), "another technician's visit changed: {change:?}");
+        assert_eq!(
+            before,
+            Some(&sick),
+            "another technician's visit changed: {change:?}"
+        );
     }
     // Every one of the absent day's visits left them (moved or unassigned), none else did.
     let changed: Vec<&OrderId> = diff.changes.iter().map(|c| &c.order).collect();

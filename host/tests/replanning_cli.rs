@@ -45,7 +45,13 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
     ok(fieldwork(
         dir,
         &[
-            "ics", "--db", "d.db", "--technician", "T-009", "--out", t1.to_str().unwrap(),
+            "ics",
+            "--db",
+            "d.db",
+            "--technician",
+            "T-009",
+            "--out",
+            t1.to_str().unwrap(),
         ],
     ));
     std::fs::write(
@@ -63,10 +69,16 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
     assert!(!changes.is_empty(), "{diff}");
     for c in changes {
         assert_eq!(c["before"]["technician"], "T-009", "{c}");
-        assert!(c["before"]["start"].as_str().unwrap().starts_with("2027-03-02"));
+        assert!(c["before"]["start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-03-02"));
     }
     // The absence is part of the database's truth: export brings it back.
-    ok(fieldwork(dir, &["export", "--db", "d.db", "--out", "back.json"]));
+    ok(fieldwork(
+        dir,
+        &["export", "--db", "d.db", "--out", "back.json"],
+    ));
     let back: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("back.json")).unwrap()).unwrap();
     assert_eq!(back["absences"][0]["reason"], "sick");
@@ -74,7 +86,13 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
     ok(fieldwork(
         dir,
         &[
-            "ics", "--db", "d.db", "--technician", "T-009", "--out", t1.to_str().unwrap(),
+            "ics",
+            "--db",
+            "d.db",
+            "--technician",
+            "T-009",
+            "--out",
+            t1.to_str().unwrap(),
         ],
     ));
     let ics = std::fs::read_to_string(&t1).unwrap();
@@ -90,6 +108,9 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
                           "end": "2027-03-02T23:00:00Z"}]}"#,
     )
     .unwrap();
-    let out = fieldwork(dir, &["import", "--db", "d.db", "bad.json", "--mode", "merge"]);
+    let out = fieldwork(
+        dir,
+        &["import", "--db", "d.db", "bad.json", "--mode", "merge"],
+    );
     assert_eq!(out.status.code(), Some(1));
 }

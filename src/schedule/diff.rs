@@ -244,7 +244,10 @@ mod tests {
     #[test]
     fn every_kind_of_change_is_counted_per_technician() {
         let before = plan(
-            &[("T-1", &[("A", 8), ("B", 10), ("C", 12)]), ("T-2", &[("D", 9)])],
+            &[
+                ("T-1", &[("A", 8), ("B", 10), ("C", 12)]),
+                ("T-2", &[("D", 9)]),
+            ],
             &[],
         );
         let after = plan(
@@ -263,7 +266,10 @@ mod tests {
             (1, 1, 1, 1, 1)
         );
         let t1 = &diff.technicians[&TechnicianId::new("T-1")];
-        assert_eq!((t1.moved, t1.added, t1.unassigned, t1.removed), (1, 1, 1, 0));
+        assert_eq!(
+            (t1.moved, t1.added, t1.unassigned, t1.removed),
+            (1, 1, 1, 0)
+        );
         let t2 = &diff.technicians[&TechnicianId::new("T-2")];
         assert_eq!((t2.moved, t2.removed), (1, 1));
     }

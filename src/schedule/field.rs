@@ -451,7 +451,11 @@ fn priors_of(
     let placed: HashMap<&OrderId, (&crate::model::TechnicianId, i64)> = previous
         .routes
         .iter()
-        .flat_map(|r| r.visits.iter().map(move |v| (&v.order, (&r.technician, secs(v.start)))))
+        .flat_map(|r| {
+            r.visits
+                .iter()
+                .map(move |v| (&v.order, (&r.technician, secs(v.start))))
+        })
         .collect();
     let freeze_ends: Vec<i64> = (0..n_t)
         .map(|t| freeze_end(ctx, shifts, TechIx(t), secs(request.from)))
@@ -521,7 +525,10 @@ fn priors_of(
         let mut kept: Vec<(i64, usize)> = priors
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.filter(|p| p.shift == Some(v) && p.hold != Hold::Movable).map(|p| (p.start, i)))
+            .filter_map(|(i, p)| {
+                p.filter(|p| p.shift == Some(v) && p.hold != Hold::Movable)
+                    .map(|p| (p.start, i))
+            })
             .collect();
         kept.sort_unstable();
         let (mut clock, mut loc) = (shift.start, shift.tech.0);

@@ -118,7 +118,8 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
     };
     if out.json {
         let mut value = ctx.json(&stored);
-        value["diff"] = serde_json::to_value(diff).map_err(|e| CliError::Internal(e.to_string()))?;
+        value["diff"] =
+            serde_json::to_value(diff).map_err(|e| CliError::Internal(e.to_string()))?;
         return out.print_json(&value);
     }
     let model = ctx.store.load_model()?;

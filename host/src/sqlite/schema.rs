@@ -292,9 +292,21 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let path = Path::new(":memory:");
         let report = migrate(&mut conn, path).unwrap();
-        assert_eq!(report, MigrationReport { from: 0, to: 1 });
+        assert_eq!(
+            report,
+            MigrationReport {
+                from: 0,
+                to: LATEST_VERSION
+            }
+        );
         let again = migrate(&mut conn, path).unwrap();
-        assert_eq!(again, MigrationReport { from: 1, to: 1 });
+        assert_eq!(
+            again,
+            MigrationReport {
+                from: LATEST_VERSION,
+                to: LATEST_VERSION
+            }
+        );
         let id: i64 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .unwrap();

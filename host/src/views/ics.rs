@@ -363,17 +363,23 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2027, 2, 28, 18, 0, 0).unwrap();
         let t1: TechnicianId = "T-1".into();
         let t2: TechnicianId = "T-2".into();
-        let (_, l1) = export(&model, &plan(9), &[t1.clone()], &ExportLedger::new(), now);
+        let (_, l1) = export(
+            &model,
+            &plan(9),
+            std::slice::from_ref(&t1),
+            &ExportLedger::new(),
+            now,
+        );
         // The same visit, same time, now with T-2.
         let mut moved = plan(9);
-        moved.routes[0].technician = t2.clone();
-        let (old, l2) = export(&model, &moved, &[t1.clone()], &l1, now);
+        moved.routes[0].technician = t2;
+        let (old, l2) = export(&model, &moved, std::slice::from_ref(&t1), &l1, now);
         let e = &events(&old)[0];
         assert_eq!(e.get_status(), Some(icalendar::EventStatus::Cancelled));
         assert_eq!(e.get_sequence(), Some(1));
         assert_eq!(strictly_valid(&old), Ok(()));
         // Re-exported: still cancelled, same SEQUENCE.
-        let (again, _) = export(&model, &moved, &[t1.clone()], &l2, now);
+        let (again, _) = export(&model, &moved, std::slice::from_ref(&t1), &l2, now);
         assert_eq!(events(&again)[0].get_sequence(), Some(1));
         // All technicians in one calendar: the event follows T-2 with the next SEQUENCE.
         let (all, _) = export(&model, &moved, &[], &l1, now);
