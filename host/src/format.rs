@@ -5,6 +5,11 @@
 //!   always present, `Mon 2027-03-01 08:00 CET` ([`instant`]); in JSON: RFC 3339 in UTC with
 //!   whole seconds, `2027-03-01T07:00:00Z` ([`rfc3339`], and [`normalize_json`] which every
 //!   `--json` output goes through);
+//! * **due times** in the views (`today`, the board): short and absolute, the date always
+//!   present and the view's zone named once in its header — `12 Mar 17:00`, with the year when
+//!   it is not the current one (`12 Mar 2028 17:00`); an open order past its due time says so,
+//!   `12 Mar 09:00 (overdue)`, and once it is more than a day overdue the hour no longer
+//!   matters: `12 Mar (overdue)` ([`due`]);
 //! * **date ranges**: local dates of the business, both ends inclusive,
 //!   `Mon 2027-03-01 – Fri 2027-03-05 (5 days, Europe/Berlin)` ([`date_range`]); on the command
 //!   line `--from` and `--to` are both inclusive ([`parse_date`] explains a bad date);
@@ -33,6 +38,27 @@ pub fn instant(t: DateTime<Utc>, zone: Tz) -> String {
 /// elsewhere (a day's route, a table with a day column).
 pub fn clock(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone).format("%H:%M").to_string()
+}
+
+/// A due instant for people (see the module docs): `12 Mar 17:00` in `zone`, the year added
+/// when it is not `now`'s; when `open` (the work is not finished) and the due time has passed,
+/// ` (overdue)` is added and, more than 24 hours past, the time of day dropped: `12 Mar
+/// (overdue)`. Finished work (`open` false) is never overdue.
+pub fn due(due: DateTime<Utc>, now: DateTime<Utc>, zone: Tz, open: bool) -> String {
+    let local = due.with_timezone(&zone);
+    let day = if local.year() == now.with_timezone(&zone).year() {
+        local.format("%-d %b").to_string()
+    } else {
+        local.format("%-d %b %Y").to_string()
+    };
+    let overdue = open && due < now;
+    if overdue && now - due > chrono::Duration::hours(24) {
+        format!("{day} (overdue)")
+    } else if overdue {
+        format!("{day} {} (overdue)", local.format("%H:%M"))
+    } else {
+        format!("{day} {}", local.format("%H:%M"))
+    }
 }
 
 /// A local date for people: `Mon 2027-03-01`.
@@ -215,6 +241,23 @@ mod tests {
         assert_eq!(minutes(120.0), "2 h");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert!(parse_date("2027-3-x").unwrap_err().contains("2027-03-01"));
+    }
+
+    #[test]
+    fn due_times_are_absolute_and_say_when_overdue() {
+        let berlin = chrono_tz::Europe::Berlin;
+        // Midnight at the start of 12 March, Berlin.
+        let d = Utc.with_ymd_and_hms(2027, 3, 11, 23, 0, 0).unwrap();
+        let h = chrono::Duration::hours;
+        assert_eq!(due(d, d - h(5), berlin, true), "12 Mar 00:00");
+        assert_eq!(due(d, d, berlin, true), "12 Mar 00:00");
+        assert_eq!(due(d, d + h(1), berlin, true), "12 Mar 00:00 (overdue)");
+        assert_eq!(due(d, d + h(24), berlin, true), "12 Mar 00:00 (overdue)");
+        assert_eq!(due(d, d + h(25), berlin, true), "12 Mar (overdue)");
+        assert_eq!(due(d, d + h(25), berlin, false), "12 Mar 00:00");
+        // Another year than now's names it; summer time is local too.
+        let later = Utc.with_ymd_and_hms(2028, 7, 1, 15, 30, 0).unwrap();
+        assert_eq!(due(later, d, berlin, true), "1 Jul 2028 17:30");
     }
 
     #[test]

@@ -86,14 +86,14 @@ fn role_views_render_the_stored_plan_of_the_demo() {
         String::from_utf8_lossy(&out.stderr)
     );
     let html = std::fs::read_to_string(&board).unwrap();
-    assert!(html.contains("class=\"bar") && html.contains("Unassigned"));
+    assert!(html.contains("class=\"bar") && html.contains("Backlog ("));
     let ics = dir.path().join("all.ics");
     let out = fieldwork(&["ics", "--db", db, "--out", ics.to_str().unwrap()]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(&ics).unwrap();
     assert_eq!(
         text.matches("BEGIN:VEVENT").count(),
-        html.matches("class=\"bar").count()
+        html.matches("data-start=").count()
     );
     let out = fieldwork(&["today", "--db", db, "--technician", "T-404"]);
     assert_eq!(out.status.code(), Some(1));

@@ -18,14 +18,17 @@
 //!
 //! [`current_plan`] combines the stored plans into the schedule as it stands (the newest plan
 //! per order); the main job ([`job`](crate::job)) re-plans from it and the host's views show it,
-//! with the visits whose SLA is at risk ([`sla_at_risk`]) marked.
+//! with the visits whose SLA is at risk ([`sla_at_risk`]) marked and the open orders of a window
+//! that no plan holds ([`backlog`]) beside.
 
+mod backlog;
 mod current;
 mod error;
 mod memory;
 mod merge;
 mod records;
 
+pub use backlog::{backlog, BacklogEntry, BacklogReason};
 pub use current::{current_plan, on_schedule, sla_at_risk};
 pub use error::StoreError;
 pub use memory::MemoryStore;
@@ -35,7 +38,7 @@ pub use records::*;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::billing::{BillingKey, Transaction};
-use crate::model::{Dataset, Model};
+use crate::model::{Dataset, Model, OrderOperation, ServiceOrder};
 
 /// What a host must provide to persist the model and the engines' results.
 ///
@@ -102,10 +105,29 @@ pub trait Store {
     /// The stored SLA snapshots, by order and metric.
     fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError>;
 
+    /// Applies one order operation (start, hold, priority, assign, repair, …) in one batch:
+    /// reads the stored order, applies [`Model::preview_operation`] to it and writes the
+    /// result — status changes appended to the history with their reason, other operations to
+    /// the order's events. Returns the order as stored now. An unknown order, an operation the
+    /// order's status does not allow or an invalid result is a [`StoreError::Operation`] and
+    /// nothing is written.
+    fn apply_operation(&mut self, operation: &OrderOperation) -> Result<ServiceOrder, StoreError>;
+
+    /// Writes one return-order step in one batch: the return order as the step leaves it, the
+    /// orders it creates and the credits it posts. Refused with a [`StoreError::Conflict`]
+    /// (nothing written) when the stored return order is unknown or no longer in
+    /// [`ReturnStep::from`], or when a created order's id is taken.
+    fn apply_return_step(&mut self, step: &ReturnStep) -> Result<BatchReceipt, StoreError>;
+
     /// Stores a plan (replacing the plan with the same id) together with the status changes it
     /// implies (orders becoming `scheduled`), in one batch. The plan supersedes the visits that
     /// other stored plans hold for the orders it mentions (planned or unassigned): those visits
     /// are removed, so an order has at most one stored visit.
+    ///
+    /// **Operations recorded while the plan was computed win**: a change whose
+    /// [`StatusUpdate::expected`] status is no longer the stored one is skipped, and the
+    /// visits and unassigned entries of orders that are completed or cancelled when the batch
+    /// is written are dropped from the plan (their earlier visit, if any, stays as it was).
     fn save_plan(
         &mut self,
         plan: &StoredPlan,

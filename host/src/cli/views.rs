@@ -5,13 +5,15 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::path::{Path, PathBuf};
 
-use super::context::DbArgs;
+use super::context::{AtArgs, Context, DbArgs, RulesArgs, SourceArgs};
 use super::{db, CliError, Output};
 use crate::format::{date_range, parse_date};
 use crate::views::{board, ics, today};
+use fieldwork::job::Engines;
 use fieldwork::model::{Model, TechnicianId};
 use fieldwork::schedule::plan::Plan;
-use fieldwork::store::{current_plan, Store};
+use fieldwork::sla::Metric;
+use fieldwork::store::{current_plan, Store, StoredPlan};
 
 /// Arguments of `fieldwork board`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,12 @@ pub struct BoardArgs {
     /// The HTML file to write.
     #[arg(long, value_name = "FILE", default_value = "board.html")]
     pub out: PathBuf,
+    /// The rules (their `sla_targets` give the SLA due markers).
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// "Now": the now line, overdue markers and SLA-at-risk jobs.
+    #[command(flatten)]
+    pub at: AtArgs,
 }
 
 /// Arguments of `fieldwork ics`.
@@ -55,10 +63,13 @@ pub struct TodayArgs {
     /// The technician.
     #[arg(long, value_name = "ID")]
     pub technician: String,
-    /// The day (YYYY-MM-DD, a local date of the business); defaults to the technician's first
-    /// planned day from the newest plan's first day on.
+    /// The day (YYYY-MM-DD, a local date of the business); defaults to today (the local date
+    /// of now, `--at`, in the business's zone).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub date: Option<NaiveDate>,
+    /// "Now": today's date and which due times have passed.
+    #[command(flatten)]
+    pub at: AtArgs,
 }
 
 /// The stored model, the current schedule of all stored plans ([`current_plan`]) and the start
@@ -67,12 +78,19 @@ fn load(db_path: &Path) -> Result<(Model, Plan, DateTime<Utc>), CliError> {
     let store = db::open(db_path)?;
     let model = store.load_model()?;
     let plans = store.plans()?;
+    let (plan, newest) = schedule_of(&model, &plans)?;
+    Ok((model, plan, newest))
+}
+
+/// The current schedule of the stored `plans` and the start of the newest plan's window; a
+/// user error when no plan is stored.
+fn schedule_of(model: &Model, plans: &[StoredPlan]) -> Result<(Plan, DateTime<Utc>), CliError> {
     let newest = plans
         .iter()
         .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
         .map(|p| p.plan.from);
-    match (current_plan(&model, &plans), newest) {
-        (Some(plan), Some(newest)) => Ok((model, plan, newest)),
+    match (current_plan(model, plans), newest) {
+        (Some(plan), Some(newest)) => Ok((plan, newest)),
         _ => Err(CliError::User(
             "no plan stored yet: run `fieldwork run` first".into(),
         )),
@@ -94,11 +112,41 @@ fn write(path: &Path, text: &str) -> Result<(), CliError> {
     std::fs::write(path, text).map_err(|e| CliError::user(format!("{}: {e}", path.display())))
 }
 
+/// The context of a view over the database: the store, rules, "now" and the business zone.
+fn view_context(db: &DbArgs, rules: &RulesArgs, at: &AtArgs) -> Result<Context, CliError> {
+    let source = SourceArgs {
+        db: db.clone(),
+        dataset: None,
+    };
+    Context::resolve(&source, rules, at)
+}
+
+/// The SLA resolution deadline at `now` of every order that is not cancelled and has no `due`
+/// of its own, with the context's rules (an order whose SLA cannot be computed has none, as
+/// when it is planned). One SLA evaluation per order of the model.
+fn sla_dues(ctx: &Context) -> Result<board::Dues, CliError> {
+    let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
+    let sla = engines.sla(&ctx.model);
+    let mut dues = board::Dues::new();
+    for order in ctx.model.orders() {
+        if order.due.is_some() || order.status() == fieldwork::model::OrderStatus::Cancelled {
+            continue;
+        }
+        if let Ok(status) = sla.status(order, ctx.now) {
+            if let Some(m) = status.metric(Metric::Resolution) {
+                dues.insert(order.id.clone(), m.due);
+            }
+        }
+    }
+    Ok(dues)
+}
+
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
-    let (model, plan, newest) = load(&args.db.db)?;
+    let ctx = view_context(&args.db, &args.rules, &args.at)?;
+    let (plan, newest) = schedule_of(&ctx.model, &ctx.store.plans()?)?;
     // Dates are local dates of the business, as on every command.
-    let zone = fieldwork::job::business_zone(&model);
+    let zone = ctx.zone;
     let from = args
         .from
         .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
@@ -110,27 +158,40 @@ pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
         super::limits::MAX_BOARD_DAYS,
         "the `fieldwork board` range",
     )?;
-    let html = board::render(
-        &model,
+    let dues = sla_dues(&ctx)?;
+    let view = board::board_view(
+        &ctx.model,
         &plan,
+        &dues,
         &board::BoardOptions {
             from,
             // The board's own option is the last day shown, as --to.
             to,
             zone,
-            now: Utc::now(),
+            now: ctx.now,
             risk_margin_minutes: 60,
         },
     );
-    write(&args.out, &html)?;
+    write(&args.out, &board::render_view(&view))?;
+    let overdue = view.backlog.iter().filter(|b| b.overdue).count();
     if out.json {
-        out.print_json(&serde_json::json!({"out": args.out, "from": from, "to": to}))
+        out.print_json(&ctx.json(&serde_json::json!({
+            "out": args.out,
+            "from": from,
+            "to": to,
+            "visits": view.bars.len(),
+            "backlog": view.backlog_total,
+            "backlog_overdue": overdue,
+        })))
     } else {
         if !out.quiet {
             say!(
-                "wrote {} ({})",
+                "wrote {} ({}): {} visits, backlog {} ({overdue} overdue), now {}",
                 args.out.display(),
-                date_range(from, to, zone)
+                date_range(from, to, zone),
+                view.bars.len(),
+                view.backlog_total,
+                crate::format::instant(ctx.now, zone)
             );
         }
         Ok(())
@@ -176,28 +237,20 @@ pub fn run_ics(args: IcsArgs, out: &Output) -> Result<(), CliError> {
 
 /// Runs `fieldwork today`.
 pub fn run_today(args: TodayArgs, out: &Output) -> Result<(), CliError> {
-    let (model, plan, newest) = load(&args.db.db)?;
+    let store = db::open(&args.db.db)?;
+    let model = store.load_model()?;
+    let (plan, _) = schedule_of(&model, &store.plans()?)?;
     let tech = TechnicianId::new(args.technician.as_str());
     if model.technician(&tech).is_none() {
         return Err(CliError::User(format!("unknown technician `{tech}`")));
     }
-    // Default: the technician's first planned day from the newest plan's window on, else
-    // their last planned day.
-    let days: Vec<NaiveDate> = plan
-        .routes
-        .iter()
-        .filter(|r| r.technician == tech)
-        .map(|r| r.day)
-        .collect();
-    let start = newest
-        .with_timezone(&zone_of(&model, Some(&tech)))
-        .date_naive();
+    // Default: today, the local date of now in the business's zone.
+    let business = fieldwork::job::business_zone(&model);
+    let now = args.at.resolve(business);
     let date = args
         .date
-        .or_else(|| days.iter().copied().find(|d| *d >= start))
-        .or_else(|| days.last().copied())
-        .unwrap_or(start);
-    let view = today::day_view(&model, &plan, &tech, date);
+        .unwrap_or_else(|| now.with_timezone(&business).date_naive());
+    let view = today::day_view(&model, &plan, &tech, date, now);
     if out.json {
         return out.print_json(&view);
     }

@@ -101,7 +101,7 @@ fn insert_periods(
 
 /// Inserts the transactions not yet stored (nor repeated in `transactions`) in `batch`;
 /// returns how many were written and how many skipped.
-fn insert_transactions(
+pub(crate) fn insert_transactions(
     tx: &rusqlite::Transaction<'_>,
     subscription: &mut CachedStatement<'_>,
     batch: i64,

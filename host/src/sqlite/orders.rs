@@ -61,8 +61,8 @@ impl<'tx> OrderStatements<'tx> {
                 .map_err(&err)?,
             insert_history: tx
                 .prepare_cached(
-                    "INSERT INTO order_status_history (order_id, seq, at, status, batch_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO order_status_history \
+                     (order_id, seq, at, status, batch_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(&err)?,
         })
@@ -151,7 +151,8 @@ pub(crate) fn write_order(
                 seq as i64 + 1,
                 instant(&change.at),
                 change.status.as_str(),
-                batch
+                batch,
+                change.reason
             ])
             .map_err(&err)?;
     }
@@ -247,7 +248,8 @@ pub(crate) fn generation_keys(
 }
 
 /// Appends status changes within `tx`, checking each against the stored status and the
-/// lifecycle; returns the number written.
+/// lifecycle; returns the number written. A change whose expected status is no longer the
+/// stored one (an operation landed since it was read) is skipped.
 pub(crate) fn apply_updates(
     tx: &Transaction<'_>,
     path: &Path,
@@ -264,10 +266,11 @@ pub(crate) fn apply_updates(
         .map_err(&err)?;
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .map_err(&err)?;
+    let mut written = 0;
     let mut update = tx
         .prepare_cached("UPDATE orders SET status = ?2, changed_at = ?3 WHERE id = ?1")
         .map_err(&err)?;
@@ -296,6 +299,9 @@ pub(crate) fn apply_updates(
         };
         let from = OrderStatus::parse(&status)
             .ok_or_else(|| conflict(format!("stored status `{status}` is unknown")))?;
+        if u.expected.is_some_and(|expected| expected != from) {
+            continue;
+        }
         let to = u.change.status;
         if !from.can_become(to) {
             return Err(conflict(format!("illegal transition {from} -> {to}")));
@@ -309,11 +315,19 @@ pub(crate) fn apply_updates(
         }
         let at = instant(&u.change.at);
         insert
-            .execute(params![id, seq + 1, at, to.as_str(), batch])
+            .execute(params![
+                id,
+                seq + 1,
+                at,
+                to.as_str(),
+                batch,
+                u.change.reason
+            ])
             .map_err(&err)?;
         update.execute(params![id, to.as_str(), at]).map_err(&err)?;
+        written += 1;
     }
-    Ok(updates.len())
+    Ok(written)
 }
 
 /// Records status changes in one transaction.
@@ -328,11 +342,18 @@ pub(crate) fn record_status_changes(
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Status)?;
     let written = apply_updates(&tx, path, updates, batch)?;
+    if written == 0 {
+        return Ok(BatchReceipt {
+            batch: None,
+            written,
+            skipped: updates.len(),
+        });
+    }
     batches::finish(&tx, path, batch, written)?;
     super::commit(tx, path, "recording status changes")?;
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
-        skipped: 0,
+        skipped: updates.len() - written,
     })
 }

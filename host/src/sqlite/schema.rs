@@ -40,17 +40,22 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        description: "technicians' absences",
+        description: "order operations: the reason of a status change",
         sql: V2,
+    },
+    Migration {
+        version: 3,
+        description: "technicians' absences",
+        sql: V3,
     },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
 
-/// Absences: one row per record, identified by technician, start and end (in dataset order by
-/// rowid).
-const V2: &str = r#"
+/// Version 3: absences, one row per record, identified by technician, start and end (in
+/// dataset order by rowid).
+const V3: &str = r#"
 CREATE TABLE absences (
     technician_id TEXT NOT NULL REFERENCES technicians(id) DEFERRABLE INITIALLY DEFERRED,
     start         TEXT NOT NULL,
@@ -59,6 +64,9 @@ CREATE TABLE absences (
     UNIQUE (technician_id, start, end)
 );
 "#;
+
+/// Version 2: a status change records why (`order hold --reason …`); older rows have none.
+const V2: &str = "ALTER TABLE order_status_history ADD COLUMN reason TEXT;";
 
 const V1: &str = r#"
 CREATE TABLE batches (
@@ -311,6 +319,33 @@ mod tests {
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .unwrap();
         assert_eq!(id, APPLICATION_ID);
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_reason_column_and_keeps_its_history() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers VALUES ('C-1', '{}');
+             INSERT INTO orders (id, customer_id, priority, status, created_at, changed_at, doc)
+               VALUES ('SO-1', 'C-1', 'normal', 'scheduled', 't', 't', '{}');
+             INSERT INTO order_status_history (order_id, seq, at, status)
+               VALUES ('SO-1', 1, 't', 'scheduled');",
+        )
+        .unwrap();
+        let report = migrate(&mut conn, Path::new(":memory:")).unwrap();
+        assert_eq!((report.from, report.to), (1, LATEST_VERSION));
+        let (status, reason): (String, Option<String>) = conn
+            .query_row(
+                "SELECT status, reason FROM order_status_history WHERE order_id = 'SO-1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), reason), ("scheduled", None));
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! The technician's day: the route of one technician on one local date — times, addresses,
-//! tasks and travel — as data (for `--json`) and as text.
+//! tasks, travel, each job's status and due time — as data (for `--json`) and as text.
+//!
+//! Due times read as everywhere in the views (the host's `format::due`): `due 12 Mar 17:00`,
+//! and for open work whose due time has passed at now `due 12 Mar 09:00 (overdue)`, or
+//! `due 12 Mar (overdue)` once more than a day has passed.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -7,7 +11,7 @@ use serde::Serialize;
 use std::fmt::Write;
 
 use crate::format;
-use fieldwork::model::{Model, TechnicianId};
+use fieldwork::model::{Model, OrderStatus, TechnicianId};
 use fieldwork::schedule::plan::Plan;
 
 /// One stop of the day.
@@ -33,6 +37,10 @@ pub struct Stop {
     pub end: DateTime<Utc>,
     /// Due instant, if any.
     pub due: Option<DateTime<Utc>>,
+    /// The order's status in the store (`scheduled`, `in_progress`, `on_hold`, `completed`).
+    pub status: OrderStatus,
+    /// Open work whose due time has passed at now.
+    pub overdue: bool,
 }
 
 /// A technician's day.
@@ -50,10 +58,19 @@ pub struct DayView {
     pub return_minutes: f64,
     /// Total travel of the day, kilometres.
     pub travel_km: f64,
+    /// "Now" the view was made at (which due times have passed).
+    pub now: DateTime<Utc>,
 }
 
-/// Collects the technician's stops on a local date (empty when nothing is planned).
-pub fn day_view(model: &Model, plan: &Plan, technician: &TechnicianId, date: NaiveDate) -> DayView {
+/// Collects the technician's stops on a local date (empty when nothing is planned), with
+/// each job's status and whether it is overdue at `now`.
+pub fn day_view(
+    model: &Model,
+    plan: &Plan,
+    technician: &TechnicianId,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> DayView {
     let mut view = DayView {
         technician: technician.to_string(),
         name: model
@@ -63,6 +80,7 @@ pub fn day_view(model: &Model, plan: &Plan, technician: &TechnicianId, date: Nai
         stops: Vec::new(),
         return_minutes: 0.0,
         travel_km: 0.0,
+        now,
     };
     for route in plan
         .routes
@@ -74,7 +92,10 @@ pub fn day_view(model: &Model, plan: &Plan, technician: &TechnicianId, date: Nai
         for visit in &route.visits {
             let order = model.order(&visit.order);
             let customer = order.and_then(|o| model.customer(&o.customer));
+            let status = order.map_or(OrderStatus::Scheduled, |o| o.status());
             view.stops.push(Stop {
+                status,
+                overdue: status != OrderStatus::Completed && visit.due.is_some_and(|d| d < now),
                 order: visit.order.to_string(),
                 customer: customer.map_or(String::new(), |c| c.name.clone()),
                 address: customer.map_or(String::new(), |c| {
@@ -113,13 +134,19 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
     for (i, s) in view.stops.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{:>2}. {}–{}  {} · {} ({})\n    {}\n    drive {} / {}{}",
+            "{:>2}. {}–{}  {} · {} ({}{})\n    {}\n    drive {} / {}{}",
             i + 1,
             format::clock(s.start, zone),
             format::clock(s.end, zone),
             s.order,
             s.task,
             s.priority,
+            match s.status {
+                OrderStatus::InProgress => ", in progress",
+                OrderStatus::OnHold => ", on hold",
+                OrderStatus::Completed => ", done",
+                _ => "",
+            },
             if s.address.is_empty() {
                 s.customer.clone()
             } else {
@@ -129,7 +156,7 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
             format::km(s.travel_km),
             s.due.map_or(String::new(), |d| format!(
                 " · due {}",
-                format::instant(d, zone)
+                format::due(d, view.now, zone, s.status != OrderStatus::Completed)
             ))
         );
     }
