@@ -8,12 +8,13 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::job::{run_main_job, JobOptions, NoProgress, ScheduleOutcome};
 use fieldwork::model::{
-    Absence, Dataset, OrderId, OrderOrigin, OrderStatus, Priority, StatusChange, TechnicianId,
+    Absence, Dataset, OrderAction, OrderId, OrderOperation, OrderOrigin, OrderStatus, Priority,
+    TechnicianId,
 };
 use fieldwork::rules::RuleSet;
 use fieldwork::schedule::diff::{ChangeKind, PlanDiff};
 use fieldwork::schedule::plan::Plan;
-use fieldwork::store::{current_plan, ImportMode, MemoryStore, StatusUpdate, Store};
+use fieldwork::store::{current_plan, ImportMode, MemoryStore, Store};
 
 /// Visits a new critical order may move on the demo (measured 0 with this budget; see
 /// README, "Stable plans").
@@ -98,13 +99,12 @@ fn started_work_keeps_its_actual_start_and_technician() {
         .expect("a visit on Monday early afternoon");
     let actual = visit.start + Duration::minutes(20);
     store
-        .record_status_changes(&[StatusUpdate {
+        .apply_operation(&OrderOperation {
             order: visit.order.clone(),
-            change: StatusChange {
-                at: actual,
-                status: OrderStatus::InProgress,
-            },
-        }])
+            action: OrderAction::Start,
+            at: actual,
+            reason: None,
+        })
         .unwrap();
     run(&mut store, actual + Duration::minutes(30));
     let now = current(&store);
