@@ -81,7 +81,7 @@ pub struct TechnicianDiff {
 /// let after = plan(vec![visit("SO-1", at), visit("SO-2", at + Duration::hours(3))]);
 /// let diff = PlanDiff::between(Some(&before), &after);
 /// assert_eq!((diff.moved, diff.unchanged), (1, 1));
-/// assert_eq!(diff.technicians["T-1"].moved, 1);
+/// assert_eq!(diff.technicians[&"T-1".into()].moved, 1);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PlanDiff {
