@@ -427,3 +427,23 @@ fn replanning_settings_come_from_the_rules_and_are_checked() {
         assert!(e.contains(expected), "{e}");
     }
 }
+
+#[test]
+fn an_integer_too_large_for_a_count_is_called_too_large_not_negative() {
+    // #14 item 8: `max_jobs_per_day: 9223372036854775807 is negative`.
+    let m = model(&dataset("normal"));
+    let err = rank_err(
+        &m,
+        &rules("fn technician_profile(tech) { #{ max_jobs_per_day: 9223372036854775807 } }"),
+    );
+    assert!(
+        err.contains("`max_jobs_per_day`: 9223372036854775807 is too large (at most 4294967295)"),
+        "{err}"
+    );
+    assert!(err.contains("dispatch.rhai:1:4"), "{err}");
+    let err = rank_err(
+        &m,
+        &rules("fn technician_profile(tech) { #{ max_jobs_per_day: -1 } }"),
+    );
+    assert!(err.contains("`max_jobs_per_day`: -1 is negative"), "{err}");
+}

@@ -33,6 +33,7 @@ pub use customer::Customer;
 pub use dataset::{read_dataset_text, Dataset, DATASET_VERSION, MAX_DATASET_BYTES};
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
+pub(crate) use limits::check_rule_text;
 pub use limits::{check_rule_limits, END_YEAR, FIRST_YEAR, SUPPORTED_FREQUENCIES};
 pub use object::{ObjectHierarchy, ServiceObject};
 pub use operation::{

@@ -151,13 +151,20 @@ impl Store for MemoryStore {
         let mut model = self.model.clone();
         let mut keys = Vec::new();
         let mut seen = HashSet::new();
-        let mut skipped = 0;
+        let mut skipped_keys = Vec::new();
         for generated in orders {
-            if self.keys.contains_key(&generated.key) || !seen.insert(generated.key.as_str()) {
-                skipped += 1;
+            let id = &generated.order.id;
+            if self.keys.contains_key(&generated.key)
+                || !seen.insert(generated.key.as_str())
+                || model
+                    .order(id)
+                    .is_some_and(|stored| stored.origin == generated.order.origin)
+            {
+                // Stored already: by key, earlier in this batch, or as the same order (same id
+                // and origin) that a merge import brought in.
+                skipped_keys.push(generated.key.clone());
                 continue;
             }
-            let id = &generated.order.id;
             if model.order(id).is_some() {
                 return Err(StoreError::Conflict {
                     entity: "order",
@@ -177,7 +184,8 @@ impl Store for MemoryStore {
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Generate, written),
             written,
-            skipped,
+            skipped: skipped_keys.len(),
+            skipped_keys,
         })
     }
 
@@ -192,6 +200,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Status, written),
             written,
             skipped: updates.len() - written,
+            ..Default::default()
         })
     }
 
@@ -217,6 +226,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Sla, snapshots.len()),
             written: snapshots.len(),
             skipped: 0,
+            ..Default::default()
         })
     }
 
@@ -287,6 +297,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Plan, rows),
             written: rows,
             skipped: 0,
+            ..Default::default()
         })
     }
 
@@ -336,6 +347,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Status, written),
             written,
             skipped: step.transactions.len() - new.len(),
+            ..Default::default()
         })
     }
 
@@ -392,6 +404,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Billing, written + periods),
             written,
             skipped,
+            ..Default::default()
         })
     }
 

@@ -87,8 +87,12 @@ pub trait Store {
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError>;
 
     /// Writes generated orders whose key is not yet stored, with their keys, in one batch.
-    /// An order whose key is stored is skipped; an order whose id is taken by another order
-    /// is a [`StoreError::Conflict`] and nothing is written.
+    /// An order whose key is stored is skipped, and so is an order stored under its id with the
+    /// same origin (agreement line and occurrence: the same order, e.g. brought in by a merge
+    /// import); both checks are made inside the write, so an order another writer stored after
+    /// the caller read the model is skipped, never written twice. The receipt lists the skipped
+    /// keys. An order whose id is taken by another order is a [`StoreError::Conflict`] and
+    /// nothing is written.
     fn insert_generated(&mut self, orders: &[GeneratedOrder]) -> Result<BatchReceipt, StoreError>;
 
     /// Appends status changes to stored orders, in one batch; an illegal change (per the

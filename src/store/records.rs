@@ -165,6 +165,11 @@ pub struct BatchReceipt {
     pub written: usize,
     /// Records skipped because they were already stored (same idempotency key).
     pub skipped: usize,
+    /// The keys of the records skipped, in input order ([`Store::insert_generated`](super::Store::insert_generated)
+    /// fills it; other writes leave it empty). A caller that generated these records from a model
+    /// read earlier learns which of them another writer stored in the meantime.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_keys: Vec<String>,
 }
 
 /// How an import treats what is already stored.

@@ -21,7 +21,7 @@ mod recur;
 mod rma;
 mod run;
 mod schedule;
-mod sla;
+pub(crate) mod sla;
 mod views;
 
 use clap::{Parser, Subcommand};

@@ -41,6 +41,7 @@ pub(crate) fn save(
             batch: None,
             written,
             skipped,
+            ..Default::default()
         });
     }
     batches::finish(&tx, path, batch, written + periods)?;
@@ -49,6 +50,7 @@ pub(crate) fn save(
         batch: Some(batch),
         written,
         skipped,
+        ..Default::default()
     })
 }
 

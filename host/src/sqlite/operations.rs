@@ -131,5 +131,6 @@ pub(crate) fn apply_return_step(
         batch: Some(batch),
         written: rows,
         skipped,
+        ..Default::default()
     })
 }

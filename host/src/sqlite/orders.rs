@@ -170,13 +170,21 @@ pub(crate) fn insert_generated(
     }
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Generate)?;
-    let (mut written, mut skipped) = (0, 0);
+    let mut written = 0;
+    let mut skipped_keys = Vec::new();
     {
         // The order row is written before its key, so no deferred foreign-key check is ever
         // outstanding (an outstanding one makes SQLite scan child tables on every insert).
         let err = sql_error(path, "writing a generation key");
         let mut known = tx
             .prepare_cached("SELECT 1 FROM generation_keys WHERE key = ?1")
+            .map_err(&err)?;
+        // The same order stored under its id (e.g. brought in by a merge import of an exported
+        // dataset) has the same origin line and occurrence.
+        let mut same_order = tx
+            .prepare_cached(
+                "SELECT 1 FROM orders WHERE id = ?1 AND origin_line IS ?2 AND origin_occurrence IS ?3",
+            )
             .map_err(&err)?;
         let mut key_stmt = tx
             .prepare_cached(
@@ -187,8 +195,23 @@ pub(crate) fn insert_generated(
         for generated in orders {
             let id = generated.order.id.as_str();
             // A key repeated within the batch is found too: its first order is already written.
+            // Both checks run inside this write transaction (BEGIN IMMEDIATE), so an order
+            // another process stored since our model was read is skipped, never written twice.
             if known.exists([generated.key.as_str()]).map_err(&err)? {
-                skipped += 1;
+                skipped_keys.push(generated.key.clone());
+                continue;
+            }
+            let (line, occurrence) = match &generated.order.origin {
+                OrderOrigin::Agreement { line, occurrence } => {
+                    (Some(line.as_str()), Some(local(occurrence)))
+                }
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
+            };
+            if same_order
+                .exists(params![id, line, occurrence])
+                .map_err(&err)?
+            {
+                skipped_keys.push(generated.key.clone());
                 continue;
             }
             write_order(
@@ -220,7 +243,8 @@ pub(crate) fn insert_generated(
         return Ok(BatchReceipt {
             batch: None,
             written,
-            skipped,
+            skipped: skipped_keys.len(),
+            skipped_keys,
         });
     }
     batches::finish(&tx, path, batch, written)?;
@@ -228,7 +252,8 @@ pub(crate) fn insert_generated(
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
-        skipped,
+        skipped: skipped_keys.len(),
+        skipped_keys,
     })
 }
 
@@ -347,6 +372,7 @@ pub(crate) fn record_status_changes(
             batch: None,
             written,
             skipped: updates.len(),
+            ..Default::default()
         });
     }
     batches::finish(&tx, path, batch, written)?;
@@ -355,5 +381,6 @@ pub(crate) fn record_status_changes(
         batch: Some(batch),
         written,
         skipped: updates.len() - written,
+        ..Default::default()
     })
 }

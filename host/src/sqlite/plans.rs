@@ -244,6 +244,7 @@ pub(crate) fn save(
         batch: Some(batch),
         written: rows,
         skipped: 0,
+        ..Default::default()
     })
 }
 
