@@ -263,7 +263,9 @@ fn bad_rule_output_is_a_clear_error_naming_the_hook() {
     // Unknown fields, wrong types, out-of-range settings.
     let e = rank_err(&m, &rules("fn dispatch_policy() { #{ work_rule: #{} } }"));
     assert!(
-        e.contains("unknown field `work_rule` (known: weights, work_rules, scales, travel)"),
+        e.contains(
+            "unknown field `work_rule` (known: weights, work_rules, scales, travel, replanning)"
+        ),
         "{e}"
     );
     let e = rank_err(
@@ -390,6 +392,40 @@ fn per_pair_hooks_are_called_only_when_defined_and_weighted() {
         .unwrap();
     assert!(!ctx.has_pair_hooks());
     assert!(ctx.rank(OrderIx(0)).is_ok());
+}
+
+#[test]
+fn replanning_settings_come_from_the_rules_and_are_checked() {
+    let r = rules(
+        "fn dispatch_policy() { #{ replanning: #{ freeze_working_days: 0, disruption_minutes: 15 } } }",
+    );
+    let d = Dispatcher::from_rules(&r).unwrap();
+    assert_eq!(d.policy().replanning.freeze_working_days, 0);
+    assert_eq!(d.policy().replanning.disruption_minutes, 15.0);
+    let empty = rules("fn dispatch_policy() { #{} }");
+    let default = Dispatcher::from_rules(&empty).unwrap();
+    assert_eq!(default.policy().replanning.freeze_working_days, 1);
+    for (source, expected) in [
+        (
+            "fn dispatch_policy() { #{ replanning: #{ freeze_working_days: -1 } } }",
+            "`replanning.freeze_working_days`: -1 is negative",
+        ),
+        (
+            "fn dispatch_policy() { #{ replanning: #{ disruption_minutes: -5 } } }",
+            "replanning.disruption_minutes",
+        ),
+        (
+            "fn dispatch_policy() { #{ replanning: #{ freeze_days: 2 } } }",
+            "unknown field `replanning.freeze_days`",
+        ),
+    ] {
+        let set = rules(source);
+        let e = match Dispatcher::from_rules(&set) {
+            Ok(_) => panic!("accepted: {source}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(expected), "{e}");
+    }
 }
 
 #[test]

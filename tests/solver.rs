@@ -546,3 +546,42 @@ fn a_route_takes_at_most_max_jobs() {
         }
     )));
 }
+
+/// A job placed on a far vehicle stays there when moving it costs a disruption penalty (travel
+/// savings alone never pay for a move), and moves without one; a lateness cut larger than the
+/// penalty does move it.
+#[test]
+fn an_incumbent_job_moves_only_for_a_gain_above_its_penalty() {
+    use fieldwork::schedule::solver::{solve_from, InitialPlan, PlannedJob};
+    // Depot 0 of vehicle 0 far away (100), depot 1 of vehicle 1 next to the job (at 2).
+    let points = [(100.0, 0.0), (0.0, 0.0), (1.0, 0.0)];
+    let matrix = TravelMatrix::euclidean(&points).unwrap();
+    let vehicles = vec![Vehicle::new(0, 0.0, 1_000.0), Vehicle::new(1, 0.0, 1_000.0)];
+    let config = SolverConfig::default().with_iterations(Some(200));
+    let plan = InitialPlan::new().with_route(0, vec![PlannedJob::free(0)]);
+    let solve_with = |job: Job| {
+        let problem = Problem::new(matrix.clone(), vehicles.clone(), vec![job]).unwrap();
+        let s = solve_from(&problem, &plan, &config).unwrap();
+        assert!(validate(&problem, &s).is_empty());
+        (s.position_of_job(0).map(|(v, _)| v), s.objective)
+    };
+    let job = Job::new(2).with_service(10.0);
+    assert_eq!(
+        solve_with(job.clone()).0,
+        Some(1),
+        "no penalty: the shorter drive wins"
+    );
+    let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 30.0));
+    assert_eq!(v, Some(0), "a travel saving does not pay for a move");
+    assert_eq!(objective.disruption, 0.0);
+    // Due at 20 with penalised lateness: on vehicle 0 it starts at 99 (79 late), on vehicle 1
+    // at 1 — a cut of 79 beats a penalty of 30, not one of 100.
+    let due = job.with_window(0.0, 20.0).with_soft_due();
+    let (v, objective) = solve_with(due.clone().with_incumbent(0, 99.0, 30.0));
+    assert_eq!(v, Some(1));
+    assert_eq!(objective.disruption, 30.0);
+    assert_eq!(solve_with(due.with_incumbent(0, 99.0, 100.0)).0, Some(0));
+    // An incumbent on a vehicle that does not exist is refused.
+    let bad = Job::new(2).with_incumbent(7, 0.0, 1.0);
+    assert!(Problem::new(matrix.clone(), vehicles.clone(), vec![bad]).is_err());
+}

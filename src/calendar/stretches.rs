@@ -154,6 +154,35 @@ impl OpenStretches {
         self.zone
     }
 
+    /// The same open time without `[from, to)` (an absence): stretches are cut or dropped.
+    /// O(n) for n stretches.
+    ///
+    /// ```
+    /// use fieldwork::calendar::OpenStretches;
+    /// let open = OpenStretches::always_open(chrono_tz::UTC, 0, 3600).without(0, 600);
+    /// assert_eq!(open.stretches(), &[(-2 * 86_400, 0), (600, 3600 + 2 * 86_400)]);
+    /// ```
+    pub fn without(mut self, from: i64, to: i64) -> Self {
+        if to <= from {
+            return self;
+        }
+        let mut out = Vec::with_capacity(self.stretches.len() + 1);
+        for &(s, e) in &self.stretches {
+            if e <= from || s >= to {
+                out.push((s, e));
+                continue;
+            }
+            if s < from {
+                out.push((s, from));
+            }
+            if e > to {
+                out.push((to, e));
+            }
+        }
+        self.stretches = out;
+        self
+    }
+
     /// The open stretches `[start, end)` in Unix seconds, sorted, disjoint and never touching.
     ///
     /// ```

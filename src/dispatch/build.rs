@@ -216,7 +216,18 @@ fn tech_side(
     };
     let mut calendar_index: HashMap<&str, usize> = HashMap::new();
     for (tech, profile) in techs {
+        let mut absences = shared.model.absences_of(&tech.id).peekable();
         let cal = match calendar_index.get(tech.calendar.as_str()) {
+            // An absent technician's open time is their own: the calendar's less the absences.
+            _ if absences.peek().is_some() => {
+                let availability = shared.policy.work_rules.availability;
+                let open = absences.fold(
+                    open_time(shared.model, &tech.calendar, availability, span),
+                    |open, a| open.without(a.start.timestamp(), a.end.timestamp()),
+                );
+                side.calendars.push(open);
+                side.calendars.len() - 1
+            }
             Some(&i) => i,
             None => {
                 let availability = shared.policy.work_rules.availability;

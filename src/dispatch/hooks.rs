@@ -9,13 +9,15 @@ use rhai::Dynamic;
 use super::context::{OrderIx, PairHooks, TechIx};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::Objective;
-use super::policy::{DispatchPolicy, GradeScales, TravelSettings, Weights, WorkRuleSettings};
+use super::policy::{
+    DispatchPolicy, GradeScales, ReplanningSettings, TravelSettings, Weights, WorkRuleSettings,
+};
 use super::profile::{OrderProfile, TechnicianProfile};
 use crate::model::{Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
 use crate::rules::{domain, HookValue, RuleError, RuleSet, Verdict, SCORE_PREFIX};
 
 /// Fields of `dispatch_policy()`'s map and of its sub-maps.
-const POLICY_FIELDS: [&str; 4] = ["weights", "work_rules", "scales", "travel"];
+const POLICY_FIELDS: [&str; 5] = ["weights", "work_rules", "scales", "travel", "replanning"];
 const ORDER_FIELDS: [&str; 6] = [
     "required_skills",
     "territory",
@@ -164,6 +166,43 @@ fn read_policy(
     }
     if let Some(t) = v.field("travel").map_err(e)? {
         read_travel(rules, &t, &mut policy.travel)?;
+    }
+    if let Some(r) = v.field("replanning").map_err(e)? {
+        read_replanning(rules, &r, &mut policy.replanning)?;
+    }
+    Ok(())
+}
+
+/// Reads `dispatch_policy().replanning`: `freeze_working_days` and `disruption_minutes`.
+fn read_replanning(
+    rules: &RuleSet,
+    r: &HookValue,
+    settings: &mut ReplanningSettings,
+) -> Result<(), DispatchError> {
+    let e = |err| DispatchError::rule(None, err);
+    let known = ["freeze_working_days", "disruption_minutes"];
+    for (key, _) in r.entries().map_err(e)? {
+        if !known.contains(&key.as_str()) {
+            return Err(unknown_policy_field(
+                rules,
+                format!("replanning.{key}"),
+                known.join(", "),
+            ));
+        }
+    }
+    if let Some(d) = r.field("freeze_working_days").map_err(e)? {
+        let days = d.int().map_err(e)?;
+        settings.freeze_working_days = u32::try_from(days).map_err(|_| {
+            bad(
+                rules,
+                POLICY_HOOK,
+                None,
+                format!("`replanning.freeze_working_days`: {}", not_u32(days)),
+            )
+        })?;
+    }
+    if let Some(n) = r.field("disruption_minutes").map_err(e)? {
+        settings.disruption_minutes = n.number().map_err(e)?;
     }
     Ok(())
 }

@@ -207,6 +207,43 @@ pub struct DispatchPolicy {
     pub scales: GradeScales,
     /// Travel model.
     pub travel: TravelSettings,
+    /// Stability of re-planning: freeze horizon and disruption penalty.
+    pub replanning: ReplanningSettings,
+}
+
+/// Largest accepted `replanning.freeze_working_days`.
+pub const MAX_FREEZE_WORKING_DAYS: u32 = 14;
+
+/// How stable a re-plan is (see docs/engines.md, "Re-planning").
+///
+/// * Visits that start before the end of a technician's `freeze_working_days`-th working day
+///   after today (today's remaining work counts as day 0) keep their technician and start
+///   unless that became infeasible.
+/// * Beyond the freeze, moving a planned visit (another technician, or a later start) costs
+///   `disruption_minutes` minutes of SLA lateness in the objective, so a visit moves only to
+///   plan more (or more urgent) orders or to cut lateness by more than that; travel savings
+///   alone never move a planned visit.
+///
+/// ```
+/// use fieldwork::dispatch::ReplanningSettings;
+/// let r = ReplanningSettings::default();
+/// assert_eq!((r.freeze_working_days, r.disruption_minutes), (1, 60.0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplanningSettings {
+    /// Working days after today inside the freeze horizon (0: only the rest of today).
+    pub freeze_working_days: u32,
+    /// Disruption penalty of moving a planned visit beyond the freeze, in minutes of lateness.
+    pub disruption_minutes: f64,
+}
+
+impl Default for ReplanningSettings {
+    fn default() -> Self {
+        Self {
+            freeze_working_days: 1,
+            disruption_minutes: 60.0,
+        }
+    }
 }
 
 impl DispatchPolicy {
@@ -248,6 +285,20 @@ impl DispatchPolicy {
                     format!("{km} must be >= 0"),
                 ));
             }
+        }
+        let d = self.replanning.disruption_minutes;
+        if !(d.is_finite() && (0.0..=MAX_WEIGHT).contains(&d)) {
+            return Err(DispatchError::policy(
+                "replanning.disruption_minutes",
+                format!("{d} outside 0..={MAX_WEIGHT}"),
+            ));
+        }
+        let f = self.replanning.freeze_working_days;
+        if f > MAX_FREEZE_WORKING_DAYS {
+            return Err(DispatchError::policy(
+                "replanning.freeze_working_days",
+                format!("{f} outside 0..={MAX_FREEZE_WORKING_DAYS}"),
+            ));
         }
         let h = self.work_rules.horizon_days;
         if !(1..=MAX_HORIZON_DAYS).contains(&h) {

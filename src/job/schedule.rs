@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Engines, JobError, JobOptions, Progress};
 use crate::calendar::start_of_day;
 use crate::model::{Model, OrderId, OrderStatus, StatusChange};
+use crate::schedule::diff::PlanDiff;
 use crate::schedule::field::{schedule, PlanRequest, ScheduleError};
 use crate::schedule::plan::Plan;
 use crate::sla::{Metric, SlaEngine};
@@ -33,6 +34,9 @@ pub enum ScheduleOutcome {
         sla_breaches: usize,
         /// Total travel, km.
         travel_km: f64,
+        /// What the plan changed on the schedule of the window (moved, added, removed, newly
+        /// unassigned visits, per technician).
+        diff: PlanDiff,
     },
     /// The scheduler failed; generated orders and the SLA snapshot are stored, orders stay
     /// unscheduled and a rerun retries.
@@ -120,17 +124,20 @@ pub fn orders_to_plan(
 }
 
 /// What is on the schedule inside the window now, from every stored plan (this window's
-/// earlier plan and overlapping windows of earlier runs), without unassigned entries.
+/// earlier plan and overlapping windows of earlier runs), without unassigned entries: the
+/// routes with a visit that ends after the window's start, so work under way is re-planned
+/// (and kept at its actual start) with the rest of its technician's day.
 fn current_in_window(
     store: &dyn Store,
     model: &Model,
     window: Window,
 ) -> Result<Option<Plan>, JobError> {
     Ok(current_plan(model, &store.plans()?).map(|mut plan| {
+        // Routes with a visit not over yet (work under way included) inside the window.
         plan.routes.retain(|r| {
             r.visits
                 .iter()
-                .any(|v| v.start >= window.from && v.start < window.to)
+                .any(|v| v.end > window.from && v.start < window.to)
         });
         plan.unassigned.clear();
         plan
@@ -183,6 +190,17 @@ pub fn schedule_phase(
         Err(error) => return Ok(ScheduleOutcome::Failed { error }),
     };
     let updates = status_updates(model, &plan, &previously_planned, options.now);
+    // The diff covers the visits this run re-planned (work completed or cancelled since is not
+    // the plan's change).
+    let replanned: HashSet<&OrderId> = todo.orders.iter().collect();
+    let before = previous.as_ref().map(|p| {
+        let mut p = p.clone();
+        for r in &mut p.routes {
+            r.visits.retain(|v| replanned.contains(&v.order));
+        }
+        p
+    });
+    let diff = PlanDiff::between(before.as_ref(), &plan);
     let outcome = ScheduleOutcome::Planned {
         plan: window.plan_id(),
         orders: todo.orders.len(),
@@ -190,6 +208,7 @@ pub fn schedule_phase(
         unassigned: plan.unassigned.len(),
         sla_breaches: plan.kpis.sla_breaches,
         travel_km: plan.kpis.travel_km,
+        diff,
     };
     store.save_plan(
         &StoredPlan {

@@ -98,6 +98,9 @@ pub struct Dataset {
     /// decodes and checks it), so it is kept here as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<serde_json::Value>,
+    /// Technicians' absences (time off that removes working time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absences: Vec<Absence>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -141,6 +144,7 @@ impl Default for Dataset {
             boms: Vec::new(),
             road_graph: None,
             history: None,
+            absences: Vec::new(),
             extensions: BTreeMap::new(),
         }
     }
@@ -188,6 +192,7 @@ impl Dataset {
                     .as_ref()
                     .map_or(0, |g| g.zones.len() + g.edges.len()),
             ),
+            ("absences", self.absences.len()),
             ("extensions", self.extensions.len()),
         ]
     }
@@ -367,6 +372,7 @@ impl Model {
             repair_codes: dataset.repair_codes,
             boms: dataset.boms,
             road_graph: dataset.road_graph,
+            absences: dataset.absences,
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -422,6 +428,7 @@ impl Model {
             boms: self.boms.clone(),
             road_graph: self.road_graph.clone(),
             history: None,
+            absences: self.absences.clone(),
             extensions: self.extensions.clone(),
         }
     }

@@ -28,6 +28,8 @@ pub enum EntityKind {
     Subscription,
     /// A [`super::ReturnOrder`].
     ReturnOrder,
+    /// An [`super::Absence`] (named by its key, technician@start/end).
+    Absence,
     /// The dataset as a whole (format version and similar).
     Dataset,
 }
@@ -45,6 +47,7 @@ impl fmt::Display for EntityKind {
             EntityKind::Order => "order",
             EntityKind::Subscription => "subscription",
             EntityKind::ReturnOrder => "return order",
+            EntityKind::Absence => "absence",
             EntityKind::Dataset => "dataset",
         })
     }

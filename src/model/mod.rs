@@ -2,6 +2,7 @@
 //! service orders, subscriptions, repairs and return orders — typed, serde-serialisable, held in
 //! a validated [`Model`] indexed by id. Engines read the model; only the model validates it.
 
+mod absence;
 mod agreement;
 mod bom;
 mod calendar;
@@ -23,6 +24,7 @@ mod task;
 mod technician;
 mod validate;
 
+pub use absence::Absence;
 pub use agreement::{AgreementLine, AgreementStatus, Recurrence, ServiceAgreement};
 pub use bom::{BomLine, BomVersion};
 pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SECONDS_PER_DAY};
@@ -91,6 +93,7 @@ pub struct Model {
     line_index: HashMap<AgreementLineId, (AgreementId, usize)>,
     hierarchy: ObjectHierarchy,
     road_graph: Option<RoadGraphData>,
+    absences: Vec<Absence>,
     extensions: BTreeMap<String, serde_json::Value>,
 }
 
@@ -130,6 +133,19 @@ impl Model {
     /// A task by code.
     pub fn task(&self, code: &TaskCode) -> Option<&ServiceTask> {
         self.tasks.get(code)
+    }
+    /// Technicians' absences, in dataset order.
+    pub fn absences(&self) -> &[Absence] {
+        &self.absences
+    }
+    /// The absences of one technician.
+    pub fn absences_of<'a>(
+        &'a self,
+        technician: &'a TechnicianId,
+    ) -> impl Iterator<Item = &'a Absence> + 'a {
+        self.absences
+            .iter()
+            .filter(move |a| &a.technician == technician)
     }
     /// Technicians.
     pub fn technicians(&self) -> &[Technician] {

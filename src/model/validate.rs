@@ -161,6 +161,9 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
     for t in model.technicians() {
         check_technician(&mut c, t);
     }
+    for a in model.absences() {
+        check_absence(&mut c, a);
+    }
     for a in model.agreements() {
         check_agreement(&mut c, a);
     }
@@ -238,6 +241,29 @@ fn check_task(c: &mut Checker<'_>, t: &ServiceTask) {
     if t.duration_minutes == 0 {
         let e = ValidationError::InvalidValue("duration must be positive".into());
         c.push(k, &t.code, "duration_minutes", e);
+    }
+}
+
+/// Checks an absence: a known technician, and an end after the start.
+fn check_absence(c: &mut Checker<'_>, a: &Absence) {
+    let k = EntityKind::Absence;
+    let id = a.key();
+    let ok = c.model.technician(&a.technician).is_some();
+    c.reference(
+        k,
+        &id,
+        "technician",
+        EntityKind::Technician,
+        &a.technician,
+        ok,
+    );
+    if a.end <= a.start {
+        let e = ValidationError::InvalidValue(format!(
+            "end {} is not after start {}",
+            a.end.to_rfc3339(),
+            a.start.to_rfc3339()
+        ));
+        c.push(k, &id, "end", e);
     }
 }
 

@@ -145,7 +145,32 @@ struct Mapped<'a> {
     shifts: Vec<Shift>,
     orders: Vec<OrderIx>,
     dues: Vec<Option<i64>>,
+    /// Per job: its place in the plan being revised, if any.
+    priors: Vec<Option<Prior>>,
     problem: Problem,
+}
+
+/// How a job of the plan being revised is treated (see [`schedule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// In progress or on hold: a fact, kept at its actual start on its technician.
+    Started,
+    /// Inside the freeze horizon: keeps technician and start.
+    Frozen,
+    /// Beyond the freeze (or no longer feasible where it was): moving it costs the disruption
+    /// penalty when it still has a shift to stay on.
+    Movable,
+}
+
+/// A job's place in the plan being revised.
+#[derive(Debug, Clone, Copy)]
+struct Prior {
+    tech: TechIx,
+    /// The shift (solver vehicle) that still contains its start, if any.
+    shift: Option<usize>,
+    /// Its start (UTC seconds): the actual start for started work.
+    start: i64,
+    hold: Hold,
 }
 
 fn secs(t: DateTime<Utc>) -> i64 {
@@ -265,6 +290,7 @@ fn job_of(
     input: &JobInput<'_, '_>,
     o: OrderIx,
     location: usize,
+    prior: &mut Option<Prior>,
 ) -> Result<(Job, Option<i64>), ScheduleError> {
     let JobInput {
         model,
@@ -304,10 +330,36 @@ fn job_of(
             }
         }
     }
-    if let Some(pinned) = order.and_then(|ord| ord.pinned_start) {
+    let pin = order.and_then(|ord| ord.pinned_start);
+    if let Some(pinned) = pin {
         let at = secs(pinned);
         allowed.retain(|&v| shifts[v].start <= at && at < shifts[v].end);
         job = job.with_pinned_start((at - origin) as f64);
+    }
+    if let Some(p) = prior.as_mut() {
+        let stays = p.shift.filter(|v| allowed.contains(v));
+        match (p.hold, stays) {
+            // Started work is a fact: it stays where and when it began, even if a rule would no
+            // longer choose that technician.
+            (Hold::Started, _) => {
+                allowed = p.shift.into_iter().collect();
+                job = job.with_pinned_start((p.start - origin) as f64);
+            }
+            (Hold::Frozen, Some(v)) if pin.is_none() => {
+                allowed = vec![v];
+                job = job.with_pinned_start((p.start - origin) as f64);
+            }
+            (_, Some(v)) if pin.is_none() => {
+                p.hold = Hold::Movable;
+                let penalty = ctx.policy().replanning.disruption_minutes * 60.0;
+                job = job.with_incumbent(v, (p.start - origin) as f64, penalty);
+            }
+            (_, stays) => {
+                // Pinned by the order, or no longer feasible where it was: it moves freely.
+                p.hold = Hold::Movable;
+                p.shift = stays;
+            }
+        }
     }
     Ok((job.with_allowed_vehicles(allowed), due.map(secs)))
 }
@@ -319,6 +371,7 @@ fn build<'a, 'r: 'a>(
     dispatcher: &Dispatcher<'r>,
     request: &PlanRequest<'_>,
     options: &ScheduleOptions,
+    freeze: bool,
 ) -> Result<Mapped<'a>, ScheduleError> {
     let PlanRequest {
         orders,
@@ -337,6 +390,18 @@ fn build<'a, 'r: 'a>(
         let max_break = options.max_break_minutes * 60;
         shifts.extend(shifts_of(&ctx, t, origin, secs(to), max_break));
     }
+    let mut priors = if freeze || request.previous.is_some() {
+        priors_of(model, &ctx, request, &mut shifts, &matrix, freeze)
+    } else {
+        vec![None; order_ixs.len()]
+    };
+    if !freeze {
+        for p in priors.iter_mut().flatten() {
+            if p.hold == Hold::Frozen {
+                p.hold = Hold::Movable;
+            }
+        }
+    }
     let (vehicles, shifts_of_tech) = vehicles_of(model, &ctx, &shifts, origin, options);
     let input = JobInput {
         model,
@@ -350,7 +415,7 @@ fn build<'a, 'r: 'a>(
     let mut jobs = Vec::with_capacity(order_ixs.len());
     let mut due_secs = Vec::with_capacity(order_ixs.len());
     for (i, &o) in order_ixs.iter().enumerate() {
-        let (job, due) = job_of(&input, o, n_t + i)?;
+        let (job, due) = job_of(&input, o, n_t + i, &mut priors[i])?;
         jobs.push(job);
         due_secs.push(due);
     }
@@ -361,8 +426,165 @@ fn build<'a, 'r: 'a>(
         shifts,
         orders: order_ixs,
         dues: due_secs,
+        priors,
         problem,
     })
+}
+
+/// The places of the request's orders in the previous plan: started work (its technician's
+/// shift that day starts early enough to have driven there), visits inside the technician's
+/// freeze horizon that still fit where they were, and the others. O(v log v + o) for v
+/// previous visits and o orders.
+fn priors_of(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    request: &PlanRequest<'_>,
+    shifts: &mut [Shift],
+    matrix: &TravelMatrix,
+    freeze: bool,
+) -> Vec<Option<Prior>> {
+    let n_t = ctx.technician_count();
+    let mut priors: Vec<Option<Prior>> = vec![None; ctx.order_count()];
+    let Some(previous) = request.previous else {
+        return priors;
+    };
+    let placed: HashMap<&OrderId, (&crate::model::TechnicianId, i64)> = previous
+        .routes
+        .iter()
+        .flat_map(|r| {
+            r.visits
+                .iter()
+                .map(move |v| (&v.order, (&r.technician, secs(v.start))))
+        })
+        .collect();
+    let freeze_ends: Vec<i64> = (0..n_t)
+        .map(|t| freeze_end(ctx, shifts, TechIx(t), secs(request.from)))
+        .collect();
+    for (i, prior) in priors.iter_mut().enumerate() {
+        let o = OrderIx(i);
+        let id = ctx.order_id(o);
+        let Some(&(tech, start)) = placed.get(id) else {
+            continue;
+        };
+        let Some(t) = ctx.tech_ix(tech) else {
+            continue;
+        };
+        let order = model.order(id);
+        let started = order.is_some_and(|ord| {
+            matches!(ord.status(), OrderStatus::InProgress | OrderStatus::OnHold)
+        });
+        if started {
+            // A fact: the actual start (from the order's history), on its technician's shift of
+            // that day, which starts early enough to have driven there.
+            let actual = order
+                .and_then(|ord| {
+                    ord.history
+                        .iter()
+                        .find(|c| c.status == OrderStatus::InProgress)
+                })
+                .map_or(start, |c| secs(c.at));
+            let shift_on_day_of = |x: i64| {
+                let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
+                let day = ctx.local_date(t, at(x));
+                shifts
+                    .iter()
+                    .position(|sh| sh.tech == t && ctx.local_date(t, at(sh.start)) == day)
+            };
+            // An actual start outside the window's shifts (recorded on another day) leaves the
+            // visit where it was planned.
+            let (actual, shift) = match shift_on_day_of(actual) {
+                Some(v) => (actual, Some(v)),
+                None => (start, shift_on_day_of(start)),
+            };
+            if let Some(v) = shift {
+                let drive = matrix.time(t.0, n_t + i) as i64;
+                shifts[v].start = shifts[v].start.min(actual - drive);
+            }
+            *prior = Some(Prior {
+                tech: t,
+                shift,
+                start: actual,
+                hold: Hold::Started,
+            });
+            continue;
+        }
+        let shift = shifts
+            .iter()
+            .position(|sh| sh.tech == t && sh.start <= start && start < sh.end);
+        let frozen = freeze && shift.is_some() && start < freeze_ends[t.0];
+        *prior = Some(Prior {
+            tech: t,
+            shift,
+            start,
+            hold: if frozen { Hold::Frozen } else { Hold::Movable },
+        });
+    }
+    // A frozen visit that no longer fits between the kept ones of its shift (a longer job, a
+    // shorter shift) becomes movable.
+    for (v, shift) in shifts.iter().enumerate() {
+        let mut kept: Vec<(i64, usize)> = priors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                p.filter(|p| p.shift == Some(v) && p.hold != Hold::Movable)
+                    .map(|p| (p.start, i))
+            })
+            .collect();
+        kept.sort_unstable();
+        let (mut clock, mut loc) = (shift.start, shift.tech.0);
+        let mut last_frozen = None;
+        for (start, i) in kept {
+            let arrive = clock + matrix.time(loc, n_t + i) as i64;
+            let frozen = priors[i].is_some_and(|p| p.hold == Hold::Frozen);
+            if arrive > start && frozen {
+                if let Some(p) = priors[i].as_mut() {
+                    p.hold = Hold::Movable;
+                }
+                continue;
+            }
+            clock = start + (ctx.duration_minutes(OrderIx(i)) * 60.0) as i64;
+            loc = n_t + i;
+            if frozen {
+                last_frozen = Some(i);
+            }
+        }
+        if clock + matrix.time(loc, shift.tech.0) as i64 > shift.end {
+            if let Some(p) = last_frozen.and_then(|i| priors[i].as_mut()) {
+                p.hold = Hold::Movable;
+            }
+        }
+    }
+    priors
+}
+
+/// The end of technician `t`'s freeze horizon: the end of the last shift on its
+/// `freeze_working_days`-th working day after the local day of `now` (that day itself for 0);
+/// unbounded when the window holds fewer working days.
+fn freeze_end(ctx: &PolicyContext<'_>, shifts: &[Shift], t: TechIx, now: i64) -> i64 {
+    let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
+    let today = ctx.local_date(t, at(now));
+    let n = ctx.policy().replanning.freeze_working_days as usize;
+    let mut days: Vec<chrono::NaiveDate> = shifts
+        .iter()
+        .filter(|sh| sh.tech == t)
+        .map(|sh| ctx.local_date(t, at(sh.start)))
+        .filter(|d| *d > today)
+        .collect();
+    days.dedup();
+    let last_day = if n == 0 {
+        today
+    } else {
+        match days.get(n - 1) {
+            Some(d) => *d,
+            None => return i64::MAX,
+        }
+    };
+    shifts
+        .iter()
+        .filter(|sh| sh.tech == t && ctx.local_date(t, at(sh.start)) <= last_day)
+        .map(|sh| sh.end)
+        .max()
+        .unwrap_or(now)
 }
 
 fn config(options: &ScheduleOptions) -> SolverConfig {
@@ -416,55 +638,63 @@ pub fn schedule(
     if to <= from {
         return Err(ScheduleError::EmptyHorizon { from, to });
     }
-    let mapped = build(model, dispatcher, request, options)?;
+    let mapped = build(model, dispatcher, request, options, true)?;
     let solution = match request.previous {
-        Some(plan) => {
-            let initial = initial_plan(model, &mapped, plan);
-            solver::solve_from(&mapped.problem, &initial, &config(options))?
+        Some(_) => {
+            let initial = initial_plan(model, &mapped);
+            match solver::solve_from(&mapped.problem, &initial, &config(options)) {
+                Ok(solution) => solution,
+                // The kept visits cannot all stay (e.g. a day limit lowered): re-plan without
+                // the freeze; started work stays fixed.
+                Err(SolverError::InvalidPlan { .. }) => {
+                    let mapped = build(model, dispatcher, request, options, false)?;
+                    let initial = initial_plan(model, &mapped);
+                    let solution = solver::solve_from(&mapped.problem, &initial, &config(options))?;
+                    return Ok(to_plan(model, &mapped, &solution, from, to));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         None => solver::solve(&mapped.problem, &config(options))?,
     };
     Ok(to_plan(model, &mapped, &solution, from, to))
 }
 
-/// The previous plan's visits as an initial solution of the new problem.
-fn initial_plan(model: &Model, mapped: &Mapped<'_>, plan: &Plan) -> InitialPlan {
-    let job_of: HashMap<&OrderId, usize> = mapped
-        .orders
-        .iter()
-        .enumerate()
-        .map(|(j, &o)| (mapped.ctx.order_id(o), j))
-        .collect();
-    let mut initial = InitialPlan::new();
-    for route in &plan.routes {
-        let Some(t) = mapped.ctx.tech_ix(&route.technician) else {
-            continue;
-        };
-        let Some(first) = route.visits.first() else {
-            continue;
-        };
-        let at = secs(first.start);
-        let Some(v) = mapped
-            .shifts
-            .iter()
-            .position(|s| s.tech == t && s.start <= at && at < s.end)
-        else {
-            continue;
-        };
-        let mut jobs = Vec::new();
-        for visit in &route.visits {
-            let Some(&j) = job_of.get(&visit.order) else {
-                continue;
-            };
-            let status = model.order(&visit.order).map(|o| o.status());
-            let planned = match status {
-                Some(OrderStatus::InProgress | OrderStatus::OnHold) => PlannedJob::started(j),
-                _ if visit.fixed => PlannedJob::fixed(j),
-                _ => PlannedJob::free(j),
-            };
-            jobs.push(planned);
+/// The previous plan's visits as an initial solution of the new problem: each on the shift that
+/// still contains it, in their previous order; started work locked first, frozen and pinned
+/// visits fixed, the others free.
+fn initial_plan(model: &Model, mapped: &Mapped<'_>) -> InitialPlan {
+    let mut by_shift: HashMap<usize, Vec<(i64, usize)>> = HashMap::new();
+    for (j, prior) in mapped.priors.iter().enumerate() {
+        if let Some(Prior {
+            shift: Some(v),
+            start,
+            ..
+        }) = prior
+        {
+            by_shift.entry(*v).or_default().push((*start, j));
         }
-        initial = initial.with_route(v, jobs);
+    }
+    let mut shifts: Vec<usize> = by_shift.keys().copied().collect();
+    shifts.sort_unstable();
+    let mut initial = InitialPlan::new();
+    for v in shifts {
+        let mut jobs = by_shift.remove(&v).unwrap_or_default();
+        jobs.sort_unstable();
+        let planned = jobs
+            .into_iter()
+            .map(|(_, j)| {
+                let id = mapped.ctx.order_id(mapped.orders[j]);
+                let pinned = model.order(id).is_some_and(|o| o.pinned_start.is_some());
+                match mapped.priors[j].map(|p| p.hold) {
+                    Some(Hold::Started) => PlannedJob::started(j),
+                    Some(Hold::Frozen) => PlannedJob::fixed(j),
+                    _ if pinned => PlannedJob::fixed(j),
+                    _ => PlannedJob::free(j),
+                }
+            })
+            .collect();
+        initial = initial.with_route(v, planned);
     }
     initial
 }
@@ -489,16 +719,28 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
     // there: every visit starts as early as its window allows, never later than the solver's
     // start, hence every window and due time the solver met stays met.
     let mut clock = (shift.start - m.origin) as f64;
-    for v in &r.visits {
+    let latest = latest_starts(m, r);
+    for (k, v) in r.visits.iter().enumerate() {
         let job = &m.problem.jobs()[v.job];
         let service = v.end - v.start;
         let arrival = clock + v.travel_time;
         // Appointments start on a whole minute where that keeps within the solver's timing.
         let natural = arrival.max(job.earliest);
         let on_minute = ((m.origin as f64 + natural) / 60.0).ceil() * 60.0 - m.origin as f64;
-        let begin = job.pinned_start.unwrap_or(on_minute).min(v.start);
+        // (After a kept start, the solver's later start may lie before the new arrival.)
+        let mut begin = job
+            .pinned_start
+            .unwrap_or_else(|| on_minute.min(v.start.max(natural)));
+        // A visit that stays with its technician keeps its previous start where waiting for it
+        // breaks nothing later on the route and adds no lateness.
+        if let Some(p) = m.priors[v.job].filter(|p| p.tech == shift.tech) {
+            let kept = (p.start - m.origin) as f64;
+            if job.pinned_start.is_none() && kept >= begin && kept <= latest[k] {
+                begin = kept;
+            }
+        }
         let v = &solver::Visit {
-            arrival: arrival.min(v.arrival),
+            arrival,
             start: begin,
             end: begin + service,
             ..v.clone()
@@ -523,6 +765,35 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
         return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
         return_km: back.distance(last_loc, shift.tech.0),
     }
+}
+
+/// The latest start of each visit of route `r` that keeps every later visit within its window
+/// (and its due time, where the solver met it) and the return home within the shift. O(k).
+fn latest_starts(m: &Mapped<'_>, r: &solver::Route) -> Vec<f64> {
+    let shift = &m.shifts[r.vehicle];
+    let jobs = m.problem.jobs();
+    let matrix = m.problem.matrix();
+    let mut latest = vec![f64::NEG_INFINITY; r.visits.len()];
+    let Some(last) = r.visits.last() else {
+        return latest;
+    };
+    let home = matrix.time(jobs[last.job].location, shift.tech.0);
+    let mut bound = (shift.end - m.origin) as f64 - home;
+    for (k, v) in r.visits.iter().enumerate().rev() {
+        let job = &jobs[v.job];
+        let service = v.end - v.start;
+        let mut l = bound - service;
+        l = l.min(match job.late_policy {
+            solver::LatePolicy::Forbidden => job.latest,
+            solver::LatePolicy::Penalised => job.latest.max(v.start),
+        });
+        if let Some(p) = job.pinned_start {
+            l = l.min(p);
+        }
+        latest[k] = l;
+        bound = l - v.travel_time;
+    }
+    latest
 }
 
 /// A timed solver visit as the plan's visit.

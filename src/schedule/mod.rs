@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod diff;
 pub mod field;
 pub mod plan;
 pub mod solomon;

@@ -146,6 +146,22 @@ pub fn merge_datasets(mut base: Dataset, incoming: &Dataset) -> (Dataset, Import
             note("road_graph", (size, 0));
         }
     }
+    // Absences are matched by technician, start and end (a new reason updates the record).
+    let (mut added, mut updated) = (0, 0);
+    for absence in &incoming.absences {
+        let key = absence.key();
+        match base.absences.iter_mut().find(|a| a.key() == key) {
+            Some(stored) => {
+                *stored = absence.clone();
+                updated += 1;
+            }
+            None => {
+                base.absences.push(absence.clone());
+                added += 1;
+            }
+        }
+    }
+    note("absences", (added, updated));
     let (mut added, mut updated) = (0, 0);
     for (name, value) in &incoming.extensions {
         if base

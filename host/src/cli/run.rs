@@ -11,6 +11,7 @@ use fieldwork::job::{
     run_main_job, GenerateSummary, JobError, JobOptions, JobSummary, ScheduleOutcome,
 };
 use fieldwork::recurrence::generate::GenerationReport;
+use fieldwork::schedule::diff::PlanDiff;
 
 impl From<JobError> for CliError {
     fn from(e: JobError) -> Self {
@@ -209,9 +210,11 @@ pub fn render(summary: &JobSummary, ctx: &Context) -> String {
                     unassigned,
                     sla_breaches,
                     travel_km,
+                    diff,
                 } => format!(
-                    "{assigned}/{orders} orders planned ({unassigned} unassigned, {sla_breaches} late), {} travel, stored as {plan}",
-                    km(*travel_km)
+                    "{assigned}/{orders} orders planned ({unassigned} unassigned, {sla_breaches} late), {} travel, stored as {plan}; {}",
+                    km(*travel_km),
+                    diff_line(diff)
                 ),
                 ScheduleOutcome::Failed { error } => {
                     format!("failed, orders stay unscheduled: {error}")
@@ -219,10 +222,47 @@ pub fn render(summary: &JobSummary, ctx: &Context) -> String {
             },
         ],
     ];
-    format!(
+    let mut text = format!(
         "main job over {}\n\n{}",
         date_range_exclusive(summary.from, summary.to, ctx.zone),
         table(&["phase", "result"], &rows)
+    );
+    if let ScheduleOutcome::Planned { diff, .. } = &summary.schedule {
+        if !diff.is_empty() {
+            text.push_str("\n\nplan changes per technician:\n");
+            text.push_str(&diff_table(diff));
+        }
+    }
+    text
+}
+
+/// A plan diff in one line: `changes: 2 moved, 1 added, 0 removed, 0 newly unassigned (151
+/// unchanged)`.
+pub fn diff_line(diff: &PlanDiff) -> String {
+    format!(
+        "changes: {} moved, {} added, {} removed, {} newly unassigned ({} unchanged)",
+        diff.moved, diff.added, diff.removed, diff.newly_unassigned, diff.unchanged
+    )
+}
+
+/// A plan diff per technician as a table.
+pub fn diff_table(diff: &PlanDiff) -> String {
+    let rows: Vec<Vec<String>> = diff
+        .technicians
+        .iter()
+        .map(|(t, d)| {
+            vec![
+                t.to_string(),
+                d.moved.to_string(),
+                d.added.to_string(),
+                d.removed.to_string(),
+                d.unassigned.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &["technician", "moved", "added", "removed", "unassigned"],
+        &rows,
     )
 }
 

@@ -112,8 +112,15 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
         std::fs::write(path, text)
             .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
     }
+    let diff = match &outcome {
+        ScheduleOutcome::Planned { diff, .. } => Some(diff),
+        _ => None,
+    };
     if out.json {
-        return out.print_json(&ctx.json(&stored));
+        let mut value = ctx.json(&stored);
+        value["diff"] =
+            serde_json::to_value(diff).map_err(|e| CliError::Internal(e.to_string()))?;
+        return out.print_json(&value);
     }
     let model = ctx.store.load_model()?;
     ctx.say_header(out);
@@ -122,6 +129,12 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
         date_range(args.from, args.to, ctx.zone),
         render(&model, &stored.plan)
     );
+    if let Some(diff) = diff {
+        say!("{}", super::run::diff_line(diff));
+        if !diff.is_empty() {
+            say!("{}", super::run::diff_table(diff));
+        }
+    }
     if !out.quiet {
         if ctx.is_dataset() {
             say!("not stored (dataset)");

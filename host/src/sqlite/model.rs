@@ -7,11 +7,11 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::codec::{from_doc, parse_instant, to_doc};
+use super::codec::{from_doc, instant, parse_instant, to_doc};
 use super::error::sql_error;
 use super::orders::{write_order, OrderStatements, OrderWrite};
 use super::{batches, billing, plans, sla};
-use fieldwork::model::{Dataset, Keyed, Model, OrderId, OrderStatus, StatusChange};
+use fieldwork::model::{Absence, Dataset, Keyed, Model, OrderId, OrderStatus, StatusChange};
 use fieldwork::store::{merge_datasets, BatchKind, GenerationKey, History, StoreError};
 
 /// A table of JSON documents.
@@ -78,6 +78,7 @@ const EXTENSIONS: DocTable = DocTable {
 
 /// Every table, children first (the order `replace` clears them in).
 const ALL_TABLES_CLEAR: &str = "
+    DELETE FROM absences;
     DELETE FROM plan_unassigned; DELETE FROM plan_visits; DELETE FROM plan_routes;
     DELETE FROM plans;
     DELETE FROM billing_transactions; DELETE FROM billed_periods; DELETE FROM sla_snapshots; DELETE FROM generation_keys;
@@ -205,7 +206,64 @@ pub(crate) fn load_dataset(conn: &Connection, path: &Path) -> Result<Dataset, St
     dataset.road_graph = whole.road_graph;
     dataset.extensions = whole.extensions;
     dataset.orders = load_orders(conn, path)?;
+    dataset.absences = load_absences(conn, path)?;
     Ok(dataset)
+}
+
+/// Loads the absences in the order they were stored.
+fn load_absences(conn: &Connection, path: &Path) -> Result<Vec<Absence>, StoreError> {
+    let err = sql_error(path, "reading absences");
+    let mut stmt = conn
+        .prepare_cached("SELECT technician_id, start, end, reason FROM absences ORDER BY rowid")
+        .map_err(&err)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })
+        .map_err(&err)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (technician, start, end, reason) = row.map_err(&err)?;
+        let start = parse_instant(&start, "absence", &technician)?;
+        let end = parse_instant(&end, "absence", &technician)?;
+        out.push(Absence {
+            technician: technician.into(),
+            start,
+            end,
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// Upserts absences by technician, start and end; returns the rows written.
+fn write_absences(
+    tx: &Transaction<'_>,
+    path: &Path,
+    absences: &[Absence],
+) -> Result<usize, StoreError> {
+    let err = sql_error(path, "writing absences");
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO absences (technician_id, start, end, reason) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (technician_id, start, end) DO UPDATE SET reason = excluded.reason",
+        )
+        .map_err(&err)?;
+    for a in absences {
+        stmt.execute(params![
+            a.technician.as_str(),
+            instant(&a.start),
+            instant(&a.end),
+            a.reason
+        ])
+        .map_err(&err)?;
+    }
+    Ok(absences.len())
 }
 
 /// Loads the orders in insertion order with their status history.
@@ -311,6 +369,7 @@ fn write_dataset(
         &EXTENSIONS,
         rows.iter().map(|(k, v)| (k.clone(), v, None)),
     )?;
+    n += write_absences(tx, path, &dataset.absences)?;
     let mut statements = OrderStatements::prepare(tx, path)?;
     for order in &dataset.orders {
         write_order(&mut statements, path, order, batch, OrderWrite::Upsert)?;

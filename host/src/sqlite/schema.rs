@@ -45,10 +45,27 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "order operations: the reason of a status change",
         sql: V2,
     },
+    Migration {
+        version: 3,
+        description: "technicians' absences",
+        sql: V3,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
+
+/// Version 3: absences, one row per record, identified by technician, start and end (in
+/// dataset order by rowid).
+const V3: &str = r#"
+CREATE TABLE absences (
+    technician_id TEXT NOT NULL REFERENCES technicians(id) DEFERRABLE INITIALLY DEFERRED,
+    start         TEXT NOT NULL,
+    end           TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    UNIQUE (technician_id, start, end)
+);
+"#;
 
 /// Version 2: a status change records why (`order hold --reason …`); older rows have none.
 const V2: &str = "ALTER TABLE order_status_history ADD COLUMN reason TEXT;";

@@ -11,7 +11,8 @@
 //!
 //! # Objective (lexicographic)
 //! 1. maximise the total `value` of assigned jobs;
-//! 2. minimise total lateness (start − due, for jobs whose lateness is penalised);
+//! 2. minimise total lateness (start − due, for jobs whose lateness is penalised) plus the
+//!    disruption penalties of the jobs moved from their [`Incumbent`] place;
 //! 3. minimise cost = Σ routes (distance · cost_per_distance + duration · cost_per_time + fixed
 //!    cost) − `score_weight` · Σ preference scores of the chosen (job, vehicle) pairs.
 //!
@@ -57,7 +58,7 @@ mod solution;
 mod state;
 mod validate;
 
-pub use problem::{Job, LatePolicy, Problem, SolverError, TravelMatrix, Vehicle};
+pub use problem::{Incumbent, Job, LatePolicy, Problem, SolverError, TravelMatrix, Vehicle};
 pub use search::{solve, solve_from, RuinWeights, SolverConfig};
 pub use solution::{Objective, Route, Solution, SolveStats, Unassigned, UnassignedReason, Visit};
 pub use state::{InitialPlan, Lock, PlannedJob};

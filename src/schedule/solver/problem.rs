@@ -290,6 +290,26 @@ pub struct Job {
     pub pinned_vehicle: Option<usize>,
     /// The job must start exactly at this time (overrides the window).
     pub pinned_start: Option<f64>,
+    /// The job's place in the plan being revised (incremental re-planning), with the penalty
+    /// of moving it.
+    pub incumbent: Option<Incumbent>,
+}
+
+/// Where a job is in the plan being revised, and what moving it costs.
+///
+/// The job counts as **moved** when it is served by another vehicle, or by this vehicle at an
+/// earliest-timing start later than `start` (an earlier start can still be delayed to
+/// `start` by waiting). A moved job adds `penalty` to the second objective level (lateness
+/// and disruption), so the optimiser moves it only to assign more value or to cut lateness by
+/// more than `penalty`. Leaving the job out is already paid for on the first level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Incumbent {
+    /// The vehicle serving the job in the plan being revised.
+    pub vehicle: usize,
+    /// Its start there.
+    pub start: f64,
+    /// Disruption penalty of moving it (in lateness units, ≥ 0).
+    pub penalty: f64,
 }
 
 impl Job {
@@ -307,6 +327,7 @@ impl Job {
             preferences: Vec::new(),
             pinned_vehicle: None,
             pinned_start: None,
+            incumbent: None,
         }
     }
 
@@ -364,6 +385,17 @@ impl Job {
         self.pinned_start = Some(start);
         self
     }
+
+    /// Records the job's place in the plan being revised: moving it costs `penalty` (see
+    /// [`Incumbent`]).
+    pub fn with_incumbent(mut self, vehicle: usize, start: f64, penalty: f64) -> Self {
+        self.incumbent = Some(Incumbent {
+            vehicle,
+            start,
+            penalty,
+        });
+        self
+    }
 }
 
 /// Per-job data laid out for the hot loops.
@@ -398,6 +430,7 @@ pub struct Problem {
     preference: Option<Vec<f64>>,
     /// Per job: other jobs sorted by travel distance (capped length).
     pub(crate) neighbours: Vec<Vec<u32>>,
+    has_incumbents: bool,
 }
 
 /// At most this many neighbours are kept per job.
@@ -592,6 +625,20 @@ impl Problem {
         let mut preference = any_pref.then(|| vec![0.0; jobs.len() * nv]);
         for (k, job) in jobs.iter().enumerate() {
             check_job(k, job, size)?;
+            if let Some(inc) = &job.incumbent {
+                let ok = inc.vehicle < nv
+                    && inc.start.is_finite()
+                    && inc.penalty.is_finite()
+                    && inc.penalty >= 0.0;
+                if !ok {
+                    return Err(SolverError::InvalidJob {
+                        job: k,
+                        message: "incumbent: vehicle out of range or start/penalty not a \
+                                  finite number (penalty >= 0)"
+                            .into(),
+                    });
+                }
+            }
             fill_eligibility(&mut eligible[k * words..(k + 1) * words], k, job, nv)?;
             if let Some(pref) = preference.as_mut() {
                 add_preferences(&mut pref[k * nv..(k + 1) * nv], k, job)?;
@@ -599,7 +646,9 @@ impl Problem {
             jd.push(job_data(job));
         }
         let neighbours = neighbour_lists(&matrix, &jobs);
+        let has_incumbents = jobs.iter().any(|j| j.incumbent.is_some());
         Ok(Problem {
+            has_incumbents,
             matrix,
             vehicles,
             jobs,
@@ -655,6 +704,11 @@ impl Problem {
             return false;
         }
         self.eligible[job * self.words + vehicle / 64] & (1 << (vehicle % 64)) != 0
+    }
+
+    /// Whether any job has an [`Incumbent`] place (re-planning with disruption penalties).
+    pub fn has_incumbents(&self) -> bool {
+        self.has_incumbents
     }
 
     /// Preference score of serving `job` with `vehicle` (0 unless given). O(1).

@@ -129,6 +129,30 @@ pub(crate) fn simulate(p: &Problem, v: usize, seq: impl Iterator<Item = usize>) 
     })
 }
 
+/// The disruption penalties of the jobs of `seq` on vehicle `v` that moved from their
+/// incumbent place: another vehicle, or an earliest-timing start after the incumbent start.
+/// O(len).
+pub(crate) fn disruption(p: &Problem, v: usize, seq: &[usize]) -> f64 {
+    if !p.has_incumbents() {
+        return 0.0;
+    }
+    let veh = &p.vehicles()[v];
+    let m = p.matrix();
+    let (mut t, mut loc, mut total) = (veh.shift_start, veh.start_location, 0.0);
+    for &j in seq {
+        let d = &p.jd[j];
+        let start = (t + m.time(loc, d.loc)).max(d.e);
+        if let Some(inc) = &p.jobs()[j].incumbent {
+            if inc.vehicle != v || start > inc.start + EPS {
+                total += inc.penalty;
+            }
+        }
+        t = start + d.service;
+        loc = d.loc;
+    }
+    total
+}
+
 /// `a` is strictly better than `b` in (lateness, cost) lexicographic order.
 #[inline]
 pub(crate) fn better(a_lat: f64, a_cost: f64, b_lat: f64, b_cost: f64) -> bool {
@@ -156,6 +180,8 @@ pub(crate) struct RouteState {
     pub distance: f64,
     pub duration: f64,
     pub lateness: f64,
+    /// Disruption penalties of the jobs moved from their incumbent place (second level).
+    pub disruption: f64,
     pub cost: f64,
     /// Jobs with a penalised (soft) due time on the route: insertions are re-simulated.
     pub soft: usize,
@@ -175,6 +201,7 @@ impl Clone for RouteState {
             distance: self.distance,
             duration: self.duration,
             lateness: self.lateness,
+            disruption: self.disruption,
             cost: self.cost,
             soft: self.soft,
             locked: self.locked,
@@ -191,6 +218,7 @@ impl Clone for RouteState {
         self.distance = o.distance;
         self.duration = o.duration;
         self.lateness = o.lateness;
+        self.disruption = o.disruption;
         self.cost = o.cost;
         self.soft = o.soft;
         self.locked = o.locked;
@@ -209,6 +237,7 @@ impl RouteState {
             distance: 0.0,
             duration: 0.0,
             lateness: 0.0,
+            disruption: 0.0,
             cost: 0.0,
             soft: 0,
             locked,
@@ -289,6 +318,7 @@ impl RouteState {
         }
         self.load = load;
         self.soft = soft;
+        self.disruption = disruption(p, self.vehicle, &self.jobs);
         self.feasible = full.tw <= EPS;
         if k == 0 {
             self.distance = 0.0;

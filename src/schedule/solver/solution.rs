@@ -91,7 +91,8 @@ pub struct Unassigned {
 
 /// Objective components. Solutions are ranked lexicographically:
 /// 1. maximise `assigned_value` (total value of assigned jobs),
-/// 2. minimise `lateness` (total start − due over jobs with penalised lateness),
+/// 2. minimise `lateness` (total start − due over jobs with penalised lateness) plus
+///    `disruption`,
 /// 3. minimise `cost` = Σ routes (distance·cost_per_distance + duration·cost_per_time + fixed
 ///    cost) − score_weight · Σ preference scores.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -100,8 +101,11 @@ pub struct Objective {
     pub assigned_value: f64,
     /// Total value of unassigned jobs.
     pub unassigned_value: f64,
-    /// Total lateness (minimised second).
+    /// Total lateness (minimised second, together with `disruption`).
     pub lateness: f64,
+    /// Disruption penalties of the jobs moved from their incumbent place (minimised second,
+    /// added to `lateness`; see [`Incumbent`](super::Incumbent)).
+    pub disruption: f64,
     /// Cost (minimised third).
     pub cost: f64,
     /// Total distance.
@@ -122,8 +126,12 @@ impl Objective {
         {
             return self.assigned_value > other.assigned_value;
         }
-        if (self.lateness - other.lateness).abs() > tol(self.lateness, other.lateness) {
-            return self.lateness < other.lateness;
+        let (a, b) = (
+            self.lateness + self.disruption,
+            other.lateness + other.disruption,
+        );
+        if (a - b).abs() > tol(a, b) {
+            return a < b;
         }
         self.cost < other.cost - tol(self.cost, other.cost)
     }
@@ -262,6 +270,11 @@ pub(crate) fn objective_of(p: &Problem, routes: &[Route], unassigned: &[Unassign
             o.assigned_value += p.jobs()[v.job].value;
         }
         o.lateness += r.lateness;
+        o.disruption += super::route::disruption(
+            p,
+            r.vehicle,
+            &r.visits.iter().map(|v| v.job).collect::<Vec<_>>(),
+        );
         o.cost += r.cost;
         o.distance += r.distance;
         o.duration += r.duration;

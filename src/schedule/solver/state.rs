@@ -231,7 +231,7 @@ impl State {
             s.value -= p.jobs()[j].value;
         }
         for r in &self.routes {
-            s.lateness += r.lateness;
+            s.lateness += r.lateness + r.disruption;
             s.cost += r.cost;
         }
         s
