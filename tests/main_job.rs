@@ -139,3 +139,46 @@ fn successive_runs_with_overlapping_windows_never_double_book() {
         assert!(placed || explained, "{id} neither planned nor explained");
     }
 }
+
+#[test]
+fn scheduled_orders_no_plan_holds_are_planned_again() {
+    // A restore from a backup without its plans (an export made before plans were exported, or
+    // a hand-made file) leaves orders `scheduled` with no visit anywhere; the next run plans
+    // them again instead of stranding them.
+    let mut demo = DemoOptions::new(5, day(1));
+    demo.customers = 60;
+    demo.technicians = 5;
+    let mut store = MemoryStore::new();
+    store.import(generate(&demo), ImportMode::Replace).unwrap();
+    let rules = RuleSet::empty();
+    let monday = Utc.with_ymd_and_hms(2027, 3, 1, 5, 0, 0).unwrap();
+    run_main_job(&mut store, &rules, &options(1, monday), &mut NoProgress).unwrap();
+
+    let mut backup = store.export().unwrap();
+    backup.history = None;
+    let mut restored = MemoryStore::new();
+    restored.import(backup, ImportMode::Replace).unwrap();
+    let model = restored.load_model().unwrap();
+    let stranded: Vec<OrderId> = model
+        .orders()
+        .iter()
+        .filter(|o| o.status() == OrderStatus::Scheduled)
+        .map(|o| o.id.clone())
+        .collect();
+    assert!(!stranded.is_empty(), "the first run scheduled nothing");
+    assert!(restored.plans().unwrap().is_empty());
+
+    let again = run_main_job(&mut restored, &rules, &options(1, monday), &mut NoProgress).unwrap();
+    assert!(matches!(again.schedule, ScheduleOutcome::Planned { .. }));
+    let model = restored.load_model().unwrap();
+    let plan = current_plan(&model, &restored.plans().unwrap()).unwrap();
+    check_consistent(&model, &plan);
+    for id in &stranded {
+        let status = model.order(id).unwrap().status();
+        let placed = plan.visit_of(id).is_some();
+        assert!(
+            (placed && status == OrderStatus::Scheduled) || status == OrderStatus::Created,
+            "{id} is {status}, placed: {placed}"
+        );
+    }
+}

@@ -97,19 +97,26 @@ pub struct OrdersToPlan {
 }
 
 /// The orders awaiting planning in `[.., to)`: `created` orders whose earliest start is before
-/// `to`, and the `previously_planned` ones — each with its SLA resolution deadline at `now`
-/// (an order whose SLA cannot be computed is planned without a deadline).
+/// `to`, `scheduled` orders that no stored plan holds (`held` lists the orders with a visit in
+/// any stored plan; a restore from a backup without plans leaves such orders), and the
+/// `previously_planned` ones — each with its SLA resolution deadline at `now` (an order whose
+/// SLA cannot be computed is planned without a deadline).
 pub fn orders_to_plan(
     model: &Model,
     sla: &SlaEngine<'_>,
     previously_planned: &HashSet<&OrderId>,
+    held: &HashSet<&OrderId>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> OrdersToPlan {
     let mut plan = OrdersToPlan::default();
     for order in model.orders() {
-        let open =
-            order.status() == OrderStatus::Created && order.earliest_start.is_none_or(|t| t < to);
+        let waiting = match order.status() {
+            OrderStatus::Created => true,
+            OrderStatus::Scheduled => !held.contains(&order.id),
+            _ => false,
+        };
+        let open = waiting && order.earliest_start.is_none_or(|t| t < to);
         if !open && !previously_planned.contains(&order.id) {
             continue;
         }
@@ -127,12 +134,8 @@ pub fn orders_to_plan(
 /// earlier plan and overlapping windows of earlier runs), without unassigned entries: the
 /// routes with a visit that ends after the window's start, so work under way is re-planned
 /// (and kept at its actual start) with the rest of its technician's day.
-fn current_in_window(
-    store: &dyn Store,
-    model: &Model,
-    window: Window,
-) -> Result<Option<Plan>, JobError> {
-    Ok(current_plan(model, &store.plans()?).map(|mut plan| {
+fn current_in_window(current: Option<&Plan>, window: Window) -> Option<Plan> {
+    current.cloned().map(|mut plan| {
         // Routes with a visit not over yet (work under way included) inside the window.
         plan.routes.retain(|r| {
             r.visits
@@ -141,7 +144,7 @@ fn current_in_window(
         });
         plan.unassigned.clear();
         plan
-    }))
+    })
 }
 
 /// Plans the open orders that may start within the first [`JobOptions::schedule_days`] days
@@ -168,7 +171,13 @@ pub fn schedule_phase(
     }
     // What is on the schedule inside the window now is re-planned together with the new
     // orders, so a technician is never booked twice.
-    let previous = current_in_window(store, model, window)?;
+    let current = current_plan(model, &store.plans()?);
+    let held: HashSet<&OrderId> = current
+        .iter()
+        .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
+        .map(|v| &v.order)
+        .collect();
+    let previous = current_in_window(current.as_ref(), window);
     let previously_planned: HashSet<&OrderId> = previous
         .iter()
         .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
@@ -176,7 +185,14 @@ pub fn schedule_phase(
         .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
         .collect();
     let sla = engines.sla(model);
-    let todo = orders_to_plan(model, &sla, &previously_planned, window.to, options.now);
+    let todo = orders_to_plan(
+        model,
+        &sla,
+        &previously_planned,
+        &held,
+        window.to,
+        options.now,
+    );
     if todo.orders.is_empty() {
         return Ok(ScheduleOutcome::NothingToPlan);
     }
@@ -189,7 +205,14 @@ pub fn schedule_phase(
         Ok(plan) => plan,
         Err(error) => return Ok(ScheduleOutcome::Failed { error }),
     };
-    let updates = status_updates(model, &plan, &previously_planned, options.now);
+    // Scheduled orders no stored plan held (a restore without plans) are planned like new ones.
+    let stranded: HashSet<&OrderId> = todo
+        .orders
+        .iter()
+        .filter(|o| !previously_planned.contains(o) && !held.contains(o))
+        .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
+        .collect();
+    let updates = status_updates(model, &plan, &previously_planned, &stranded, options.now);
     // The diff covers the visits this run re-planned (work completed or cancelled since is not
     // the plan's change).
     let replanned: HashSet<&OrderId> = todo.orders.iter().collect();
@@ -221,12 +244,14 @@ pub fn schedule_phase(
     Ok(outcome)
 }
 
-/// The status changes a new plan implies: orders it newly places become `scheduled`;
-/// scheduled orders it no longer places go back to `created`.
+/// The status changes a new plan implies: orders it newly places become `scheduled` (those
+/// already `scheduled` — `stranded` ones no plan held — keep their status); scheduled orders it
+/// no longer places, or stranded ones it cannot place, go back to `created`.
 fn status_updates(
     model: &Model,
     plan: &Plan,
     previously_planned: &HashSet<&OrderId>,
+    stranded: &HashSet<&OrderId>,
     now: DateTime<Utc>,
 ) -> Vec<StatusUpdate> {
     let planned: HashSet<&OrderId> = plan
@@ -252,12 +277,13 @@ fn status_updates(
         .routes
         .iter()
         .flat_map(|r| &r.visits)
-        .filter(|v| !previously_planned.contains(&v.order))
+        .filter(|v| !previously_planned.contains(&v.order) && !stranded.contains(&v.order))
         .map(|v| change(&v.order, OrderStatus::Scheduled))
         .collect();
     updates.extend(
         previously_planned
             .iter()
+            .chain(stranded.iter())
             .filter(|o| !planned.contains(**o))
             .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
             .map(|o| change(o, OrderStatus::Created)),
