@@ -32,3 +32,34 @@ run fieldwork today --technician T-009 --date 2027-03-02 --at 2027-03-03T08:00
 run fieldwork ics --technician T-009 --out t009.ics
 run "sed -n '/BEGIN:VEVENT/,/END:VEVENT/p' t009.ics | head -n 11"
 run "fieldwork sla report --at 2027-03-02T07:00 | sed -n '/^Compliance/,+8p'"
+
+# ---- Running the day (README "Running the day" and "Stable plans"): operations, a re-run and
+# its diff, an absence, and the board before and after (screenshots when Chromium is present).
+shots=${SHOTS:-}
+shot() { # shot HTML PNG: a headless Chromium screenshot of a board page (optional)
+  [ -n "$shots" ] && [ -x /usr/bin/chromium ] || return 0
+  /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$dir/chrome" --hide-scrollbars --window-size=1600,1100 \
+    --screenshot="$shots/$2" "file://$dir/$1" >/dev/null 2>&1
+}
+rm -f fieldwork.db fieldwork.db-wal fieldwork.db-shm
+run "fieldwork demo --anchor 2027-03-01 --quiet"
+run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T07:00 --out before.html"
+shot before.html board-before.png
+first=$("$bin" today --technician T-009 --date 2027-03-02 --at 2027-03-02T07:00 --json | jq -r '.stops[0].order')
+second=$("$bin" today --technician T-009 --date 2027-03-02 --at 2027-03-02T07:00 --json | jq -r '.stops[1].order')
+run fieldwork order start "$first" --at 2027-03-02T08:20 -q
+run fieldwork order complete "$first" --at 2027-03-02T09:05 -q
+run fieldwork order start "$second" --at 2027-03-02T10:00 -q
+run fieldwork order hold "$second" --at 2027-03-02T10:40 --reason "'waiting for parts'" -q
+run fieldwork order complete "$second" --at 2027-03-02T11:00
+run "fieldwork run --days-ahead 7 --at 2027-03-02T11:00 --quiet"
+cat > absence.json <<'JSON'
+{"absences": [{"technician": "T-017", "start": "2027-03-02T23:00:00Z", "end": "2027-03-03T23:00:00Z", "reason": "sick"}]}
+JSON
+run "cat absence.json"
+run "fieldwork import absence.json --mode merge --quiet"
+run "fieldwork run --days-ahead 7 --at 2027-03-02T11:05 --quiet"
+run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T11:05 --out after.html"
+shot after.html board-after.png
