@@ -385,7 +385,8 @@ pub(crate) struct JobData {
 /// A validated routing problem, ready for [`solve`](super::solve).
 ///
 /// Built with [`Problem::new`], which checks every index and number and precomputes the
-/// eligibility bitsets (O(1) job × vehicle test), the preference matrix and neighbour lists.
+/// eligibility bitsets (O(1) job × vehicle test, jobs × vehicles / 64 words) with each job's
+/// list of eligible vehicles, the sparse preference scores and the neighbour lists.
 #[derive(Debug, Clone)]
 pub struct Problem {
     matrix: TravelMatrix,
@@ -395,7 +396,12 @@ pub struct Problem {
     pub(crate) jd: Vec<JobData>,
     words: usize,
     eligible: Vec<u64>,
-    preference: Option<Vec<f64>>,
+    /// Per job: the vehicles that may serve it, ascending (the bitset as a list, so that
+    /// insertion scans cost what a job's eligibility allows, not the whole fleet).
+    pub(crate) eligible_vehicles: Vec<Vec<u32>>,
+    /// Per job: its preference scores, by ascending vehicle (sparse: a job has scores for the
+    /// vehicles it may use, not for the fleet).
+    preference: Vec<Vec<(u32, f64)>>,
     /// Per job: other jobs sorted by travel distance (capped length).
     pub(crate) neighbours: Vec<Vec<u32>>,
 }
@@ -510,12 +516,13 @@ fn fill_eligibility(row: &mut [u64], k: usize, job: &Job, nv: usize) -> Result<(
     Ok(())
 }
 
-/// Adds job `k`'s preference scores into `row` (one entry per vehicle), checking each vehicle
-/// exists and each score is finite.
-fn add_preferences(row: &mut [f64], k: usize, job: &Job) -> Result<(), SolverError> {
+/// Job `k`'s preference scores by ascending vehicle, scores for the same vehicle summed,
+/// checking each vehicle exists and each score is finite.
+fn preferences_of(k: usize, job: &Job, nv: usize) -> Result<Vec<(u32, f64)>, SolverError> {
     let bad = |message: String| SolverError::InvalidJob { job: k, message };
+    let mut row: Vec<(u32, f64)> = Vec::with_capacity(job.preferences.len());
     for &(v, s) in &job.preferences {
-        if v >= row.len() {
+        if v >= nv {
             return Err(bad(format!(
                 "preference for vehicle {v} which does not exist"
             )));
@@ -523,9 +530,31 @@ fn add_preferences(row: &mut [f64], k: usize, job: &Job) -> Result<(), SolverErr
         if !s.is_finite() {
             return Err(bad("preference score must be finite".into()));
         }
-        row[v] += s;
+        row.push((v as u32, s));
     }
-    Ok(())
+    // Stable: scores of one vehicle are summed in the order given.
+    row.sort_by_key(|&(v, _)| v);
+    let mut merged: Vec<(u32, f64)> = Vec::with_capacity(row.len());
+    for (v, s) in row {
+        match merged.last_mut() {
+            Some(last) if last.0 == v => last.1 += s,
+            _ => merged.push((v, 0.0 + s)),
+        }
+    }
+    Ok(merged)
+}
+
+/// The vehicles set in a job's eligibility bitset row, ascending.
+fn vehicles_of_row(row: &[u64]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (w, &bits) in row.iter().enumerate() {
+        let mut b = bits;
+        while b != 0 {
+            out.push((w * 64) as u32 + b.trailing_zeros());
+            b &= b - 1;
+        }
+    }
+    out
 }
 
 /// The solver's view of a checked job: its time window as searched (pinned start, hard or
@@ -551,20 +580,24 @@ fn job_data(job: &Job) -> JobData {
 }
 
 /// Per job, the other jobs sorted by round-trip distance (ties by index), at most
-/// [`NEIGHBOUR_CAP`] of them.
+/// [`NEIGHBOUR_CAP`] of them. O(n²) distance look-ups and O(n · cap · log cap) sorting: the
+/// cap nearest are selected before they are sorted.
 fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
+    let order = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
+    let mut others: Vec<(f64, u32)> = Vec::with_capacity(jobs.len());
     (0..jobs.len())
         .map(|a| {
-            let mut others: Vec<(f64, u32)> = (0..jobs.len())
-                .filter(|&b| b != a)
-                .map(|b| {
-                    let (la, lb) = (jobs[a].location, jobs[b].location);
-                    (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
-                })
-                .collect();
-            others.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-            others.truncate(NEIGHBOUR_CAP);
-            others.into_iter().map(|(_, b)| b).collect()
+            others.clear();
+            others.extend((0..jobs.len()).filter(|&b| b != a).map(|b| {
+                let (la, lb) = (jobs[a].location, jobs[b].location);
+                (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
+            }));
+            if others.len() > NEIGHBOUR_CAP {
+                others.select_nth_unstable_by(NEIGHBOUR_CAP, order);
+                others.truncate(NEIGHBOUR_CAP);
+            }
+            others.sort_by(order);
+            others.iter().map(|&(_, b)| b).collect()
         })
         .collect()
 }
@@ -588,14 +621,14 @@ impl Problem {
         let words = nv.div_ceil(64).max(1);
         let mut eligible = vec![0u64; jobs.len() * words];
         let mut jd = Vec::with_capacity(jobs.len());
-        let any_pref = jobs.iter().any(|j| !j.preferences.is_empty());
-        let mut preference = any_pref.then(|| vec![0.0; jobs.len() * nv]);
+        let mut preference = Vec::with_capacity(jobs.len());
+        let mut eligible_vehicles = Vec::with_capacity(jobs.len());
         for (k, job) in jobs.iter().enumerate() {
             check_job(k, job, size)?;
-            fill_eligibility(&mut eligible[k * words..(k + 1) * words], k, job, nv)?;
-            if let Some(pref) = preference.as_mut() {
-                add_preferences(&mut pref[k * nv..(k + 1) * nv], k, job)?;
-            }
+            let row = &mut eligible[k * words..(k + 1) * words];
+            fill_eligibility(row, k, job, nv)?;
+            eligible_vehicles.push(vehicles_of_row(row));
+            preference.push(preferences_of(k, job, nv)?);
             jd.push(job_data(job));
         }
         let neighbours = neighbour_lists(&matrix, &jobs);
@@ -607,6 +640,7 @@ impl Problem {
             jd,
             words,
             eligible,
+            eligible_vehicles,
             preference,
             neighbours,
         })
@@ -657,14 +691,16 @@ impl Problem {
         self.eligible[job * self.words + vehicle / 64] & (1 << (vehicle % 64)) != 0
     }
 
-    /// Preference score of serving `job` with `vehicle` (0 unless given). O(1).
+    /// Preference score of serving `job` with `vehicle` (0 unless given). O(log p) for a job
+    /// with scores for p vehicles.
     #[inline]
     pub fn preference(&self, job: usize, vehicle: usize) -> f64 {
-        match &self.preference {
-            Some(p) if job < self.jobs.len() && vehicle < self.vehicles.len() => {
-                p[job * self.vehicles.len() + vehicle]
-            }
-            _ => 0.0,
+        let Some(row) = self.preference.get(job) else {
+            return 0.0;
+        };
+        match row.binary_search_by_key(&vehicle, |&(v, _)| v as usize) {
+            Ok(i) => row[i].1,
+            Err(_) => 0.0,
         }
     }
 }
