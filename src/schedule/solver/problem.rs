@@ -27,6 +27,12 @@ pub enum SolverError {
         /// Destination location.
         to: usize,
     },
+    /// A blocked matrix's blocks do not partition its locations.
+    #[error("travel matrix: location {location} is in no block or in two")]
+    MatrixBlocks {
+        /// The location.
+        location: usize,
+    },
     /// A vehicle or job refers to a location outside the matrix.
     #[error("{what} {index}: location {location} is outside the travel matrix ({size} locations)")]
     LocationOutOfRange {
@@ -69,15 +75,34 @@ pub enum SolverError {
     },
 }
 
-/// Dense travel times and distances between `size` locations, row-major (`from * size + to`).
+/// Travel times and distances between `size` locations.
 ///
 /// Time and distance are plain `f64` in whatever unit the caller uses (seconds and metres for
 /// field service; Solomon uses the Euclidean distance for both). The matrix need not be symmetric.
+///
+/// Two layouts: **dense** ([`new`](Self::new), [`from_fn`](Self::from_fn)), `size²` entries;
+/// and **blocked** ([`blocked`](Self::blocked)): the locations are partitioned into blocks that
+/// never share a route (e.g. the caller knows no vehicle may visit two of them), each block
+/// dense, pairs in different blocks infinitely far apart — `Σ block²` entries, which grows
+/// with the number of blocks rather than with its square.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TravelMatrix {
     size: usize,
+    /// Dense: `size²` entries; blocked: the blocks' entries one after the other.
     time: Vec<f64>,
     distance: Vec<f64>,
+    /// Blocked layout: per location, its block's first entry, its block's size and its index
+    /// within the block; empty when dense.
+    cells: Vec<Cell>,
+}
+
+/// Where a location's row lives in a blocked matrix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cell {
+    block: u32,
+    start: usize,
+    len: u32,
+    local: u32,
 }
 
 impl TravelMatrix {
@@ -113,7 +138,99 @@ impl TravelMatrix {
             size,
             time,
             distance,
+            cells: Vec::new(),
         })
+    }
+
+    /// A blocked matrix over `size` locations: `blocks` partition `0..size` (every location in
+    /// exactly one block); `f(from, to) -> (time, distance)` is called for the pairs within
+    /// each block only; pairs in different blocks are infinitely far apart (no route can join
+    /// them: a solver vehicle whose jobs lie in another block than its depot finds no feasible
+    /// insertion).
+    ///
+    /// ```
+    /// use fieldwork::schedule::solver::TravelMatrix;
+    /// // Two islands: {0, 2} and {1}.
+    /// let m = TravelMatrix::blocked(3, &[vec![0, 2], vec![1]], |a, b| {
+    ///     let d = (a as f64 - b as f64).abs();
+    ///     (d, d)
+    /// })?;
+    /// assert_eq!(m.time(0, 2), 2.0);
+    /// assert_eq!(m.distance(1, 1), 0.0);
+    /// assert!(m.time(0, 1).is_infinite());
+    /// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SolverError::MatrixBlocks`] if the blocks do not partition the locations,
+    /// [`SolverError::MatrixValue`] on a negative or non-finite entry.
+    pub fn blocked(
+        size: usize,
+        blocks: &[Vec<usize>],
+        mut f: impl FnMut(usize, usize) -> (f64, f64),
+    ) -> Result<Self, SolverError> {
+        let unset = Cell {
+            block: u32::MAX,
+            start: 0,
+            len: 0,
+            local: 0,
+        };
+        let mut cells = vec![unset; size];
+        let mut start = 0usize;
+        for (b, block) in blocks.iter().enumerate() {
+            for (i, &loc) in block.iter().enumerate() {
+                match cells.get_mut(loc) {
+                    Some(c) if c.block == u32::MAX => {
+                        *c = Cell {
+                            block: b as u32,
+                            start,
+                            len: block.len() as u32,
+                            local: i as u32,
+                        }
+                    }
+                    _ => return Err(SolverError::MatrixBlocks { location: loc }),
+                }
+            }
+            start += block.len() * block.len();
+        }
+        if let Some(loc) = cells.iter().position(|c| c.block == u32::MAX) {
+            return Err(SolverError::MatrixBlocks { location: loc });
+        }
+        let mut time = Vec::with_capacity(start);
+        let mut distance = Vec::with_capacity(start);
+        for block in blocks {
+            for &a in block {
+                for &b in block {
+                    let (t, d) = f(a, b);
+                    if !(t.is_finite() && t >= 0.0 && d.is_finite() && d >= 0.0) {
+                        return Err(SolverError::MatrixValue { from: a, to: b });
+                    }
+                    time.push(t);
+                    distance.push(d);
+                }
+            }
+        }
+        Ok(TravelMatrix {
+            size,
+            time,
+            distance,
+            cells,
+        })
+    }
+
+    /// The entry of `from → to` in the value vectors, `None` across blocks.
+    #[inline]
+    fn entry(&self, from: usize, to: usize) -> Option<usize> {
+        if self.cells.is_empty() {
+            return Some(from * self.size + to);
+        }
+        let (a, b) = (&self.cells[from], &self.cells[to]);
+        (a.block == b.block).then(|| a.start + a.local as usize * a.len as usize + b.local as usize)
+    }
+
+    /// Number of stored entries (`size²` when dense, `Σ block²` when blocked).
+    pub fn stored_entries(&self) -> usize {
+        self.time.len()
     }
 
     /// Builds a matrix by calling `f(from, to) -> (time, distance)` for every pair.
@@ -160,7 +277,7 @@ impl TravelMatrix {
     /// checked by [`Problem::new`]).
     #[inline]
     pub fn time(&self, from: usize, to: usize) -> f64 {
-        self.time[from * self.size + to]
+        self.entry(from, to).map_or(f64::INFINITY, |k| self.time[k])
     }
 
     /// Travel distance from `from` to `to`.
@@ -169,7 +286,7 @@ impl TravelMatrix {
     /// If either index is `>= size()`, like slice indexing.
     #[inline]
     pub fn distance(&self, from: usize, to: usize) -> f64 {
-        self.distance[from * self.size + to]
+        self.entry(from, to).map_or(f64::INFINITY, |k| self.distance[k])
     }
 }
 
@@ -580,7 +697,7 @@ fn job_data(job: &Job) -> JobData {
 }
 
 /// Per job, the other jobs sorted by round-trip distance (ties by index), at most
-/// [`NEIGHBOUR_CAP`] of them. O(n²) distance look-ups and O(n · cap · log cap) sorting: the
+/// [`NEIGHBOUR_CAP`] of them (jobs in another block of a blocked matrix are no neighbours). O(n²) distance look-ups and O(n · cap · log cap) sorting: the
 /// cap nearest are selected before they are sorted.
 fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
     let order = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
@@ -588,10 +705,15 @@ fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
     (0..jobs.len())
         .map(|a| {
             others.clear();
-            others.extend((0..jobs.len()).filter(|&b| b != a).map(|b| {
-                let (la, lb) = (jobs[a].location, jobs[b].location);
-                (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
-            }));
+            others.extend(
+                (0..jobs.len())
+                    .filter(|&b| b != a)
+                    .map(|b| {
+                        let (la, lb) = (jobs[a].location, jobs[b].location);
+                        (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
+                    })
+                    .filter(|(d, _)| d.is_finite()),
+            );
             if others.len() > NEIGHBOUR_CAP {
                 others.select_nth_unstable_by(NEIGHBOUR_CAP, order);
                 others.truncate(NEIGHBOUR_CAP);
