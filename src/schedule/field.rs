@@ -455,6 +455,21 @@ fn build<'a, 'r: 'a>(
     })
 }
 
+/// The solver problem [`schedule`] would solve for a request — the preparation phase alone
+/// (dispatch context, each order's eligible technicians, travel matrix, vehicles, jobs), for
+/// measuring it (`benches/scale.rs`) and for inspecting what the optimiser is given.
+///
+/// # Errors
+/// As [`schedule`].
+pub fn prepare(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+) -> Result<Problem, ScheduleError> {
+    Ok(build(model, dispatcher, request, options)?.problem)
+}
+
 fn config(options: &ScheduleOptions) -> SolverConfig {
     let mut config = SolverConfig::default().with_seed(options.seed);
     config.max_iterations = options.iterations;

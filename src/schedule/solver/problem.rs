@@ -1,6 +1,7 @@
 //! The generic routing problem: travel matrix, vehicles (routes), jobs, and the errors raised while
 //! building them.
 
+use std::collections::HashMap;
 use thiserror::Error;
 
 /// Tolerance used by the optimiser for time and capacity comparisons (absolute, in problem units).
@@ -228,6 +229,12 @@ impl TravelMatrix {
         (a.block == b.block).then(|| a.start + a.local as usize * a.len as usize + b.local as usize)
     }
 
+    /// The block of a location (0 for every location of a dense matrix).
+    #[inline]
+    fn block_of(&self, location: usize) -> u32 {
+        self.cells.get(location).map_or(0, |c| c.block)
+    }
+
     /// Number of stored entries (`size²` when dense, `Σ block²` when blocked).
     pub fn stored_entries(&self) -> usize {
         self.time.len()
@@ -286,7 +293,8 @@ impl TravelMatrix {
     /// If either index is `>= size()`, like slice indexing.
     #[inline]
     pub fn distance(&self, from: usize, to: usize) -> f64 {
-        self.entry(from, to).map_or(f64::INFINITY, |k| self.distance[k])
+        self.entry(from, to)
+            .map_or(f64::INFINITY, |k| self.distance[k])
     }
 }
 
@@ -697,20 +705,32 @@ fn job_data(job: &Job) -> JobData {
 }
 
 /// Per job, the other jobs sorted by round-trip distance (ties by index), at most
-/// [`NEIGHBOUR_CAP`] of them (jobs in another block of a blocked matrix are no neighbours). O(n²) distance look-ups and O(n · cap · log cap) sorting: the
-/// cap nearest are selected before they are sorted.
+/// [`NEIGHBOUR_CAP`] of them. Jobs in another block of a blocked matrix are no neighbours, so
+/// each job scans only its block: O(Σ block jobs²) distance look-ups (O(n²) when dense), and
+/// the cap nearest are selected before they are sorted.
 fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
     let order = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
+    let mut by_block: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (b, job) in jobs.iter().enumerate() {
+        by_block
+            .entry(matrix.block_of(job.location))
+            .or_default()
+            .push(b as u32);
+    }
     let mut others: Vec<(f64, u32)> = Vec::with_capacity(jobs.len());
     (0..jobs.len())
         .map(|a| {
             others.clear();
+            let la = jobs[a].location;
+            let same = by_block
+                .get(&matrix.block_of(la))
+                .map_or(&[][..], Vec::as_slice);
             others.extend(
-                (0..jobs.len())
-                    .filter(|&b| b != a)
-                    .map(|b| {
-                        let (la, lb) = (jobs[a].location, jobs[b].location);
-                        (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
+                same.iter()
+                    .filter(|&&b| b as usize != a)
+                    .map(|&b| {
+                        let lb = jobs[b as usize].location;
+                        (matrix.distance(la, lb) + matrix.distance(lb, la), b)
                     })
                     .filter(|(d, _)| d.is_finite()),
             );
