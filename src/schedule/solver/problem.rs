@@ -872,6 +872,39 @@ mod tests {
     }
 
     #[test]
+    fn blocked_matrix_stores_blocks_only_and_rejects_a_bad_partition() {
+        let f = |a: usize, b: usize| {
+            (
+                (a as f64 - b as f64).abs(),
+                2.0 * (a as f64 - b as f64).abs(),
+            )
+        };
+        let m = TravelMatrix::blocked(5, &[vec![0, 3], vec![1, 2, 4]], f).unwrap();
+        assert_eq!(m.stored_entries(), 4 + 9);
+        assert_eq!((m.time(3, 0), m.distance(3, 0)), (3.0, 6.0));
+        assert_eq!((m.time(1, 4), m.distance(4, 2)), (3.0, 4.0));
+        assert!(m.time(0, 1).is_infinite() && m.distance(4, 3).is_infinite());
+        for bad in [vec![vec![0, 1], vec![1, 2, 3, 4]], vec![vec![0, 1, 2, 3]]] {
+            assert!(matches!(
+                TravelMatrix::blocked(5, &bad, f),
+                Err(SolverError::MatrixBlocks { .. })
+            ));
+        }
+        // Jobs of different blocks are never neighbours; a vehicle of one block cannot take
+        // the other block's job.
+        let jobs = vec![Job::new(3), Job::new(2), Job::new(4)];
+        let p = Problem::new(m, vec![Vehicle::new(0, 0.0, 100.0)], jobs).unwrap();
+        assert!(p.neighbours[0].is_empty());
+        assert_eq!(p.neighbours[1], vec![2]);
+        let solution = crate::schedule::solver::solve(
+            &p,
+            &crate::schedule::solver::SolverConfig::default().with_iterations(Some(50)),
+        )
+        .unwrap();
+        assert_eq!(solution.unassigned.len(), 2);
+    }
+
+    #[test]
     fn eligibility_combines_allowed_and_pinned() {
         let jobs = vec![
             Job::new(1).with_allowed_vehicles(vec![0, 2]),
