@@ -14,11 +14,11 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use fieldwork::billing::{BillingKey, Transaction};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::job::{self, JobOptions, NoProgress};
-use fieldwork::model::{Dataset, Model};
+use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::rules::RuleSet;
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, GeneratedOrder, ImportMode, MemoryStore, SlaSnapshot, StatusUpdate,
-    Store, StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, ImportMode, MemoryStore, ReturnStep, SlaSnapshot,
+    StatusUpdate, Store, StoreError, StoredPlan,
 };
 
 /// A store that delegates to [`MemoryStore`] and snapshots the model to a file after each write.
@@ -76,6 +76,14 @@ impl Store for SnapshotStore {
         u: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError> {
         let r = self.inner.save_plan(p, u)?;
+        self.persist(r)
+    }
+    fn apply_operation(&mut self, o: &OrderOperation) -> Result<ServiceOrder, StoreError> {
+        let r = self.inner.apply_operation(o)?;
+        self.persist(r)
+    }
+    fn apply_return_step(&mut self, s: &ReturnStep) -> Result<BatchReceipt, StoreError> {
+        let r = self.inner.apply_return_step(s)?;
         self.persist(r)
     }
     fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod job;
 pub mod model;
+pub mod operations;
 pub mod random;
 pub mod recurrence;
 pub mod repair;

@@ -383,14 +383,24 @@ fn price_hook_errors_name_the_subscription_and_the_rule_position() {
     assert_eq!(amounts(&run), ["fee 200.00"]);
     let run = price("fn subscription_price(s, p) { p.days * 10 }").unwrap();
     assert_eq!(amounts(&run), ["fee 310.00"]);
-    assert!(matches!(
-        price("fn subscription_price(s, p) { -1 }"),
-        Err(BillingError::NegativePrice { .. })
-    ));
-    assert_eq!(MAX_PRICE.to_string(), "1000000000000000");
-    let err = price("fn subscription_price(s, p) { s.fee * 10000000000000 }").unwrap_err();
+    // A price out of range is the rule's mistake: located at the hook (#14 item 8).
+    let err = price("fn subscription_price(s, p) { -1 }").unwrap_err();
+    assert!(matches!(err, BillingError::Rule { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "subscription S-1, period 2027-03-01..2027-03-31: amount 2000000000000000.00 is too large to allocate"
+        "subscription S-1, period 2027-03-01..2027-03-31: billing.rhai:1:4: hook \
+         `subscription_price` returned int -1, expected a price of at least 0"
+    );
+    assert_eq!(MAX_PRICE.to_string(), "1000000000000000");
+    let err = price("fn subscription_price(s, p) { s.fee * 10000000000000 }").unwrap_err();
+    assert!(matches!(err, BillingError::Rule { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("subscription S-1, period 2027-03-01..2027-03-31: billing.rhai:1:4: "),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("expected a price of at most 1000000000000000"),
+        "{text}"
     );
 }

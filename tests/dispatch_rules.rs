@@ -391,3 +391,23 @@ fn per_pair_hooks_are_called_only_when_defined_and_weighted() {
     assert!(!ctx.has_pair_hooks());
     assert!(ctx.rank(OrderIx(0)).is_ok());
 }
+
+#[test]
+fn an_integer_too_large_for_a_count_is_called_too_large_not_negative() {
+    // #14 item 8: `max_jobs_per_day: 9223372036854775807 is negative`.
+    let m = model(&dataset("normal"));
+    let err = rank_err(
+        &m,
+        &rules("fn technician_profile(tech) { #{ max_jobs_per_day: 9223372036854775807 } }"),
+    );
+    assert!(
+        err.contains("`max_jobs_per_day`: 9223372036854775807 is too large (at most 4294967295)"),
+        "{err}"
+    );
+    assert!(err.contains("dispatch.rhai:1:4"), "{err}");
+    let err = rank_err(
+        &m,
+        &rules("fn technician_profile(tech) { #{ max_jobs_per_day: -1 } }"),
+    );
+    assert!(err.contains("`max_jobs_per_day`: -1 is negative"), "{err}");
+}

@@ -507,3 +507,37 @@ fn demo_regions_lay_independent_regions_side_by_side_and_one_region_is_the_demo(
 }
 /// FNV-1a of the seed-42 demo of 2027-03-01 as generated before regions existed.
 const DEMO_42_FINGERPRINT: u64 = 4_681_988_693_215_468_804;
+
+#[test]
+fn recurrence_starts_outside_the_supported_years_are_rejected_naming_the_line() {
+    for dtstart in [
+        "0000-01-01T09:00:00",
+        "1899-12-31T23:00:00",
+        "9999-12-31T09:00:00",
+    ] {
+        let issue = single_issue(|v| {
+            v["agreements"][0]["lines"][0]["recurrence"]["dtstart"] = json!(dtstart)
+        });
+        assert_eq!(
+            (issue.entity, issue.id.as_str(), issue.field.as_str()),
+            (EntityKind::AgreementLine, "L-1", "recurrence.dtstart"),
+            "{dtstart}"
+        );
+        assert!(issue.to_string().contains("outside the supported years"));
+    }
+}
+
+#[test]
+fn non_ascii_rrules_are_rejected_not_a_panic() {
+    // Found by fuzzing: the rrule crate sliced `F\u{202e}R` by bytes and panicked.
+    for rule in [
+        "FREQ=WEEKLY;BYDAY=F\u{202e}R",
+        "FREQ=MONTHLY;BYDAY=MO,TU,F\u{202e}R",
+        "FREQ=DAILY;BYHOUR=é",
+    ] {
+        let issue =
+            single_issue(|v| v["agreements"][0]["lines"][0]["recurrence"]["rrule"] = json!(rule));
+        assert_eq!(issue.field.as_str(), "recurrence.rrule", "{rule}");
+        assert!(issue.to_string().contains("ASCII"), "{rule}: {issue}");
+    }
+}

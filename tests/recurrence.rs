@@ -425,3 +425,16 @@ fn a_generation_window_longer_than_the_bound_is_refused() {
     let longest = from + Duration::days(MAX_GENERATION_DAYS);
     assert!(generate_with(&mut model, &mut policy, from, longest, &options).is_ok());
 }
+
+#[test]
+fn a_non_ascii_rule_is_an_error_of_the_expander_not_a_panic() {
+    // Found by fuzzing (fuzz/corpus/rrule/regression-non-ascii-byday.txt).
+    let rec = Recurrence {
+        rrule: "FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU,WE,TH,F\u{202e}R".into(),
+        dtstart: "2027-01-04T09:00:00".parse().unwrap(),
+        exdates: vec![],
+        rdates: vec![],
+    };
+    let err = Expander::new(&rec, chrono_tz::Europe::Berlin).unwrap_err();
+    assert!(err.to_string().contains("ASCII"), "{err}");
+}

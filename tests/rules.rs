@@ -1245,3 +1245,95 @@ fn a_runaway_hook_is_called_once_per_run() {
         assert!(matches!(e, RuleError::Runtime { .. }), "{e}");
     }
 }
+
+// ------------------------------------------------ stack bounds (#14 item 1)
+
+/// A rule that builds a chain of `n` closures, each capturing and calling the previous one
+/// (`f = |x| g.call(x)`), then calls the last one when `call` is set.
+fn closure_chain(n: usize, call: bool) -> String {
+    format!(
+        "fn sla_targets(order, customer, agreement) {{\n\
+         \x20   let f = |x| x;\n\
+         \x20   for i in 0..{n} {{\n\
+         \x20       let g = f;\n\
+         \x20       f = |x| g.call(x);\n\
+         \x20   }}\n\
+         \x20   {}\n\
+         }}\n",
+        if call { "f.call(1)" } else { "()" }
+    )
+}
+
+/// Calls `sla_targets` of `src` on a thread with the stack [`Limits::stack_size`] asks for.
+fn call_on_rule_stack(src: String, limits: Limits) -> Result<Option<String>, RuleError> {
+    std::thread::Builder::new()
+        .stack_size(limits.stack_size())
+        .spawn(move || {
+            let rules = RuleSet::from_sources_with(&[("chain.rhai", src)], &limits)
+                .expect("the chain loads");
+            rules
+                .call_hook("sla_targets", ((), (), ()))
+                .map(|v| v.map(|v| v.type_name().to_string()))
+        })
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow")
+}
+
+#[test]
+fn closure_chain_is_stopped_by_the_call_depth_not_the_stack() {
+    // 50,000 nested closures overflowed the 8 MiB main stack when dropped (SIGABRT): on a
+    // thread with the documented stack, calling the chain is a located call-depth error.
+    let err = call_on_rule_stack(closure_chain(50_000, true), Limits::default())
+        .expect_err("the chain is deeper than the call depth limit");
+    assert!(
+        matches!(
+            &err,
+            RuleError::LimitExceeded { limit: LimitKind::CallLevels, location, .. }
+                if location.to_string() == "chain.rhai:1:4"
+        ),
+        "{err}"
+    );
+    // Built but not called, it is a legitimate value, dropped without overflowing.
+    let ok = call_on_rule_stack(closure_chain(50_000, false), Limits::default());
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn longest_closure_chain_the_operation_budget_allows_fits_the_documented_stack() {
+    // As many levels as the budget allows: stopped by the operation limit, and the chain is
+    // dropped on the way out without overflowing `Limits::stack_size()`.
+    let limits = Limits {
+        max_duration: Duration::from_secs(60),
+        ..Limits::default()
+    };
+    let src = "fn sla_targets(order, customer, agreement) {\n\
+               \x20   let f = || 1;\n\
+               \x20   loop { let g = f; f = || g; }\n\
+               }\n";
+    let err = call_on_rule_stack(src.to_string(), limits).expect_err("runs out of operations");
+    assert!(
+        matches!(
+            err,
+            RuleError::LimitExceeded {
+                limit: LimitKind::Operations,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn stack_size_grows_with_the_operation_budget() {
+    let small = Limits {
+        max_operations: 1_000,
+        ..Limits::default()
+    };
+    assert!(small.stack_size() < Limits::default().stack_size());
+    assert_eq!(
+        Limits::default().stack_size(),
+        1_000_000 * fieldwork::rules::STACK_BYTES_PER_OPERATION
+            + fieldwork::rules::BASE_STACK_BYTES
+    );
+}

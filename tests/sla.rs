@@ -223,3 +223,29 @@ fn a_hook_error_names_the_order_and_the_rule_location() {
     assert_eq!(report.errors.len(), 3);
     assert!(report.orders.is_empty());
 }
+
+#[test]
+fn an_unknown_calendar_from_the_rules_is_located_at_the_hook() {
+    // #14 item 8: was "order SO-1: unknown SLA calendar `berln`" without the rule's position.
+    let model = model();
+    let rules = RuleSet::from_sources(&[(
+        "sla.rhai",
+        "fn sla_targets(order, customer, agreement) {\n  #{ calendar: \"berln\" }\n}",
+    )])
+    .unwrap();
+    let err = sla::targets_for(&model, Some(&rules), &model.orders()[0])
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("order SO-1: sla.rhai:1:4: "), "{err}");
+    assert!(err.contains("berln"), "{err}");
+    assert!(err.contains("calendar"), "{err}");
+    // The built-in names stay valid.
+    for ok in ["business", "24x7"] {
+        let rules = RuleSet::from_sources(&[(
+            "sla.rhai",
+            format!("fn sla_targets(order, customer, agreement) {{ #{{ calendar: \"{ok}\" }} }}"),
+        )])
+        .unwrap();
+        assert!(sla::targets_for(&model, Some(&rules), &model.orders()[0]).is_ok());
+    }
+}

@@ -4,10 +4,14 @@
 //! people or written as JSON (`format`), for the commands and the views alike. The library never depends on this crate.
 //!
 //! Only [`cli::main`] of the command line is public: the commands' modules are the binary's
-//! implementation, not an API.
+//! implementation, not an API. The hidden `fuzzing` module holds the fuzz targets (see the
+//! README's "Reliability"); it is not an API either.
 
+pub mod alloc;
 pub mod cli;
 pub(crate) mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod progress;
 pub mod sqlite;
 pub mod views;

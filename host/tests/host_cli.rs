@@ -67,7 +67,7 @@ fn init_import_export_round_trip_byte_for_byte() {
     let out = ok(fieldwork(d, &["init", "--json"]));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["created"], false);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], fieldwork_host::sqlite::LATEST_VERSION);
     let out = ok(fieldwork(d, &["import", "demo.json"]));
     assert!(stdout(&out).contains("customers"), "{}", stdout(&out));
     ok(fieldwork(d, &["export", "--out", "back.json"]));
@@ -187,7 +187,10 @@ fn missing_corrupt_newer_and_locked_databases_get_one_clear_error_line() {
     let out = fieldwork(d, &["init", "--db", "new.db"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("has schema version 99, newer than this fieldwork supports (1)"),
+        stderr(&out).contains(&format!(
+            "has schema version 99, newer than this fieldwork supports ({})",
+            fieldwork_host::sqlite::LATEST_VERSION
+        )),
         "{}",
         stderr(&out)
     );

@@ -187,7 +187,12 @@ fn status_changes_are_checked_against_the_lifecycle_and_atomic() {
         store.insert_generated(&[order]).unwrap();
         let update = |status, at| StatusUpdate {
             order: id.clone(),
-            change: StatusChange { at, status },
+            change: StatusChange {
+                at,
+                status,
+                reason: None,
+            },
+            expected: None,
         };
         store
             .record_status_changes(&[
@@ -219,7 +224,9 @@ fn status_changes_are_checked_against_the_lifecycle_and_atomic() {
                 change: StatusChange {
                     at: t(3, 8),
                     status: OrderStatus::Scheduled,
+                    reason: None,
                 },
+                expected: None,
             }])
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{name}: {err}");
@@ -334,7 +341,9 @@ fn a_plan_round_trips_and_replaces_the_plan_with_the_same_id() {
                 change: StatusChange {
                     at: t(2, 18),
                     status: OrderStatus::Scheduled,
+                    reason: None,
                 },
+                expected: None,
             })
             .collect();
         let receipt = store.save_plan(&stored, &scheduled).unwrap();
@@ -660,4 +669,265 @@ fn a_locked_database_is_reported_after_the_busy_timeout() {
     other.execute_batch("ROLLBACK").unwrap();
     let receipt = store.insert_generated(&[generated(&model, 2)]).unwrap();
     assert_eq!(receipt.written, 1);
+}
+
+/// One operation on `order` at `at` (day 3 of March, `hour`), with a reason.
+fn operation(order: &OrderId, action: OrderAction, hour: u32) -> OrderOperation {
+    OrderOperation {
+        order: order.clone(),
+        action,
+        at: t(3, hour),
+        reason: Some(format!("note {hour}")),
+    }
+}
+
+#[test]
+fn order_operations_are_applied_alike_by_both_stores_and_refused_ones_change_nothing() {
+    let mut results: Vec<(Vec<String>, ServiceOrder)> = Vec::new();
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let order = generated(&model, 2);
+        let id = order.order.id.clone();
+        store.insert_generated(&[order]).unwrap();
+        let tech = model.technicians()[0].id.clone();
+        let steps = [
+            (OrderAction::Start, 7), // refused: created
+            (
+                OrderAction::Assign {
+                    technician: tech,
+                    start: Some(t(3, 9)),
+                },
+                8,
+            ),
+            (
+                OrderAction::Priority {
+                    priority: Priority::Critical,
+                },
+                8,
+            ),
+        ];
+        let mut outcomes = Vec::new();
+        for (action, hour) in steps {
+            let batches = store.batches().unwrap().len();
+            match store.apply_operation(&operation(&id, action, hour)) {
+                Ok(o) => outcomes.push(format!("ok {}", o.status())),
+                Err(e) => {
+                    assert_eq!(store.batches().unwrap().len(), batches, "{name}: {e}");
+                    outcomes.push(e.to_string());
+                }
+            }
+        }
+        // Scheduled by a plan, then worked on.
+        store
+            .record_status_changes(&[StatusUpdate {
+                order: id.clone(),
+                change: StatusChange {
+                    at: t(3, 8),
+                    status: OrderStatus::Scheduled,
+                    reason: None,
+                },
+                expected: Some(OrderStatus::Created),
+            }])
+            .unwrap();
+        for (action, hour) in [
+            (OrderAction::Start, 9),
+            (OrderAction::Resume, 10), // refused: in progress
+            (OrderAction::Hold, 10),
+            (OrderAction::Start, 6), // refused: on hold
+            (OrderAction::Resume, 12),
+            (OrderAction::Complete, 14),
+            (OrderAction::Cancel, 15), // refused: final
+        ] {
+            match store.apply_operation(&operation(&id, action, hour)) {
+                Ok(o) => outcomes.push(format!("ok {}", o.status())),
+                Err(e) => outcomes.push(e.to_string()),
+            }
+        }
+        let stored = store.load_model().unwrap().order(&id).unwrap().clone();
+        assert_eq!(stored.status(), OrderStatus::Completed, "{name}");
+        assert_eq!(
+            stored.history[2].reason.as_deref(),
+            Some("note 10"),
+            "{name}: the hold's reason is stored"
+        );
+        assert_eq!(stored.events.len(), 2, "{name}");
+        assert_eq!(stored.priority, Priority::Critical, "{name}");
+        results.push((outcomes, stored));
+    }
+    let (memory, sqlite) = (&results[0], &results[1]);
+    assert_eq!(memory, sqlite, "both stores agree, errors included");
+    let id = &memory.1.id;
+    assert_eq!(
+        memory.0[0],
+        format!("order {id} is created: cannot start (allowed: assign, priority, repair, cancel)")
+    );
+    assert_eq!(
+        memory.0[6],
+        format!("order {id} is on_hold: cannot start (allowed: resume, priority, repair, cancel)")
+    );
+    assert_eq!(
+        memory.0[9],
+        format!("order {id} is completed: cannot cancel (allowed: none, the order is final)")
+    );
+}
+
+#[test]
+fn a_plan_never_overwrites_an_operation_recorded_while_it_was_computed() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let orders: Vec<_> = [2, 9].iter().map(|&d| generated(&model, d)).collect();
+        store.insert_generated(&orders).unwrap();
+        let ids: Vec<OrderId> = orders.iter().map(|g| g.order.id.clone()).collect();
+        // The plan was computed from both orders `created`…
+        let plan = StoredPlan {
+            id: "p-race".into(),
+            created_at: t(2, 18),
+            plan: plan_for(&model, &ids),
+        };
+        let updates: Vec<StatusUpdate> = ids
+            .iter()
+            .map(|id| StatusUpdate {
+                order: id.clone(),
+                change: StatusChange {
+                    at: t(2, 18),
+                    status: OrderStatus::Scheduled,
+                    reason: None,
+                },
+                expected: Some(OrderStatus::Created),
+            })
+            .collect();
+        // …and the first was cancelled before it was saved.
+        store
+            .apply_operation(&OrderOperation {
+                order: ids[0].clone(),
+                action: OrderAction::Cancel,
+                at: t(2, 17),
+                reason: Some("customer called".into()),
+            })
+            .unwrap();
+        store
+            .save_plan(&plan, &updates)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let now = store.load_model().unwrap();
+        let first = now.order(&ids[0]).unwrap();
+        assert_eq!(first.status(), OrderStatus::Cancelled, "{name}");
+        assert_eq!(
+            first.history.len(),
+            1,
+            "{name}: the plan's change was skipped"
+        );
+        assert_eq!(
+            now.order(&ids[1]).unwrap().status(),
+            OrderStatus::Scheduled,
+            "{name}"
+        );
+        let saved = store.plans().unwrap();
+        let visits: Vec<&OrderId> = saved[0]
+            .plan
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| &v.order)
+            .collect();
+        assert_eq!(
+            visits,
+            [&ids[1]],
+            "{name}: the cancelled order left the plan"
+        );
+        assert_eq!(saved[0].plan.kpis.orders_assigned, 1, "{name}");
+    }
+}
+
+#[test]
+fn a_return_step_is_written_once_and_refused_when_the_return_order_moved_on() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let Some(rma) = model.return_orders().first().cloned() else {
+            panic!("{name}: the small demo has a return order");
+        };
+        let next = fieldwork::rma::next_status(rma.status).unwrap();
+        let step = ReturnStep {
+            from: rma.status,
+            rma: ReturnOrder {
+                status: next,
+                ..rma.clone()
+            },
+            orders: vec![],
+            transactions: vec![],
+        };
+        store.apply_return_step(&step).unwrap();
+        assert_eq!(
+            store
+                .load_model()
+                .unwrap()
+                .return_order(&rma.id)
+                .unwrap()
+                .status,
+            next,
+            "{name}"
+        );
+        let err = store.apply_return_step(&step).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("is {next}, not {}", rma.status)),
+            "{name}: {err}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Any sequence of operations leaves both stores with the same order and the same answers
+    /// (the SQLite store applies the library's state machine exactly as the reference does).
+    #[test]
+    fn any_sequence_of_operations_leaves_both_stores_alike(
+        actions in proptest::collection::vec(0usize..8, 1..16)
+    ) {
+        let mut results = Vec::new();
+        for (name, mut store) in stores() {
+            let model = loaded(name, store.as_mut());
+            let order = generated(&model, 2);
+            let id = order.order.id.clone();
+            store.insert_generated(&[order]).unwrap();
+            store
+                .record_status_changes(&[StatusUpdate {
+                    order: id.clone(),
+                    change: StatusChange {
+                        at: t(2, 8),
+                        status: OrderStatus::Scheduled,
+                        reason: None,
+                    },
+                    expected: None,
+                }])
+                .unwrap();
+            let tech = model.technicians()[0].id.clone();
+            let mut answers = Vec::new();
+            for (i, &a) in actions.iter().enumerate() {
+                let action = match a {
+                    0 => OrderAction::Start,
+                    1 => OrderAction::Hold,
+                    2 => OrderAction::Resume,
+                    3 => OrderAction::Complete,
+                    4 => OrderAction::Cancel,
+                    5 => OrderAction::Priority { priority: Priority::High },
+                    6 => OrderAction::Assign { technician: tech.clone(), start: None },
+                    _ => OrderAction::Repair { lines: vec![], stage: Some(format!("S{i}")) },
+                };
+                let op = OrderOperation {
+                    order: id.clone(),
+                    action,
+                    at: t(3, 0) + chrono::Duration::minutes(i as i64),
+                    reason: (i % 2 == 0).then(|| format!("r{i}")),
+                };
+                answers.push(match store.apply_operation(&op) {
+                    Ok(o) => o.status().to_string(),
+                    Err(e) => e.to_string(),
+                });
+            }
+            let stored = store.load_model().unwrap().order(&id).unwrap().clone();
+            results.push((answers, stored));
+        }
+        proptest::prop_assert_eq!(&results[0], &results[1]);
+    }
 }

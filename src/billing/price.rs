@@ -10,7 +10,9 @@
 use rust_decimal::Decimal;
 
 use super::error::BillingError;
+use super::money::round_money;
 use super::period::InvoicePeriod;
+use super::proration::MAX_PRICE;
 use crate::model::Subscription;
 use crate::rules::{domain, RuleSet};
 
@@ -84,7 +86,19 @@ impl PriceSource for RulePrice<'_> {
         );
         match rules.call_hook(PRICE_HOOK, args).map_err(rule_error)? {
             Some(value) if !value.is_unit() => {
-                rules.value(PRICE_HOOK, value).decimal().map_err(rule_error)
+                // The price's range is checked here, where the rule's location is known.
+                let value = rules.value(PRICE_HOOK, value);
+                let price = value.decimal().map_err(rule_error)?;
+                let rounded = round_money(price);
+                if rounded.is_sign_negative() && !rounded.is_zero() {
+                    Err(rule_error(value.wrong("a price of at least 0")))
+                } else if rounded > MAX_PRICE {
+                    Err(rule_error(
+                        value.wrong(&format!("a price of at most {MAX_PRICE}")),
+                    ))
+                } else {
+                    Ok(price)
+                }
             }
             _ => Ok(subscription.fee),
         }

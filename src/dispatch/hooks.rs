@@ -74,6 +74,15 @@ fn check_keys(
     Ok(map.is_empty())
 }
 
+/// Why an integer does not fit `u32`: negative, or too large.
+fn not_u32(n: i64) -> String {
+    if n < 0 {
+        format!("{n} is negative")
+    } else {
+        format!("{n} is too large (at most {})", u32::MAX)
+    }
+}
+
 /// Whether a map has `key`, even with the value `()` (which [`HookValue::field`] hides).
 fn has_key(v: &HookValue, key: &str) -> bool {
     v.value()
@@ -236,7 +245,7 @@ fn read_work_rules(
                 rules,
                 POLICY_HOOK,
                 None,
-                format!("`work_rules.horizon_days`: {days} is negative"),
+                format!("`work_rules.horizon_days`: {}", not_u32(days)),
             )
         })?;
     }
@@ -483,7 +492,7 @@ pub(crate) fn apply_technician_profile(
                         rules,
                         HOOK,
                         subject(),
-                        format!("`max_jobs_per_day`: {n} is negative"),
+                        format!("`max_jobs_per_day`: {}", not_u32(n)),
                     )
                 })?)
             }

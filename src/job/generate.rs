@@ -2,6 +2,7 @@
 //! and they are written in atomic batches with their generation keys.
 
 use serde::Serialize;
+use std::collections::HashSet;
 
 use super::{Engines, JobError, JobOptions, Progress};
 use crate::model::Model;
@@ -15,6 +16,10 @@ pub struct PersistSummary {
     pub written: usize,
     /// Orders skipped because their key was already stored.
     pub skipped: usize,
+    /// The keys of the skipped orders (another writer stored them after this run read the
+    /// model: a concurrent run, or a merge import of the same orders).
+    #[serde(skip)]
+    pub skipped_keys: Vec<String>,
     /// Batches committed.
     pub batches: usize,
 }
@@ -42,9 +47,11 @@ pub fn persist_generated(
             batch,
             written,
             skipped,
+            skipped_keys,
         } = store.insert_generated(chunk)?;
         summary.written += written;
         summary.skipped += skipped;
+        summary.skipped_keys.extend(skipped_keys);
         summary.batches += usize::from(batch.is_some());
         progress.advance(chunk.len() as u64);
     }
@@ -76,7 +83,7 @@ pub fn generate_phase(
 ) -> Result<GenerateSummary, JobError> {
     options.check()?;
     progress.start("generate", 0);
-    let report = generate_orders(
+    let mut report = generate_orders(
         model,
         Some(engines.rules()),
         options.from,
@@ -99,5 +106,14 @@ pub fn generate_phase(
         })
         .collect();
     let persisted = persist_generated(store, &generated, options.batch_size, progress)?;
+    // The report counts what this run wrote: an order another writer stored after the model
+    // was read (a concurrent run, a merge import of the same orders) was skipped by the store
+    // inside its write transaction, so it counts as already stored, not as created.
+    if !persisted.skipped_keys.is_empty() {
+        let skipped: HashSet<&str> = persisted.skipped_keys.iter().map(String::as_str).collect();
+        let before = report.created.len();
+        report.created.retain(|id| !skipped.contains(id.as_str()));
+        report.skipped_existing += before - report.created.len();
+    }
     Ok(GenerateSummary { report, persisted })
 }

@@ -20,12 +20,16 @@
 //! **Dates** of a horizon are local dates of the business's time zone ([`JobOptions::zone`]):
 //! `[from, to)` runs from local midnight of `from` to local midnight of `to` (exclusive).
 
+mod check;
 mod engines;
 mod generate;
 mod progress;
 mod schedule;
 mod sla;
 
+pub use check::{
+    check_rules_dir, probe_rules, probe_rules_on, sample_anchor, sample_model, SAMPLE_SEED,
+};
 pub use engines::{business_zone, Engines};
 pub use generate::{generate_phase, persist_generated, GenerateSummary, PersistSummary};
 pub use progress::{NoProgress, Progress};

@@ -224,7 +224,10 @@ fn status_updates(
                 .order(order)
                 .map_or(now, |o| now.max(o.last_change_at())),
             status,
+            reason: None,
         },
+        // An operation recorded while the plan was computed wins over the plan's change.
+        expected: model.order(order).map(|o| o.status()),
     };
     let mut updates: Vec<StatusUpdate> = plan
         .routes

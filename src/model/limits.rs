@@ -61,6 +61,14 @@ pub fn check_rule_limits<S>(rule: &RRule<S>) -> Result<(), String> {
 /// drops parts such as `BYMONTHDAY=0`). A value that does not parse passes here: the parser
 /// reports it.
 pub(crate) fn check_rule_text(rule: &str) -> Result<(), String> {
+    // RFC 5545 rule parts are ASCII; the rrule crate slices weekday names by bytes and panics
+    // inside a multi-byte character (found by fuzzing), so anything else is refused here.
+    if let Some(c) = rule.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "the rule contains {c:?} (U+{:04X}); a recurrence rule is ASCII text",
+            u32::from(c)
+        ));
+    }
     match rule.parse::<RRule<Unvalidated>>() {
         Ok(parsed) => check_rule_limits(&parsed),
         Err(_) => Ok(()),

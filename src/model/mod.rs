@@ -12,6 +12,7 @@ mod error;
 mod ids;
 mod limits;
 mod object;
+mod operation;
 mod order;
 mod repair;
 mod rma;
@@ -30,11 +31,16 @@ pub use customer::Customer;
 pub use dataset::{read_dataset_text, Dataset, DATASET_VERSION, MAX_DATASET_BYTES};
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
+pub(crate) use limits::check_rule_text;
 pub use limits::{check_rule_limits, END_YEAR, FIRST_YEAR, SUPPORTED_FREQUENCIES};
 pub use object::{ObjectHierarchy, ServiceObject};
+pub use operation::{
+    allowed_actions, OperationError, OrderAction, OrderOperation, WorkFacts,
+    MAX_REPAIR_LINES_PER_OPERATION,
+};
 pub use order::{
-    LifecycleError, LineKind, OrderLine, OrderOrigin, OrderStatus, Priority, ServiceOrder,
-    StatusChange,
+    LifecycleError, LineKind, OrderEvent, OrderLine, OrderOrigin, OrderStatus, Priority,
+    ServiceOrder, StatusChange,
 };
 pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
@@ -216,6 +222,22 @@ impl Model {
             return Err(ModelError::Invalid(issues));
         }
         self.orders.upsert(order);
+        Ok(())
+    }
+
+    /// Replaces a stored return order by a new version with the same id (a lifecycle step);
+    /// the model is unchanged on error.
+    ///
+    /// # Errors
+    /// [`ModelError::NotFound`] when no return order has that id.
+    pub fn update_return_order(&mut self, rma: ReturnOrder) -> Result<(), ModelError> {
+        if !self.return_orders.contains(&rma.id) {
+            return Err(ModelError::NotFound {
+                entity: EntityKind::ReturnOrder,
+                id: rma.id.to_string(),
+            });
+        }
+        self.return_orders.upsert(rma);
         Ok(())
     }
 

@@ -169,6 +169,27 @@ pub struct StatusChange {
     pub at: DateTime<Utc>,
     /// The status entered.
     pub status: OrderStatus,
+    /// Why, when the person recording the change gave a reason (`order hold --reason …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One recorded operation on an order that is not a status change: a priority change, a
+/// manual assignment, repair lines or a repair stage (see
+/// [`OrderOperation`](super::OrderOperation)). Status changes are in
+/// [`ServiceOrder::history`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// The operation's name (`priority`, `assign`, `repair`).
+    pub action: String,
+    /// What changed, in words (`normal -> critical`, `T-1 from 2027-03-01T09:00:00Z`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// Why, when a reason was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Where an order came from.
@@ -311,6 +332,10 @@ pub struct ServiceOrder {
     /// Current repair stage (a code of the repair-stage table).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair_stage: Option<String>,
+    /// Operations other than status changes (priority, manual assignment, repair), oldest
+    /// first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<OrderEvent>,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -344,6 +369,7 @@ impl ServiceOrder {
             demand: 0.0,
             repair_lines: Vec::new(),
             repair_stage: None,
+            events: Vec::new(),
         }
     }
 
@@ -372,6 +398,16 @@ impl ServiceOrder {
     /// assert_eq!(order.status(), OrderStatus::Scheduled);
     /// ```
     pub fn transition(&mut self, to: OrderStatus, at: DateTime<Utc>) -> Result<(), LifecycleError> {
+        self.transition_because(to, at, None)
+    }
+
+    /// [`Self::transition`] recording why (the reason is kept in the history).
+    pub fn transition_because(
+        &mut self,
+        to: OrderStatus,
+        at: DateTime<Utc>,
+        reason: Option<String>,
+    ) -> Result<(), LifecycleError> {
         let from = self.status();
         if !from.can_become(to) {
             return Err(LifecycleError::IllegalTransition {
@@ -388,7 +424,11 @@ impl ServiceOrder {
                 previous,
             });
         }
-        self.history.push(StatusChange { at, status: to });
+        self.history.push(StatusChange {
+            at,
+            status: to,
+            reason,
+        });
         Ok(())
     }
 
@@ -497,6 +537,7 @@ mod tests {
         o.history.push(StatusChange {
             at: t,
             status: Completed,
+            reason: None,
         });
         assert!(o.check_history().is_err());
     }

@@ -365,6 +365,14 @@ fn check_agreement(c: &mut Checker<'_>, a: &ServiceAgreement) {
             c.period(k, &line.id, "end", start, line.end);
         }
         c.non_negative(k, &line.id, "price", line.price);
+        let dtstart = line.recurrence.dtstart;
+        if !(FIRST_YEAR..END_YEAR).contains(&dtstart.year()) {
+            let e = ValidationError::InvalidValue(format!(
+                "{dtstart} is outside the supported years {FIRST_YEAR}–{}",
+                END_YEAR - 1
+            ));
+            c.push(k, &line.id, "recurrence.dtstart", e);
+        }
         if let Some(tz) = tz {
             if let Err(e) = rrule_set(&line.recurrence, tz) {
                 c.push(k, &line.id, "recurrence.rrule", e);

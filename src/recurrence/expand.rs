@@ -27,6 +27,7 @@ use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 use super::error::RecurrenceRuleError;
 use crate::calendar::local_instant;
 use crate::model::check_rule_limits;
+use crate::model::check_rule_text;
 use crate::model::Recurrence;
 
 /// Largest INTERVAL accepted (the model's bound).
@@ -153,6 +154,8 @@ impl Expander {
                 "expected a single RRULE value such as FREQ=WEEKLY;BYDAY=MO".into(),
             ));
         }
+        // Non-ASCII text is refused before the rrule crate sees it (it panicked on some).
+        check_rule_text(text).map_err(invalid)?;
         let parsed: RRule<Unvalidated> = text
             .parse()
             .map_err(|e: rrule::RRuleError| invalid(e.to_string()))?;

@@ -60,6 +60,12 @@ pub trait AdjustHook {
         line: Dynamic,
         calendar: Dynamic,
     ) -> Result<Option<Dynamic>, String>;
+
+    /// Where `adjust_occurrence` is defined (`file:line:col`), to locate errors in the value it
+    /// returned. Default: unknown.
+    fn adjust_occurrence_location(&self) -> Option<String> {
+        None
+    }
 }
 
 impl AdjustHook for RuleSet {
@@ -75,6 +81,11 @@ impl AdjustHook for RuleSet {
     ) -> Result<Option<Dynamic>, String> {
         self.call_hook("adjust_occurrence", vec![occurrence, line, calendar])
             .map_err(|e| e.to_string())
+    }
+
+    fn adjust_occurrence_location(&self) -> Option<String> {
+        self.hook_location("adjust_occurrence")
+            .map(ToString::to_string)
     }
 }
 
@@ -208,7 +219,12 @@ impl OccurrenceAdjuster for RuleAdjuster<'_> {
             )
             .map_err(error)?;
         let decision = match value {
-            Some(value) => decide(value, occurrence, line.tz).map_err(error)?,
+            Some(value) => decide(value, occurrence, line.tz).map_err(|message| {
+                error(match self.hook.adjust_occurrence_location() {
+                    Some(at) => format!("{at}: hook `adjust_occurrence` {message}"),
+                    None => message,
+                })
+            })?,
             None => return self.fallback.adjust(occurrence, line),
         };
         if !self.read.get() {

@@ -3,14 +3,31 @@
 //! [`check_dir`] loads the directory exactly as the runtime would and turns every load
 //! problem into a [`Diagnostic`]; it adds warnings for likely mistakes that are not errors
 //! (a helper whose name is one typo away from a hook, an empty directory).
+//!
+//! Rhai stops at the first syntax error of a file. To report more, the check blanks the
+//! top-level item holding the error (from the `fn`/`const` line at or before it to the next
+//! one after it; items are recognised by `fn`, `private fn` or `const` at the start of a line,
+//! as the shipped rules are written), keeping every position, and compiles again: at most
+//! [`MAX_SYNTAX_ERRORS`] errors per file. An error inside an item hides later errors of the
+//! same item only.
+//!
+//! Running the hooks on sample data (what a static check cannot see) is
+//! `fieldwork::job::probe_rules`, which `fieldwork check` adds.
 
 use std::fmt;
 use std::path::Path;
+
+use rhai::Engine;
 
 use super::error::{Location, RuleLoadError};
 use super::hooks::{HOOKS, SCORE_PREFIX};
 use super::outline::outline;
 use super::ruleset::RuleSet;
+use super::sandbox::build_engine;
+use super::Limits;
+
+/// The most syntax errors reported per file (see the module documentation).
+pub const MAX_SYNTAX_ERRORS: usize = 20;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,12 +94,14 @@ pub fn check_dir(dir: impl AsRef<Path>) -> Vec<Diagnostic> {
         Ok(_) => Vec::new(),
         Err(errors) => errors.into_iter().map(Diagnostic::from).collect(),
     };
+    let engine = OnceEngine::default();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "rhai") {
                 if let Ok(source) = std::fs::read_to_string(&path) {
                     out.extend(near_miss_warnings(&path, &source));
+                    more_syntax_errors(&engine, &path, &source, &mut out);
                 }
             }
         }
@@ -101,17 +120,103 @@ pub fn check_sources<N: AsRef<str>, S: AsRef<str>>(sources: &[(N, S)]) -> Vec<Di
         Ok(_) => Vec::new(),
         Err(errors) => errors.into_iter().map(Diagnostic::from).collect(),
     };
+    let engine = OnceEngine::default();
     for (name, source) in sources {
-        out.extend(near_miss_warnings(
-            Path::new(name.as_ref()),
-            source.as_ref(),
-        ));
+        let path = Path::new(name.as_ref());
+        out.extend(near_miss_warnings(path, source.as_ref()));
+        more_syntax_errors(&engine, path, source.as_ref(), &mut out);
     }
     out.sort_by(|a, b| {
         a.location
             .cmp(&b.location)
             .then(a.severity.cmp(&b.severity))
     });
+    out
+}
+
+/// The compiling engine, built only for files with a syntax error.
+#[derive(Default)]
+struct OnceEngine(std::cell::OnceCell<Engine>);
+
+impl OnceEngine {
+    fn get(&self) -> &Engine {
+        self.0.get_or_init(|| build_engine(&Limits::default()).0)
+    }
+}
+
+fn is_syntax_error(d: &Diagnostic, path: &Path) -> bool {
+    d.is_error() && d.location.path == path && d.message.starts_with("syntax error: ")
+}
+
+/// When `out` holds a syntax error for `path`, replaces it with every syntax error the
+/// recovery finds (the first is the same).
+fn more_syntax_errors(engine: &OnceEngine, path: &Path, source: &str, out: &mut Vec<Diagnostic>) {
+    if !out.iter().any(|d| is_syntax_error(d, path)) {
+        return;
+    }
+    let found = syntax_errors(engine.get(), path, source);
+    if found.is_empty() {
+        return;
+    }
+    out.retain(|d| !is_syntax_error(d, path));
+    out.extend(found);
+}
+
+/// Whether a line starts a top-level item (`fn`, `private fn`, `const` at column 1).
+fn starts_item(line: &str) -> bool {
+    ["fn ", "private fn ", "const "]
+        .iter()
+        .any(|k| line.starts_with(k))
+}
+
+/// Every syntax error of `source` found by blanking the failing item and compiling again, at
+/// most [`MAX_SYNTAX_ERRORS`].
+fn syntax_errors(engine: &Engine, path: &Path, source: &str) -> Vec<Diagnostic> {
+    let mut lines: Vec<String> = source.split('\n').map(str::to_string).collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| starts_item(l))
+        .map(|(i, _)| i)
+        .collect();
+    let mut out: Vec<Diagnostic> = Vec::new();
+    while out.len() < MAX_SYNTAX_ERRORS {
+        let Err(e) = engine.compile(lines.join("\n")) else {
+            break;
+        };
+        let diagnostic = Diagnostic::from(RuleLoadError::Syntax {
+            location: Location::from_position(path, e.position()),
+            message: e.err_type().to_string(),
+        });
+        if out.contains(&diagnostic) {
+            break;
+        }
+        out.push(diagnostic);
+        let Some(at) = e.position().line().map(|l| l.saturating_sub(1)) else {
+            break;
+        };
+        let start = starts
+            .iter()
+            .rev()
+            .find(|&&s| s <= at)
+            .copied()
+            .unwrap_or(0);
+        let end = starts
+            .iter()
+            .find(|&&s| s > at)
+            .copied()
+            .unwrap_or(lines.len());
+        let mut changed = false;
+        for line in lines.iter_mut().take(end).skip(start) {
+            if !line.trim().is_empty() {
+                *line = " ".repeat(line.chars().count());
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     out
 }
 
@@ -181,6 +286,37 @@ mod tests {
         assert!(d[0]
             .to_string()
             .starts_with("a.rhai:1:4: hook `eligible` must take 2"));
+    }
+
+    #[test]
+    fn every_recoverable_syntax_error_is_reported() {
+        let src = "fn dispatch_policy() {\n    let x = ;\n    #{}\n}\n\n\
+                   fn helper(a) {\n    a +* 2\n}\n\n\
+                   fn eligible(order, tech) {\n    true\n}\n\n\
+                   fn other() {\n    if { }\n}\n";
+        let d = check_sources(&[("a.rhai", src)]);
+        let lines: Vec<Option<u32>> = d.iter().map(|d| d.location.line).collect();
+        assert_eq!(lines, [Some(2), Some(7), Some(15)], "{d:#?}");
+        assert!(d
+            .iter()
+            .all(|d| d.is_error() && d.message.starts_with("syntax error: ")));
+        // One error per file was all Rhai gave before.
+        assert_eq!(
+            d[0].to_string(),
+            crate::rules::RuleSet::from_sources(&[("a.rhai", src)])
+                .map(|_| String::new())
+                .unwrap_err()
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_bounded() {
+        let src: String = (0..100)
+            .map(|i| format!("fn f{i}() {{ let = ; }}\n"))
+            .collect();
+        let d = check_sources(&[("a.rhai", src.as_str())]);
+        assert_eq!(d.len(), MAX_SYNTAX_ERRORS);
     }
 
     #[test]

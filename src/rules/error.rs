@@ -77,6 +77,9 @@ pub enum LimitKind {
     Variables,
     /// Module loading (always refused in the sandbox).
     Modules,
+    /// The memory budget ([`Limits::max_memory`](super::Limits::max_memory), in bytes):
+    /// the call allocated more than this above what the process held when it started.
+    Memory(usize),
 }
 
 impl fmt::Display for LimitKind {
@@ -88,6 +91,11 @@ impl fmt::Display for LimitKind {
             Self::DataSize(what) => write!(f, "size limit exceeded: {what}"),
             Self::Variables => f.write_str("too many variables"),
             Self::Modules => f.write_str("modules cannot be loaded in rules"),
+            Self::Memory(bytes) => write!(
+                f,
+                "memory limit exceeded (more than {} MiB allocated by one call)",
+                bytes / (1024 * 1024)
+            ),
         }
     }
 }
@@ -246,7 +254,8 @@ pub enum RuleError {
         limit: LimitKind,
     },
     /// The hook was not called: earlier in the life of this rule set (one run of a command) a
-    /// call of it ran into the operation or time limit, and a runaway hook is stopped once, not
+    /// call of it ran into the operation, time, memory or call-depth limit, and a runaway hook
+    /// is stopped once, not
     /// once per order. See [`RuleSet::reset_stopped_hooks`](super::RuleSet::reset_stopped_hooks).
     #[error("{location}: in hook `{hook}`: not called again this run (an earlier call stopped: {limit})")]
     Stopped {

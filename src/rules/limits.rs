@@ -7,7 +7,75 @@
 //! 100 ms on a release build; the wall-clock backstop catches the rest (slow native calls
 //! between two operation counts).
 
+use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
+
+/// Reads how many bytes the process has currently allocated on its heap, for the memory
+/// budget ([`Limits::max_memory`]).
+///
+/// A library cannot choose the global allocator (the program that embeds it does), so the
+/// embedder supplies the reading: typically a counting wrapper around
+/// [`std::alloc::System`] whose counter this function loads (the `fieldwork` binary installs
+/// one). It is called on every Rhai operation, so it must be cheap (an atomic load).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use fieldwork::rules::{Limits, MemoryGauge};
+/// static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+/// fn allocated() -> usize { ALLOCATED.load(Ordering::Relaxed) }
+/// let limits = Limits { memory_gauge: Some(MemoryGauge(allocated)), ..Limits::default() };
+/// assert_eq!(limits.memory_gauge.map(|g| g.read()), Some(0));
+/// ```
+#[derive(Clone, Copy)]
+pub struct MemoryGauge(pub fn() -> usize);
+
+impl MemoryGauge {
+    /// The current reading, in bytes.
+    pub fn read(self) -> usize {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for MemoryGauge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MemoryGauge(..)")
+    }
+}
+
+impl PartialEq for MemoryGauge {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for MemoryGauge {}
+
+static PROCESS_GAUGE: OnceLock<MemoryGauge> = OnceLock::new();
+
+/// Registers the process's memory gauge: every [`Limits::default()`] made afterwards uses it
+/// (so every rule set loaded with default limits enforces [`Limits::max_memory`]). Only the
+/// first registration counts; returns whether this one did.
+pub fn set_memory_gauge(gauge: MemoryGauge) -> bool {
+    PROCESS_GAUGE.set(gauge).is_ok()
+}
+
+/// The memory gauge registered with [`set_memory_gauge`], if any.
+pub fn memory_gauge() -> Option<MemoryGauge> {
+    PROCESS_GAUGE.get().copied()
+}
+
+/// Stack a thread needs per Rhai operation of a hook call, in bytes (measured: 170 to 320
+/// bytes per level of a closure chain, the deepest structure a rule can build; rounded up).
+///
+/// Each level of nesting of a value a rule builds (a closure capturing a closure…) costs at
+/// least one operation, so the depth of anything a call builds, and of the recursion that
+/// drops, clones or compares it, is at most [`Limits::max_operations`].
+pub const STACK_BYTES_PER_OPERATION: usize = 512;
+
+/// Stack reserved on top of the per-operation share by [`Limits::stack_size`]: the caller's
+/// own frames and Rhai's evaluation of [`Limits::max_call_levels`] nested calls.
+pub const BASE_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 /// The limits applied to every rule evaluation (compilation and each hook call).
 ///
@@ -21,9 +89,17 @@ use std::time::Duration;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
+    /// Heap memory one hook call may allocate above what the process had allocated when the
+    /// call started, in bytes, checked on every operation through
+    /// [`memory_gauge`](Self::memory_gauge). Default: 256 MiB. Without a gauge it is not
+    /// enforced (the size limits and the operation budget are then the only bounds).
+    pub max_memory: usize,
+    /// How to read the process's allocated bytes (see [`MemoryGauge`]). Default: the gauge
+    /// registered with [`set_memory_gauge`], if any.
+    pub memory_gauge: Option<MemoryGauge>,
     /// Maximum number of Rhai operations (expression evaluations, loop iterations, function
-    /// calls…) in one hook call. Default: 1,000,000. This is also what stops map-insertion
-    /// bombs: Rhai 1.27 does not enforce [`max_map_size`](Self::max_map_size) on `m[k] = v`.
+    /// calls…) in one hook call. Default: 1,000,000. It also bounds how deeply anything a call
+    /// builds can be nested, hence the stack it needs ([`stack_size`](Self::stack_size)).
     pub max_operations: u64,
     /// Wall-clock budget of one hook call, checked from Rhai's progress callback every
     /// [`PROGRESS_CHECK_INTERVAL`] operations. Default: 500 ms.
@@ -44,8 +120,9 @@ pub struct Limits {
     /// growth quadratic, so keep this modest).
     pub max_array_size: usize,
     /// Maximum number of properties of an object map built by literals or map functions.
-    /// Default: 10,000. Not enforced by Rhai on `m[key] = value`; the operation budget is
-    /// the effective guard there.
+    /// Default: 10,000. Not enforced by Rhai 1.27 on `m[key] = value` (it checks the inserted
+    /// value, not the map); [`max_memory`](Self::max_memory) and the operation budget bound
+    /// such insertions.
     pub max_map_size: usize,
     /// Maximum number of variables in scope at any instant. Default: 256.
     pub max_variables: usize,
@@ -62,6 +139,8 @@ pub const PROGRESS_CHECK_INTERVAL: u64 = 1024;
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            max_memory: 256 * 1024 * 1024,
+            memory_gauge: memory_gauge(),
             max_operations: 1_000_000,
             max_duration: Duration::from_millis(500),
             max_call_levels: 32,
@@ -74,5 +153,26 @@ impl Default for Limits {
             max_functions: 256,
             max_log_entries: 1_000,
         }
+    }
+}
+
+impl Limits {
+    /// The stack a thread must have to call hooks under these limits without any script
+    /// being able to overflow it: [`max_operations`](Self::max_operations) ×
+    /// [`STACK_BYTES_PER_OPERATION`] + [`BASE_STACK_BYTES`] (about 504 MiB with the defaults).
+    ///
+    /// Hooks run on the caller's thread: run them on a thread spawned with at least this
+    /// stack size (the `fieldwork` binary runs its commands on one). The stack is reserved
+    /// address space; only the pages a call really touches become resident.
+    ///
+    /// ```
+    /// use fieldwork::rules::Limits;
+    /// assert_eq!(Limits::default().stack_size(), 1_000_000 * 512 + 16 * 1024 * 1024);
+    /// ```
+    pub fn stack_size(&self) -> usize {
+        usize::try_from(self.max_operations)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(STACK_BYTES_PER_OPERATION)
+            .saturating_add(BASE_STACK_BYTES)
     }
 }

@@ -8,7 +8,8 @@
 //! * no file or module access (`import` is refused), no `eval`, no `sleep`, no output to
 //!   stdout (`print`/`debug` go to a [`RuleLog`]);
 //! * every resource bounded by [`Limits`]: operations, wall-clock time, call depth,
-//!   expression depth, string/array/map sizes, variables, functions;
+//!   expression depth, string/array/map sizes, variables, functions, memory per call (with
+//!   a [`MemoryGauge`]) and stack ([`Limits::stack_size`], for the thread that calls hooks);
 //! * every failure is a [`RuleError`] or [`RuleLoadError`] located as `path:line:col`.
 //!
 //! # Who owns what
@@ -44,10 +45,13 @@ mod outline;
 mod ruleset;
 mod sandbox;
 
-pub use check::{check_dir, check_sources, Diagnostic, Severity};
+pub use check::{check_dir, check_sources, Diagnostic, Severity, MAX_SYNTAX_ERRORS};
 pub use convert::{HookValue, Verdict};
 pub use error::{LimitKind, Location, RuleError, RuleLoadError, RuleLoadErrors};
 pub use hooks::{hook_spec, Frequency, HookSpec, HOOKS, SCORE_PREFIX};
-pub use limits::{Limits, PROGRESS_CHECK_INTERVAL};
+pub use limits::{
+    memory_gauge, set_memory_gauge, Limits, MemoryGauge, BASE_STACK_BYTES, PROGRESS_CHECK_INTERVAL,
+    STACK_BYTES_PER_OPERATION,
+};
 pub use ruleset::RuleSet;
 pub use sandbox::{LogEntry, LogKind, RuleLog};

@@ -29,7 +29,7 @@ use super::error::{LimitKind, Location, RuleError, RuleLoadError, RuleLoadErrors
 use super::hooks::{hook_spec, SCORE_PREFIX};
 use super::limits::Limits;
 use super::outline::{outline, FnItem, Outline};
-use super::sandbox::{build_engine, Deadline, RuleLog, WALL_CLOCK_TOKEN};
+use super::sandbox::{build_engine, Deadline, RuleLog, MEMORY_TOKEN, WALL_CLOCK_TOKEN};
 
 /// One compiled rule file.
 #[derive(Debug, Clone)]
@@ -90,7 +90,8 @@ pub struct RuleSet {
     log: RuleLog,
     deadline: Deadline,
     limits: Limits,
-    /// Hooks stopped for the rest of the run: a call ran into the operation or time limit.
+    /// Hooks stopped for the rest of the run: a call ran into the operation, time, memory or
+    /// call-depth limit.
     stopped: RefCell<HashMap<String, LimitKind>>,
 }
 
@@ -323,9 +324,9 @@ impl RuleSet {
             return Ok(None);
         };
 
-        // A hook that ran away once (operations, wall clock) is not called again this run: the
-        // limits are per call, and a runaway hook called once per order would cost the limit
-        // once per order.
+        // A hook that ran away once (operations, wall clock, memory, call depth) is not called
+        // again this run: the limits are per call, and a runaway hook called once per order
+        // would cost the limit once per order.
         if let Some(limit) = self.stopped.borrow().get(name) {
             return Err(RuleError::Stopped {
                 hook: name.to_string(),
@@ -343,9 +344,19 @@ impl RuleSet {
         self.deadline.clear();
 
         result.map(Some).map_err(|err| {
-            let err = convert_error(name, &file.path, &binding.location, *err);
+            let err = convert_error(
+                name,
+                &file.path,
+                &binding.location,
+                self.limits.max_memory,
+                *err,
+            );
             if let RuleError::LimitExceeded {
-                limit: limit @ (LimitKind::Operations | LimitKind::Duration),
+                limit:
+                    limit @ (LimitKind::Operations
+                    | LimitKind::Duration
+                    | LimitKind::Memory(_)
+                    | LimitKind::CallLevels),
                 ..
             } = &err
             {
@@ -526,6 +537,7 @@ fn convert_error(
     hook: &str,
     path: &Path,
     hook_location: &Location,
+    max_memory: usize,
     err: EvalAltResult,
 ) -> RuleError {
     let mut err = err;
@@ -543,6 +555,11 @@ fn convert_error(
                 .is_ok_and(|t| t == WALL_CLOCK_TOKEN) =>
         {
             Some(LimitKind::Duration)
+        }
+        EvalAltResult::ErrorTerminated(token, ..)
+            if token.clone().into_string().is_ok_and(|t| t == MEMORY_TOKEN) =>
+        {
+            Some(LimitKind::Memory(max_memory))
         }
         EvalAltResult::ErrorStackOverflow(..) => Some(LimitKind::CallLevels),
         EvalAltResult::ErrorDataTooLarge(what, ..) => Some(LimitKind::DataSize(what.clone())),

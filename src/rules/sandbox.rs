@@ -13,9 +13,10 @@
 //! * `print` and `debug` redirected to a bounded [`RuleLog`], never to stdout;
 //! * the domain types and date helpers of [`domain`](super::domain), the `DateTime` type and
 //!   business-day helpers of [`datetime`](super::datetime);
-//! * every [`Limits`] value set explicitly, and a progress callback enforcing the wall clock.
+//! * every [`Limits`] value set explicitly, and a progress callback enforcing the wall clock
+//!   and the memory budget.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -27,10 +28,13 @@ use rhai::packages::{
 };
 use rhai::{Dynamic, Engine, Module, OptimizationLevel};
 
-use super::limits::{Limits, PROGRESS_CHECK_INTERVAL};
+use super::limits::{Limits, MemoryGauge, PROGRESS_CHECK_INTERVAL};
 
 /// The token with which the progress callback terminates a script that ran out of time.
 pub(crate) const WALL_CLOCK_TOKEN: &str = "fieldwork:wall-clock";
+
+/// The token with which the progress callback terminates a script over its memory budget.
+pub(crate) const MEMORY_TOKEN: &str = "fieldwork:memory";
 
 /// Whether a log line came from `print` or `debug`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,24 +117,35 @@ impl RuleLog {
 
 /// The deadline of the hook call in progress, shared with the progress callback: nanoseconds
 /// after `base`, or `u64::MAX` for none. Atomic, so the per-call cost is two stores.
+///
+/// It also holds the call's memory ceiling: the gauge's reading at the start of the call
+/// plus [`Limits::max_memory`] (`usize::MAX` for none).
 #[derive(Debug, Clone)]
 pub(crate) struct Deadline {
     base: Instant,
     at_nanos: Arc<AtomicU64>,
-}
-
-impl Default for Deadline {
-    fn default() -> Self {
-        Self {
-            base: Instant::now(),
-            at_nanos: Arc::new(AtomicU64::new(u64::MAX)),
-        }
-    }
+    gauge: Option<MemoryGauge>,
+    memory_budget: usize,
+    memory_ceiling: Arc<AtomicUsize>,
 }
 
 impl Deadline {
-    /// Sets the deadline `budget` from now.
+    fn new(limits: &Limits) -> Self {
+        Self {
+            base: Instant::now(),
+            at_nanos: Arc::new(AtomicU64::new(u64::MAX)),
+            gauge: limits.memory_gauge,
+            memory_budget: limits.max_memory,
+            memory_ceiling: Arc::new(AtomicUsize::new(usize::MAX)),
+        }
+    }
+
+    /// Sets the deadline `budget` from now, and the memory ceiling from the gauge's reading.
     pub(crate) fn start(&self, budget: Duration) {
+        if let Some(gauge) = self.gauge {
+            let ceiling = gauge.read().saturating_add(self.memory_budget);
+            self.memory_ceiling.store(ceiling, Ordering::Relaxed);
+        }
         let at = self
             .base
             .elapsed()
@@ -144,6 +159,15 @@ impl Deadline {
     /// Removes the deadline.
     pub(crate) fn clear(&self) {
         self.at_nanos.store(u64::MAX, Ordering::Relaxed);
+        self.memory_ceiling.store(usize::MAX, Ordering::Relaxed);
+    }
+
+    /// Whether the process's allocated bytes are above the call's ceiling.
+    fn over_memory(&self) -> bool {
+        self.gauge.is_some_and(|gauge| {
+            let ceiling = self.memory_ceiling.load(Ordering::Relaxed);
+            ceiling != usize::MAX && gauge.read() > ceiling
+        })
     }
 
     fn passed(&self) -> bool {
@@ -218,10 +242,14 @@ pub(crate) fn build_engine(limits: &Limits) -> (Engine, RuleLog, Deadline) {
         });
     });
 
-    let deadline = Deadline::default();
+    let deadline = Deadline::new(limits);
     let progress_deadline = deadline.clone();
+    // The memory gauge is read on every operation (an atomic load): one operation can
+    // allocate at most a few times the string size limit, so the overshoot is small.
     engine.on_progress(move |ops| {
-        if ops % PROGRESS_CHECK_INTERVAL == 0 && progress_deadline.passed() {
+        if progress_deadline.over_memory() {
+            Some(Dynamic::from(MEMORY_TOKEN))
+        } else if ops % PROGRESS_CHECK_INTERVAL == 0 && progress_deadline.passed() {
             Some(Dynamic::from(WALL_CLOCK_TOKEN))
         } else {
             None

@@ -19,7 +19,8 @@
 //! Unknown keys and wrong types are errors naming the hook's file, line and column and the key.
 
 use super::targets::{CalendarChoice, Metric, SlaTargets, Target, TargetSource};
-use crate::model::{Customer, Model, OrderStatus, ServiceOrder};
+use crate::calendar::ALWAYS_OPEN_ID;
+use crate::model::{CalendarId, Customer, Model, OrderStatus, ServiceOrder};
 use crate::rules::{domain, HookValue, RuleError, RuleSet};
 
 /// The hook's name.
@@ -57,7 +58,22 @@ pub(crate) fn targets_from_rules(
     );
     match rules.call_hook(HOOK, args)? {
         None => Ok(defaults),
-        Some(value) => read_answer(rules.value(HOOK, value), defaults),
+        Some(value) => {
+            let value = rules.value(HOOK, value);
+            // A calendar id must exist: checked here, where the rule's location is known.
+            if let Some(calendar) = value.field("calendar").ok().flatten() {
+                if let Ok(id) = calendar.string() {
+                    if id != BUSINESS_CALENDAR
+                        && id != ALWAYS_OPEN_ID
+                        && model.calendar(&CalendarId::new(id.as_str())).is_none()
+                    {
+                        return Err(calendar
+                            .wrong("`business`, `24x7` or the id of a calendar of the dataset"));
+                    }
+                }
+            }
+            read_answer(value, defaults)
+        }
     }
 }
 

@@ -29,6 +29,7 @@ mod error;
 mod hook;
 mod report;
 mod targets;
+mod work;
 
 pub use clock::{clock_start, metric_status, MetricState, MetricStatus};
 pub use engine::{OrderSla, SlaCalendars, SlaEngine};
@@ -39,6 +40,7 @@ pub use targets::{
     default_targets, CalendarChoice, Metric, SlaTargets, Target, TargetSource,
     DEFAULT_PAUSE_STATUSES, DEFAULT_RESPONSE_ENDS, DEFAULT_WARNING, TIERS,
 };
+pub use work::WorkKpis;
 
 use chrono::{DateTime, Utc};
 

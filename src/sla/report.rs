@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use super::clock::{MetricState, MetricStatus};
 use super::engine::{OrderSla, SlaEngine};
 use super::targets::Metric;
+use super::work::WorkKpis;
 use crate::model::{OrderId, ServiceOrder};
 
 /// How a compliance row groups orders.
@@ -106,6 +107,9 @@ pub struct SlaReport {
     pub errors: Vec<OrderError>,
     /// Compliance rows: per metric, `all` first, then per tier and per customer, sorted by key.
     pub compliance: Vec<ComplianceRow>,
+    /// What the field did (completions, first-time fix, time on site, SLA met share of the
+    /// completed orders), from the recorded operations.
+    pub work: WorkKpis,
 }
 
 /// Compliance rows over computed order SLAs.
@@ -159,7 +163,8 @@ impl SlaEngine<'_> {
     ) -> SlaReport {
         let mut slas = Vec::new();
         let mut errors = Vec::new();
-        for order in orders {
+        let orders: Vec<&ServiceOrder> = orders.into_iter().collect();
+        for &order in &orders {
             match self.status(order, at) {
                 Ok(sla) => slas.push(sla),
                 Err(e) => errors.push(OrderError {
@@ -169,11 +174,13 @@ impl SlaEngine<'_> {
             }
         }
         let compliance = compliance(&slas);
+        let work = WorkKpis::of(orders, &slas, None, at);
         SlaReport {
             at,
             orders: slas,
             errors,
             compliance,
+            work,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::model::ModelError;
+use crate::model::{ModelError, OperationError};
 
 /// An error of a [`Store`](super::Store).
 #[derive(Debug, Error)]
@@ -12,6 +12,10 @@ pub enum StoreError {
     /// was written.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// An order operation was refused (unknown order, not allowed in the order's status,
+    /// invalid result); nothing was written.
+    #[error(transparent)]
+    Operation(#[from] OperationError),
     /// The store cannot be used as it is — missing, busy, not a store of this application,
     /// damaged, or written by a newer version. The backend's own typed error says which (see
     /// [`StoreError::unavailable_as`]); nothing was written.

@@ -5,11 +5,11 @@ use chrono::Utc;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, SlaSnapshot,
+    merge_datasets, BatchKind, BatchReceipt, BatchRecord, GeneratedOrder, ReturnStep, SlaSnapshot,
     StatusUpdate, Store, StoreError, StoredPlan,
 };
 use crate::billing::{BillingKey, Transaction, TransactionSource};
-use crate::model::{Dataset, Model, ModelError, OrderId};
+use crate::model::{Dataset, Model, ModelError, OrderId, OrderOperation, ServiceOrder};
 
 /// A store in memory. Writes are atomic: each batch is applied to a copy that replaces the
 /// current state only when the whole batch succeeded.
@@ -65,14 +65,38 @@ impl MemoryStore {
         Some(id)
     }
 
-    fn apply_updates(model: &mut Model, updates: &[StatusUpdate]) -> Result<(), StoreError> {
+    /// Applies status updates; returns how many were written (an update whose expected
+    /// status is no longer the order's is skipped).
+    fn apply_updates(model: &mut Model, updates: &[StatusUpdate]) -> Result<usize, StoreError> {
+        let mut written = 0;
         for update in updates {
+            let current = model.order(&update.order).map(|o| o.status());
+            if update.expected.is_some() && current.is_some() && current != update.expected {
+                continue;
+            }
+            written += 1;
             model
                 .transition_order(&update.order, update.change.status, update.change.at)
                 .map_err(|e| conflict(&update.order, e))?;
         }
-        Ok(())
+        Ok(written)
     }
+}
+
+/// `plan` without the visits and unassigned entries of orders that are final (completed or
+/// cancelled) in `model`: an operation recorded while the plan was computed wins.
+pub(crate) fn without_final_orders(model: &Model, plan: &StoredPlan) -> StoredPlan {
+    let is_final = |o: &OrderId| model.order(o).is_some_and(|o| o.status().is_final());
+    let mut kept = plan.clone();
+    for route in &mut kept.plan.routes {
+        route.visits.retain(|v| !is_final(&v.order));
+    }
+    kept.plan.routes.retain(|r| !r.visits.is_empty());
+    kept.plan.unassigned.retain(|u| !is_final(&u.order));
+    if kept != *plan {
+        kept.plan.refresh_kpis();
+    }
+    kept
 }
 
 fn conflict(order: &OrderId, e: ModelError) -> StoreError {
@@ -127,13 +151,20 @@ impl Store for MemoryStore {
         let mut model = self.model.clone();
         let mut keys = Vec::new();
         let mut seen = HashSet::new();
-        let mut skipped = 0;
+        let mut skipped_keys = Vec::new();
         for generated in orders {
-            if self.keys.contains_key(&generated.key) || !seen.insert(generated.key.as_str()) {
-                skipped += 1;
+            let id = &generated.order.id;
+            if self.keys.contains_key(&generated.key)
+                || !seen.insert(generated.key.as_str())
+                || model
+                    .order(id)
+                    .is_some_and(|stored| stored.origin == generated.order.origin)
+            {
+                // Stored already: by key, earlier in this batch, or as the same order (same id
+                // and origin) that a merge import brought in.
+                skipped_keys.push(generated.key.clone());
                 continue;
             }
-            let id = &generated.order.id;
             if model.order(id).is_some() {
                 return Err(StoreError::Conflict {
                     entity: "order",
@@ -153,7 +184,8 @@ impl Store for MemoryStore {
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Generate, written),
             written,
-            skipped,
+            skipped: skipped_keys.len(),
+            skipped_keys,
         })
     }
 
@@ -162,12 +194,13 @@ impl Store for MemoryStore {
         updates: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError> {
         let mut model = self.model.clone();
-        Self::apply_updates(&mut model, updates)?;
+        let written = Self::apply_updates(&mut model, updates)?;
         self.model = model;
         Ok(BatchReceipt {
-            batch: self.log(BatchKind::Status, updates.len()),
-            written: updates.len(),
-            skipped: 0,
+            batch: self.log(BatchKind::Status, written),
+            written,
+            skipped: updates.len() - written,
+            ..Default::default()
         })
     }
 
@@ -193,6 +226,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Sla, snapshots.len()),
             written: snapshots.len(),
             skipped: 0,
+            ..Default::default()
         })
     }
 
@@ -231,9 +265,15 @@ impl Store for MemoryStore {
                 message: format!("refers to unknown technician `{}`", r.technician),
             });
         }
-        let visit_count = visits.count();
         let mut model = self.model.clone();
-        Self::apply_updates(&mut model, updates)?;
+        let written_updates = Self::apply_updates(&mut model, updates)?;
+        let plan = &without_final_orders(&model, plan);
+        let visit_count = plan
+            .plan
+            .routes
+            .iter()
+            .map(|r| r.visits.len())
+            .sum::<usize>();
         self.model = model;
         self.plans.retain(|p| p.id != plan.id);
         let mentioned: HashSet<&OrderId> = plan
@@ -252,11 +292,62 @@ impl Store for MemoryStore {
         }
         self.plans.push(plan.clone());
         let rows =
-            1 + plan.plan.routes.len() + visit_count + plan.plan.unassigned.len() + updates.len();
+            1 + plan.plan.routes.len() + visit_count + plan.plan.unassigned.len() + written_updates;
         Ok(BatchReceipt {
             batch: self.log(BatchKind::Plan, rows),
             written: rows,
             skipped: 0,
+            ..Default::default()
+        })
+    }
+
+    fn apply_operation(&mut self, operation: &OrderOperation) -> Result<ServiceOrder, StoreError> {
+        let order = self.model.apply_operation(operation)?.clone();
+        self.log(BatchKind::Status, 1);
+        Ok(order)
+    }
+
+    fn apply_return_step(&mut self, step: &ReturnStep) -> Result<BatchReceipt, StoreError> {
+        let id = &step.rma.id;
+        let conflict = |message: String| StoreError::Conflict {
+            entity: "return order",
+            id: id.to_string(),
+            message,
+        };
+        let stored = self
+            .model
+            .return_order(id)
+            .ok_or_else(|| conflict("is not stored".into()))?;
+        if stored.status != step.from {
+            return Err(conflict(format!(
+                "is {}, not {} (changed since it was read)",
+                stored.status, step.from
+            )));
+        }
+        let mut model = self.model.clone();
+        model.update_return_order(step.rma.clone())?;
+        for order in &step.orders {
+            if model.order(&order.id).is_some() {
+                return Err(conflict(format!("order id `{}` is taken", order.id)));
+            }
+            model.add_order(order.clone())?;
+        }
+        let new: Vec<&Transaction> = step
+            .transactions
+            .iter()
+            .filter(|t| !self.transaction_ids.contains(&t.id))
+            .collect();
+        self.model = model;
+        for t in &new {
+            self.transaction_ids.insert(t.id.clone());
+            self.transactions.push((*t).clone());
+        }
+        let written = 1 + step.orders.len() + new.len();
+        Ok(BatchReceipt {
+            batch: self.log(BatchKind::Status, written),
+            written,
+            skipped: step.transactions.len() - new.len(),
+            ..Default::default()
         })
     }
 
@@ -313,6 +404,7 @@ impl Store for MemoryStore {
             batch: self.log(BatchKind::Billing, written + periods),
             written,
             skipped,
+            ..Default::default()
         })
     }
 

@@ -38,7 +38,7 @@ pub use records::*;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::billing::{BillingKey, Transaction};
-use crate::model::{Dataset, Model};
+use crate::model::{Dataset, Model, OrderOperation, ServiceOrder};
 
 /// What a host must provide to persist the model and the engines' results.
 ///
@@ -87,8 +87,12 @@ pub trait Store {
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError>;
 
     /// Writes generated orders whose key is not yet stored, with their keys, in one batch.
-    /// An order whose key is stored is skipped; an order whose id is taken by another order
-    /// is a [`StoreError::Conflict`] and nothing is written.
+    /// An order whose key is stored is skipped, and so is an order stored under its id with the
+    /// same origin (agreement line and occurrence: the same order, e.g. brought in by a merge
+    /// import); both checks are made inside the write, so an order another writer stored after
+    /// the caller read the model is skipped, never written twice. The receipt lists the skipped
+    /// keys. An order whose id is taken by another order is a [`StoreError::Conflict`] and
+    /// nothing is written.
     fn insert_generated(&mut self, orders: &[GeneratedOrder]) -> Result<BatchReceipt, StoreError>;
 
     /// Appends status changes to stored orders, in one batch; an illegal change (per the
@@ -105,10 +109,29 @@ pub trait Store {
     /// The stored SLA snapshots, by order and metric.
     fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError>;
 
+    /// Applies one order operation (start, hold, priority, assign, repair, …) in one batch:
+    /// reads the stored order, applies [`Model::preview_operation`] to it and writes the
+    /// result — status changes appended to the history with their reason, other operations to
+    /// the order's events. Returns the order as stored now. An unknown order, an operation the
+    /// order's status does not allow or an invalid result is a [`StoreError::Operation`] and
+    /// nothing is written.
+    fn apply_operation(&mut self, operation: &OrderOperation) -> Result<ServiceOrder, StoreError>;
+
+    /// Writes one return-order step in one batch: the return order as the step leaves it, the
+    /// orders it creates and the credits it posts. Refused with a [`StoreError::Conflict`]
+    /// (nothing written) when the stored return order is unknown or no longer in
+    /// [`ReturnStep::from`], or when a created order's id is taken.
+    fn apply_return_step(&mut self, step: &ReturnStep) -> Result<BatchReceipt, StoreError>;
+
     /// Stores a plan (replacing the plan with the same id) together with the status changes it
     /// implies (orders becoming `scheduled`), in one batch. The plan supersedes the visits that
     /// other stored plans hold for the orders it mentions (planned or unassigned): those visits
     /// are removed, so an order has at most one stored visit.
+    ///
+    /// **Operations recorded while the plan was computed win**: a change whose
+    /// [`StatusUpdate::expected`] status is no longer the stored one is skipped, and the
+    /// visits and unassigned entries of orders that are completed or cancelled when the batch
+    /// is written are dropped from the plan (their earlier visit, if any, stays as it was).
     fn save_plan(
         &mut self,
         plan: &StoredPlan,

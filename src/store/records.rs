@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::model::{OrderId, ServiceOrder, StatusChange};
+use crate::billing::Transaction;
+use crate::model::{OrderId, OrderStatus, ReturnOrder, ReturnStatus, ServiceOrder, StatusChange};
 use crate::schedule::plan::Plan;
 
 /// A service order produced by order generation, with the key that makes generation
@@ -27,6 +28,31 @@ pub struct StatusUpdate {
     pub order: OrderId,
     /// The change (status entered and when).
     pub change: StatusChange,
+    /// The status the writer read the order in, when the change depends on it (a plan's
+    /// changes do): if the stored status differs when the batch is written — an operation
+    /// changed the order meanwhile — the change is skipped rather than refused, so the
+    /// operation is never overwritten and the batch still lands. `None`: always applied
+    /// (an illegal change is then a conflict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<OrderStatus>,
+}
+
+/// One step of a return order ([`Store::apply_return_step`](super::Store::apply_return_step)):
+/// the return order as the step leaves it, with what the step implies — orders to create
+/// (replacements, repairs) and credit transactions to post — written in one batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnStep {
+    /// The status the step was computed from: the store refuses the step (changing nothing)
+    /// when the stored return order is no longer in it.
+    pub from: ReturnStatus,
+    /// The return order after the step.
+    pub rma: ReturnOrder,
+    /// Orders the step creates.
+    #[serde(default)]
+    pub orders: Vec<ServiceOrder>,
+    /// Credit transactions the step posts.
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
 }
 
 /// State of one SLA metric of one order when the snapshot was taken.
@@ -139,6 +165,11 @@ pub struct BatchReceipt {
     pub written: usize,
     /// Records skipped because they were already stored (same idempotency key).
     pub skipped: usize,
+    /// The keys of the records skipped, in input order ([`Store::insert_generated`](super::Store::insert_generated)
+    /// fills it; other writes leave it empty). A caller that generated these records from a model
+    /// read earlier learns which of them another writer stored in the meantime.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_keys: Vec<String>,
 }
 
 /// How an import treats what is already stored.

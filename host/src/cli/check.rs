@@ -1,10 +1,14 @@
 //! `fieldwork check [RULES_DIR]`: validates a rules directory and prints one
 //! `path:line:col: message` line per problem; exit 1 when any is an error.
+//!
+//! Static problems first (every load error, every recoverable syntax error); when the rules
+//! load, their hooks are also run on the demo data and what they return is validated by the
+//! engines ([`fieldwork::job::check_rules_dir`]).
 
 use std::path::PathBuf;
 
 use super::{CliError, Output};
-use fieldwork::rules::check_dir;
+use fieldwork::job::check_rules_dir;
 
 /// Arguments of `fieldwork check`.
 #[derive(Debug, clap::Args)]
@@ -16,7 +20,7 @@ pub struct CheckArgs {
 
 /// Runs the command.
 pub fn run(args: CheckArgs, out: &Output) -> Result<(), CliError> {
-    let diagnostics = check_dir(&args.dir);
+    let diagnostics = check_rules_dir(&args.dir);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if out.json {
         let rows: Vec<serde_json::Value> = diagnostics

@@ -16,11 +16,12 @@ mod generate;
 mod import;
 mod init;
 mod limits;
+mod order;
 mod recur;
 mod rma;
 mod run;
 mod schedule;
-mod sla;
+pub(crate) mod sla;
 mod views;
 
 use clap::{Parser, Subcommand};
@@ -69,9 +70,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork bill --period 2027-03\n  fieldwork bill --db prod.db --period 2027-04 --json\n  fieldwork bill --dataset demo.json --period 2027-03\n  fieldwork bill --dataset demo.json --period 2027-03 --json"
     )]
     Bill(billing::BillArgs),
-    /// Show a return order, its dispositions and the actions they imply.
+    /// Show an order or record what happens to it: start, hold, resume, complete, cancel,
+    /// priority, assign, repair.
     #[command(
-        after_help = "Examples:\n  fieldwork rma --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001 --at 2027-03-05T08:00:00Z --json"
+        after_help = "Every operation is one transaction in the database and is appended to the order's history with its instant (--at, default now) and --reason. An operation the order's status does not allow, or an unknown id, exits 1 naming the status and the operations allowed; nothing changes. --dataset files are read-only: operations refuse them.\n\nExamples:\n  fieldwork order show SO-0001\n  fieldwork order start SO-0001 --at 2027-03-01T08:45\n  fieldwork order hold SO-0001 --at 2027-03-01T10:00 --reason 'waiting for parts'\n  fieldwork order resume SO-0001 --at 2027-03-02T08:00\n  fieldwork order complete SO-0001 --at 2027-03-02T09:30 --json\n  fieldwork order priority SO-0002 critical --reason 'customer escalation'\n  fieldwork order assign SO-0003 --technician T-001 --start 2027-03-02T13:00\n  fieldwork order repair SO-0001 --symptom COOLING/NO-COLD --resolution REPLACED --stage DONE"
+    )]
+    Order(order::OrderArgs),
+    /// Show a return order, its dispositions and the actions they imply; or move it a step:
+    /// receive, inspect, execute, close.
+    #[command(
+        after_help = "Examples:\n  fieldwork rma --order RMA-0001\n  fieldwork rma receive RMA-0001 --at 2027-03-02T09:00\n  fieldwork rma inspect RMA-0001\n  fieldwork rma execute RMA-0001 --json\n  fieldwork rma close RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001\n  fieldwork rma --dataset demo.json --order RMA-0001 --at 2027-03-05T08:00:00Z --json"
     )]
     Rma(rma::RmaArgs),
     /// Batch-schedule the open orders of a dataset onto technicians' routes over a horizon.
@@ -258,6 +266,7 @@ fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(args, out),
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Bill(args) => billing::run(args, out),
+        Command::Order(args) => order::run(args, out),
         Command::Rma(args) => rma::run(args, out),
         Command::Schedule(args) => schedule::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),

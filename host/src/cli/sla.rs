@@ -12,7 +12,7 @@ use super::{CliError, Output};
 use fieldwork::calendar::{parse_instant, CompiledCalendar};
 use fieldwork::job::Engines;
 use fieldwork::model::{BusinessCalendar, ModelError};
-use fieldwork::sla::{ComplianceRow, Grouping, MetricState, SlaReport};
+use fieldwork::sla::{ComplianceRow, Grouping, MetricState, SlaReport, WorkKpis};
 
 /// Arguments of `fieldwork sla`.
 #[derive(Debug, clap::Args)]
@@ -333,6 +333,7 @@ pub fn render_report(report: &SlaReport, zone: chrono_tz::Tz) -> String {
             "\n({quiet} customer row(s) without a concluded metric left out; --json lists them)"
         ));
     }
+    text.push_str(&render_work(&report.work));
     if !report.errors.is_empty() {
         text.push_str("\n\nOrders without SLA status\n");
         for e in &report.errors {
@@ -340,6 +341,30 @@ pub fn render_report(report: &SlaReport, zone: chrono_tz::Tz) -> String {
         }
     }
     text
+}
+
+/// The work KPIs of a report (from the recorded order operations), one per line.
+fn render_work(work: &WorkKpis) -> String {
+    let percent = |p: Option<f64>| p.map_or("-".to_owned(), |p| format!("{p:.1} %"));
+    let on_site = work
+        .average_on_site_minutes
+        .map_or("-".to_owned(), crate::format::minutes);
+    format!(
+        "\n\nWork done (from recorded operations)\n\n\
+         started                 {}\n\
+         completed               {}\n\
+         first-time fix          {} ({} of {})\n\
+         on site per completion  {on_site}\n\
+         resolution SLA met      {} of completed ({} of {})",
+        work.started,
+        work.completed,
+        percent(work.first_time_fix_percent),
+        work.first_time_fixes,
+        work.completed,
+        percent(work.sla_met_percent),
+        work.sla_met,
+        work.sla_concluded,
+    )
 }
 
 fn compliance_row(row: &ComplianceRow) -> Vec<String> {

@@ -143,6 +143,15 @@ fn sla_dues(ctx: &Context) -> Result<board::Dues, CliError> {
 
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        // A range given in full is checked before the database is read.
+        super::limits::bounded_end(
+            from,
+            to,
+            super::limits::MAX_BOARD_DAYS,
+            "the `fieldwork board` range",
+        )?;
+    }
     let ctx = view_context(&args.db, &args.rules, &args.at)?;
     let (plan, newest) = schedule_of(&ctx.model, &ctx.store.plans()?)?;
     // Dates are local dates of the business, as on every command.

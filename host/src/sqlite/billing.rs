@@ -41,6 +41,7 @@ pub(crate) fn save(
             batch: None,
             written,
             skipped,
+            ..Default::default()
         });
     }
     batches::finish(&tx, path, batch, written + periods)?;
@@ -49,6 +50,7 @@ pub(crate) fn save(
         batch: Some(batch),
         written,
         skipped,
+        ..Default::default()
     })
 }
 
@@ -101,7 +103,7 @@ fn insert_periods(
 
 /// Inserts the transactions not yet stored (nor repeated in `transactions`) in `batch`;
 /// returns how many were written and how many skipped.
-fn insert_transactions(
+pub(crate) fn insert_transactions(
     tx: &rusqlite::Transaction<'_>,
     subscription: &mut CachedStatement<'_>,
     batch: i64,

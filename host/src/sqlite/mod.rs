@@ -16,6 +16,7 @@ mod billing;
 mod codec;
 mod error;
 mod model;
+mod operations;
 mod orders;
 mod plans;
 pub mod schema;
@@ -31,10 +32,10 @@ use std::time::Duration;
 
 use error::sql_error;
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
-use fieldwork::model::{Dataset, Model};
+use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, GeneratedOrder, SlaSnapshot, StatusUpdate, Store, StoreError,
-    StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, ReturnStep, SlaSnapshot, StatusUpdate, Store,
+    StoreError, StoredPlan,
 };
 
 /// How to open a database.
@@ -256,6 +257,14 @@ impl Store for SqliteStore {
         updates: &[StatusUpdate],
     ) -> Result<BatchReceipt, StoreError> {
         plans::save(&mut self.conn, &self.path, plan, updates)
+    }
+
+    fn apply_operation(&mut self, operation: &OrderOperation) -> Result<ServiceOrder, StoreError> {
+        operations::apply_operation(&mut self.conn, &self.path, operation)
+    }
+
+    fn apply_return_step(&mut self, step: &ReturnStep) -> Result<BatchReceipt, StoreError> {
+        operations::apply_return_step(&mut self.conn, &self.path, step)
     }
 
     fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {

@@ -181,7 +181,8 @@ fn load_orders(
     {
         let mut stmt = conn
             .prepare_cached(
-                "SELECT order_id, at, status FROM order_status_history ORDER BY order_id, seq",
+                "SELECT order_id, at, status, reason FROM order_status_history \
+                 ORDER BY order_id, seq",
             )
             .map_err(&err)?;
         let rows = stmt
@@ -190,11 +191,12 @@ fn load_orders(
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
                 ))
             })
             .map_err(&err)?;
         for row in rows {
-            let (order, at, status) = row.map_err(&err)?;
+            let (order, at, status, reason) = row.map_err(&err)?;
             let change = StatusChange {
                 at: parse_instant(&at, "order", &order)?,
                 status: OrderStatus::parse(&status).ok_or_else(|| StoreError::Decode {
@@ -202,6 +204,7 @@ fn load_orders(
                     id: order.clone(),
                     message: format!("unknown status `{status}` in history"),
                 })?,
+                reason,
             };
             history.entry(order).or_default().push(change);
         }

@@ -61,8 +61,8 @@ impl<'tx> OrderStatements<'tx> {
                 .map_err(&err)?,
             insert_history: tx
                 .prepare_cached(
-                    "INSERT INTO order_status_history (order_id, seq, at, status, batch_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO order_status_history \
+                     (order_id, seq, at, status, batch_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(&err)?,
         })
@@ -151,7 +151,8 @@ pub(crate) fn write_order(
                 seq as i64 + 1,
                 instant(&change.at),
                 change.status.as_str(),
-                batch
+                batch,
+                change.reason
             ])
             .map_err(&err)?;
     }
@@ -169,13 +170,21 @@ pub(crate) fn insert_generated(
     }
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Generate)?;
-    let (mut written, mut skipped) = (0, 0);
+    let mut written = 0;
+    let mut skipped_keys = Vec::new();
     {
         // The order row is written before its key, so no deferred foreign-key check is ever
         // outstanding (an outstanding one makes SQLite scan child tables on every insert).
         let err = sql_error(path, "writing a generation key");
         let mut known = tx
             .prepare_cached("SELECT 1 FROM generation_keys WHERE key = ?1")
+            .map_err(&err)?;
+        // The same order stored under its id (e.g. brought in by a merge import of an exported
+        // dataset) has the same origin line and occurrence.
+        let mut same_order = tx
+            .prepare_cached(
+                "SELECT 1 FROM orders WHERE id = ?1 AND origin_line IS ?2 AND origin_occurrence IS ?3",
+            )
             .map_err(&err)?;
         let mut key_stmt = tx
             .prepare_cached(
@@ -186,8 +195,23 @@ pub(crate) fn insert_generated(
         for generated in orders {
             let id = generated.order.id.as_str();
             // A key repeated within the batch is found too: its first order is already written.
+            // Both checks run inside this write transaction (BEGIN IMMEDIATE), so an order
+            // another process stored since our model was read is skipped, never written twice.
             if known.exists([generated.key.as_str()]).map_err(&err)? {
-                skipped += 1;
+                skipped_keys.push(generated.key.clone());
+                continue;
+            }
+            let (line, occurrence) = match &generated.order.origin {
+                OrderOrigin::Agreement { line, occurrence } => {
+                    (Some(line.as_str()), Some(local(occurrence)))
+                }
+                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
+            };
+            if same_order
+                .exists(params![id, line, occurrence])
+                .map_err(&err)?
+            {
+                skipped_keys.push(generated.key.clone());
                 continue;
             }
             write_order(
@@ -219,7 +243,8 @@ pub(crate) fn insert_generated(
         return Ok(BatchReceipt {
             batch: None,
             written,
-            skipped,
+            skipped: skipped_keys.len(),
+            skipped_keys,
         });
     }
     batches::finish(&tx, path, batch, written)?;
@@ -227,7 +252,8 @@ pub(crate) fn insert_generated(
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
-        skipped,
+        skipped: skipped_keys.len(),
+        skipped_keys,
     })
 }
 
@@ -247,7 +273,8 @@ pub(crate) fn generation_keys(
 }
 
 /// Appends status changes within `tx`, checking each against the stored status and the
-/// lifecycle; returns the number written.
+/// lifecycle; returns the number written. A change whose expected status is no longer the
+/// stored one (an operation landed since it was read) is skipped.
 pub(crate) fn apply_updates(
     tx: &Transaction<'_>,
     path: &Path,
@@ -264,10 +291,11 @@ pub(crate) fn apply_updates(
         .map_err(&err)?;
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO order_status_history (order_id, seq, at, status, batch_id, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .map_err(&err)?;
+    let mut written = 0;
     let mut update = tx
         .prepare_cached("UPDATE orders SET status = ?2, changed_at = ?3 WHERE id = ?1")
         .map_err(&err)?;
@@ -296,6 +324,9 @@ pub(crate) fn apply_updates(
         };
         let from = OrderStatus::parse(&status)
             .ok_or_else(|| conflict(format!("stored status `{status}` is unknown")))?;
+        if u.expected.is_some_and(|expected| expected != from) {
+            continue;
+        }
         let to = u.change.status;
         if !from.can_become(to) {
             return Err(conflict(format!("illegal transition {from} -> {to}")));
@@ -309,11 +340,19 @@ pub(crate) fn apply_updates(
         }
         let at = instant(&u.change.at);
         insert
-            .execute(params![id, seq + 1, at, to.as_str(), batch])
+            .execute(params![
+                id,
+                seq + 1,
+                at,
+                to.as_str(),
+                batch,
+                u.change.reason
+            ])
             .map_err(&err)?;
         update.execute(params![id, to.as_str(), at]).map_err(&err)?;
+        written += 1;
     }
-    Ok(updates.len())
+    Ok(written)
 }
 
 /// Records status changes in one transaction.
@@ -328,11 +367,20 @@ pub(crate) fn record_status_changes(
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Status)?;
     let written = apply_updates(&tx, path, updates, batch)?;
+    if written == 0 {
+        return Ok(BatchReceipt {
+            batch: None,
+            written,
+            skipped: updates.len(),
+            ..Default::default()
+        });
+    }
     batches::finish(&tx, path, batch, written)?;
     super::commit(tx, path, "recording status changes")?;
     Ok(BatchReceipt {
         batch: Some(batch),
         written,
-        skipped: 0,
+        skipped: updates.len() - written,
+        ..Default::default()
     })
 }

@@ -3,7 +3,7 @@
 //! start (board queries) and by order (where is this order planned?).
 
 use rusqlite::{params, Connection, Transaction};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::batches;
@@ -228,19 +228,63 @@ pub(crate) fn save(
     let tx = super::begin_write(conn, path)?;
     let batch = batches::begin(&tx, path, BatchKind::Plan)?;
     check_references(&tx, path, stored)?;
+    // The statuses are re-read inside the write transaction: a change the plan implies that an
+    // operation has overtaken is skipped, and orders finished meanwhile leave the plan.
+    let mut rows = apply_updates(&tx, path, updates, batch)?;
+    let kept = without_final_orders(&tx, path, stored)?;
+    let stored = kept.as_ref().unwrap_or(stored);
     write_plan_row(&tx, path, stored, batch)?;
-    let mut rows = 1;
+    rows += 1;
     rows += write_routes(&tx, path, stored)?;
     rows += write_unassigned(&tx, path, stored)?;
     supersede_visits(&tx, path, stored)?;
-    rows += apply_updates(&tx, path, updates, batch)?;
     batches::finish(&tx, path, batch, rows)?;
     super::commit(tx, path, "writing a plan")?;
     Ok(BatchReceipt {
         batch: Some(batch),
         written: rows,
         skipped: 0,
+        ..Default::default()
     })
+}
+
+/// The plan without the visits and unassigned entries of orders that are completed or
+/// cancelled as stored now; `None` when no order of the plan is.
+fn without_final_orders(
+    tx: &Transaction<'_>,
+    path: &Path,
+    stored: &StoredPlan,
+) -> Result<Option<StoredPlan>, StoreError> {
+    let err = sql_error(path, "writing a plan");
+    let mut finished = tx
+        .prepare_cached(
+            "SELECT 1 FROM orders WHERE id = ?1 AND status IN ('completed', 'cancelled')",
+        )
+        .map_err(&err)?;
+    let plan = &stored.plan;
+    let mut gone = HashSet::new();
+    for order in plan
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .map(|v| &v.order)
+        .chain(plan.unassigned.iter().map(|u| &u.order))
+    {
+        if finished.exists([order.as_str()]).map_err(&err)? {
+            gone.insert(order.clone());
+        }
+    }
+    if gone.is_empty() {
+        return Ok(None);
+    }
+    let mut kept = stored.clone();
+    for route in &mut kept.plan.routes {
+        route.visits.retain(|v| !gone.contains(&v.order));
+    }
+    kept.plan.routes.retain(|r| !r.visits.is_empty());
+    kept.plan.unassigned.retain(|u| !gone.contains(&u.order));
+    kept.plan.refresh_kpis();
+    Ok(Some(kept))
 }
 
 type RouteKey = (String, i64);

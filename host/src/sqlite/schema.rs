@@ -31,15 +31,25 @@ pub struct Migration {
 }
 
 /// The migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial schema: model documents, orders, status history, generation keys, \
-                  SLA snapshots, plans, billing transactions and billed periods, batches",
-    sql: V1,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial schema: model documents, orders, status history, generation keys, \
+                      SLA snapshots, plans, billing transactions and billed periods, batches",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        description: "order operations: the reason of a status change",
+        sql: V2,
+    },
+];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 1;
+pub const LATEST_VERSION: i64 = 2;
+
+/// Version 2: a status change records why (`order hold --reason …`); older rows have none.
+const V2: &str = "ALTER TABLE order_status_history ADD COLUMN reason TEXT;";
 
 const V1: &str = r#"
 CREATE TABLE batches (
@@ -273,13 +283,52 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let path = Path::new(":memory:");
         let report = migrate(&mut conn, path).unwrap();
-        assert_eq!(report, MigrationReport { from: 0, to: 1 });
+        assert_eq!(
+            report,
+            MigrationReport {
+                from: 0,
+                to: LATEST_VERSION
+            }
+        );
         let again = migrate(&mut conn, path).unwrap();
-        assert_eq!(again, MigrationReport { from: 1, to: 1 });
+        assert_eq!(
+            again,
+            MigrationReport {
+                from: LATEST_VERSION,
+                to: LATEST_VERSION
+            }
+        );
         let id: i64 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .unwrap();
         assert_eq!(id, APPLICATION_ID);
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_reason_column_and_keeps_its_history() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers VALUES ('C-1', '{}');
+             INSERT INTO orders (id, customer_id, priority, status, created_at, changed_at, doc)
+               VALUES ('SO-1', 'C-1', 'normal', 'scheduled', 't', 't', '{}');
+             INSERT INTO order_status_history (order_id, seq, at, status)
+               VALUES ('SO-1', 1, 't', 'scheduled');",
+        )
+        .unwrap();
+        let report = migrate(&mut conn, Path::new(":memory:")).unwrap();
+        assert_eq!((report.from, report.to), (1, LATEST_VERSION));
+        let (status, reason): (String, Option<String>) = conn
+            .query_row(
+                "SELECT status, reason FROM order_status_history WHERE order_id = 'SO-1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), reason), ("scheduled", None));
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub(crate) fn save(
         batch: Some(batch),
         written: snapshots.len(),
         skipped: 0,
+        ..Default::default()
     })
 }
 

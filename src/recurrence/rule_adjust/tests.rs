@@ -138,7 +138,15 @@ fn a_failing_rule_names_the_line_and_the_occurrence() {
     let ctx = LineContext::by_id(&m, &AgreementLineId::new("L-1")).unwrap();
     for (source, needle) in [
         (r#"fn adjust_occurrence(o, line, cal) { throw "no" }"#, "no"),
-        ("fn adjust_occurrence(o, line, cal) { 42 }", "type i64"),
+        // A value of the wrong shape is located at the hook too (#14 item 8).
+        (
+            "fn adjust_occurrence(o, line, cal) { 42 }",
+            "recurrence.rhai:1:4: hook `adjust_occurrence` returned a value of type i64",
+        ),
+        (
+            r#"fn adjust_occurrence(o, line, cal) { "soon" }"#,
+            "recurrence.rhai:1:4: hook `adjust_occurrence` returned `soon`, not a date/time",
+        ),
     ] {
         let hook = rules(source);
         let mut rules = RuleAdjuster::new(&hook, NonBusinessDay::Keep);
