@@ -423,6 +423,91 @@ fn dataset_files_are_read_up_to_the_bound() {
     );
 }
 
+/// FNV-1a of a text: a stable fingerprint of a generated dataset.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[test]
+fn demo_regions_lay_independent_regions_side_by_side_and_one_region_is_the_demo() {
+    let one = DemoOptions::new(42, "2027-03-01".parse().unwrap());
+    let single = generate(&one);
+    // The one-region dataset is byte for byte the demo as it was before regions existed.
+    let json = Model::from_dataset(single.clone()).unwrap().to_json();
+    assert_eq!(
+        fnv1a(&json),
+        DEMO_42_FINGERPRINT,
+        "the one-region demo changed"
+    );
+    assert_eq!(
+        generate(&one.clone().with_regions(0)),
+        single,
+        "0 clamps to 1"
+    );
+
+    let three = generate(&one.clone().with_regions(3));
+    assert_eq!(
+        three,
+        generate(&one.clone().with_regions(3)),
+        "deterministic"
+    );
+    let model = Model::from_dataset(three.clone()).unwrap();
+    assert_eq!(model.technicians().len(), 120);
+    assert_eq!(model.customers().len(), 900);
+    // Region 1 of three is the one-region demo.
+    assert_eq!(three.technicians[..40], single.technicians[..]);
+    assert_eq!(three.customers[..300], single.customers[..]);
+    assert_eq!(
+        three.agreements[..single.agreements.len()],
+        single.agreements[..]
+    );
+    assert_eq!(three.orders[..single.orders.len()], single.orders[..]);
+    // Ids are unique across regions (the model would reject duplicates too).
+    let mut ids: Vec<String> = three
+        .technicians
+        .iter()
+        .map(|t| t.id.to_string())
+        .chain(three.customers.iter().map(|c| c.id.to_string()))
+        .chain(three.service_objects.iter().map(|o| o.id.to_string()))
+        .chain(three.agreements.iter().map(|a| a.id.to_string()))
+        .chain(three.calendars.iter().map(|c| c.id.to_string()))
+        .chain(three.orders.iter().map(|o| o.id.to_string()))
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate ids across regions");
+    // Each region has its own four territories, its technicians live in them, and its
+    // customers and technicians are drawn from their own stream (not a copy of region 1).
+    let territories: std::collections::BTreeSet<String> = three
+        .technicians
+        .iter()
+        .filter_map(|t| t.territory.as_ref().map(|x| x.to_string()))
+        .collect();
+    assert_eq!(territories.len(), 12, "{territories:?}");
+    assert!(three.technicians[40..80]
+        .iter()
+        .all(|t| t.id.as_str().starts_with("R002-")
+            && t.calendar.as_str().starts_with("R002-")
+            && t.territory
+                .as_ref()
+                .is_some_and(|x| x.as_str().starts_with("R002-"))));
+    assert_ne!(three.technicians[0].home, three.technicians[40].home);
+    assert_ne!(three.technicians[0].name, three.technicians[40].name);
+    // Regions do not overlap: every region-2 customer is east of every region-1 customer.
+    let east_of_1 = three.customers[..300]
+        .iter()
+        .map(|c| c.location.lon)
+        .fold(f64::MIN, f64::max);
+    assert!(three.customers[300..600]
+        .iter()
+        .all(|c| c.location.lon > east_of_1));
+}
+/// FNV-1a of the seed-42 demo of 2027-03-01 as generated before regions existed.
+const DEMO_42_FINGERPRINT: u64 = 4_681_988_693_215_468_804;
+
 #[test]
 fn recurrence_starts_outside_the_supported_years_are_rejected_naming_the_line() {
     for dtstart in [

@@ -155,6 +155,67 @@ fn demo_plan_is_valid_and_assigns_the_breakdowns() {
     assert!(plan.kpis.utilisation > 0.0 && plan.kpis.utilisation <= 1.0);
 }
 
+/// Sixteen demo regions (640 technicians, 576 open breakdowns): above the dense travel matrix's
+/// size, so the matrix is blocked by reach. The plan is valid, keeps every order in its own
+/// region, and the whole call — preparation included — keeps its time budget (the old
+/// all-pairs regret construction alone took far longer than the budget here).
+#[test]
+fn many_regions_are_planned_within_the_time_budget_each_order_in_its_region() {
+    let anchor: NaiveDate = "2027-03-01".parse().unwrap();
+    let options = DemoOptions::new(11, anchor).with_regions(16);
+    let model = Model::from_dataset(generate(&options)).unwrap();
+    let from = Utc.from_utc_datetime(&anchor.and_hms_opt(0, 0, 0).unwrap());
+    let to = from + Duration::days(5);
+    let orders = open(&model);
+    assert_eq!(orders.len(), 16 * 36);
+    let budget = std::time::Duration::from_millis(1500);
+    let dues = HashMap::new();
+    let request = PlanRequest::new(&orders, &dues, from, to);
+    let started = std::time::Instant::now();
+    let plan = schedule(
+        &model,
+        &Dispatcher::default(),
+        &request,
+        &ScheduleOptions {
+            iterations: None,
+            time_budget: Some(budget),
+            ..options_default_seed()
+        },
+    )
+    .unwrap();
+    let elapsed = started.elapsed();
+    // 10 % over the budget, and a little for a busy shared test machine.
+    assert!(
+        elapsed <= budget.mul_f64(1.1) + std::time::Duration::from_millis(150),
+        "{elapsed:?} for a budget of {budget:?}"
+    );
+    validate(&model, &plan, &orders, from);
+    assert!(
+        plan.kpis.orders_assigned * 10 >= orders.len() * 8,
+        "{:?}",
+        plan.kpis
+    );
+    let region = |id: &str| id.split_once("-T-").map_or("", |(r, _)| r).to_string();
+    for route in &plan.routes {
+        for v in &route.visits {
+            let order_region = v.order.as_str().split_once("-SO-").map_or("", |(r, _)| r);
+            assert_eq!(
+                order_region,
+                region(route.technician.as_str()),
+                "{}",
+                v.order
+            );
+        }
+    }
+}
+
+fn options_default_seed() -> ScheduleOptions {
+    ScheduleOptions {
+        seed: 3,
+        ..ScheduleOptions::default()
+    }
+}
+
 #[test]
 fn same_seed_and_iterations_give_the_same_plan() {
     let (model, from, to) = demo();

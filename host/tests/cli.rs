@@ -61,6 +61,36 @@ fn demo_data_is_deterministic_and_usage_errors_exit_1() {
         assert!(out.status.success());
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // `--regions 1` is the default dataset; two regions double it with prefixed ids.
+    let one = dir.path().join("one.json");
+    let two = dir.path().join("two.json");
+    for (p, n) in [(&one, "1"), (&two, "2")] {
+        let args = [
+            "demo-data",
+            "--seed",
+            "5",
+            "--anchor",
+            "2027-03-01",
+            "--regions",
+            n,
+        ];
+        let out = fieldwork(&[&args[..], &["--json", "--out", p.to_str().unwrap()]].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["technicians"], 40 * n.parse::<u64>().unwrap());
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&one).unwrap());
+    assert!(std::fs::read_to_string(&two)
+        .unwrap()
+        .contains("\"R002-T-001\""));
+    for bad in ["0", "201", "x"] {
+        let out = fieldwork(&["demo-data", "--regions", bad, "--out", "never.json"]);
+        assert_eq!(out.status.code(), Some(1), "--regions {bad}");
+    }
     let out = fieldwork(&["demo-data", "--anchor", "not-a-date"]);
     assert_eq!(out.status.code(), Some(1));
     let out = fieldwork(&["--help"]);

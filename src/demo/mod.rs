@@ -1,6 +1,11 @@
 //! A deterministic demo-data generator: a service business in the Berlin–Brandenburg region
 //! with a few hundred customers, their equipment and agreements, ~40 technicians, Berlin's
 //! public holidays and a few dozen open breakdown calls. Same seed and anchor date → same data.
+//!
+//! For measurements at the size of a real service business, [`DemoOptions::regions`] lays
+//! `N` such regions side by side (at most [`MAX_REGIONS`]): each has its own centre, territories,
+//! calendars, technicians, customers, agreements and open orders, with ids prefixed by the
+//! region (`R002-T-001`); region 1 is exactly the one-region demo.
 
 mod holidays;
 mod names;
@@ -27,7 +32,16 @@ pub struct DemoOptions {
     pub technicians: usize,
     /// Number of open breakdown orders awaiting dispatch.
     pub open_orders: usize,
+    /// Number of regions side by side, each with the sizes above (1 ..= [`MAX_REGIONS`];
+    /// values outside are clamped by [`generate`]).
+    pub regions: usize,
 }
+
+/// The largest number of demo regions (200 regions: 8,000 technicians, 60,000 customers).
+pub const MAX_REGIONS: usize = 200;
+
+/// Regions per row of the grid the regions are laid out on.
+const REGIONS_PER_ROW: usize = 10;
 
 impl DemoOptions {
     /// The standard demo: 300 customers, 40 technicians, 36 open orders.
@@ -38,7 +52,53 @@ impl DemoOptions {
             customers: 300,
             technicians: 40,
             open_orders: 36,
+            regions: 1,
         }
+    }
+
+    /// The same options with `regions` regions side by side.
+    ///
+    /// ```
+    /// use fieldwork::demo::{generate, DemoOptions};
+    /// let options = DemoOptions::new(42, "2027-03-01".parse().unwrap()).with_regions(2);
+    /// let dataset = generate(&options);
+    /// assert_eq!(dataset.technicians.len(), 80);
+    /// assert!(dataset.technicians.iter().any(|t| t.id.as_str() == "R002-T-001"));
+    /// ```
+    pub fn with_regions(mut self, regions: usize) -> Self {
+        self.regions = regions;
+        self
+    }
+}
+
+/// One region of a demo dataset: its centre and the prefix of its ids (empty for the first).
+#[derive(Debug, Clone)]
+struct Region {
+    index: usize,
+    centre: (f64, f64),
+    prefix: String,
+}
+
+impl Region {
+    /// Region `r` (0-based): Berlin for the first, then a grid of [`REGIONS_PER_ROW`] columns
+    /// 1.5° of longitude (≈100 km) and 1° of latitude (≈111 km) apart, so that regions of
+    /// 45 km radius never overlap.
+    fn new(r: usize) -> Self {
+        let (col, row) = (r % REGIONS_PER_ROW, r / REGIONS_PER_ROW);
+        Region {
+            index: r,
+            centre: (CENTER.0 - row as f64, CENTER.1 + 1.5 * col as f64),
+            prefix: if r == 0 {
+                String::new()
+            } else {
+                format!("R{:03}-", r + 1)
+            },
+        }
+    }
+
+    /// `id` with the region's prefix.
+    fn id(&self, id: &str) -> String {
+        format!("{}{id}", self.prefix)
     }
 }
 
@@ -46,11 +106,12 @@ const CENTER: (f64, f64) = (52.52, 13.405);
 const TERRITORIES: [&str; 4] = ["north", "east", "south", "west"];
 
 /// A point within `radius_km` of the region's centre, and its territory (quadrant).
-fn random_site(rng: &mut SplitMix64, radius_km: f64) -> (Location, TerritoryId) {
+fn random_site(rng: &mut SplitMix64, region: &Region, radius_km: f64) -> (Location, TerritoryId) {
+    let centre = region.centre;
     let angle = rng.unit() * std::f64::consts::TAU;
     let r = radius_km * rng.unit().sqrt();
-    let lat = CENTER.0 + (r * angle.sin()) / 111.0;
-    let lon = CENTER.1 + (r * angle.cos()) / (111.0 * CENTER.0.to_radians().cos());
+    let lat = centre.0 + (r * angle.sin()) / 111.0;
+    let lon = centre.1 + (r * angle.cos()) / (111.0 * centre.0.to_radians().cos());
     let quadrant =
         (((angle + std::f64::consts::FRAC_PI_4) / std::f64::consts::FRAC_PI_2) as usize) % 4;
     // angle 0 = east, π/2 = north, π = west, 3π/2 = south
@@ -63,7 +124,7 @@ fn random_site(rng: &mut SplitMix64, radius_km: f64) -> (Location, TerritoryId) 
     let round = |v: f64| (v * 1e5).round() / 1e5;
     (
         Location::new(round(lat), round(lon)),
-        TerritoryId::new(territory),
+        TerritoryId::new(region.id(territory)),
     )
 }
 
@@ -87,7 +148,7 @@ fn weekdays(intervals: Vec<OpeningInterval>, saturday: bool) -> WeeklyHours {
     }
 }
 
-fn calendars(anchor: NaiveDate) -> Vec<BusinessCalendar> {
+fn calendars(anchor: NaiveDate, region: &Region) -> Vec<BusinessCalendar> {
     let holidays: std::collections::BTreeSet<NaiveDate> = (anchor.year() - 1..=anchor.year() + 2)
         .flat_map(berlin_holidays)
         .collect();
@@ -98,7 +159,7 @@ fn calendars(anchor: NaiveDate) -> Vec<BusinessCalendar> {
         }
     }
     let cal = |id: &str, weekly: WeeklyHours, with_holidays: bool| BusinessCalendar {
-        id: CalendarId::new(id),
+        id: CalendarId::new(region.id(id)),
         time_zone: TimeZoneName::new("Europe/Berlin"),
         weekly,
         holidays: if with_holidays {
@@ -215,6 +276,7 @@ fn money(units: i64, cents: i64) -> Decimal {
 /// The dataset being generated, with the random stream every part draws from in turn.
 struct Draw<'o> {
     options: &'o DemoOptions,
+    region: &'o Region,
     rng: SplitMix64,
     ds: Dataset,
     /// Ids of the technicians drawn so far (customers may exclude one, lines prefer one).
@@ -227,7 +289,7 @@ impl Draw<'_> {
     /// Technician `i`: home and territory, a primary skill by position and a few random ones.
     fn technician(&mut self, i: usize) -> Technician {
         let rng = &mut self.rng;
-        let (home, territory) = random_site(rng, 25.0);
+        let (home, territory) = random_site(rng, self.region, 25.0);
         let mut skills = BTreeMap::new();
         let all = [
             "hvac",
@@ -246,16 +308,16 @@ impl Draw<'_> {
                 .or_insert(1 + rng.below(4) as u8);
         }
         Technician {
-            id: TechnicianId::new(format!("T-{:03}", i + 1)),
+            id: TechnicianId::new(self.region.id(&format!("T-{:03}", i + 1))),
             name: names::person(&mut |n| rng.below(n)),
             skills,
             home,
             territory: Some(territory),
-            calendar: CalendarId::new(if i % 3 == 2 {
+            calendar: CalendarId::new(self.region.id(if i % 3 == 2 {
                 "tech-late"
             } else {
                 "tech-early"
-            }),
+            })),
             hourly_cost: money(48 + rng.below(30) as i64, [0, 50][rng.below(2)]),
             max_hours_per_day: 8.0,
             max_jobs_per_day: Some(6),
@@ -268,7 +330,7 @@ impl Draw<'_> {
     /// and then a technician it excludes.
     fn customer(&mut self, i: usize) -> Customer {
         let rng = &mut self.rng;
-        let (location, territory) = random_site(rng, 45.0);
+        let (location, territory) = random_site(rng, self.region, 45.0);
         let roll = rng.unit();
         let tier = if roll < 0.15 {
             "gold"
@@ -286,13 +348,13 @@ impl Draw<'_> {
             names::CompanyKind::Office => "office",
         };
         Customer {
-            id: CustomerId::new(format!("C-{:04}", i + 1)),
+            id: CustomerId::new(self.region.id(&format!("C-{:04}", i + 1))),
             name,
             tier: tier.to_owned(),
             time_zone: TimeZoneName::new("Europe/Berlin"),
             location,
             address: Some(names::address(&mut |n| rng.below(n))),
-            calendar: Some(CalendarId::new(calendar)),
+            calendar: Some(CalendarId::new(self.region.id(calendar))),
             territory: Some(territory),
             excluded_technicians: if rng.chance(0.03) {
                 vec![rng.pick(&self.tech_ids).clone()]
@@ -310,7 +372,8 @@ impl Draw<'_> {
         for j in 0..objects {
             let rng = &mut self.rng;
             let (model, service_task, _) = EQUIPMENT[rng.below(EQUIPMENT.len())];
-            let object_id = ServiceObjectId::new(format!("SO-{:04}-{}", i + 1, j + 1));
+            let object_id =
+                ServiceObjectId::new(self.region.id(&format!("SO-{:04}-{}", i + 1, j + 1)));
             let installed = self.options.anchor - Duration::days(200 + rng.below(2500) as i64);
             self.ds.service_objects.push(ServiceObject {
                 id: object_id.clone(),
@@ -354,7 +417,7 @@ impl Draw<'_> {
         let start = self.options.anchor - Duration::days(30 + rng.below(400) as i64);
         let hour = 8 + rng.below(3) as u32;
         AgreementLine {
-            id: AgreementLineId::new(format!("AL-{line_no:05}")),
+            id: AgreementLineId::new(self.region.id(&format!("AL-{line_no:05}"))),
             service_object: Some(object),
             task: TaskCode::new(task),
             recurrence: Recurrence {
@@ -386,7 +449,7 @@ impl Draw<'_> {
         } else {
             AgreementStatus::Draft
         };
-        let agreement_id = AgreementId::new(format!("AG-{:04}", i + 1));
+        let agreement_id = AgreementId::new(self.region.id(&format!("AG-{:04}", i + 1)));
         let valid_from = self.options.anchor - Duration::days(400);
         self.ds.agreements.push(ServiceAgreement {
             id: agreement_id.clone(),
@@ -417,7 +480,7 @@ impl Draw<'_> {
     ) -> Subscription {
         let quarterly = self.rng.chance(0.4);
         Subscription {
-            id: SubscriptionId::new(format!("SUB-{:04}", i + 1)),
+            id: SubscriptionId::new(self.region.id(&format!("SUB-{:04}", i + 1))),
             customer: customer.clone(),
             agreement: Some(agreement),
             fee: if quarterly {
@@ -438,7 +501,9 @@ impl Draw<'_> {
     }
 }
 
-/// Generates the demo dataset.
+/// Generates the demo dataset: [`DemoOptions::regions`] regions side by side (clamped to
+/// 1 ..= [`MAX_REGIONS`]), each drawn from its own random stream, so region 1 is the same
+/// whatever the number of regions.
 ///
 /// ```
 /// use fieldwork::demo::{generate, DemoOptions};
@@ -448,12 +513,43 @@ impl Draw<'_> {
 /// assert!(fieldwork::model::Model::from_dataset(dataset).is_ok());
 /// ```
 pub fn generate(options: &DemoOptions) -> Dataset {
+    let mut ds = Dataset {
+        tasks: tasks(),
+        ..Dataset::default()
+    };
+    for r in 0..options.regions.clamp(1, MAX_REGIONS) {
+        let region = generate_region(options, &Region::new(r));
+        ds.calendars.extend(region.calendars);
+        ds.technicians.extend(region.technicians);
+        ds.customers.extend(region.customers);
+        ds.service_objects.extend(region.service_objects);
+        ds.agreements.extend(region.agreements);
+        ds.subscriptions.extend(region.subscriptions);
+        ds.orders.extend(region.orders);
+        ds.return_orders.extend(region.return_orders);
+    }
+    ds
+}
+
+/// The random stream of region `r`: the one-region demo's stream for the first region, an
+/// independent one (mixed with the region number) for the others.
+fn region_seed(seed: u64, r: usize) -> u64 {
+    let base = seed ^ 0x5EED_F1E1_D000_0001;
+    if r == 0 {
+        base
+    } else {
+        base ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// One region's calendars, technicians, customers, equipment, agreements and open orders.
+fn generate_region(options: &DemoOptions, region: &Region) -> Dataset {
     let mut draw = Draw {
         options,
-        rng: SplitMix64::new(options.seed ^ 0x5EED_F1E1_D000_0001),
+        region,
+        rng: SplitMix64::new(region_seed(options.seed, region.index)),
         ds: Dataset {
-            calendars: calendars(options.anchor),
-            tasks: tasks(),
+            calendars: calendars(options.anchor, region),
             ..Dataset::default()
         },
         tech_ids: Vec::new(),
@@ -473,12 +569,12 @@ pub fn generate(options: &DemoOptions) -> Dataset {
     let Draw {
         mut ds, mut rng, ..
     } = draw;
-    open_orders(&mut ds, &mut rng, options);
-    return_orders(&mut ds, &mut rng, options.anchor);
+    open_orders(&mut ds, &mut rng, options, region);
+    return_orders(&mut ds, &mut rng, options.anchor, region);
     ds
 }
 
-fn open_orders(ds: &mut Dataset, rng: &mut SplitMix64, options: &DemoOptions) {
+fn open_orders(ds: &mut Dataset, rng: &mut SplitMix64, options: &DemoOptions, region: &Region) {
     let anchor_noon = Utc.from_utc_datetime(
         &options
             .anchor
@@ -503,7 +599,7 @@ fn open_orders(ds: &mut Dataset, rng: &mut SplitMix64, options: &DemoOptions) {
         ]);
         let created_at = anchor_noon - Duration::minutes(30 + rng.below(60 * 48) as i64);
         let mut order = ServiceOrder::new(
-            format!("SO-B{:04}", i + 1),
+            region.id(&format!("SO-B{:04}", i + 1)),
             object.customer.clone(),
             priority,
             created_at,
@@ -528,7 +624,7 @@ fn open_orders(ds: &mut Dataset, rng: &mut SplitMix64, options: &DemoOptions) {
     }
 }
 
-fn return_orders(ds: &mut Dataset, rng: &mut SplitMix64, anchor: NaiveDate) {
+fn return_orders(ds: &mut Dataset, rng: &mut SplitMix64, anchor: NaiveDate, region: &Region) {
     let reasons = ["DEFECT", "DOA", "WRONG-ITEM", "NOT-NEEDED"];
     for i in 0..6 {
         if ds.service_objects.is_empty() {
@@ -537,7 +633,7 @@ fn return_orders(ds: &mut Dataset, rng: &mut SplitMix64, anchor: NaiveDate) {
         let object = ds.service_objects[rng.below(ds.service_objects.len())].clone();
         let created = anchor - Duration::days(1 + rng.below(20) as i64);
         ds.return_orders.push(ReturnOrder {
-            id: ReturnOrderId::new(format!("RMA-{:04}", i + 1)),
+            id: ReturnOrderId::new(region.id(&format!("RMA-{:04}", i + 1))),
             customer: object.customer.clone(),
             reason_code: rng.pick(&reasons).to_string(),
             status: ReturnStatus::Received,

@@ -68,7 +68,8 @@ pub struct ScheduleOptions {
     pub seed: u64,
     /// Search iterations (deterministic budget); `None` = until the time budget ends.
     pub iterations: Option<u64>,
-    /// Wall-clock budget of the search (anytime: the best plan found is returned).
+    /// Wall-clock budget of the whole call — preparing the problem (eligibility, travel
+    /// matrix) and the search (anytime: the best plan found is returned when it runs out).
     pub time_budget: Option<StdDuration>,
     /// Lateness policy.
     pub lateness: Lateness,
@@ -210,9 +211,46 @@ fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64, max_break: 
 }
 
 /// The travel matrix of the problem: technicians' homes first, then order sites. Drives are
-/// planned in whole minutes (rounded up) so that appointments fall on minutes. O((t + o)²)
-/// entries for t technicians and o orders.
-fn travel_matrix(ctx: &PolicyContext<'_>) -> Result<TravelMatrix, ScheduleError> {
+/// planned in whole minutes (rounded up) so that appointments fall on minutes.
+///
+/// Up to [`DENSE_MAX_LOCATIONS`] locations the matrix is dense (O((t + o)²) entries for t
+/// technicians and o orders). Above, it is **blocked** by `reach`: the connected groups of
+/// technicians and orders that eligibility links (a technician and the orders they may take,
+/// transitively), each group dense, nothing stored between groups (no route can join them):
+/// O(Σ group²) entries, which grows with the number of territories rather than with its
+/// square.
+fn travel_matrix(
+    ctx: &PolicyContext<'_>,
+    reach: &[Vec<(TechIx, f64)>],
+) -> Result<TravelMatrix, ScheduleError> {
+    let n_t = ctx.technician_count();
+    let n_o = ctx.order_count();
+    let size = n_t + n_o;
+    let site = |x: usize| (x >= n_t).then(|| OrderIx(x - n_t));
+    let entry = |a: usize, b: usize| {
+        if a == b {
+            return (0.0, 0.0);
+        }
+        let tr = match (site(a), site(b)) {
+            (Some(i), Some(j)) => ctx.travel_between_orders(i, j),
+            (Some(i), None) => ctx.travel_from_home(i, TechIx(b)),
+            (None, Some(j)) => ctx.travel_from_home(j, TechIx(a)),
+            (None, None) => return (0.0, 0.0),
+        };
+        (tr.minutes.ceil() * 60.0, tr.km)
+    };
+    if size <= DENSE_MAX_LOCATIONS {
+        return dense_travel_matrix(ctx);
+    }
+    let groups = reach_groups(n_t, reach);
+    Ok(TravelMatrix::blocked(size, &groups, entry)?)
+}
+
+/// Locations up to which the travel matrix is dense (see [`travel_matrix`]).
+const DENSE_MAX_LOCATIONS: usize = 512;
+
+/// The dense travel matrix (all pairs; technicians' homes are not linked to each other).
+fn dense_travel_matrix(ctx: &PolicyContext<'_>) -> Result<TravelMatrix, ScheduleError> {
     let n_t = ctx.technician_count();
     let n_o = ctx.order_count();
     let size = n_t + n_o;
@@ -236,6 +274,56 @@ fn travel_matrix(ctx: &PolicyContext<'_>) -> Result<TravelMatrix, ScheduleError>
         }
     }
     Ok(TravelMatrix::new(size, time, dist)?)
+}
+
+/// The connected groups of locations (technicians `0..n_t`, then orders) that `reach` (each
+/// order's eligible technicians) links, each sorted, in order of their smallest location.
+/// O((t + o + pairs) · α) with a union–find.
+fn reach_groups(n_t: usize, reach: &[Vec<(TechIx, f64)>]) -> Vec<Vec<usize>> {
+    let size = n_t + reach.len();
+    let mut parent: Vec<usize> = (0..size).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (i, techs) in reach.iter().enumerate() {
+        for &(t, _) in techs {
+            let (a, b) = (root(&mut parent, n_t + i), root(&mut parent, t.0));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut index_of_root = vec![usize::MAX; size];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for x in 0..size {
+        let r = root(&mut parent, x);
+        if index_of_root[r] == usize::MAX {
+            index_of_root[r] = groups.len();
+            groups.push(Vec::new());
+        }
+        groups[index_of_root[r]].push(x);
+    }
+    groups
+}
+
+/// Each order's eligible technicians with the pair's score (the dispatch policy's work rules
+/// and score): the pairs the problem is made of.
+fn reach_of(ctx: &PolicyContext<'_>) -> Result<Vec<Vec<(TechIx, f64)>>, ScheduleError> {
+    let mut reach = Vec::with_capacity(ctx.order_count());
+    for o in (0..ctx.order_count()).map(OrderIx) {
+        let mut techs = Vec::new();
+        for t in (0..ctx.technician_count()).map(TechIx) {
+            if let Evaluation::Eligible { score, .. } = ctx.evaluate(o, t)? {
+                techs.push((t, score));
+            }
+        }
+        reach.push(techs);
+    }
+    Ok(reach)
 }
 
 /// One solver vehicle per shift (its technician's resource, job limit and van capacity), and
@@ -277,6 +365,7 @@ struct JobInput<'m, 'c> {
     dues: &'m HashMap<OrderId, DateTime<Utc>>,
     shifts: &'m [Shift],
     shifts_of_tech: &'m [Vec<usize>],
+    reach: &'m [Vec<(TechIx, f64)>],
     origin: i64,
     options: &'m ScheduleOptions,
 }
@@ -298,6 +387,7 @@ fn job_of(
         dues,
         shifts,
         shifts_of_tech,
+        reach,
         origin,
         options,
     } = *input;
@@ -322,12 +412,10 @@ fn job_of(
         job = job.with_soft_due();
     }
     let mut allowed = Vec::new();
-    for t in (0..ctx.technician_count()).map(TechIx) {
-        if let Evaluation::Eligible { score, .. } = ctx.evaluate(o, t)? {
-            for &v in &shifts_of_tech[t.0] {
-                allowed.push(v);
-                job = job.with_preference(v, score);
-            }
+    for &(t, score) in &reach[o.0] {
+        for &v in &shifts_of_tech[t.0] {
+            allowed.push(v);
+            job = job.with_preference(v, score);
         }
     }
     let pin = order.and_then(|ord| ord.pinned_start);
@@ -384,7 +472,8 @@ fn build<'a, 'r: 'a>(
     let origin = secs(from);
     let n_t = ctx.technician_count();
     let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
-    let matrix = travel_matrix(&ctx)?;
+    let reach = reach_of(&ctx)?;
+    let matrix = travel_matrix(&ctx, &reach)?;
     let mut shifts = Vec::new();
     for t in (0..n_t).map(TechIx) {
         let max_break = options.max_break_minutes * 60;
@@ -409,6 +498,7 @@ fn build<'a, 'r: 'a>(
         dues,
         shifts: &shifts,
         shifts_of_tech: &shifts_of_tech,
+        reach: &reach,
         origin,
         options,
     };
@@ -587,6 +677,21 @@ fn freeze_end(ctx: &PolicyContext<'_>, shifts: &[Shift], t: TechIx, now: i64) ->
         .unwrap_or(now)
 }
 
+/// The solver problem [`schedule`] would solve for a request — the preparation phase alone
+/// (dispatch context, each order's eligible technicians, travel matrix, vehicles, jobs), for
+/// measuring it (`benches/scale.rs`) and for inspecting what the optimiser is given.
+///
+/// # Errors
+/// As [`schedule`].
+pub fn prepare(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+) -> Result<Problem, ScheduleError> {
+    Ok(build(model, dispatcher, request, options, true)?.problem)
+}
+
 fn config(options: &ScheduleOptions) -> SolverConfig {
     let mut config = SolverConfig::default().with_seed(options.seed);
     config.max_iterations = options.iterations;
@@ -638,24 +743,33 @@ pub fn schedule(
     if to <= from {
         return Err(ScheduleError::EmptyHorizon { from, to });
     }
+    let started = std::time::Instant::now();
     let mapped = build(model, dispatcher, request, options, true)?;
+    // The time budget covers the whole call: the search gets what preparing the problem left.
+    let mut config = config(options);
+    config.time_limit = options
+        .time_budget
+        .map(|b| b.saturating_sub(started.elapsed()));
     let solution = match request.previous {
         Some(_) => {
             let initial = initial_plan(model, &mapped);
-            match solver::solve_from(&mapped.problem, &initial, &config(options)) {
+            match solver::solve_from(&mapped.problem, &initial, &config) {
                 Ok(solution) => solution,
                 // The kept visits cannot all stay (e.g. a day limit lowered): re-plan without
                 // the freeze; started work stays fixed.
                 Err(SolverError::InvalidPlan { .. }) => {
                     let mapped = build(model, dispatcher, request, options, false)?;
                     let initial = initial_plan(model, &mapped);
-                    let solution = solver::solve_from(&mapped.problem, &initial, &config(options))?;
+                    config.time_limit = options
+                        .time_budget
+                        .map(|b| b.saturating_sub(started.elapsed()));
+                    let solution = solver::solve_from(&mapped.problem, &initial, &config)?;
                     return Ok(to_plan(model, &mapped, &solution, from, to));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        None => solver::solve(&mapped.problem, &config(options))?,
+        None => solver::solve(&mapped.problem, &config)?,
     };
     Ok(to_plan(model, &mapped, &solution, from, to))
 }

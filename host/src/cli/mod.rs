@@ -62,7 +62,7 @@ pub enum Command {
     /// Write a deterministic demo dataset (a region with customers, technicians, agreements).
     #[command(
         name = "demo-data",
-        after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json"
+        after_help = "Examples:\n  fieldwork demo-data --out demo.json\n  fieldwork demo-data --seed 7 --anchor 2027-03-01 --out demo.json\n  fieldwork demo-data --regions 10 --anchor 2027-03-01 --out big.json"
     )]
     DemoData(demo_data::DemoDataArgs),
     /// Bill one month of subscriptions: fees, prorations, revenue recognition.

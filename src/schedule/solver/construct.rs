@@ -36,7 +36,7 @@ fn cmp_eps(a: f64, b: f64) -> Ordering {
 }
 
 /// Regret priority: larger is better, component by component.
-fn key_better(a: (f64, f64, f64, f64, f64), b: (f64, f64, f64, f64, f64)) -> bool {
+fn key_better(a: Key, b: Key) -> bool {
     cmp_eps(a.0, b.0)
         .then(cmp_eps(a.1, b.1))
         .then(cmp_eps(a.2, b.2))
@@ -52,95 +52,141 @@ fn key_better(a: (f64, f64, f64, f64, f64), b: (f64, f64, f64, f64, f64)) -> boo
 /// with fewer than k options; with `urgency_first` the jobs with fewer options go first and
 /// value comes second. Ties go to the cheapest insertion. Jobs that fit nowhere stay
 /// unassigned.
+///
+/// Cost: each job's best insertions are cached for its *eligible* routes only, and its regret
+/// key is recomputed only when the route just changed is one of them; a step costs the
+/// insertion evaluations of the jobs eligible for the changed route plus one comparison per
+/// pending job. For n jobs with at most e eligible routes each: O(n · e) evaluations to start,
+/// O(n²) key comparisons overall (cheap), instead of O(n² · routes) before.
 pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first: bool) {
     let k = k.max(1);
     let mut pending = std::mem::take(&mut st.unassigned);
     let nr = st.routes.len();
-    // cache[i * nr + r]: best insertion of pending[i] into route r.
-    let mut cache: Vec<Option<Insertion>> = Vec::with_capacity(pending.len() * nr);
+    let nj = p.jobs().len();
+    // Per job: its eligible routes (routes are indexed by vehicle), and at the same offsets
+    // the cached best insertion into each.
+    let mut offset = vec![0usize; nj + 1];
+    for j in 0..nj {
+        offset[j + 1] = offset[j] + p.eligible_vehicles[j].len();
+    }
+    let routes_of = |j: usize| &p.eligible_vehicles[j];
+    let mut cache: Vec<Option<Insertion>> = vec![None; offset[nj]];
+    // Per route: the pending jobs eligible for it (with their slot in the job's list).
+    let mut jobs_of_route: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nr];
     for &j in &pending {
-        for r in 0..nr {
-            cache.push(route_best(p, st, r, j, INF2, None));
+        for (slot, &r) in routes_of(j).iter().enumerate() {
+            let r = r as usize;
+            if r < nr {
+                cache[offset[j] + slot] = route_best(p, st, r, j, INF2, None);
+                jobs_of_route[r].push((j as u32, slot as u32));
+            }
         }
     }
-    let mut top: Vec<(f64, f64, usize)> = Vec::with_capacity(nr);
-    while !pending.is_empty() {
-        // Key (value, urgency, regret lateness, regret cost) and the chosen insertion.
-        let mut chosen: Option<(usize, usize, Insertion)> = None;
-        let mut chosen_key = (
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for (i, &j) in pending.iter().enumerate() {
-            top.clear();
-            let mut empty_best: Option<(f64, f64, usize)> = None;
-            for r in 0..nr {
-                if let Some(ins) = cache[i * nr + r] {
-                    let t = (ins.lateness, ins.cost, r);
-                    if st.routes[r].is_empty() {
-                        if empty_best.is_none_or(|e| better(t.0, t.1, e.0, e.1)) {
-                            empty_best = Some(t);
-                        }
-                    } else {
-                        top.push(t);
-                    }
-                }
-            }
-            top.extend(empty_best);
-            if top.is_empty() {
+    const NO_KEY: Key = (
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    let mut is_pending = vec![false; nj];
+    for &j in &pending {
+        is_pending[j] = true;
+    }
+    let mut top: Vec<(f64, f64, usize)> = Vec::new();
+    // Per job: its key and best route, `None` when it fits nowhere.
+    let mut keys: Vec<Option<(Key, usize)>> = vec![None; nj];
+    let mut key_of = |j: usize, st: &State, cache: &[Option<Insertion>]| {
+        top.clear();
+        let mut empty_best: Option<(f64, f64, usize)> = None;
+        for (slot, &r) in routes_of(j).iter().enumerate() {
+            let r = r as usize;
+            if r >= nr {
                 continue;
             }
-            top.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            let options = top.len().min(k);
-            let (mut rl, mut rc) = (0.0, 0.0);
-            for t in top.iter().take(options).skip(1) {
-                rl += t.0 - top[0].0;
-                rc += t.1 - top[0].1;
-            }
-            if options < k {
-                // Few options: most urgent; among those, the cheapest best insertion goes first.
-                rl = f64::INFINITY;
-                rc = -top[0].1;
-            }
-            let (value, urgency) = (p.jobs()[j].value, (k - options) as f64);
-            let key = if urgency_first {
-                (urgency, value, rl, rc, -top[0].1)
-            } else {
-                (value, urgency, rl, rc, -top[0].1)
-            };
-            let better_key = key_better(key, chosen_key);
-            if chosen.is_none() || better_key {
-                chosen_key = key;
-                let r = top[0].2;
-                chosen = cache[i * nr + r].map(|ins| (i, r, ins));
+            if let Some(ins) = cache[offset[j] + slot] {
+                let t = (ins.lateness, ins.cost, r);
+                if st.routes[r].is_empty() {
+                    if empty_best.is_none_or(|e| better(t.0, t.1, e.0, e.1)) {
+                        empty_best = Some(t);
+                    }
+                } else {
+                    top.push(t);
+                }
             }
         }
-        let Some((i, r, ins)) = chosen else {
+        top.extend(empty_best);
+        if top.is_empty() {
+            return None;
+        }
+        top.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let options = top.len().min(k);
+        let (mut rl, mut rc) = (0.0, 0.0);
+        for t in top.iter().take(options).skip(1) {
+            rl += t.0 - top[0].0;
+            rc += t.1 - top[0].1;
+        }
+        if options < k {
+            // Few options: most urgent; among those, the cheapest best insertion goes first.
+            rl = f64::INFINITY;
+            rc = -top[0].1;
+        }
+        let (value, urgency) = (p.jobs()[j].value, (k - options) as f64);
+        let key = if urgency_first {
+            (urgency, value, rl, rc, -top[0].1)
+        } else {
+            (value, urgency, rl, rc, -top[0].1)
+        };
+        Some((key, top[0].2))
+    };
+    for &j in &pending {
+        keys[j] = key_of(j, st, &cache);
+    }
+    while !pending.is_empty() {
+        // The pending job with the best key (the first in pending order among equals).
+        let mut chosen: Option<(usize, usize)> = None;
+        let mut chosen_key = NO_KEY;
+        for (i, &j) in pending.iter().enumerate() {
+            let Some((key, r)) = keys[j] else {
+                continue;
+            };
+            if chosen.is_none() || key_better(key, chosen_key) {
+                chosen_key = key;
+                chosen = Some((i, r));
+            }
+        }
+        let Some((i, r)) = chosen else {
             break;
         };
         let j = pending[i];
+        let slot = routes_of(j).iter().position(|&x| x as usize == r);
+        let Some(ins) = slot.and_then(|s| cache[offset[j] + s]) else {
+            break;
+        };
         st.insert(p, r, ins.pos, j);
-        // Drop the row of the inserted job, then refresh column r.
         pending.swap_remove(i);
-        let last = pending.len();
-        if i != last {
-            for rr in 0..nr {
-                cache[i * nr + rr] = cache[last * nr + rr];
-            }
+        is_pending[j] = false;
+        // Refresh route r's column, then the keys of the jobs that can use route r.
+        jobs_of_route[r].retain(|&(jj, _)| is_pending[jj as usize]);
+        for &(jj, s) in &jobs_of_route[r] {
+            let jj = jj as usize;
+            cache[offset[jj] + s as usize] = route_best(p, st, r, jj, INF2, None);
         }
-        cache.truncate(last * nr);
-        for (ii, &jj) in pending.iter().enumerate() {
-            cache[ii * nr + r] = route_best(p, st, r, jj, INF2, None);
+        for &(jj, _) in &jobs_of_route[r] {
+            let jj = jj as usize;
+            keys[jj] = key_of(jj, st, &cache);
         }
     }
     st.unassigned = pending;
 }
 
+/// A regret key: (value, urgency, regret lateness, regret cost, −best cost) or with urgency
+/// and value swapped; larger is better.
+type Key = (f64, f64, f64, f64, f64);
+
 /// Inserts `jobs` in the given order, each at its cheapest feasible position over all routes
 /// (positions skipped with probability `blink`). Jobs that fit nowhere go to `st.unassigned`.
+/// Only a job's eligible routes are tried (the others could not take it anyway).
 pub(crate) fn greedy_insert(
     p: &Problem,
     st: &mut State,
@@ -153,7 +199,10 @@ pub(crate) fn greedy_insert(
         let mut best: Option<(usize, Insertion)> = None;
         let mut limit = INF2;
         let mut ties = 0u32;
-        for r in 0..nr {
+        for r in p.eligible_vehicles[j].iter().map(|&r| r as usize) {
+            if r >= nr {
+                continue;
+            }
             let bl = if blink > 0.0 {
                 Some((&mut *rng, blink))
             } else {

@@ -1,6 +1,7 @@
 //! The generic routing problem: travel matrix, vehicles (routes), jobs, and the errors raised while
 //! building them.
 
+use std::collections::HashMap;
 use thiserror::Error;
 
 /// Tolerance used by the optimiser for time and capacity comparisons (absolute, in problem units).
@@ -26,6 +27,12 @@ pub enum SolverError {
         from: usize,
         /// Destination location.
         to: usize,
+    },
+    /// A blocked matrix's blocks do not partition its locations.
+    #[error("travel matrix: location {location} is in no block or in two")]
+    MatrixBlocks {
+        /// The location.
+        location: usize,
     },
     /// A vehicle or job refers to a location outside the matrix.
     #[error("{what} {index}: location {location} is outside the travel matrix ({size} locations)")]
@@ -69,15 +76,34 @@ pub enum SolverError {
     },
 }
 
-/// Dense travel times and distances between `size` locations, row-major (`from * size + to`).
+/// Travel times and distances between `size` locations.
 ///
 /// Time and distance are plain `f64` in whatever unit the caller uses (seconds and metres for
 /// field service; Solomon uses the Euclidean distance for both). The matrix need not be symmetric.
+///
+/// Two layouts: **dense** ([`new`](Self::new), [`from_fn`](Self::from_fn)), `size²` entries;
+/// and **blocked** ([`blocked`](Self::blocked)): the locations are partitioned into blocks that
+/// never share a route (e.g. the caller knows no vehicle may visit two of them), each block
+/// dense, pairs in different blocks infinitely far apart — `Σ block²` entries, which grows
+/// with the number of blocks rather than with its square.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TravelMatrix {
     size: usize,
+    /// Dense: `size²` entries; blocked: the blocks' entries one after the other.
     time: Vec<f64>,
     distance: Vec<f64>,
+    /// Blocked layout: per location, its block's first entry, its block's size and its index
+    /// within the block; empty when dense.
+    cells: Vec<Cell>,
+}
+
+/// Where a location's row lives in a blocked matrix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cell {
+    block: u32,
+    start: usize,
+    len: u32,
+    local: u32,
 }
 
 impl TravelMatrix {
@@ -113,7 +139,105 @@ impl TravelMatrix {
             size,
             time,
             distance,
+            cells: Vec::new(),
         })
+    }
+
+    /// A blocked matrix over `size` locations: `blocks` partition `0..size` (every location in
+    /// exactly one block); `f(from, to) -> (time, distance)` is called for the pairs within
+    /// each block only; pairs in different blocks are infinitely far apart (no route can join
+    /// them: a solver vehicle whose jobs lie in another block than its depot finds no feasible
+    /// insertion).
+    ///
+    /// ```
+    /// use fieldwork::schedule::solver::TravelMatrix;
+    /// // Two islands: {0, 2} and {1}.
+    /// let m = TravelMatrix::blocked(3, &[vec![0, 2], vec![1]], |a, b| {
+    ///     let d = (a as f64 - b as f64).abs();
+    ///     (d, d)
+    /// })?;
+    /// assert_eq!(m.time(0, 2), 2.0);
+    /// assert_eq!(m.distance(1, 1), 0.0);
+    /// assert!(m.time(0, 1).is_infinite());
+    /// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SolverError::MatrixBlocks`] if the blocks do not partition the locations,
+    /// [`SolverError::MatrixValue`] on a negative or non-finite entry.
+    pub fn blocked(
+        size: usize,
+        blocks: &[Vec<usize>],
+        mut f: impl FnMut(usize, usize) -> (f64, f64),
+    ) -> Result<Self, SolverError> {
+        let unset = Cell {
+            block: u32::MAX,
+            start: 0,
+            len: 0,
+            local: 0,
+        };
+        let mut cells = vec![unset; size];
+        let mut start = 0usize;
+        for (b, block) in blocks.iter().enumerate() {
+            for (i, &loc) in block.iter().enumerate() {
+                match cells.get_mut(loc) {
+                    Some(c) if c.block == u32::MAX => {
+                        *c = Cell {
+                            block: b as u32,
+                            start,
+                            len: block.len() as u32,
+                            local: i as u32,
+                        }
+                    }
+                    _ => return Err(SolverError::MatrixBlocks { location: loc }),
+                }
+            }
+            start += block.len() * block.len();
+        }
+        if let Some(loc) = cells.iter().position(|c| c.block == u32::MAX) {
+            return Err(SolverError::MatrixBlocks { location: loc });
+        }
+        let mut time = Vec::with_capacity(start);
+        let mut distance = Vec::with_capacity(start);
+        for block in blocks {
+            for &a in block {
+                for &b in block {
+                    let (t, d) = f(a, b);
+                    if !(t.is_finite() && t >= 0.0 && d.is_finite() && d >= 0.0) {
+                        return Err(SolverError::MatrixValue { from: a, to: b });
+                    }
+                    time.push(t);
+                    distance.push(d);
+                }
+            }
+        }
+        Ok(TravelMatrix {
+            size,
+            time,
+            distance,
+            cells,
+        })
+    }
+
+    /// The entry of `from → to` in the value vectors, `None` across blocks.
+    #[inline]
+    fn entry(&self, from: usize, to: usize) -> Option<usize> {
+        if self.cells.is_empty() {
+            return Some(from * self.size + to);
+        }
+        let (a, b) = (&self.cells[from], &self.cells[to]);
+        (a.block == b.block).then(|| a.start + a.local as usize * a.len as usize + b.local as usize)
+    }
+
+    /// The block of a location (0 for every location of a dense matrix).
+    #[inline]
+    fn block_of(&self, location: usize) -> u32 {
+        self.cells.get(location).map_or(0, |c| c.block)
+    }
+
+    /// Number of stored entries (`size²` when dense, `Σ block²` when blocked).
+    pub fn stored_entries(&self) -> usize {
+        self.time.len()
     }
 
     /// Builds a matrix by calling `f(from, to) -> (time, distance)` for every pair.
@@ -160,7 +284,7 @@ impl TravelMatrix {
     /// checked by [`Problem::new`]).
     #[inline]
     pub fn time(&self, from: usize, to: usize) -> f64 {
-        self.time[from * self.size + to]
+        self.entry(from, to).map_or(f64::INFINITY, |k| self.time[k])
     }
 
     /// Travel distance from `from` to `to`.
@@ -169,7 +293,8 @@ impl TravelMatrix {
     /// If either index is `>= size()`, like slice indexing.
     #[inline]
     pub fn distance(&self, from: usize, to: usize) -> f64 {
-        self.distance[from * self.size + to]
+        self.entry(from, to)
+            .map_or(f64::INFINITY, |k| self.distance[k])
     }
 }
 
@@ -417,7 +542,8 @@ pub(crate) struct JobData {
 /// A validated routing problem, ready for [`solve`](super::solve).
 ///
 /// Built with [`Problem::new`], which checks every index and number and precomputes the
-/// eligibility bitsets (O(1) job × vehicle test), the preference matrix and neighbour lists.
+/// eligibility bitsets (O(1) job × vehicle test, jobs × vehicles / 64 words) with each job's
+/// list of eligible vehicles, the sparse preference scores and the neighbour lists.
 #[derive(Debug, Clone)]
 pub struct Problem {
     matrix: TravelMatrix,
@@ -427,7 +553,12 @@ pub struct Problem {
     pub(crate) jd: Vec<JobData>,
     words: usize,
     eligible: Vec<u64>,
-    preference: Option<Vec<f64>>,
+    /// Per job: the vehicles that may serve it, ascending (the bitset as a list, so that
+    /// insertion scans cost what a job's eligibility allows, not the whole fleet).
+    pub(crate) eligible_vehicles: Vec<Vec<u32>>,
+    /// Per job: its preference scores, by ascending vehicle (sparse: a job has scores for the
+    /// vehicles it may use, not for the fleet).
+    preference: Vec<Vec<(u32, f64)>>,
     /// Per job: other jobs sorted by travel distance (capped length).
     pub(crate) neighbours: Vec<Vec<u32>>,
     has_incumbents: bool,
@@ -543,12 +674,13 @@ fn fill_eligibility(row: &mut [u64], k: usize, job: &Job, nv: usize) -> Result<(
     Ok(())
 }
 
-/// Adds job `k`'s preference scores into `row` (one entry per vehicle), checking each vehicle
-/// exists and each score is finite.
-fn add_preferences(row: &mut [f64], k: usize, job: &Job) -> Result<(), SolverError> {
+/// Job `k`'s preference scores by ascending vehicle, scores for the same vehicle summed,
+/// checking each vehicle exists and each score is finite.
+fn preferences_of(k: usize, job: &Job, nv: usize) -> Result<Vec<(u32, f64)>, SolverError> {
     let bad = |message: String| SolverError::InvalidJob { job: k, message };
+    let mut row: Vec<(u32, f64)> = Vec::with_capacity(job.preferences.len());
     for &(v, s) in &job.preferences {
-        if v >= row.len() {
+        if v >= nv {
             return Err(bad(format!(
                 "preference for vehicle {v} which does not exist"
             )));
@@ -556,9 +688,31 @@ fn add_preferences(row: &mut [f64], k: usize, job: &Job) -> Result<(), SolverErr
         if !s.is_finite() {
             return Err(bad("preference score must be finite".into()));
         }
-        row[v] += s;
+        row.push((v as u32, s));
     }
-    Ok(())
+    // Stable: scores of one vehicle are summed in the order given.
+    row.sort_by_key(|&(v, _)| v);
+    let mut merged: Vec<(u32, f64)> = Vec::with_capacity(row.len());
+    for (v, s) in row {
+        match merged.last_mut() {
+            Some(last) if last.0 == v => last.1 += s,
+            _ => merged.push((v, 0.0 + s)),
+        }
+    }
+    Ok(merged)
+}
+
+/// The vehicles set in a job's eligibility bitset row, ascending.
+fn vehicles_of_row(row: &[u64]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (w, &bits) in row.iter().enumerate() {
+        let mut b = bits;
+        while b != 0 {
+            out.push((w * 64) as u32 + b.trailing_zeros());
+            b &= b - 1;
+        }
+    }
+    out
 }
 
 /// The solver's view of a checked job: its time window as searched (pinned start, hard or
@@ -584,20 +738,41 @@ fn job_data(job: &Job) -> JobData {
 }
 
 /// Per job, the other jobs sorted by round-trip distance (ties by index), at most
-/// [`NEIGHBOUR_CAP`] of them.
+/// [`NEIGHBOUR_CAP`] of them. Jobs in another block of a blocked matrix are no neighbours, so
+/// each job scans only its block: O(Σ block jobs²) distance look-ups (O(n²) when dense), and
+/// the cap nearest are selected before they are sorted.
 fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
+    let order = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
+    let mut by_block: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (b, job) in jobs.iter().enumerate() {
+        by_block
+            .entry(matrix.block_of(job.location))
+            .or_default()
+            .push(b as u32);
+    }
+    let mut others: Vec<(f64, u32)> = Vec::with_capacity(jobs.len());
     (0..jobs.len())
         .map(|a| {
-            let mut others: Vec<(f64, u32)> = (0..jobs.len())
-                .filter(|&b| b != a)
-                .map(|b| {
-                    let (la, lb) = (jobs[a].location, jobs[b].location);
-                    (matrix.distance(la, lb) + matrix.distance(lb, la), b as u32)
-                })
-                .collect();
-            others.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-            others.truncate(NEIGHBOUR_CAP);
-            others.into_iter().map(|(_, b)| b).collect()
+            others.clear();
+            let la = jobs[a].location;
+            let same = by_block
+                .get(&matrix.block_of(la))
+                .map_or(&[][..], Vec::as_slice);
+            others.extend(
+                same.iter()
+                    .filter(|&&b| b as usize != a)
+                    .map(|&b| {
+                        let lb = jobs[b as usize].location;
+                        (matrix.distance(la, lb) + matrix.distance(lb, la), b)
+                    })
+                    .filter(|(d, _)| d.is_finite()),
+            );
+            if others.len() > NEIGHBOUR_CAP {
+                others.select_nth_unstable_by(NEIGHBOUR_CAP, order);
+                others.truncate(NEIGHBOUR_CAP);
+            }
+            others.sort_by(order);
+            others.iter().map(|&(_, b)| b).collect()
         })
         .collect()
 }
@@ -621,8 +796,8 @@ impl Problem {
         let words = nv.div_ceil(64).max(1);
         let mut eligible = vec![0u64; jobs.len() * words];
         let mut jd = Vec::with_capacity(jobs.len());
-        let any_pref = jobs.iter().any(|j| !j.preferences.is_empty());
-        let mut preference = any_pref.then(|| vec![0.0; jobs.len() * nv]);
+        let mut preference = Vec::with_capacity(jobs.len());
+        let mut eligible_vehicles = Vec::with_capacity(jobs.len());
         for (k, job) in jobs.iter().enumerate() {
             check_job(k, job, size)?;
             if let Some(inc) = &job.incumbent {
@@ -639,10 +814,10 @@ impl Problem {
                     });
                 }
             }
-            fill_eligibility(&mut eligible[k * words..(k + 1) * words], k, job, nv)?;
-            if let Some(pref) = preference.as_mut() {
-                add_preferences(&mut pref[k * nv..(k + 1) * nv], k, job)?;
-            }
+            let row = &mut eligible[k * words..(k + 1) * words];
+            fill_eligibility(row, k, job, nv)?;
+            eligible_vehicles.push(vehicles_of_row(row));
+            preference.push(preferences_of(k, job, nv)?);
             jd.push(job_data(job));
         }
         let neighbours = neighbour_lists(&matrix, &jobs);
@@ -656,6 +831,7 @@ impl Problem {
             jd,
             words,
             eligible,
+            eligible_vehicles,
             preference,
             neighbours,
         })
@@ -711,14 +887,16 @@ impl Problem {
         self.has_incumbents
     }
 
-    /// Preference score of serving `job` with `vehicle` (0 unless given). O(1).
+    /// Preference score of serving `job` with `vehicle` (0 unless given). O(log p) for a job
+    /// with scores for p vehicles.
     #[inline]
     pub fn preference(&self, job: usize, vehicle: usize) -> f64 {
-        match &self.preference {
-            Some(p) if job < self.jobs.len() && vehicle < self.vehicles.len() => {
-                p[job * self.vehicles.len() + vehicle]
-            }
-            _ => 0.0,
+        let Some(row) = self.preference.get(job) else {
+            return 0.0;
+        };
+        match row.binary_search_by_key(&vehicle, |&(v, _)| v as usize) {
+            Ok(i) => row[i].1,
+            Err(_) => 0.0,
         }
     }
 }
@@ -745,6 +923,39 @@ mod tests {
         let m = line(3);
         assert_eq!(m.distance(0, 2), 2.0);
         assert_eq!(m.time(2, 1), 1.0);
+    }
+
+    #[test]
+    fn blocked_matrix_stores_blocks_only_and_rejects_a_bad_partition() {
+        let f = |a: usize, b: usize| {
+            (
+                (a as f64 - b as f64).abs(),
+                2.0 * (a as f64 - b as f64).abs(),
+            )
+        };
+        let m = TravelMatrix::blocked(5, &[vec![0, 3], vec![1, 2, 4]], f).unwrap();
+        assert_eq!(m.stored_entries(), 4 + 9);
+        assert_eq!((m.time(3, 0), m.distance(3, 0)), (3.0, 6.0));
+        assert_eq!((m.time(1, 4), m.distance(4, 2)), (3.0, 4.0));
+        assert!(m.time(0, 1).is_infinite() && m.distance(4, 3).is_infinite());
+        for bad in [vec![vec![0, 1], vec![1, 2, 3, 4]], vec![vec![0, 1, 2, 3]]] {
+            assert!(matches!(
+                TravelMatrix::blocked(5, &bad, f),
+                Err(SolverError::MatrixBlocks { .. })
+            ));
+        }
+        // Jobs of different blocks are never neighbours; a vehicle of one block cannot take
+        // the other block's job.
+        let jobs = vec![Job::new(3), Job::new(2), Job::new(4)];
+        let p = Problem::new(m, vec![Vehicle::new(0, 0.0, 100.0)], jobs).unwrap();
+        assert!(p.neighbours[0].is_empty());
+        assert_eq!(p.neighbours[1], vec![2]);
+        let solution = crate::schedule::solver::solve(
+            &p,
+            &crate::schedule::solver::SolverConfig::default().with_iterations(Some(50)),
+        )
+        .unwrap();
+        assert_eq!(solution.unassigned.len(), 2);
     }
 
     #[test]

@@ -41,7 +41,10 @@ impl Ruiner {
         for (a, nb) in p.neighbours.iter().enumerate() {
             if let Some(&b) = nb.last() {
                 let (la, lb) = (p.jd[a].loc, p.jd[b as usize].loc);
-                max_dist = max_dist.max(m.distance(la, lb));
+                let d = m.distance(la, lb);
+                if d.is_finite() {
+                    max_dist = max_dist.max(d);
+                }
             }
         }
         let (lo, hi) =

@@ -208,7 +208,10 @@ pub fn solve_from(
     let (mut cur, fixed) = State::from_plan(p, plan)?;
     let mut rng = Rng::new(config.seed);
     let total_value: f64 = p.jobs().iter().map(|j| j.value).sum();
-    if let Some(st) = construct(p, &cur, config.regret_k, total_value) {
+    let construction_budget = config.time_limit.map(|l| l.mul_f64(CONSTRUCTION_SHARE));
+    if let Some(st) = construct(p, &cur, config.regret_k, total_value, |elapsed| {
+        construction_budget.is_some_and(|b| elapsed >= b)
+    }) {
         cur = st;
     }
     cur.clear_dirty();
@@ -234,15 +237,31 @@ pub fn solve_from(
     Ok(best.to_solution(p, stats))
 }
 
+/// Share of the time limit after which no further construction variant is tried (the
+/// first always completes): on large problems the search keeps most of the budget.
+const CONSTRUCTION_SHARE: f64 = 0.25;
+
 /// The best of the regret-k constructions from `start` for k = 2..=`regret_k` (value first,
-/// and, when values differ, also fewest options first); `None` if none was tried.
-fn construct(p: &Problem, start: &State, regret_k: usize, total_value: f64) -> Option<State> {
+/// and, when values differ, also fewest options first); `None` if none was tried. Stops
+/// trying variants once `spent(time since the first began)` says the construction's share of
+/// the budget is spent.
+fn construct(
+    p: &Problem,
+    start: &State,
+    regret_k: usize,
+    total_value: f64,
+    spent: impl Fn(Duration) -> bool,
+) -> Option<State> {
+    let began = Instant::now();
     let distinct_values = p.jobs().iter().any(|j| j.value != p.jobs()[0].value);
     let mut built: Option<(State, Score)> = None;
     for k in regret_k.min(2)..=regret_k {
         for urgency_first in [false, true] {
             if urgency_first && !distinct_values {
                 continue;
+            }
+            if built.is_some() && spent(began.elapsed()) {
+                break;
             }
             let mut st = start.clone();
             regret_insert(p, &mut st, k, urgency_first);
