@@ -54,8 +54,10 @@ pub(crate) fn line_sla<'e>(
     line: &LineContext<'_>,
     options: &GenerateOptions<'_>,
 ) -> Result<LineSla<'e>, RecurrenceError> {
+    // The orders do not exist yet: the probe is named after its line, so an error the SLA hook
+    // raises for it says which line it came from (never an empty order id).
     let mut probe = ServiceOrder::new(
-        OrderId::new(""),
+        OrderId::new(format!("(new order of line {})", line.line.id)),
         line.agreement.customer.clone(),
         line.line.priority.unwrap_or(Priority::Normal),
         options.created_at,
