@@ -86,6 +86,22 @@ fn a_rerun_with_nothing_changed_moves_no_visit() {
 }
 
 #[test]
+fn the_clock_passing_moves_no_visit() {
+    // Reruns later the same day, with nothing recorded: visits whose planned start has passed
+    // stay where they were (inside the freeze), so nothing after them is pushed by the minutes
+    // that went by (before: every rerun re-timed them from "now" and pushed the rest of each
+    // technician's day by the elapsed minutes).
+    let mut store = planned_demo();
+    for (h, m) in [(11, 5), (11, 30)] {
+        let diff = run(&mut store, monday(h, m));
+        assert_eq!(
+            diff.moved, 0,
+            "a rerun at {h}:{m:02} UTC moved visits: {diff:?}"
+        );
+    }
+}
+
+#[test]
 fn started_work_keeps_its_actual_start_and_technician() {
     let mut store = planned_demo();
     let plan = current(&store);

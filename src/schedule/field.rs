@@ -563,10 +563,16 @@ fn priors_of(
         let started = order.is_some_and(|ord| {
             matches!(ord.status(), OrderStatus::InProgress | OrderStatus::OnHold)
         });
-        if started {
-            // A fact: the actual start (from the order's history), on its technician's shift of
-            // that day, which starts early enough to have driven there.
+        // A visit whose planned start has passed without a recorded start is, as far as the
+        // plan knows, under way (or about to be): inside the freeze it stays where it was, so
+        // the clock passing never re-times a technician's day (a rerun minutes later moves 0).
+        let overdue_to_start = freeze && start < secs(request.from);
+        if started || overdue_to_start {
+            // A fact: the actual start (from the order's history; the planned one when none is
+            // recorded), on its technician's shift of that day, which starts early enough to
+            // have driven there.
             let actual = order
+                .filter(|_| started)
                 .and_then(|ord| {
                     ord.history
                         .iter()
@@ -608,6 +614,31 @@ fn priors_of(
             start,
             hold: if frozen { Hold::Frozen } else { Hold::Movable },
         });
+    }
+    // A technician on the way to the first kept visit of a shift that "now" cut short: the
+    // shift starts early enough to drive there (the plan that placed it had them leave then),
+    // so the minutes passed since do not make it late. One pass: O(o + s).
+    let mut first_kept: HashMap<usize, (i64, usize)> = HashMap::new();
+    for (i, p) in priors.iter().enumerate() {
+        if let Some(Prior {
+            shift: Some(v),
+            start,
+            hold,
+            ..
+        }) = p
+        {
+            if *hold != Hold::Movable {
+                let e = first_kept.entry(*v).or_insert((*start, i));
+                *e = (*e).min((*start, i));
+            }
+        }
+    }
+    let now = secs(request.from);
+    for (v, (start, i)) in first_kept {
+        if shifts[v].start <= now {
+            let drive = matrix.time(shifts[v].tech.0, n_t + i) as i64;
+            shifts[v].start = shifts[v].start.min(start - drive);
+        }
     }
     // A frozen visit that no longer fits between the kept ones of its shift (a longer job, a
     // shorter shift) becomes movable.
