@@ -54,12 +54,14 @@ run fieldwork order complete "$first" --at 2027-03-02T09:05 -q
 run fieldwork order start "$second" --at 2027-03-02T10:00 -q
 run fieldwork order hold "$second" --at 2027-03-02T10:40 --reason "'waiting for parts'" -q
 run fieldwork order complete "$second" --at 2027-03-02T11:00
-run "fieldwork run --days-ahead 7 --at 2027-03-02T11:00 --quiet"
+run fieldwork order resume "$second" --at 2027-03-02T11:20 -q
+run fieldwork order complete "$second" --at 2027-03-02T11:50 -q
+run "fieldwork run --days-ahead 7 --at 2027-03-02T12:00 --quiet"
 cat > absence.json <<'JSON'
-{"absences": [{"technician": "T-017", "start": "2027-03-02T23:00:00Z", "end": "2027-03-03T23:00:00Z", "reason": "sick"}]}
+{"absences": [{"technician": "T-009", "start": "2027-03-02T23:00:00Z", "end": "2027-03-03T23:00:00Z", "reason": "sick"}]}
 JSON
 run "cat absence.json"
 run "fieldwork import absence.json --mode merge --quiet"
-run "fieldwork run --days-ahead 7 --at 2027-03-02T11:05 --quiet"
-run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T11:05 --out after.html"
+run "fieldwork run --days-ahead 7 --at 2027-03-02T12:05 --quiet"
+run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T12:05 --out after.html"
 shot after.html board-after.png
