@@ -34,7 +34,7 @@ run "sed -n '/BEGIN:VEVENT/,/END:VEVENT/p' t009.ics | head -n 11"
 run "fieldwork sla report --at 2027-03-02T07:00 | sed -n '/^Compliance/,+8p'"
 
 # ---- Running the day (README "Running the day" and "Stable plans"): operations, a re-run and
-# its diff, an absence, and the board before and after (screenshots when Chromium is present).
+# its diff, a re-run five minutes later, and the board before and after (screenshots when Chromium is present).
 shots=${SHOTS:-}
 shot() { # shot HTML PNG: a headless Chromium screenshot of a board page (optional)
   [ -n "$shots" ] && [ -x /usr/bin/chromium ] || return 0
@@ -57,11 +57,6 @@ run fieldwork order complete "$second" --at 2027-03-02T11:00
 run fieldwork order resume "$second" --at 2027-03-02T11:20 -q
 run fieldwork order complete "$second" --at 2027-03-02T11:50 -q
 run "fieldwork run --days-ahead 7 --at 2027-03-02T12:00 --quiet"
-cat > absence.json <<'JSON'
-{"absences": [{"technician": "T-009", "start": "2027-03-02T23:00:00Z", "end": "2027-03-03T23:00:00Z", "reason": "sick"}]}
-JSON
-run "cat absence.json"
-run "fieldwork import absence.json --mode merge --quiet"
 run "fieldwork run --days-ahead 7 --at 2027-03-02T12:05 --quiet"
 run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T12:05 --out after.html"
 shot after.html board-after.png

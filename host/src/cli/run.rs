@@ -228,9 +228,9 @@ pub fn render(summary: &JobSummary, ctx: &Context) -> String {
         table(&["phase", "result"], &rows)
     );
     if let ScheduleOutcome::Planned { diff, .. } = &summary.schedule {
-        if !diff.is_empty() {
+        if let Some(changes) = diff_table(diff) {
             text.push_str("\n\nplan changes per technician:\n");
-            text.push_str(&diff_table(diff));
+            text.push_str(&changes);
         }
     }
     text
@@ -245,11 +245,14 @@ pub fn diff_line(diff: &PlanDiff) -> String {
     )
 }
 
-/// A plan diff per technician as a table.
-pub fn diff_table(diff: &PlanDiff) -> String {
+/// A plan diff per technician as a table: the technicians whose existing visits changed (moved,
+/// removed or newly unassigned; additions alone are in [`diff_line`]), `None` when there is none
+/// — a first plan, or one that only added visits, prints no table.
+pub fn diff_table(diff: &PlanDiff) -> Option<String> {
     let rows: Vec<Vec<String>> = diff
         .technicians
         .iter()
+        .filter(|(_, d)| d.moved + d.removed + d.unassigned > 0)
         .map(|(t, d)| {
             vec![
                 t.to_string(),
@@ -260,10 +263,12 @@ pub fn diff_table(diff: &PlanDiff) -> String {
             ]
         })
         .collect();
-    table(
-        &["technician", "moved", "added", "removed", "unassigned"],
-        &rows,
-    )
+    (!rows.is_empty()).then(|| {
+        table(
+            &["technician", "moved", "added", "removed", "unassigned"],
+            &rows,
+        )
+    })
 }
 
 /// A job summary's JSON with its horizon as on the command line: `"from"` and `"to"` both
@@ -397,4 +402,32 @@ pub fn run(args: RunArgs, out: &Output) -> Result<(), CliError> {
     let options = args.horizon.options(&ctx)?;
     let summary = run_on(&mut ctx, &options, out)?;
     failures(&summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldwork::model::TechnicianId;
+    use fieldwork::schedule::diff::TechnicianDiff;
+
+    fn diff(rows: &[(&str, usize, usize)]) -> PlanDiff {
+        let mut d = PlanDiff::default();
+        for (t, moved, added) in rows {
+            let e = TechnicianDiff {
+                moved: *moved,
+                added: *added,
+                ..TechnicianDiff::default()
+            };
+            d.technicians.insert(TechnicianId::new(*t), e);
+        }
+        d
+    }
+
+    #[test]
+    fn the_table_lists_only_technicians_whose_visits_changed() {
+        // A first plan (additions only) prints no table.
+        assert_eq!(diff_table(&diff(&[("T-1", 0, 4), ("T-2", 0, 3)])), None);
+        let table = diff_table(&diff(&[("T-1", 0, 4), ("T-2", 2, 0)])).unwrap();
+        assert!(table.contains("T-2") && !table.contains("T-1"), "{table}");
+    }
 }

@@ -141,8 +141,8 @@ pub fn run(args: ScheduleArgs, out: &Output) -> Result<(), CliError> {
     );
     if let Some(diff) = diff {
         say!("{}", super::run::diff_line(diff));
-        if !diff.is_empty() {
-            say!("{}", super::run::diff_table(diff));
+        if let Some(changes) = super::run::diff_table(diff) {
+            say!("{changes}");
         }
     }
     if !out.quiet {
