@@ -615,10 +615,9 @@ fn priors_of(
             hold: if frozen { Hold::Frozen } else { Hold::Movable },
         });
     }
-    // A technician on the way to the first kept visit of a shift that "now" cut short: the
-    // shift starts early enough to drive there (the plan that placed it had them leave then),
-    // so the minutes passed since do not make it late. One pass: O(o + s).
-    let mut first_kept: HashMap<usize, (i64, usize)> = HashMap::new();
+    // The kept (started or frozen) visits of each shift in start order, grouped in one pass:
+    // O(o log o) rather than a scan of every order per shift.
+    let mut kept_by_shift: HashMap<usize, Vec<(i64, usize)>> = HashMap::new();
     for (i, p) in priors.iter().enumerate() {
         if let Some(Prior {
             shift: Some(v),
@@ -628,30 +627,25 @@ fn priors_of(
         }) = p
         {
             if *hold != Hold::Movable {
-                let e = first_kept.entry(*v).or_insert((*start, i));
-                *e = (*e).min((*start, i));
+                kept_by_shift.entry(*v).or_default().push((*start, i));
             }
         }
     }
     let now = secs(request.from);
-    for (v, (start, i)) in first_kept {
-        if shifts[v].start <= now {
-            let drive = matrix.time(shifts[v].tech.0, n_t + i) as i64;
-            shifts[v].start = shifts[v].start.min(start - drive);
-        }
-    }
-    // A frozen visit that no longer fits between the kept ones of its shift (a longer job, a
-    // shorter shift) becomes movable.
-    for (v, shift) in shifts.iter().enumerate() {
-        let mut kept: Vec<(i64, usize)> = priors
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                p.filter(|p| p.shift == Some(v) && p.hold != Hold::Movable)
-                    .map(|p| (p.start, i))
-            })
-            .collect();
+    for (v, mut kept) in kept_by_shift {
         kept.sort_unstable();
+        let shift = &mut shifts[v];
+        // A technician on the way to the first kept visit of a shift that "now" cut short: the
+        // shift starts early enough to drive there (the plan that placed it had them leave
+        // then), so the minutes passed since do not make it late.
+        if let Some(&(start, i)) = kept.first() {
+            if shift.start <= now {
+                let drive = matrix.time(shift.tech.0, n_t + i) as i64;
+                shift.start = shift.start.min(start - drive);
+            }
+        }
+        // A frozen visit that no longer fits between the kept ones of its shift (a longer job,
+        // a shorter shift) becomes movable.
         let (mut clock, mut loc) = (shift.start, shift.tech.0);
         let mut last_frozen = None;
         for (start, i) in kept {

@@ -143,14 +143,18 @@ fn sla_dues(ctx: &Context) -> Result<board::Dues, CliError> {
 
 /// Runs `fieldwork board`.
 pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
-    if let (Some(from), Some(to)) = (args.from, args.to) {
-        // A range given in full is checked before the database is read.
+    let check_range = |from, to| {
         super::limits::bounded_end(
             from,
             to,
             super::limits::MAX_BOARD_DAYS,
             "the `fieldwork board` range",
-        )?;
+        )
+    };
+    let given = args.from.zip(args.to);
+    if let Some((from, to)) = given {
+        // A range given in full is checked before the database is read.
+        check_range(from, to)?;
     }
     let ctx = view_context(&args.db, &args.rules, &args.at)?;
     let (plan, newest) = schedule_of(&ctx.model, &ctx.store.plans()?)?;
@@ -161,12 +165,9 @@ pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
         .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
     // Both ends inclusive, as on every command.
     let to = args.to.unwrap_or(from + Duration::days(4));
-    super::limits::bounded_end(
-        from,
-        to,
-        super::limits::MAX_BOARD_DAYS,
-        "the `fieldwork board` range",
-    )?;
+    if given.is_none() {
+        check_range(from, to)?;
+    }
     let dues = sla_dues(&ctx)?;
     let view = board::board_view(
         &ctx.model,
