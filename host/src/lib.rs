@@ -13,5 +13,7 @@ pub(crate) mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod progress;
+pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 pub mod views;

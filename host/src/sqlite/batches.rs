@@ -6,7 +6,7 @@ use chrono::Utc;
 use rusqlite::{params, Connection, Transaction};
 use std::path::Path;
 
-use super::codec::{instant, parse_instant};
+use crate::sql::codec::{instant, parse_instant};
 use super::error::sql_error;
 use fieldwork::store::{BatchKind, BatchRecord, StoreError};
 

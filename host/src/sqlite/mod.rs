@@ -13,7 +13,6 @@
 
 mod batches;
 mod billing;
-mod codec;
 mod error;
 mod model;
 mod operations;

@@ -1,0 +1,233 @@
+//! `fieldwork worker`: one of N processes (on one machine or several) running the same main-job
+//! run on one PostgreSQL database. The shared phases (order generation, the SLA snapshot) run
+//! once, by the first worker to take the run's lock; the schedule phase is split into
+//! independent parts that workers claim one at a time (advisory locks: a killed worker's part is
+//! released with its connection and claimed by another); each part's plan is written in one
+//! transaction with its done mark. A worker returns when every part of the run is done.
+//!
+//! A run is identified by its horizon, scheduling days and "now": start the workers of one run
+//! with the same `--at` (or `--from/--to` and `--at`).
+
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+use super::context::{DbArgs, RulesArgs};
+use super::run::HorizonArgs;
+use super::{db, CliError, Output};
+use crate::postgres::{Claim, PgStore};
+use fieldwork::job::{
+    business_zone, generate_phase, schedule_phase, snapshot_sla, Engines, JobOptions, NoProgress,
+    ScheduleOutcome,
+};
+use fieldwork::store::Store;
+
+/// Arguments of `fieldwork worker`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// The horizon and "now" of the run (every worker of a run gets the same ones).
+    #[command(flatten)]
+    pub horizon: HorizonArgs,
+    /// The database: a PostgreSQL URL (workers share a business through PostgreSQL).
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The rules.
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// This worker's name in the done marks (default: host name and process id).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Search iterations per part (deterministic with --seed; the time budget is then off).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Random seed of the search.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Time budget of the search per part, in milliseconds (ignored with --iterations).
+    #[arg(long, value_name = "MS", default_value_t = 3_000)]
+    pub budget_ms: u64,
+    /// How long to wait for parts other workers hold before giving up, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 600)]
+    pub wait_s: u64,
+}
+
+/// What one worker did.
+#[derive(Debug, Serialize)]
+struct WorkerReport {
+    worker: String,
+    run: String,
+    ran_shared_phases: bool,
+    parts: usize,
+    planned_here: Vec<String>,
+    done_elsewhere: Vec<String>,
+}
+
+/// How often a waiting worker polls for parts released by a dead worker.
+const POLL: Duration = Duration::from_millis(200);
+
+/// One part of the schedule phase. Until the core splits a day's problem into independent parts
+/// (`schedule::parts`), the whole window is one part: claims, done marks and recovery work
+/// the same for one part as for many.
+fn parts() -> Vec<String> {
+    vec!["all".to_owned()]
+}
+
+/// Runs the command.
+pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
+    let Some(url) = db::postgres_url(&args.db.db) else {
+        return Err(CliError::user(format!(
+            "fieldwork worker needs a PostgreSQL database, not {}\nhint: --db postgres://user@host/db \
+             (or FIELDWORK_DB); workers on several machines share one business through it",
+            args.db.db.display()
+        )));
+    };
+    let mut store = db::open_postgres(url, false)?;
+    let rules = args.rules.load()?;
+    let model = store.load_model()?;
+    let zone = business_zone(&model);
+    let now = args.horizon.at.resolve(zone);
+    let mut options = args.horizon.options_at(now, zone)?;
+    options.schedule.seed = args.seed;
+    match args.iterations {
+        Some(n) => {
+            options.schedule.iterations = Some(n);
+            options.schedule.time_budget = None;
+        }
+        None => options.schedule.time_budget = Some(Duration::from_millis(args.budget_ms)),
+    }
+    let run = run_key(&options);
+    let worker = args.name.clone().unwrap_or_else(default_name);
+    say_progress(out, &format!("worker {worker}: run {run}"));
+
+    // The shared phases, once per run.
+    let ran_shared = shared_phases(&mut store, &rules.set, &options, &run)?;
+    if ran_shared {
+        say_progress(out, &format!("worker {worker}: generated orders and the SLA snapshot"));
+    }
+
+    // The parts, claimed one at a time until every one is done.
+    let model = store.load_model()?;
+    let engines = Engines::new(&model, &rules.set)?;
+    let parts = parts();
+    let mut planned_here = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(args.wait_s);
+    // Bounded: each pass plans or skips every part; passes repeat only while another worker
+    // holds a part, at most until --wait-s.
+    loop {
+        let mut waiting = false;
+        for part in &parts {
+            match store.try_claim(&run, part)? {
+                Claim::Done => {}
+                Claim::Taken => waiting = true,
+                Claim::Claimed => {
+                    say_progress(out, &format!("worker {worker}: claimed part {part}"));
+                    let planned = {
+                        let mut part_store = store.part_store(&run, part, &worker);
+                        let outcome = schedule_phase(
+                            &mut part_store,
+                            &model,
+                            &engines,
+                            &options,
+                            &mut NoProgress,
+                        )?;
+                        if let ScheduleOutcome::Failed { error } = &outcome {
+                            return Err(CliError::user(format!("part {part}: {error}")));
+                        }
+                        part_store.saved()
+                    };
+                    if !planned {
+                        store.mark_done(&run, part, &worker)?;
+                    }
+                    store.release(&run, part)?;
+                    say_progress(out, &format!("worker {worker}: part {part} done"));
+                    planned_here.push(part.clone());
+                }
+            }
+        }
+        if !waiting {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err(CliError::user(format!(
+                "parts of run {run} are still held by other workers after {}s",
+                args.wait_s
+            )));
+        }
+        std::thread::sleep(POLL);
+    }
+    let done_elsewhere = store
+        .parts_done(&run)?
+        .into_iter()
+        .filter(|(part, _)| !planned_here.contains(part))
+        .map(|(part, by)| format!("{part} by {by}"))
+        .collect();
+    let report = WorkerReport {
+        worker,
+        run,
+        ran_shared_phases: ran_shared,
+        parts: parts.len(),
+        planned_here,
+        done_elsewhere,
+    };
+    if out.json {
+        return out.print_json(&report);
+    }
+    if !out.quiet {
+        say!(
+            "worker {}: {} of {} parts planned here; run {} complete",
+            report.worker,
+            report.planned_here.len(),
+            report.parts,
+            report.run
+        );
+    }
+    Ok(())
+}
+
+/// Runs generation and the SLA snapshot unless another worker has for `run`; returns whether
+/// this worker ran them.
+fn shared_phases(
+    store: &mut PgStore,
+    rules: &fieldwork::rules::RuleSet,
+    options: &JobOptions,
+    run: &str,
+) -> Result<bool, CliError> {
+    if store.lock_shared(run)? {
+        store.release_shared(run)?;
+        return Ok(false);
+    }
+    rules.reset_stopped_hooks();
+    let mut model = store.load_model()?;
+    let engines = Engines::new(&model, rules)?;
+    generate_phase(store, &mut model, &engines, options, &mut NoProgress)?;
+    snapshot_sla(store, &model, &engines, options.now, &mut NoProgress)?;
+    store.finish_shared(run)?;
+    Ok(true)
+}
+
+/// The key of a run: horizon, scheduling days and "now" (every worker of a run computes the
+/// same one from the same arguments).
+fn run_key(options: &JobOptions) -> String {
+    format!(
+        "{}..{}+{}d@{}",
+        options.from,
+        options.to,
+        options.schedule_days,
+        crate::format::rfc3339(options.now)
+    )
+}
+
+fn default_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+/// A progress line on stderr (stdout keeps the result), unless --quiet.
+fn say_progress(out: &Output, line: &str) {
+    if !out.quiet {
+        eprintln!("{line}");
+    }
+}
