@@ -7,13 +7,15 @@
 mod support;
 
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use fieldwork::demo::{generate, DemoOptions};
-use fieldwork::model::OrderStatus;
-use fieldwork::store::{current_plan, BatchKind, ImportMode, Store};
+use fieldwork::job::{business_zone, run_main_job, JobOptions, NoProgress};
+use fieldwork::model::{Dataset, OrderStatus};
+use fieldwork::rules::RuleSet;
+use fieldwork::store::{current_plan, BatchKind, ImportMode, MemoryStore, Store};
 use fieldwork_host::postgres::PgStore;
 use support::postgres::{server, with_schema};
 
@@ -31,15 +33,20 @@ const RUN: &[&str] = &[
     "7",
 ];
 
-/// A scratch schema holding the demo business (two regions), and the URL that reaches it.
-fn business(url: &str) -> (PgStore, String) {
-    let mut store = PgStore::scratch(url).unwrap();
-    let mut options = DemoOptions::new(11, NaiveDate::from_ymd_opt(2027, 3, 1).unwrap());
+/// The demo business: three regions side by side (each its own territories, so the schedule
+/// splits into several parts).
+fn dataset() -> Dataset {
+    let mut options =
+        DemoOptions::new(11, NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()).with_regions(3);
     options.customers = 60;
     options.technicians = 8;
-    store
-        .import(generate(&options), ImportMode::Replace)
-        .unwrap();
+    generate(&options)
+}
+
+/// A scratch schema holding the demo business, and the URL that reaches it.
+fn business(url: &str) -> (PgStore, String) {
+    let mut store = PgStore::scratch(url).unwrap();
+    store.import(dataset(), ImportMode::Replace).unwrap();
     let schema_url = with_schema(url, store.schema());
     (store, schema_url)
 }
@@ -71,13 +78,13 @@ fn finish(child: Child, name: &str) {
 struct Outcome {
     statuses: BTreeMap<String, OrderStatus>,
     visits: BTreeMap<String, (String, String, String)>,
-    unassigned: Vec<String>,
+    unassigned: BTreeSet<String>,
     keys: usize,
     generate_batches: usize,
     sla_batches: usize,
 }
 
-fn outcome(store: &PgStore) -> Outcome {
+fn outcome(store: &dyn Store) -> Outcome {
     let model = store.load_model().unwrap();
     let plans = store.plans().unwrap();
     let plan = current_plan(&model, &plans).expect("a plan");
@@ -133,6 +140,22 @@ fn parts_done(store: &PgStore) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The same run in this process, on a memory store: `run_main_job` with the workers' options
+/// (one plan for the whole window, no parts).
+fn single_process(iterations: u64) -> Outcome {
+    let mut store = MemoryStore::new();
+    store.import(dataset(), ImportMode::Replace).unwrap();
+    let zone = business_zone(&store.load_model().unwrap());
+    let day = |d| NaiveDate::from_ymd_opt(2027, 3, d).unwrap();
+    let now = "2027-03-01T06:00:00Z".parse().unwrap();
+    let mut options = JobOptions::new(day(1), day(15), now).in_zone(zone);
+    options.schedule.seed = 7;
+    options.schedule.iterations = Some(iterations);
+    options.schedule.time_budget = None;
+    run_main_job(&mut store, &RuleSet::empty(), &options, &mut NoProgress).unwrap();
+    outcome(&store)
+}
+
 #[test]
 fn three_workers_leave_exactly_what_one_worker_leaves() {
     let Some(url) = server("worker tests") else {
@@ -161,6 +184,9 @@ fn three_workers_leave_exactly_what_one_worker_leaves() {
     let expected = outcome(&reference);
     assert!(!expected.visits.is_empty(), "the run planned visits");
     assert!(expected.keys > 0, "the run generated orders");
+    // One worker plans exactly what the main job plans in one process...
+    assert_eq!(expected, single_process(300));
+    // ...and so do three.
     assert_eq!(outcome(&shared), expected);
     // Generation and the SLA snapshot ran once; every part was planned once, by one worker.
     assert_eq!(expected.sla_batches, 1);
@@ -172,6 +198,7 @@ fn three_workers_leave_exactly_what_one_worker_leaves() {
             .map(|(p, _)| p)
             .collect::<Vec<_>>()
     );
+    assert!(done.len() > 1, "the run has several parts: {done:?}");
     assert!(done.iter().all(|(_, w)| w.starts_with('w')), "{done:?}");
     // Running the run again (a late worker) changes nothing.
     finish(worker(&shared_url, "late", 300).spawn().unwrap(), "late");
@@ -185,13 +212,14 @@ fn a_killed_workers_part_is_finished_by_another() {
     };
     let (reference, reference_url) = business(&url);
     let (shared, shared_url) = business(&url);
-    let iterations = 3_000;
+    let iterations = 300;
     finish(
         worker(&reference_url, "alone", iterations).spawn().unwrap(),
         "alone",
     );
     // The first worker is killed as soon as it has claimed a part.
     let mut doomed = worker(&shared_url, "doomed", iterations)
+        .args(["--pause-after-claim-ms", "60000"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -215,7 +243,7 @@ fn a_killed_workers_part_is_finished_by_another() {
         "rescuer",
     );
     let done = parts_done(&shared);
-    assert!(!done.is_empty());
+    assert!(done.len() > 1, "{done:?}");
     assert!(done.iter().all(|(_, w)| w == "rescuer"), "{done:?}");
     assert_eq!(outcome(&shared), outcome(&reference));
 }

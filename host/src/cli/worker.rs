@@ -16,8 +16,8 @@ use super::run::HorizonArgs;
 use super::{db, CliError, Output};
 use crate::postgres::{Claim, PgStore};
 use fieldwork::job::{
-    business_zone, generate_phase, schedule_phase, snapshot_sla, Engines, JobOptions, NoProgress,
-    ScheduleOutcome,
+    business_zone, generate_phase, schedule_phase_part, schedule_phase_parts, snapshot_sla,
+    Engines, JobOptions, NoProgress, ScheduleOutcome,
 };
 use fieldwork::store::Store;
 
@@ -48,6 +48,10 @@ pub struct WorkerArgs {
     /// How long to wait for parts other workers hold before giving up, in seconds.
     #[arg(long, value_name = "S", default_value_t = 600)]
     pub wait_s: u64,
+    /// Testing aid: hold each claimed part this long before planning it (so a test can kill
+    /// a worker that holds a part).
+    #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
+    pub pause_after_claim_ms: u64,
 }
 
 /// What one worker did.
@@ -63,13 +67,6 @@ struct WorkerReport {
 
 /// How often a waiting worker polls for parts released by a dead worker.
 const POLL: Duration = Duration::from_millis(200);
-
-/// One part of the schedule phase. Until the core splits a day's problem into independent parts
-/// (`schedule::parts`), the whole window is one part: claims, done marks and recovery work
-/// the same for one part as for many.
-fn parts() -> Vec<String> {
-    vec!["all".to_owned()]
-}
 
 /// Runs the command.
 pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
@@ -107,7 +104,7 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     // The parts, claimed one at a time until every one is done.
     let model = store.load_model()?;
     let engines = Engines::new(&model, &rules.set)?;
-    let parts = parts();
+    let parts = schedule_phase_parts(&mut store, &model, &engines, &options)?;
     let mut planned_here = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(args.wait_s);
     // Bounded: each pass plans or skips every part; passes repeat only while another worker
@@ -115,31 +112,42 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     loop {
         let mut waiting = false;
         for part in &parts {
-            match store.try_claim(&run, part)? {
+            let key = part.key.as_str();
+            match store.try_claim(&run, key)? {
                 Claim::Done => {}
                 Claim::Taken => waiting = true,
                 Claim::Claimed => {
-                    say_progress(out, &format!("worker {worker}: claimed part {part}"));
+                    say_progress(
+                        out,
+                        &format!(
+                            "worker {worker}: claimed part {key} ({} technicians, {} orders)",
+                            part.technicians.len(),
+                            part.orders.len()
+                        ),
+                    );
+                    if args.pause_after_claim_ms > 0 {
+                        std::thread::sleep(Duration::from_millis(args.pause_after_claim_ms));
+                    }
                     let planned = {
-                        let mut part_store = store.part_store(&run, part, &worker);
-                        let outcome = schedule_phase(
+                        let mut part_store = store.part_store(&run, key, &worker);
+                        let outcome = schedule_phase_part(
                             &mut part_store,
                             &model,
                             &engines,
                             &options,
-                            &mut NoProgress,
+                            part,
                         )?;
                         if let ScheduleOutcome::Failed { error } = &outcome {
-                            return Err(CliError::user(format!("part {part}: {error}")));
+                            return Err(CliError::user(format!("part {key}: {error}")));
                         }
                         part_store.saved()
                     };
                     if !planned {
-                        store.mark_done(&run, part, &worker)?;
+                        store.mark_done(&run, key, &worker)?;
                     }
-                    store.release(&run, part)?;
-                    say_progress(out, &format!("worker {worker}: part {part} done"));
-                    planned_here.push(part.clone());
+                    store.release(&run, key)?;
+                    say_progress(out, &format!("worker {worker}: part {key} done"));
+                    planned_here.push(key.to_owned());
                 }
             }
         }
