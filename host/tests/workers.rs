@@ -200,9 +200,10 @@ fn three_workers_leave_exactly_what_one_worker_leaves() {
     );
     assert!(done.len() > 1, "the run has several parts: {done:?}");
     assert!(done.iter().all(|(_, w)| w.starts_with('w')), "{done:?}");
-    // Running the run again (a late worker) changes nothing.
+    // A late worker of the same run finds every part done and changes nothing.
     finish(worker(&shared_url, "late", 300).spawn().unwrap(), "late");
     assert_eq!(outcome(&shared), expected);
+    assert_eq!(parts_done(&shared), done);
 }
 
 #[test]

@@ -19,6 +19,8 @@ use fieldwork::job::{
     business_zone, generate_phase, schedule_phase_part, schedule_phase_parts, snapshot_sla,
     Engines, JobOptions, NoProgress, ScheduleOutcome,
 };
+use fieldwork::model::Model;
+use fieldwork::schedule::field::PlanPart;
 use fieldwork::store::Store;
 
 /// Arguments of `fieldwork worker`.
@@ -95,28 +97,44 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     let worker = args.name.clone().unwrap_or_else(default_name);
     say_progress(out, &format!("worker {worker}: run {run}"));
 
-    // The shared phases, once per run.
-    let ran_shared = shared_phases(&mut store, &rules.set, &options, &run)?;
+    // The shared phases, once per run; their worker records the run's parts.
+    let shared = shared_phases(&mut store, &rules.set, &options, &run)?;
+    let ran_shared = shared.is_some();
     if ran_shared {
         say_progress(out, &format!("worker {worker}: generated orders and the SLA snapshot"));
     }
-
-    // The parts, claimed one at a time until every one is done.
-    let model = store.load_model()?;
+    let keys = store.run_parts(&run)?;
+    // The parts, claimed one at a time until every one is done. This worker's own view of them
+    // is computed when it first claims one (a worker joining a finished run computes nothing).
+    let mut mine: Option<(Model, Vec<PlanPart>)> = shared;
     let engines = Engines::new(&model, &rules.set)?;
-    let parts = schedule_phase_parts(&mut store, &model, &engines, &options)?;
     let mut planned_here = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(args.wait_s);
     // Bounded: each pass plans or skips every part; passes repeat only while another worker
     // holds a part, at most until --wait-s.
     loop {
         let mut waiting = false;
-        for part in &parts {
-            let key = part.key.as_str();
+        for key in &keys {
             match store.try_claim(&run, key)? {
                 Claim::Done => {}
                 Claim::Taken => waiting = true,
                 Claim::Claimed => {
+                    if mine.is_none() {
+                        let model = store.load_model()?;
+                        let parts = schedule_phase_parts(&mut store, &model, &engines, &options)?;
+                        mine = Some((model, parts));
+                    }
+                    let Some((model, parts)) = &mine else {
+                        continue;
+                    };
+                    let Some(part) = parts.iter().find(|p| &p.key == key) else {
+                        store.release(&run, key)?;
+                        return Err(CliError::user(format!(
+                            "part {key} of run {run} is no longer a part of the stored \
+                             schedule (the data changed since the run started)\nhint: start \
+                             the workers again with a new --at"
+                        )));
+                    };
                     say_progress(
                         out,
                         &format!(
@@ -132,7 +150,7 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
                         let mut part_store = store.part_store(&run, key, &worker);
                         let outcome = schedule_phase_part(
                             &mut part_store,
-                            &model,
+                            model,
                             &engines,
                             &options,
                             part,
@@ -147,7 +165,7 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
                     }
                     store.release(&run, key)?;
                     say_progress(out, &format!("worker {worker}: part {key} done"));
-                    planned_here.push(key.to_owned());
+                    planned_here.push(key.clone());
                 }
             }
         }
@@ -172,7 +190,7 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
         worker,
         run,
         ran_shared_phases: ran_shared,
-        parts: parts.len(),
+        parts: keys.len(),
         planned_here,
         done_elsewhere,
     };
@@ -191,25 +209,28 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Runs generation and the SLA snapshot unless another worker has for `run`; returns whether
-/// this worker ran them.
+/// Runs generation and the SLA snapshot unless another worker has for `run`, then records
+/// the run's parts; returns the model after them and its parts when this worker ran them.
 fn shared_phases(
     store: &mut PgStore,
     rules: &fieldwork::rules::RuleSet,
     options: &JobOptions,
     run: &str,
-) -> Result<bool, CliError> {
+) -> Result<Option<(Model, Vec<PlanPart>)>, CliError> {
     if store.lock_shared(run)? {
         store.release_shared(run)?;
-        return Ok(false);
+        return Ok(None);
     }
     rules.reset_stopped_hooks();
     let mut model = store.load_model()?;
     let engines = Engines::new(&model, rules)?;
     generate_phase(store, &mut model, &engines, options, &mut NoProgress)?;
     snapshot_sla(store, &model, &engines, options.now, &mut NoProgress)?;
-    store.finish_shared(run)?;
-    Ok(true)
+    let model = store.load_model()?;
+    let parts = schedule_phase_parts(store, &model, &engines, options)?;
+    let keys: Vec<String> = parts.iter().map(|p| p.key.clone()).collect();
+    store.finish_shared(run, &keys)?;
+    Ok(Some((model, parts)))
 }
 
 /// The key of a run: horizon, scheduling days and "now" (every worker of a run computes the

@@ -51,12 +51,13 @@ pub const MIGRATIONS: &[Migration] = &[
 pub const LATEST_VERSION: i64 = 2;
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
-/// row per run (its shared phases done), one per part planned — written in the transaction of
-/// the part's plan.
+/// row per run (its shared phases done, the keys of its parts as a JSON list), one per part
+/// planned — written in the transaction of the part's plan.
 const V2: &str = r#"
 CREATE TABLE work_runs (
     run         TEXT PRIMARY KEY,
-    shared_done TEXT
+    shared_done TEXT,
+    parts       TEXT
 );
 CREATE TABLE work_parts (
     run      TEXT NOT NULL REFERENCES work_runs(run) ON DELETE CASCADE,

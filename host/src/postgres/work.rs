@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::error::pg_error;
 use super::{get, plans, PgStore};
-use crate::sql::codec::instant;
+use crate::sql::codec::{from_doc, instant, to_doc};
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
 use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
@@ -75,16 +75,32 @@ impl PgStore {
         Ok(row.is_some())
     }
 
-    /// Records that the shared phases of `run` are done and releases the shared lock.
-    pub fn finish_shared(&self, run: &str) -> Result<(), StoreError> {
+    /// Records that the shared phases of `run` are done, with the keys of the run's parts,
+    /// and releases the shared lock.
+    pub fn finish_shared(&self, run: &str, parts: &[String]) -> Result<(), StoreError> {
+        let parts = to_doc(&parts, "run", run)?;
         self.client()
             .execute(
-                "INSERT INTO work_runs (run, shared_done) VALUES ($1, $2) \
-                 ON CONFLICT (run) DO UPDATE SET shared_done = excluded.shared_done",
-                &[&run, &instant(&Utc::now())],
+                "INSERT INTO work_runs (run, shared_done, parts) VALUES ($1, $2, $3) \
+                 ON CONFLICT (run) DO UPDATE SET shared_done = excluded.shared_done, \
+                 parts = excluded.parts",
+                &[&run, &instant(&Utc::now()), &parts],
             )
             .map_err(pg_error(&self.url, "recording the run"))?;
         self.release_shared(run)
+    }
+
+    /// The keys of `run`'s parts as its shared phases recorded them (none before).
+    pub fn run_parts(&self, run: &str) -> Result<Vec<String>, StoreError> {
+        let row = self
+            .client()
+            .query_opt("SELECT parts FROM work_runs WHERE run = $1", &[&run])
+            .map_err(pg_error(&self.url, "reading the run"))?;
+        let parts: Option<String> = match row {
+            Some(row) => get(&row, 0)?,
+            None => None,
+        };
+        parts.map_or(Ok(Vec::new()), |p| from_doc(&p, "run", run))
     }
 
     /// Releases the run's shared lock.
