@@ -436,7 +436,12 @@ fn plain_pg_insert(client: &mut postgres::Client, rows: &[Row]) {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("(${}, ${}, ${})", 2 * i + 1, 2 * i + 2, chunk.len() * 2 + 1));
+            sql.push_str(&format!(
+                "(${}, ${}, ${})",
+                2 * i + 1,
+                2 * i + 2,
+                chunk.len() * 2 + 1
+            ));
             params.extend([&r.key as &(dyn postgres::types::ToSql + Sync), &r.id]);
         }
         params.push(&batch);

@@ -1017,7 +1017,10 @@ fn a_postgres_store_survives_reopening_and_refuses_newer_foreign_or_missing_sche
     };
     let err = reopen(&url, &empty, &create).unwrap_err();
     assert!(
-        matches!(err.unavailable_as(), Some(PgError::Foreign { tables: 1, .. })),
+        matches!(
+            err.unavailable_as(),
+            Some(PgError::Foreign { tables: 1, .. })
+        ),
         "{err}"
     );
 

@@ -122,7 +122,11 @@ fn outcome(store: &dyn Store) -> Outcome {
             .map(|o| (o.id.to_string(), o.status()))
             .collect(),
         visits,
-        unassigned: plan.unassigned.iter().map(|u| u.order.to_string()).collect(),
+        unassigned: plan
+            .unassigned
+            .iter()
+            .map(|u| u.order.to_string())
+            .collect(),
         keys: store.generation_keys().unwrap().len(),
         generate_batches: count(BatchKind::Generate),
         sla_batches: count(BatchKind::Sla),

@@ -171,7 +171,12 @@ pub fn schedule_phase(
         return Ok(ScheduleOutcome::NothingToPlan);
     };
     progress.start("schedule", 0);
-    let planned = schedule(model, engines.dispatcher(), &work.request(), &options.schedule);
+    let planned = schedule(
+        model,
+        engines.dispatcher(),
+        &work.request(),
+        &options.schedule,
+    );
     progress.finish();
     let plan = match planned {
         Ok(plan) => plan,
@@ -330,8 +335,7 @@ impl WindowWork {
             .iter()
             .filter(|o| in_scope(o))
             .collect();
-        let stranded: HashSet<&OrderId> =
-            self.stranded.iter().filter(|o| in_scope(o)).collect();
+        let stranded: HashSet<&OrderId> = self.stranded.iter().filter(|o| in_scope(o)).collect();
         let updates = status_updates(model, &plan, &previously_planned, &stranded, options.now);
         // The diff covers the visits this run re-planned (work completed or cancelled since is
         // not the plan's change).

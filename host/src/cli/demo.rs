@@ -92,12 +92,8 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     let at = AtArgs {
         at: Some(At::Instant(now)),
     };
-    let mut ctx = Context::with_store(
-        Source::Database(db.clone()),
-        store,
-        args.rules.load()?,
-        &at,
-    )?;
+    let mut ctx =
+        Context::with_store(Source::Database(db.clone()), store, args.rules.load()?, &at)?;
     let options = JobOptions::new(anchor, to, ctx.now).in_zone(ctx.zone);
     let summary = job::run_on(&mut ctx, &options, out)?;
     if !out.json && !out.quiet {

@@ -101,7 +101,10 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     let shared = shared_phases(&mut store, &rules.set, &options, &run)?;
     let ran_shared = shared.is_some();
     if ran_shared {
-        say_progress(out, &format!("worker {worker}: generated orders and the SLA snapshot"));
+        say_progress(
+            out,
+            &format!("worker {worker}: generated orders and the SLA snapshot"),
+        );
     }
     let keys = store.run_parts(&run)?;
     // The parts, claimed one at a time until every one is done. This worker's own view of them
@@ -148,13 +151,8 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
                     }
                     let planned = {
                         let mut part_store = store.part_store(&run, key, &worker);
-                        let outcome = schedule_phase_part(
-                            &mut part_store,
-                            model,
-                            &engines,
-                            &options,
-                            part,
-                        )?;
+                        let outcome =
+                            schedule_phase_part(&mut part_store, model, &engines, &options, part)?;
                         if let ScheduleOutcome::Failed { error } = &outcome {
                             return Err(CliError::user(format!("part {key}: {error}")));
                         }

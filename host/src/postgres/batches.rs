@@ -11,7 +11,11 @@ use crate::sql::codec::{instant, parse_instant};
 use fieldwork::store::{BatchKind, BatchRecord, StoreError};
 
 /// Opens a batch inside `tx`; returns its id.
-pub(crate) fn begin(tx: &mut Transaction<'_>, url: &str, kind: BatchKind) -> Result<i64, StoreError> {
+pub(crate) fn begin(
+    tx: &mut Transaction<'_>,
+    url: &str,
+    kind: BatchKind,
+) -> Result<i64, StoreError> {
     let row = tx
         .query_one(
             "INSERT INTO batches (kind, at, rows) VALUES ($1, $2, 0) RETURNING id",

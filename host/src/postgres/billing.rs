@@ -55,7 +55,10 @@ fn check_subscriptions<'a>(
         return Ok(());
     }
     let stored = stored_ids(tx, url, "subscriptions", &ids)?;
-    match subscriptions.into_iter().find(|s| !stored.contains(s.as_str())) {
+    match subscriptions
+        .into_iter()
+        .find(|s| !stored.contains(s.as_str()))
+    {
         Some(sub) => Err(StoreError::Conflict {
             entity: "subscription",
             id: sub.to_string(),
@@ -128,10 +131,7 @@ pub(crate) fn insert_transactions(
     fn source(t: &BillingTransaction) -> crate::sql::SourceColumns<'_> {
         source_columns(&t.source)
     }
-    let lines: Vec<Option<i64>> = new
-        .iter()
-        .map(|t| source(t).3.map(i64::from))
-        .collect();
+    let lines: Vec<Option<i64>> = new.iter().map(|t| source(t).3.map(i64::from)).collect();
     tx.execute(
         "INSERT INTO billing_transactions (id, customer_id, subscription_id, period_start, \
          return_order_id, return_line, kind, date, service_start, service_end, amount, \

@@ -244,7 +244,8 @@ impl PgStore {
                         id: context.to_owned(),
                         message: format!(
                             "a record refers to an entity that is not stored ({})",
-                            e.as_db_error().map_or(e.to_string(), |d| d.message().to_owned())
+                            e.as_db_error()
+                                .map_or(e.to_string(), |d| d.message().to_owned())
                         ),
                     }
                 }

@@ -69,9 +69,7 @@ fn read_rows(
             &[],
         )
         .map_err(pg_error(url, format!("reading {} documents", table.entity)))?;
-    rows.iter()
-        .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
-        .collect()
+    rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
 }
 
 fn read_docs<T: DeserializeOwned>(

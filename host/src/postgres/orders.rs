@@ -52,12 +52,7 @@ pub(crate) struct HistoryRows {
 
 impl HistoryRows {
     /// Adds one change of `order` with its 1-based sequence number.
-    pub(crate) fn push(
-        &mut self,
-        order: &str,
-        seq: i64,
-        change: &fieldwork::model::StatusChange,
-    ) {
+    pub(crate) fn push(&mut self, order: &str, seq: i64, change: &fieldwork::model::StatusChange) {
         self.orders.push(order.to_owned());
         self.seqs.push(seq);
         self.ats.push(instant(&change.at));

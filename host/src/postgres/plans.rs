@@ -96,7 +96,11 @@ fn write_rows(
     let positions: Vec<i64> = (0..n as i64).collect();
     let techs: Vec<&str> = plan.routes.iter().map(|r| r.technician.as_str()).collect();
     let days: Vec<String> = plan.routes.iter().map(|r| date(&r.day)).collect();
-    let starts: Vec<String> = plan.routes.iter().map(|r| instant(&r.shift_start)).collect();
+    let starts: Vec<String> = plan
+        .routes
+        .iter()
+        .map(|r| instant(&r.shift_start))
+        .collect();
     let ends: Vec<String> = plan.routes.iter().map(|r| instant(&r.shift_end)).collect();
     let minutes: Vec<f64> = plan.routes.iter().map(|r| r.return_minutes).collect();
     let km: Vec<f64> = plan.routes.iter().map(|r| r.return_km).collect();
@@ -105,7 +109,9 @@ fn write_rows(
             "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
              shift_end, return_minutes, return_km) SELECT $1, * FROM unnest($2::int8[], \
              $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[])",
-            &[&id, &positions, &techs, &days, &starts, &ends, &minutes, &km],
+            &[
+                &id, &positions, &techs, &days, &starts, &ends, &minutes, &km,
+            ],
         )
         .map_err(refused)?;
         rows += n;
@@ -130,8 +136,12 @@ fn write_rows(
         let at = |f: &dyn Fn(&Visit) -> String| -> Vec<String> {
             visits.iter().map(|v| f(v.3)).collect()
         };
-        let num = |f: &dyn Fn(&Visit) -> f64| -> Vec<f64> { visits.iter().map(|v| f(v.3)).collect() };
-        let due: Vec<Option<String>> = visits.iter().map(|v| v.3.due.as_ref().map(instant)).collect();
+        let num =
+            |f: &dyn Fn(&Visit) -> f64| -> Vec<f64> { visits.iter().map(|v| f(v.3)).collect() };
+        let due: Vec<Option<String>> = visits
+            .iter()
+            .map(|v| v.3.due.as_ref().map(instant))
+            .collect();
         let fixed: Vec<bool> = visits.iter().map(|v| v.3.fixed).collect();
         tx.execute(
             "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
@@ -162,7 +172,11 @@ fn write_rows(
     if !plan.unassigned.is_empty() {
         let positions: Vec<i64> = (0..plan.unassigned.len() as i64).collect();
         let orders: Vec<&str> = plan.unassigned.iter().map(|u| u.order.as_str()).collect();
-        let reasons: Vec<String> = plan.unassigned.iter().map(|u| reason_name(u.reason)).collect();
+        let reasons: Vec<String> = plan
+            .unassigned
+            .iter()
+            .map(|u| reason_name(u.reason))
+            .collect();
         let details: Vec<&str> = plan.unassigned.iter().map(|u| u.detail.as_str()).collect();
         tx.execute(
             "INSERT INTO plan_unassigned (plan_id, position, order_id, reason, detail) \
@@ -245,7 +259,8 @@ fn read_visits(
     for row in rows {
         let plan: String = get(&row, 0)?;
         let route: i64 = get(&row, 1)?;
-        let at = |i: usize| -> Result<_, StoreError> { parse_instant(get(&row, i)?, "plan", &plan) };
+        let at =
+            |i: usize| -> Result<_, StoreError> { parse_instant(get(&row, i)?, "plan", &plan) };
         let visit = Visit {
             order: OrderId::new(get::<String>(&row, 2)?),
             arrival: at(3)?,

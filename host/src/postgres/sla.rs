@@ -42,7 +42,10 @@ pub(crate) fn write(
     }
     let ids: Vec<&str> = snapshots.iter().map(|s| s.order.as_str()).collect();
     let stored = stored_ids(tx, url, "orders", &ids)?;
-    if let Some(s) = snapshots.iter().find(|s| !stored.contains(s.order.as_str())) {
+    if let Some(s) = snapshots
+        .iter()
+        .find(|s| !stored.contains(s.order.as_str()))
+    {
         return Err(StoreError::Conflict {
             entity: "order",
             id: s.order.to_string(),

@@ -22,8 +22,8 @@ use crate::sql::codec::{from_doc, instant, to_doc};
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
 use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
-    BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot,
-    StatusUpdate, Store, StoreError, StoredPlan,
+    BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot, StatusUpdate,
+    Store, StoreError, StoredPlan,
 };
 
 /// The first key of the workers' advisory locks (`"FWK2"`); the second is a hash of the
@@ -163,7 +163,12 @@ impl PgStore {
 
     /// The store as the solver of one part sees it: every call goes to this store, but a plan
     /// is saved together with the part's done mark, in one transaction.
-    pub fn part_store<'s>(&'s mut self, run: &'s str, part: &'s str, worker: &'s str) -> PartStore<'s> {
+    pub fn part_store<'s>(
+        &'s mut self,
+        run: &'s str,
+        part: &'s str,
+        worker: &'s str,
+    ) -> PartStore<'s> {
         PartStore {
             store: self,
             run,
@@ -282,4 +287,3 @@ impl Store for PartStore<'_> {
         self.store.batches()
     }
 }
-

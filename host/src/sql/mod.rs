@@ -122,7 +122,12 @@ pub(crate) fn parse_kind(kind: &str, id: &str) -> Result<TransactionKind, StoreE
 
 /// The source columns of a billing transaction: (subscription, period start, return order,
 /// return line).
-pub(crate) type SourceColumns<'a> = (Option<&'a str>, Option<String>, Option<&'a str>, Option<u32>);
+pub(crate) type SourceColumns<'a> = (
+    Option<&'a str>,
+    Option<String>,
+    Option<&'a str>,
+    Option<u32>,
+);
 
 /// Splits a transaction's source into its columns.
 pub(crate) fn source_columns(source: &TransactionSource) -> SourceColumns<'_> {
@@ -136,7 +141,9 @@ pub(crate) fn source_columns(source: &TransactionSource) -> SourceColumns<'_> {
             None,
             None,
         ),
-        TransactionSource::ReturnOrder { rma, line } => (None, None, Some(rma.as_str()), Some(*line)),
+        TransactionSource::ReturnOrder { rma, line } => {
+            (None, None, Some(rma.as_str()), Some(*line))
+        }
     }
 }
 

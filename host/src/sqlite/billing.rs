@@ -8,9 +8,9 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use super::batches;
+use super::error::sql_error;
 use crate::sql::codec::{date, decode, parse_date};
 use crate::sql::{parse_kind, parse_service, parse_source, source_columns};
-use super::error::sql_error;
 use fieldwork::billing::{BillingKey, Transaction, TransactionSource};
 use fieldwork::model::{CustomerId, SubscriptionId};
 use fieldwork::store::{BatchKind, BatchReceipt, StoreError};

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::batches;
+use super::error::sql_error;
 use crate::sql::codec::{instant, parse_instant};
 use crate::sql::{order_columns, order_doc, origin_columns};
-use super::error::sql_error;
 use fieldwork::model::{OrderStatus, ServiceOrder};
 use fieldwork::store::{BatchKind, BatchReceipt, GeneratedOrder, StatusUpdate, StoreError};
 

@@ -7,12 +7,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::batches;
+use super::error::sql_error;
+use super::orders::apply_updates;
 use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
 use crate::sql::{parse_reason, plan_orders, plan_without, reason_name};
-use super::error::sql_error;
-use super::orders::apply_updates;
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
 use fieldwork::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
