@@ -47,7 +47,8 @@ pub struct WorkerArgs {
     /// Time budget of the search per part, in milliseconds (ignored with --iterations).
     #[arg(long, value_name = "MS", default_value_t = 3_000)]
     pub budget_ms: u64,
-    /// How long to wait for parts other workers hold before giving up, in seconds.
+    /// How long to wait for the shared phases and parts other workers hold before giving up,
+    /// in seconds.
     #[arg(long, value_name = "S", default_value_t = 600)]
     pub wait_s: u64,
     /// Testing aid: hold each claimed part this long before planning it (so a test can kill
@@ -98,7 +99,8 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     say_progress(out, &format!("worker {worker}: run {run}"));
 
     // The shared phases, once per run; their worker records the run's parts.
-    let shared = shared_phases(&mut store, &rules.set, &options, &run)?;
+    let deadline = Instant::now() + Duration::from_secs(args.wait_s);
+    let shared = shared_phases(&mut store, &rules.set, &options, &run, deadline)?;
     let ran_shared = shared.is_some();
     if ran_shared {
         say_progress(
@@ -112,7 +114,6 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     let mut mine: Option<(Model, Vec<PlanPart>)> = shared;
     let engines = Engines::new(&model, &rules.set)?;
     let mut planned_here = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(args.wait_s);
     // Bounded: each pass plans or skips every part; passes repeat only while another worker
     // holds a part, at most until --wait-s.
     loop {
@@ -214,10 +215,23 @@ fn shared_phases(
     rules: &fieldwork::rules::RuleSet,
     options: &JobOptions,
     run: &str,
+    deadline: Instant,
 ) -> Result<Option<(Model, Vec<PlanPart>)>, CliError> {
-    if store.lock_shared(run)? {
-        store.release_shared(run)?;
-        return Ok(None);
+    // Bounded by the deadline: another worker runs them meanwhile (or dies, releasing the lock).
+    loop {
+        match store.try_lock_shared(run)? {
+            Some(true) => {
+                store.release_shared(run)?;
+                return Ok(None);
+            }
+            Some(false) => break,
+            None if Instant::now() >= deadline => {
+                return Err(CliError::user(format!(
+                    "the shared phases of run {run} are still running in another worker"
+                )))
+            }
+            None => std::thread::sleep(POLL),
+        }
     }
     rules.reset_stopped_hooks();
     let mut model = store.load_model()?;

@@ -321,7 +321,7 @@ fn scratch_name() -> String {
 
 impl Store for PgStore {
     fn load_model(&self) -> Result<Model, StoreError> {
-        self.read("reading the model", |tx, url| model::load_model(tx, url))
+        self.read("reading the model", model::load_model)
     }
 
     fn replace_model(&mut self, m: &Model, history: &History) -> Result<(), StoreError> {
@@ -331,7 +331,7 @@ impl Store for PgStore {
     }
 
     fn history(&self) -> Result<History, StoreError> {
-        self.read("reading the history", |tx, url| model::history(tx, url))
+        self.read("reading the history", model::history)
     }
 
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
@@ -375,7 +375,7 @@ impl Store for PgStore {
     }
 
     fn sla_snapshots(&self) -> Result<Vec<SlaSnapshot>, StoreError> {
-        self.read("reading SLA snapshots", |tx, url| sla::list(tx, url))
+        self.read("reading SLA snapshots", sla::list)
     }
 
     fn save_plan(
@@ -401,7 +401,7 @@ impl Store for PgStore {
     }
 
     fn plans(&self) -> Result<Vec<StoredPlan>, StoreError> {
-        self.read("reading plans", |tx, url| plans::list(tx, url))
+        self.read("reading plans", plans::list)
     }
 
     fn save_billing(
@@ -418,7 +418,7 @@ impl Store for PgStore {
     }
 
     fn billed_periods(&self) -> Result<BTreeSet<BillingKey>, StoreError> {
-        self.read("reading billed periods", |tx, url| billing::billed(tx, url))
+        self.read("reading billed periods", billing::billed)
     }
 
     fn transactions(&self) -> Result<Vec<BillingTransaction>, StoreError> {
@@ -428,7 +428,7 @@ impl Store for PgStore {
     }
 
     fn batches(&self) -> Result<Vec<BatchRecord>, StoreError> {
-        self.read("reading the batch log", |tx, url| batches::list(tx, url))
+        self.read("reading the batch log", batches::list)
     }
 }
 

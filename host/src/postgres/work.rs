@@ -9,7 +9,7 @@
 //! - **Done marks are rows** (`work_parts`), written in the same transaction as the part's
 //!   plan ([`PartStore`]): a part is either planned and marked done, or neither.
 //! - **The shared phases** (order generation, the SLA snapshot) run once per run, by the first
-//!   worker to take the run's shared lock (blocking); the others wait on the lock and then find
+//!   worker to take the run's shared lock; the others poll for the lock and then find
 //!   `work_runs.shared_done` set. They are idempotent anyway: a worker killed in the middle
 //!   leaves whole batches, and the next one completes them.
 
@@ -46,12 +46,7 @@ const LOCK_KEY: &str = "hashtext(current_schema() || '/' || $2)";
 
 impl PgStore {
     fn lock_call(&self, function: &str, name: &str) -> Result<bool, StoreError> {
-        // pg_advisory_lock returns void: called in FROM, it yields one row.
-        let statement = if function == "pg_advisory_lock" {
-            format!("SELECT true FROM {function}($1, {LOCK_KEY})")
-        } else {
-            format!("SELECT {function}($1, {LOCK_KEY})")
-        };
+        let statement = format!("SELECT {function}($1, {LOCK_KEY})");
         let context = format!("locking {name}");
         let row = self
             .client()
@@ -60,11 +55,14 @@ impl PgStore {
         get(&row, 0)
     }
 
-    /// Takes the run's shared lock (waiting for a worker running the shared phases) and
-    /// tells whether they are done for `run` already. Call [`PgStore::finish_shared`] after
-    /// running them, or [`PgStore::release_shared`] when they were done.
-    pub fn lock_shared(&self, run: &str) -> Result<bool, StoreError> {
-        self.lock_call("pg_advisory_lock", &format!("{run}#shared"))?;
+    /// Tries to take the run's shared lock (never waits): `None` while another worker holds it
+    /// (running the shared phases), else whether they are done for `run` already. Holding the
+    /// lock, call [`PgStore::finish_shared`] after running them, or
+    /// [`PgStore::release_shared`] when they were done.
+    pub fn try_lock_shared(&self, run: &str) -> Result<Option<bool>, StoreError> {
+        if !self.lock_call("pg_try_advisory_lock", &format!("{run}#shared"))? {
+            return Ok(None);
+        }
         let row = self
             .client()
             .query_opt(
@@ -72,7 +70,7 @@ impl PgStore {
                 &[&run],
             )
             .map_err(pg_error(&self.url, "reading the run"))?;
-        Ok(row.is_some())
+        Ok(Some(row.is_some()))
     }
 
     /// Records that the shared phases of `run` are done, with the keys of the run's parts,
