@@ -104,6 +104,9 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
                 "duration of {}",
                 v.order
             );
+            if let Some(a) = model.order(&v.order).unwrap().appointment {
+                assert!(a.contains(v.start), "{} outside its booked window", v.order);
+            }
             let (earliest, _) = ctx.window(o);
             assert!(
                 v.start >= earliest - Duration::seconds(1),

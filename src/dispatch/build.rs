@@ -392,14 +392,20 @@ impl<'a> PolicyContext<'a> {
 }
 
 /// The window of an order: `(earliest start, latest start)`, UTC seconds. A pinned start is
-/// both; otherwise from `max(at, earliest_start)` to the due time, cut to the horizon (and the
-/// whole horizon when there is no due time or it has passed).
+/// both; a booked appointment is its window (from no earlier than `at` and `earliest_start`;
+/// the due time does not cut it: the customer was promised that window); otherwise from
+/// `max(at, earliest_start)` to the due time, cut to the horizon (and the whole horizon when
+/// there is no due time or it has passed).
 fn window(order: &ServiceOrder, at: i64, horizon: i64) -> (i64, i64) {
     if let Some(p) = order.pinned_start {
         let p = p.timestamp();
         return (p, p);
     }
     let start = order.earliest_start.map_or(at, |e| e.timestamp().max(at));
+    if let Some(a) = order.appointment {
+        let from = start.max(a.from.timestamp());
+        return (from, a.to.timestamp().max(from));
+    }
     let cap = start + horizon;
     let end = match order.due.map(|d| d.timestamp()) {
         Some(due) if due >= start => due.min(cap),

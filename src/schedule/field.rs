@@ -136,12 +136,12 @@ impl<'a> PlanRequest<'a> {
     }
 }
 
-/// One route of the problem: which technician and which shift.
+/// One route of the problem: which technician and which shift (UTC seconds).
 #[derive(Debug, Clone)]
-struct Shift {
-    tech: TechIx,
-    start: i64,
-    end: i64,
+pub(crate) struct Shift {
+    pub(crate) tech: TechIx,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
 }
 
 /// The problem built from the model, with the maps back to ids.
@@ -191,7 +191,13 @@ fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
 }
 
 /// Splits a technician's open stretches within the horizon into shifts.
-fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64, max_break: i64) -> Vec<Shift> {
+pub(crate) fn shifts_of(
+    ctx: &PolicyContext<'_>,
+    t: TechIx,
+    from: i64,
+    to: i64,
+    max_break: i64,
+) -> Vec<Shift> {
     let max_secs = (ctx.technician_profile(t).max_daily_minutes * 60.0) as i64;
     let mut out: Vec<Shift> = Vec::new();
     for &(s, e) in ctx.open_stretches(t) {
@@ -406,9 +412,11 @@ fn job_of(
         .and_then(|ord| ord.due)
         .or_else(|| dues.get(ctx.order_id(o)).copied());
     let earliest = ((secs(w_start).max(origin) - origin) as f64 / 60.0).ceil() * 60.0;
-    // Latest start: the window's end, and the due time minus the work.
+    // Latest start: the window's end, and the due time minus the work — except for a booked
+    // appointment, whose window is hard and not cut by the due time.
+    let booked = order.and_then(|ord| ord.appointment).is_some();
     let mut latest = (secs(w_end) - origin) as f64;
-    if let Some(d) = due {
+    if let Some(d) = due.filter(|_| !booked) {
         latest = latest.min((secs(d) - origin) as f64 - duration);
     }
     let mut job = Job::new(location)
@@ -416,7 +424,7 @@ fn job_of(
         .with_window(earliest, latest.max(earliest))
         .with_demand(order.map_or(0.0, |ord| ord.demand))
         .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
-    if options.lateness == Lateness::Penalised {
+    if options.lateness == Lateness::Penalised && !booked {
         job = job.with_soft_due();
     }
     let mut allowed = Vec::new();
@@ -433,7 +441,15 @@ fn job_of(
         job = job.with_pinned_start((at - origin) as f64);
     }
     if let Some(p) = prior.as_mut() {
-        let stays = p.shift.filter(|v| allowed.contains(v));
+        // A visit that no longer fits a booked window must move (the booking wins).
+        let in_window = !booked || {
+            let at = (p.start - origin) as f64;
+            at >= earliest && at <= latest.max(earliest)
+        };
+        let stays = p
+            .shift
+            .filter(|v| allowed.contains(v))
+            .filter(|_| in_window || p.hold == Hold::Started);
         match (p.hold, stays) {
             // Started work is a fact: it stays where and when it began, even if a rule would no
             // longer choose that technician.
