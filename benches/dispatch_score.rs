@@ -143,6 +143,7 @@ fn world() -> (Model, Workload) {
             location,
             address: None,
             calendar: None,
+            visiting_hours: None,
             territory: Some(TerritoryId::new(TERRITORIES[territory])),
             excluded_technicians: excluded,
         });

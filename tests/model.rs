@@ -123,6 +123,15 @@ fn dangling_references_name_entity_field_and_target() {
 }
 
 #[test]
+fn unknown_visiting_hours_are_reported() {
+    let issue = single_issue(|v| v["customers"][0]["visiting_hours"] = json!("nowhere"));
+    assert_eq!(
+        issue.to_string(),
+        "customer `C-1`: field `visiting_hours`: unknown calendar `nowhere`"
+    );
+}
+
+#[test]
 fn unknown_time_zones_are_reported() {
     let issue = single_issue(|v| v["customers"][0]["time_zone"] = json!("Europe/Atlantis"));
     assert_eq!(

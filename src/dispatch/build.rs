@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::availability::site_opens;
 use super::context::{ContextInput, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
@@ -71,6 +72,8 @@ impl Shared<'_> {
 struct Interned {
     skills: Names,
     territories: Names,
+    /// Calendars of sites' visiting hours.
+    sites: Names,
 }
 
 /// The facts of one order: its window, duration, site, SLA scale and the technicians and
@@ -146,6 +149,11 @@ fn order_facts(
         duration_secs: (duration_minutes * 60.0) as i64,
         duration_minutes,
         sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
+        site_hours: model
+            .order_visiting_hours(order)
+            .filter(|_| policy.work_rules.visiting_hours)
+            .map(|c| interned.sites.intern(c.id.as_str()) as u32),
+        site_closed: false,
         profile,
     })
 }
@@ -174,6 +182,17 @@ fn open_time(
         }
         None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
     }
+}
+
+/// The visiting hours of the sites, each calendar (by id, validated to exist) expanded over
+/// `span`; an unknown calendar (an unvalidated model) never restricts.
+fn site_calendars(model: &Model, ids: &[String], (from, to): (i64, i64)) -> Vec<OpenStretches> {
+    ids.iter()
+        .map(|id| match model.calendar(&CalendarId::new(id.as_str())) {
+            Some(c) => OpenStretches::new(c, from, to),
+            None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
+        })
+        .collect()
 }
 
 /// A technician's planned workload per day of their calendar (empty when none falls in it).
@@ -339,6 +358,13 @@ impl<'a> PolicyContext<'a> {
         }
 
         let span = calendar_span(&order_facts_list, at_secs);
+        let site_calendars = site_calendars(model, &interned.sites.list, span);
+        for of in &mut order_facts_list {
+            of.site_closed = of.site_hours.is_some_and(|c| {
+                let site = &site_calendars[c as usize];
+                !site_opens(site, of.window_start, of.window_end, of.duration_secs)
+            });
+        }
         let tech_side = tech_side(&shared, &interned, techs, workload, span);
         for t in workload.technicians() {
             if !tech_index.contains_key(t) {
@@ -361,6 +387,7 @@ impl<'a> PolicyContext<'a> {
             tech_info: tech_side.info,
             tech_index,
             calendars: tech_side.calendars,
+            site_calendars,
             weights,
             custom,
             hooks: None,
@@ -370,14 +397,18 @@ impl<'a> PolicyContext<'a> {
 }
 
 /// The window of an order: `(earliest start, latest start)`, UTC seconds. A pinned start is
-/// both; otherwise from `max(at, earliest_start)` to the due time, cut to the horizon (and the
-/// whole horizon when there is no due time or it has passed).
+/// both; otherwise from the latest of `at`, `earliest_start` and the order's creation (no
+/// visit before the order exists) to the due time, cut to the horizon (and the whole horizon
+/// when there is no due time or it has passed).
 fn window(order: &ServiceOrder, at: i64, horizon: i64) -> (i64, i64) {
     if let Some(p) = order.pinned_start {
         let p = p.timestamp();
         return (p, p);
     }
-    let start = order.earliest_start.map_or(at, |e| e.timestamp().max(at));
+    let exists = order.created_at.timestamp().max(at);
+    let start = order
+        .earliest_start
+        .map_or(exists, |e| e.timestamp().max(exists));
     let cap = start + horizon;
     let end = match order.due.map(|d| d.timestamp()) {
         Some(due) if due >= start => due.min(cap),

@@ -82,6 +82,11 @@ pub(crate) struct OrderFacts {
     pub duration_secs: i64,
     pub duration_minutes: f64,
     pub sla_scale: f64,
+    /// The site's visiting hours: an index into `PolicyContext::site_calendars` (`None`: no
+    /// restriction, or the `visiting_hours` rule is off).
+    pub site_hours: Option<u32>,
+    /// The visiting hours hold no opening for the whole job within the window.
+    pub site_closed: bool,
 }
 
 /// What the per-pair rules read of a technician, kept small so all technicians stay in cache.
@@ -183,6 +188,8 @@ pub struct PolicyContext<'a> {
     pub(crate) tech_info: Vec<TechInfo>,
     pub(crate) tech_index: HashMap<TechnicianId, usize>,
     pub(crate) calendars: Vec<OpenStretches>,
+    /// Sites' visiting hours, each distinct calendar expanded once over the span.
+    pub(crate) site_calendars: Vec<OpenStretches>,
     /// Built-in weights divided by the total weight.
     pub(crate) weights: [f64; Objective::COUNT],
     /// Custom objectives and their weights divided by the total weight.
@@ -293,6 +300,16 @@ impl<'a> PolicyContext<'a> {
         self.calendars[self.techs[t.0].calendar].stretches()
     }
 
+    /// The site's visiting hours of an order `[start, end)` in UTC seconds over the span of the
+    /// batch's windows, sorted and disjoint; `None` when the site takes visits whenever the
+    /// technician works (no `visiting_hours`, or the `visiting_hours` work rule is off). Every
+    /// visit must lie inside one of them, whole.
+    pub fn visiting_hours(&self, o: OrderIx) -> Option<&[(i64, i64)]> {
+        self.orders[o.0]
+            .site_hours
+            .map(|c| self.site_calendars[c as usize].stretches())
+    }
+
     /// The local date (in the technician's calendar zone) of an instant.
     pub fn local_date(&self, t: TechIx, at: DateTime<Utc>) -> NaiveDate {
         self.calendars[self.techs[t.0].calendar].local_date(at.timestamp())
@@ -334,6 +351,9 @@ impl<'a> PolicyContext<'a> {
             if let Some(v) = rule_territory(of, tf) {
                 return Err(v);
             }
+        }
+        if of.site_closed {
+            return Err(Violation(Kind::SiteClosed));
         }
         let travel = self.travel.between(&tf.home, &of.site);
         if self.too_far(of, tf, &travel) {

@@ -74,6 +74,7 @@ impl PolicyContext<'_> {
                 has,
             } => self.missing_skill_reason(*skill, *required, *has),
             Kind::OutsideTerritory { territory } => self.territory_reason(t, *territory),
+            Kind::SiteClosed => self.site_closed_reason(of),
             Kind::TooFar => self.too_far_reason(of, tf, &travel),
             Kind::NoOpening => self.no_opening_reason(t, of, open, &travel),
             Kind::DailyJobs { day, more_days } => daily_jobs_reason(tf, open, *day, *more_days),
@@ -110,6 +111,31 @@ impl PolicyContext<'_> {
         }
     }
 
+    /// The name of the calendar of an order's visiting hours (empty when it has none).
+    fn visiting_hours_name(&self, of: &OrderFacts) -> String {
+        self.model
+            .order(&of.id)
+            .and_then(|order| self.model.order_visiting_hours(order))
+            .map(|c| c.id.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Why the site is closed: its visiting hours and the order's window in the site's zone.
+    fn site_closed_reason(&self, of: &OrderFacts) -> String {
+        let Some(site) = of.site_hours.map(|c| &self.site_calendars[c as usize]) else {
+            return "site closed throughout the window".into();
+        };
+        format!(
+            "site closed throughout the window: visiting hours {} hold no {} min opening \
+             between {} and {} ({})",
+            self.visiting_hours_name(of),
+            number(of.duration_minutes),
+            local_text(site, of.window_start),
+            local_text(site, of.window_end),
+            site.zone().name()
+        )
+    }
+
     /// Why the trip is too far: the distance and how far beyond the limit it goes.
     fn too_far_reason(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> String {
         let km = travel.km;
@@ -144,8 +170,12 @@ impl PolicyContext<'_> {
             .technician(&self.tech_info[t.0].id)
             .map(|t| t.calendar.to_string())
             .unwrap_or_default();
+        let site = match of.site_hours {
+            Some(_) => format!(" inside visiting hours {}", self.visiting_hours_name(of)),
+            None => String::new(),
+        };
         format!(
-            "calendar {calendar} has no open time for {} min travel + {} min work \
+            "calendar {calendar} has no open time for {} min travel + {} min work{site} \
              starting {when} ({})",
             number(travel.minutes.round()),
             number(of.duration_minutes),
@@ -180,6 +210,9 @@ impl PolicyContext<'_> {
         if rules.territory {
             out.extend(rule_territory(of, tf));
         }
+        if of.site_closed {
+            out.push(Violation(Kind::SiteClosed));
+        }
         let travel = self.travel.between(&tf.home, &of.site);
         if self.too_far(of, tf, &travel) {
             out.push(Violation(Kind::TooFar));
@@ -188,8 +221,9 @@ impl PolicyContext<'_> {
         let daily_failed = daily.iter().any(Option::is_some);
         out.extend(daily.into_iter().flatten());
         if let Err(v) = self.rule_availability(of, tf, &travel) {
-            // A job longer than any day is already explained by the daily rule.
-            if !(daily_failed && v.rule() != super::WorkRule::Availability) {
+            // A job longer than any day is already explained by the daily rule, a site closed
+            // throughout the window by the visiting hours rule.
+            if !(daily_failed && v.rule() != super::WorkRule::Availability) && !of.site_closed {
                 out.push(v);
             }
         }

@@ -29,6 +29,10 @@ pub enum WorkRule {
     Skills,
     /// The technician covers the order's territory (orders without one pass).
     Territory,
+    /// The site's visiting hours hold the whole job somewhere in the order's window (whoever
+    /// does it; the availability rule then needs the technician's time and the site's to
+    /// overlap).
+    VisitingHours,
     /// The road distance from home to the site is within the travel limit.
     MaxTravelDistance,
     /// The technician's calendar is open for travel and the whole job, starting within the
@@ -44,12 +48,13 @@ pub enum WorkRule {
 
 impl WorkRule {
     /// Every rule, in checking order.
-    pub const ALL: [WorkRule; 10] = [
+    pub const ALL: [WorkRule; 11] = [
         WorkRule::Active,
         WorkRule::RequiredTechnician,
         WorkRule::ExcludedTechnician,
         WorkRule::Skills,
         WorkRule::Territory,
+        WorkRule::VisitingHours,
         WorkRule::MaxTravelDistance,
         WorkRule::MaxJobsPerDay,
         WorkRule::MaxHoursPerDay,
@@ -65,6 +70,7 @@ impl WorkRule {
             WorkRule::ExcludedTechnician => "excluded_technician",
             WorkRule::Skills => "skills",
             WorkRule::Territory => "territory",
+            WorkRule::VisitingHours => "visiting_hours",
             WorkRule::MaxTravelDistance => "max_travel_distance",
             WorkRule::Availability => "availability",
             WorkRule::MaxJobsPerDay => "max_jobs_per_day",
@@ -106,6 +112,8 @@ pub(crate) enum Kind {
     OutsideTerritory {
         territory: u32,
     },
+    /// The site's visiting hours never hold the job within the window.
+    SiteClosed,
     TooFar,
     NoOpening,
     /// `day`: index of the first full day in the calendar span (`None`: fails on any day).
@@ -129,6 +137,7 @@ impl Violation {
             Kind::Excluded { .. } => WorkRule::ExcludedTechnician,
             Kind::MissingSkill { .. } => WorkRule::Skills,
             Kind::OutsideTerritory { .. } => WorkRule::Territory,
+            Kind::SiteClosed => WorkRule::VisitingHours,
             Kind::TooFar => WorkRule::MaxTravelDistance,
             Kind::NoOpening => WorkRule::Availability,
             Kind::DailyJobs { .. } => WorkRule::MaxJobsPerDay,
@@ -229,6 +238,7 @@ impl PolicyContext<'_> {
         travel: &Travel,
     ) -> Result<Assessment, Violation> {
         let open = &self.calendars[tf.calendar];
+        let site = of.site_hours.map(|c| &self.site_calendars[c as usize]);
         let req = FitRequest {
             window_start: of.window_start,
             window_end: of.window_end,
@@ -243,7 +253,7 @@ impl PolicyContext<'_> {
                     && l.minutes + needed <= tf.daily_minutes)
         };
         let check_days = !tf.load.is_empty();
-        match find_start(open, &req, check_days, |d| day_ok(&tf.load[d])) {
+        match find_start(open, site, &req, check_days, |d| day_ok(&tf.load[d])) {
             Fit::Start { at, day } => Ok(Assessment {
                 travel: *travel,
                 start: at,

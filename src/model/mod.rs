@@ -339,6 +339,21 @@ impl Model {
             .collect()
     }
 
+    /// The calendar of an order's site visiting hours: its service object's
+    /// `visiting_hours`, else its customer's; `None` when neither restricts visits.
+    pub fn order_visiting_hours(&self, order: &ServiceOrder) -> Option<&BusinessCalendar> {
+        order
+            .service_object
+            .as_ref()
+            .and_then(|o| self.service_object(o))
+            .and_then(|o| o.visiting_hours.as_ref())
+            .or_else(|| {
+                self.customer(&order.customer)
+                    .and_then(|c| c.visiting_hours.as_ref())
+            })
+            .and_then(|c| self.calendar(c))
+    }
+
     /// Where the order's work is done: its object's location, else the customer's site.
     pub fn order_location(&self, order: &ServiceOrder) -> Option<Location> {
         order

@@ -199,6 +199,10 @@ fn check_customer(c: &mut Checker<'_>, cu: &Customer) {
             model.calendar(cal).is_some(),
         );
     }
+    if let Some(cal) = &cu.visiting_hours {
+        let ok = model.calendar(cal).is_some();
+        c.reference(k, &cu.id, "visiting_hours", EntityKind::Calendar, cal, ok);
+    }
     for t in &cu.excluded_technicians {
         let ok = model.technician(t).is_some();
         c.reference(
@@ -224,6 +228,10 @@ fn check_service_object(c: &mut Checker<'_>, o: &ServiceObject) {
     }
     if let Some(Err(e)) = o.location.map(|l| l.check()) {
         c.push(k, &o.id, "location", e);
+    }
+    if let Some(cal) = &o.visiting_hours {
+        let ok = model.calendar(cal).is_some();
+        c.reference(k, &o.id, "visiting_hours", EntityKind::Calendar, cal, ok);
     }
 }
 
