@@ -403,12 +403,12 @@ fn visits_keep_the_sites_visiting_hours_and_never_precede_the_order() {
             .to_string()
     };
     assert!(
-        local(visit.start) >= "2027-03-03 09:00".to_owned(),
+        local(visit.start).as_str() >= "2027-03-03 09:00",
         "{}",
         local(visit.start)
     );
     assert!(
-        local(visit.end) <= "2027-03-03 13:00".to_owned(),
+        local(visit.end).as_str() <= "2027-03-03 13:00",
         "{}",
         local(visit.end)
     );

@@ -223,7 +223,9 @@ impl PolicyContext<'_> {
         if let Err(v) = self.rule_availability(of, tf, &travel) {
             // A job longer than any day is already explained by the daily rule, a site closed
             // throughout the window by the visiting hours rule.
-            if !(daily_failed && v.rule() != super::WorkRule::Availability) && !of.site_closed {
+            let explained =
+                of.site_closed || (daily_failed && v.rule() != super::WorkRule::Availability);
+            if !explained {
                 out.push(v);
             }
         }
