@@ -117,6 +117,7 @@ fn world() -> (Model, Workload) {
             id: TechnicianId::new(format!("T-{i:03}")),
             name: format!("Technician {i}"),
             skills,
+            certifications: Vec::new(),
             home,
             territory: Some(TerritoryId::new(TERRITORIES[territory])),
             calendar: CalendarId::new(["early", "late", "mixed"][i % 3]),

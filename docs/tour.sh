@@ -44,6 +44,15 @@ next(c for c in d['customers'] if c['id'] == customer)['visiting_hours'] = 'wed-
 json.dump(d, open('site.json', 'w'))
 PY
 run "fieldwork candidates --dataset site.json --order SO-B0002 --at 2027-03-01T07:00 | head -n 9"
+python3 - <<'PY'
+import json
+d = json.load(open('demo.json'))
+t = next(t for t in d['technicians'] if t['id'] == 'T-007')
+del t['skills']['fire']
+t['certifications'] = [{"skill": "fire", "level": 4, "valid_to": "2027-02-26"}]
+json.dump(d, open('cert.json', 'w'))
+PY
+run "fieldwork candidates --dataset cert.json --order SO-B0002 --at 2027-03-01T07:00 | grep -E '^1 |T-007'"
 rm -f fieldwork.db fieldwork.db-wal fieldwork.db-shm
 fieldwork demo --anchor 2027-03-01 --quiet >/dev/null
 run fieldwork absence add --technician T-009 --day 2027-03-02 --reason sick --at 2027-03-01T11:00

@@ -109,6 +109,25 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
                 v.order
             );
             let order = model.order(&v.order).unwrap();
+            // Skills on the visit's local date (certifications valid that day), read from the
+            // technician directly.
+            let tz = model
+                .calendar(&tech.calendar)
+                .unwrap()
+                .time_zone
+                .tz()
+                .unwrap();
+            let day = v.start.with_timezone(&tz).date_naive();
+            for req in model.order_required_skills(order) {
+                assert!(
+                    tech.skill_level_on(&req.skill, day) >= req.min_level,
+                    "{} on {day}: {} lacks {} level {}",
+                    v.order,
+                    route.technician,
+                    req.skill,
+                    req.min_level
+                );
+            }
             assert!(
                 v.start >= order.created_at,
                 "{} planned before the order exists",
@@ -532,8 +551,17 @@ struct Region {
     orders: Vec<RandOrder>,
 }
 
-/// Home offset (lat, lon), hvac level, max jobs per day, van capacity, late calendar.
-type RandTech = (f64, f64, u8, Option<u32>, Option<u32>, bool);
+/// Home offset (lat, lon), hvac level, max jobs per day, van capacity, late calendar, a dated
+/// hvac certification (level, first day of March 1–3, days valid 1–2).
+type RandTech = (
+    f64,
+    f64,
+    u8,
+    Option<u32>,
+    Option<u32>,
+    bool,
+    Option<(u8, u32, u32)>,
+);
 /// Site offset (lat, lon), quarter hours of work, task level, demand, priority, required tech,
 /// the site's visiting hours (0: none, else one of the region's site calendars), created on
 /// the second day (else before the window).
@@ -547,6 +575,7 @@ fn region() -> impl Strategy<Value = Region> {
         prop::option::of(1..5u32),
         prop::option::of(2..12u32),
         any::<bool>(),
+        prop::option::of((3..=5u8, 1..=3u32, 1..=2u32)),
     );
     let order = (
         -0.2..0.2f64,
@@ -571,7 +600,9 @@ fn region_model(r: &Region) -> Model {
         .techs
         .iter()
         .enumerate()
-        .map(|(i, &(dlat, dlon, level, jobs, van, late))| {
+        .map(|(i, &(dlat, dlon, level, jobs, van, late, cert))| {
+            // A certified technician's undated level is 1: the certificate is what qualifies.
+            let level = if cert.is_some() { 1 } else { level };
             let mut t = format!(
                 r#"{{"id": "T-{i}", "name": "T{i}", "skills": {{"hvac": {level}}},
                    "home": {{"lat": {}, "lon": {}}}, "calendar": "{}",
@@ -585,6 +616,13 @@ fn region_model(r: &Region) -> Model {
             }
             if let Some(v) = van {
                 t += &format!(r#", "van_capacity": {v}"#);
+            }
+            if let Some((level, first, days)) = cert {
+                t += &format!(
+                    r#", "certifications": [{{"skill": "hvac", "level": {level},
+                         "valid_from": "2027-03-0{first}", "valid_to": "2027-03-0{}"}}]"#,
+                    first + days - 1
+                );
             }
             t + "}"
         })

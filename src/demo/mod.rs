@@ -311,6 +311,7 @@ impl Draw<'_> {
             id: TechnicianId::new(self.region.id(&format!("T-{:03}", i + 1))),
             name: names::person(&mut |n| rng.below(n)),
             skills,
+            certifications: Vec::new(),
             home,
             territory: Some(territory),
             calendar: CalendarId::new(self.region.id(if i % 3 == 2 {

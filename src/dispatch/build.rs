@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 
 use super::availability::site_opens;
-use super::context::{ContextInput, OrderFacts, PolicyContext, TechFacts, TechInfo};
+use super::context::{ContextInput, DatedSkill, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::travel::TravelModel;
 use super::workload::{DayLoad, Workload};
+use crate::calendar::start_of_day;
 use crate::calendar::OpenStretches;
 use crate::model::{CalendarId, Model, ServiceOrder, Technician, TechnicianId};
 
@@ -195,6 +196,34 @@ fn site_calendars(model: &Model, ids: &[String], (from, to): (i64, i64)) -> Vec<
         .collect()
 }
 
+/// A technician's certifications of the skills the orders require, their days as UTC spans
+/// of local days in the technician's calendar zone.
+fn dated_skills(model: &Model, tech: &Technician, skills: &Names) -> Vec<DatedSkill> {
+    let zone = model
+        .calendar(&tech.calendar)
+        .and_then(|c| c.time_zone.tz().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    tech.certifications
+        .iter()
+        .filter_map(|c| {
+            let skill = u16::try_from(*skills.index.get(c.skill.as_str())?).ok()?;
+            let from = c
+                .valid_from
+                .map_or(i64::MIN, |d| start_of_day(zone, d).timestamp());
+            let to = c
+                .valid_to
+                .and_then(|d| d.succ_opt())
+                .map_or(i64::MAX, |d| start_of_day(zone, d).timestamp());
+            Some(DatedSkill {
+                skill,
+                level: c.level,
+                from,
+                to,
+            })
+        })
+        .collect()
+}
+
 /// A technician's planned workload per day of their calendar (empty when none falls in it).
 fn day_loads(calendar: &OpenStretches, workload: &Workload, tech: &TechnicianId) -> Vec<DayLoad> {
     let mut load = Vec::new();
@@ -257,6 +286,7 @@ fn tech_side(
             }
         };
         let load = day_loads(&side.calendars[cal], workload, &tech.id);
+        let dated = dated_skills(shared.model, tech, &interned.skills);
         side.levels
             .extend(interned.skills.list.iter().map(|s| tech.skill_level(s)));
         let territories: Vec<u32> = profile
@@ -283,6 +313,7 @@ fn tech_side(
             home: shared.travel.place(tech.home),
             max_travel_km: profile.max_travel_km,
             calendar: cal,
+            dated,
             load,
         });
         side.info.push(TechInfo {

@@ -73,6 +73,9 @@ impl PolicyContext<'_> {
                 required,
                 has,
             } => self.missing_skill_reason(*skill, *required, *has),
+            Kind::NotCertified { skill, required } => {
+                self.not_certified_reason(t, of, *skill, *required)
+            }
             Kind::OutsideTerritory { territory } => self.territory_reason(t, *territory),
             Kind::SiteClosed => self.site_closed_reason(of),
             Kind::TooFar => self.too_far_reason(of, tf, &travel),
@@ -109,6 +112,41 @@ impl PolicyContext<'_> {
             let list: Vec<&str> = covers.iter().map(|t| t.as_str()).collect();
             format!("covers {}; the order is in {wanted}", list.join(", "))
         }
+    }
+
+    /// Why no certification qualifies within the window: the certificates held and the
+    /// window, e.g. `certificate gas level 2 valid 2027-01-01 – 2027-03-15, not on a day of
+    /// the window 2027-03-16 08:00 – 2027-03-30 08:00`.
+    fn not_certified_reason(&self, t: TechIx, of: &OrderFacts, skill: u16, required: u8) -> String {
+        let name = &self.skills[usize::from(skill)];
+        let open = &self.calendars[self.techs[t.0].calendar];
+        let day = |d: Option<chrono::NaiveDate>, open_end: &str| {
+            d.map_or_else(|| open_end.to_owned(), |d| d.to_string())
+        };
+        let held: Vec<String> = self
+            .model
+            .technician(&self.tech_info[t.0].id)
+            .map(|tech| {
+                tech.certifications
+                    .iter()
+                    .filter(|c| &c.skill == name && c.level >= required)
+                    .map(|c| {
+                        format!(
+                            "{} – {}",
+                            day(c.valid_from, "always"),
+                            day(c.valid_to, "open-ended")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!(
+            "nobody certified on that date: certificate {name} level {required} valid {}, not \
+             on a day of the window {} – {}",
+            held.join(", "),
+            local_text(open, of.window_start),
+            local_text(open, of.window_end)
+        )
     }
 
     /// The name of the calendar of an order's visiting hours (empty when it has none).
@@ -202,7 +240,7 @@ impl PolicyContext<'_> {
             let levels = self.levels_of(t);
             for &(s, min) in &of.skills {
                 let has = levels[usize::from(s)];
-                if has < min {
+                if has < min && !tf.dated.iter().any(|d| d.skill == s && d.level >= min) {
                     out.push(missing(s, min, has));
                 }
             }
@@ -220,7 +258,7 @@ impl PolicyContext<'_> {
         let daily = self.daily_static_all(of, tf, &travel);
         let daily_failed = daily.iter().any(Option::is_some);
         out.extend(daily.into_iter().flatten());
-        if let Err(v) = self.rule_availability(of, tf, &travel) {
+        if let Err(v) = self.rule_availability(of, tf, t, &travel) {
             // A job longer than any day is already explained by the daily rule, a site closed
             // throughout the window by the visiting hours rule.
             let explained =

@@ -109,6 +109,11 @@ pub(crate) enum Kind {
         required: u8,
         has: u8,
     },
+    /// Only a certification qualifies, and none is valid on a day of the window.
+    NotCertified {
+        skill: u16,
+        required: u8,
+    },
     OutsideTerritory {
         territory: u32,
     },
@@ -135,7 +140,7 @@ impl Violation {
             Kind::Inactive { .. } => WorkRule::Active,
             Kind::PinnedElsewhere { .. } => WorkRule::RequiredTechnician,
             Kind::Excluded { .. } => WorkRule::ExcludedTechnician,
-            Kind::MissingSkill { .. } => WorkRule::Skills,
+            Kind::MissingSkill { .. } | Kind::NotCertified { .. } => WorkRule::Skills,
             Kind::OutsideTerritory { .. } => WorkRule::Territory,
             Kind::SiteClosed => WorkRule::VisitingHours,
             Kind::TooFar => WorkRule::MaxTravelDistance,
@@ -235,6 +240,7 @@ impl PolicyContext<'_> {
         &self,
         of: &OrderFacts,
         tf: &TechFacts,
+        t: TechIx,
         travel: &Travel,
     ) -> Result<Assessment, Violation> {
         let open = &self.calendars[tf.calendar];
@@ -253,7 +259,37 @@ impl PolicyContext<'_> {
                     && l.minutes + needed <= tf.daily_minutes)
         };
         let check_days = !tf.load.is_empty();
-        match find_start(open, site, &req, check_days, |d| day_ok(&tf.load[d])) {
+        let fit = match self.certified_spans(of, tf, t) {
+            None => find_start(open, site, &req, check_days, |d| day_ok(&tf.load[d])),
+            Some(spans) => {
+                // Only starts on days a certification qualifies the technician: the first fit
+                // over those spans of the window.
+                let mut fit = None;
+                for (from, to) in spans {
+                    let clipped = FitRequest {
+                        window_start: req.window_start.max(from),
+                        window_end: req.window_end.min(to - 1),
+                        ..req
+                    };
+                    if clipped.window_start > clipped.window_end {
+                        continue;
+                    }
+                    let f = find_start(open, site, &clipped, check_days, |d| day_ok(&tf.load[d]));
+                    let done = matches!(f, Fit::Start { .. });
+                    if done || fit.is_none() || matches!(f, Fit::NoCapacity { .. }) {
+                        fit = Some(f);
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                match fit {
+                    Some(f) => f,
+                    None => return Err(self.not_certified(of, t)),
+                }
+            }
+        };
+        match fit {
             Fit::Start { at, day } => Ok(Assessment {
                 travel: *travel,
                 start: at,
@@ -273,6 +309,22 @@ impl PolicyContext<'_> {
                 }))
             }
         }
+    }
+}
+
+impl PolicyContext<'_> {
+    /// The violation of a technician whose certifications never qualify them within the
+    /// window: the first required skill they lack without one.
+    #[cold]
+    pub(crate) fn not_certified(&self, of: &OrderFacts, t: TechIx) -> Violation {
+        let levels = self.levels_of(t);
+        let (skill, required) = of
+            .skills
+            .iter()
+            .copied()
+            .find(|&(s, min)| levels[usize::from(s)] < min)
+            .unwrap_or((0, 0));
+        Violation(Kind::NotCertified { skill, required })
     }
 }
 

@@ -50,7 +50,7 @@ pub use road::{RoadEdge, RoadGraphData, RoadZone};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
-pub use technician::Technician;
+pub use technician::{Certification, Technician};
 pub use validate::rrule_set;
 
 use std::collections::{BTreeMap, HashMap};

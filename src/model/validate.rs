@@ -284,6 +284,18 @@ fn check_technician(c: &mut Checker<'_>, t: &Technician) {
     for (skill, level) in &t.skills {
         c.skill_level(k, &t.id, &format!("skills.{skill}"), *level);
     }
+    for (i, cert) in t.certifications.iter().enumerate() {
+        c.skill_level(k, &t.id, &format!("certifications[{i}].level"), cert.level);
+        if let (Some(from), Some(to)) = (cert.valid_from, cert.valid_to) {
+            if to < from {
+                let e = ValidationError::InvalidValue(format!(
+                    "certificate {} ends ({to}) before it starts ({from})",
+                    cert.skill
+                ));
+                c.push(k, &t.id, &format!("certifications[{i}].valid_to"), e);
+            }
+        }
+    }
     c.non_negative(k, &t.id, "hourly_cost", t.hourly_cost);
     if !(t.max_hours_per_day > 0.0 && t.max_hours_per_day <= 24.0) {
         let e = ValidationError::InvalidValue(format!("{} outside (0, 24]", t.max_hours_per_day));

@@ -434,6 +434,14 @@ fn job_of(
     let mut allowed = Vec::new();
     for &(t, score) in &reach[o.0] {
         for &v in &shifts_of_tech[t.0] {
+            // Dated certifications qualify on their days only.
+            let day = Utc
+                .timestamp_opt(shifts[v].start, 0)
+                .single()
+                .unwrap_or_default();
+            if !ctx.qualified_at(o, t, day) {
+                continue;
+            }
             allowed.push(v);
             job = job.with_preference(v, score);
         }
