@@ -459,6 +459,75 @@ fn a_site_closed_throughout_the_window_is_explained() {
 }
 
 #[test]
+fn a_job_longer_than_any_shift_says_so() {
+    let (model, from, to) = demo();
+    let (model, id) = with_order(&model, |o| {
+        o.lines = vec![fieldwork::model::OrderLine {
+            kind: fieldwork::model::LineKind::Hour,
+            task: None,
+            agreement_line: None,
+            description: String::new(),
+            quantity: rust_decimal::Decimal::from(14),
+            unit_price: rust_decimal::Decimal::ZERO,
+        }];
+        o.required_technician = None;
+        o.pinned_start = None;
+    });
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let u = plan
+        .unassigned
+        .iter()
+        .find(|u| u.order == id)
+        .expect("unassigned");
+    assert!(
+        u.detail
+            .starts_with("longer than any shift: 840 min of work, the longest shift"),
+        "{}",
+        u.detail
+    );
+}
+
+#[test]
+fn nobody_certified_on_the_windows_dates_is_the_reason() {
+    let (model, from, to) = demo();
+    let mut ds = model.to_dataset();
+    // Every technician's skills become certificates that lapsed before the window.
+    for t in &mut ds.technicians {
+        t.certifications = t
+            .skills
+            .iter()
+            .map(|(skill, level)| fieldwork::model::Certification {
+                skill: skill.clone(),
+                level: *level,
+                valid_from: None,
+                valid_to: Some("2027-02-26".parse().unwrap()),
+            })
+            .collect();
+        t.skills.clear();
+    }
+    let model = Model::from_dataset(ds).unwrap();
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let needs_skill = plan
+        .unassigned
+        .iter()
+        .find(|u| {
+            !model
+                .order_required_skills(model.order(&u.order).unwrap())
+                .is_empty()
+        })
+        .expect("an order needing a skill is unassigned");
+    assert!(
+        needs_skill
+            .detail
+            .starts_with("nobody certified on that date (closest technician T-"),
+        "{}",
+        needs_skill.detail
+    );
+}
+
+#[test]
 fn replanning_keeps_started_work_and_inserts_a_new_urgent_order() {
     let (model, from, to) = demo();
     let orders = open(&model);

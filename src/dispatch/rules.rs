@@ -134,6 +134,12 @@ pub(crate) enum Kind {
 }
 
 impl Violation {
+    /// Whether the technician would qualify by a dated certification, but on no day of the
+    /// window ("nobody certified on that date").
+    pub fn lacks_certification(&self) -> bool {
+        matches!(self.0, Kind::NotCertified { .. })
+    }
+
     /// The rule broken.
     pub fn rule(&self) -> WorkRule {
         match &self.0 {

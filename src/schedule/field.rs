@@ -29,7 +29,9 @@ use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
 use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
 };
-use crate::dispatch::{DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx};
+use crate::dispatch::{
+    DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx, WorkRule,
+};
 use crate::model::{Model, OrderId, OrderStatus, TechnicianId};
 
 /// Errors of the batch scheduler.
@@ -1043,8 +1045,17 @@ fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
 fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
     let o = m.orders[u.job];
     let reason = reason_of(u.reason);
-    let detail = if reason == UnassignedReason::NoEligibleTechnician {
-        first_exclusion(&m.ctx, o)
+    let longest = m.shifts.iter().map(|s| s.end - s.start).max().unwrap_or(0);
+    let work = m.ctx.duration_minutes(o);
+    let detail = if work * 60.0 > longest as f64 {
+        // Its length blocks everyone, whatever else a technician lacks.
+        format!(
+            "longer than any shift: {} min of work, the longest shift of the window is {} min",
+            work.round(),
+            longest / 60
+        )
+    } else if reason == UnassignedReason::NoEligibleTechnician {
+        blocker(&m.ctx, o)
     } else {
         String::new()
     };
@@ -1088,6 +1099,52 @@ fn to_plan(
     };
     plan.refresh_kpis();
     plan
+}
+
+/// What keeps every technician from an order, for the dispatcher: a blocker all share — the
+/// site closed throughout the window, or nobody certified on the window's dates — else the
+/// reason that excludes the technician closest to the site. O(t · rules) for t technicians.
+fn blocker(ctx: &PolicyContext<'_>, o: OrderIx) -> String {
+    let n = ctx.technician_count();
+    let mut closed = 0;
+    let mut unskilled = 0;
+    let mut uncertified: Option<(f64, String)> = None;
+    for t in (0..n).map(TechIx) {
+        let violations = ctx.violations(o, t);
+        if violations
+            .iter()
+            .any(|v| v.rule() == WorkRule::VisitingHours)
+        {
+            closed += 1;
+        }
+        if violations.iter().any(|v| v.rule() == WorkRule::Skills) {
+            unskilled += 1;
+        }
+        if let Some(v) = violations.iter().find(|v| v.lacks_certification()) {
+            let km = ctx.travel_from_home(o, t).km;
+            if uncertified.as_ref().is_none_or(|(d, _)| km < *d) {
+                let e = ctx.exclusion(o, t, v);
+                uncertified = Some((km, format!("{}: {}", ctx.tech_id(t), e.reason)));
+            }
+        }
+    }
+    if n > 0 && closed == n {
+        let t = TechIx(0);
+        if let Some(v) = ctx
+            .violations(o, t)
+            .into_iter()
+            .find(|v| v.rule() == WorkRule::VisitingHours)
+        {
+            return ctx.exclusion(o, t, &v).reason;
+        }
+    }
+    // Everyone lacks a required skill, some only on the window's dates.
+    if n > 0 && unskilled == n {
+        if let Some((_, text)) = uncertified {
+            return format!("nobody certified on that date (closest technician {text})");
+        }
+    }
+    first_exclusion(ctx, o)
 }
 
 /// The reason that excludes the technician closest to the order's site, for the dispatcher.
