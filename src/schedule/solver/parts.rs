@@ -226,6 +226,11 @@ fn restrict(problem: &Problem, part: &Part) -> Result<(Problem, Vec<usize>), Sol
             job.incumbent = job
                 .incumbent
                 .and_then(|inc| veh(inc.vehicle).map(|vehicle| Incumbent { vehicle, ..inc }));
+            job.vehicle_windows = job
+                .vehicle_windows
+                .into_iter()
+                .filter_map(|(v, e, l)| veh(v).map(|v| (v, e, l)))
+                .collect();
             job
         })
         .collect();
