@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Engines, JobError, JobOptions, Progress};
 use crate::calendar::start_of_day;
-use crate::model::{Model, OrderId, OrderStatus, StatusChange};
+use crate::model::{Model, OrderId, OrderStatus, StatusChange, TechnicianId};
 use crate::schedule::diff::PlanDiff;
 use crate::schedule::field::{
     plan_parts, schedule, schedule_parts, PlanPart, PlanRequest, ScheduleError,
@@ -167,7 +167,38 @@ pub fn schedule_phase(
     options: &JobOptions,
     progress: &mut dyn Progress,
 ) -> Result<ScheduleOutcome, JobError> {
-    let Some(work) = WindowWork::read(store, model, engines, options)? else {
+    plan_window(store, model, engines, options, progress, None)
+}
+
+/// Re-plans only `technicians`' visits of the scheduling window's current schedule (after an
+/// absence was recorded or removed): every other technician's visit keeps its technician and
+/// start, and no order the schedule does not hold yet is added (the next run places those).
+/// The affected visits move under the stability rules of a run (started work stays, the
+/// freeze horizon holds where the visit is still feasible, moving beyond it costs the
+/// disruption penalty): those that became infeasible go to the same technician's free time
+/// or into another technician's free time, or become unassigned. Stored like
+/// [`schedule_phase`]'s plan (one batch, the window's plan id).
+pub fn replan_technicians(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+    technicians: &[TechnicianId],
+    progress: &mut dyn Progress,
+) -> Result<ScheduleOutcome, JobError> {
+    plan_window(store, model, engines, options, progress, Some(technicians))
+}
+
+/// [`schedule_phase`], or with `only` [`replan_technicians`].
+fn plan_window(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+    progress: &mut dyn Progress,
+    only: Option<&[TechnicianId]>,
+) -> Result<ScheduleOutcome, JobError> {
+    let Some(work) = WindowWork::read(store, model, engines, options, only)? else {
         return Ok(ScheduleOutcome::NothingToPlan);
     };
     progress.start("schedule", 0);
@@ -199,7 +230,7 @@ pub fn schedule_phase_parts(
     engines: &Engines<'_>,
     options: &JobOptions,
 ) -> Result<Vec<PlanPart>, JobError> {
-    let Some(work) = WindowWork::read(store, model, engines, options)? else {
+    let Some(work) = WindowWork::read(store, model, engines, options, None)? else {
         return Ok(Vec::new());
     };
     Ok(plan_parts(
@@ -221,7 +252,7 @@ pub fn schedule_phase_part(
     options: &JobOptions,
     part: &PlanPart,
 ) -> Result<ScheduleOutcome, JobError> {
-    let Some(work) = WindowWork::read(store, model, engines, options)? else {
+    let Some(work) = WindowWork::read(store, model, engines, options, None)? else {
         return Ok(ScheduleOutcome::NothingToPlan);
     };
     let planned = schedule_parts(
@@ -250,6 +281,8 @@ struct WindowWork {
     previously_planned: HashSet<OrderId>,
     /// Scheduled orders no stored plan held (a restore without plans), planned like new ones.
     stranded: HashSet<OrderId>,
+    /// Only these technicians' visits are revised ([`replan_technicians`]).
+    only: Option<Vec<TechnicianId>>,
 }
 
 impl WindowWork {
@@ -259,6 +292,7 @@ impl WindowWork {
         model: &Model,
         engines: &Engines<'_>,
         options: &JobOptions,
+        only: Option<&[TechnicianId]>,
     ) -> Result<Option<Self>, JobError> {
         let window = Window::of(options);
         if window.to <= window.from {
@@ -288,7 +322,7 @@ impl WindowWork {
             .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
             .collect();
         let sla = engines.sla(model);
-        let todo = orders_to_plan(
+        let mut todo = orders_to_plan(
             model,
             &sla,
             &previously_planned,
@@ -296,6 +330,10 @@ impl WindowWork {
             window.to,
             options.now,
         );
+        if only.is_some() {
+            // Only the schedule is revised: nothing new joins it.
+            todo.orders.retain(|o| previously_planned.contains(o));
+        }
         if todo.orders.is_empty() {
             return Ok(None);
         }
@@ -313,17 +351,22 @@ impl WindowWork {
             previous,
             previously_planned,
             stranded,
+            only: only.map(<[TechnicianId]>::to_vec),
         }))
     }
 
     fn request(&self) -> PlanRequest<'_> {
-        PlanRequest::new(
+        let request = PlanRequest::new(
             &self.todo.orders,
             &self.todo.dues,
             self.window.from,
             self.window.to,
         )
-        .replanning(self.previous.as_ref())
+        .replanning(self.previous.as_ref());
+        match &self.only {
+            Some(only) => request.only_technicians(only),
+            None => request,
+        }
     }
 
     /// Stores `plan` as `id` with the status changes it implies for the orders in `scope`

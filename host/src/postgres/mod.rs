@@ -43,7 +43,7 @@ use std::time::Duration;
 use crate::sql::MigrationReport;
 use error::{pg_error, redact};
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
-use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
+use fieldwork::model::{Absence, Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
     BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot, StatusUpdate,
     Store, StoreError, StoredPlan,
@@ -337,6 +337,12 @@ impl Store for PgStore {
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
         self.write("merging the dataset", |tx, url| {
             model::merge(tx, url, incoming).map(|()| ((), true))
+        })
+    }
+
+    fn remove_absence(&mut self, absence: &Absence) -> Result<bool, StoreError> {
+        self.write("removing an absence", |tx, url| {
+            model::remove_absence(tx, url, absence).map(|removed| (removed, true))
         })
     }
 

@@ -323,6 +323,28 @@ pub(crate) fn merge(
     batches::finish(tx, url, batch, rows)
 }
 
+/// Deletes the stored absence with `absence`'s identity (technician, start and end) in one
+/// batch within `tx`; returns whether one was stored.
+pub(crate) fn remove_absence(
+    tx: &mut Transaction<'_>,
+    url: &str,
+    absence: &Absence,
+) -> Result<bool, StoreError> {
+    let batch = batches::begin(tx, url, BatchKind::Import)?;
+    let rows = tx
+        .execute(
+            "DELETE FROM absences WHERE technician_id = $1 AND start = $2 AND \"end\" = $3",
+            &[
+                &absence.technician.as_str(),
+                &instant(&absence.start),
+                &instant(&absence.end),
+            ],
+        )
+        .map_err(pg_error(url, "removing an absence"))?;
+    batches::finish(tx, url, batch, rows as usize)?;
+    Ok(rows > 0)
+}
+
 /// Writes `history` within `tx` in `batch` (into a store just cleared); returns the rows.
 fn write_history(
     tx: &mut Transaction<'_>,

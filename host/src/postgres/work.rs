@@ -20,7 +20,7 @@ use super::error::pg_error;
 use super::{get, plans, PgStore};
 use crate::sql::codec::{from_doc, instant, to_doc};
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
-use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
+use fieldwork::model::{Absence, Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
     BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot, StatusUpdate,
     Store, StoreError, StoredPlan,
@@ -229,6 +229,9 @@ impl Store for PartStore<'_> {
     }
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
         self.store.merge_entities(incoming)
+    }
+    fn remove_absence(&mut self, absence: &Absence) -> Result<bool, StoreError> {
+        self.store.remove_absence(absence)
     }
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {
         self.store.generation_keys()
