@@ -13,5 +13,6 @@ pub(crate) mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod progress;
+pub(crate) mod serve;
 pub mod sqlite;
 pub mod views;
