@@ -51,6 +51,20 @@ fn visits(plan: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Sends raw request bytes (headers only) and reads the answer's head and body.
+fn raw(server: &Server, request: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
 #[test]
 fn who_may_do_what_and_operations_speak_the_clis_language() {
     let s = setup();
@@ -196,9 +210,18 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     let after = server.get("/orders?limit=1", dispatcher).json();
     assert_eq!(after["rules"], "rules/ (1 file)");
 
-    // Limits: a body beyond --max-body is 413.
-    let huge = json!({ "reason": "x".repeat(2 * 1024 * 1024) });
-    server.post("/orders/SO-B0003/hold", dispatcher, Some(&huge)).problem(413);
+    // Limits: a body announced beyond --max-body (1 MiB) is refused before it is read: 413.
+    let head = raw(
+        &server,
+        &format!(
+            "POST /orders/SO-B0003/hold HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            s.dispatcher,
+            2 * 1024 * 1024
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("application/problem+json"), "{head}");
 
     // The audit log: every changing request with its subject and outcome, refused ones too.
     server.get("/audit", dispatcher).problem(403);

@@ -230,12 +230,13 @@ pub fn app(state: Shared, timeout: Duration) -> Router {
         .merge(openapi::routes())
         .fallback(|| async { ApiError::not_found("no such resource (see /openapi.json)") })
         .layer(middleware::from_fn_with_state(state.clone(), auth::audit))
-        .layer(middleware::map_response(problem_for_plain_errors))
         .layer(RequestBodyLimitLayer::new(state.max_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Outermost: the plain-text 408 and 413 of the two layers above become problems.
+        .layer(middleware::map_response(problem_for_plain_errors))
         .with_state(state)
 }
 

@@ -78,12 +78,13 @@ impl ApiError {
 }
 
 impl From<CliError> for ApiError {
-    /// A user error is 400 (404 when it names an unknown entity, 503 when the database is
-    /// locked by another process); an internal one is 500. The text is the CLI's.
+    /// A user error is 400 (404 when it is about an unknown entity — `unknown order …` — and
+    /// 503 when the database is locked by another process); an internal one is 500. The text
+    /// is the CLI's.
     fn from(e: CliError) -> Self {
         match e {
             CliError::User(text) => {
-                let status = if text.starts_with("unknown ") || text.contains(": unknown ") {
+                let status = if text.starts_with("unknown ") {
                     StatusCode::NOT_FOUND
                 } else if text.contains("is locked by another process") {
                     StatusCode::SERVICE_UNAVAILABLE
