@@ -38,7 +38,13 @@ impl Driver {
         let base = format!("http://127.0.0.1:{port}");
         let agent = server::agent();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while server::get(&agent, &format!("{base}/status"), None).status != 200 {
+        let ready = |agent: &ureq::Agent| {
+            agent
+                .get(&format!("{base}/status"))
+                .call()
+                .is_ok_and(|r| r.status() == 200)
+        };
+        while !ready(&agent) {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
