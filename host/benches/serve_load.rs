@@ -27,7 +27,10 @@ fn env_or(name: &str, default: u64, max: u64) -> u64 {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that is not ours means another bench is wanted.
-    if std::env::args().skip(1).any(|a| !a.starts_with('-') && a != "serve_load") {
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && a != "serve_load")
+    {
         return;
     }
     let clients = env_or("SERVE_LOAD_CLIENTS", 100, 1000) as usize;

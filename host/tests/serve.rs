@@ -4,9 +4,9 @@
 //! land in the database, asynchronous runs with their event stream, one run per window (409),
 //! atomic rules replacement after a check, the audit log, limits, and the OpenAPI document.
 
-mod support;
 #[path = "support/server.rs"]
 mod server;
+mod support;
 
 use serde_json::{json, Value};
 use server::{token, Server};
@@ -69,7 +69,11 @@ fn raw(server: &Server, request: &str) -> String {
 fn who_may_do_what_and_operations_speak_the_clis_language() {
     let s = setup();
     let server = Server::start(s.dir.path(), &[], &[]);
-    let (dispatcher, admin, manager) = (Some(s.dispatcher.as_str()), Some(s.admin.as_str()), Some(s.manager.as_str()));
+    let (dispatcher, admin, manager) = (
+        Some(s.dispatcher.as_str()),
+        Some(s.admin.as_str()),
+        Some(s.manager.as_str()),
+    );
 
     // No token, a wrong token: 401, as problem documents.
     let detail = server.get("/orders", None).problem(401);
@@ -85,7 +89,10 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     assert_eq!(page["orders"].as_array().unwrap().len(), 5);
     assert_eq!(page["next_offset"], 5);
     assert!(page["total"].as_u64().unwrap() > 5);
-    assert!(page["rules"].is_string(), "each answer names its rules: {page}");
+    assert!(
+        page["rules"].is_string(),
+        "each answer names its rules: {page}"
+    );
     let next = server.get("/orders?limit=5&offset=5", dispatcher).json();
     assert_ne!(next["orders"][0]["id"], page["orders"][0]["id"]);
     server.get("/orders?limit=0", dispatcher).problem(400);
@@ -95,7 +102,11 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
         s.dir.path(),
         &["order", "complete", "SO-B0001", "--at", AT, "--db", "d.db"],
     );
-    let cli_error = stderr(&cli).trim().strip_prefix("error: ").unwrap().to_owned();
+    let cli_error = stderr(&cli)
+        .trim()
+        .strip_prefix("error: ")
+        .unwrap()
+        .to_owned();
     let refused = server.post(
         "/orders/SO-B0001/complete",
         dispatcher,
@@ -103,9 +114,15 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     );
     assert_eq!(refused.problem(400), cli_error);
     server
-        .post("/orders/SO-NOPE/start", dispatcher, Some(&json!({ "at": AT })))
+        .post(
+            "/orders/SO-NOPE/start",
+            dispatcher,
+            Some(&json!({ "at": AT })),
+        )
         .problem(404);
-    server.post("/orders/SO-B0001/fly", dispatcher, None).problem(404);
+    server
+        .post("/orders/SO-B0001/fly", dispatcher, None)
+        .problem(404);
 
     // An operation lands in the database, as `order show` reads it.
     let started = server.post(
@@ -115,19 +132,30 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     );
     assert_eq!(started.status, 200, "{}", started.text);
     let started = started.json();
-    assert_eq!((started["from"].as_str(), started["status"].as_str()), (Some("scheduled"), Some("in_progress")));
+    assert_eq!(
+        (started["from"].as_str(), started["status"].as_str()),
+        (Some("scheduled"), Some("in_progress"))
+    );
     let shown = support::fieldwork_json(
         s.dir.path(),
-        &["order", "show", "SO-B0001", "--db", "d.db", "--at", AT, "--json"],
+        &[
+            "order", "show", "SO-B0001", "--db", "d.db", "--at", AT, "--json",
+        ],
     );
     assert_eq!(shown["status"], "in_progress");
-    let got = server.get(&format!("/orders/SO-B0001?at={AT}"), dispatcher).json();
+    let got = server
+        .get(&format!("/orders/SO-B0001?at={AT}"), dispatcher)
+        .json();
     assert_eq!(got["status"], "in_progress");
     assert_eq!(got["history"], shown["history"]);
 
     // Priority, with the CLI's validation.
     server
-        .post("/orders/SO-B0002/priority", dispatcher, Some(&json!({ "priority": "urgent" })))
+        .post(
+            "/orders/SO-B0002/priority",
+            dispatcher,
+            Some(&json!({ "priority": "urgent" })),
+        )
         .problem(400);
     let p = server.post(
         "/orders/SO-B0002/priority",
@@ -154,12 +182,17 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     let technician = token(s.dir.path(), "technician", Some(&tech), "Tech phone");
     let t = Some(technician.as_str());
     assert_eq!(server.get(&format!("/orders/{own_order}"), t).status, 200);
-    let detail = server.get(&format!("/orders/{other_order}"), t).problem(403);
+    let detail = server
+        .get(&format!("/orders/{other_order}"), t)
+        .problem(403);
     assert!(detail.contains(&tech), "{detail}");
     let day = server.get(&format!("/technicians/{tech}/today?date=2027-03-01"), t);
     assert_eq!(day.status, 200, "{}", day.text);
     server
-        .get(&format!("/technicians/{other_tech}/today?date=2027-03-01"), t)
+        .get(
+            &format!("/technicians/{other_tech}/today?date=2027-03-01"),
+            t,
+        )
         .problem(403);
     server
         .get(&format!("/technicians/{other_tech}/calendar.ics"), t)
@@ -169,18 +202,35 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     assert!(ics.content_type.starts_with("text/calendar"));
     assert!(ics.text.contains("BEGIN:VCALENDAR"));
     server.get("/orders", t).problem(403);
-    server.post(&format!("/orders/{own_order}/cancel"), t, None).problem(403);
+    server
+        .post(&format!("/orders/{own_order}/cancel"), t, None)
+        .problem(403);
     let mine = server.get("/plan", t).json();
-    assert!(mine["routes"].as_array().unwrap().iter().all(|r| r["technician"] == tech.as_str()));
-    let page = server.get(&format!("/me/today?date=2027-03-01&token={technician}"), None);
+    assert!(mine["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["technician"] == tech.as_str()));
+    let page = server.get(
+        &format!("/me/today?date=2027-03-01&token={technician}"),
+        None,
+    );
     assert_eq!(page.status, 200);
     assert!(page.text.contains("width=device-width") && page.text.contains(&own_order));
 
     // Billing and return orders: managers, not dispatchers.
     server
-        .post("/billing/runs", dispatcher, Some(&json!({ "period": "2027-03" })))
+        .post(
+            "/billing/runs",
+            dispatcher,
+            Some(&json!({ "period": "2027-03" })),
+        )
         .problem(403);
-    let bill = server.post("/billing/runs", manager, Some(&json!({ "period": "2027-03" })));
+    let bill = server.post(
+        "/billing/runs",
+        manager,
+        Some(&json!({ "period": "2027-03" })),
+    );
     assert_eq!(bill.status, 201, "{}", bill.text);
     let sla = server.get(&format!("/sla?at={AT}"), dispatcher);
     assert_eq!(sla.status, 200, "{}", sla.text);
@@ -194,7 +244,10 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     let broken = json!({ "files": { "sla.rhai": "fn sla_targets(order) { let x = ; }" } });
     let refused = server.put("/rules", admin, Some(&broken));
     assert_eq!(refused.status, 422, "{}", refused.text);
-    assert!(refused.json()["problems"][0]["path"].as_str().unwrap().ends_with("sla.rhai"));
+    assert!(refused.json()["problems"][0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("sla.rhai"));
     let files_before = std::fs::read_dir(&rules_dir).unwrap().count();
     assert!(files_before > 1, "a refused replacement changed nothing");
     let checked = server.post("/rules/check", manager, Some(&broken));
@@ -229,7 +282,12 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
     let lines = log["lines"].as_array().unwrap();
     let start = lines
         .iter()
-        .find(|l| l["request"].as_str().unwrap().starts_with("POST /orders/SO-B0001/start"))
+        .find(|l| {
+            l["request"]
+                .as_str()
+                .unwrap()
+                .starts_with("POST /orders/SO-B0001/start")
+        })
         .expect("the start is audited");
     assert_eq!(start["subject"], "Dana (dispatch)");
     assert_eq!(start["status"], 200);
@@ -239,12 +297,19 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
         .find(|l| l["request"].as_str().unwrap().starts_with("PUT /rules") && l["status"] == 403)
         .expect("the refused replacement is audited");
     assert_eq!(refusal["subject"], "Dana (dispatch)");
-    assert!(lines.iter().any(|l| l["request"].as_str().unwrap().starts_with("POST /orders/SO-B0001/complete")
+    assert!(lines.iter().any(|l| l["request"]
+        .as_str()
+        .unwrap()
+        .starts_with("POST /orders/SO-B0001/complete")
         && l["outcome"].as_str().unwrap() == cli_error));
-    assert!(!log.to_string().contains(&s.dispatcher), "no secret in the log");
+    assert!(
+        !log.to_string().contains(&s.dispatcher),
+        "no secret in the log"
+    );
 
     // Revoked: 401 from then on.
-    let listed = support::fieldwork_json(s.dir.path(), &["token", "list", "--db", "d.db", "--json"]);
+    let listed =
+        support::fieldwork_json(s.dir.path(), &["token", "list", "--db", "d.db", "--json"]);
     let id = listed["tokens"]
         .as_array()
         .unwrap()
@@ -254,7 +319,10 @@ fn who_may_do_what_and_operations_speak_the_clis_language() {
         .as_i64()
         .unwrap()
         .to_string();
-    support::ok(fieldwork(s.dir.path(), &["token", "revoke", &id, "--db", "d.db", "--quiet"]));
+    support::ok(fieldwork(
+        s.dir.path(),
+        &["token", "revoke", &id, "--db", "d.db", "--quiet"],
+    ));
     server.get(&format!("/orders/{own_order}"), t).problem(401);
 }
 
@@ -272,11 +340,16 @@ fn runs_are_asynchronous_one_per_window_with_progress_events_and_a_diff() {
     let started = server.post("/runs", d, Some(&window));
     assert_eq!(started.status, 202, "{}", started.text);
     let id = started.json()["id"].as_str().unwrap().to_owned();
-    let overlapping = json!({ "from": "2027-03-04", "to": "2027-03-05", "at": "2027-03-01T18:00:00Z" });
+    let overlapping =
+        json!({ "from": "2027-03-04", "to": "2027-03-05", "at": "2027-03-01T18:00:00Z" });
     let detail = server.post("/runs", d, Some(&overlapping)).problem(409);
     assert!(detail.contains(&id), "{detail}");
     server
-        .post("/runs", d, Some(&json!({ "from": "2027-03-05", "to": "2027-03-01" })))
+        .post(
+            "/runs",
+            d,
+            Some(&json!({ "from": "2027-03-05", "to": "2027-03-01" })),
+        )
         .problem(400);
     server.get(&format!("/runs/{id}/diff"), d).problem(409);
 
@@ -307,7 +380,9 @@ fn runs_are_asynchronous_one_per_window_with_progress_events_and_a_diff() {
     let plan = server.get("/plan", d).json();
     let tech = visits(&plan)[0].0.clone();
     let technician = token(s.dir.path(), "technician", Some(&tech), "phone");
-    server.post("/runs", Some(&technician), Some(&window)).problem(403);
+    server
+        .post("/runs", Some(&technician), Some(&window))
+        .problem(403);
 }
 
 #[test]
@@ -327,8 +402,14 @@ fn creating_an_order_validates_it_and_refuses_a_taken_id() {
     let created = server.post("/orders", d, Some(&order));
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.json()["status"], "created");
-    let listed = server.get("/orders?status=created&priority=high&limit=1000", d).json();
-    assert!(listed["orders"].as_array().unwrap().iter().any(|o| o["id"] == "SO-API-1"));
+    let listed = server
+        .get("/orders?status=created&priority=high&limit=1000", d)
+        .json();
+    assert!(listed["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["id"] == "SO-API-1"));
     server.post("/orders", d, Some(&order)).problem(409);
     let unknown = json!({ "id": "SO-API-2", "customer": "C-NOPE", "priority": "high" });
     let detail = server.post("/orders", d, Some(&unknown)).problem(400);

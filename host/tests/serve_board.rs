@@ -5,9 +5,9 @@
 //! Skips, saying so, where Chromium or chromedriver is not installed — except in CI (`CI` set),
 //! where it fails.
 
-mod support;
 #[path = "support/server.rs"]
 mod server;
+mod support;
 
 use serde_json::{json, Value};
 use std::net::TcpListener;
@@ -52,9 +52,18 @@ impl Driver {
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1200"]
         }}}});
-        let session = server::send(&agent, "POST", &format!("{base}/session"), None, Some(&caps));
+        let session = server::send(
+            &agent,
+            "POST",
+            &format!("{base}/session"),
+            None,
+            Some(&caps),
+        );
         assert_eq!(session.status, 200, "{}", session.text);
-        let session = session.json()["value"]["sessionId"].as_str().unwrap().to_owned();
+        let session = session.json()["value"]["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         Driver {
             child,
             base,
@@ -164,12 +173,17 @@ fn the_board_redraws_when_an_operation_lands_and_filters_and_pins() {
     let territory = browser.script(
         "const o = document.querySelectorAll('select[name=territory] option'); return o.length > 1 ? o[1].value : null",
     );
-    let territory = territory.as_str().expect("the demo has territories").to_owned();
-    let rows_all = browser.script("return document.querySelectorAll('select[name=technician] option').length");
+    let territory = territory
+        .as_str()
+        .expect("the demo has territories")
+        .to_owned();
+    let rows_all =
+        browser.script("return document.querySelectorAll('select[name=technician] option').length");
     browser.open(&server.url(&format!(
         "/board?token={token}&from=2027-03-01&to=2027-03-03&at={at}&territory={territory}"
     )));
-    let rows_filtered = browser.script("return document.querySelectorAll('select[name=technician] option').length");
+    let rows_filtered =
+        browser.script("return document.querySelectorAll('select[name=technician] option').length");
     assert!(
         rows_filtered.as_u64() < rows_all.as_u64() && rows_filtered.as_u64() > Some(0),
         "{rows_filtered} of {rows_all}"

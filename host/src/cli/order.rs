@@ -422,8 +422,7 @@ struct Shown<'a> {
 
 /// `order show` as JSON (the CLI's `--json` and the API's `GET /orders/{id}`).
 pub(crate) fn shown_json(ctx: &Context, id: &str) -> Result<serde_json::Value, CliError> {
-    show_in(ctx, id, None)?
-        .ok_or_else(|| CliError::Internal("order show produced nothing".into()))
+    show_in(ctx, id, None)?.ok_or_else(|| CliError::Internal("order show produced nothing".into()))
 }
 
 fn show(common: &Common, out: &Output) -> Result<(), CliError> {
@@ -495,7 +494,7 @@ fn show_in(
             end: rfc3339(end),
             fixed,
         });
-    let sla = order_sla(&ctx, order);
+    let sla = order_sla(ctx, order);
     let status = order.status();
     let work = WorkFacts::of(order, ctx.now);
     let Some(out) = out else {

@@ -81,7 +81,8 @@ impl Principal {
             (Role::Technician, Some(own)) if own == technician => Ok(()),
             (Role::Technician, own) => Err(ApiError::forbidden(format!(
                 "this technician token is bound to {}; it may not read {technician}'s visits",
-                own.as_ref().map_or("no technician".to_owned(), |t| t.to_string())
+                own.as_ref()
+                    .map_or("no technician".to_owned(), |t| t.to_string())
             ))),
             _ => Ok(()),
         }
@@ -99,7 +100,9 @@ impl Principal {
             return Ok(());
         }
         let Some(own) = &self.technician else {
-            return Err(ApiError::forbidden("this technician token names no technician"));
+            return Err(ApiError::forbidden(
+                "this technician token names no technician",
+            ));
         };
         let planned = plan
             .and_then(|p| p.visit_of(order))
@@ -133,15 +136,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 fn secret_of(request: &Request) -> Option<String> {
     if let Some(value) = request.headers().get(header::AUTHORIZATION) {
         let text = value.to_str().ok()?;
-        return text
-            .strip_prefix("Bearer ")
-            .map(|s| s.trim().to_owned());
+        return text.strip_prefix("Bearer ").map(|s| s.trim().to_owned());
     }
     let query = request.uri().query()?;
-    query.split('&').find_map(|pair| {
-        pair.strip_prefix("token=")
-            .map(|t| t.to_owned())
-    })
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token=").map(|t| t.to_owned()))
 }
 
 /// The middleware of every route that needs a token: 401 without a valid one; the
@@ -174,7 +174,10 @@ pub async fn authenticate(
 /// The middleware that writes every changing request (`POST`, `PUT`, `DELETE`) to the audit
 /// log once answered: subject, time, `METHOD /path?query body`, status and outcome.
 pub async fn audit(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -246,7 +249,9 @@ pub async fn audit_log(
     principal.require(&[Role::Admin], "read the audit log")?;
     let (limit, offset) = page.resolve()?;
     let lines = blocking(move || Ok(state.store()?.audit_log(limit, offset)?)).await?;
-    Ok(ok(serde_json::json!({ "limit": limit, "offset": offset, "lines": lines })))
+    Ok(ok(
+        serde_json::json!({ "limit": limit, "offset": offset, "lines": lines }),
+    ))
 }
 
 /// Who the token is.
@@ -284,15 +289,26 @@ mod tests {
     fn roles_allow_what_the_issue_says() {
         let dispatcher = principal(Role::Dispatcher, None);
         assert!(dispatcher.require_office("plan").is_ok());
-        let e = dispatcher.require(&[Role::Admin], "replace the rules").unwrap_err();
+        let e = dispatcher
+            .require(&[Role::Admin], "replace the rules")
+            .unwrap_err();
         assert_eq!(e.status, axum::http::StatusCode::FORBIDDEN);
-        assert!(e.detail.contains("dispatcher token may not replace the rules"), "{}", e.detail);
-        assert!(principal(Role::Manager, None).require_manager("bill").is_ok());
+        assert!(
+            e.detail
+                .contains("dispatcher token may not replace the rules"),
+            "{}",
+            e.detail
+        );
+        assert!(principal(Role::Manager, None)
+            .require_manager("bill")
+            .is_ok());
         assert!(dispatcher.require_manager("bill").is_err());
         let tech = principal(Role::Technician, Some("T-001"));
         assert!(tech.require_office("list orders").is_err());
         assert!(tech.require_technician(&TechnicianId::new("T-001")).is_ok());
-        let e = tech.require_technician(&TechnicianId::new("T-002")).unwrap_err();
+        let e = tech
+            .require_technician(&TechnicianId::new("T-002"))
+            .unwrap_err();
         assert_eq!(e.status, axum::http::StatusCode::FORBIDDEN);
     }
 }

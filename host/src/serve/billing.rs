@@ -57,8 +57,8 @@ pub async fn transactions(
     blocking(move || {
         let all = fieldwork::store::Store::transactions(&state.store()?)?;
         let (items, mut meta) = page.of(&all)?;
-        meta["transactions"] = serde_json::to_value(items)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        meta["transactions"] =
+            serde_json::to_value(items).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(ok(meta))
     })
     .await

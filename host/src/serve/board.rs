@@ -65,7 +65,12 @@ fn nonempty(text: &Option<String>) -> Option<&str> {
 /// Keeps the technicians of `territory` having `skill` (rows and their bars), and the backlog
 /// orders of the territory's customers needing the skill. The KPIs stay those of the whole
 /// board.
-pub fn filter_view(view: &mut BoardView, model: &Model, territory: Option<&str>, skill: Option<&str>) {
+pub fn filter_view(
+    view: &mut BoardView,
+    model: &Model,
+    territory: Option<&str>,
+    skill: Option<&str>,
+) {
     if territory.is_none() && skill.is_none() {
         return;
     }
@@ -84,13 +89,14 @@ pub fn filter_view(view: &mut BoardView, model: &Model, territory: Option<&str>,
         }
     }
     view.rows = rows;
-    view.bars.retain_mut(|bar| match index.get(bar.row).copied().flatten() {
-        Some(new) => {
-            bar.row = new;
-            true
-        }
-        None => false,
-    });
+    view.bars
+        .retain_mut(|bar| match index.get(bar.row).copied().flatten() {
+            Some(new) => {
+                bar.row = new;
+                true
+            }
+            None => false,
+        });
     view.backlog.retain(|item| {
         let Some(order) = model.order(&item.order) else {
             return false;
@@ -290,7 +296,9 @@ pub async fn events(
     principal: Principal,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     if principal.role == Role::Technician && principal.technician.is_none() {
-        return Err(ApiError::forbidden("this technician token names no technician"));
+        return Err(ApiError::forbidden(
+            "this technician token names no technician",
+        ));
     }
     let receiver = state.changes.subscribe();
     let stream = stream::unfold(receiver, |mut receiver| async move {
@@ -420,7 +428,8 @@ pub async fn calendar(
             ctx.now,
         )?;
         if next != ledger {
-            let json = serde_json::to_string(&next).map_err(|e| ApiError::internal(e.to_string()))?;
+            let json =
+                serde_json::to_string(&next).map_err(|e| ApiError::internal(e.to_string()))?;
             store.save_ics_ledger(technician.as_str(), &json)?;
         }
         Ok((

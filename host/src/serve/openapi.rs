@@ -118,7 +118,10 @@ mod tests {
             "/me/today",
             "/technicians/{id}/calendar.ics",
         ] {
-            assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
+            assert!(
+                paths.contains_key(path),
+                "{path} missing from the OpenAPI document"
+            );
         }
         assert!(doc["components"]["securitySchemes"]["token"].is_object());
     }

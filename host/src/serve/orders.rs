@@ -294,7 +294,9 @@ pub async fn list_orders(
             })
             .filter(|o| {
                 filter.technician.as_deref().is_none_or(|t| {
-                    o.required_technician.as_ref().is_some_and(|r| r.as_str() == t)
+                    o.required_technician
+                        .as_ref()
+                        .is_some_and(|r| r.as_str() == t)
                 })
             })
             .collect();

@@ -120,11 +120,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Problem {
             kind: "about:blank".into(),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
         };
@@ -149,7 +145,8 @@ mod tests {
         let e: ApiError = CliError::User("unknown order `SO-X`".into()).into();
         assert_eq!(e.status, StatusCode::NOT_FOUND);
         assert_eq!(e.detail, "unknown order `SO-X`");
-        let e: ApiError = CliError::User("order SO-1 is completed: start is not allowed".into()).into();
+        let e: ApiError =
+            CliError::User("order SO-1 is completed: start is not allowed".into()).into();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         let e: ApiError = CliError::Internal("disk full".into()).into();
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -157,7 +154,8 @@ mod tests {
 
     #[test]
     fn a_problem_is_problem_json_with_the_detail() {
-        let response = ApiError::conflict("a run of 2027-03-01 to 2027-03-07 is going on").into_response();
+        let response =
+            ApiError::conflict("a run of 2027-03-01 to 2027-03-07 is going on").into_response();
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert_eq!(
             response.headers()[header::CONTENT_TYPE],

@@ -137,7 +137,12 @@ pub async fn check(
         if let Some(staging) = &staging {
             let _ = std::fs::remove_dir_all(staging);
         }
-        Ok(check_answer(&diagnostics, staging.as_deref(), &target, false))
+        Ok(check_answer(
+            &diagnostics,
+            staging.as_deref(),
+            &target,
+            false,
+        ))
     })
     .await
 }
@@ -178,8 +183,9 @@ pub async fn replace(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     principal.require(&[Role::Admin], "replace the rules")?;
-    let files = parse_files(&body)?
-        .ok_or_else(|| ApiError::bad_request("give the rule set: {\"files\": {\"NAME.rhai\": \"…\"}}"))?;
+    let files = parse_files(&body)?.ok_or_else(|| {
+        ApiError::bad_request("give the rule set: {\"files\": {\"NAME.rhai\": \"…\"}}")
+    })?;
     blocking(move || {
         let target = state.rules_dir();
         let staging = stage(&target, &files)?;

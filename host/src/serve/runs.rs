@@ -154,7 +154,12 @@ fn poisoned<T>(_: T) -> ApiError {
 impl Runs {
     /// Registers a run of `from..to` (exclusive end); 409 when a running run's window
     /// overlaps it.
-    fn begin(&self, from: NaiveDate, to: NaiveDate, subject: &str) -> Result<(u64, String), ApiError> {
+    fn begin(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        subject: &str,
+    ) -> Result<(u64, String), ApiError> {
         let mut inner = self.inner.lock().map_err(poisoned)?;
         if let Some(busy) = inner
             .runs
@@ -196,7 +201,10 @@ impl Runs {
             .filter(|(_, r)| r.state != RunState::Running)
             .map(|(k, _)| *k)
             .collect();
-        for k in finished.iter().take(finished.len().saturating_sub(MAX_RUNS_KEPT)) {
+        for k in finished
+            .iter()
+            .take(finished.len().saturating_sub(MAX_RUNS_KEPT))
+        {
             inner.runs.remove(k);
         }
         Ok((key, id))
@@ -204,8 +212,12 @@ impl Runs {
 
     /// Records and sends one event (under the lock, so a subscriber sees each event once).
     fn emit(&self, key: u64, mut event: RunEvent) {
-        let Ok(mut inner) = self.inner.lock() else { return };
-        let Some(run) = inner.runs.get_mut(&key) else { return };
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let Some(run) = inner.runs.get_mut(&key) else {
+            return;
+        };
         event.seq = run.events.last().map_or(1, |e| e.seq + 1);
         if run.events.len() < MAX_EVENTS_KEPT || event.kind != "progress" {
             run.events.push(event.clone());
@@ -230,7 +242,11 @@ impl Runs {
                 run.finished_at = Some(crate::format::rfc3339(Utc::now().trunc_subsecs(0)));
             }
         }
-        let kind = if state == RunState::Failed { "failed" } else { "done" };
+        let kind = if state == RunState::Failed {
+            "failed"
+        } else {
+            "done"
+        };
         self.emit(
             key,
             RunEvent {
@@ -372,7 +388,10 @@ pub async fn start_run(
     };
     let date = |field: &str, text: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
         text.as_deref()
-            .map(|t| parse_date(t).map_err(|e| ApiError::bad_request(format!("invalid {field} '{t}': {e}"))))
+            .map(|t| {
+                parse_date(t)
+                    .map_err(|e| ApiError::bad_request(format!("invalid {field} '{t}': {e}")))
+            })
             .transpose()
     };
     let from = date("from", &request.from)?;
@@ -389,7 +408,8 @@ pub async fn start_run(
     }
     let at = match request.at.as_deref() {
         Some(text) => Some(
-            parse_at(text).map_err(|e| ApiError::bad_request(format!("invalid at '{text}': {e}")))?,
+            parse_at(text)
+                .map_err(|e| ApiError::bad_request(format!("invalid at '{text}': {e}")))?,
         ),
         None => None,
     };
@@ -456,7 +476,10 @@ pub async fn start_run(
 /// The runs this server remembers, newest first.
 #[utoipa::path(get, path = "/runs", tag = "runs",
     responses((status = 200, description = "runs: id, window, state, times")))]
-pub async fn list_runs(State(state): State<Shared>, principal: Principal) -> Result<Response, ApiError> {
+pub async fn list_runs(
+    State(state): State<Shared>,
+    principal: Principal,
+) -> Result<Response, ApiError> {
     principal.require_office("list runs")?;
     let inner = state.runs.inner.lock().map_err(poisoned)?;
     let runs: Vec<serde_json::Value> = inner
@@ -578,7 +601,9 @@ pub async fn plan(
         }
         (Role::Technician, Some(own), _) => Some(own.clone()),
         (Role::Technician, None, _) => {
-            return Err(ApiError::forbidden("this technician token names no technician"))
+            return Err(ApiError::forbidden(
+                "this technician token names no technician",
+            ))
         }
         (_, _, asked) => asked.as_deref().map(TechnicianId::new),
     };

@@ -138,7 +138,10 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-fn token_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, Option<String>, String, String, Option<String>)> {
+/// A row of `api_tokens`: id, role, technician, subject, created, revoked.
+type TokenRow = (i64, String, Option<String>, String, String, Option<String>);
+
+fn token_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -208,14 +211,7 @@ impl SqliteStore {
 
     fn record(
         &self,
-        (id, role, technician, subject, created_at, revoked_at): (
-            i64,
-            String,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-        ),
+        (id, role, technician, subject, created_at, revoked_at): TokenRow,
     ) -> Result<TokenRecord, StoreError> {
         let role = Role::parse(&role).ok_or_else(|| StoreError::Backend {
             context: format!("{}: reading token {id}", self.path.display()),

@@ -179,7 +179,12 @@ pub fn render_html(view: &DayView, zone: Tz, extra: &str) -> String {
             format!(
                 "<div class=\"due{}\">due {}</div>",
                 if s.overdue { " overdue" } else { "" },
-                escape(&format::due(d, view.now, zone, s.status != OrderStatus::Completed))
+                escape(&format::due(
+                    d,
+                    view.now,
+                    zone,
+                    s.status != OrderStatus::Completed
+                ))
             )
         });
         let address = if s.address.is_empty() {
@@ -242,4 +247,3 @@ a {{ color: #1565c0; }}
         total = format::km(view.travel_km),
     )
 }
-

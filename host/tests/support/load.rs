@@ -126,10 +126,23 @@ pub fn run_load(
     let mut all: Vec<f64> = samples.iter().map(|(_, ms)| *ms).collect();
     all.sort_by(f64::total_cmp);
     let mut per_kind = BTreeMap::new();
-    for kind in ["orders page", "one order", "technician plan", "candidates", "operation"] {
-        let mut ms: Vec<f64> = samples.iter().filter(|(k, _)| *k == kind).map(|(_, ms)| *ms).collect();
+    for kind in [
+        "orders page",
+        "one order",
+        "technician plan",
+        "candidates",
+        "operation",
+    ] {
+        let mut ms: Vec<f64> = samples
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, ms)| *ms)
+            .collect();
         ms.sort_by(f64::total_cmp);
-        per_kind.insert(kind, (ms.len(), percentile(&ms, 50.0), percentile(&ms, 99.0)));
+        per_kind.insert(
+            kind,
+            (ms.len(), percentile(&ms, 50.0), percentile(&ms, 99.0)),
+        );
     }
     let report = LoadReport {
         requests: all.len(),
@@ -150,14 +163,22 @@ fn before_marker() -> String {
 
 /// Every accepted operation is one `priority` event with a load client's reason in its
 /// order's history: none lost, none duplicated.
-fn check_operations(server: &Server, token: &str, accepted: &BTreeMap<String, usize>, marker: &str) {
+fn check_operations(
+    server: &Server,
+    token: &str,
+    accepted: &BTreeMap<String, usize>,
+    marker: &str,
+) {
     for (order, count) in accepted {
         let shown = server.get(&format!("/orders/{order}"), Some(token)).json();
         let recorded = shown["history"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|h| h["action"] == "priority" && h["reason"].as_str().is_some_and(|r| r.starts_with(marker)))
+            .filter(|h| {
+                h["action"] == "priority"
+                    && h["reason"].as_str().is_some_and(|r| r.starts_with(marker))
+            })
             .count();
         assert_eq!(
             recorded, *count,
@@ -174,7 +195,9 @@ impl LoadReport {
             self.requests, self.throughput, self.p50_ms, self.p99_ms
         );
         for (kind, (n, p50, p99)) in &self.per_kind {
-            text.push_str(&format!("  {kind:<16} {n:>7}  p50 {p50:>8.1} ms  p99 {p99:>8.1} ms\n"));
+            text.push_str(&format!(
+                "  {kind:<16} {n:>7}  p50 {p50:>8.1} ms  p99 {p99:>8.1} ms\n"
+            ));
         }
         let ops: usize = self.accepted.values().sum();
         text.push_str(&format!(

@@ -40,7 +40,11 @@ impl Answer {
     /// The problem's `detail`, checking it is a problem document with this status.
     pub fn problem(&self, status: u16) -> String {
         assert_eq!(self.status, status, "{}", self.text);
-        assert_eq!(self.content_type, "application/problem+json", "{}", self.text);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.text
+        );
         let json = self.json();
         assert_eq!(json["status"], status, "{json}");
         json["detail"].as_str().unwrap_or_default().to_owned()
@@ -88,16 +92,24 @@ pub fn get(agent: &ureq::Agent, url: &str, token: Option<&str>) -> Answer {
 }
 
 /// POST (or PUT with `put`) a JSON body (or none) with an optional bearer token.
-pub fn send(agent: &ureq::Agent, method: &str, url: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+pub fn send(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Answer {
     let mut request = match method {
         "PUT" => agent.put(url),
-        "DELETE" => return answer({
-            let mut r = agent.delete(url);
-            if let Some(t) = token {
-                r = r.header("Authorization", &format!("Bearer {t}"));
-            }
-            r.call()
-        }),
+        "DELETE" => {
+            return answer({
+                let mut r = agent.delete(url);
+                if let Some(t) = token {
+                    r = r.header("Authorization", &format!("Bearer {t}"));
+                }
+                r.call()
+            })
+        }
         _ => agent.post(url),
     };
     if let Some(t) = token {
@@ -115,7 +127,14 @@ impl Server {
     pub fn start(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fieldwork"));
         command
-            .args(["serve", "--db", "d.db", "--listen", "127.0.0.1:0", "--quiet"])
+            .args([
+                "serve",
+                "--db",
+                "d.db",
+                "--listen",
+                "127.0.0.1:0",
+                "--quiet",
+            ])
             .args(extra)
             .current_dir(dir)
             .env_remove("FIELDWORK_DB")
@@ -174,7 +193,15 @@ impl Drop for Server {
 /// Creates a token with `fieldwork token create` in `dir`'s `d.db`; returns the secret.
 pub fn token(dir: &Path, role: &str, technician: Option<&str>, subject: &str) -> String {
     let mut args = vec![
-        "token", "create", "--db", "d.db", "--role", role, "--subject", subject, "--quiet",
+        "token",
+        "create",
+        "--db",
+        "d.db",
+        "--role",
+        role,
+        "--subject",
+        subject,
+        "--quiet",
     ];
     if let Some(t) = technician {
         args.extend(["--technician", t]);
