@@ -450,3 +450,102 @@ pub fn routes() -> Router<Shared> {
         .route("/technicians/{id}/today", get(technician_today))
         .route("/technicians/{id}/calendar.ics", get(calendar))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::board::{board_view, Bar, BoardOptions, Dues};
+    use chrono::{TimeZone, Utc};
+    use fieldwork::demo::{generate, DemoOptions};
+    use fieldwork::model::OrderStatus;
+    use fieldwork::schedule::plan::{Plan, PlanKpis};
+
+    fn view_with_a_bar_per_row(model: &Model) -> BoardView {
+        let day = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        let start = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
+        let plan = Plan {
+            from: start,
+            to: start,
+            routes: Vec::new(),
+            unassigned: Vec::new(),
+            kpis: PlanKpis::default(),
+        };
+        let mut view = board_view(
+            model,
+            &plan,
+            &Dues::new(),
+            &BoardOptions {
+                from: day,
+                to: day,
+                zone: chrono_tz::Europe::Berlin,
+                now: start,
+                risk_margin_minutes: 60,
+            },
+        );
+        let order = model.orders()[0].clone();
+        view.bars = (0..view.rows.len())
+            .map(|row| Bar {
+                order: order.id.clone(),
+                row,
+                start,
+                end: start,
+                travel_minutes: 0.0,
+                priority: order.priority,
+                status: OrderStatus::Scheduled,
+                due: None,
+                due_shown: false,
+                overdue: false,
+                at_risk: false,
+                actual_start: None,
+                actual_end: None,
+                title: row.to_string(),
+            })
+            .collect();
+        view
+    }
+
+    #[test]
+    fn filters_keep_the_territory_and_skill_rows_and_renumber_their_bars() {
+        let model = Model::from_dataset(generate(&DemoOptions::new(
+            3,
+            NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+        )))
+        .unwrap();
+        let all = view_with_a_bar_per_row(&model);
+        let territory = model
+            .technicians()
+            .iter()
+            .find_map(|t| t.territory.clone())
+            .expect("the demo has territories");
+        let mut view = all.clone();
+        filter_view(&mut view, &model, Some(territory.as_str()), None);
+        assert!(!view.rows.is_empty() && view.rows.len() < all.rows.len());
+        for row in &view.rows {
+            let t = model.technician(&row.technician).unwrap();
+            assert_eq!(t.territory.as_ref(), Some(&territory));
+        }
+        // One bar per kept row, pointing at it (the title is the old row index).
+        assert_eq!(view.bars.len(), view.rows.len());
+        for bar in &view.bars {
+            let old: usize = bar.title.parse().unwrap();
+            assert_eq!(all.rows[old].technician, view.rows[bar.row].technician);
+        }
+        let skill = model.technicians()[0].skills.keys().next().unwrap().clone();
+        let mut view = all.clone();
+        filter_view(&mut view, &model, None, Some(&skill));
+        assert!(view.rows.iter().all(|r| model
+            .technician(&r.technician)
+            .unwrap()
+            .skills
+            .contains_key(&skill)));
+        let mut none = all.clone();
+        filter_view(&mut none, &model, Some("no-such-territory"), None);
+        assert!(none.rows.is_empty() && none.bars.is_empty() && none.backlog.is_empty());
+    }
+
+    #[test]
+    fn the_script_config_cannot_close_the_script() {
+        let text = script_json(&serde_json::json!({ "token": "</script><b>" }));
+        assert!(!text.contains("</script>"), "{text}");
+    }
+}

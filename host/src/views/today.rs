@@ -247,3 +247,44 @@ a {{ color: #1565c0; }}
         total = format::km(view.travel_km),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_phone_page_escapes_and_lists_each_stop() {
+        let at = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
+        let stop = Stop {
+            order: "SO-1".into(),
+            customer: "Müller & <Sons>".into(),
+            address: "Hauptstr. 1".into(),
+            task: "Annual service".into(),
+            priority: "high".into(),
+            travel_minutes: 12.0,
+            travel_km: 8.0,
+            start: at,
+            end: at + chrono::Duration::minutes(60),
+            due: Some(at - chrono::Duration::minutes(5)),
+            status: OrderStatus::Scheduled,
+            overdue: true,
+        };
+        let view = DayView {
+            technician: "T-001".into(),
+            name: "Ana".into(),
+            date: at.date_naive(),
+            stops: vec![stop],
+            return_minutes: 10.0,
+            travel_km: 16.0,
+            now: at,
+        };
+        let html = render_html(&view, chrono_tz::Europe::Berlin, "<!--extra-->");
+        assert!(html.contains("width=device-width"));
+        assert!(html.contains("Müller &amp; &lt;Sons&gt;"), "{html}");
+        assert!(html.contains(r#"data-order="SO-1""#));
+        assert!(html.contains("09:00"), "local times: {html}");
+        assert!(html.contains(r#"class="due overdue""#));
+        assert!(html.contains("<!--extra--></body>"));
+    }
+}
