@@ -418,3 +418,50 @@ fn creating_an_order_validates_it_and_refuses_a_taken_id() {
         .post("/orders", d, Some(&json!({ "id": "SO-API-3", "customer": customer, "priority": "high", "history": [{"at": AT, "status": "completed"}] })))
         .problem(400);
 }
+
+#[test]
+fn tokens_are_bound_as_their_role_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    let d = dir.path();
+    let refused = |args: &[&str]| {
+        let out = fieldwork(d, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        stderr(&out)
+    };
+    let e = refused(&["token", "create", "--db", "d.db", "--role", "technician"]);
+    assert!(e.contains("--technician"), "{e}");
+    let e = refused(&[
+        "token",
+        "create",
+        "--db",
+        "d.db",
+        "--role",
+        "technician",
+        "--technician",
+        "T-NOPE",
+    ]);
+    assert!(e.contains("unknown technician `T-NOPE`"), "{e}");
+    let e = refused(&[
+        "token",
+        "create",
+        "--db",
+        "d.db",
+        "--role",
+        "dispatcher",
+        "--technician",
+        "T-001",
+    ]);
+    assert!(e.contains("technician tokens only"), "{e}");
+    let e = refused(&["token", "create", "--db", "d.db", "--role", "boss"]);
+    assert!(
+        e.contains("admin, manager, dispatcher or technician"),
+        "{e}"
+    );
+    refused(&["token", "revoke", "99", "--db", "d.db"]);
+    // The secret is printed once and stored hashed.
+    let secret = token(d, "manager", None, "Max");
+    let listed = support::fieldwork_json(d, &["token", "list", "--db", "d.db", "--json"]);
+    assert!(!listed.to_string().contains(&secret), "{listed}");
+    assert_eq!(listed["tokens"][0]["role"], "manager");
+}

@@ -332,11 +332,20 @@ pub fn run(args: ServeArgs, out: &Output) -> Result<(), CliError> {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
+                // Requests in flight get SHUTDOWN_GRACE to finish; event streams (boards,
+                // runs) never end by themselves, so the process exits then.
+                std::thread::spawn(|| {
+                    std::thread::sleep(SHUTDOWN_GRACE);
+                    std::process::exit(0);
+                });
             })
             .await
             .map_err(|e| CliError::Internal(format!("server error: {e}")))
     })
 }
+
+/// After Ctrl-C, requests in flight get this long before the process exits.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// At most this many requests use the store or the engines at once (each on a blocking
 /// thread with the rules' stack); more wait for a free thread.
