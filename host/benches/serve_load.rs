@@ -49,4 +49,9 @@ fn main() {
         Duration::from_secs(seconds),
     );
     println!("{}", report.render(clients, seconds as f64));
+    assert!(
+        report.mismatches.is_empty(),
+        "operations lost or duplicated: {:?}",
+        report.mismatches
+    );
 }

@@ -26,6 +26,7 @@ fn concurrent_clients_lose_and_duplicate_no_operation() {
         Duration::from_secs(2),
     );
     eprintln!("{}", report.render(4, 2.0));
+    assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert!(report.requests > 8, "{}", report.render(4, 2.0));
     assert!(

@@ -8,7 +8,10 @@
 //! *technician* (bound to one technician: their own visits, their day, their calendar, and
 //! start/hold/resume/complete/repair on their own orders). Every request that changes
 //! something (`POST`, `PUT`, `DELETE`) is written to the audit log with the token's subject,
-//! the time, the request and the outcome — refused ones too.
+//! the time, the request and the outcome — refused ones too. The line is written after the
+//! answer is known, under the server's write lock; should it still fail (after
+//! `AUDIT_TRIES` tries), the answer stands and the missing line is reported on stderr: a
+//! client told "failed" about an operation that happened would retry it.
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -225,18 +228,34 @@ pub async fn audit(State(state): State<Shared>, request: Request, next: Next) ->
         status: response.status().as_u16(),
         outcome,
     };
-    let written = blocking(move || Ok(state.store()?.audit(&entry)?)).await;
-    match written {
-        Ok(()) => response,
-        // An operation that cannot be audited is reported; it was done.
-        Err(e) => ApiError::internal(format!(
-            "the request was answered {} but the audit log could not be written: {}",
-            response.status(),
+    let status = response.status();
+    let written = blocking(move || {
+        state.writing(|| {
+            // A busy database (a run's batch, another process) gets a few more tries.
+            let mut last = None;
+            for _ in 0..AUDIT_TRIES {
+                match state.store().and_then(|mut s| Ok(s.audit(&entry)?)) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.unwrap_or_else(|| ApiError::internal("audit not written")))
+        })
+    })
+    .await;
+    if let Err(e) = written {
+        // The request was done: its answer stands (a client told "failed" would retry an
+        // operation that happened). The missing audit line is reported on stderr.
+        eprintln!(
+            "error: the audit line of a request answered {status} could not be written: {}",
             e.detail
-        ))
-        .into_response(),
+        );
     }
+    response
 }
+
+/// Tries to write one audit line before it is reported missing.
+const AUDIT_TRIES: usize = 3;
 
 /// The audit log, newest first (admin only).
 #[utoipa::path(get, path = "/audit", tag = "admin", params(Page),

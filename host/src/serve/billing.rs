@@ -38,7 +38,7 @@ pub async fn run(
         .map_err(|e| ApiError::bad_request(format!("invalid period '{}': {e}", request.period)))?;
     blocking(move || {
         let mut ctx = state.context(None)?;
-        let run = bill_month(&mut ctx, period)?;
+        let run = state.writing(|| Ok(bill_month(&mut ctx, period)?))?;
         Ok(json(StatusCode::CREATED, ctx.json(&run)))
     })
     .await

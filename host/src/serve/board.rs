@@ -430,7 +430,7 @@ pub async fn calendar(
         if next != ledger {
             let json =
                 serde_json::to_string(&next).map_err(|e| ApiError::internal(e.to_string()))?;
-            store.save_ics_ledger(technician.as_str(), &json)?;
+            state.writing(|| Ok(store.save_ics_ledger(technician.as_str(), &json)?))?;
         }
         Ok((
             [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],

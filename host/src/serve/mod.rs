@@ -81,8 +81,10 @@ pub struct State {
     /// A new value each time the database changed (any writer, this server or the CLI): the
     /// board's server-sent events.
     pub changes: broadcast::Sender<u64>,
-    /// `POST /orders` checks that the id is free and writes under it.
-    pub create_lock: Mutex<()>,
+    /// Held by every write of a request (operations, steps, billing, order creation, the
+    /// audit line): this server's writers queue here, in order, instead of retrying against
+    /// SQLite's lock (a run's batches and other processes still meet the busy timeout).
+    pub write_lock: Mutex<()>,
     /// The largest request body.
     pub max_body: usize,
 }
@@ -99,7 +101,7 @@ impl State {
             rules_lock: RwLock::new(()),
             runs: runs::Runs::default(),
             changes: broadcast::channel(64).0,
-            create_lock: Mutex::new(()),
+            write_lock: Mutex::new(()),
             max_body,
         }
     }
@@ -125,6 +127,15 @@ impl State {
             .read()
             .map_err(|_| ApiError::internal("the rules lock is poisoned"))?;
         Ok(Context::resolve(&source, &self.rules, &AtArgs { at })?)
+    }
+
+    /// Runs `f` holding [`State::write_lock`].
+    pub fn writing<T>(&self, f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> {
+        let _writing = self
+            .write_lock
+            .lock()
+            .map_err(|_| ApiError::internal("the write lock is poisoned"))?;
+        f()
     }
 
     /// The database, for the host's own tables (tokens, audit log, calendar ledgers).

@@ -203,7 +203,7 @@ pub async fn operate(
         let mut ctx = state.context(body.at.as_deref())?;
         check_order_access(&principal, &ctx, &OrderId::new(id.as_str()))?;
         let action = action_of(&name, &body, &ctx)?;
-        let done = apply(&mut ctx, &id, action, body.reason.clone())?;
+        let done = state.writing(|| Ok(apply(&mut ctx, &id, action, body.reason.clone())?))?;
         Ok(ok(ctx.json(&done)))
     })
     .await
@@ -348,23 +348,23 @@ pub async fn create_order(
         let order: ServiceOrder = serde_json::from_value(value)
             .map_err(|e| ApiError::bad_request(format!("invalid order: {e}")))?;
         let id = order.id.clone();
-        let _one_at_a_time = state
-            .create_lock
-            .lock()
-            .map_err(|_| ApiError::internal("the create lock is poisoned"))?;
-        let mut store = state.store()?;
-        if fieldwork::store::Store::load_model(&store)?
-            .order(&id)
-            .is_some()
-        {
-            return Err(ApiError::conflict(format!("order `{id}` already exists")));
-        }
-        let dataset = Dataset {
-            orders: vec![order],
-            ..Dataset::default()
-        };
-        fieldwork::store::Store::import(&mut store, dataset, ImportMode::Merge)?;
-        drop(_one_at_a_time);
+        // The id is checked and the order written under the write lock: two creations of
+        // one id cannot both pass the check.
+        state.writing(|| {
+            let mut store = state.store()?;
+            if fieldwork::store::Store::load_model(&store)?
+                .order(&id)
+                .is_some()
+            {
+                return Err(ApiError::conflict(format!("order `{id}` already exists")));
+            }
+            let dataset = Dataset {
+                orders: vec![order],
+                ..Dataset::default()
+            };
+            fieldwork::store::Store::import(&mut store, dataset, ImportMode::Merge)?;
+            Ok(())
+        })?;
         let ctx = state.context(None)?;
         Ok(json(StatusCode::CREATED, shown_json(&ctx, id.as_str())?))
     })

@@ -98,7 +98,7 @@ pub async fn step(
     };
     blocking(move || {
         let mut ctx = state.context(request.at.as_deref())?;
-        let (_, json) = record_step(&mut ctx, &id, action)?;
+        let (_, json) = state.writing(|| Ok(record_step(&mut ctx, &id, action)?))?;
         Ok(ok(json))
     })
     .await
