@@ -3,12 +3,18 @@
 //! 150 open orders per region), the first five days planned.
 //!
 //! * `prepare/K`: [`field::prepare`] — dispatch context, each order's eligible technicians
-//!   (O(orders × technicians) rule checks, a few ns each), the travel matrix blocked by reach
-//!   (O(Σ group²), linear in K), vehicles, jobs, neighbour lists.
+//!   (rule checks of the order's indexed candidates only: the technicians of its territory,
+//!   O(Σ candidates), linear in K), the travel matrix blocked by reach (O(Σ group²), linear
+//!   in K), vehicles, jobs, neighbour lists.
 //! * `prepare_all_pairs_reference/K`: the old path's travel matrix in the same run: the
 //!   context and a dense matrix over all (t + o)² pairs (K ≤ 10: it takes memory quadratic in K).
 //! * `construct/K`: the solver's regret construction alone (`max_iterations: 0`) on the
 //!   prepared problem (per-job eligible routes, cached regret keys: O(n · e) insertions).
+//!
+//! * `search_threads_1/K`, `search_threads_2/K` (K ≤ 10): construction and 100 × K search
+//!   iterations of the prepared problem on one and on two threads. The problem falls into
+//!   independent parts (territories that share no technician), each solved alone with its
+//!   share of the iterations, so both give the same plan; the ratio is the speed-up.
 //!
 //! After the runs the bench prints each phase's time against K × its K = 1 time (the linear
 //! reference). `FIELDWORK_BENCH_REGIONS=1,5,10,25,50` chooses the sizes (default 1,5,10,25).
@@ -23,7 +29,7 @@ use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::dispatch::{Dispatcher, OrderIx, TechIx};
 use fieldwork::model::{Model, OrderId};
 use fieldwork::schedule::field::{prepare, PlanRequest, ScheduleOptions};
-use fieldwork::schedule::solver::{solve, SolverConfig, TravelMatrix};
+use fieldwork::schedule::solver::{parts, solve, InitialPlan, SolverConfig, TravelMatrix};
 
 struct Case {
     k: usize,
@@ -58,6 +64,7 @@ fn bench(c: &mut Criterion) {
     };
     let dispatcher = Dispatcher::default();
     let mut summary = Vec::new();
+    let mut lpt = Vec::new();
     for k in regions() {
         let case = case(k);
         let request = PlanRequest::new(&case.orders, &dues, from, to);
@@ -77,15 +84,35 @@ fn bench(c: &mut Criterion) {
         let problem = prepare(&case.model, &dispatcher, &request, &options).unwrap();
         let config = SolverConfig::default().with_iterations(Some(0));
         group.bench_function("construct", |b| {
-            b.iter(|| black_box(solve(&problem, &config).unwrap()))
+            b.iter(|| black_box(solve(&problem, &config.clone().with_threads(1)).unwrap()))
         });
+        let mut speedup = None;
+        if k <= 10 {
+            let search = SolverConfig::default().with_iterations(Some(100 * k as u64));
+            let mut took = [0.0; 2];
+            for (i, threads) in [1, 2].into_iter().enumerate() {
+                let config = search.clone().with_threads(threads);
+                group.bench_function(format!("search_threads_{threads}"), |b| {
+                    b.iter(|| black_box(solve(&problem, &config).unwrap()))
+                });
+                let t = Instant::now();
+                solve(&problem, &config).unwrap();
+                took[i] = t.elapsed().as_secs_f64();
+            }
+            speedup = Some(took[0] / took[1]);
+        }
         group.finish();
+        let sizes: Vec<usize> = parts(&problem, &InitialPlan::default())
+            .iter()
+            .map(|p| p.jobs.len())
+            .collect();
+        lpt.push((k, sizes, speedup));
         // One timed run of each phase for the summary (criterion's figures are the reference).
         let t = Instant::now();
         let p = prepare(&case.model, &dispatcher, &request, &options).unwrap();
         let prep = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let s = solve(&p, &config).unwrap();
+        let s = solve(&p, &config.clone().with_threads(1)).unwrap();
         let cons = t.elapsed().as_secs_f64();
         summary.push((
             k,
@@ -108,6 +135,33 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
+    println!("\nK  parts  largest  measured 1→2 threads  bound at 2 / 4 / 16 threads");
+    for (k, sizes, speedup) in &lpt {
+        println!(
+            "{k:<2} {:>6} {:>8} {:>21} {:>6.2} / {:.2} / {:.2}",
+            sizes.len(),
+            sizes.iter().max().unwrap_or(&0),
+            speedup.map_or("-".to_string(), |s| format!("{s:.2}×")),
+            lpt_speedup(sizes, 2),
+            lpt_speedup(sizes, 4),
+            lpt_speedup(sizes, 16),
+        );
+    }
+}
+
+/// The speed-up a longest-first schedule of parts of `sizes` jobs (cost taken as linear in
+/// jobs) reaches on `threads` threads: the design's bound when cores are many.
+fn lpt_speedup(sizes: &[usize], threads: usize) -> f64 {
+    let mut sorted = sizes.to_vec();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let mut load = vec![0usize; threads];
+    for s in sorted {
+        if let Some(min) = load.iter_mut().min() {
+            *min += s;
+        }
+    }
+    let total: usize = sizes.iter().sum();
+    total as f64 / load.into_iter().max().unwrap_or(1).max(1) as f64
 }
 
 /// The old preparation's travel matrix: every pair of technicians' homes and order sites.

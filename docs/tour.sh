@@ -60,3 +60,11 @@ run "fieldwork run --days-ahead 7 --at 2027-03-02T12:00 --quiet"
 run "fieldwork run --days-ahead 7 --at 2027-03-02T12:05 --quiet"
 run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T12:05 --out after.html"
 shot after.html board-after.png
+
+# ---- Booking a window with the customer (README "Booking a window"): T-009's first visit of
+# Thursday is offered other windows, the second is booked, the next run keeps it.
+booked=$("$bin" today --technician T-009 --date 2027-03-04 --at 2027-03-02T12:05 --json | jq -r '.stops[0].order')
+run fieldwork slots --order "$booked" --at 2027-03-02T12:10 --days 5 --count 4
+run fieldwork order book "$booked" --slot 2 --days 5 --count 4 --at 2027-03-02T12:11
+run "fieldwork run --days-ahead 7 --at 2027-03-02T12:15 --quiet"
+run "fieldwork order show $booked --at 2027-03-02T12:16 | sed -n '3,5p'"

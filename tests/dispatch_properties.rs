@@ -436,6 +436,10 @@ proptest! {
             let all = ctx.violations(o, t);
             prop_assert_eq!(check.as_ref().err(), all.first());
             prop_assert_eq!(check.is_ok(), all.is_empty());
+            // The candidate index never hides an eligible technician.
+            if check.is_ok() {
+                prop_assert!(ctx.candidates(o).any(|c| c == t), "T-{} eligible, not a candidate", i);
+            }
 
             // Reference: static rules, then the earliest feasible start on the minute grid.
             let grid = reference.static_ok(i).then(|| reference.grid_first(i, ws, we));

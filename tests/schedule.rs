@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::dispatch::{Dispatcher, OrderIx};
 use fieldwork::model::{Model, OrderId, OrderStatus, Priority, ServiceOrder};
-use fieldwork::schedule::field::{schedule, PlanRequest, ScheduleOptions};
+use fieldwork::schedule::field::{
+    plan_parts, schedule, schedule_parts, PlanRequest, ScheduleOptions,
+};
 use fieldwork::schedule::plan::{Plan, UnassignedReason};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -102,6 +104,9 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
                 "duration of {}",
                 v.order
             );
+            if let Some(a) = model.order(&v.order).unwrap().appointment {
+                assert!(a.contains(v.start), "{} outside its booked window", v.order);
+            }
             let (earliest, _) = ctx.window(o);
             assert!(
                 v.start >= earliest - Duration::seconds(1),
@@ -207,6 +212,137 @@ fn many_regions_are_planned_within_the_time_budget_each_order_in_its_region() {
             );
         }
     }
+}
+
+/// Three demo regions side by side, five days, the orders not yet planned.
+fn three_regions() -> (Model, Vec<OrderId>, DateTime<Utc>, DateTime<Utc>) {
+    let anchor: NaiveDate = "2027-03-01".parse().unwrap();
+    let options = DemoOptions::new(11, anchor).with_regions(3);
+    let model = Model::from_dataset(generate(&options)).unwrap();
+    let from = Utc.from_utc_datetime(&anchor.and_hms_opt(0, 0, 0).unwrap());
+    let orders = open(&model);
+    (model, orders, from, from + Duration::days(5))
+}
+
+/// The region of a demo id: `R002-T-001` → `R002`; the first region's ids have no prefix.
+fn region_of(id: &str) -> &str {
+    match id.split_once('-') {
+        Some((r, _)) if r.starts_with('R') && r.len() == 4 => r,
+        _ => "R001",
+    }
+}
+
+/// At an equal budget per region, a region planned among others gets exactly the plan it gets
+/// alone: the independent parts are solved apart, each with its share of the iterations.
+#[test]
+fn a_region_among_others_is_planned_as_it_is_alone() {
+    let (model, orders, from, to) = three_regions();
+    let dues = HashMap::new();
+    let per_region = 200;
+    let options = |iterations| ScheduleOptions {
+        seed: 5,
+        iterations: Some(iterations),
+        time_budget: None,
+        ..ScheduleOptions::default()
+    };
+    let request = PlanRequest::new(&orders, &dues, from, to);
+    let whole = schedule(
+        &model,
+        &Dispatcher::default(),
+        &request,
+        &options(3 * per_region),
+    )
+    .unwrap();
+    validate(&model, &whole, &orders, from);
+    let mut regions: Vec<&str> = orders.iter().map(|o| region_of(o.as_str())).collect();
+    regions.dedup();
+    assert_eq!(regions.len(), 3, "{regions:?}");
+    for region in regions {
+        let mine: Vec<OrderId> = orders
+            .iter()
+            .filter(|o| region_of(o.as_str()) == region)
+            .cloned()
+            .collect();
+        assert_eq!(mine.len() * 3, orders.len(), "regions are the same size");
+        let request = PlanRequest::new(&mine, &dues, from, to);
+        let alone = schedule(
+            &model,
+            &Dispatcher::default(),
+            &request,
+            &options(per_region),
+        )
+        .unwrap();
+        let of_region: Vec<_> = whole
+            .routes
+            .iter()
+            .filter(|r| region_of(r.technician.as_str()) == region)
+            .collect();
+        assert_eq!(
+            of_region,
+            alone.routes.iter().collect::<Vec<_>>(),
+            "{region}"
+        );
+        assert!(!alone.routes.is_empty());
+    }
+}
+
+/// Parts planned by separate calls (as workers on separate machines would) combine into the
+/// plan of one call, and the thread count does not change the plan.
+#[test]
+fn parts_planned_separately_combine_into_the_whole_plan() {
+    let (model, orders, from, to) = three_regions();
+    let dues = HashMap::new();
+    let request = PlanRequest::new(&orders, &dues, from, to);
+    let options = ScheduleOptions {
+        seed: 2,
+        iterations: Some(450),
+        time_budget: None,
+        threads: 1,
+        ..ScheduleOptions::default()
+    };
+    let dispatcher = Dispatcher::default();
+    let whole = schedule(&model, &dispatcher, &request, &options).unwrap();
+    let threaded = schedule(
+        &model,
+        &dispatcher,
+        &request,
+        &ScheduleOptions {
+            threads: 3,
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(whole.routes, threaded.routes);
+    assert_eq!(whole.unassigned, threaded.unassigned);
+
+    let parts = plan_parts(&model, &dispatcher, &request, &options).unwrap();
+    assert!(parts.len() >= 3, "{} parts", parts.len());
+    let mut seen: HashSet<&OrderId> = HashSet::new();
+    for part in &parts {
+        for o in &part.orders {
+            assert!(seen.insert(o), "{o} in two parts");
+        }
+        // A part never spans regions (their territories share nobody).
+        let regions: HashSet<&str> = part
+            .technicians
+            .iter()
+            .map(|t| region_of(t.as_str()))
+            .collect();
+        assert!(regions.len() <= 1, "{}: {regions:?}", part.key);
+    }
+    assert_eq!(seen.len(), orders.len());
+    let keys: Vec<String> = parts.iter().map(|p| p.key.clone()).collect();
+    let (first, second) = keys.split_at(keys.len() / 2);
+    let pieces = [first, second]
+        .into_iter()
+        .map(|keys| schedule_parts(&model, &dispatcher, &request, &options, keys).unwrap());
+    let combined = Plan::combine(pieces).unwrap();
+    assert_eq!(combined.routes, whole.routes);
+    let mut unassigned = whole.unassigned.clone();
+    unassigned.sort_by(|a, b| a.order.cmp(&b.order));
+    assert_eq!(combined.unassigned, unassigned);
+    assert_eq!(combined.kpis.orders_total, orders.len());
+    assert_eq!(combined.kpis.orders_assigned, whole.kpis.orders_assigned);
 }
 
 fn options_default_seed() -> ScheduleOptions {

@@ -58,7 +58,7 @@ fn a_day_is_recorded_and_refused_operations_name_the_status_and_change_nothing()
             ])
         ),
         "error: order SO-B0001 is scheduled: cannot complete \
-         (allowed: start, assign, priority, repair, cancel)"
+         (allowed: start, assign, book, priority, repair, cancel)"
     );
     assert_eq!(
         refused(dir, &cmd(&["order", "start", "SO-NOPE"])),

@@ -414,6 +414,26 @@ fn creating_an_order_validates_it_and_refuses_a_taken_id() {
     let unknown = json!({ "id": "SO-API-2", "customer": "C-NOPE", "priority": "high" });
     let detail = server.post("/orders", d, Some(&unknown)).problem(400);
     assert!(detail.contains("C-NOPE"), "{detail}");
+    // Appointment slots, and booking one (as `fieldwork slots` and `order book --slot N`).
+    let slots = server.get(&format!("/orders/SO-B0005/slots?at={AT}&count=3"), d);
+    assert_eq!(slots.status, 200, "{}", slots.text);
+    let offered = slots.json()["slots"].as_array().unwrap().len();
+    assert!((1..=3).contains(&offered), "{}", slots.text);
+    let booked = server.post(
+        "/orders/SO-B0005/book",
+        d,
+        Some(&json!({ "slot": 1, "count": 3, "at": AT })),
+    );
+    assert_eq!(booked.status, 200, "{}", booked.text);
+    assert_eq!(booked.json()["action"], "book");
+    let detail = server
+        .post(
+            "/orders/SO-B0005/book",
+            d,
+            Some(&json!({ "slot": 9, "count": 3, "at": AT })),
+        )
+        .problem(400);
+    assert!(detail.starts_with("no slot 9"), "{detail}");
     server
         .post("/orders", d, Some(&json!({ "id": "SO-API-3", "customer": customer, "priority": "high", "history": [{"at": AT, "status": "completed"}] })))
         .problem(400);

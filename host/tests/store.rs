@@ -759,7 +759,9 @@ fn order_operations_are_applied_alike_by_both_stores_and_refused_ones_change_not
     let id = &memory.1.id;
     assert_eq!(
         memory.0[0],
-        format!("order {id} is created: cannot start (allowed: assign, priority, repair, cancel)")
+        format!(
+            "order {id} is created: cannot start (allowed: assign, book, priority, repair, cancel)"
+        )
     );
     assert_eq!(
         memory.0[6],

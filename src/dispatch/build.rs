@@ -296,6 +296,24 @@ fn normalised_weights(
     (weights, custom)
 }
 
+/// The available technicians, and per territory those who cover it, ascending (the index of
+/// [`PolicyContext::candidates`]). O(technicians + territories covered).
+fn candidate_index(facts: &[TechFacts], territories: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
+    let mut available = Vec::new();
+    let mut by_territory: Vec<Vec<u32>> = vec![Vec::new(); territories];
+    for (t, f) in facts.iter().enumerate().filter(|(_, f)| f.available) {
+        available.push(t as u32);
+        for &territory in &f.territories {
+            if let Some(list) = by_territory.get_mut(territory as usize) {
+                if list.last() != Some(&(t as u32)) {
+                    list.push(t as u32);
+                }
+            }
+        }
+    }
+    (available, by_territory)
+}
+
 impl<'a> PolicyContext<'a> {
     pub(crate) fn build(input: ContextInput<'a, '_>) -> Result<Self, DispatchError> {
         let ContextInput {
@@ -348,7 +366,11 @@ impl<'a> PolicyContext<'a> {
         travel.warm(tech_side.facts.iter().map(|t| t.home));
 
         let (weights, custom) = normalised_weights(&policy, custom);
+        let (available_techs, territory_techs) =
+            candidate_index(&tech_side.facts, interned.territories.list.len());
         Ok(Self {
+            available_techs,
+            territory_techs,
             model,
             at: at_secs,
             travel,
@@ -370,14 +392,20 @@ impl<'a> PolicyContext<'a> {
 }
 
 /// The window of an order: `(earliest start, latest start)`, UTC seconds. A pinned start is
-/// both; otherwise from `max(at, earliest_start)` to the due time, cut to the horizon (and the
-/// whole horizon when there is no due time or it has passed).
+/// both; a booked appointment is its window (from no earlier than `at` and `earliest_start`;
+/// the due time does not cut it: the customer was promised that window); otherwise from
+/// `max(at, earliest_start)` to the due time, cut to the horizon (and the whole horizon when
+/// there is no due time or it has passed).
 fn window(order: &ServiceOrder, at: i64, horizon: i64) -> (i64, i64) {
     if let Some(p) = order.pinned_start {
         let p = p.timestamp();
         return (p, p);
     }
     let start = order.earliest_start.map_or(at, |e| e.timestamp().max(at));
+    if let Some(a) = order.appointment {
+        let from = start.max(a.from.timestamp());
+        return (from, a.to.timestamp().max(from));
+    }
     let cap = start + horizon;
     let end = match order.due.map(|d| d.timestamp()) {
         Some(due) if due >= start => due.min(cap),

@@ -41,7 +41,7 @@ mod rules;
 mod travel;
 mod workload;
 
-pub use context::{Assessment, Evaluation, OrderIx, PolicyContext, TechIx};
+pub use context::{Assessment, Candidates, Evaluation, OrderIx, PolicyContext, TechIx};
 pub use engine::Dispatcher;
 pub use error::{DispatchError, DispatchErrorKind};
 pub use explain::{Grading, ObjectiveGrade};

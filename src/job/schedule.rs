@@ -172,9 +172,17 @@ pub fn schedule_phase(
     // What is on the schedule inside the window now is re-planned together with the new
     // orders, so a technician is never booked twice.
     let current = current_plan(model, &store.plans()?);
+    // A visit outside the window booked with the customer since holds its order no more: the
+    // order is planned again (into its window).
     let held: HashSet<&OrderId> = current
         .iter()
         .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
+        .filter(|v| {
+            model
+                .order(&v.order)
+                .and_then(|o| o.appointment)
+                .is_none_or(|a| a.contains(v.start))
+        })
         .map(|v| &v.order)
         .collect();
     let previous = current_in_window(current.as_ref(), window);

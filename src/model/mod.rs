@@ -41,8 +41,8 @@ pub use operation::{
     MAX_REPAIR_LINES_PER_OPERATION,
 };
 pub use order::{
-    LifecycleError, LineKind, OrderEvent, OrderLine, OrderOrigin, OrderStatus, Priority,
-    ServiceOrder, StatusChange,
+    Appointment, LifecycleError, LineKind, OrderEvent, OrderLine, OrderOrigin, OrderStatus,
+    Priority, ServiceOrder, StatusChange,
 };
 pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
@@ -297,6 +297,14 @@ impl Model {
             })?;
         order.priority = priority;
         Ok(())
+    }
+
+    /// Clears an order's booked window and pinned start (to look for new slots for it).
+    pub(crate) fn clear_order_booking(&mut self, id: &OrderId) {
+        if let Some(order) = self.orders.get_mut(id) {
+            order.appointment = None;
+            order.pinned_start = None;
+        }
     }
 
     /// Minutes of work on site: task lines' standard durations × quantity plus hour lines.

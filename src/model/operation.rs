@@ -1,5 +1,6 @@
 //! Order operations: what a dispatcher or technician records about one order during the day —
-//! start, hold, resume, complete, cancel, a priority change, a manual assignment, repair lines
+//! start, hold, resume, complete, cancel, a priority change, a manual assignment, a booked
+//! arrival window, repair lines
 //! and stage — and the state machine that decides which operation is allowed in which status.
 //!
 //! The logic lives here, below every engine and the store, so that a store can apply an
@@ -11,8 +12,8 @@
 //!
 //! | status | allowed operations |
 //! |---|---|
-//! | `created` | assign, priority, repair, cancel |
-//! | `scheduled` | start, assign, priority, repair, cancel |
+//! | `created` | assign, book, priority, repair, cancel |
+//! | `scheduled` | start, assign, book, priority, repair, cancel |
 //! | `in_progress` | hold, complete, priority, repair, cancel |
 //! | `on_hold` | resume, priority, repair, cancel |
 //! | `completed`, `cancelled` | none (final) |
@@ -28,7 +29,7 @@ use thiserror::Error;
 
 use super::error::ValidationIssue;
 use super::ids::{OrderId, TechnicianId};
-use super::order::{LifecycleError, OrderEvent, OrderStatus, Priority, ServiceOrder};
+use super::order::{Appointment, LifecycleError, OrderEvent, OrderStatus, Priority, ServiceOrder};
 use super::repair::RepairLine;
 use super::Model;
 
@@ -63,6 +64,13 @@ pub enum OrderAction {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         start: Option<DateTime<Utc>>,
     },
+    /// An arrival window booked with the customer (e.g. one of the slots `fieldwork slots`
+    /// offers): the next planning run starts the work inside it.
+    Book {
+        /// The window.
+        #[serde(flatten)]
+        window: Appointment,
+    },
     /// Repair lines to add and/or the repair stage to set (checked against the model's repair
     /// code tables).
     Repair {
@@ -86,6 +94,7 @@ impl OrderAction {
             OrderAction::Cancel => "cancel",
             OrderAction::Priority { .. } => "priority",
             OrderAction::Assign { .. } => "assign",
+            OrderAction::Book { .. } => "book",
             OrderAction::Repair { .. } => "repair",
         }
     }
@@ -99,6 +108,7 @@ impl OrderAction {
             OrderAction::Cancel => Some(OrderStatus::Cancelled),
             OrderAction::Priority { .. }
             | OrderAction::Assign { .. }
+            | OrderAction::Book { .. }
             | OrderAction::Repair { .. } => None,
         }
     }
@@ -113,8 +123,8 @@ impl OrderAction {
 /// ```
 pub fn allowed_actions(status: OrderStatus) -> &'static [&'static str] {
     match status {
-        OrderStatus::Created => &["assign", "priority", "repair", "cancel"],
-        OrderStatus::Scheduled => &["start", "assign", "priority", "repair", "cancel"],
+        OrderStatus::Created => &["assign", "book", "priority", "repair", "cancel"],
+        OrderStatus::Scheduled => &["start", "assign", "book", "priority", "repair", "cancel"],
         OrderStatus::InProgress => &["hold", "complete", "priority", "repair", "cancel"],
         OrderStatus::OnHold => &["resume", "priority", "repair", "cancel"],
         OrderStatus::Completed | OrderStatus::Cancelled => &[],
@@ -282,7 +292,7 @@ impl Model {
     /// let op = |action| OrderOperation { order: OrderId::new("SO-1"), action, at, reason: None };
     /// let err = model.apply_operation(&op(OrderAction::Complete)).unwrap_err();
     /// assert_eq!(err.to_string(),
-    ///     "order SO-1 is scheduled: cannot complete (allowed: start, assign, priority, repair, cancel)");
+    ///     "order SO-1 is scheduled: cannot complete (allowed: start, assign, book, priority, repair, cancel)");
     /// model.apply_operation(&op(OrderAction::Start)).unwrap();
     /// assert_eq!(model.order(&OrderId::new("SO-1")).unwrap().status(), OrderStatus::InProgress);
     /// ```
@@ -333,6 +343,15 @@ impl Model {
                     None => technician.to_string(),
                 };
                 order.events.push(event("assign", detail));
+            }
+            OrderAction::Book { window } => {
+                order.appointment = Some(*window);
+                // A start pinned outside the new window no longer holds.
+                if order.pinned_start.is_some_and(|p| !window.contains(p)) {
+                    order.pinned_start = None;
+                }
+                let detail = format!("{} to {}", window.from.to_rfc3339(), window.to.to_rfc3339());
+                order.events.push(event("book", detail));
             }
             OrderAction::Repair { lines, stage } => {
                 if lines.is_empty() && stage.is_none() {

@@ -280,6 +280,23 @@ pub enum LifecycleError {
     },
 }
 
+/// An arrival window promised to a customer: the work starts at or after `from` and no later
+/// than `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    /// Earliest start.
+    pub from: DateTime<Utc>,
+    /// Latest start.
+    pub to: DateTime<Utc>,
+}
+
+impl Appointment {
+    /// Whether `at` lies in the window (both ends included).
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && at <= self.to
+    }
+}
+
 /// A service order: work to do for a customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceOrder {
@@ -323,6 +340,10 @@ pub struct ServiceOrder {
     /// Start the order is pinned to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned_start: Option<DateTime<Utc>>,
+    /// The arrival window booked with the customer (`fieldwork order book`): a hard window
+    /// for the start of the work, whatever the due time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment: Option<Appointment>,
     /// Parts volume to carry (against a van's capacity).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub demand: f64,
@@ -366,6 +387,7 @@ impl ServiceOrder {
             preferred_technician: None,
             required_technician: None,
             pinned_start: None,
+            appointment: None,
             demand: 0.0,
             repair_lines: Vec::new(),
             repair_stage: None,

@@ -452,6 +452,8 @@ fn check_order_instants(c: &mut Checker<'_>, o: &ServiceOrder) {
         ("due", o.due),
         ("earliest_start", o.earliest_start),
         ("pinned_start", o.pinned_start),
+        ("appointment.from", o.appointment.map(|a| a.from)),
+        ("appointment.to", o.appointment.map(|a| a.to)),
     ] {
         if let Some(at) = at {
             instants.push((field.to_owned(), at));
@@ -566,6 +568,22 @@ fn check_order_values(c: &mut Checker<'_>, o: &ServiceOrder) {
                 end: due.to_rfc3339(),
             };
             c.push(k, &o.id, "due", e);
+        }
+    }
+    if let Some(a) = o.appointment {
+        if a.to < a.from {
+            let e = ValidationError::InvertedPeriod {
+                start: a.from.to_rfc3339(),
+                end: a.to.to_rfc3339(),
+            };
+            c.push(k, &o.id, "appointment", e);
+        }
+        if let Some(p) = o.pinned_start.filter(|&p| !a.contains(p)) {
+            let e = ValidationError::InvalidValue(format!(
+                "pinned start {} lies outside the booked window",
+                p.to_rfc3339()
+            ));
+            c.push(k, &o.id, "pinned_start", e);
         }
     }
     if !(o.demand.is_finite() && o.demand >= 0.0) {

@@ -30,7 +30,7 @@ use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
 };
 use crate::dispatch::{DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx};
-use crate::model::{Model, OrderId, OrderStatus};
+use crate::model::{Model, OrderId, OrderStatus, TechnicianId, TerritoryId};
 
 /// Errors of the batch scheduler.
 #[derive(Debug, Error)]
@@ -77,6 +77,10 @@ pub struct ScheduleOptions {
     pub max_break_minutes: i64,
     /// Cost of one kilometre of travel, in the same unit as one point of pair score.
     pub cost_per_km: f64,
+    /// Threads that plan the request's independent parts (see [`plan_parts`]) side by side;
+    /// 0 = one per core. The plan for a seed and an iteration budget is the same for every
+    /// thread count.
+    pub threads: usize,
 }
 
 impl Default for ScheduleOptions {
@@ -88,6 +92,7 @@ impl Default for ScheduleOptions {
             lateness: Lateness::Penalised,
             max_break_minutes: 120,
             cost_per_km: 1.0,
+            threads: 0,
         }
     }
 }
@@ -131,12 +136,12 @@ impl<'a> PlanRequest<'a> {
     }
 }
 
-/// One route of the problem: which technician and which shift.
+/// One route of the problem: which technician and which shift (UTC seconds).
 #[derive(Debug, Clone)]
-struct Shift {
-    tech: TechIx,
-    start: i64,
-    end: i64,
+pub(crate) struct Shift {
+    pub(crate) tech: TechIx,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
 }
 
 /// The problem built from the model, with the maps back to ids.
@@ -186,7 +191,13 @@ fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
 }
 
 /// Splits a technician's open stretches within the horizon into shifts.
-fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64, max_break: i64) -> Vec<Shift> {
+pub(crate) fn shifts_of(
+    ctx: &PolicyContext<'_>,
+    t: TechIx,
+    from: i64,
+    to: i64,
+    max_break: i64,
+) -> Vec<Shift> {
     let max_secs = (ctx.technician_profile(t).max_daily_minutes * 60.0) as i64;
     let mut out: Vec<Shift> = Vec::new();
     for &(s, e) in ctx.open_stretches(t) {
@@ -311,12 +322,15 @@ fn reach_groups(n_t: usize, reach: &[Vec<(TechIx, f64)>]) -> Vec<Vec<usize>> {
 }
 
 /// Each order's eligible technicians with the pair's score (the dispatch policy's work rules
-/// and score): the pairs the problem is made of.
+/// and score): the pairs the problem is made of. Only the order's indexed
+/// [candidates](PolicyContext::candidates) are evaluated: O(Σ candidates), which grows with
+/// the business (technicians per territory stay the same as territories are added) rather
+/// than with orders × technicians.
 fn reach_of(ctx: &PolicyContext<'_>) -> Result<Vec<Vec<(TechIx, f64)>>, ScheduleError> {
     let mut reach = Vec::with_capacity(ctx.order_count());
     for o in (0..ctx.order_count()).map(OrderIx) {
         let mut techs = Vec::new();
-        for t in (0..ctx.technician_count()).map(TechIx) {
+        for t in ctx.candidates(o) {
             if let Evaluation::Eligible { score, .. } = ctx.evaluate(o, t)? {
                 techs.push((t, score));
             }
@@ -398,9 +412,11 @@ fn job_of(
         .and_then(|ord| ord.due)
         .or_else(|| dues.get(ctx.order_id(o)).copied());
     let earliest = ((secs(w_start).max(origin) - origin) as f64 / 60.0).ceil() * 60.0;
-    // Latest start: the window's end, and the due time minus the work.
+    // Latest start: the window's end, and the due time minus the work — except for a booked
+    // appointment, whose window is hard and not cut by the due time.
+    let booked = order.and_then(|ord| ord.appointment).is_some();
     let mut latest = (secs(w_end) - origin) as f64;
-    if let Some(d) = due {
+    if let Some(d) = due.filter(|_| !booked) {
         latest = latest.min((secs(d) - origin) as f64 - duration);
     }
     let mut job = Job::new(location)
@@ -408,7 +424,7 @@ fn job_of(
         .with_window(earliest, latest.max(earliest))
         .with_demand(order.map_or(0.0, |ord| ord.demand))
         .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
-    if options.lateness == Lateness::Penalised {
+    if options.lateness == Lateness::Penalised && !booked {
         job = job.with_soft_due();
     }
     let mut allowed = Vec::new();
@@ -425,7 +441,15 @@ fn job_of(
         job = job.with_pinned_start((at - origin) as f64);
     }
     if let Some(p) = prior.as_mut() {
-        let stays = p.shift.filter(|v| allowed.contains(v));
+        // A visit that no longer fits a booked window must move (the booking wins).
+        let in_window = !booked || {
+            let at = (p.start - origin) as f64;
+            at >= earliest && at <= latest.max(earliest)
+        };
+        let stays = p
+            .shift
+            .filter(|v| allowed.contains(v))
+            .filter(|_| in_window || p.hold == Hold::Started);
         match (p.hold, stays) {
             // Started work is a fact: it stays where and when it began, even if a rule would no
             // longer choose that technician.
@@ -721,6 +745,7 @@ fn config(options: &ScheduleOptions) -> SolverConfig {
     let mut config = SolverConfig::default().with_seed(options.seed);
     config.max_iterations = options.iterations;
     config.time_limit = options.time_budget;
+    config.threads = options.threads;
     config
 }
 
@@ -764,39 +789,158 @@ pub fn schedule(
     request: &PlanRequest<'_>,
     options: &ScheduleOptions,
 ) -> Result<Plan, ScheduleError> {
+    plan_with(model, dispatcher, request, options, None)
+}
+
+/// One independent part of a request: technicians and orders that no eligibility links to the
+/// rest (typically a territory, or territories that share technicians). Parts are planned
+/// independently ([`ScheduleOptions::threads`] at a time): a plan is the parts' plans side by
+/// side, whichever process made each ([`schedule_parts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanPart {
+    /// A stable name: the part's first technician id, or `"unplannable"` for the orders no
+    /// technician may take.
+    pub key: String,
+    /// Its technicians, by id.
+    pub technicians: Vec<TechnicianId>,
+    /// The territories of its technicians, by name.
+    pub territories: Vec<TerritoryId>,
+    /// Its orders, by id.
+    pub orders: Vec<OrderId>,
+}
+
+/// Name of the part of the orders that no technician may take.
+pub const UNPLANNABLE_PART: &str = "unplannable";
+
+/// The independent parts of a request, in order of their first order (see [`PlanPart`]). Costs
+/// the preparation of [`schedule`] (and no search).
+///
+/// # Errors
+/// As [`schedule`].
+pub fn plan_parts(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+) -> Result<Vec<PlanPart>, ScheduleError> {
+    let (mapped, initial) = prepared(model, dispatcher, request, options)?;
+    Ok(solver::parts(&mapped.problem, &initial)
+        .iter()
+        .map(|part| describe(model, &mapped, part))
+        .collect())
+}
+
+/// Plans only the parts of a request named by `keys` (see [`plan_parts`]): the routes and
+/// unassigned orders of those parts exactly as [`schedule`] would plan them for an iteration
+/// budget (each part gets its share of [`ScheduleOptions::iterations`] by its number of orders
+/// among all the request's orders). Several processes that each plan some parts of one request
+/// together produce [`schedule`]'s plan. `kpis.orders_total` counts the chosen parts' orders.
+///
+/// # Errors
+/// As [`schedule`].
+pub fn schedule_parts(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+    keys: &[String],
+) -> Result<Plan, ScheduleError> {
+    plan_with(model, dispatcher, request, options, Some(keys))
+}
+
+/// The problem of a request and the initial plan to start from: the previous plan's visits
+/// under the freeze, or, when those cannot all stay (e.g. a day limit lowered), without it
+/// (started work stays fixed).
+fn prepared<'a, 'r: 'a>(
+    model: &'a Model,
+    dispatcher: &Dispatcher<'r>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+) -> Result<(Mapped<'a>, InitialPlan), ScheduleError> {
     let (from, to) = (request.from, request.to);
     if to <= from {
         return Err(ScheduleError::EmptyHorizon { from, to });
     }
-    let started = std::time::Instant::now();
     let mapped = build(model, dispatcher, request, options, true)?;
+    if request.previous.is_none() {
+        return Ok((mapped, InitialPlan::default()));
+    }
+    let initial = initial_plan(model, &mapped);
+    match solver::check_plan(&mapped.problem, &initial) {
+        Ok(()) => Ok((mapped, initial)),
+        Err(SolverError::InvalidPlan { .. }) => {
+            let mapped = build(model, dispatcher, request, options, false)?;
+            let initial = initial_plan(model, &mapped);
+            Ok((mapped, initial))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`schedule`] of every part (`keys` = `None`) or of the named parts.
+fn plan_with(
+    model: &Model,
+    dispatcher: &Dispatcher<'_>,
+    request: &PlanRequest<'_>,
+    options: &ScheduleOptions,
+    keys: Option<&[String]>,
+) -> Result<Plan, ScheduleError> {
+    let started = std::time::Instant::now();
+    let (mapped, initial) = prepared(model, dispatcher, request, options)?;
     // The time budget covers the whole call: the search gets what preparing the problem left.
     let mut config = config(options);
     config.time_limit = options
         .time_budget
         .map(|b| b.saturating_sub(started.elapsed()));
-    let solution = match request.previous {
-        Some(_) => {
-            let initial = initial_plan(model, &mapped);
-            match solver::solve_from(&mapped.problem, &initial, &config) {
-                Ok(solution) => solution,
-                // The kept visits cannot all stay (e.g. a day limit lowered): re-plan without
-                // the freeze; started work stays fixed.
-                Err(SolverError::InvalidPlan { .. }) => {
-                    let mapped = build(model, dispatcher, request, options, false)?;
-                    let initial = initial_plan(model, &mapped);
-                    config.time_limit = options
-                        .time_budget
-                        .map(|b| b.saturating_sub(started.elapsed()));
-                    let solution = solver::solve_from(&mapped.problem, &initial, &config)?;
-                    return Ok(to_plan(model, &mapped, &solution, from, to));
-                }
-                Err(e) => return Err(e.into()),
-            }
+    let (solution, total) = match keys {
+        None => (
+            solver::solve_from(&mapped.problem, &initial, &config)?,
+            mapped.orders.len(),
+        ),
+        Some(keys) => {
+            let chosen: Vec<solver::Part> = solver::parts(&mapped.problem, &initial)
+                .into_iter()
+                .filter(|part| keys.contains(&describe(model, &mapped, part).key))
+                .collect();
+            let total = chosen.iter().map(|p| p.jobs.len()).sum();
+            let solution = solver::solve_parts(&mapped.problem, &initial, &chosen, &config)?;
+            (solution, total)
         }
-        None => solver::solve(&mapped.problem, &config)?,
     };
-    Ok(to_plan(model, &mapped, &solution, from, to))
+    let mut plan = to_plan(model, &mapped, &solution, request.from, request.to);
+    plan.kpis.orders_total = total;
+    Ok(plan)
+}
+
+/// A solver part in the model's terms.
+fn describe(model: &Model, m: &Mapped<'_>, part: &solver::Part) -> PlanPart {
+    let mut technicians: Vec<TechnicianId> = part
+        .vehicles
+        .iter()
+        .map(|&v| m.ctx.tech_id(m.shifts[v].tech).clone())
+        .collect();
+    technicians.sort();
+    technicians.dedup();
+    let mut territories: Vec<TerritoryId> = technicians
+        .iter()
+        .filter_map(|t| model.technician(t).and_then(|t| t.territory.clone()))
+        .collect();
+    territories.sort();
+    territories.dedup();
+    let mut orders: Vec<OrderId> = part
+        .jobs
+        .iter()
+        .map(|&j| m.ctx.order_id(m.orders[j]).clone())
+        .collect();
+    orders.sort();
+    PlanPart {
+        key: technicians
+            .first()
+            .map_or_else(|| UNPLANNABLE_PART.to_string(), |t| t.as_str().to_string()),
+        technicians,
+        territories,
+        orders,
+    }
 }
 
 /// The previous plan's visits as an initial solution of the new problem: each on the shift that

@@ -8,11 +8,14 @@
 //!   technician and working day, dispatch work rules as eligibility, policy grades as
 //!   preferences, SLA deadlines as due times).
 //! * [`plan`]: the result types that hosts persist and views render.
+//! * [`slots`]: the arrival windows that can be offered for one order without moving any
+//!   planned visit (appointment booking).
 
 #![warn(missing_docs)]
 
 pub mod diff;
 pub mod field;
 pub mod plan;
+pub mod slots;
 pub mod solomon;
 pub mod solver;

@@ -188,6 +188,26 @@ impl Plan {
         k.late_minutes = total(visits.map(|v| v.late_minutes));
     }
 
+    /// The plans of disjoint parts of one request (see
+    /// [`schedule_parts`](super::field::schedule_parts)) as one plan: routes by technician and
+    /// day, unassigned orders by id, figures summed (`orders_total`, `objective`) or recomputed;
+    /// the window is the first plan's. `None` when there is no plan.
+    pub fn combine(parts: impl IntoIterator<Item = Plan>) -> Option<Plan> {
+        let mut parts = parts.into_iter();
+        let mut plan = parts.next()?;
+        for part in parts {
+            plan.routes.extend(part.routes);
+            plan.unassigned.extend(part.unassigned);
+            plan.kpis.orders_total += part.kpis.orders_total;
+            plan.kpis.objective += part.kpis.objective;
+        }
+        plan.routes
+            .sort_by(|a, b| (&a.technician, a.day).cmp(&(&b.technician, b.day)));
+        plan.unassigned.sort_by(|a, b| a.order.cmp(&b.order));
+        plan.refresh_kpis();
+        Some(plan)
+    }
+
     /// The visit of an order and its route, if planned.
     pub fn visit_of(&self, order: &OrderId) -> Option<(&Route, &Visit)> {
         self.routes

@@ -22,6 +22,7 @@ pub(crate) mod rma;
 pub(crate) mod run;
 mod schedule;
 pub(crate) mod sla;
+pub(crate) mod slots;
 mod token;
 pub(crate) mod views;
 
@@ -93,6 +94,11 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork candidates --order SO-B0001\n  fieldwork candidates --db prod.db --order SO-B0007 --json\n  fieldwork candidates --dataset demo.json --order SO-0001\n  fieldwork candidates --dataset demo.json --order SO-0001 --at 2027-03-01T08:00:00Z --json"
     )]
     Candidates(candidates::CandidatesArgs),
+    /// Arrival windows to offer a customer for one order without moving any planned visit.
+    #[command(
+        after_help = "Windows lie on a grid from the customer's local midnight; the cheapest way to keep each (detour km minus the policy's score) ranks it.\n\nExamples:\n  fieldwork slots --order SO-B0001\n  fieldwork slots --order SO-B0001 --days 3 --count 8 --window-minutes 60\n  fieldwork slots --order SO-B0001 --json\n  fieldwork order book SO-B0001 --slot 2"
+    )]
+    Slots(slots::SlotsArgs),
     /// Preview a recurrence rule's occurrences on the local dates --from to --to (inclusive).
     #[command(
         after_help = "Examples:\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYDAY=1MO' --dtstart 2027-01-04T09:00 --tz Europe/Berlin --from 2027-01-01 --to 2027-12-31\n  fieldwork recur --rrule 'FREQ=MONTHLY;BYMONTHDAY=-1' --dtstart 2027-01-31T08:00 --tz America/New_York --from 2027-01-01 --to 2027-06-30 --json"
@@ -281,6 +287,7 @@ fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::Rma(args) => rma::run(args, out),
         Command::Schedule(args) => schedule::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),
+        Command::Slots(args) => slots::run(args, out),
         Command::Recur(args) => recur::run(args, out),
         Command::Generate(args) => generate::run(args, out),
         Command::Run(args) => run::run(args, out),

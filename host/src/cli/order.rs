@@ -1,6 +1,6 @@
 //! `fieldwork order`: show one order (status, history, SLA, planned visit) and record what
 //! happens to it — start, hold, resume, complete, cancel, a new priority, a manual assignment,
-//! repair lines and stage. Each operation is one store transaction through
+//! a booked arrival window, repair lines and stage. Each operation is one store transaction through
 //! [`Store::apply_operation`](fieldwork::store::Store::apply_operation); the state machine is
 //! the library's (`fieldwork::model::operation`).
 //!
@@ -16,8 +16,8 @@ use super::{CliError, Output};
 use crate::format::{instant, minutes, rfc3339, table};
 use fieldwork::job::Engines;
 use fieldwork::model::{
-    allowed_actions, OrderAction, OrderId, OrderOperation, OrderStatus, Priority, RepairLine,
-    ServiceOrder, TechnicianId, WorkFacts,
+    allowed_actions, Appointment, OrderAction, OrderId, OrderOperation, OrderStatus, Priority,
+    RepairLine, ServiceOrder, TechnicianId, WorkFacts,
 };
 use fieldwork::sla::OrderSla;
 use fieldwork::store::current_plan;
@@ -49,6 +49,10 @@ pub enum OrderCommand {
     Priority(PriorityArgs),
     /// Manual dispatch: pin the order to a technician (and start); the next run places it.
     Assign(AssignArgs),
+    /// Book an arrival window with the customer: one of `fieldwork slots` (--slot N, searched
+    /// again with the same --days/--count/--window-minutes) or any --window FROM/TO; the next
+    /// run starts the work inside it.
+    Book(BookArgs),
     /// Add a repair line and/or set the repair stage (checked against the repair code tables).
     Repair(RepairArgs),
 }
@@ -120,6 +124,84 @@ pub struct AssignArgs {
     pub reason: Option<String>,
 }
 
+/// Arguments of `order book`.
+#[derive(Debug, clap::Args)]
+pub struct BookArgs {
+    /// Order, source, rules, instant.
+    #[command(flatten)]
+    pub common: Common,
+    /// The slot's number in `fieldwork slots` (1 = the first offered).
+    #[arg(
+        long,
+        value_name = "N",
+        required_unless_present = "window",
+        conflicts_with = "window"
+    )]
+    pub slot: Option<usize>,
+    /// The search the slot number refers to.
+    #[command(flatten)]
+    pub search: super::slots::SearchArgs,
+    /// A window of your own, FROM/TO, each as `--at` is written (2027-03-04T10:00/2027-03-04T12:00).
+    #[arg(long, value_name = "FROM/TO")]
+    pub window: Option<String>,
+    /// Why.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+/// The window `order book` asks for: the N-th slot offered, or `--window FROM/TO`.
+fn book_window(ctx: &Context, a: &BookArgs) -> Result<Appointment, CliError> {
+    window_to_book(ctx, &a.common.id, a.window.as_deref(), a.slot, &a.search)
+}
+
+/// The window to book for `order`: `window` (`FROM/TO`, each as `--at` is written), else the
+/// `slot`-th (default 1) window `fieldwork slots` offers with `search` (the CLI's `order book`
+/// and the API's `POST /orders/{id}/book`).
+pub(crate) fn window_to_book(
+    ctx: &Context,
+    order: &str,
+    window: Option<&str>,
+    slot: Option<usize>,
+    search: &super::slots::SearchArgs,
+) -> Result<Appointment, CliError> {
+    if let Some(text) = window {
+        let (from, to) = text.split_once('/').ok_or_else(|| {
+            CliError::User(format!("invalid --window '{text}': expected FROM/TO"))
+        })?;
+        let at = |t: &str| {
+            super::context::parse_at(t)
+                .map(|at| AtArgs { at: Some(at) }.resolve(ctx.zone))
+                .map_err(|e| CliError::User(format!("invalid --window '{text}': {e}")))
+        };
+        let window = Appointment {
+            from: at(from)?,
+            to: at(to)?,
+        };
+        if window.to < window.from {
+            return Err(CliError::User(format!(
+                "invalid --window '{text}': it ends before it starts"
+            )));
+        }
+        return Ok(window);
+    }
+    let n = slot.unwrap_or(1);
+    let order = OrderId::new(order);
+    let offered = super::slots::offered(ctx, &order, search)?;
+    let slot = n
+        .checked_sub(1)
+        .and_then(|i| offered.get(i))
+        .ok_or_else(|| {
+            CliError::User(format!(
+                "no slot {n}: {} windows are offered for {order} (see `fieldwork slots --order {order}`)",
+                offered.len()
+            ))
+        })?;
+    Ok(Appointment {
+        from: slot.from,
+        to: slot.to,
+    })
+}
+
 /// Arguments of `order repair`.
 #[derive(Debug, clap::Args)]
 pub struct RepairArgs {
@@ -171,11 +253,21 @@ pub fn run(args: OrderArgs, out: &Output) -> Result<(), CliError> {
             a.reason,
         ),
         OrderCommand::Assign(a) => {
-            let action = |ctx: &Context| OrderAction::Assign {
-                technician: TechnicianId::new(a.technician.clone()),
-                start: a.start.map(|s| AtArgs { at: Some(s) }.resolve(ctx.zone)),
+            let action = |ctx: &Context| {
+                Ok(OrderAction::Assign {
+                    technician: TechnicianId::new(a.technician.clone()),
+                    start: a.start.map(|s| AtArgs { at: Some(s) }.resolve(ctx.zone)),
+                })
             };
             return operate(&a.common, action, a.reason, out);
+        }
+        OrderCommand::Book(a) => {
+            let action = |ctx: &Context| {
+                Ok(OrderAction::Book {
+                    window: book_window(ctx, &a)?,
+                })
+            };
+            return operate(&a.common, action, a.reason.clone(), out);
         }
         OrderCommand::Repair(a) => {
             let line = repair_line(&RepairInput {
@@ -193,7 +285,7 @@ pub fn run(args: OrderArgs, out: &Output) -> Result<(), CliError> {
             (a.common, action, a.reason)
         }
     };
-    operate(&common, |_| action.clone(), reason, out)
+    operate(&common, |_| Ok(action.clone()), reason, out)
 }
 
 /// The fields of a repair line as `order repair` takes them (flags or the API's body).
@@ -321,12 +413,12 @@ pub(crate) fn apply(
 
 fn operate(
     common: &Common,
-    action: impl FnOnce(&Context) -> OrderAction,
+    action: impl FnOnce(&Context) -> Result<OrderAction, CliError>,
     reason: Option<String>,
     out: &Output,
 ) -> Result<(), CliError> {
     let mut ctx = Context::resolve(&common.source, &common.rules, &common.at)?;
-    let action = action(&ctx);
+    let action = action(&ctx)?;
     let done = apply(&mut ctx, &common.id, action, reason)?;
     if out.json {
         return out.print_json(&ctx.json(&done));
@@ -411,6 +503,8 @@ struct Shown<'a> {
     required_technician: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pinned_start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    appointment: Option<Appointment>,
     #[serde(skip_serializing_if = "Option::is_none")]
     repair_stage: Option<String>,
     repair_lines: usize,
@@ -506,6 +600,7 @@ fn show_in(
             allowed_next: allowed_actions(status),
             required_technician: order.required_technician.as_ref().map(ToString::to_string),
             pinned_start: order.pinned_start.map(rfc3339),
+            appointment: order.appointment,
             repair_stage: order.repair_stage.clone(),
             repair_lines: order.repair_lines.len(),
             history: history.into_iter().map(|(_, h)| h).collect(),
@@ -532,6 +627,13 @@ fn show_in(
             .map(|s| format!(" from {}", instant(s, zone)))
             .unwrap_or_default();
         say!("assigned     {t}{start}");
+    }
+    if let Some(a) = order.appointment {
+        say!(
+            "booked       {} - {}",
+            instant(a.from, zone),
+            crate::format::clock(a.to, zone)
+        );
     }
     match &planned {
         Some((technician, start, end, fixed)) => say!(

@@ -130,6 +130,10 @@ pub struct RunArgs {
     /// The rules.
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Threads that plan the independent parts of the day's problem (territories that share no
+    /// technician) side by side; 0 = one per core.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
 /// One line on what generation did, with the counts of `fieldwork generate`.
@@ -399,7 +403,8 @@ pub fn run(args: RunArgs, out: &Output) -> Result<(), CliError> {
         args.rules.load()?,
         &args.horizon.at,
     )?;
-    let options = args.horizon.options(&ctx)?;
+    let mut options = args.horizon.options(&ctx)?;
+    options.schedule.threads = args.threads;
     let summary = run_on(&mut ctx, &options, out)?;
     failures(&summary)
 }

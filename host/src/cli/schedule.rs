@@ -46,6 +46,11 @@ pub struct ScheduleArgs {
     /// Random seed.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Threads that plan the independent parts of the problem (territories that share no
+    /// technician) side by side; 0 = one per core. The plan for a --seed and --iterations is
+    /// the same for every count.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
     /// Leave orders unassigned rather than plan them after their SLA deadline.
     #[arg(long)]
     pub no_late: bool,
@@ -60,6 +65,7 @@ fn options(args: &ScheduleArgs) -> ScheduleOptions {
         seed: args.seed,
         iterations: (args.iterations > 0).then_some(args.iterations),
         time_budget: Some(Duration::from_millis(args.budget_ms)),
+        threads: args.threads,
         lateness: if args.no_late {
             Lateness::Forbidden
         } else {

@@ -1,6 +1,6 @@
 //! Orders: list and filter, get, create (manual orders), every operation of the day (start,
-//! hold, resume, complete, cancel, priority, assign, repair), and the dispatch candidates of an
-//! order. Operations go through the CLI's `order` code (`cli::order::apply` →
+//! hold, resume, complete, cancel, priority, assign, book, repair), and the dispatch candidates
+//! and appointment slots of an order. Operations go through the CLI's `order` code (`cli::order::apply` →
 //! `Store::apply_operation`, one transaction), so the validation and the messages are the
 //! command's.
 
@@ -15,7 +15,8 @@ use serde::Deserialize;
 use super::auth::Principal;
 use super::{blocking, json, ok, ApiError, Page, Shared};
 use crate::cli::context::{parse_at, AtArgs, Context};
-use crate::cli::order::{apply, repair_line, shown_json, RepairInput};
+use crate::cli::order::{apply, repair_line, shown_json, window_to_book, RepairInput};
+use crate::cli::slots::{offered, SearchArgs};
 use crate::sqlite::access::Role;
 use fieldwork::model::{
     Dataset, OrderAction, OrderId, OrderOrigin, OrderStatus, Priority, ServiceOrder, TechnicianId,
@@ -79,11 +80,22 @@ pub struct OperationRequest {
     pub note: Option<String>,
     /// `repair`: the new repair stage.
     pub stage: Option<String>,
+    /// `book`: a window of your own, `FROM/TO`, each as `at` is written.
+    pub window: Option<String>,
+    /// `book`: the number of a window `GET /orders/{id}/slots` offers (1 = the first; searched
+    /// again with `days`, `count`, `window_minutes`).
+    pub slot: Option<usize>,
+    /// `book` with `slot`: days to look ahead (default 7).
+    pub days: Option<u32>,
+    /// `book` with `slot`: windows offered (default 5).
+    pub count: Option<usize>,
+    /// `book` with `slot`: width of a window in minutes (default 120).
+    pub window_minutes: Option<u32>,
 }
 
 /// The operations, as the CLI's `order` subcommands name them.
-pub const OPERATIONS: [&str; 8] = [
-    "start", "hold", "resume", "complete", "cancel", "priority", "assign", "repair",
+pub const OPERATIONS: [&str; 9] = [
+    "start", "hold", "resume", "complete", "cancel", "priority", "assign", "book", "repair",
 ];
 
 /// Operations a technician token may record on their own orders.
@@ -98,7 +110,12 @@ fn parse_body<T: Default + for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T,
 }
 
 /// The operation a name and a body describe, in the context (for the zone of `start`).
-fn action_of(name: &str, body: &OperationRequest, ctx: &Context) -> Result<OrderAction, ApiError> {
+fn action_of(
+    name: &str,
+    id: &str,
+    body: &OperationRequest,
+    ctx: &Context,
+) -> Result<OrderAction, ApiError> {
     Ok(match name {
         "start" => OrderAction::Start,
         "hold" => OrderAction::Hold,
@@ -136,6 +153,15 @@ fn action_of(name: &str, body: &OperationRequest, ctx: &Context) -> Result<Order
                 start,
             }
         }
+        "book" => OrderAction::Book {
+            window: window_to_book(
+                ctx,
+                id,
+                body.window.as_deref(),
+                body.slot,
+                &search(body.days, body.count, body.window_minutes),
+            )?,
+        },
         "repair" => {
             let line = repair_line(&RepairInput {
                 symptom: body.symptom.clone(),
@@ -175,7 +201,7 @@ fn check_order_access(
 /// Records one operation on an order.
 #[utoipa::path(post, path = "/orders/{id}/{action}", tag = "orders",
     params(("id" = String, Path, description = "the order"),
-           ("action" = String, Path, description = "start, hold, resume, complete, cancel, priority, assign or repair")),
+           ("action" = String, Path, description = "start, hold, resume, complete, cancel, priority, assign, book or repair")),
     request_body(content = OperationRequest, description = "optional: at, reason, and the operation's fields"),
     responses((status = 200, description = "what the operation did: from, status, allowed_next, SLA; rules and now"),
               (status = 400, body = super::Problem, description = "not allowed in the order's status, or a bad field (the CLI's message)"),
@@ -202,7 +228,7 @@ pub async fn operate(
     blocking(move || {
         let mut ctx = state.context(body.at.as_deref())?;
         check_order_access(&principal, &ctx, &OrderId::new(id.as_str()))?;
-        let action = action_of(&name, &body, &ctx)?;
+        let action = action_of(&name, &id, &body, &ctx)?;
         let done = state.writing(|| Ok(apply(&mut ctx, &id, action, body.reason.clone())?))?;
         Ok(ok(ctx.json(&done)))
     })
@@ -393,11 +419,59 @@ pub async fn candidates(
     .await
 }
 
+/// The slot search of the CLI's `slots` flags, their defaults for what is not given.
+fn search(days: Option<u32>, count: Option<usize>, window_minutes: Option<u32>) -> SearchArgs {
+    SearchArgs {
+        days: days.unwrap_or(7),
+        count: count.unwrap_or(5),
+        window_minutes: window_minutes.unwrap_or(120),
+    }
+}
+
+/// The query of `GET /orders/{id}/slots`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct SlotQuery {
+    /// Days to look ahead from "now" (1 to 28, default 7).
+    pub days: Option<u32>,
+    /// Windows to offer (1 to 50, default 5).
+    pub count: Option<usize>,
+    /// Width of a window in minutes (15 to 720, default 120).
+    pub window_minutes: Option<u32>,
+    /// "Now": no window starts earlier.
+    pub at: Option<String>,
+}
+
+/// The arrival windows that can be offered to the customer for one order without moving any
+/// planned visit, best first (as `fieldwork slots --json`); book one with
+/// `POST /orders/{id}/book` and `{"slot": N}`.
+#[utoipa::path(get, path = "/orders/{id}/slots", tag = "dispatch",
+    params(("id" = String, Path, description = "the order"), SlotQuery),
+    responses((status = 200, description = "order, slots; rules and now"),
+              (status = 400, body = super::Problem), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn slots(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Query(query): Query<SlotQuery>,
+) -> Result<Response, ApiError> {
+    principal.require_office("offer appointment slots")?;
+    blocking(move || {
+        let ctx = state.context(query.at.as_deref())?;
+        let search = search(query.days, query.count, query.window_minutes);
+        let slots = offered(&ctx, &OrderId::new(id.as_str()), &search)?;
+        Ok(ok(
+            ctx.json(&serde_json::json!({ "order": id, "slots": slots }))
+        ))
+    })
+    .await
+}
+
 /// The order routes.
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/{id}", get(get_order))
         .route("/orders/{id}/candidates", get(candidates))
+        .route("/orders/{id}/slots", get(slots))
         .route("/orders/{id}/{action}", post(operate))
 }

@@ -23,7 +23,9 @@
 //! time-window segments (prefix/suffix earliest/latest start, duration and time warp, as in the
 //! VRPTW literature). Ruin-and-recreate then improves it: SISR string removal (Christiaens &
 //! Vanden Berghe 2020), random, worst and related removal, followed by greedy re-insertion in a
-//! random order with blinks, under simulated-annealing acceptance. The result is deterministic
+//! random order with blinks, under simulated-annealing acceptance. A problem whose jobs fall
+//! into independent [`parts`] (no vehicle and no resource shared between them) is solved part
+//! by part, on [`SolverConfig::threads`] threads, each part with its share of the budget. The result is deterministic
 //! for a seed and an iteration budget; with a time budget it is anytime. [`validate`] checks a
 //! solution independently.
 //!
@@ -49,6 +51,7 @@
 //! ```
 
 mod construct;
+mod parts;
 mod problem;
 mod rng;
 mod route;
@@ -58,8 +61,9 @@ mod solution;
 mod state;
 mod validate;
 
+pub use parts::{merge, parts, solve_part, solve_parts, Part};
 pub use problem::{Incumbent, Job, LatePolicy, Problem, SolverError, TravelMatrix, Vehicle};
-pub use search::{solve, solve_from, RuinWeights, SolverConfig};
+pub use search::{check_plan, solve, solve_from, RuinWeights, SolverConfig};
 pub use solution::{Objective, Route, Solution, SolveStats, Unassigned, UnassignedReason, Visit};
 pub use state::{InitialPlan, Lock, PlannedJob};
 pub use validate::{validate, Violation};

@@ -231,7 +231,7 @@ impl TravelMatrix {
 
     /// The block of a location (0 for every location of a dense matrix).
     #[inline]
-    fn block_of(&self, location: usize) -> u32 {
+    pub(crate) fn block_of(&self, location: usize) -> u32 {
         self.cells.get(location).map_or(0, |c| c.block)
     }
 

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::construct::{greedy_insert, regret_insert};
+use super::parts::{parts, solve_parts};
 use super::problem::{Problem, SolverError};
 use super::rng::Rng;
 use super::ruin::{RuinParams, Ruiner};
@@ -71,6 +72,10 @@ pub struct SolverConfig {
     pub end_temperature: f64,
     /// Ruin operator mix.
     pub ruin_weights: RuinWeights,
+    /// Threads that solve the problem's independent parts ([`parts`](super::parts)) side by
+    /// side; 0 = one per core. The result for a seed and an iteration budget is the same for
+    /// every thread count.
+    pub threads: usize,
 }
 
 impl Default for SolverConfig {
@@ -89,6 +94,7 @@ impl Default for SolverConfig {
             start_temperature: 10.0,
             end_temperature: 0.1,
             ruin_weights: RuinWeights::default(),
+            threads: 0,
         }
     }
 }
@@ -103,6 +109,12 @@ impl SolverConfig {
     /// Sets the iteration budget (`None` = unlimited).
     pub fn with_iterations(mut self, iterations: Option<u64>) -> Self {
         self.max_iterations = iterations;
+        self
+    }
+
+    /// Sets the number of threads (0 = one per core).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 
@@ -198,6 +210,42 @@ pub fn solve(problem: &Problem, config: &SolverConfig) -> Result<Solution, Solve
 /// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
 /// ```
 pub fn solve_from(
+    problem: &Problem,
+    plan: &InitialPlan,
+    config: &SolverConfig,
+) -> Result<Solution, SolverError> {
+    config.check()?;
+    let parts = parts(problem, plan);
+    // One part holding every job and vehicle is the problem itself: solved as it is.
+    let whole = match parts.as_slice() {
+        [] => true,
+        [only] => {
+            only.jobs.len() == problem.jobs().len()
+                && only.vehicles.len() == problem.vehicles().len()
+        }
+        _ => false,
+    };
+    if whole {
+        return solve_whole(problem, plan, config);
+    }
+    if !plan.routes.is_empty() {
+        // Checked on the whole problem, so that an error names the plan's own indices.
+        check_plan(problem, plan)?;
+    }
+    solve_parts(problem, plan, &parts, config)
+}
+
+/// Checks that `plan` fits `problem` as [`solve_from`] would start from it (known jobs and
+/// vehicles, none repeated, fixed jobs on eligible vehicles and schedulable), without solving.
+///
+/// # Errors
+/// [`SolverError::InvalidPlan`] naming the first problem found.
+pub fn check_plan(problem: &Problem, plan: &InitialPlan) -> Result<(), SolverError> {
+    State::from_plan(problem, plan).map(|_| ())
+}
+
+/// [`solve_from`] on a problem taken as one part.
+pub(crate) fn solve_whole(
     problem: &Problem,
     plan: &InitialPlan,
     config: &SolverConfig,
