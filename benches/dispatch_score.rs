@@ -117,6 +117,7 @@ fn world() -> (Model, Workload) {
             id: TechnicianId::new(format!("T-{i:03}")),
             name: format!("Technician {i}"),
             skills,
+            certifications: Vec::new(),
             home,
             territory: Some(TerritoryId::new(TERRITORIES[territory])),
             calendar: CalendarId::new(["early", "late", "mixed"][i % 3]),
@@ -143,6 +144,7 @@ fn world() -> (Model, Workload) {
             location,
             address: None,
             calendar: None,
+            visiting_hours: None,
             territory: Some(TerritoryId::new(TERRITORIES[territory])),
             excluded_technicians: excluded,
         });

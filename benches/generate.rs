@@ -112,6 +112,7 @@ fn build_model() -> Model {
             address: None,
             // Every fourth customer has no calendar (Monday to Friday).
             calendar: (c % 4 != 0).then(|| format!("cal-{zone}").as_str().into()),
+            visiting_hours: None,
             territory: None,
             excluded_technicians: vec![],
         });

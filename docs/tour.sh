@@ -33,6 +33,31 @@ run fieldwork ics --technician T-009 --out t009.ics
 run "sed -n '/BEGIN:VEVENT/,/END:VEVENT/p' t009.ics | head -n 11"
 run "fieldwork sla report --at 2027-03-02T07:00 | sed -n '/^Compliance/,+8p'"
 
+# ---- Field constraints (README "Field constraints"): a site open only on Wednesdays, a sick day.
+fieldwork demo-data --anchor 2027-03-01 --out demo.json -q
+python3 - <<'PY'
+import json
+d = json.load(open('demo.json'))
+d['calendars'].append({"id": "wed-09-13", "time_zone": "Europe/Berlin", "weekly": {"wed": [["09:00", "13:00"]]}})
+customer = next(o['customer'] for o in d['orders'] if o['id'] == 'SO-B0002')
+next(c for c in d['customers'] if c['id'] == customer)['visiting_hours'] = 'wed-09-13'
+json.dump(d, open('site.json', 'w'))
+PY
+run "fieldwork candidates --dataset site.json --order SO-B0002 --at 2027-03-01T07:00 | head -n 9"
+python3 - <<'PY'
+import json
+d = json.load(open('demo.json'))
+t = next(t for t in d['technicians'] if t['id'] == 'T-007')
+del t['skills']['fire']
+t['certifications'] = [{"skill": "fire", "level": 4, "valid_to": "2027-02-26"}]
+json.dump(d, open('cert.json', 'w'))
+PY
+run "fieldwork candidates --dataset cert.json --order SO-B0002 --at 2027-03-01T07:00 | grep -E '^1 |T-007'"
+rm -f fieldwork.db fieldwork.db-wal fieldwork.db-shm
+fieldwork demo --anchor 2027-03-01 --quiet >/dev/null
+run fieldwork absence add --technician T-009 --day 2027-03-02 --reason sick --at 2027-03-01T11:00
+run fieldwork absence list
+
 # ---- Running the day (README "Running the day" and "Stable plans"): operations, a re-run and
 # its diff, a re-run five minutes later, and the board before and after (screenshots when Chromium is present).
 shots=${SHOTS:-}

@@ -14,7 +14,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use fieldwork::billing::{BillingKey, Transaction};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::job::{self, JobOptions, NoProgress};
-use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
+use fieldwork::model::{Absence, Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::rules::RuleSet;
 use fieldwork::store::{
     BatchReceipt, BatchRecord, GeneratedOrder, History, ImportMode, MemoryStore, ReturnStep,
@@ -55,6 +55,10 @@ impl Store for SnapshotStore {
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
         self.inner.merge_entities(incoming)?;
         self.persist(())
+    }
+    fn remove_absence(&mut self, a: &Absence) -> Result<bool, StoreError> {
+        let r = self.inner.remove_absence(a)?;
+        self.persist(r)
     }
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {
         self.inner.generation_keys()

@@ -94,6 +94,46 @@ fn policy_with(f: impl FnOnce(&mut DispatchPolicy)) -> Dispatcher<'static> {
 }
 
 #[test]
+fn a_dated_certification_qualifies_on_its_days_only() {
+    // hvac level 3 by a certificate valid Wednesday to Friday; level 2 otherwise.
+    let mut dated = tech("T-2");
+    dated["skills"] = json!({"hvac": 2});
+    dated["certifications"] = json!([{"skill": "hvac", "level": 3, "valid_from": "2027-03-03", "valid_to": "2027-03-05"}]);
+    let mut lapsed = tech("T-3");
+    lapsed["skills"] = json!({});
+    lapsed["certifications"] = json!([{"skill": "hvac", "level": 4, "valid_to": "2027-02-26"}]);
+    let ds = with_techs(base(), vec![dated, lapsed]);
+    let r = rank(&ds);
+    // Eligible, but its earliest start is the first certified day.
+    match &r.candidate(&TechnicianId::new("T-2")).unwrap().verdict {
+        Verdict::Eligible(g) => assert_eq!(
+            g.earliest_start,
+            Utc.with_ymd_and_hms(2027, 3, 3, 8, 0, 0).unwrap()
+        ),
+        Verdict::Excluded { exclusions } => panic!("{exclusions:?}"),
+    }
+    let e = exclusions(&r, "T-3");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].rule, WorkRule::Skills);
+    assert!(
+        e[0].reason.starts_with(
+            "nobody certified on that date: certificate hvac level 3 valid always – 2027-02-26"
+        ),
+        "{}",
+        e[0].reason
+    );
+    // The scheduler's per-shift test reads the visit's date.
+    let m = model(&ds);
+    let ctx = Dispatcher::default()
+        .context(&m, &[OrderId::new("SO-1")], at())
+        .unwrap();
+    let (o, t) = (OrderIx(0), ctx.tech_ix(&TechnicianId::new("T-2")).unwrap());
+    assert!(!ctx.qualified_at(o, t, Utc.with_ymd_and_hms(2027, 3, 2, 9, 0, 0).unwrap()));
+    assert!(ctx.qualified_at(o, t, Utc.with_ymd_and_hms(2027, 3, 5, 16, 0, 0).unwrap()));
+    assert!(!ctx.qualified_at(o, t, Utc.with_ymd_and_hms(2027, 3, 6, 0, 0, 0).unwrap()));
+}
+
+#[test]
 fn skills_rule_requires_the_minimum_level() {
     let mut low = tech("T-2");
     low["skills"] = json!({"hvac": 2});

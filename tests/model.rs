@@ -123,6 +123,32 @@ fn dangling_references_name_entity_field_and_target() {
 }
 
 #[test]
+fn inverted_or_out_of_range_certifications_are_reported() {
+    let issue = single_issue(|v| {
+        v["technicians"][0]["certifications"] = json!([{"skill": "gas", "level": 2,
+            "valid_from": "2027-03-15", "valid_to": "2027-03-01"}])
+    });
+    assert_eq!(
+        issue.to_string(),
+        "technician `T-1`: field `certifications[0].valid_to`: certificate gas ends (2027-03-01) \
+         before it starts (2027-03-15)"
+    );
+    let issue = single_issue(|v| {
+        v["technicians"][0]["certifications"] = json!([{"skill": "gas", "level": 7}])
+    });
+    assert_eq!(issue.field, "certifications[0].level");
+}
+
+#[test]
+fn unknown_visiting_hours_are_reported() {
+    let issue = single_issue(|v| v["customers"][0]["visiting_hours"] = json!("nowhere"));
+    assert_eq!(
+        issue.to_string(),
+        "customer `C-1`: field `visiting_hours`: unknown calendar `nowhere`"
+    );
+}
+
+#[test]
 fn unknown_time_zones_are_reported() {
     let issue = single_issue(|v| v["customers"][0]["time_zone"] = json!("Europe/Atlantis"));
     assert_eq!(

@@ -5,7 +5,7 @@
 //! started work while inserting new orders. A property test plans random small regions and
 //! checks every plan with the same validator; van capacity and the daily job limit bind.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::dispatch::{Dispatcher, OrderIx};
 use fieldwork::model::{Model, OrderId, OrderStatus, Priority, ServiceOrder};
@@ -107,12 +107,50 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             if let Some(a) = model.order(&v.order).unwrap().appointment {
                 assert!(a.contains(v.start), "{} outside its booked window", v.order);
             }
-            let (earliest, _) = ctx.window(o);
+            let (mut earliest, _) = ctx.window(o);
             assert!(
                 v.start >= earliest - Duration::seconds(1),
                 "{} before its window",
                 v.order
             );
+            let order = model.order(&v.order).unwrap();
+            // Skills on the visit's local date (certifications valid that day), read from the
+            // technician directly.
+            let tz = model
+                .calendar(&tech.calendar)
+                .unwrap()
+                .time_zone
+                .tz()
+                .unwrap();
+            let day = v.start.with_timezone(&tz).date_naive();
+            for req in model.order_required_skills(order) {
+                assert!(
+                    tech.skill_level_on(&req.skill, day) >= req.min_level,
+                    "{} on {day}: {} lacks {} level {}",
+                    v.order,
+                    route.technician,
+                    req.skill,
+                    req.min_level
+                );
+            }
+            assert!(
+                v.start >= order.created_at,
+                "{} planned before the order exists",
+                v.order
+            );
+            if let Some(site) = model.order_visiting_hours(order) {
+                let opening = visiting_interval(site, v.start, v.end);
+                assert!(
+                    opening.is_some(),
+                    "{} at {}..{} outside the visiting hours {}",
+                    v.order,
+                    v.start,
+                    v.end,
+                    site.id
+                );
+                // Waiting for the site to open is waiting for a reason.
+                earliest = earliest.max(opening.unwrap());
+            }
             // The technician leaves at the shift start and never idles for nothing: a visit
             // starts on arrival or at its window's opening (rounded up to the minute), or at
             // its pinned start.
@@ -144,6 +182,39 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
         orders.len(),
         "every order planned or explained"
     );
+}
+
+/// The opening instant of the interval of `site` that holds `[start, end)` whole on the local
+/// day of `start`, if one does (read from the calendar's weekly hours, holidays and exceptions
+/// directly, in its zone: independent of the scheduler's expansion into stretches).
+fn visiting_interval(
+    site: &fieldwork::model::BusinessCalendar,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let tz = site.time_zone.tz().unwrap();
+    let (ls, le) = (start.with_timezone(&tz), end.with_timezone(&tz));
+    let day = ls.date_naive();
+    let end_secs = if le.date_naive() == day {
+        le.num_seconds_from_midnight()
+    } else if le.date_naive() == day.succ_opt().unwrap() && le.num_seconds_from_midnight() == 0 {
+        86_400
+    } else {
+        return None;
+    };
+    site.intervals_on(day)
+        .iter()
+        .find(|iv| {
+            ls.num_seconds_from_midnight() >= iv.start.seconds() && end_secs <= iv.end.seconds()
+        })
+        .map(|iv| {
+            let open = day.and_hms_opt(0, 0, 0).unwrap()
+                + Duration::seconds(i64::from(iv.start.seconds()));
+            tz.from_local_datetime(&open)
+                .earliest()
+                .unwrap()
+                .with_timezone(&Utc)
+        })
 }
 
 #[test]
@@ -427,6 +498,171 @@ fn an_order_nobody_may_take_is_unassigned_with_the_reason() {
     assert!(u.detail.contains("closest technician"), "{}", u.detail);
 }
 
+/// The demo with a calendar `wed-09-13` (Wednesday 09:00–13:00, Berlin) as the visiting hours
+/// of the customer of a new order, and a second new order created on Wednesday at 12:00.
+fn demo_with_site_hours(due: Option<DateTime<Utc>>) -> (Model, OrderId, OrderId) {
+    let (model, _, _) = demo();
+    let mut ds = model.to_dataset();
+    ds.calendars.push(
+        serde_json::from_str(
+            r#"{"id": "wed-09-13", "time_zone": "Europe/Berlin",
+                "weekly": {"wed": [["09:00","13:00"]]}}"#,
+        )
+        .unwrap(),
+    );
+    let mut site = ds.orders[0].clone();
+    site.id = OrderId::new("SO-WED");
+    site.service_object = None;
+    site.due = due;
+    site.pinned_start = None;
+    site.earliest_start = None;
+    let customer = site.customer.clone();
+    ds.customers
+        .iter_mut()
+        .find(|c| c.id == customer)
+        .unwrap()
+        .visiting_hours = Some("wed-09-13".into());
+    // The customer's other orders keep their own visits inside the same hours.
+    let mut late = ds.orders[1].clone();
+    late.id = OrderId::new("SO-LATE");
+    late.created_at = Utc.with_ymd_and_hms(2027, 3, 3, 11, 0, 0).unwrap();
+    late.history.clear();
+    ds.orders.push(site);
+    ds.orders.push(late);
+    (
+        Model::from_dataset(ds).unwrap(),
+        OrderId::new("SO-WED"),
+        OrderId::new("SO-LATE"),
+    )
+}
+
+#[test]
+fn visits_keep_the_sites_visiting_hours_and_never_precede_the_order() {
+    let (model, wed, late) = demo_with_site_hours(None);
+    let (_, from, to) = demo();
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    validate(&model, &plan, &orders, from);
+    let (_, visit) = plan.visit_of(&wed).unwrap_or_else(|| {
+        let o = model.order(&wed).unwrap();
+        panic!(
+            "the Wednesday site is not visited: {:?}, {} min, window {:?}",
+            plan.unassigned.iter().find(|u| u.order == wed),
+            model.order_duration_minutes(o),
+            (o.earliest_start, o.due, o.pinned_start, o.status())
+        )
+    });
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    assert!(
+        local(visit.start).as_str() >= "2027-03-03 09:00",
+        "{}",
+        local(visit.start)
+    );
+    assert!(
+        local(visit.end).as_str() <= "2027-03-03 13:00",
+        "{}",
+        local(visit.end)
+    );
+    if let Some((_, v)) = plan.visit_of(&late) {
+        assert!(v.start >= Utc.with_ymd_and_hms(2027, 3, 3, 11, 0, 0).unwrap());
+    }
+}
+
+#[test]
+fn a_site_closed_throughout_the_window_is_explained() {
+    // Due on Tuesday evening: the site opens on Wednesday only.
+    let due = Utc.with_ymd_and_hms(2027, 3, 2, 17, 0, 0).unwrap();
+    let (model, wed, _) = demo_with_site_hours(Some(due));
+    let (_, from, to) = demo();
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let u = plan
+        .unassigned
+        .iter()
+        .find(|u| u.order == wed)
+        .expect("unassigned");
+    assert_eq!(u.reason, UnassignedReason::NoEligibleTechnician);
+    assert!(
+        u.detail.contains("site closed throughout the window"),
+        "{}",
+        u.detail
+    );
+    assert!(u.detail.contains("wed-09-13"), "{}", u.detail);
+}
+
+#[test]
+fn a_job_longer_than_any_shift_says_so() {
+    let (model, from, to) = demo();
+    let (model, id) = with_order(&model, |o| {
+        o.lines = vec![fieldwork::model::OrderLine {
+            kind: fieldwork::model::LineKind::Hour,
+            task: None,
+            agreement_line: None,
+            description: String::new(),
+            quantity: rust_decimal::Decimal::from(14),
+            unit_price: rust_decimal::Decimal::ZERO,
+        }];
+        o.required_technician = None;
+        o.pinned_start = None;
+    });
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let u = plan
+        .unassigned
+        .iter()
+        .find(|u| u.order == id)
+        .expect("unassigned");
+    assert!(
+        u.detail
+            .starts_with("longer than any shift: 840 min of work, the longest shift"),
+        "{}",
+        u.detail
+    );
+}
+
+#[test]
+fn nobody_certified_on_the_windows_dates_is_the_reason() {
+    let (model, from, to) = demo();
+    let mut ds = model.to_dataset();
+    // Every technician's skills become certificates that lapsed before the window.
+    for t in &mut ds.technicians {
+        t.certifications = t
+            .skills
+            .iter()
+            .map(|(skill, level)| fieldwork::model::Certification {
+                skill: skill.clone(),
+                level: *level,
+                valid_from: None,
+                valid_to: Some("2027-02-26".parse().unwrap()),
+            })
+            .collect();
+        t.skills.clear();
+    }
+    let model = Model::from_dataset(ds).unwrap();
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let needs_skill = plan
+        .unassigned
+        .iter()
+        .find(|u| {
+            !model
+                .order_required_skills(model.order(&u.order).unwrap())
+                .is_empty()
+        })
+        .expect("an order needing a skill is unassigned");
+    assert!(
+        needs_skill
+            .detail
+            .starts_with("nobody certified on that date (closest technician T-"),
+        "{}",
+        needs_skill.detail
+    );
+}
+
 #[test]
 fn replanning_keeps_started_work_and_inserts_a_new_urgent_order() {
     let (model, from, to) = demo();
@@ -520,10 +756,21 @@ struct Region {
     orders: Vec<RandOrder>,
 }
 
-/// Home offset (lat, lon), hvac level, max jobs per day, van capacity, late calendar.
-type RandTech = (f64, f64, u8, Option<u32>, Option<u32>, bool);
-/// Site offset (lat, lon), quarter hours of work, task level, demand, priority, required tech.
-type RandOrder = (f64, f64, u32, u8, u32, u32, Option<usize>);
+/// Home offset (lat, lon), hvac level, max jobs per day, van capacity, late calendar, a dated
+/// hvac certification (level, first day of March 1–3, days valid 1–2).
+type RandTech = (
+    f64,
+    f64,
+    u8,
+    Option<u32>,
+    Option<u32>,
+    bool,
+    Option<(u8, u32, u32)>,
+);
+/// Site offset (lat, lon), quarter hours of work, task level, demand, priority, required tech,
+/// the site's visiting hours (0: none, else one of the region's site calendars), created on
+/// the second day (else before the window).
+type RandOrder = (f64, f64, u32, u8, u32, u32, Option<usize>, u8, bool);
 
 fn region() -> impl Strategy<Value = Region> {
     let tech = (
@@ -533,6 +780,7 @@ fn region() -> impl Strategy<Value = Region> {
         prop::option::of(1..5u32),
         prop::option::of(2..12u32),
         any::<bool>(),
+        prop::option::of((3..=5u8, 1..=3u32, 1..=2u32)),
     );
     let order = (
         -0.2..0.2f64,
@@ -542,6 +790,8 @@ fn region() -> impl Strategy<Value = Region> {
         0..5u32,
         0..4u32,
         prop::option::of(0..3usize),
+        0..4u8,
+        any::<bool>(),
     );
     (
         prop::collection::vec(tech, 1..4),
@@ -555,7 +805,9 @@ fn region_model(r: &Region) -> Model {
         .techs
         .iter()
         .enumerate()
-        .map(|(i, &(dlat, dlon, level, jobs, van, late))| {
+        .map(|(i, &(dlat, dlon, level, jobs, van, late, cert))| {
+            // A certified technician's undated level is 1: the certificate is what qualifies.
+            let level = if cert.is_some() { 1 } else { level };
             let mut t = format!(
                 r#"{{"id": "T-{i}", "name": "T{i}", "skills": {{"hvac": {level}}},
                    "home": {{"lat": {}, "lon": {}}}, "calendar": "{}",
@@ -570,6 +822,13 @@ fn region_model(r: &Region) -> Model {
             if let Some(v) = van {
                 t += &format!(r#", "van_capacity": {v}"#);
             }
+            if let Some((level, first, days)) = cert {
+                t += &format!(
+                    r#", "certifications": [{{"skill": "hvac", "level": {level},
+                         "valid_from": "2027-03-0{first}", "valid_to": "2027-03-0{}"}}]"#,
+                    first + days - 1
+                );
+            }
             t + "}"
         })
         .collect();
@@ -577,10 +836,15 @@ fn region_model(r: &Region) -> Model {
         .orders
         .iter()
         .enumerate()
-        .map(|(i, &(_, _, hours, level, demand, prio, required))| {
+        .map(|(i, &(_, _, hours, level, demand, prio, required, _, late))| {
+            let created = if late {
+                "2027-03-02T09:00:00Z"
+            } else {
+                "2027-03-01T06:00:00Z"
+            };
             let mut o = format!(
                 r#"{{"id": "SO-{i}", "customer": "C-{i}", "origin": {{"kind": "manual"}},
-                   "priority": "{}", "created_at": "2027-03-01T06:00:00Z", "demand": {demand},
+                   "priority": "{}", "created_at": "{created}", "demand": {demand},
                    "lines": [{{"kind": "task", "task": "T{level}", "quantity": "1", "unit_price": "0"}},
                              {{"kind": "hour", "quantity": "{}", "unit_price": "0"}}]"#,
                 ["low", "normal", "high", "critical"][prio as usize],
@@ -596,10 +860,16 @@ fn region_model(r: &Region) -> Model {
         .orders
         .iter()
         .enumerate()
-        .map(|(i, &(dlat, dlon, ..))| {
+        .map(|(i, &(dlat, dlon, .., site, _))| {
+            let hours = match site {
+                1 => r#", "visiting_hours": "site_am""#,
+                2 => r#", "visiting_hours": "site_wed""#,
+                3 => r#", "visiting_hours": "site_split""#,
+                _ => "",
+            };
             format!(
                 r#"{{"id": "C-{i}", "name": "C{i}", "tier": "gold", "time_zone": "Europe/Berlin",
-                   "location": {{"lat": {}, "lon": {}}}}}"#,
+                   "location": {{"lat": {}, "lon": {}}}{hours}}}"#,
                 52.5 + dlat,
                 13.4 + dlon
             )
@@ -619,7 +889,14 @@ fn region_model(r: &Region) -> Model {
         {{"id": "early", "time_zone": "Europe/Berlin",
           "weekly": {{"mon": [["07:00","12:00"],["12:30","15:30"]], "tue": [["07:00","15:30"]]}}}},
         {{"id": "late", "time_zone": "Europe/Berlin",
-          "weekly": {{"mon": [["10:00","18:30"]], "wed": [["10:00","18:30"]]}}}}],
+          "weekly": {{"mon": [["10:00","18:30"]], "wed": [["10:00","18:30"]]}}}},
+        {{"id": "site_am", "time_zone": "Europe/Berlin",
+          "weekly": {{"mon": [["09:00","12:00"]], "tue": [["09:00","12:00"]], "wed": [["09:00","12:00"]]}}}},
+        {{"id": "site_wed", "time_zone": "Europe/Berlin", "weekly": {{"wed": [["10:00","12:00"]]}}}},
+        {{"id": "site_split", "time_zone": "Europe/Berlin",
+          "weekly": {{"mon": [["08:00","10:00"],["14:00","16:00"]],
+                      "tue": [["08:00","10:00"],["14:00","16:00"]],
+                      "wed": [["08:00","10:00"],["14:00","16:00"]]}}}}],
       "tasks": [{}],
       "customers": [{}],
       "technicians": [{}],

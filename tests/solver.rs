@@ -124,6 +124,11 @@ fn build(jobs: &[RandJob], vehicles: usize, capacity: f64, shift_end: f64) -> Pr
             if let Some(t) = r.pin_start {
                 j = j.with_pinned_start(t);
             }
+            // A narrower window on one vehicle (a site's opening hours on that shift).
+            if r.allowed_mask & 0x40 != 0 {
+                let from = r.earliest + 20.0;
+                j = j.with_vehicle_window(r.pref.0 % vehicles, from, from + r.width / 2.0);
+            }
             j
         })
         .collect();
@@ -584,4 +589,55 @@ fn an_incumbent_job_moves_only_for_a_gain_above_its_penalty() {
     // An incumbent on a vehicle that does not exist is refused.
     let bad = Job::new(2).with_incumbent(7, 0.0, 1.0);
     assert!(Problem::new(matrix.clone(), vehicles.clone(), vec![bad]).is_err());
+}
+
+/// A window on one vehicle binds there only; the validator reports a start outside it; bad
+/// windows are refused when the problem is built.
+#[test]
+fn vehicle_windows_bind_on_their_vehicle_only() {
+    let matrix = grid(&[(50.0, 60.0)]);
+    let vehicles = vec![Vehicle::new(0, 0.0, 1000.0), Vehicle::new(0, 0.0, 1000.0)];
+    let job = Job::new(1)
+        .with_service(10.0)
+        .with_window(0.0, 1000.0)
+        .with_vehicle_window(0, 400.0, 420.0)
+        .with_allowed_vehicles(vec![0]);
+    let p = Problem::new(matrix.clone(), vehicles.clone(), vec![job.clone()]).unwrap();
+    let sol = solve(&p, &iters(20)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    let v = &sol.routes[0].visits[0];
+    assert!(v.start >= 400.0 && v.start <= 420.0, "{}", v.start);
+    // On the other vehicle the job's own window holds: with a later due time than the
+    // window there it may start after it.
+    let free = job
+        .clone()
+        .with_window(500.0, 1000.0)
+        .with_allowed_vehicles(vec![1]);
+    let p = Problem::new(matrix.clone(), vehicles.clone(), vec![free]).unwrap();
+    let sol = solve(&p, &iters(20)).unwrap();
+    assert!(validate(&p, &sol).is_empty());
+    assert!(sol.routes[0].visits[0].start >= 500.0);
+    // A start outside the window is a violation.
+    let p = Problem::new(matrix.clone(), vehicles.clone(), vec![job.clone()]).unwrap();
+    let mut bad = solve(&p, &iters(20)).unwrap();
+    bad.routes[0].visits[0].start = 430.0;
+    assert!(validate(&p, &bad).iter().any(|x| matches!(
+        x,
+        Violation::OutsideVehicleWindow {
+            job: 0,
+            vehicle: 0,
+            ..
+        }
+    )));
+    for wrong in [
+        Job::new(1).with_vehicle_window(5, 0.0, 1.0),
+        Job::new(1).with_vehicle_window(0, 2.0, 1.0),
+        Job::new(1).with_vehicle_window(0, f64::NAN, 1.0),
+        Job::new(1)
+            .with_vehicle_window(0, 0.0, 1.0)
+            .with_vehicle_window(0, 0.0, 2.0),
+    ] {
+        let e = Problem::new(matrix.clone(), vehicles.clone(), vec![wrong]).unwrap_err();
+        assert!(matches!(e, SolverError::InvalidJob { job: 0, .. }), "{e}");
+    }
 }

@@ -60,6 +60,7 @@ fn dataset(lines: usize) -> Dataset {
             location: Location::new(52.5, 13.4),
             address: None,
             calendar: None,
+            visiting_hours: None,
             territory: None,
             excluded_technicians: Vec::new(),
         });

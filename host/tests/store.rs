@@ -110,6 +110,40 @@ fn an_invalid_dataset_changes_nothing() {
 }
 
 #[test]
+fn an_absence_is_removed_by_technician_start_and_end_only() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let technician = model.technicians()[0].id.clone();
+        let absence = |day: u32, reason: &str| Absence {
+            technician: technician.clone(),
+            start: t(day, 0),
+            end: t(day + 1, 0),
+            reason: reason.into(),
+        };
+        let incoming = Dataset {
+            absences: vec![absence(2, "sick"), absence(3, "training")],
+            ..Dataset::default()
+        };
+        store.import(incoming, ImportMode::Merge).unwrap();
+        // The reason is not part of the identity.
+        assert!(
+            store.remove_absence(&absence(2, "other words")).unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.remove_absence(&absence(2, "sick")).unwrap(),
+            "{name}: gone"
+        );
+        assert!(
+            !store.remove_absence(&absence(9, "sick")).unwrap(),
+            "{name}"
+        );
+        let left = store.load_model().unwrap().absences().to_vec();
+        assert_eq!(left, vec![absence(3, "training")], "{name}");
+    }
+}
+
+#[test]
 fn merge_adds_and_replaces_by_id() {
     for (name, mut store) in stores() {
         let model = loaded(name, store.as_mut());

@@ -311,6 +311,7 @@ impl Draw<'_> {
             id: TechnicianId::new(self.region.id(&format!("T-{:03}", i + 1))),
             name: names::person(&mut |n| rng.below(n)),
             skills,
+            certifications: Vec::new(),
             home,
             territory: Some(territory),
             calendar: CalendarId::new(self.region.id(if i % 3 == 2 {
@@ -355,6 +356,7 @@ impl Draw<'_> {
             location,
             address: Some(names::address(&mut |n| rng.below(n))),
             calendar: Some(CalendarId::new(self.region.id(calendar))),
+            visiting_hours: None,
             territory: Some(territory),
             excluded_technicians: if rng.chance(0.03) {
                 vec![rng.pick(&self.tech_ids).clone()]
@@ -384,6 +386,7 @@ impl Draw<'_> {
                     rng.below(6)
                 )),
                 location: None,
+                visiting_hours: None,
                 serial: format!("SN{:08}", rng.next_u64() % 100_000_000),
                 model: format!("{model}-{}", 100 + rng.below(900)),
                 warranty_end: Some(installed + Duration::days(730)),
@@ -396,6 +399,7 @@ impl Draw<'_> {
                     customer: customer.clone(),
                     site: None,
                     location: None,
+                    visiting_hours: None,
                     serial: format!("SN{:08}", rng.next_u64() % 100_000_000),
                     model: "Compressor-K4".into(),
                     warranty_end: Some(installed + Duration::days(365)),

@@ -40,14 +40,19 @@ pub(crate) enum Fit {
     NoCapacity { day: usize, days: usize },
 }
 
-/// The earliest start for `req` in `open`. With `check_days`, each candidate day is offered to
-/// `day_ok` (by day index) and refused days are skipped; without, no day is computed.
+/// The earliest start for `req` in `open` (and, when given, inside one stretch of the site's
+/// visiting hours `site`: the whole job, not its travel). With `check_days`, each candidate day
+/// is offered to `day_ok` (by day index) and refused days are skipped; without, no day is
+/// computed.
 ///
 /// Cost: a binary search for the first stretch ending after the window start, then a walk over
-/// the stretches until one opens after the window end (bounded by the span's stretches), and
-/// per fitting stretch over the local days it covers (bounded by the span's days).
+/// the stretches until one opens after the window end (bounded by the span's stretches), per
+/// fitting stretch a binary search and walk over the site's stretches that overlap it (bounded
+/// by the site's stretches in the span), and per candidate interval over the local days it
+/// covers (bounded by the span's days).
 pub(crate) fn find_start(
     open: &OpenStretches,
+    site: Option<&OpenStretches>,
     req: &FitRequest,
     check_days: bool,
     mut day_ok: impl FnMut(usize) -> bool,
@@ -55,6 +60,32 @@ pub(crate) fn find_start(
     let need = req.duration.max(1);
     let mut refused: Option<(usize, usize)> = None;
     let mut last_refused = usize::MAX;
+    // The first start in `[lo, hi]` on a day `day_ok` accepts, counting refused days.
+    let mut try_interval = |lo: i64, hi: i64| -> Option<Fit> {
+        if !check_days {
+            return Some(Fit::Start { at: lo, day: None });
+        }
+        let first_day = open.day_index(lo);
+        let mut d = first_day;
+        while let Some(day_start) = open.day_start(d) {
+            if d != first_day && day_start > hi {
+                break;
+            }
+            if day_ok(d) {
+                return Some(Fit::Start {
+                    at: lo.max(day_start),
+                    day: Some(d),
+                });
+            }
+            if d != last_refused {
+                last_refused = d;
+                let entry = refused.get_or_insert((d, 0));
+                entry.1 += 1;
+            }
+            d += 1;
+        }
+        None
+    };
     for &(s, e) in open.ending_after(req.window_start) {
         let lo = (s + req.lead).max(req.window_start);
         if lo > req.window_end {
@@ -64,33 +95,49 @@ pub(crate) fn find_start(
         if lo > hi {
             continue;
         }
-        if !check_days {
-            return Fit::Start { at: lo, day: None };
-        }
-        let first_day = open.day_index(lo);
-        let mut d = first_day;
-        while let Some(day_start) = open.day_start(d) {
-            if d != first_day && day_start > hi {
-                break;
+        match site {
+            None => {
+                if let Some(fit) = try_interval(lo, hi) {
+                    return fit;
+                }
             }
-            if day_ok(d) {
-                return Fit::Start {
-                    at: lo.max(day_start),
-                    day: Some(d),
-                };
+            Some(site) => {
+                for &(ss, se) in site.ending_after(lo) {
+                    let lo2 = lo.max(ss);
+                    if lo2 > hi {
+                        break;
+                    }
+                    let hi2 = hi.min(se - need);
+                    if lo2 > hi2 {
+                        continue;
+                    }
+                    if let Some(fit) = try_interval(lo2, hi2) {
+                        return fit;
+                    }
+                }
             }
-            if d != last_refused {
-                last_refused = d;
-                let entry = refused.get_or_insert((d, 0));
-                entry.1 += 1;
-            }
-            d += 1;
         }
     }
     match refused {
         Some((day, days)) => Fit::NoCapacity { day, days },
         None => Fit::NoOpening,
     }
+}
+
+/// Whether the site's visiting hours `site` hold a job of `duration` seconds starting within
+/// `[from, to]` at all (whoever does it). O(log s + stretches in the window).
+pub(crate) fn site_opens(site: &OpenStretches, from: i64, to: i64, duration: i64) -> bool {
+    let need = duration.max(1);
+    for &(s, e) in site.ending_after(from) {
+        let lo = s.max(from);
+        if lo > to {
+            return false;
+        }
+        if lo <= (e - need).min(to) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Local wall-clock rendering of an instant in the calendar's zone, for explanations.
@@ -131,6 +178,7 @@ mod tests {
         // 12:10 (closes 12:00), so the afternoon block at 13:30 (leaving home at 13:00).
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T08:00:00Z", "2027-03-05T00:00:00Z", 30, 190),
             false,
             |_| true,
@@ -145,6 +193,7 @@ mod tests {
         // 180 min fits the morning exactly (09:00–12:00).
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T08:00:00Z", "2027-03-05T00:00:00Z", 30, 180),
             false,
             |_| true,
@@ -159,6 +208,7 @@ mod tests {
         // A 9 h job only fits a full Tuesday (08:00–17:00 with no travel).
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T07:00:00Z", "2027-03-05T00:00:00Z", 0, 540),
             false,
             |_| true,
@@ -173,6 +223,7 @@ mod tests {
         // ...but not with travel, and not at all when the window ends Monday.
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T07:00:00Z", "2027-03-05T00:00:00Z", 10, 540),
             false,
             |_| true,
@@ -180,6 +231,7 @@ mod tests {
         assert_eq!(fit, Fit::NoOpening);
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T07:00:00Z", "2027-03-01T20:00:00Z", 0, 540),
             false,
             |_| true,
@@ -188,6 +240,7 @@ mod tests {
         // The latest start may be the window end exactly.
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T16:30:00Z", "2027-03-02T07:00:00Z", 0, 60),
             false,
             |_| true,
@@ -208,6 +261,7 @@ mod tests {
         let o = OpenStretches::new(&c, utc("2027-03-01T00:00:00Z"), utc("2027-03-03T00:00:00Z"));
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T00:00:00Z", "2027-03-02T00:00:00Z", 0, 600),
             false,
             |_| true,
@@ -231,7 +285,7 @@ mod tests {
         let monday = o.day_index(utc("2027-03-01T12:00:00Z"));
         assert_eq!(o.date(monday), NaiveDate::from_ymd_opt(2027, 3, 1).unwrap());
         let r = req("2027-03-01T07:00:00Z", "2027-03-02T12:00:00Z", 0, 60);
-        let fit = find_start(&o, &r, true, |d| d != monday);
+        let fit = find_start(&o, None, &r, true, |d| d != monday);
         assert_eq!(
             fit,
             Fit::Start {
@@ -239,7 +293,7 @@ mod tests {
                 day: Some(monday + 1)
             }
         );
-        let fit = find_start(&o, &r, true, |_| false);
+        let fit = find_start(&o, None, &r, true, |_| false);
         assert_eq!(
             fit,
             Fit::NoCapacity {
@@ -258,6 +312,7 @@ mod tests {
         );
         let fit = find_start(
             &o,
+            None,
             &req("2027-03-01T03:00:00Z", "2027-03-01T04:00:00Z", 20, 600),
             false,
             |_| true,

@@ -5,13 +5,15 @@
 
 use std::collections::HashMap;
 
-use super::context::{ContextInput, OrderFacts, PolicyContext, TechFacts, TechInfo};
+use super::availability::site_opens;
+use super::context::{ContextInput, DatedSkill, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
 use super::policy::DispatchPolicy;
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::travel::TravelModel;
 use super::workload::{DayLoad, Workload};
+use crate::calendar::start_of_day;
 use crate::calendar::OpenStretches;
 use crate::model::{CalendarId, Model, ServiceOrder, Technician, TechnicianId};
 
@@ -71,6 +73,8 @@ impl Shared<'_> {
 struct Interned {
     skills: Names,
     territories: Names,
+    /// Calendars of sites' visiting hours.
+    sites: Names,
 }
 
 /// The facts of one order: its window, duration, site, SLA scale and the technicians and
@@ -146,6 +150,11 @@ fn order_facts(
         duration_secs: (duration_minutes * 60.0) as i64,
         duration_minutes,
         sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
+        site_hours: model
+            .order_visiting_hours(order)
+            .filter(|_| policy.work_rules.visiting_hours)
+            .map(|c| interned.sites.intern(c.id.as_str()) as u32),
+        site_closed: false,
         profile,
     })
 }
@@ -174,6 +183,45 @@ fn open_time(
         }
         None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
     }
+}
+
+/// The visiting hours of the sites, each calendar (by id, validated to exist) expanded over
+/// `span`; an unknown calendar (an unvalidated model) never restricts.
+fn site_calendars(model: &Model, ids: &[String], (from, to): (i64, i64)) -> Vec<OpenStretches> {
+    ids.iter()
+        .map(|id| match model.calendar(&CalendarId::new(id.as_str())) {
+            Some(c) => OpenStretches::new(c, from, to),
+            None => OpenStretches::always_open(chrono_tz::Tz::UTC, from, to),
+        })
+        .collect()
+}
+
+/// A technician's certifications of the skills the orders require, their days as UTC spans
+/// of local days in the technician's calendar zone.
+fn dated_skills(model: &Model, tech: &Technician, skills: &Names) -> Vec<DatedSkill> {
+    let zone = model
+        .calendar(&tech.calendar)
+        .and_then(|c| c.time_zone.tz().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    tech.certifications
+        .iter()
+        .filter_map(|c| {
+            let skill = u16::try_from(*skills.index.get(c.skill.as_str())?).ok()?;
+            let from = c
+                .valid_from
+                .map_or(i64::MIN, |d| start_of_day(zone, d).timestamp());
+            let to = c
+                .valid_to
+                .and_then(|d| d.succ_opt())
+                .map_or(i64::MAX, |d| start_of_day(zone, d).timestamp());
+            Some(DatedSkill {
+                skill,
+                level: c.level,
+                from,
+                to,
+            })
+        })
+        .collect()
 }
 
 /// A technician's planned workload per day of their calendar (empty when none falls in it).
@@ -238,6 +286,7 @@ fn tech_side(
             }
         };
         let load = day_loads(&side.calendars[cal], workload, &tech.id);
+        let dated = dated_skills(shared.model, tech, &interned.skills);
         side.levels
             .extend(interned.skills.list.iter().map(|s| tech.skill_level(s)));
         let territories: Vec<u32> = profile
@@ -264,6 +313,7 @@ fn tech_side(
             home: shared.travel.place(tech.home),
             max_travel_km: profile.max_travel_km,
             calendar: cal,
+            dated,
             load,
         });
         side.info.push(TechInfo {
@@ -357,6 +407,13 @@ impl<'a> PolicyContext<'a> {
         }
 
         let span = calendar_span(&order_facts_list, at_secs);
+        let site_calendars = site_calendars(model, &interned.sites.list, span);
+        for of in &mut order_facts_list {
+            of.site_closed = of.site_hours.is_some_and(|c| {
+                let site = &site_calendars[c as usize];
+                !site_opens(site, of.window_start, of.window_end, of.duration_secs)
+            });
+        }
         let tech_side = tech_side(&shared, &interned, techs, workload, span);
         for t in workload.technicians() {
             if !tech_index.contains_key(t) {
@@ -383,6 +440,7 @@ impl<'a> PolicyContext<'a> {
             tech_info: tech_side.info,
             tech_index,
             calendars: tech_side.calendars,
+            site_calendars,
             weights,
             custom,
             hooks: None,
@@ -392,16 +450,20 @@ impl<'a> PolicyContext<'a> {
 }
 
 /// The window of an order: `(earliest start, latest start)`, UTC seconds. A pinned start is
-/// both; a booked appointment is its window (from no earlier than `at` and `earliest_start`;
-/// the due time does not cut it: the customer was promised that window); otherwise from
-/// `max(at, earliest_start)` to the due time, cut to the horizon (and the whole horizon when
-/// there is no due time or it has passed).
+/// both; a booked appointment is its window (from no earlier than `at`, `earliest_start` and
+/// the order's creation; the due time does not cut it: the customer was promised that
+/// window); otherwise from the latest of `at`, `earliest_start` and the order's creation
+/// (no visit before the order exists) to the due time, cut to the horizon (and the whole
+/// horizon when there is no due time or it has passed).
 fn window(order: &ServiceOrder, at: i64, horizon: i64) -> (i64, i64) {
     if let Some(p) = order.pinned_start {
         let p = p.timestamp();
         return (p, p);
     }
-    let start = order.earliest_start.map_or(at, |e| e.timestamp().max(at));
+    let exists = order.created_at.timestamp().max(at);
+    let start = order
+        .earliest_start
+        .map_or(exists, |e| e.timestamp().max(exists));
     if let Some(a) = order.appointment {
         let from = start.max(a.from.timestamp());
         return (from, a.to.timestamp().max(from));

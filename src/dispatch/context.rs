@@ -82,6 +82,11 @@ pub(crate) struct OrderFacts {
     pub duration_secs: i64,
     pub duration_minutes: f64,
     pub sla_scale: f64,
+    /// The site's visiting hours: an index into `PolicyContext::site_calendars` (`None`: no
+    /// restriction, or the `visiting_hours` rule is off).
+    pub site_hours: Option<u32>,
+    /// The visiting hours hold no opening for the whole job within the window.
+    pub site_closed: bool,
 }
 
 /// What the per-pair rules read of a technician, kept small so all technicians stay in cache.
@@ -97,8 +102,20 @@ pub(crate) struct TechFacts {
     pub home: Place,
     pub max_travel_km: Option<f64>,
     pub calendar: usize,
+    /// Dated skills (certifications) of the skills the orders require.
+    pub dated: Vec<DatedSkill>,
     /// Planned load per day index of the calendar's span; empty when nothing is planned.
     pub load: Vec<DayLoad>,
+}
+
+/// A certification: `skill` at `level` for starts in `[from, to)` (UTC seconds: local midnight
+/// of its first day to local midnight after its last, in the technician's calendar zone).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DatedSkill {
+    pub skill: u16,
+    pub level: u8,
+    pub from: i64,
+    pub to: i64,
 }
 
 /// What explanations read of a technician.
@@ -183,6 +200,8 @@ pub struct PolicyContext<'a> {
     pub(crate) tech_info: Vec<TechInfo>,
     pub(crate) tech_index: HashMap<TechnicianId, usize>,
     pub(crate) calendars: Vec<OpenStretches>,
+    /// Sites' visiting hours, each distinct calendar expanded once over the span.
+    pub(crate) site_calendars: Vec<OpenStretches>,
     /// Built-in weights divided by the total weight.
     pub(crate) weights: [f64; Objective::COUNT],
     /// Custom objectives and their weights divided by the total weight.
@@ -315,6 +334,87 @@ impl<'a> PolicyContext<'a> {
         self.calendars[self.techs[t.0].calendar].stretches()
     }
 
+    /// The site's visiting hours of an order `[start, end)` in UTC seconds over the span of the
+    /// batch's windows, sorted and disjoint; `None` when the site takes visits whenever the
+    /// technician works (no `visiting_hours`, or the `visiting_hours` work rule is off). Every
+    /// visit must lie inside one of them, whole.
+    pub fn visiting_hours(&self, o: OrderIx) -> Option<&[(i64, i64)]> {
+        self.orders[o.0]
+            .site_hours
+            .map(|c| self.site_calendars[c as usize].stretches())
+    }
+
+    /// Whether technician `t` holds every skill order `o` requires at a start `at` (their
+    /// `skills` levels, or certifications valid on that local date); always true when the
+    /// skills rule is off.
+    pub fn qualified_at(&self, o: OrderIx, t: TechIx, at: DateTime<Utc>) -> bool {
+        if !self.policy.work_rules.skills {
+            return true;
+        }
+        let (of, tf) = (&self.orders[o.0], &self.techs[t.0]);
+        let levels = self.levels_of(t);
+        let at = at.timestamp();
+        of.skills.iter().all(|&(s, min)| {
+            levels[usize::from(s)] >= min
+                || tf
+                    .dated
+                    .iter()
+                    .any(|d| d.skill == s && d.level >= min && d.from <= at && at < d.to)
+        })
+    }
+
+    /// The spans of starts in which technician `t`'s certifications qualify them for order `o`
+    /// (sorted, disjoint), `None` when their undated skills do (or the skills rule is off).
+    /// O(r · c²) for r required skills and c certifications.
+    pub(crate) fn certified_spans(
+        &self,
+        of: &OrderFacts,
+        tf: &TechFacts,
+        t: TechIx,
+    ) -> Option<Vec<(i64, i64)>> {
+        if tf.dated.is_empty() || !self.policy.work_rules.skills {
+            return None;
+        }
+        let levels = self.levels_of(t);
+        let mut spans: Option<Vec<(i64, i64)>> = None;
+        for &(s, min) in &of.skills {
+            if levels[usize::from(s)] >= min {
+                continue;
+            }
+            let mut these: Vec<(i64, i64)> = tf
+                .dated
+                .iter()
+                .filter(|d| d.skill == s && d.level >= min)
+                .map(|d| (d.from, d.to))
+                .collect();
+            these.sort_unstable();
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(these.len());
+            for (a, b) in these {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            spans = Some(match spans {
+                None => merged,
+                Some(before) => {
+                    let mut both = Vec::new();
+                    for &(a, b) in &before {
+                        for &(c, d) in &merged {
+                            let (lo, hi) = (a.max(c), b.min(d));
+                            if lo < hi {
+                                both.push((lo, hi));
+                            }
+                        }
+                    }
+                    both.sort_unstable();
+                    both
+                }
+            });
+        }
+        spans
+    }
+
     /// The local date (in the technician's calendar zone) of an instant.
     pub fn local_date(&self, t: TechIx, at: DateTime<Utc>) -> NaiveDate {
         self.calendars[self.techs[t.0].calendar].local_date(at.timestamp())
@@ -397,7 +497,8 @@ impl<'a> PolicyContext<'a> {
             let levels = self.levels_of(t);
             for &(s, min) in &of.skills {
                 let has = levels[usize::from(s)];
-                if has < min {
+                // A dated certification may still qualify: on which days is availability's.
+                if has < min && !tf.dated.iter().any(|d| d.skill == s && d.level >= min) {
                     return Err(missing(s, min, has));
                 }
             }
@@ -407,6 +508,9 @@ impl<'a> PolicyContext<'a> {
                 return Err(v);
             }
         }
+        if of.site_closed {
+            return Err(Violation(Kind::SiteClosed));
+        }
         let travel = self.travel.between(&tf.home, &of.site);
         if self.too_far(of, tf, &travel) {
             return Err(Violation(Kind::TooFar));
@@ -414,7 +518,7 @@ impl<'a> PolicyContext<'a> {
         if let Some(v) = self.daily_static(of, tf, &travel) {
             return Err(v);
         }
-        self.rule_availability(of, tf, &travel)
+        self.rule_availability(of, tf, t, &travel)
     }
 
     /// Evaluates a pair: native rules, then the `eligible` hook, then the weighted score

@@ -73,7 +73,11 @@ impl PolicyContext<'_> {
                 required,
                 has,
             } => self.missing_skill_reason(*skill, *required, *has),
+            Kind::NotCertified { skill, required } => {
+                self.not_certified_reason(t, of, *skill, *required)
+            }
             Kind::OutsideTerritory { territory } => self.territory_reason(t, *territory),
+            Kind::SiteClosed => self.site_closed_reason(of),
             Kind::TooFar => self.too_far_reason(of, tf, &travel),
             Kind::NoOpening => self.no_opening_reason(t, of, open, &travel),
             Kind::DailyJobs { day, more_days } => daily_jobs_reason(tf, open, *day, *more_days),
@@ -110,6 +114,66 @@ impl PolicyContext<'_> {
         }
     }
 
+    /// Why no certification qualifies within the window: the certificates held and the
+    /// window, e.g. `certificate gas level 2 valid 2027-01-01 – 2027-03-15, not on a day of
+    /// the window 2027-03-16 08:00 – 2027-03-30 08:00`.
+    fn not_certified_reason(&self, t: TechIx, of: &OrderFacts, skill: u16, required: u8) -> String {
+        let name = &self.skills[usize::from(skill)];
+        let open = &self.calendars[self.techs[t.0].calendar];
+        let day = |d: Option<chrono::NaiveDate>, open_end: &str| {
+            d.map_or_else(|| open_end.to_owned(), |d| d.to_string())
+        };
+        let held: Vec<String> = self
+            .model
+            .technician(&self.tech_info[t.0].id)
+            .map(|tech| {
+                tech.certifications
+                    .iter()
+                    .filter(|c| &c.skill == name && c.level >= required)
+                    .map(|c| {
+                        format!(
+                            "{} – {}",
+                            day(c.valid_from, "always"),
+                            day(c.valid_to, "open-ended")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!(
+            "nobody certified on that date: certificate {name} level {required} valid {}, not \
+             on a day of the window {} – {}",
+            held.join(", "),
+            local_text(open, of.window_start),
+            local_text(open, of.window_end)
+        )
+    }
+
+    /// The name of the calendar of an order's visiting hours (empty when it has none).
+    fn visiting_hours_name(&self, of: &OrderFacts) -> String {
+        self.model
+            .order(&of.id)
+            .and_then(|order| self.model.order_visiting_hours(order))
+            .map(|c| c.id.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Why the site is closed: its visiting hours and the order's window in the site's zone.
+    fn site_closed_reason(&self, of: &OrderFacts) -> String {
+        let Some(site) = of.site_hours.map(|c| &self.site_calendars[c as usize]) else {
+            return "site closed throughout the window".into();
+        };
+        format!(
+            "site closed throughout the window: visiting hours {} hold no {} min opening \
+             between {} and {} ({})",
+            self.visiting_hours_name(of),
+            number(of.duration_minutes),
+            local_text(site, of.window_start),
+            local_text(site, of.window_end),
+            site.zone().name()
+        )
+    }
+
     /// Why the trip is too far: the distance and how far beyond the limit it goes.
     fn too_far_reason(&self, of: &OrderFacts, tf: &TechFacts, travel: &Travel) -> String {
         let km = travel.km;
@@ -144,8 +208,12 @@ impl PolicyContext<'_> {
             .technician(&self.tech_info[t.0].id)
             .map(|t| t.calendar.to_string())
             .unwrap_or_default();
+        let site = match of.site_hours {
+            Some(_) => format!(" inside visiting hours {}", self.visiting_hours_name(of)),
+            None => String::new(),
+        };
         format!(
-            "calendar {calendar} has no open time for {} min travel + {} min work \
+            "calendar {calendar} has no open time for {} min travel + {} min work{site} \
              starting {when} ({})",
             number(travel.minutes.round()),
             number(of.duration_minutes),
@@ -172,13 +240,16 @@ impl PolicyContext<'_> {
             let levels = self.levels_of(t);
             for &(s, min) in &of.skills {
                 let has = levels[usize::from(s)];
-                if has < min {
+                if has < min && !tf.dated.iter().any(|d| d.skill == s && d.level >= min) {
                     out.push(missing(s, min, has));
                 }
             }
         }
         if rules.territory {
             out.extend(rule_territory(of, tf));
+        }
+        if of.site_closed {
+            out.push(Violation(Kind::SiteClosed));
         }
         let travel = self.travel.between(&tf.home, &of.site);
         if self.too_far(of, tf, &travel) {
@@ -187,9 +258,12 @@ impl PolicyContext<'_> {
         let daily = self.daily_static_all(of, tf, &travel);
         let daily_failed = daily.iter().any(Option::is_some);
         out.extend(daily.into_iter().flatten());
-        if let Err(v) = self.rule_availability(of, tf, &travel) {
-            // A job longer than any day is already explained by the daily rule.
-            if !(daily_failed && v.rule() != super::WorkRule::Availability) {
+        if let Err(v) = self.rule_availability(of, tf, t, &travel) {
+            // A job longer than any day is already explained by the daily rule, a site closed
+            // throughout the window by the visiting hours rule.
+            let explained =
+                of.site_closed || (daily_failed && v.rule() != super::WorkRule::Availability);
+            if !explained {
                 out.push(v);
             }
         }

@@ -245,10 +245,11 @@ fn read_work_rules(
     settings: &mut WorkRuleSettings,
 ) -> Result<(), DispatchError> {
     let e = |err| DispatchError::rule(None, err);
-    let flags: [(&str, &mut bool); 6] = [
+    let flags: [(&str, &mut bool); 7] = [
         ("skills", &mut settings.skills),
         ("territory", &mut settings.territory),
         ("availability", &mut settings.availability),
+        ("visiting_hours", &mut settings.visiting_hours),
         ("excluded_technicians", &mut settings.excluded_technicians),
         ("required_technician", &mut settings.required_technician),
         ("daily_limits", &mut settings.daily_limits),

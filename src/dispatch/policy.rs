@@ -112,6 +112,9 @@ pub struct WorkRuleSettings {
     /// The technician's calendar must be open for travel and the order's duration, starting
     /// within the order's window.
     pub availability: bool,
+    /// Every visit must lie inside the site's visiting hours (the service object's or the
+    /// customer's `visiting_hours` calendar), whole.
+    pub visiting_hours: bool,
     /// Most road kilometres from the technician's home to the site; `None` for no limit.
     pub max_travel_km: Option<f64>,
     /// Technicians the customer (or the order profile) excludes.
@@ -131,6 +134,7 @@ impl Default for WorkRuleSettings {
             skills: true,
             territory: true,
             availability: true,
+            visiting_hours: true,
             max_travel_km: Some(80.0),
             excluded_technicians: true,
             required_technician: true,

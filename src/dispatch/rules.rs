@@ -29,6 +29,10 @@ pub enum WorkRule {
     Skills,
     /// The technician covers the order's territory (orders without one pass).
     Territory,
+    /// The site's visiting hours hold the whole job somewhere in the order's window (whoever
+    /// does it; the availability rule then needs the technician's time and the site's to
+    /// overlap).
+    VisitingHours,
     /// The road distance from home to the site is within the travel limit.
     MaxTravelDistance,
     /// The technician's calendar is open for travel and the whole job, starting within the
@@ -44,12 +48,13 @@ pub enum WorkRule {
 
 impl WorkRule {
     /// Every rule, in checking order.
-    pub const ALL: [WorkRule; 10] = [
+    pub const ALL: [WorkRule; 11] = [
         WorkRule::Active,
         WorkRule::RequiredTechnician,
         WorkRule::ExcludedTechnician,
         WorkRule::Skills,
         WorkRule::Territory,
+        WorkRule::VisitingHours,
         WorkRule::MaxTravelDistance,
         WorkRule::MaxJobsPerDay,
         WorkRule::MaxHoursPerDay,
@@ -65,6 +70,7 @@ impl WorkRule {
             WorkRule::ExcludedTechnician => "excluded_technician",
             WorkRule::Skills => "skills",
             WorkRule::Territory => "territory",
+            WorkRule::VisitingHours => "visiting_hours",
             WorkRule::MaxTravelDistance => "max_travel_distance",
             WorkRule::Availability => "availability",
             WorkRule::MaxJobsPerDay => "max_jobs_per_day",
@@ -103,9 +109,16 @@ pub(crate) enum Kind {
         required: u8,
         has: u8,
     },
+    /// Only a certification qualifies, and none is valid on a day of the window.
+    NotCertified {
+        skill: u16,
+        required: u8,
+    },
     OutsideTerritory {
         territory: u32,
     },
+    /// The site's visiting hours never hold the job within the window.
+    SiteClosed,
     TooFar,
     NoOpening,
     /// `day`: index of the first full day in the calendar span (`None`: fails on any day).
@@ -121,14 +134,21 @@ pub(crate) enum Kind {
 }
 
 impl Violation {
+    /// Whether the technician would qualify by a dated certification, but on no day of the
+    /// window ("nobody certified on that date").
+    pub fn lacks_certification(&self) -> bool {
+        matches!(self.0, Kind::NotCertified { .. })
+    }
+
     /// The rule broken.
     pub fn rule(&self) -> WorkRule {
         match &self.0 {
             Kind::Inactive { .. } => WorkRule::Active,
             Kind::PinnedElsewhere { .. } => WorkRule::RequiredTechnician,
             Kind::Excluded { .. } => WorkRule::ExcludedTechnician,
-            Kind::MissingSkill { .. } => WorkRule::Skills,
+            Kind::MissingSkill { .. } | Kind::NotCertified { .. } => WorkRule::Skills,
             Kind::OutsideTerritory { .. } => WorkRule::Territory,
+            Kind::SiteClosed => WorkRule::VisitingHours,
             Kind::TooFar => WorkRule::MaxTravelDistance,
             Kind::NoOpening => WorkRule::Availability,
             Kind::DailyJobs { .. } => WorkRule::MaxJobsPerDay,
@@ -226,9 +246,11 @@ impl PolicyContext<'_> {
         &self,
         of: &OrderFacts,
         tf: &TechFacts,
+        t: TechIx,
         travel: &Travel,
     ) -> Result<Assessment, Violation> {
         let open = &self.calendars[tf.calendar];
+        let site = of.site_hours.map(|c| &self.site_calendars[c as usize]);
         let req = FitRequest {
             window_start: of.window_start,
             window_end: of.window_end,
@@ -243,7 +265,37 @@ impl PolicyContext<'_> {
                     && l.minutes + needed <= tf.daily_minutes)
         };
         let check_days = !tf.load.is_empty();
-        match find_start(open, &req, check_days, |d| day_ok(&tf.load[d])) {
+        let fit = match self.certified_spans(of, tf, t) {
+            None => find_start(open, site, &req, check_days, |d| day_ok(&tf.load[d])),
+            Some(spans) => {
+                // Only starts on days a certification qualifies the technician: the first fit
+                // over those spans of the window.
+                let mut fit = None;
+                for (from, to) in spans {
+                    let clipped = FitRequest {
+                        window_start: req.window_start.max(from),
+                        window_end: req.window_end.min(to - 1),
+                        ..req
+                    };
+                    if clipped.window_start > clipped.window_end {
+                        continue;
+                    }
+                    let f = find_start(open, site, &clipped, check_days, |d| day_ok(&tf.load[d]));
+                    let done = matches!(f, Fit::Start { .. });
+                    if done || fit.is_none() || matches!(f, Fit::NoCapacity { .. }) {
+                        fit = Some(f);
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                match fit {
+                    Some(f) => f,
+                    None => return Err(self.not_certified(of, t)),
+                }
+            }
+        };
+        match fit {
             Fit::Start { at, day } => Ok(Assessment {
                 travel: *travel,
                 start: at,
@@ -263,6 +315,22 @@ impl PolicyContext<'_> {
                 }))
             }
         }
+    }
+}
+
+impl PolicyContext<'_> {
+    /// The violation of a technician whose certifications never qualify them within the
+    /// window: the first required skill they lack without one.
+    #[cold]
+    pub(crate) fn not_certified(&self, of: &OrderFacts, t: TechIx) -> Violation {
+        let levels = self.levels_of(t);
+        let (skill, required) = of
+            .skills
+            .iter()
+            .copied()
+            .find(|&(s, min)| levels[usize::from(s)] < min)
+            .unwrap_or((0, 0));
+        Violation(Kind::NotCertified { skill, required })
     }
 }
 

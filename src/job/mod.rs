@@ -20,6 +20,7 @@
 //! **Dates** of a horizon are local dates of the business's time zone ([`JobOptions::zone`]):
 //! `[from, to)` runs from local midnight of `from` to local midnight of `to` (exclusive).
 
+mod absence;
 mod check;
 mod engines;
 mod generate;
@@ -27,13 +28,16 @@ mod progress;
 mod schedule;
 mod sla;
 
+pub use absence::{add_absence, remove_absence, AbsenceChange};
 pub use check::{
     check_rules_dir, probe_rules, probe_rules_on, sample_anchor, sample_model, SAMPLE_SEED,
 };
 pub use engines::{business_zone, Engines};
 pub use generate::{generate_phase, persist_generated, GenerateSummary, PersistSummary};
 pub use progress::{NoProgress, Progress};
-pub use schedule::{orders_to_plan, schedule_phase, OrdersToPlan, ScheduleOutcome, Window};
+pub use schedule::{
+    orders_to_plan, replan_technicians, schedule_phase, OrdersToPlan, ScheduleOutcome, Window,
+};
 pub use sla::{snapshot_sla, OrderProblem, SlaSummary};
 
 use chrono::{DateTime, NaiveDate, Utc};

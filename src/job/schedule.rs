@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Engines, JobError, JobOptions, Progress};
 use crate::calendar::start_of_day;
-use crate::model::{Model, OrderId, OrderStatus, StatusChange};
+use crate::model::{Model, OrderId, OrderStatus, StatusChange, TechnicianId};
 use crate::schedule::diff::PlanDiff;
 use crate::schedule::field::{schedule, PlanRequest, ScheduleError};
 use crate::schedule::plan::Plan;
@@ -165,6 +165,37 @@ pub fn schedule_phase(
     options: &JobOptions,
     progress: &mut dyn Progress,
 ) -> Result<ScheduleOutcome, JobError> {
+    plan_window(store, model, engines, options, progress, None)
+}
+
+/// Re-plans only `technicians`' visits of the scheduling window's current schedule (after an
+/// absence was recorded or removed): every other technician's visit keeps its technician and
+/// start, and no order the schedule does not hold yet is added (the next run places those).
+/// The affected visits move under the stability rules of a run (started work stays, the
+/// freeze horizon holds where the visit is still feasible, moving beyond it costs the
+/// disruption penalty): those that became infeasible go to the same technician's free time
+/// or into another technician's free time, or become unassigned. Stored like
+/// [`schedule_phase`]'s plan (one batch, the window's plan id).
+pub fn replan_technicians(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+    technicians: &[TechnicianId],
+    progress: &mut dyn Progress,
+) -> Result<ScheduleOutcome, JobError> {
+    plan_window(store, model, engines, options, progress, Some(technicians))
+}
+
+/// [`schedule_phase`], or with `only` [`replan_technicians`].
+fn plan_window(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+    progress: &mut dyn Progress,
+    only: Option<&[TechnicianId]>,
+) -> Result<ScheduleOutcome, JobError> {
     let window = Window::of(options);
     if window.to <= window.from {
         return Ok(ScheduleOutcome::NothingToPlan);
@@ -193,7 +224,7 @@ pub fn schedule_phase(
         .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
         .collect();
     let sla = engines.sla(model);
-    let todo = orders_to_plan(
+    let mut todo = orders_to_plan(
         model,
         &sla,
         &previously_planned,
@@ -201,11 +232,18 @@ pub fn schedule_phase(
         window.to,
         options.now,
     );
+    if only.is_some() {
+        // Only the schedule is revised: nothing new joins it.
+        todo.orders.retain(|o| previously_planned.contains(o));
+    }
     if todo.orders.is_empty() {
         return Ok(ScheduleOutcome::NothingToPlan);
     }
-    let request = PlanRequest::new(&todo.orders, &todo.dues, window.from, window.to)
+    let mut request = PlanRequest::new(&todo.orders, &todo.dues, window.from, window.to)
         .replanning(previous.as_ref());
+    if let Some(only) = only {
+        request = request.only_technicians(only);
+    }
     progress.start("schedule", 0);
     let planned = schedule(model, engines.dispatcher(), &request, &options.schedule);
     progress.finish();

@@ -25,6 +25,12 @@ pub struct Customer {
     /// Business calendar of the customer's site (opening hours for visits and SLA time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<CalendarId>,
+    /// When technicians may be on site (a calendar's opening hours): every visit must start
+    /// and end inside one of its intervals. `None`: any time the technician works. Distinct
+    /// from `calendar` (business time of SLAs) so that a site with a 24x7 SLA can still
+    /// receive visits only in office hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visiting_hours: Option<CalendarId>,
     /// Service territory the site belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub territory: Option<TerritoryId>,

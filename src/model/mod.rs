@@ -50,7 +50,7 @@ pub use road::{RoadEdge, RoadGraphData, RoadZone};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
-pub use technician::Technician;
+pub use technician::{Certification, Technician};
 pub use validate::rrule_set;
 
 use std::collections::{BTreeMap, HashMap};
@@ -345,6 +345,21 @@ impl Model {
                 min_level,
             })
             .collect()
+    }
+
+    /// The calendar of an order's site visiting hours: its service object's
+    /// `visiting_hours`, else its customer's; `None` when neither restricts visits.
+    pub fn order_visiting_hours(&self, order: &ServiceOrder) -> Option<&BusinessCalendar> {
+        order
+            .service_object
+            .as_ref()
+            .and_then(|o| self.service_object(o))
+            .and_then(|o| o.visiting_hours.as_ref())
+            .or_else(|| {
+                self.customer(&order.customer)
+                    .and_then(|c| c.visiting_hours.as_ref())
+            })
+            .and_then(|c| self.calendar(c))
     }
 
     /// Where the order's work is done: its object's location, else the customer's site.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::common::Location;
 use super::error::ValidationError;
-use super::ids::{CustomerId, ServiceObjectId};
+use super::ids::{CalendarId, CustomerId, ServiceObjectId};
 
 /// A piece of equipment under service (a boiler, a lift, a chiller and its compressor…).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +23,10 @@ pub struct ServiceObject {
     /// Where the object stands, when it differs from the customer's site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// When technicians may reach this object, if it differs from its customer's
+    /// `visiting_hours` (a plant room open only in the mornings); overrides them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visiting_hours: Option<CalendarId>,
     /// Serial number.
     pub serial: String,
     /// Model or item number.

@@ -199,6 +199,10 @@ fn check_customer(c: &mut Checker<'_>, cu: &Customer) {
             model.calendar(cal).is_some(),
         );
     }
+    if let Some(cal) = &cu.visiting_hours {
+        let ok = model.calendar(cal).is_some();
+        c.reference(k, &cu.id, "visiting_hours", EntityKind::Calendar, cal, ok);
+    }
     for t in &cu.excluded_technicians {
         let ok = model.technician(t).is_some();
         c.reference(
@@ -224,6 +228,10 @@ fn check_service_object(c: &mut Checker<'_>, o: &ServiceObject) {
     }
     if let Some(Err(e)) = o.location.map(|l| l.check()) {
         c.push(k, &o.id, "location", e);
+    }
+    if let Some(cal) = &o.visiting_hours {
+        let ok = model.calendar(cal).is_some();
+        c.reference(k, &o.id, "visiting_hours", EntityKind::Calendar, cal, ok);
     }
 }
 
@@ -275,6 +283,18 @@ fn check_technician(c: &mut Checker<'_>, t: &Technician) {
     c.reference(k, &t.id, "calendar", EntityKind::Calendar, &t.calendar, ok);
     for (skill, level) in &t.skills {
         c.skill_level(k, &t.id, &format!("skills.{skill}"), *level);
+    }
+    for (i, cert) in t.certifications.iter().enumerate() {
+        c.skill_level(k, &t.id, &format!("certifications[{i}].level"), cert.level);
+        if let (Some(from), Some(to)) = (cert.valid_from, cert.valid_to) {
+            if to < from {
+                let e = ValidationError::InvalidValue(format!(
+                    "certificate {} ends ({to}) before it starts ({from})",
+                    cert.skill
+                ));
+                c.push(k, &t.id, &format!("certifications[{i}].valid_to"), e);
+            }
+        }
     }
     c.non_negative(k, &t.id, "hourly_cost", t.hourly_cost);
     if !(t.max_hours_per_day > 0.0 && t.max_hours_per_day <= 24.0) {

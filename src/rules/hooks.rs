@@ -86,7 +86,7 @@ pub const HOOKS: &[HookSpec] = &[
         frequency: Frequency::PerRun,
         returns: "map #{ weights: #{ sla_urgency, travel, skill_fit, preferred_technician, \
                   workload_balance, cost, <custom>: numbers >= 0 }, work_rules: #{ skills, \
-                  territory, availability, excluded_technicians, required_technician, \
+                  territory, availability, visiting_hours, excluded_technicians, required_technician, \
                   daily_limits: bools, max_travel_km: number | (), horizon_days: int }, \
                   scales: #{ asap_horizon_hours, travel_worst_minutes, \
                   overqualification_penalty, cost_worst: numbers }, travel: #{ \

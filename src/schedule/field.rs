@@ -29,7 +29,9 @@ use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
 use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
 };
-use crate::dispatch::{DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx};
+use crate::dispatch::{
+    DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx, WorkRule,
+};
 use crate::model::{Model, OrderId, OrderStatus, TechnicianId, TerritoryId};
 
 /// Errors of the batch scheduler.
@@ -111,6 +113,11 @@ pub struct PlanRequest<'a> {
     pub to: DateTime<Utc>,
     /// The current plan of the window: its visits are the starting point (re-planning).
     pub previous: Option<&'a Plan>,
+    /// Re-plan only these technicians' visits: every other technician's visit of `previous`
+    /// keeps its technician and start wherever it lies (as inside the freeze horizon), so
+    /// only these technicians' visits can move (to them or into free time of others). `None`:
+    /// every technician's, under the freeze horizon.
+    pub only: Option<&'a [TechnicianId]>,
 }
 
 impl<'a> PlanRequest<'a> {
@@ -127,12 +134,27 @@ impl<'a> PlanRequest<'a> {
             from,
             to,
             previous: None,
+            only: None,
         }
     }
 
     /// The same request, re-planning from `previous`.
     pub fn replanning(self, previous: Option<&'a Plan>) -> Self {
         Self { previous, ..self }
+    }
+
+    /// The same request, re-planning only `technicians`' visits (see [`PlanRequest::only`]).
+    pub fn only_technicians(self, technicians: &'a [TechnicianId]) -> Self {
+        Self {
+            only: Some(technicians),
+            ..self
+        }
+    }
+
+    /// Whether `tech`'s visits of the previous plan stay where they are whatever the freeze
+    /// (another technician's than those re-planned).
+    fn keeps(&self, tech: &TechnicianId) -> bool {
+        self.only.is_some_and(|only| !only.contains(tech))
     }
 }
 
@@ -430,6 +452,14 @@ fn job_of(
     let mut allowed = Vec::new();
     for &(t, score) in &reach[o.0] {
         for &v in &shifts_of_tech[t.0] {
+            // Dated certifications qualify on their days only.
+            let day = Utc
+                .timestamp_opt(shifts[v].start, 0)
+                .single()
+                .unwrap_or_default();
+            if !ctx.qualified_at(o, t, day) {
+                continue;
+            }
             allowed.push(v);
             job = job.with_preference(v, score);
         }
@@ -439,6 +469,18 @@ fn job_of(
         let at = secs(pinned);
         allowed.retain(|&v| shifts[v].start <= at && at < shifts[v].end);
         job = job.with_pinned_start((at - origin) as f64);
+    }
+    // The site's visiting hours: a window on each shift they open in, the shifts they do not
+    // open in dropped.
+    let mut site_windows = Vec::new();
+    if let Some(site) = ctx.visiting_hours(o) {
+        allowed.retain(|&v| match site_window(site, &shifts[v], duration, origin) {
+            Some((e, l)) => {
+                site_windows.push((v, e, l));
+                true
+            }
+            None => false,
+        });
     }
     if let Some(p) = prior.as_mut() {
         // A visit that no longer fits a booked window must move (the booking wins).
@@ -473,7 +515,41 @@ fn job_of(
             }
         }
     }
+    // Started work is a fact, wherever it began; everything else keeps the site's hours.
+    if prior.is_none_or(|p| p.hold != Hold::Started) {
+        for (v, e, l) in site_windows {
+            if allowed.contains(&v) {
+                job = job.with_vehicle_window(v, e, l);
+            }
+        }
+    }
     Ok((job.with_allowed_vehicles(allowed), due.map(secs)))
+}
+
+/// The window (solver seconds from `origin`: earliest start rounded up to the minute, latest
+/// start) that the site's visiting hours `site` give a job of `duration` seconds on `shift`:
+/// the opening overlapping the shift that leaves the widest window (a solver job has one
+/// window per vehicle, so of a site open twice in one shift, the longer opening is offered);
+/// `None` when no opening holds the job within the shift. O(log s + openings in the shift).
+fn site_window(
+    site: &[(i64, i64)],
+    shift: &Shift,
+    duration: f64,
+    origin: i64,
+) -> Option<(f64, f64)> {
+    let first = site.partition_point(|&(_, e)| e <= shift.start);
+    let mut best: Option<(f64, f64)> = None;
+    for &(a, b) in &site[first..] {
+        if a >= shift.end {
+            break;
+        }
+        let e = ((a.max(shift.start) - origin) as f64 / 60.0).ceil() * 60.0;
+        let l = (b.min(shift.end) - origin) as f64 - duration;
+        if e <= l && best.is_none_or(|(be, bl)| l - e > bl - be) {
+            best = Some((e, l));
+        }
+    }
+    best
 }
 
 /// The solver problem of a request: the dispatcher's context over the orders, the travel
@@ -510,7 +586,7 @@ fn build<'a, 'r: 'a>(
     };
     if !freeze {
         for p in priors.iter_mut().flatten() {
-            if p.hold == Hold::Frozen {
+            if p.hold == Hold::Frozen && !request.keeps(ctx.tech_id(p.tech)) {
                 p.hold = Hold::Movable;
             }
         }
@@ -562,7 +638,7 @@ fn priors_of(
     let Some(previous) = request.previous else {
         return priors;
     };
-    let placed: HashMap<&OrderId, (&crate::model::TechnicianId, i64)> = previous
+    let placed: HashMap<&OrderId, (&TechnicianId, i64)> = previous
         .routes
         .iter()
         .flat_map(|r| {
@@ -631,7 +707,8 @@ fn priors_of(
         let shift = shifts
             .iter()
             .position(|sh| sh.tech == t && sh.start <= start && start < sh.end);
-        let frozen = freeze && shift.is_some() && start < freeze_ends[t.0];
+        let frozen =
+            shift.is_some() && (request.keeps(tech) || (freeze && start < freeze_ends[t.0]));
         *prior = Some(Prior {
             tech: t,
             shift,
@@ -1008,7 +1085,8 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
         let service = v.end - v.start;
         let arrival = clock + v.travel_time;
         // Appointments start on a whole minute where that keeps within the solver's timing.
-        let natural = arrival.max(job.earliest);
+        let own = m.problem.vehicle_window(v.job, r.vehicle);
+        let natural = arrival.max(job.earliest).max(own.map_or(f64::MIN, |w| w.0));
         let on_minute = ((m.origin as f64 + natural) / 60.0).ceil() * 60.0 - m.origin as f64;
         // (After a kept start, the solver's later start may lie before the new arrival.)
         let mut begin = job
@@ -1073,6 +1151,9 @@ fn latest_starts(m: &Mapped<'_>, r: &solver::Route) -> Vec<f64> {
         if let Some(p) = job.pinned_start {
             l = l.min(p);
         }
+        if let Some((_, own)) = m.problem.vehicle_window(v.job, r.vehicle) {
+            l = l.min(own);
+        }
         latest[k] = l;
         bound = l - v.travel_time;
     }
@@ -1108,8 +1189,17 @@ fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
 fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
     let o = m.orders[u.job];
     let reason = reason_of(u.reason);
-    let detail = if reason == UnassignedReason::NoEligibleTechnician {
-        first_exclusion(&m.ctx, o)
+    let longest = m.shifts.iter().map(|s| s.end - s.start).max().unwrap_or(0);
+    let work = m.ctx.duration_minutes(o);
+    let detail = if work * 60.0 > longest as f64 {
+        // Its length blocks everyone, whatever else a technician lacks.
+        format!(
+            "longer than any shift: {} min of work, the longest shift of the window is {} min",
+            work.round(),
+            longest / 60
+        )
+    } else if reason == UnassignedReason::NoEligibleTechnician {
+        blocker(&m.ctx, o)
     } else {
         String::new()
     };
@@ -1153,6 +1243,52 @@ fn to_plan(
     };
     plan.refresh_kpis();
     plan
+}
+
+/// What keeps every technician from an order, for the dispatcher: a blocker all share — the
+/// site closed throughout the window, or nobody certified on the window's dates — else the
+/// reason that excludes the technician closest to the site. O(t · rules) for t technicians.
+fn blocker(ctx: &PolicyContext<'_>, o: OrderIx) -> String {
+    let n = ctx.technician_count();
+    let mut closed = 0;
+    let mut unskilled = 0;
+    let mut uncertified: Option<(f64, String)> = None;
+    for t in (0..n).map(TechIx) {
+        let violations = ctx.violations(o, t);
+        if violations
+            .iter()
+            .any(|v| v.rule() == WorkRule::VisitingHours)
+        {
+            closed += 1;
+        }
+        if violations.iter().any(|v| v.rule() == WorkRule::Skills) {
+            unskilled += 1;
+        }
+        if let Some(v) = violations.iter().find(|v| v.lacks_certification()) {
+            let km = ctx.travel_from_home(o, t).km;
+            if uncertified.as_ref().is_none_or(|(d, _)| km < *d) {
+                let e = ctx.exclusion(o, t, v);
+                uncertified = Some((km, format!("{}: {}", ctx.tech_id(t), e.reason)));
+            }
+        }
+    }
+    if n > 0 && closed == n {
+        let t = TechIx(0);
+        if let Some(v) = ctx
+            .violations(o, t)
+            .into_iter()
+            .find(|v| v.rule() == WorkRule::VisitingHours)
+        {
+            return ctx.exclusion(o, t, &v).reason;
+        }
+    }
+    // Everyone lacks a required skill, some only on the window's dates.
+    if n > 0 && unskilled == n {
+        if let Some((_, text)) = uncertified {
+            return format!("nobody certified on that date (closest technician {text})");
+        }
+    }
+    first_exclusion(ctx, o)
 }
 
 /// The reason that excludes the technician closest to the order's site, for the dispatcher.

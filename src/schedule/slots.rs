@@ -235,7 +235,13 @@ pub fn slots(
     let now = request.now.timestamp();
     let end = now + i64::from(request.days) * 86_400;
     let work = (ctx.duration_minutes(o) * 60.0).ceil() as i64;
-    let earliest = order.earliest_start.map_or(now, |e| e.timestamp().max(now));
+    // No visit before the order exists.
+    let exists = order.created_at.timestamp().max(now);
+    let earliest = order
+        .earliest_start
+        .map_or(exists, |e| e.timestamp().max(exists));
+    // The site's visiting hours, when it has some (every visit lies whole in one opening).
+    let site_hours = ctx.visiting_hours(o);
     let latest_end = order.due.map_or(i64::MAX, |d| d.timestamp());
     let step = i64::from(request.window_minutes) * 60;
     let planned: Vec<_> = plan
@@ -277,6 +283,10 @@ pub fn slots(
         let max_jobs = ctx.technician_profile(t).max_jobs_per_day;
         let max_break = options.max_break_minutes * 60;
         for shift in shifts_of(&ctx, t, now, end, max_break) {
+            // Dated certifications qualify on their days only.
+            if !ctx.qualified_at(o, t, at(shift.start)) {
+                continue;
+            }
             let day: Vec<Stop> = visits
                 .iter()
                 .filter(|v| v.start >= shift.start && v.start < shift.end)
@@ -327,35 +337,47 @@ pub fn slots(
                 let detour_km = (there.km + on.km - direct.km).max(0.0);
                 let detour_minutes = (there.minutes + on.minutes - direct.minutes).max(0.0);
                 let cost = detour_km * options.cost_per_km - score;
-                for from in window_starts(zone, first, last, step) {
-                    let start = first.max(from);
-                    let candidate = Slot {
-                        from: at(from),
-                        to: at(from + step),
-                        technician: tech_id.clone(),
-                        start: at(start),
-                        detour_km,
-                        detour_minutes,
-                        score,
-                        cost,
-                        alternatives: 0,
-                    };
-                    match windows.get_mut(&from) {
-                        None => {
-                            windows.insert(
-                                from,
-                                Best {
-                                    slot: candidate,
-                                    techs: vec![t],
-                                },
-                            );
-                        }
-                        Some(best) => {
-                            if !best.techs.contains(&t) {
-                                best.techs.push(t);
+                // The starts the site's openings allow within the gap.
+                let ranges: Vec<(i64, i64)> = match site_hours {
+                    None => vec![(first, last)],
+                    Some(open) => open
+                        .iter()
+                        .filter(|&&(a, b)| a <= last && b - work >= first)
+                        .map(|&(a, b)| (round_up(first.max(a), 60), last.min(b - work)))
+                        .filter(|(f, l)| f <= l)
+                        .collect(),
+                };
+                for (first, last) in ranges {
+                    for from in window_starts(zone, first, last, step) {
+                        let start = first.max(from);
+                        let candidate = Slot {
+                            from: at(from),
+                            to: at(from + step),
+                            technician: tech_id.clone(),
+                            start: at(start),
+                            detour_km,
+                            detour_minutes,
+                            score,
+                            cost,
+                            alternatives: 0,
+                        };
+                        match windows.get_mut(&from) {
+                            None => {
+                                windows.insert(
+                                    from,
+                                    Best {
+                                        slot: candidate,
+                                        techs: vec![t],
+                                    },
+                                );
                             }
-                            if candidate.cost < best.slot.cost {
-                                best.slot = candidate;
+                            Some(best) => {
+                                if !best.techs.contains(&t) {
+                                    best.techs.push(t);
+                                }
+                                if candidate.cost < best.slot.cost {
+                                    best.slot = candidate;
+                                }
                             }
                         }
                     }

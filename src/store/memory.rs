@@ -9,7 +9,7 @@ use super::{
     ReturnStep, SlaSnapshot, StatusUpdate, Store, StoreError, StoredPlan,
 };
 use crate::billing::{BillingKey, Transaction, TransactionSource};
-use crate::model::{Dataset, Model, ModelError, OrderId, OrderOperation, ServiceOrder};
+use crate::model::{Absence, Dataset, Model, ModelError, OrderId, OrderOperation, ServiceOrder};
 
 /// A store in memory. Writes are atomic: each batch is applied to a copy that replaces the
 /// current state only when the whole batch succeeded.
@@ -170,6 +170,18 @@ impl Store for MemoryStore {
             summary.total_added() + summary.total_updated(),
         );
         Ok(())
+    }
+
+    fn remove_absence(&mut self, absence: &Absence) -> Result<bool, StoreError> {
+        let key = absence.key();
+        if !self.model.absences().iter().any(|a| a.key() == key) {
+            return Ok(false);
+        }
+        let mut dataset = self.model.to_dataset();
+        dataset.absences.retain(|a| a.key() != key);
+        self.model = Model::from_dataset(dataset)?;
+        self.log(BatchKind::Import, 1);
+        Ok(true)
     }
 
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {

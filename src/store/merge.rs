@@ -207,6 +207,7 @@ mod tests {
             location: Location::new(52.5, 13.4),
             address: None,
             calendar: None,
+            visiting_hours: None,
             territory: None,
             excluded_technicians: Vec::new(),
         }

@@ -43,7 +43,7 @@ pub use records::*;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::billing::{BillingKey, Transaction};
-use crate::model::{Dataset, Model, OrderOperation, ServiceOrder};
+use crate::model::{Absence, Dataset, Model, OrderOperation, ServiceOrder};
 
 /// What a host must provide to persist the model and the engines' results.
 ///
@@ -91,6 +91,11 @@ pub trait Store {
     /// Upserts the entities of `incoming` by id (orders with their history), in one batch.
     /// Called by [`Store::import`] once the merged model is known to be valid.
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError>;
+
+    /// Deletes the stored absence with `absence`'s identity (technician, start and end), in
+    /// one batch; returns whether one was stored. (Absences are added with
+    /// [`Store::merge_entities`].)
+    fn remove_absence(&mut self, absence: &Absence) -> Result<bool, StoreError>;
 
     /// The stored generation keys.
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError>;

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod output;
+mod absence;
 pub(crate) mod billing;
 pub(crate) mod candidates;
 mod check;
@@ -78,6 +79,12 @@ pub enum Command {
         after_help = "Every operation is one transaction in the database and is appended to the order's history with its instant (--at, default now) and --reason. An operation the order's status does not allow, or an unknown id, exits 1 naming the status and the operations allowed; nothing changes. --dataset files are read-only: operations refuse them.\n\nExamples:\n  fieldwork order show SO-0001\n  fieldwork order start SO-0001 --at 2027-03-01T08:45\n  fieldwork order hold SO-0001 --at 2027-03-01T10:00 --reason 'waiting for parts'\n  fieldwork order resume SO-0001 --at 2027-03-02T08:00\n  fieldwork order complete SO-0001 --at 2027-03-02T09:30 --json\n  fieldwork order priority SO-0002 critical --reason 'customer escalation'\n  fieldwork order assign SO-0003 --technician T-001 --start 2027-03-02T13:00\n  fieldwork order repair SO-0001 --symptom COOLING/NO-COLD --resolution REPLACED --stage DONE"
     )]
     Order(order::OrderArgs),
+    /// Record, list or remove technicians' time off; adding or removing one re-plans only that
+    /// technician's visits.
+    #[command(
+        after_help = "Adding or removing an absence re-plans the scheduling window (--schedule-days from today, default 5) moving only the absent technician's visits: those the absence made infeasible go to free time (theirs or another technician's, without moving anyone else's visit) or become unassigned; the rest stay under the re-planning stability rules. An unknown technician or an end before the start exits 1; nothing changes.\n\nExamples:\n  fieldwork absence add --technician T-009 --day 2027-03-02 --reason sick\n  fieldwork absence add --technician T-004 --from 2027-03-03T12:00 --to 2027-03-03T17:00 --reason dentist\n  fieldwork absence list --technician T-009\n  fieldwork absence remove --technician T-009 --day 2027-03-02 --json"
+    )]
+    Absence(absence::AbsenceArgs),
     /// Show a return order, its dispositions and the actions they imply; or move it a step:
     /// receive, inspect, execute, close.
     #[command(
@@ -284,6 +291,7 @@ fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::DemoData(args) => demo_data::run(args, out),
         Command::Bill(args) => billing::run(args, out),
         Command::Order(args) => order::run(args, out),
+        Command::Absence(args) => absence::run(args, out),
         Command::Rma(args) => rma::run(args, out),
         Command::Schedule(args) => schedule::run(args, out),
         Command::Candidates(args) => candidates::run(args, out),

@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use error::sql_error;
 use fieldwork::billing::{BillingKey, Transaction as BillingTransaction};
-use fieldwork::model::{Dataset, Model, OrderOperation, ServiceOrder};
+use fieldwork::model::{Absence, Dataset, Model, OrderOperation, ServiceOrder};
 use fieldwork::store::{
     BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot, StatusUpdate,
     Store, StoreError, StoredPlan,
@@ -231,6 +231,10 @@ impl Store for SqliteStore {
 
     fn merge_entities(&mut self, incoming: &Dataset) -> Result<(), StoreError> {
         model::merge(&mut self.conn, &self.path, incoming)
+    }
+
+    fn remove_absence(&mut self, absence: &Absence) -> Result<bool, StoreError> {
+        model::remove_absence(&mut self.conn, &self.path, absence)
     }
 
     fn generation_keys(&self) -> Result<HashSet<String>, StoreError> {

@@ -411,6 +411,30 @@ pub(crate) fn merge(
     super::commit(tx, path, "merging the dataset")
 }
 
+/// Deletes the absence identified by `absence`'s technician, start and end, in one
+/// transaction; returns whether a row was deleted.
+pub(crate) fn remove_absence(
+    conn: &mut Connection,
+    path: &Path,
+    absence: &Absence,
+) -> Result<bool, StoreError> {
+    let tx = super::begin_write(conn, path)?;
+    let batch = batches::begin(&tx, path, BatchKind::Import)?;
+    let rows = tx
+        .execute(
+            "DELETE FROM absences WHERE technician_id = ?1 AND start = ?2 AND end = ?3",
+            params![
+                absence.technician.as_str(),
+                instant(&absence.start),
+                instant(&absence.end)
+            ],
+        )
+        .map_err(sql_error(path, "removing an absence"))?;
+    batches::finish(&tx, path, batch, rows)?;
+    super::commit(tx, path, "removing an absence")?;
+    Ok(rows > 0)
+}
+
 /// Writes `history` within `tx` in `batch` (into a store just cleared); returns the rows.
 fn write_history(
     tx: &Transaction<'_>,

@@ -73,7 +73,7 @@ impl Sets {
 /// ```
 /// use fieldwork::schedule::solver::{parts, InitialPlan, Job, Problem, TravelMatrix, Vehicle};
 /// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (1.0, 0.0), (9.0, 0.0), (10.0, 0.0)])?;
-/// let vehicles = vec![Vehicle::new(0, 0.0, 100.0), Vehicle::new(3, 0.0, 100.0)];
+/// let vehicles = vec![Vehicle::new(0, 0.0, 100.0), Vehicle::new(3, 0.0, 100.0).with_resource(1)];
 /// let jobs = vec![
 ///     Job::new(1).with_allowed_vehicles(vec![0]),
 ///     Job::new(2).with_allowed_vehicles(vec![1]),
@@ -226,6 +226,11 @@ fn restrict(problem: &Problem, part: &Part) -> Result<(Problem, Vec<usize>), Sol
             job.incumbent = job
                 .incumbent
                 .and_then(|inc| veh(inc.vehicle).map(|vehicle| Incumbent { vehicle, ..inc }));
+            job.vehicle_windows = job
+                .vehicle_windows
+                .into_iter()
+                .filter_map(|(v, e, l)| veh(v).map(|v| (v, e, l)))
+                .collect();
             job
         })
         .collect();

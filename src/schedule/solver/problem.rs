@@ -418,6 +418,10 @@ pub struct Job {
     /// The job's place in the plan being revised (incremental re-planning), with the penalty
     /// of moving it.
     pub incumbent: Option<Incumbent>,
+    /// Hard start windows `(vehicle, earliest, latest)` that hold on one vehicle only, on top
+    /// of `[earliest, latest]` (e.g. a site's opening hours on the day a shift covers); at
+    /// most one per vehicle. They apply whatever the late policy and to a pinned start.
+    pub vehicle_windows: Vec<(usize, f64, f64)>,
 }
 
 /// Where a job is in the plan being revised, and what moving it costs.
@@ -453,7 +457,30 @@ impl Job {
             pinned_vehicle: None,
             pinned_start: None,
             incumbent: None,
+            vehicle_windows: Vec::new(),
         }
+    }
+
+    /// Adds a hard start window `[earliest, latest]` that holds on `vehicle` only (see
+    /// [`Job::vehicle_windows`]).
+    ///
+    /// ```
+    /// use fieldwork::schedule::solver::{solve, Job, Problem, SolverConfig, TravelMatrix, Vehicle};
+    /// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (1.0, 0.0)]).unwrap();
+    /// // Two shifts; on the first the site opens at 50, on the second at 300.
+    /// let vehicles = vec![Vehicle::new(0, 0.0, 200.0), Vehicle::new(0, 200.0, 400.0)];
+    /// let job = Job::new(1)
+    ///     .with_service(10.0)
+    ///     .with_vehicle_window(0, 50.0, 60.0)
+    ///     .with_vehicle_window(1, 300.0, 350.0);
+    /// let problem = Problem::new(matrix, vehicles, vec![job]).unwrap();
+    /// let solution = solve(&problem, &SolverConfig::default()).unwrap();
+    /// let visit = &solution.routes[0].visits[0];
+    /// assert!(visit.start >= 50.0 && visit.start <= 60.0 || visit.start >= 300.0);
+    /// ```
+    pub fn with_vehicle_window(mut self, vehicle: usize, earliest: f64, latest: f64) -> Self {
+        self.vehicle_windows.push((vehicle, earliest, latest));
+        self
     }
 
     /// Sets the service duration.
@@ -562,6 +589,9 @@ pub struct Problem {
     /// Per job: other jobs sorted by travel distance (capped length).
     pub(crate) neighbours: Vec<Vec<u32>>,
     has_incumbents: bool,
+    /// Per job: its per-vehicle windows `(vehicle, earliest, latest)` by ascending vehicle
+    /// (empty for most jobs).
+    vehicle_windows: Vec<Vec<(u32, f64, f64)>>,
 }
 
 /// At most this many neighbours are kept per job.
@@ -642,6 +672,29 @@ fn check_job(k: usize, job: &Job, size: usize) -> Result<(), SolverError> {
         }
     }
     Ok(())
+}
+
+/// Job `k`'s per-vehicle windows by ascending vehicle, checking each vehicle exists, appears
+/// once, and its window is a finite-start, non-empty interval.
+fn vehicle_windows_of(k: usize, job: &Job, nv: usize) -> Result<Vec<(u32, f64, f64)>, SolverError> {
+    let bad = |message: String| SolverError::InvalidJob { job: k, message };
+    let mut row = Vec::with_capacity(job.vehicle_windows.len());
+    for &(v, e, l) in &job.vehicle_windows {
+        if v >= nv {
+            return Err(bad(format!("window for vehicle {v} which does not exist")));
+        }
+        if !e.is_finite() || l.is_nan() || l < e {
+            return Err(bad(format!(
+                "window on vehicle {v} must start at a finite time and not end before it starts"
+            )));
+        }
+        row.push((v as u32, e, l));
+    }
+    row.sort_by_key(|&(v, _, _)| v);
+    if row.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(bad("two windows for one vehicle".into()));
+    }
+    Ok(row)
 }
 
 /// Sets job `k`'s eligibility bits in `row` (allowed vehicles, else all `nv`, narrowed to the
@@ -798,8 +851,10 @@ impl Problem {
         let mut jd = Vec::with_capacity(jobs.len());
         let mut preference = Vec::with_capacity(jobs.len());
         let mut eligible_vehicles = Vec::with_capacity(jobs.len());
+        let mut vehicle_windows = Vec::with_capacity(jobs.len());
         for (k, job) in jobs.iter().enumerate() {
             check_job(k, job, size)?;
+            vehicle_windows.push(vehicle_windows_of(k, job, nv)?);
             if let Some(inc) = &job.incumbent {
                 let ok = inc.vehicle < nv
                     && inc.start.is_finite()
@@ -834,7 +889,38 @@ impl Problem {
             eligible_vehicles,
             preference,
             neighbours,
+            vehicle_windows,
         })
+    }
+
+    /// Job `j`'s data as vehicle `v` sees it: its window narrowed by its window on `v`, if any
+    /// (O(1) for a job without per-vehicle windows, O(log w) otherwise).
+    #[inline]
+    pub(crate) fn jd_on(&self, j: usize, v: usize) -> JobData {
+        let d = self.jd[j];
+        let row = &self.vehicle_windows[j];
+        if row.is_empty() {
+            return d;
+        }
+        match row.binary_search_by_key(&(v as u32), |&(w, _, _)| w) {
+            Ok(i) => {
+                let (_, e, l) = row[i];
+                JobData {
+                    e: d.e.max(e),
+                    l: d.l.min(l),
+                    ..d
+                }
+            }
+            Err(_) => d,
+        }
+    }
+
+    /// Job `j`'s own window on vehicle `v` (see [`Job::vehicle_windows`]), if it has one.
+    pub fn vehicle_window(&self, j: usize, v: usize) -> Option<(f64, f64)> {
+        let row = &self.vehicle_windows[j];
+        row.binary_search_by_key(&(v as u32), |&(w, _, _)| w)
+            .ok()
+            .map(|i| (row[i].1, row[i].2))
     }
 
     /// Sets the weight of preference scores in the cost (default 1):

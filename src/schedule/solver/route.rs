@@ -28,13 +28,15 @@ pub(crate) struct Seg {
 }
 
 impl Seg {
+    /// A job's segment. A window that is empty (a pinned start outside the job's window on
+    /// the vehicle) is time warp: the job is infeasible on every route of that vehicle.
     #[inline]
     pub fn job(d: &JobData) -> Seg {
         Seg {
             dur: d.service,
-            tw: 0.0,
+            tw: (d.e - d.l).max(0.0),
             e: d.e,
-            l: d.l,
+            l: d.l.max(d.e),
             first: d.loc,
             last: d.loc,
         }
@@ -90,14 +92,18 @@ pub(crate) fn simulate(p: &Problem, v: usize, seq: impl Iterator<Item = usize>) 
     let mut any = false;
     for j in seq {
         any = true;
-        let d = &p.jd[j];
+        let d = &p.jd_on(j, v);
         let arr = t + m.time(loc, d.loc);
         let start = arr.max(d.e);
         if start > d.l + EPS {
             return None;
         }
         wait += start - arr;
-        let bound = if d.soft { d.due.max(start) } else { d.l };
+        let bound = if d.soft {
+            d.due.max(start).min(d.l)
+        } else {
+            d.l
+        };
         slack = slack.min(wait + (bound - start));
         if d.soft {
             late += (start - d.due).max(0.0);
@@ -140,7 +146,7 @@ pub(crate) fn disruption(p: &Problem, v: usize, seq: &[usize]) -> f64 {
     let m = p.matrix();
     let (mut t, mut loc, mut total) = (veh.shift_start, veh.start_location, 0.0);
     for &j in seq {
-        let d = &p.jd[j];
+        let d = &p.jd_on(j, v);
         let start = (t + m.time(loc, d.loc)).max(d.e);
         if let Some(inc) = &p.jobs()[j].incumbent {
             if inc.vehicle != v || start > inc.start + EPS {
@@ -293,7 +299,7 @@ impl RouteState {
         let mut soft = 0;
         let mut last = start;
         for &j in &self.jobs {
-            let d = &p.jd[j];
+            let d = &p.jd_on(j, self.vehicle);
             let s = Seg::job(d);
             dist += m.distance(last.last, d.loc);
             last = last.concat(&s, m.time(last.last, d.loc));
@@ -311,7 +317,7 @@ impl RouteState {
             let node = if i == 0 {
                 start
             } else {
-                Seg::job(&p.jd[self.jobs[i - 1]])
+                Seg::job(&p.jd_on(self.jobs[i - 1], self.vehicle))
             };
             let next = self.bwd[i + 1];
             self.bwd[i] = node.concat(&next, m.time(node.last, next.first));
@@ -358,7 +364,7 @@ impl RouteState {
         let mut s = Seg::depot(veh.start_location, veh.shift_start, veh.shift_end);
         let mut load = 0.0;
         for &j in seq {
-            let d = &p.jd[j];
+            let d = &p.jd_on(j, vehicle);
             s = s.concat(&Seg::job(d), m.time(s.last, d.loc));
             if s.tw > EPS {
                 return false;
@@ -387,7 +393,7 @@ impl RouteState {
         let v = self.vehicle;
         let veh = &p.vehicles()[v];
         let m = p.matrix();
-        let d = &p.jd[j];
+        let d = &p.jd_on(j, v);
         let k = self.jobs.len();
         let (cpd, cpt) = (veh.cost_per_distance, veh.cost_per_time);
         let constant =

@@ -207,7 +207,7 @@ pub(crate) fn schedule_route(p: &Problem, v: usize, jobs: &[usize]) -> Option<Ro
     let (mut travel, mut service, mut waiting, mut load, mut late, mut pref, mut dist) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for &j in jobs {
-        let d = &p.jd[j];
+        let d = &p.jd_on(j, v);
         let tt = m.time(loc, d.loc);
         let td = m.distance(loc, d.loc);
         let arrival = t + tt;

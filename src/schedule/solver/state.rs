@@ -338,6 +338,7 @@ impl State {
         let mut alone = Vec::new();
         for &v in &fits {
             let veh = &p.vehicles()[v];
+            let d = &p.jd_on(j, v);
             let start = (veh.shift_start + m.time(veh.start_location, d.loc)).max(d.e);
             if start > d.l + EPS {
                 continue;

@@ -83,6 +83,15 @@ pub enum Violation {
         /// Due time.
         due: f64,
     },
+    /// A job starts after the end of its window on the vehicle serving it.
+    OutsideVehicleWindow {
+        /// The job index.
+        job: usize,
+        /// The vehicle index.
+        vehicle: usize,
+        /// Reported start.
+        start: f64,
+    },
     /// A job with a pinned start does not start then.
     PinnedStartMissed {
         /// The job index.
@@ -221,6 +230,18 @@ fn check_visit(
     let start = visit.start;
     if !le(arrival, start) || (job.pinned_start.is_none() && !le(job.earliest, start)) {
         out.push(Violation::StartsTooEarly { job: j });
+    }
+    if let Some((e, l)) = problem.vehicle_window(j, v) {
+        if !le(e, start) {
+            out.push(Violation::StartsTooEarly { job: j });
+        }
+        if !le(start, l) {
+            out.push(Violation::OutsideVehicleWindow {
+                job: j,
+                vehicle: v,
+                start,
+            });
+        }
     }
     if !close(visit.waiting, start - arrival) {
         inconsistent("waiting", out);
