@@ -3,7 +3,7 @@
 use super::context::{AtArgs, Context, RulesArgs, SourceArgs};
 use super::output::table;
 use super::{CliError, Output};
-use fieldwork::billing::{bill, BillingError, Month};
+use fieldwork::billing::{bill, BillingError, BillingRun, Month};
 use fieldwork::calendar::{END_YEAR, FIRST_YEAR};
 
 /// Arguments of `fieldwork bill`.
@@ -35,13 +35,20 @@ pub fn parse_period(text: &str) -> Result<Month, String> {
     }
 }
 
+/// Bills one month in a context and posts the run (the CLI's `bill` and the API's
+/// `POST /billing/runs`): periods billed before are skipped.
+pub(crate) fn bill_month(ctx: &mut Context, period: Month) -> Result<BillingRun, CliError> {
+    // A dataset's in-memory store has billed nothing before: every period due is billed.
+    let ledger = ctx.store.billed_periods()?;
+    let run = bill(&ctx.model, &ctx.rules.set, period, &ledger).map_err(CliError::user)?;
+    ctx.store.save_billing(&run.transactions, &run.billed)?;
+    Ok(run)
+}
+
 /// Runs the command.
 pub fn run(args: BillArgs, out: &Output) -> Result<(), CliError> {
     let mut ctx = Context::resolve(&args.source, &args.rules, &AtArgs::default())?;
-    // A dataset's in-memory store has billed nothing before: every period due is billed.
-    let ledger = ctx.store.billed_periods()?;
-    let run = bill(&ctx.model, &ctx.rules.set, args.period, &ledger).map_err(CliError::user)?;
-    ctx.store.save_billing(&run.transactions, &run.billed)?;
+    let run = bill_month(&mut ctx, args.period)?;
     if out.json {
         return out.print_json(&ctx.json(&run));
     }

@@ -34,21 +34,45 @@ pub struct CandidatesArgs {
     pub rules: RulesArgs,
 }
 
+/// The dispatcher of a context: the rules' dispatch policy with the workload of the stored
+/// plans, replaced by `workload` when given.
+fn dispatcher<'r>(
+    ctx: &'r Context,
+    workload: Option<Workload>,
+) -> Result<Dispatcher<'r>, CliError> {
+    let planned = planned_workload(&ctx.model, &ctx.store.plans()?);
+    let dispatcher = Dispatcher::from_rules(&ctx.rules.set)
+        .map_err(CliError::user)?
+        .with_workload(planned);
+    Ok(match workload {
+        Some(w) => dispatcher.with_workload(w),
+        None => dispatcher,
+    })
+}
+
+/// The explained ranking of technicians for one order at the context's "now" (the CLI's
+/// `candidates` and the API's `GET /orders/{id}/candidates`).
+pub(crate) fn rank(ctx: &Context, order: &str) -> Result<Ranking, CliError> {
+    dispatcher(ctx, None)?
+        .rank(&ctx.model, &OrderId::new(order), ctx.now)
+        .map_err(CliError::user)
+}
+
 /// Runs the command.
 pub fn run(args: CandidatesArgs, out: &Output) -> Result<(), CliError> {
     let ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
     let model = &ctx.model;
-    let planned = planned_workload(model, &ctx.store.plans()?);
-    let mut dispatcher = Dispatcher::from_rules(&ctx.rules.set)
-        .map_err(CliError::user)?
-        .with_workload(planned);
-    if let Some(path) = &args.workload {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
-        let workload: Workload = serde_json::from_str(&text)
-            .map_err(|e| CliError::user(format!("{}: malformed workload: {e}", path.display())))?;
-        dispatcher = dispatcher.with_workload(workload);
-    }
+    let workload = match &args.workload {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
+            Some(serde_json::from_str::<Workload>(&text).map_err(|e| {
+                CliError::user(format!("{}: malformed workload: {e}", path.display()))
+            })?)
+        }
+        None => None,
+    };
+    let dispatcher = dispatcher(&ctx, workload)?;
     let at = ctx.now;
     let ranking = dispatcher
         .rank(model, &OrderId::new(args.order.as_str()), at)

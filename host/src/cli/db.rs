@@ -100,3 +100,20 @@ pub fn shown(location: &Path) -> String {
         None => location.display().to_string(),
     }
 }
+
+/// Opens an existing SQLite database (the commands that use the SQLite store's own tables:
+/// `serve`, `token`); a PostgreSQL URL is refused.
+pub fn open_sqlite(location: &Path) -> Result<SqliteStore, CliError> {
+    if postgres_url(location).is_some() {
+        return Err(CliError::user(
+            "this command needs an SQLite database (tokens and the live board are SQLite's)",
+        ));
+    }
+    if !location.exists() {
+        return Err(CliError::User(format!(
+            "no database at {}\nhint: create one with `fieldwork init --db {0}`",
+            location.display()
+        )));
+    }
+    Ok(SqliteStore::open_with(location, &options(false))?)
+}

@@ -5,11 +5,11 @@
 #[macro_use]
 mod output;
 mod absence;
-mod billing;
-mod candidates;
+pub(crate) mod billing;
+pub(crate) mod candidates;
 mod check;
-mod context;
-mod db;
+pub(crate) mod context;
+pub(crate) mod db;
 mod demo;
 mod demo_data;
 mod export;
@@ -17,14 +17,15 @@ mod generate;
 mod import;
 mod init;
 mod limits;
-mod order;
+pub(crate) mod order;
 mod recur;
-mod rma;
-mod run;
+pub(crate) mod rma;
+pub(crate) mod run;
 mod schedule;
 pub(crate) mod sla;
-mod slots;
-mod views;
+pub(crate) mod slots;
+mod token;
+pub(crate) mod views;
 mod worker;
 
 use clap::{Parser, Subcommand};
@@ -169,6 +170,16 @@ pub enum Command {
         after_help = "Examples:\n  fieldwork sla due --calendar office.json --start 2027-03-05T16:00:00+01:00 --minutes 120\n  fieldwork sla report --at 2027-03-01T12:00:00Z\n  fieldwork sla report --dataset demo.json --at 2027-03-01T12:00:00Z"
     )]
     Sla(sla::SlaArgs),
+    /// Serve the HTTP API and the live board (loopback by default).
+    #[command(
+        after_help = "Every request needs a token (`fieldwork token create`): `Authorization: Bearer TOKEN`, or `?token=TOKEN` for the board, feeds and event streams a browser opens by URL. The OpenAPI document is at /openapi.json. The first line printed is `listening on http://ADDR`.\n\nExamples:\n  fieldwork serve\n  fieldwork serve --db prod.db --listen 127.0.0.1:8080\n  fieldwork serve --listen 127.0.0.1:0 --rules ./rules"
+    )]
+    Serve(crate::serve::ServeArgs),
+    /// The API tokens of `fieldwork serve`: create (printed once, stored hashed), list, revoke.
+    #[command(
+        after_help = "Examples:\n  fieldwork token create --role dispatcher --subject 'Dana (dispatch)'\n  fieldwork token create --role technician --technician T-001\n  fieldwork token list\n  fieldwork token revoke 3"
+    )]
+    Token(token::TokenArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  fieldwork completions bash > /etc/bash_completion.d/fieldwork\n  fieldwork completions zsh > ~/.zfunc/_fieldwork"
@@ -303,6 +314,8 @@ fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::Import(args) => import::run(args, out),
         Command::Export(args) => export::run(args, out),
         Command::Sla(args) => sla::run(args, out),
+        Command::Serve(args) => crate::serve::run(args, out),
+        Command::Token(args) => token::run(args, out),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut cmd, "fieldwork", &mut std::io::stdout());

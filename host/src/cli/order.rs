@@ -151,7 +151,20 @@ pub struct BookArgs {
 
 /// The window `order book` asks for: the N-th slot offered, or `--window FROM/TO`.
 fn book_window(ctx: &Context, a: &BookArgs) -> Result<Appointment, CliError> {
-    if let Some(text) = &a.window {
+    window_to_book(ctx, &a.common.id, a.window.as_deref(), a.slot, &a.search)
+}
+
+/// The window to book for `order`: `window` (`FROM/TO`, each as `--at` is written), else the
+/// `slot`-th (default 1) window `fieldwork slots` offers with `search` (the CLI's `order book`
+/// and the API's `POST /orders/{id}/book`).
+pub(crate) fn window_to_book(
+    ctx: &Context,
+    order: &str,
+    window: Option<&str>,
+    slot: Option<usize>,
+    search: &super::slots::SearchArgs,
+) -> Result<Appointment, CliError> {
+    if let Some(text) = window {
         let (from, to) = text.split_once('/').ok_or_else(|| {
             CliError::User(format!("invalid --window '{text}': expected FROM/TO"))
         })?;
@@ -171,9 +184,9 @@ fn book_window(ctx: &Context, a: &BookArgs) -> Result<Appointment, CliError> {
         }
         return Ok(window);
     }
-    let n = a.slot.unwrap_or(1);
-    let order = OrderId::new(a.common.id.as_str());
-    let offered = super::slots::offered(ctx, &order, &a.search)?;
+    let n = slot.unwrap_or(1);
+    let order = OrderId::new(order);
+    let offered = super::slots::offered(ctx, &order, search)?;
     let slot = n
         .checked_sub(1)
         .and_then(|i| offered.get(i))
@@ -257,7 +270,14 @@ pub fn run(args: OrderArgs, out: &Output) -> Result<(), CliError> {
             return operate(&a.common, action, a.reason.clone(), out);
         }
         OrderCommand::Repair(a) => {
-            let line = repair_line(&a)?;
+            let line = repair_line(&RepairInput {
+                symptom: a.symptom.clone(),
+                condition: a.condition.clone(),
+                diagnosis: a.diagnosis.clone(),
+                resolution: a.resolution.clone(),
+                object: a.object.clone(),
+                note: a.note.clone(),
+            })?;
             let action = OrderAction::Repair {
                 lines: line.into_iter().collect(),
                 stage: a.stage.clone(),
@@ -268,8 +288,25 @@ pub fn run(args: OrderArgs, out: &Output) -> Result<(), CliError> {
     operate(&common, |_| Ok(action.clone()), reason, out)
 }
 
+/// The fields of a repair line as `order repair` takes them (flags or the API's body).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RepairInput {
+    /// AREA/CODE.
+    pub symptom: Option<String>,
+    /// The condition found.
+    pub condition: Option<String>,
+    /// AREA/CODE or AREA.
+    pub diagnosis: Option<String>,
+    /// The resolution applied.
+    pub resolution: Option<String>,
+    /// The object repaired.
+    pub object: Option<String>,
+    /// Free text.
+    pub note: Option<String>,
+}
+
 /// The repair line of `order repair`'s flags, if `--symptom` was given.
-fn repair_line(a: &RepairArgs) -> Result<Option<RepairLine>, CliError> {
+pub(crate) fn repair_line(a: &RepairInput) -> Result<Option<RepairLine>, CliError> {
     let Some(symptom) = &a.symptom else {
         return Ok(None);
     };
@@ -295,28 +332,40 @@ fn repair_line(a: &RepairArgs) -> Result<Option<RepairLine>, CliError> {
     }))
 }
 
-/// What an operation did, for `--json`.
-#[derive(Serialize)]
-struct Done<'a> {
-    order: &'a OrderId,
-    action: &'static str,
-    from: &'static str,
-    status: &'static str,
-    at: String,
+/// What an operation did (the `--json` output of an operation, and the API's answer).
+#[derive(Debug, Serialize)]
+pub(crate) struct Done {
+    /// The order.
+    pub order: OrderId,
+    /// The operation's name (`start`, `hold`, …).
+    pub action: &'static str,
+    /// The status before.
+    pub from: &'static str,
+    /// The status after.
+    pub status: &'static str,
+    /// When it happened (RFC 3339).
+    pub at: String,
+    /// Why, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-    allowed_next: &'static [&'static str],
-    sla: Option<OrderSla>,
+    pub reason: Option<String>,
+    /// What the status allows next.
+    pub allowed_next: &'static [&'static str],
+    /// The order's SLA at that instant.
+    pub sla: Option<OrderSla>,
+    /// The event recorded by a non-status operation (its detail), if any.
+    #[serde(skip)]
+    pub event: Option<String>,
 }
 
-fn operate(
-    common: &Common,
-    action: impl FnOnce(&Context) -> Result<OrderAction, CliError>,
+/// Records one operation on an order of the context's database: one store transaction through
+/// [`Store::apply_operation`](fieldwork::store::Store::apply_operation) at the context's
+/// "now". The CLI's `order start|hold|…` and the HTTP API's order operations both call it.
+pub(crate) fn apply(
+    ctx: &mut Context,
+    id: &str,
+    action: OrderAction,
     reason: Option<String>,
-    out: &Output,
-) -> Result<(), CliError> {
-    let mut ctx = Context::resolve(&common.source, &common.rules, &common.at)?;
-    let action = action(&ctx)?;
+) -> Result<Done, CliError> {
     if ctx.is_dataset() {
         return Err(CliError::User(format!(
             "`order {}` records an operation in the database; a --dataset file is read-only \
@@ -324,15 +373,14 @@ fn operate(
             action.name()
         )));
     }
-    let id = OrderId::new(common.id.clone());
     let operation = OrderOperation {
-        order: id.clone(),
+        order: OrderId::new(id.to_owned()),
         action,
         at: ctx.now,
         reason: reason.clone(),
     };
     let order = ctx.store.apply_operation(&operation)?;
-    let sla = order_sla(&ctx, &order);
+    let sla = order_sla(ctx, &order);
     let status = order.status();
     // The status the operation left, as stored when it was applied.
     let from = match operation.action.target_status() {
@@ -345,39 +393,57 @@ fn operate(
         None => status,
     }
     .as_str();
-    if out.json {
-        return out.print_json(&ctx.json(&Done {
-            order: &order.id,
-            action: operation.action.name(),
-            from,
-            status: status.as_str(),
-            at: rfc3339(ctx.now),
-            reason: reason.as_deref(),
-            allowed_next: allowed_actions(status),
-            sla,
-        }));
-    }
-    ctx.say_header(out);
-    let change = if from == status.as_str() {
-        status.to_string()
-    } else {
-        format!("{from} -> {status}")
-    };
-    let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
-    say!(
-        "order {}: {} at {}: {change}{why}",
-        order.id,
-        operation.action.name(),
-        instant(ctx.now, ctx.zone)
-    );
-    if let Some(event) = order
+    let event = order
         .events
         .last()
         .filter(|_| operation.action.target_status().is_none())
-    {
-        say!("  {}", event.detail);
+        .map(|e| e.detail.clone());
+    Ok(Done {
+        order: order.id.clone(),
+        action: operation.action.name(),
+        from,
+        status: status.as_str(),
+        at: rfc3339(ctx.now),
+        reason,
+        allowed_next: allowed_actions(status),
+        sla,
+        event,
+    })
+}
+
+fn operate(
+    common: &Common,
+    action: impl FnOnce(&Context) -> Result<OrderAction, CliError>,
+    reason: Option<String>,
+    out: &Output,
+) -> Result<(), CliError> {
+    let mut ctx = Context::resolve(&common.source, &common.rules, &common.at)?;
+    let action = action(&ctx)?;
+    let done = apply(&mut ctx, &common.id, action, reason)?;
+    if out.json {
+        return out.print_json(&ctx.json(&done));
     }
-    if let Some(sla) = &sla {
+    ctx.say_header(out);
+    let change = if done.from == done.status {
+        done.status.to_owned()
+    } else {
+        format!("{} -> {}", done.from, done.status)
+    };
+    let why = done
+        .reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    say!(
+        "order {}: {} at {}: {change}{why}",
+        done.order,
+        done.action,
+        instant(ctx.now, ctx.zone)
+    );
+    if let Some(detail) = &done.event {
+        say!("  {detail}");
+    }
+    if let Some(sla) = &done.sla {
         for m in &sla.metrics {
             say!(
                 "  SLA {}: {}{}, due {}",
@@ -388,7 +454,7 @@ fn operate(
             );
         }
     }
-    say!("  next: {}", next(allowed_actions(status)));
+    say!("  next: {}", next(done.allowed_next));
     Ok(())
 }
 
@@ -448,9 +514,29 @@ struct Shown<'a> {
     work: WorkFacts,
 }
 
+/// `order show` as JSON (the CLI's `--json` and the API's `GET /orders/{id}`).
+pub(crate) fn shown_json(ctx: &Context, id: &str) -> Result<serde_json::Value, CliError> {
+    show_in(ctx, id, None)?.ok_or_else(|| CliError::Internal("order show produced nothing".into()))
+}
+
 fn show(common: &Common, out: &Output) -> Result<(), CliError> {
     let ctx = Context::resolve(&common.source, &common.rules, &common.at)?;
-    let id = OrderId::new(common.id.clone());
+    if out.json {
+        let json = shown_json(&ctx, &common.id)?;
+        return out.print_json(&json);
+    }
+    show_in(&ctx, &common.id, Some(out))?;
+    Ok(())
+}
+
+/// Collects an order's view: printed for people on `out`, or returned as JSON when `out` is
+/// `None` (nothing is printed).
+fn show_in(
+    ctx: &Context,
+    id: &str,
+    out: Option<&Output>,
+) -> Result<Option<serde_json::Value>, CliError> {
+    let id = OrderId::new(id.to_owned());
     let order = ctx
         .model
         .order(&id)
@@ -502,11 +588,11 @@ fn show(common: &Common, out: &Output) -> Result<(), CliError> {
             end: rfc3339(end),
             fixed,
         });
-    let sla = order_sla(&ctx, order);
+    let sla = order_sla(ctx, order);
     let status = order.status();
     let work = WorkFacts::of(order, ctx.now);
-    if out.json {
-        return out.print_json(&ctx.json(&Shown {
+    let Some(out) = out else {
+        return Ok(Some(ctx.json(&Shown {
             order: &order.id,
             customer: order.customer.to_string(),
             priority: order.priority,
@@ -521,8 +607,8 @@ fn show(common: &Common, out: &Output) -> Result<(), CliError> {
             sla,
             visit,
             work,
-        }));
-    }
+        })));
+    };
     ctx.say_header(out);
     say!(
         "order {}  customer {}  priority {}",
@@ -604,5 +690,5 @@ fn show(common: &Common, out: &Output) -> Result<(), CliError> {
         })
         .collect();
     say!("{}", table(&["at", "what", "detail", "reason"], &rows));
-    Ok(())
+    Ok(None)
 }

@@ -9,7 +9,8 @@ use crate::format::rfc3339;
 use crate::format::{instant, table};
 use fieldwork::model::ReturnOrderId;
 use fieldwork::operations::{return_step, ReturnAction};
-use fieldwork::rma::{review, DecidedBy, RuleDisposition};
+use fieldwork::rma::{review, DecidedBy, RmaReview, RuleDisposition};
+use fieldwork::store::ReturnStep;
 
 /// Arguments of `fieldwork rma`.
 #[derive(Debug, clap::Args)]
@@ -64,16 +65,20 @@ pub struct StepArgs {
     pub rules: RulesArgs,
 }
 
-/// Records one step.
-fn step(action: ReturnAction, args: StepArgs, out: &Output) -> Result<(), CliError> {
-    let mut ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+/// Records one step of a return order in the context's database (the CLI's `rma receive|…`
+/// and the API's `POST /returns/{id}/{action}`); returns the step and its JSON.
+pub(crate) fn record_step(
+    ctx: &mut Context,
+    id: &str,
+    action: ReturnAction,
+) -> Result<(ReturnStep, serde_json::Value), CliError> {
     if ctx.is_dataset() {
         return Err(CliError::User(format!(
             "`rma {action}` records a step in the database; a --dataset file is read-only \
              (import it with `fieldwork import FILE` and use --db)"
         )));
     }
-    let id = ReturnOrderId::new(args.id);
+    let id = ReturnOrderId::new(id);
     let step = return_step(
         &ctx.model,
         &id,
@@ -83,18 +88,39 @@ fn step(action: ReturnAction, args: StepArgs, out: &Output) -> Result<(), CliErr
     )
     .map_err(CliError::user)?;
     ctx.store.apply_return_step(&step)?;
+    let orders: Vec<&str> = step.orders.iter().map(|o| o.id.as_str()).collect();
+    let credits: Vec<&str> = step.transactions.iter().map(|t| t.id.as_str()).collect();
+    let json = ctx.json(&serde_json::json!({
+        "return_order": id,
+        "action": action,
+        "from": step.from,
+        "status": step.rma.status,
+        "at": rfc3339(ctx.now),
+        "orders_created": orders,
+        "credits_posted": credits,
+    }));
+    Ok((step, json))
+}
+
+/// The review of a return order at the context's "now" (the CLI's `rma --order` and the API's
+/// `GET /returns/{id}`).
+pub(crate) fn review_of(ctx: &Context, id: &str) -> Result<RmaReview, CliError> {
+    review(
+        &ctx.model,
+        &ReturnOrderId::new(id),
+        &RuleDisposition(&ctx.rules.set),
+        ctx.now,
+    )
+    .map_err(CliError::user)
+}
+
+/// Records one step.
+fn step(action: ReturnAction, args: StepArgs, out: &Output) -> Result<(), CliError> {
+    let mut ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    let (step, json) = record_step(&mut ctx, &args.id, action)?;
+    let id = &args.id;
     if out.json {
-        let orders: Vec<&str> = step.orders.iter().map(|o| o.id.as_str()).collect();
-        let credits: Vec<&str> = step.transactions.iter().map(|t| t.id.as_str()).collect();
-        return out.print_json(&ctx.json(&serde_json::json!({
-            "return_order": id,
-            "action": action,
-            "from": step.from,
-            "status": step.rma.status,
-            "at": rfc3339(ctx.now),
-            "orders_created": orders,
-            "credits_posted": credits,
-        })));
+        return out.print_json(&json);
     }
     ctx.say_header(out);
     say!(
@@ -132,14 +158,8 @@ pub fn run(args: RmaArgs, out: &Output) -> Result<(), CliError> {
         ));
     };
     let ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
-    let (model, zone) = (&ctx.model, ctx.zone);
-    let review = review(
-        model,
-        &ReturnOrderId::new(order),
-        &RuleDisposition(&ctx.rules.set),
-        ctx.now,
-    )
-    .map_err(CliError::user)?;
+    let zone = ctx.zone;
+    let review = review_of(&ctx, &order)?;
     if out.json {
         return out.print_json(&ctx.json(&review));
     }

@@ -230,12 +230,17 @@ fn batch_line(calendar: &CompiledCalendar, line: &str) -> Result<DateTime<Utc>, 
     calendar.add(start, duration).map_err(|e| e.to_string())
 }
 
-fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
-    let ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+/// The SLA status and compliance of every order at the context's "now" (the CLI's
+/// `sla report` and the API's `GET /sla`).
+pub(crate) fn report_of(ctx: &Context) -> Result<SlaReport, CliError> {
     let engines = Engines::new(&ctx.model, &ctx.rules.set)?;
     let engine = engines.sla(&ctx.model);
-    let (model, at) = (&ctx.model, ctx.now);
-    let report = engine.report(model.orders(), at);
+    Ok(engine.report(ctx.model.orders(), ctx.now))
+}
+
+fn report(args: ReportArgs, out: &Output) -> Result<(), CliError> {
+    let ctx = Context::resolve(&args.source, &args.rules, &args.at)?;
+    let report = report_of(&ctx)?;
     if out.json {
         out.print_json(&ctx.json(&report))?;
     } else {

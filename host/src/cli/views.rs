@@ -141,8 +141,14 @@ fn sla_dues(ctx: &Context) -> Result<board::Dues, CliError> {
     Ok(dues)
 }
 
-/// Runs `fieldwork board`.
-pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
+/// The board of the context's database over `from..=to` (default: the newest plan's first day
+/// and four more), with SLA due markers from the context's rules: `fieldwork board` and the
+/// server's `/board` build it here.
+pub(crate) fn board_of(
+    ctx: &Context,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<board::BoardView, CliError> {
     let check_range = |from, to| {
         super::limits::bounded_end(
             from,
@@ -151,25 +157,15 @@ pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
             "the `fieldwork board` range",
         )
     };
-    let given = args.from.zip(args.to);
-    if let Some((from, to)) = given {
-        // A range given in full is checked before the database is read.
-        check_range(from, to)?;
-    }
-    let ctx = view_context(&args.db, &args.rules, &args.at)?;
     let (plan, newest) = schedule_of(&ctx.model, &ctx.store.plans()?)?;
     // Dates are local dates of the business, as on every command.
     let zone = ctx.zone;
-    let from = args
-        .from
-        .unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
+    let from = from.unwrap_or_else(|| newest.with_timezone(&zone).date_naive());
     // Both ends inclusive, as on every command.
-    let to = args.to.unwrap_or(from + Duration::days(4));
-    if given.is_none() {
-        check_range(from, to)?;
-    }
-    let dues = sla_dues(&ctx)?;
-    let view = board::board_view(
+    let to = to.unwrap_or(from + Duration::days(4));
+    check_range(from, to)?;
+    let dues = sla_dues(ctx)?;
+    Ok(board::board_view(
         &ctx.model,
         &plan,
         &dues,
@@ -181,7 +177,63 @@ pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
             now: ctx.now,
             risk_margin_minutes: 60,
         },
-    );
+    ))
+}
+
+/// A technician's day on `date` (default today, the local date of now in the business's zone)
+/// in the current schedule, and the zone of their calendar: `fieldwork today` and the
+/// server's `/me/today` build it here.
+pub(crate) fn today_of(
+    model: &Model,
+    plans: &[StoredPlan],
+    technician: &str,
+    date: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<(today::DayView, Tz), CliError> {
+    let (plan, _) = schedule_of(model, plans)?;
+    let tech = TechnicianId::new(technician);
+    if model.technician(&tech).is_none() {
+        return Err(CliError::User(format!("unknown technician `{tech}`")));
+    }
+    let business = fieldwork::job::business_zone(model);
+    let date = date.unwrap_or_else(|| now.with_timezone(&business).date_naive());
+    Ok((
+        today::day_view(model, &plan, &tech, date, now),
+        zone_of(model, Some(&tech)),
+    ))
+}
+
+/// The calendar of one technician's visits in the current schedule and the updated SEQUENCE
+/// ledger (`fieldwork ics --technician` and the server's calendar feed).
+pub(crate) fn calendar_of(
+    model: &Model,
+    plans: &[StoredPlan],
+    technician: &str,
+    ledger: &ics::ExportLedger,
+    now: DateTime<Utc>,
+) -> Result<(String, ics::ExportLedger), CliError> {
+    let (plan, _) = schedule_of(model, plans)?;
+    let id = TechnicianId::new(technician);
+    if model.technician(&id).is_none() {
+        return Err(CliError::User(format!("unknown technician `{id}`")));
+    }
+    Ok(ics::export(model, &plan, &[id], ledger, now))
+}
+
+/// Runs `fieldwork board`.
+pub fn run_board(args: BoardArgs, out: &Output) -> Result<(), CliError> {
+    if let Some((from, to)) = args.from.zip(args.to) {
+        // A range given in full is checked before the database is read.
+        super::limits::bounded_end(
+            from,
+            to,
+            super::limits::MAX_BOARD_DAYS,
+            "the `fieldwork board` range",
+        )?;
+    }
+    let ctx = view_context(&args.db, &args.rules, &args.at)?;
+    let view = board_of(&ctx, args.from, args.to)?;
+    let (from, to, zone) = (view.options.from, view.options.to, view.options.zone);
     write(&args.out, &board::render_view(&view))?;
     let overdue = view.backlog.iter().filter(|b| b.overdue).count();
     if out.json {
@@ -249,24 +301,12 @@ pub fn run_ics(args: IcsArgs, out: &Output) -> Result<(), CliError> {
 pub fn run_today(args: TodayArgs, out: &Output) -> Result<(), CliError> {
     let store = db::open(&args.db.db)?;
     let model = store.load_model()?;
-    let (plan, _) = schedule_of(&model, &store.plans()?)?;
-    let tech = TechnicianId::new(args.technician.as_str());
-    if model.technician(&tech).is_none() {
-        return Err(CliError::User(format!("unknown technician `{tech}`")));
-    }
-    // Default: today, the local date of now in the business's zone.
     let business = fieldwork::job::business_zone(&model);
     let now = args.at.resolve(business);
-    let date = args
-        .date
-        .unwrap_or_else(|| now.with_timezone(&business).date_naive());
-    let view = today::day_view(&model, &plan, &tech, date, now);
+    let (view, zone) = today_of(&model, &store.plans()?, &args.technician, args.date, now)?;
     if out.json {
         return out.print_json(&view);
     }
-    super::output::write_stdout(format_args!(
-        "{}",
-        today::render_text(&view, zone_of(&model, Some(&tech)))
-    ));
+    super::output::write_stdout(format_args!("{}", today::render_text(&view, zone)));
     Ok(())
 }

@@ -11,6 +11,7 @@
 //!   that is not a fieldwork database (or is damaged) reports [`SqliteError::Corrupt`] (both
 //!   inside [`StoreError::Unavailable`]).
 
+pub mod access;
 mod batches;
 mod billing;
 mod error;

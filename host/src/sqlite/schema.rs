@@ -50,10 +50,43 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "technicians' absences",
         sql: V3,
     },
+    Migration {
+        version: 4,
+        description: "fieldwork serve: API tokens (hashed), the audit log, calendar feed ledgers",
+        sql: V4,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
+
+/// Version 4 (`fieldwork serve`): API tokens, stored as the SHA-256 of the secret (the secret
+/// itself is printed once and never stored); the audit log of every operation made through the
+/// API; and the SEQUENCE ledger of each technician's calendar feed.
+const V4: &str = r#"
+CREATE TABLE api_tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash          TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL,
+    technician_id TEXT,
+    subject       TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    revoked_at    TEXT
+);
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       TEXT NOT NULL,
+    token_id INTEGER,
+    subject  TEXT NOT NULL,
+    request  TEXT NOT NULL,
+    status   INTEGER NOT NULL,
+    outcome  TEXT NOT NULL
+);
+CREATE TABLE ics_ledgers (
+    technician_id TEXT PRIMARY KEY,
+    ledger        TEXT NOT NULL
+);
+"#;
 
 /// Version 3: absences, one row per record, identified by technician, start and end (in
 /// dataset order by rowid).

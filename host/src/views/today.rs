@@ -168,3 +168,123 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
     );
     out
 }
+/// Renders the day as a small HTML page readable on a phone (the server's `/me/today`):
+/// one card per stop with times, order, task, customer and address (a map link), travel, due
+/// time and status; `extra` is inserted before `</body>` (the server's live-update script).
+pub fn render_html(view: &DayView, zone: Tz, extra: &str) -> String {
+    use crate::views::board::escape;
+    let mut cards = String::new();
+    for (i, s) in view.stops.iter().enumerate() {
+        let due = s.due.map_or(String::new(), |d| {
+            format!(
+                "<div class=\"due{}\">due {}</div>",
+                if s.overdue { " overdue" } else { "" },
+                escape(&format::due(
+                    d,
+                    view.now,
+                    zone,
+                    s.status != OrderStatus::Completed
+                ))
+            )
+        });
+        let address = if s.address.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<a href=\"https://www.openstreetmap.org/search?query={}\">{}</a>",
+                escape(&s.address.replace(' ', "+")),
+                escape(&s.address)
+            )
+        };
+        let _ = write!(
+            cards,
+            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b> · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}</li>",
+            status = s.status.as_str(),
+            order = escape(&s.order),
+            n = i + 1,
+            start = format::clock(s.start, zone),
+            end = format::clock(s.end, zone),
+            task = escape(&s.task),
+            prio = escape(&s.priority),
+            status_text = s.status.as_str().replace('_', " "),
+            customer = escape(&s.customer),
+            drive = format::minutes(s.travel_minutes),
+            km = format::km(s.travel_km),
+        );
+    }
+    if view.stops.is_empty() {
+        cards.push_str("<li class=\"empty\">nothing planned</li>");
+    }
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{tech} · {date}</title>
+<style>
+body {{ font: 16px/1.4 system-ui, sans-serif; margin: 0; padding: 12px; color: #222; max-width: 640px; }}
+h1 {{ font-size: 20px; margin: 0 0 4px; }}
+ol {{ list-style: none; padding: 0; margin: 0; }}
+li.stop {{ border: 1px solid #ddd; border-radius: 8px; padding: 10px; margin: 10px 0; }}
+li.status-in_progress {{ border-color: #2e7d32; }}
+li.status-completed {{ opacity: .6; }}
+.time {{ font-weight: 700; font-size: 18px; }}
+.st, .drive {{ color: #555; }}
+.due.overdue {{ color: #d50000; font-weight: 600; }}
+a {{ color: #1565c0; }}
+</style></head>
+<body>
+<h1>{tech} · {name}</h1>
+<p>{date} ({zone}) · {stops} stop(s)</p>
+<ol id="stops">{cards}</ol>
+<p class="drive">home: drive {home} · day total {total}</p>
+{extra}</body></html>
+"#,
+        tech = escape(&view.technician),
+        name = escape(&view.name),
+        date = format::date(view.date),
+        zone = zone.name(),
+        stops = view.stops.len(),
+        home = format::minutes(view.return_minutes),
+        total = format::km(view.travel_km),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_phone_page_escapes_and_lists_each_stop() {
+        let at = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
+        let stop = Stop {
+            order: "SO-1".into(),
+            customer: "Müller & <Sons>".into(),
+            address: "Hauptstr. 1".into(),
+            task: "Annual service".into(),
+            priority: "high".into(),
+            travel_minutes: 12.0,
+            travel_km: 8.0,
+            start: at,
+            end: at + chrono::Duration::minutes(60),
+            due: Some(at - chrono::Duration::minutes(5)),
+            status: OrderStatus::Scheduled,
+            overdue: true,
+        };
+        let view = DayView {
+            technician: "T-001".into(),
+            name: "Ana".into(),
+            date: at.date_naive(),
+            stops: vec![stop],
+            return_minutes: 10.0,
+            travel_km: 16.0,
+            now: at,
+        };
+        let html = render_html(&view, chrono_tz::Europe::Berlin, "<!--extra-->");
+        assert!(html.contains("width=device-width"));
+        assert!(html.contains("Müller &amp; &lt;Sons&gt;"), "{html}");
+        assert!(html.contains(r#"data-order="SO-1""#));
+        assert!(html.contains("09:00"), "local times: {html}");
+        assert!(html.contains(r#"class="due overdue""#));
+        assert!(html.contains("<!--extra--></body>"));
+    }
+}
