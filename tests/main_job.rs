@@ -182,3 +182,67 @@ fn scheduled_orders_no_plan_holds_are_planned_again() {
         );
     }
 }
+
+/// The schedule phase planned part by part (as `fieldwork worker`s do, here in any order, on a
+/// second and a third day too, re-planning from the parts' stored plans) stores the schedule
+/// the whole phase stores: the same visit for every order, the same statuses.
+#[test]
+fn the_schedule_phase_part_by_part_stores_what_the_whole_phase_stores() {
+    use fieldwork::job::{
+        generate_phase, schedule_phase, schedule_phase_part, schedule_phase_parts, snapshot_sla,
+        Engines,
+    };
+    let demo = DemoOptions::new(9, day(1)).with_regions(2);
+    let rules = RuleSet::empty();
+    let mut whole = MemoryStore::new();
+    whole.import(generate(&demo), ImportMode::Replace).unwrap();
+    let mut split = MemoryStore::new();
+    split.import(generate(&demo), ImportMode::Replace).unwrap();
+    let mut part_counts = Vec::new();
+    for (d, hour) in [(1, 5), (2, 6), (3, 6)] {
+        let now = Utc.with_ymd_and_hms(2027, 3, d, hour, 0, 0).unwrap();
+        let options = options(d, now);
+        for (i, store) in [&mut whole, &mut split].into_iter().enumerate() {
+            let mut model = store.load_model().unwrap();
+            let engines = Engines::new(&model, &rules).unwrap();
+            generate_phase(store, &mut model, &engines, &options, &mut NoProgress).unwrap();
+            snapshot_sla(store, &model, &engines, now, &mut NoProgress).unwrap();
+            let model = store.load_model().unwrap();
+            if i == 0 {
+                schedule_phase(store, &model, &engines, &options, &mut NoProgress).unwrap();
+                continue;
+            }
+            let parts = schedule_phase_parts(store, &model, &engines, &options).unwrap();
+            part_counts.push(parts.len());
+            // Last part first: the order parts are planned in does not matter.
+            for part in parts.iter().rev() {
+                let outcome = schedule_phase_part(store, &model, &engines, &options, part).unwrap();
+                assert!(
+                    !matches!(outcome, ScheduleOutcome::Failed { .. }),
+                    "{outcome:?}"
+                );
+            }
+        }
+        let visits = |store: &MemoryStore| {
+            let model = store.load_model().unwrap();
+            let plan = current_plan(&model, &store.plans().unwrap()).unwrap();
+            check_consistent(&model, &plan);
+            let mut visits: BTreeMap<String, (String, DateTime<Utc>)> = BTreeMap::new();
+            for route in &plan.routes {
+                for v in &route.visits {
+                    visits.insert(v.order.to_string(), (route.technician.to_string(), v.start));
+                }
+            }
+            let statuses: BTreeMap<String, OrderStatus> = model
+                .orders()
+                .iter()
+                .map(|o| (o.id.to_string(), o.status()))
+                .collect();
+            (visits, statuses)
+        };
+        let expected = visits(&whole);
+        assert!(!expected.0.is_empty());
+        assert_eq!(visits(&split), expected, "day {d}");
+    }
+    assert!(part_counts.iter().all(|&n| n > 1), "{part_counts:?}");
+}

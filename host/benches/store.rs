@@ -11,11 +11,19 @@
 //! (the plain loop's as measured in those runs) and the last line prints orders per second and
 //! the ratio over all runs.
 //! `FIELDWORK_BENCH_LINES=N` scales the run down (e.g. 10000 for a quick look).
+//!
+//! With `FIELDWORK_TEST_POSTGRES` set (a connection URL, see `.ci/pg-cluster`), the same year
+//! is also written into PostgreSQL through `PgStore::insert_generated`, against a raw
+//! multi-row `INSERT … VALUES (…), (…)` loop of the same pre-encoded rows (1,000 rows per
+//! statement, one transaction per batch, same schema) in the same run, interleaved batch by
+//! batch in the same way; each run starts from two scratch schemas holding the reference data.
+//! Goal: the store within 1.5× of the raw loop.
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use fieldwork::model::*;
 use fieldwork::store::{GeneratedOrder, ImportMode, Store};
+use fieldwork_host::postgres::PgStore;
 use fieldwork_host::sqlite::SqliteStore;
 use rusqlite::params;
 use rust_decimal::Decimal;
@@ -365,6 +373,9 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let (store_sum, plain_sum, n) = *sums.borrow();
+    if n == 0 {
+        return; // filtered out
+    }
     let n = n as f64;
     println!(
         "\nstore: {lines} lines, {total} orders per year, {n} interleaved runs; sqlite_store {:.0} \
@@ -375,5 +386,179 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// The raw loop on PostgreSQL: multi-row inserts of pre-encoded values, one transaction.
+fn plain_pg_insert(client: &mut postgres::Client, rows: &[Row]) {
+    let mut tx = client.transaction().unwrap();
+    let batch: i64 = tx
+        .query_one(
+            "INSERT INTO batches (kind, at, rows) VALUES ('generate', '2027-01-01T00:00:00Z', $1) \
+             RETURNING id",
+            &[&(rows.len() as i64)],
+        )
+        .unwrap()
+        .get(0);
+    for chunk in rows.chunks(1_000) {
+        let mut sql = String::from(
+            "INSERT INTO orders (id, customer_id, agreement_id, origin_line, origin_occurrence, \
+             priority, status, created_at, changed_at, due, batch_id, doc) VALUES ",
+        );
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+        for (i, r) in chunk.iter().enumerate() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, 'normal', 'created', ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 6,
+                b + 7,
+                chunk.len() * 8 + 1,
+                b + 8
+            ));
+            params.extend([
+                &r.id as &(dyn postgres::types::ToSql + Sync),
+                &r.customer,
+                &r.agreement,
+                &r.line,
+                &r.occurrence,
+                &r.created,
+                &r.due,
+                &r.doc,
+            ]);
+        }
+        params.push(&batch);
+        tx.execute(sql.as_str(), &params).unwrap();
+        let mut sql = String::from("INSERT INTO generation_keys (key, order_id, batch_id) VALUES ");
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+        for (i, r) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${})",
+                2 * i + 1,
+                2 * i + 2,
+                chunk.len() * 2 + 1
+            ));
+            params.extend([&r.key as &(dyn postgres::types::ToSql + Sync), &r.id]);
+        }
+        params.push(&batch);
+        tx.execute(sql.as_str(), &params).unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+/// Empties the orders, their keys and the generate batches of a store (between runs).
+fn reset_pg(store: &PgStore) {
+    let mut client = store.client();
+    client
+        .batch_execute(
+            "DELETE FROM generation_keys; DELETE FROM order_status_history; \
+             DELETE FROM orders; DELETE FROM batches WHERE kind = 'generate'",
+        )
+        .unwrap();
+    // VACUUM runs outside a transaction: one statement per call.
+    for table in ["orders", "generation_keys", "batches"] {
+        client
+            .batch_execute(&format!("VACUUM ANALYZE {table}"))
+            .unwrap();
+    }
+}
+
+/// One full year written both ways into PostgreSQL, interleaved batch by batch. Returns
+/// (store time, raw loop time).
+fn pg_year_both_ways(
+    store: &mut PgStore,
+    plain: &PgStore,
+    ds: &Dataset,
+    lines: usize,
+) -> (StdDuration, StdDuration) {
+    reset_pg(store);
+    reset_pg(plain);
+    let (mut store_time, mut plain_time) = (StdDuration::ZERO, StdDuration::ZERO);
+    for start in (0..lines).step_by(LINES_PER_BATCH) {
+        let batch = orders(ds, start..(start + LINES_PER_BATCH).min(lines));
+        let rows = encode(&batch);
+        let t = Instant::now();
+        let receipt = store.insert_generated(&batch).unwrap();
+        store_time += t.elapsed();
+        assert_eq!(receipt.written, batch.len());
+        let t = Instant::now();
+        plain_pg_insert(&mut plain.client(), &rows);
+        plain_time += t.elapsed();
+    }
+    (store_time, plain_time)
+}
+
+fn bench_postgres(c: &mut Criterion) {
+    let Ok(url) = std::env::var("FIELDWORK_TEST_POSTGRES") else {
+        println!("store/postgres: skipped (FIELDWORK_TEST_POSTGRES is not set)");
+        return;
+    };
+    let lines = line_count();
+    let ds = dataset(lines);
+    let total: usize = (0..lines).map(|l| occurrences(l).len()).sum();
+    let mut store = PgStore::scratch(&url).unwrap();
+    store.import(ds.clone(), ImportMode::Replace).unwrap();
+    let mut plain = PgStore::scratch(&url).unwrap();
+    plain.import(ds.clone(), ImportMode::Replace).unwrap();
+    let store = RefCell::new(store);
+    let plain_times: RefCell<VecDeque<StdDuration>> = RefCell::new(VecDeque::new());
+    let sums = RefCell::new((StdDuration::ZERO, StdDuration::ZERO, 0usize));
+
+    let mut group = c.benchmark_group(format!("store/persist_year_{lines}_lines"));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(StdDuration::from_millis(1));
+    group.measurement_time(StdDuration::from_secs(1));
+    group.throughput(Throughput::Elements(total as u64));
+    group.bench_function("postgres_store", |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = StdDuration::ZERO;
+            for _ in 0..iters {
+                let (s, p) = pg_year_both_ways(&mut store.borrow_mut(), &plain, &ds, lines);
+                elapsed += s;
+                plain_times.borrow_mut().push_back(p);
+                let mut sum = sums.borrow_mut();
+                sum.0 += s;
+                sum.1 += p;
+                sum.2 += 1;
+            }
+            elapsed
+        })
+    });
+    // The ratio over the same interleaved runs, printed before criterion replays the raw
+    // loop's times (so it never depends on a fresh run).
+    let (store_sum, plain_sum, n) = *sums.borrow();
+    let n = n as f64;
+    println!(
+        "\nstore: {lines} lines, {total} orders per year, {n} interleaved runs; postgres_store \
+         {:.0} orders/s, raw multi-row insert loop {:.0} orders/s, ratio {:.2}x (goal <= 1.5x)",
+        total as f64 * n / store_sum.as_secs_f64(),
+        total as f64 * n / plain_sum.as_secs_f64(),
+        store_sum.as_secs_f64() / plain_sum.as_secs_f64()
+    );
+    group.bench_function("raw_postgres_multirow_insert", |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = StdDuration::ZERO;
+            for _ in 0..iters {
+                let recorded = plain_times.borrow_mut().pop_front();
+                elapsed += match recorded {
+                    Some(t) => t,
+                    None => pg_year_both_ways(&mut store.borrow_mut(), &plain, &ds, lines).1,
+                };
+            }
+            elapsed
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_postgres);
 criterion_main!(benches);

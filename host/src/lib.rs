@@ -1,5 +1,6 @@
 //! The `fieldwork` command-line host around the [`fieldwork`] library: its SQLite store
-//! ([`sqlite`]), the dispatcher's board and technicians' calendars ([`views`]), progress bars
+//! ([`sqlite`]) and PostgreSQL store ([`postgres`], with the coordination of `fieldwork worker`
+//! processes), what the two share ([`sql`]), the dispatcher's board and technicians' calendars ([`views`]), progress bars
 //! ([`progress`]), the commands ([`cli::main`]) and the HTTP service of `fieldwork serve` (the private
 //! `serve` module: the same library calls behind axum); one module formats every value shown to
 //! people or written as JSON (`format`), for the commands and the views alike. The library never depends on this crate.
@@ -13,7 +14,9 @@ pub mod cli;
 pub(crate) mod format;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod postgres;
 pub mod progress;
 pub(crate) mod serve;
+pub mod sql;
 pub mod sqlite;
 pub mod views;

@@ -1,6 +1,9 @@
 //! Integration tests of the store layer: the same behaviour suite runs against `MemoryStore`
-//! (the reference) and `SqliteStore`, then SQLite-only checks: migrations, refusing newer or
-//! foreign databases, locked and corrupt files.
+//! (the reference), `SqliteStore` and — when `FIELDWORK_TEST_POSTGRES` names a server —
+//! `PgStore` (`support::stores`), then backend-only checks: migrations, refusing newer or
+//! foreign databases, locked and corrupt files, for SQLite and for PostgreSQL.
+
+mod support;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldwork::billing::{BillingKey, DateRange, Transaction, TransactionKind, TransactionSource};
@@ -57,10 +60,7 @@ fn generated(model: &Model, day: u32) -> GeneratedOrder {
 }
 
 fn stores() -> Vec<(&'static str, Box<dyn Store>)> {
-    vec![
-        ("memory", Box::new(MemoryStore::new())),
-        ("sqlite", Box::new(SqliteStore::in_memory().unwrap())),
-    ]
+    support::stores("store suite")
 }
 
 fn loaded(name: &str, store: &mut dyn Store) -> Model {
@@ -788,8 +788,10 @@ fn order_operations_are_applied_alike_by_both_stores_and_refused_ones_change_not
         assert_eq!(stored.priority, Priority::Critical, "{name}");
         results.push((outcomes, stored));
     }
-    let (memory, sqlite) = (&results[0], &results[1]);
-    assert_eq!(memory, sqlite, "both stores agree, errors included");
+    let memory = &results[0];
+    for other in &results[1..] {
+        assert_eq!(memory, other, "every store agrees, errors included");
+    }
     let id = &memory.1.id;
     assert_eq!(
         memory.0[0],
@@ -915,7 +917,7 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
     /// Any sequence of operations leaves both stores with the same order and the same answers
-    /// (the SQLite store applies the library's state machine exactly as the reference does).
+    /// (the SQL stores apply the library's state machine exactly as the reference does).
     #[test]
     fn any_sequence_of_operations_leaves_both_stores_alike(
         actions in proptest::collection::vec(0usize..8, 1..16)
@@ -964,6 +966,173 @@ proptest::proptest! {
             let stored = store.load_model().unwrap().order(&id).unwrap().clone();
             results.push((answers, stored));
         }
-        proptest::prop_assert_eq!(&results[0], &results[1]);
+        for other in &results[1..] {
+            proptest::prop_assert_eq!(&results[0], other);
+        }
     }
+}
+
+// ---- PostgreSQL only --------------------------------------------------------------------------
+
+use fieldwork_host::postgres::{PgError, PgOptions, PgStore, LATEST_VERSION as PG_LATEST};
+
+/// A second connection to the schema of `store`.
+fn reopen(url: &str, store: &PgStore, options: &PgOptions) -> Result<PgStore, StoreError> {
+    PgStore::open_with(
+        &support::postgres::with_schema(url, store.schema()),
+        options,
+    )
+}
+
+#[test]
+fn a_postgres_store_survives_reopening_and_refuses_newer_foreign_or_missing_schemas() {
+    let Some(url) = support::postgres::server("store suite") else {
+        return;
+    };
+    let mut store = PgStore::scratch(&url).unwrap();
+    assert_eq!(store.migration().from, 0);
+    let model = loaded("postgres", &mut store);
+    store.insert_generated(&[generated(&model, 2)]).unwrap();
+    let again = reopen(&url, &store, &PgOptions::default()).unwrap();
+    assert_eq!(again.migration().from, PG_LATEST);
+    assert_eq!(
+        again.load_model().unwrap().orders().len(),
+        model.orders().len() + 1
+    );
+    drop(again);
+
+    // Newer schema: refused, untouched.
+    store
+        .client()
+        .execute(
+            "UPDATE fieldwork_schema SET version = $1",
+            &[&(PG_LATEST + 1)],
+        )
+        .unwrap();
+    let err = reopen(&url, &store, &PgOptions::default()).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(PgError::SchemaTooNew { found, .. }) if *found == PG_LATEST + 1),
+        "{err}"
+    );
+    assert!(err.is_user_error());
+
+    // An empty schema is not a store unless created; another application's schema is refused.
+    let empty = PgStore::scratch(&url).unwrap();
+    empty
+        .client()
+        .batch_execute("DROP TABLE fieldwork_schema CASCADE")
+        .unwrap();
+    let mut client = empty.client();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for table in tables {
+        client
+            .batch_execute(&format!("DROP TABLE {table} CASCADE"))
+            .unwrap();
+    }
+    drop(client);
+    let err = reopen(&url, &empty, &PgOptions::default()).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(PgError::Missing { .. })),
+        "{err}"
+    );
+    empty
+        .client()
+        .batch_execute("CREATE TABLE notes (text TEXT)")
+        .unwrap();
+    let create = PgOptions {
+        create: true,
+        ..PgOptions::default()
+    };
+    let err = reopen(&url, &empty, &create).unwrap_err();
+    assert!(
+        matches!(
+            err.unavailable_as(),
+            Some(PgError::Foreign { tables: 1, .. })
+        ),
+        "{err}"
+    );
+
+    // A bad URL and an unreachable server are clear errors, with no password shown.
+    let err = PgStore::open("postgres://ann:s3cret@127.0.0.1:1/fw").unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(PgError::Unreachable { .. })),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+}
+
+#[test]
+fn a_locked_postgres_store_is_reported_after_the_lock_timeout() {
+    let Some(url) = support::postgres::server("store suite") else {
+        return;
+    };
+    let mut store = PgStore::scratch(&url).unwrap();
+    let model = loaded("postgres", &mut store);
+    let options = PgOptions {
+        create: false,
+        lock_timeout: std::time::Duration::from_millis(50),
+    };
+    let mut other = reopen(&url, &store, &options).unwrap();
+    // The first store holds the write lock in an open transaction.
+    let mut client = store.client();
+    let mut tx = client.transaction().unwrap();
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+        &[&fieldwork_host::postgres::schema::LOCK_SPACE],
+    )
+    .unwrap();
+    let err = other.insert_generated(&[generated(&model, 2)]).unwrap_err();
+    assert!(
+        matches!(err.unavailable_as(), Some(PgError::Locked { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("locked by another process"));
+    // Readers are not blocked by a writer.
+    assert_eq!(
+        other.load_model().unwrap().orders().len(),
+        model.orders().len()
+    );
+    tx.rollback().unwrap();
+    drop(client);
+    let receipt = other.insert_generated(&[generated(&model, 2)]).unwrap();
+    assert_eq!(receipt.written, 1);
+}
+
+#[test]
+fn a_dataset_moves_between_sqlite_and_postgres_unchanged() {
+    let Some(url) = support::postgres::server("store suite") else {
+        return;
+    };
+    let mut sqlite = SqliteStore::in_memory().unwrap();
+    let model = loaded("sqlite", &mut sqlite);
+    sqlite.insert_generated(&[generated(&model, 2)]).unwrap();
+    let ids = [model.orders()[0].id.clone()];
+    sqlite
+        .save_plan(
+            &StoredPlan {
+                id: "p-1".into(),
+                created_at: t(2, 18),
+                plan: plan_for(&model, &ids),
+            },
+            &[],
+        )
+        .unwrap();
+    let exported = sqlite.export().unwrap();
+    let mut postgres = PgStore::scratch(&url).unwrap();
+    postgres
+        .import(exported.clone(), ImportMode::Replace)
+        .unwrap();
+    assert_eq!(postgres.export().unwrap(), exported);
+    let mut back = SqliteStore::in_memory().unwrap();
+    back.import(postgres.export().unwrap(), ImportMode::Replace)
+        .unwrap();
+    assert_eq!(back.export().unwrap(), exported);
 }

@@ -36,7 +36,8 @@ pub use engines::{business_zone, Engines};
 pub use generate::{generate_phase, persist_generated, GenerateSummary, PersistSummary};
 pub use progress::{NoProgress, Progress};
 pub use schedule::{
-    orders_to_plan, replan_technicians, schedule_phase, OrdersToPlan, ScheduleOutcome, Window,
+    orders_to_plan, replan_technicians, schedule_phase, schedule_phase_part, schedule_phase_parts,
+    OrdersToPlan, ScheduleOutcome, Window,
 };
 pub use sla::{snapshot_sla, OrderProblem, SlaSummary};
 
@@ -49,6 +50,7 @@ use crate::dispatch::DispatchError;
 use crate::recurrence::generate::GroupBy;
 use crate::recurrence::RecurrenceRuleError;
 use crate::rules::RuleSet;
+use crate::schedule::field::ScheduleError;
 use crate::schedule::field::ScheduleOptions;
 use crate::sla::SlaError;
 use crate::store::{Store, StoreError};
@@ -72,6 +74,10 @@ pub enum JobError {
     /// Order generation could not run (an inverted window, a failing recurrence hook).
     #[error("generate: {0}")]
     Generate(#[from] RecurrenceRuleError),
+    /// The scheduler refused the request (listing its parts: see
+    /// [`schedule_phase_parts`]).
+    #[error("schedule: {0}")]
+    Schedule(#[from] ScheduleError),
     /// The horizon is empty or inverted.
     #[error("empty horizon: {from} .. {to} (the end is exclusive and must be after the start)")]
     Horizon {
@@ -91,6 +97,7 @@ impl JobError {
             JobError::Sla(_)
             | JobError::Dispatch(_)
             | JobError::Horizon { .. }
+            | JobError::Schedule(_)
             | JobError::Generate(_) => true,
         }
     }

@@ -9,7 +9,9 @@ use super::{Engines, JobError, JobOptions, Progress};
 use crate::calendar::start_of_day;
 use crate::model::{Model, OrderId, OrderStatus, StatusChange, TechnicianId};
 use crate::schedule::diff::PlanDiff;
-use crate::schedule::field::{schedule, PlanRequest, ScheduleError};
+use crate::schedule::field::{
+    plan_parts, schedule, schedule_parts, PlanPart, PlanRequest, ScheduleError,
+};
 use crate::schedule::plan::Plan;
 use crate::sla::{Metric, SlaEngine};
 use crate::store::{current_plan, StatusUpdate, Store, StoredPlan};
@@ -196,98 +198,227 @@ fn plan_window(
     progress: &mut dyn Progress,
     only: Option<&[TechnicianId]>,
 ) -> Result<ScheduleOutcome, JobError> {
-    let window = Window::of(options);
-    if window.to <= window.from {
+    let Some(work) = WindowWork::read(store, model, engines, options, only)? else {
         return Ok(ScheduleOutcome::NothingToPlan);
-    }
-    // What is on the schedule inside the window now is re-planned together with the new
-    // orders, so a technician is never booked twice.
-    let current = current_plan(model, &store.plans()?);
-    // A visit outside the window booked with the customer since holds its order no more: the
-    // order is planned again (into its window).
-    let held: HashSet<&OrderId> = current
-        .iter()
-        .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
-        .filter(|v| {
-            model
-                .order(&v.order)
-                .and_then(|o| o.appointment)
-                .is_none_or(|a| a.contains(v.start))
-        })
-        .map(|v| &v.order)
-        .collect();
-    let previous = current_in_window(current.as_ref(), window);
-    let previously_planned: HashSet<&OrderId> = previous
-        .iter()
-        .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
-        .map(|v| &v.order)
-        .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
-        .collect();
-    let sla = engines.sla(model);
-    let mut todo = orders_to_plan(
-        model,
-        &sla,
-        &previously_planned,
-        &held,
-        window.to,
-        options.now,
-    );
-    if only.is_some() {
-        // Only the schedule is revised: nothing new joins it.
-        todo.orders.retain(|o| previously_planned.contains(o));
-    }
-    if todo.orders.is_empty() {
-        return Ok(ScheduleOutcome::NothingToPlan);
-    }
-    let mut request = PlanRequest::new(&todo.orders, &todo.dues, window.from, window.to)
-        .replanning(previous.as_ref());
-    if let Some(only) = only {
-        request = request.only_technicians(only);
-    }
+    };
     progress.start("schedule", 0);
-    let planned = schedule(model, engines.dispatcher(), &request, &options.schedule);
+    let planned = schedule(
+        model,
+        engines.dispatcher(),
+        &work.request(),
+        &options.schedule,
+    );
     progress.finish();
     let plan = match planned {
         Ok(plan) => plan,
         Err(error) => return Ok(ScheduleOutcome::Failed { error }),
     };
-    // Scheduled orders no stored plan held (a restore without plans) are planned like new ones.
-    let stranded: HashSet<&OrderId> = todo
-        .orders
-        .iter()
-        .filter(|o| !previously_planned.contains(o) && !held.contains(o))
-        .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
-        .collect();
-    let updates = status_updates(model, &plan, &previously_planned, &stranded, options.now);
-    // The diff covers the visits this run re-planned (work completed or cancelled since is not
-    // the plan's change).
-    let replanned: HashSet<&OrderId> = todo.orders.iter().collect();
-    let before = previous.as_ref().map(|p| {
-        let mut p = p.clone();
-        for r in &mut p.routes {
-            r.visits.retain(|v| replanned.contains(&v.order));
-        }
-        p
-    });
-    let diff = PlanDiff::between(before.as_ref(), &plan);
-    let outcome = ScheduleOutcome::Planned {
-        plan: window.plan_id(),
-        orders: todo.orders.len(),
-        assigned: plan.kpis.orders_assigned,
-        unassigned: plan.unassigned.len(),
-        sla_breaches: plan.kpis.sla_breaches,
-        travel_km: plan.kpis.travel_km,
-        diff,
+    work.store(store, model, plan, work.window.plan_id(), None, options)
+}
+
+/// The independent parts of the schedule phase's problem (see
+/// [`plan_parts`](crate::schedule::field::plan_parts)): technicians and orders no eligibility
+/// links to the rest, typically territories. Empty when nothing awaits planning. Processes
+/// that each plan some parts with [`schedule_phase_part`] (`fieldwork worker`) together store
+/// the plan [`schedule_phase`] stores, for an iteration budget.
+///
+/// # Errors
+/// A failing store, or a request the scheduler refuses ([`JobError::Schedule`]).
+pub fn schedule_phase_parts(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+) -> Result<Vec<PlanPart>, JobError> {
+    let Some(work) = WindowWork::read(store, model, engines, options, None)? else {
+        return Ok(Vec::new());
     };
-    store.save_plan(
-        &StoredPlan {
-            id: window.plan_id(),
-            created_at: options.now,
-            plan,
-        },
-        &updates,
-    )?;
-    Ok(outcome)
+    Ok(plan_parts(
+        model,
+        engines.dispatcher(),
+        &work.request(),
+        &options.schedule,
+    )?)
+}
+
+/// The schedule phase for one part (see [`schedule_phase_parts`]): plans the part's orders
+/// exactly as [`schedule_phase`] plans them and stores the plan as `<window plan id>-<part key>`
+/// with the status changes of the part's orders only — one batch. Rerunning a part replaces
+/// its plan.
+pub fn schedule_phase_part(
+    store: &mut dyn Store,
+    model: &Model,
+    engines: &Engines<'_>,
+    options: &JobOptions,
+    part: &PlanPart,
+) -> Result<ScheduleOutcome, JobError> {
+    let Some(work) = WindowWork::read(store, model, engines, options, None)? else {
+        return Ok(ScheduleOutcome::NothingToPlan);
+    };
+    let planned = schedule_parts(
+        model,
+        engines.dispatcher(),
+        &work.request(),
+        &options.schedule,
+        std::slice::from_ref(&part.key),
+    );
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(error) => return Ok(ScheduleOutcome::Failed { error }),
+    };
+    let scope: HashSet<&OrderId> = part.orders.iter().collect();
+    let id = format!("{}-{}", work.window.plan_id(), part.key);
+    work.store(store, model, plan, id, Some(&scope), options)
+}
+
+/// What the schedule phase of a window works from: the orders to plan and the schedule inside
+/// the window now.
+struct WindowWork {
+    window: Window,
+    todo: OrdersToPlan,
+    previous: Option<Plan>,
+    /// Orders on the schedule inside the window (booked) that are planned again.
+    previously_planned: HashSet<OrderId>,
+    /// Scheduled orders no stored plan held (a restore without plans), planned like new ones.
+    stranded: HashSet<OrderId>,
+    /// Only these technicians' visits are revised ([`replan_technicians`]).
+    only: Option<Vec<TechnicianId>>,
+}
+
+impl WindowWork {
+    /// Reads the window's work; `None` when nothing awaits planning.
+    fn read(
+        store: &mut dyn Store,
+        model: &Model,
+        engines: &Engines<'_>,
+        options: &JobOptions,
+        only: Option<&[TechnicianId]>,
+    ) -> Result<Option<Self>, JobError> {
+        let window = Window::of(options);
+        if window.to <= window.from {
+            return Ok(None);
+        }
+        // What is on the schedule inside the window now is re-planned together with the new
+        // orders, so a technician is never booked twice.
+        let current = current_plan(model, &store.plans()?);
+        // A visit outside the window booked with the customer since holds its order no more:
+        // the order is planned again (into its window).
+        let held: HashSet<&OrderId> = current
+            .iter()
+            .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
+            .filter(|v| {
+                model
+                    .order(&v.order)
+                    .and_then(|o| o.appointment)
+                    .is_none_or(|a| a.contains(v.start))
+            })
+            .map(|v| &v.order)
+            .collect();
+        let previous = current_in_window(current.as_ref(), window);
+        let previously_planned: HashSet<&OrderId> = previous
+            .iter()
+            .flat_map(|p| p.routes.iter().flat_map(|r| &r.visits))
+            .map(|v| &v.order)
+            .filter(|o| model.order(o).is_some_and(|o| o.status().is_booked()))
+            .collect();
+        let sla = engines.sla(model);
+        let mut todo = orders_to_plan(
+            model,
+            &sla,
+            &previously_planned,
+            &held,
+            window.to,
+            options.now,
+        );
+        if only.is_some() {
+            // Only the schedule is revised: nothing new joins it.
+            todo.orders.retain(|o| previously_planned.contains(o));
+        }
+        if todo.orders.is_empty() {
+            return Ok(None);
+        }
+        let stranded = todo
+            .orders
+            .iter()
+            .filter(|o| !previously_planned.contains(o) && !held.contains(o))
+            .filter(|o| model.order(o).map(|o| o.status()) == Some(OrderStatus::Scheduled))
+            .cloned()
+            .collect();
+        let previously_planned = previously_planned.into_iter().cloned().collect();
+        Ok(Some(Self {
+            window,
+            todo,
+            previous,
+            previously_planned,
+            stranded,
+            only: only.map(<[TechnicianId]>::to_vec),
+        }))
+    }
+
+    fn request(&self) -> PlanRequest<'_> {
+        let request = PlanRequest::new(
+            &self.todo.orders,
+            &self.todo.dues,
+            self.window.from,
+            self.window.to,
+        )
+        .replanning(self.previous.as_ref());
+        match &self.only {
+            Some(only) => request.only_technicians(only),
+            None => request,
+        }
+    }
+
+    /// Stores `plan` as `id` with the status changes it implies for the orders in `scope`
+    /// (all the window's orders when `None`), one batch; the outcome with the plan's diff.
+    fn store(
+        &self,
+        store: &mut dyn Store,
+        model: &Model,
+        plan: Plan,
+        id: String,
+        scope: Option<&HashSet<&OrderId>>,
+        options: &JobOptions,
+    ) -> Result<ScheduleOutcome, JobError> {
+        let in_scope = |o: &OrderId| scope.is_none_or(|s| s.contains(o));
+        let previously_planned: HashSet<&OrderId> = self
+            .previously_planned
+            .iter()
+            .filter(|o| in_scope(o))
+            .collect();
+        let stranded: HashSet<&OrderId> = self.stranded.iter().filter(|o| in_scope(o)).collect();
+        let updates = status_updates(model, &plan, &previously_planned, &stranded, options.now);
+        // The diff covers the visits this run re-planned (work completed or cancelled since is
+        // not the plan's change).
+        let replanned: HashSet<&OrderId> =
+            self.todo.orders.iter().filter(|o| in_scope(o)).collect();
+        let before = self.previous.as_ref().map(|p| {
+            let mut p = p.clone();
+            for r in &mut p.routes {
+                r.visits.retain(|v| replanned.contains(&v.order));
+            }
+            p
+        });
+        let diff = PlanDiff::between(before.as_ref(), &plan);
+        let outcome = ScheduleOutcome::Planned {
+            plan: id.clone(),
+            orders: replanned.len(),
+            assigned: plan.kpis.orders_assigned,
+            unassigned: plan.unassigned.len(),
+            sla_breaches: plan.kpis.sla_breaches,
+            travel_km: plan.kpis.travel_km,
+            diff,
+        };
+        store.save_plan(
+            &StoredPlan {
+                id,
+                created_at: options.now,
+                plan,
+            },
+            &updates,
+        )?;
+        Ok(outcome)
+    }
 }
 
 /// The status changes a new plan implies: orders it newly places become `scheduled` (those

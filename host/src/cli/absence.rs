@@ -129,7 +129,7 @@ fn change(args: ChangeArgs, add: bool, out: &Output) -> Result<(), CliError> {
     let store = db::open(&args.db.db)?;
     let mut ctx = Context::with_store(
         Source::Database(args.db.db.clone()),
-        Box::new(store),
+        store,
         args.rules.load()?,
         &args.at,
     )?;
@@ -243,7 +243,7 @@ struct Row<'a> {
 /// `list`.
 fn list(args: ListArgs, out: &Output) -> Result<(), CliError> {
     let store = db::open(&args.db.db)?;
-    let model = fieldwork::store::Store::load_model(&store)?;
+    let model = store.load_model()?;
     let zone = fieldwork::job::business_zone(&model);
     let wanted = args.technician.as_deref();
     if let Some(t) = wanted {

@@ -20,10 +20,11 @@ use fieldwork::store::{ImportMode, MemoryStore, Store};
 /// The directory of rule files used when `--rules` is not given (if it exists).
 pub const DEFAULT_RULES_DIR: &str = "rules";
 
-/// `--db`: the database file.
+/// `--db`: the database — an SQLite file, or a PostgreSQL URL.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArgs {
-    /// The database file.
+    /// The database: an SQLite file, or a PostgreSQL URL (postgres://user@host/db, the store
+    /// in the connection's current schema).
     #[arg(
         long,
         value_name = "PATH",
@@ -198,7 +199,7 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Database(p) => write!(f, "database {}", p.display()),
+            Source::Database(p) => write!(f, "database {}", db::shown(p)),
             Source::Dataset(p) => write!(f, "dataset {}", p.display()),
         }
     }
@@ -227,7 +228,7 @@ impl Context {
             Some(path) => (Source::Dataset(path.clone()), Box::new(memory_store(path)?)),
             None => (
                 Source::Database(source.db.db.clone()),
-                Box::new(db::open(&source.db.db)?),
+                db::open(&source.db.db)?,
             ),
         };
         Self::with_store(source, store, rules.load()?, at)

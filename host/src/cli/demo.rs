@@ -8,7 +8,7 @@ use super::context::{At, AtArgs, Context, DbArgs, RulesArgs, Source};
 use super::{db, run as job, CliError, Output};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::job::JobOptions;
-use fieldwork::store::{ImportMode, Store};
+use fieldwork::store::ImportMode;
 
 /// Arguments of `fieldwork demo`.
 #[derive(Debug, clap::Args)]
@@ -49,7 +49,8 @@ fn remove_database(path: &Path) -> Result<(), CliError> {
 /// Runs the command.
 pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     let db = &args.db.db;
-    if db.exists() {
+    let postgres = db::postgres_url(db).is_some();
+    if !postgres && db.exists() {
         if !args.force {
             return Err(CliError::user(format!(
                 "{} already exists\nhint: pass --force to recreate it, or --db PATH for another file",
@@ -67,11 +68,17 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     };
     let dataset = generate(&DemoOptions::new(args.seed, anchor));
     let mut store = db::open_or_create(db)?;
+    if postgres && !args.force && !store.load_model()?.customers().is_empty() {
+        return Err(CliError::user(format!(
+            "{} already holds a business\nhint: pass --force to replace it, or --db for another",
+            db::shown(db)
+        )));
+    }
     let summary = store.import(dataset, ImportMode::Replace)?;
     if !out.json && !out.quiet {
         say!(
             "created {} with the demo dataset (seed {}): {} customers, {} agreements, {} technicians, {} open orders",
-            db.display(),
+            db::shown(db),
             args.seed,
             summary.added.get("customers").copied().unwrap_or(0),
             summary.added.get("agreements").copied().unwrap_or(0),
@@ -85,12 +92,8 @@ pub fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     let at = AtArgs {
         at: Some(At::Instant(now)),
     };
-    let mut ctx = Context::with_store(
-        Source::Database(db.clone()),
-        Box::new(store),
-        args.rules.load()?,
-        &at,
-    )?;
+    let mut ctx =
+        Context::with_store(Source::Database(db.clone()), store, args.rules.load()?, &at)?;
     let options = JobOptions::new(anchor, to, ctx.now).in_zone(ctx.zone);
     let summary = job::run_on(&mut ctx, &options, out)?;
     if !out.json && !out.quiet {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::context::DbArgs;
 use super::{db, CliError, Output};
 use fieldwork::model::ModelError;
-use fieldwork::store::{History, Store};
+use fieldwork::store::History;
 
 /// Writes `bytes` to a temporary sibling of `path`, syncs it and renames it over `path`.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {

@@ -8,7 +8,7 @@ use super::context::DbArgs;
 use super::output::table;
 use super::{db, CliError, Output};
 use fieldwork::model::{Dataset, ModelError};
-use fieldwork::store::{History, ImportMode, ImportSummary, Store};
+use fieldwork::store::{History, ImportMode, ImportSummary};
 
 /// How the dataset is combined with the stored model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,7 +71,7 @@ pub fn print_summary(
         ImportMode::Merge => "merged",
         ImportMode::Replace => "replaced",
     };
-    say!("{mode} into {}:", db.display());
+    say!("{mode} into {}:", super::db::shown(db));
     say!("{}", table(&["entities", "added", "updated"], &rows));
     Ok(())
 }

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::context::DbArgs;
 use super::{db, CliError, Output};
-use crate::sqlite::LATEST_VERSION;
 
 /// Arguments of `fieldwork init`.
 #[derive(Debug, clap::Args)]
@@ -15,8 +14,8 @@ pub struct InitArgs {
 }
 
 #[derive(Serialize)]
-struct InitReport<'a> {
-    db: &'a std::path::Path,
+struct InitReport {
+    db: String,
     created: bool,
     schema_version: i64,
     migrated_from: i64,
@@ -25,21 +24,19 @@ struct InitReport<'a> {
 /// Runs the command.
 pub fn run(args: InitArgs, out: &Output) -> Result<(), CliError> {
     let db_path = &args.db.db;
-    let existed = db_path.exists();
-    let store = db::open_or_create(db_path)?;
-    let m = store.migration();
+    let (_store, created, m) = db::init(db_path)?;
+    let path = db::shown(db_path);
     let report = InitReport {
-        db: db_path,
-        created: !existed,
+        db: path.clone(),
+        created,
         schema_version: m.to,
         migrated_from: m.from,
     };
     if out.json {
         return out.print_json(&report);
     }
-    let path = db_path.display();
-    if !existed || m.from == 0 {
-        say!("initialised {path} (schema version {LATEST_VERSION})");
+    if created || m.from == 0 {
+        say!("initialised {path} (schema version {})", m.to);
     } else if m.from < m.to {
         say!("migrated {path} from schema version {} to {}", m.from, m.to);
     } else {

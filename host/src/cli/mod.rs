@@ -26,6 +26,7 @@ pub(crate) mod sla;
 pub(crate) mod slots;
 mod token;
 pub(crate) mod views;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -128,6 +129,12 @@ pub enum Command {
         after_help = "Dates are local dates of the business; --from and --to are both inclusive. Killing it at any moment leaves the database consistent; running it again completes the work without duplicates.\n\nExit codes: 0 every phase succeeded; 1 a user error, or a phase failed (agreement lines that failed to generate, orders without SLA status, a failed schedule): what the other phases did is still committed and the summary printed, and one `error:` line on stderr counts the failures and names the first; 2 an internal error.\n\nExamples:\n  fieldwork run --days-ahead 14\n  fieldwork run --from 2027-03-01 --to 2027-03-28 --at 2027-03-01T06:00\n  fieldwork run --db prod.db --json"
     )]
     Run(run::RunArgs),
+    /// One of several processes sharing a main-job run through PostgreSQL: the shared phases
+    /// once, the schedule's parts claimed one at a time.
+    #[command(
+        after_help = "Every worker of a run gets the same horizon and --at (a run is identified by them) and the same PostgreSQL database. The first worker runs order generation and the SLA snapshot; the schedule phase is split into independent parts, each claimed by one worker (an advisory lock: a killed worker's part is claimed by another) and stored with its done mark in one transaction. A worker exits 0 when every part of the run is done.\n\nExamples:\n  fieldwork worker --db postgres://fw@db.example/fieldwork --days-ahead 14 --at 2027-03-01T06:00\n  FIELDWORK_DB=postgres://fw@db.example/fieldwork fieldwork worker --days-ahead 14 --at 2027-03-01T06:00 --json"
+    )]
+    Worker(worker::WorkerArgs),
     /// Create the database (or migrate an existing one to this version's schema).
     #[command(
         after_help = "Examples:\n  fieldwork init\n  fieldwork init --db /var/lib/fieldwork/prod.db --json"
@@ -299,6 +306,7 @@ fn run(command: Command, out: &Output) -> Result<(), CliError> {
         Command::Recur(args) => recur::run(args, out),
         Command::Generate(args) => generate::run(args, out),
         Command::Run(args) => run::run(args, out),
+        Command::Worker(args) => worker::run(args, out),
         Command::Board(args) => views::run_board(args, out),
         Command::Ics(args) => views::run_ics(args, out),
         Command::Today(args) => views::run_today(args, out),

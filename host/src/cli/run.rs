@@ -64,8 +64,16 @@ pub struct HorizonArgs {
 impl HorizonArgs {
     /// The job options these arguments describe, in the context's zone and "now".
     pub fn options(&self, ctx: &Context) -> Result<JobOptions, CliError> {
-        let now = ctx.now;
-        let today = now.with_timezone(&ctx.zone).date_naive();
+        self.options_at(ctx.now, ctx.zone)
+    }
+
+    /// The job options these arguments describe at `now` in `zone`.
+    pub fn options_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        zone: chrono_tz::Tz,
+    ) -> Result<JobOptions, CliError> {
+        let today = now.with_timezone(&zone).date_naive();
         let (from, to) = match (self.from, self.to) {
             (Some(from), Some(last)) => (
                 from,
@@ -98,7 +106,7 @@ impl HorizonArgs {
         if self.batch_size == 0 {
             return Err(CliError::user("--batch-size must be at least 1"));
         }
-        let mut options = JobOptions::new(from, to, now).in_zone(ctx.zone);
+        let mut options = JobOptions::new(from, to, now).in_zone(zone);
         options.batch_size = self.batch_size;
         options.check()?;
         Ok(options)
@@ -399,7 +407,7 @@ pub fn run(args: RunArgs, out: &Output) -> Result<(), CliError> {
     let store = db::open(&args.db.db)?;
     let mut ctx = Context::with_store(
         Source::Database(args.db.db.clone()),
-        Box::new(store),
+        store,
         args.rules.load()?,
         &args.horizon.at,
     )?;

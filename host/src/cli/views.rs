@@ -13,7 +13,7 @@ use fieldwork::job::Engines;
 use fieldwork::model::{Model, TechnicianId};
 use fieldwork::schedule::plan::Plan;
 use fieldwork::sla::Metric;
-use fieldwork::store::{current_plan, Store, StoredPlan};
+use fieldwork::store::{current_plan, StoredPlan};
 
 /// Arguments of `fieldwork board`.
 #[derive(Debug, clap::Args)]

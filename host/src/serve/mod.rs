@@ -140,7 +140,7 @@ impl State {
 
     /// The database, for the host's own tables (tokens, audit log, calendar ledgers).
     pub fn store(&self) -> Result<SqliteStore, ApiError> {
-        Ok(crate::cli::db::open(&self.db)?)
+        Ok(crate::cli::db::open_sqlite(&self.db)?)
     }
 
     /// The directory `PUT /rules` writes: `--rules DIR`, else `rules/`.
@@ -272,7 +272,7 @@ async fn problem_for_plain_errors(response: Response) -> Response {
 /// Watches the database for changes by any writer (`PRAGMA data_version` on a connection of
 /// its own, every 250 ms) and announces each on `state.changes`; ends when the server does.
 fn watch_changes(state: &Shared) -> Result<std::thread::JoinHandle<()>, CliError> {
-    let store = crate::cli::db::open(&state.db)?;
+    let store = crate::cli::db::open_sqlite(&state.db)?;
     let weak = Arc::downgrade(state);
     std::thread::Builder::new()
         .name("fieldwork-watch".into())

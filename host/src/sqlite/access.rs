@@ -10,9 +10,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-use super::codec::instant;
 use super::error::sql_error;
 use super::SqliteStore;
+use crate::sql::codec::instant;
 use fieldwork::store::StoreError;
 
 /// The longest subject (a person's or an application's name) a token may carry, in bytes.

@@ -6,8 +6,8 @@ use chrono::Utc;
 use rusqlite::{params, Connection, Transaction};
 use std::path::Path;
 
-use super::codec::{instant, parse_instant};
 use super::error::sql_error;
+use crate::sql::codec::{instant, parse_instant};
 use fieldwork::store::{BatchKind, BatchRecord, StoreError};
 
 /// Opens a batch inside `tx`; returns its id.

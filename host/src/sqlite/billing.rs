@@ -8,10 +8,11 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use super::batches;
-use super::codec::{date, decode, parse_date};
 use super::error::sql_error;
-use fieldwork::billing::{BillingKey, DateRange, Transaction, TransactionKind, TransactionSource};
-use fieldwork::model::{CustomerId, ReturnOrderId, SubscriptionId};
+use crate::sql::codec::{date, decode, parse_date};
+use crate::sql::{parse_kind, parse_service, parse_source, source_columns};
+use fieldwork::billing::{BillingKey, Transaction, TransactionSource};
+use fieldwork::model::{CustomerId, SubscriptionId};
 use fieldwork::store::{BatchKind, BatchReceipt, StoreError};
 
 /// Records the billed periods and the new transactions, in one transaction.
@@ -137,18 +138,13 @@ pub(crate) fn insert_transactions(
             skipped += 1;
             continue;
         }
-        let (sub, start, rma, line) = match &t.source {
-            TransactionSource::Subscription {
-                subscription: id,
-                period_start,
-            } => {
-                check_subscription(subscription, id, err)?;
-                (Some(id.as_str()), Some(date(period_start)), None, None)
-            }
-            TransactionSource::ReturnOrder { rma, line } => {
-                (None, None, Some(rma.as_str()), Some(*line))
-            }
-        };
+        if let TransactionSource::Subscription {
+            subscription: id, ..
+        } = &t.source
+        {
+            check_subscription(subscription, id, err)?;
+        }
+        let (sub, start, rma, line) = source_columns(&t.source);
         insert
             .execute(params![
                 t.id,
@@ -208,41 +204,20 @@ pub(crate) fn list(conn: &Connection, path: &Path) -> Result<Vec<Transaction>, S
         let id: String = row.get(0).map_err(&err)?;
         let text = |i: usize| row.get::<_, String>(i).map_err(&err);
         let opt = |i: usize| row.get::<_, Option<String>>(i).map_err(&err);
-        let source = match (opt(2)?, opt(3)?, opt(4)?) {
-            (Some(sub), Some(start), None) => TransactionSource::Subscription {
-                subscription: SubscriptionId::new(sub),
-                period_start: parse_date(&start, entity, &id)?,
-            },
-            (None, None, Some(rma)) => TransactionSource::ReturnOrder {
-                rma: ReturnOrderId::new(rma),
-                line: row.get::<_, Option<u32>>(5).map_err(&err)?.unwrap_or(0),
-            },
-            _ => {
-                return Err(decode(
-                    entity,
-                    &id,
-                    "neither subscription nor return order".into(),
-                ))
-            }
-        };
-        let kind = text(6)?;
-        let service = match (opt(8)?, opt(9)?) {
-            (Some(start), Some(end)) => Some(DateRange {
-                start: parse_date(&start, entity, &id)?,
-                end: parse_date(&end, entity, &id)?,
-            }),
-            _ => None,
-        };
+        let source = parse_source(
+            &id,
+            opt(2)?,
+            opt(3)?,
+            opt(4)?,
+            row.get::<_, Option<u32>>(5).map_err(&err)?,
+        )?;
+        let kind = parse_kind(&text(6)?, &id)?;
+        let service = parse_service(&id, opt(8)?, opt(9)?)?;
         let amount = text(10)?;
         out.push(Transaction {
             customer: CustomerId::new(text(1)?),
             source,
-            kind: match kind.as_str() {
-                "fee" => TransactionKind::Fee,
-                "proration" => TransactionKind::Proration,
-                "credit" => TransactionKind::Credit,
-                other => return Err(decode(entity, &id, format!("unknown kind `{other}`"))),
-            },
+            kind,
             date: parse_date(&text(7)?, entity, &id)?,
             service,
             amount: amount

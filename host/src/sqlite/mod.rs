@@ -14,7 +14,6 @@
 pub mod access;
 mod batches;
 mod billing;
-mod codec;
 mod error;
 mod model;
 mod operations;

@@ -7,10 +7,13 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::codec::{from_doc, instant, parse_instant, to_doc};
 use super::error::sql_error;
 use super::orders::{write_order, OrderStatements, OrderWrite};
 use super::{batches, billing, plans, sla};
+use crate::sql::codec::{from_doc, instant, parse_instant, to_doc};
+use crate::sql::{
+    put_whole_sections, whole_section_rows, whole_sections, whole_sections_from_rows,
+};
 use fieldwork::model::{Absence, Dataset, Keyed, Model, OrderId, OrderStatus, StatusChange};
 use fieldwork::store::{merge_datasets, BatchKind, GenerationKey, History, StoreError};
 
@@ -138,21 +141,6 @@ where
     items.iter().map(|i| (i.key().to_string(), i, None))
 }
 
-/// The sections stored whole, one JSON document per section in the `extensions` table
-/// (named as in the dataset): return reasons, repair codes, BOM versions, the road graph and
-/// the extension sections. The dataset's named fields never reach its `extensions` map, so
-/// these names cannot clash with an extension's.
-fn whole_sections(dataset: &Dataset) -> Dataset {
-    Dataset {
-        return_reasons: dataset.return_reasons.clone(),
-        repair_codes: dataset.repair_codes.clone(),
-        boms: dataset.boms.clone(),
-        road_graph: dataset.road_graph.clone(),
-        extensions: dataset.extensions.clone(),
-        ..Dataset::default()
-    }
-}
-
 /// Reads the sections stored whole (see [`whole_sections`]) into a dataset holding only them.
 fn read_whole_sections(conn: &Connection, path: &Path) -> Result<Dataset, StoreError> {
     let err = sql_error(path, "reading whole sections");
@@ -161,29 +149,10 @@ fn read_whole_sections(conn: &Connection, path: &Path) -> Result<Dataset, StoreE
         .query_map([], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
         })
+        .map_err(&err)?
+        .collect::<Result<Vec<_>, _>>()
         .map_err(&err)?;
-    let mut sections = serde_json::Map::new();
-    for row in rows {
-        let (name, doc) = row.map_err(&err)?;
-        let value: serde_json::Value = from_doc(&doc, EXTENSIONS.entity, &name)?;
-        sections.insert(name, value);
-    }
-    serde_json::from_value(serde_json::Value::Object(sections)).map_err(|e| StoreError::Decode {
-        entity: "dataset section",
-        id: "extensions".into(),
-        message: e.to_string(),
-    })
-}
-
-/// The non-empty sections of `whole` as (name, document) rows.
-fn whole_section_rows(whole: &Dataset) -> Vec<(String, serde_json::Value)> {
-    match serde_json::to_value(whole) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            map.remove("version");
-            map.into_iter().collect()
-        }
-        _ => Vec::new(),
-    }
+    whole_sections_from_rows(rows)
 }
 
 /// Loads the stored dataset (not yet validated).
@@ -199,12 +168,7 @@ pub(crate) fn load_dataset(conn: &Connection, path: &Path) -> Result<Dataset, St
         return_orders: read_docs(conn, path, &RETURN_ORDERS)?,
         ..Dataset::default()
     };
-    let whole = read_whole_sections(conn, path)?;
-    dataset.return_reasons = whole.return_reasons;
-    dataset.repair_codes = whole.repair_codes;
-    dataset.boms = whole.boms;
-    dataset.road_graph = whole.road_graph;
-    dataset.extensions = whole.extensions;
+    put_whole_sections(&mut dataset, read_whole_sections(conn, path)?);
     dataset.orders = load_orders(conn, path)?;
     dataset.absences = load_absences(conn, path)?;
     Ok(dataset)

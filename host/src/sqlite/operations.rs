@@ -9,10 +9,10 @@ use std::path::Path;
 
 use super::batches;
 use super::billing::insert_transactions;
-use super::codec::{from_doc, instant, to_doc};
 use super::error::sql_error;
 use super::model::load_model;
 use super::orders::{write_order, OrderStatements, OrderWrite};
+use crate::sql::codec::{from_doc, instant, to_doc};
 use fieldwork::model::{OrderOperation, ReturnOrder, ServiceOrder};
 use fieldwork::store::{BatchKind, BatchReceipt, ReturnStep, StoreError};
 

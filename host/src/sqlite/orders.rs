@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::batches;
-use super::codec::{instant, local, parse_instant};
 use super::error::sql_error;
-use fieldwork::model::{OrderOrigin, OrderStatus, ServiceOrder};
+use crate::sql::codec::{instant, parse_instant};
+use crate::sql::{order_columns, order_doc, origin_columns};
+use fieldwork::model::{OrderStatus, ServiceOrder};
 use fieldwork::store::{BatchKind, BatchReceipt, GeneratedOrder, StatusUpdate, StoreError};
 
 const ORDER_COLUMNS: &str = "(id, customer_id, agreement_id, origin_line, origin_occurrence, \
@@ -82,44 +83,20 @@ pub(crate) fn write_order(
     mode: OrderWrite,
 ) -> Result<(), StoreError> {
     let id = order.id.as_str();
-    // The document holds everything but the history, which has its own table.
     let mut doc = std::mem::take(&mut statements.doc);
-    doc.clear();
-    let encoded = if order.history.is_empty() {
-        serde_json::to_writer(&mut doc, order)
-    } else {
-        let bare = ServiceOrder {
-            history: Vec::new(),
-            ..order.clone()
-        };
-        serde_json::to_writer(&mut doc, &bare)
-    };
-    encoded.map_err(|e| StoreError::Backend {
-        context: format!("encoding order `{id}`"),
-        message: e.to_string(),
-    })?;
-    // serde_json writes valid UTF-8.
-    let doc_text = std::str::from_utf8(&doc).map_err(|e| StoreError::Backend {
-        context: format!("encoding order `{id}`"),
-        message: e.to_string(),
-    })?;
-    let (line, occurrence) = match &order.origin {
-        OrderOrigin::Agreement { line, occurrence } => {
-            (Some(line.as_str()), Some(local(occurrence)))
-        }
-        OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
-    };
+    let doc_text = order_doc(order, &mut doc)?;
+    let c = order_columns(order);
     let values = params![
         id,
-        order.customer.as_str(),
-        order.agreement.as_ref().map(|a| a.as_str()),
-        line,
-        occurrence,
-        order.priority.as_str(),
-        order.status().as_str(),
-        instant(&order.created_at),
-        instant(&order.last_change_at()),
-        order.due.as_ref().map(instant),
+        c.customer,
+        c.agreement,
+        c.line,
+        c.occurrence,
+        c.priority,
+        c.status,
+        c.created_at,
+        c.changed_at,
+        c.due,
         batch,
         doc_text,
     ];
@@ -201,12 +178,7 @@ pub(crate) fn insert_generated(
                 skipped_keys.push(generated.key.clone());
                 continue;
             }
-            let (line, occurrence) = match &generated.order.origin {
-                OrderOrigin::Agreement { line, occurrence } => {
-                    (Some(line.as_str()), Some(local(occurrence)))
-                }
-                OrderOrigin::Manual | OrderOrigin::ReturnOrder { .. } => (None, None),
-            };
+            let (line, occurrence) = origin_columns(&generated.order.origin);
             if same_order
                 .exists(params![id, line, occurrence])
                 .map_err(&err)?

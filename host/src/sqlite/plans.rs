@@ -7,19 +7,15 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::batches;
-use super::codec::{date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc};
 use super::error::sql_error;
 use super::orders::apply_updates;
+use crate::sql::codec::{
+    date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
+};
+use crate::sql::{parse_reason, plan_orders, plan_without, reason_name};
 use fieldwork::model::{OrderId, TechnicianId};
-use fieldwork::schedule::plan::{Plan, Route, Unassigned, UnassignedReason, Visit};
+use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
 use fieldwork::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
-
-fn reason_name(reason: UnassignedReason) -> String {
-    match serde_json::to_value(reason) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{reason:?}"),
-    }
-}
 
 /// A conflict of the plan `stored` (an unknown reference, a row the schema refuses).
 fn conflict(stored: &StoredPlan, message: String) -> StoreError {
@@ -278,30 +274,13 @@ fn without_final_orders(
             "SELECT 1 FROM orders WHERE id = ?1 AND status IN ('completed', 'cancelled')",
         )
         .map_err(&err)?;
-    let plan = &stored.plan;
     let mut gone = HashSet::new();
-    for order in plan
-        .routes
-        .iter()
-        .flat_map(|r| &r.visits)
-        .map(|v| &v.order)
-        .chain(plan.unassigned.iter().map(|u| &u.order))
-    {
+    for order in plan_orders(stored) {
         if finished.exists([order.as_str()]).map_err(&err)? {
             gone.insert(order.clone());
         }
     }
-    if gone.is_empty() {
-        return Ok(None);
-    }
-    let mut kept = stored.clone();
-    for route in &mut kept.plan.routes {
-        route.visits.retain(|v| !gone.contains(&v.order));
-    }
-    kept.plan.routes.retain(|r| !r.visits.is_empty());
-    kept.plan.unassigned.retain(|u| !gone.contains(&u.order));
-    kept.plan.refresh_kpis();
-    Ok(Some(kept))
+    Ok(plan_without(stored, &gone))
 }
 
 type RouteKey = (String, i64);
@@ -393,9 +372,7 @@ fn read_unassigned(
         let reason: String = row.get(2).map_err(&err)?;
         let unassigned = Unassigned {
             order: OrderId::new(row.get::<_, String>(1).map_err(&err)?),
-            reason: serde_json::from_value(serde_json::Value::String(reason.clone())).map_err(
-                |_| super::codec::decode("plan", &plan, format!("unknown reason `{reason}`")),
-            )?,
+            reason: parse_reason(&reason, &plan)?,
             detail: row.get(3).map_err(&err)?,
         };
         out.entry(plan).or_default().push(unassigned);

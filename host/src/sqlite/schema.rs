@@ -258,14 +258,7 @@ CREATE TABLE billed_periods (
 ) WITHOUT ROWID;
 "#;
 
-/// What opening a database did to its schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MigrationReport {
-    /// Version found (0: a new, empty database).
-    pub from: i64,
-    /// Version now.
-    pub to: i64,
-}
+pub use crate::sql::MigrationReport;
 
 /// Reads the schema version and application id, refuses foreign or newer databases, and
 /// applies the pending migrations (each in one transaction with its version bump).

@@ -5,8 +5,8 @@ use rusqlite::{params, Connection};
 use std::path::Path;
 
 use super::batches;
-use super::codec::{instant, parse_instant, parse_opt_instant};
 use super::error::sql_error;
+use crate::sql::codec::{instant, parse_instant, parse_opt_instant};
 use fieldwork::model::OrderId;
 use fieldwork::store::{BatchKind, BatchReceipt, SlaSnapshot, StoreError};
 

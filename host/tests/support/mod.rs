@@ -99,3 +99,25 @@ pub fn copy_shipped_rules(to: &Path) -> usize {
     }
     copied
 }
+
+pub mod postgres;
+
+/// The stores a backend-independent suite runs on, each fresh: the in-memory reference, SQLite
+/// (in memory), and PostgreSQL (a scratch schema of `FIELDWORK_TEST_POSTGRES`, dropped with the
+/// store) when a test server is configured — see [`postgres::server`] for skipping. A suite
+/// written once against `dyn Store` thereby runs on every backend.
+pub fn stores(suite: &str) -> Vec<(&'static str, Box<dyn fieldwork::store::Store>)> {
+    let mut stores: Vec<(&'static str, Box<dyn fieldwork::store::Store>)> = vec![
+        ("memory", Box::new(fieldwork::store::MemoryStore::new())),
+        (
+            "sqlite",
+            Box::new(fieldwork_host::sqlite::SqliteStore::in_memory().expect("in-memory SQLite")),
+        ),
+    ];
+    if let Some(url) = postgres::server(suite) {
+        let store = fieldwork_host::postgres::PgStore::scratch(&url)
+            .unwrap_or_else(|e| panic!("{suite}: a scratch PostgreSQL store: {e}"));
+        stores.push(("postgres", Box::new(store)));
+    }
+    stores
+}
