@@ -86,9 +86,16 @@ run "fieldwork run --days-ahead 7 --at 2027-03-02T12:05 --quiet"
 run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T12:05 --out after.html"
 shot after.html board-after.png
 
-# ---- Booking a window with the customer (README "Booking a window"): T-009's first visit of
-# Thursday is offered other windows, the second is booked, the next run keeps it.
-booked=$("$bin" today --technician T-009 --date 2027-03-04 --at 2027-03-02T12:05 --json | jq -r '.stops[0].order')
+# ---- Booking a window with the customer (README "Booking a window"): the first visit planned
+# after Tuesday (T-009's, else the first technician's who has one) is offered other windows, the
+# second is booked, the next run keeps it.
+booked=null
+for t in T-009 $(seq -f "T-%03g" 1 40); do
+  for d in 2027-03-03 2027-03-04 2027-03-05; do
+    [ "$booked" = null ] || break
+    booked=$("$bin" today --technician $t --date $d --at 2027-03-02T12:05 --json | jq -r '.stops[0].order')
+  done
+done
 run fieldwork slots --order "$booked" --at 2027-03-02T12:10 --days 5 --count 4
 run fieldwork order book "$booked" --slot 2 --days 5 --count 4 --at 2027-03-02T12:11
 run "fieldwork run --days-ahead 7 --at 2027-03-02T12:15 --quiet"
