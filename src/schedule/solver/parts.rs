@@ -155,7 +155,7 @@ fn iterations_of(config: &SolverConfig, part_jobs: usize, total_jobs: usize) -> 
 
 /// The problem of one part alone: its vehicles and jobs renumbered in ascending order, its
 /// locations too (the travel matrix restricted to them, blocks kept), the same score weight.
-fn restrict(problem: &Problem, part: &Part) -> Result<(Problem, Vec<usize>), SolverError> {
+fn restrict(problem: &Problem, part: &Part) -> Result<Problem, SolverError> {
     let vehicles = problem.vehicles();
     let jobs = problem.jobs();
     let mut locations: Vec<usize> = Vec::new();
@@ -234,9 +234,7 @@ fn restrict(problem: &Problem, part: &Part) -> Result<(Problem, Vec<usize>), Sol
             job
         })
         .collect();
-    let sub = Problem::new(sub_matrix, sub_vehicles, sub_jobs)?
-        .with_score_weight(problem.score_weight())?;
-    Ok((sub, locations))
+    Problem::new(sub_matrix, sub_vehicles, sub_jobs)?.with_score_weight(problem.score_weight())
 }
 
 /// The initial plan's routes of one part, renumbered as in [`restrict`].
@@ -280,7 +278,7 @@ pub fn solve_part(
     if config.max_iterations.is_none() && config.time_limit.is_none() {
         config.max_iterations = Some(0);
     }
-    let (sub, _) = restrict(problem, part)?;
+    let sub = restrict(problem, part)?;
     let sub_plan = restrict_plan(plan, part);
     let solved = solve_whole(&sub, &sub_plan, &config)?;
     let mut routes = solved.routes;
