@@ -1139,8 +1139,8 @@ fn a_dataset_moves_between_sqlite_and_postgres_unchanged() {
 
 /// Tokens, the audit log, calendar ledgers and the revision (`AccessStore`) behave alike on
 /// SQLite and PostgreSQL: secrets stored hashed and found until revoked, audit lines newest
-/// first, ledgers upserted; the revision read on one handle changes when another handle's
-/// write of the model commits.
+/// first, ledgers upserted; the revision grows with every committed write of the store by
+/// any handle, and only with those.
 #[test]
 fn the_host_tables_and_the_revision_behave_alike_on_both_stores() {
     use fieldwork_host::postgres::PgStore;
@@ -1164,6 +1164,7 @@ fn the_host_tables_and_the_revision_behave_alike_on_both_stores() {
         ));
     }
     for (name, mut writer, watch, _scratch) in pairs {
+        let start = watch.revision().unwrap();
         let now = t(1, 8);
         let (record, secret) = writer
             .create_token(Role::Technician, Some("T-001"), "phone", now)
@@ -1202,14 +1203,22 @@ fn the_host_tables_and_the_revision_behave_alike_on_both_stores() {
             "{name}"
         );
         assert_eq!(watch.ics_ledger("T-002").unwrap(), None, "{name}");
-        // The revision: unchanged while nothing is written, changed by another handle's write.
+        // The revision: unchanged by the host's tables (tokens, audit lines, ledgers), grown
+        // by a write of the store, read on any handle.
         let before = watch.revision().unwrap();
-        assert_eq!(watch.revision().unwrap(), before, "{name}");
+        assert_eq!(before, start, "{name}: the host's tables leave the revision alone");
         writer
             .import(small_dataset(), ImportMode::Replace)
             .unwrap();
         let after = watch.revision().unwrap();
-        assert_ne!(after, before, "{name}: a committed import changes the revision");
-        assert_eq!(watch.revision().unwrap(), after, "{name}");
+        assert!(after > before, "{name}: a committed import grows the revision");
+        assert_eq!(writer.revision().unwrap(), after, "{name}: the writer reads it too");
+        writer
+            .import(small_dataset(), ImportMode::Replace)
+            .unwrap();
+        assert!(
+            watch.revision().unwrap() > after,
+            "{name}: a replacement (which clears the batch log) grows it again"
+        );
     }
 }

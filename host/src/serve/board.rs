@@ -6,7 +6,7 @@
 //!   re-plan button (`POST /runs` over the days shown) and a script that follows
 //!   `GET /board/events` and redraws the board when the database changes (an operation, a run,
 //!   a `fieldwork` command in another process: the server polls the store's revision —
-//!   SQLite's `data_version`, PostgreSQL's revision counter — every 250 ms).
+//!   SQLite's last batch id, PostgreSQL's revision counter — every 250 ms).
 //! - `GET /me/today`: a technician's day as a page readable on a phone (`views::today`).
 //! - `GET /technicians/{id}/today` (JSON) and `GET /technicians/{id}/calendar.ics` (a
 //!   subscribable iCalendar feed, `views::ics`, whose SEQUENCE ledger is kept in the database).

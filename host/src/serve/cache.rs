@@ -1,15 +1,16 @@
 //! What the server keeps between requests so that a request does not reload the model and
-//! recompile the rules (about 14 ms of CPU on the demo database when it did):
+//! recompile the rules (`benches/serve_context.rs`: 39 ms against 2.3 ms per request on the
+//! demo database, test profile):
 //!
 //! - **the model**, shared by every request, keyed on the store's revision
-//!   ([`AccessStore::revision`](crate::sql::access::AccessStore::revision): SQLite's
-//!   `PRAGMA data_version` on a connection of the server's own that never writes, PostgreSQL's
-//!   `fieldwork_revision` counter). The revision is read *before* the model is loaded, so a
-//!   model cached under revision R is at least as new as R: a write committed in between only
-//!   makes the next request load again. A request therefore sees every change committed before
-//!   it started — by this server or by any other process (the CLI, a worker). Each request
-//!   gets its own copy of the model (handlers may change it), which is far cheaper than
-//!   decoding it from the database.
+//!   ([`AccessStore::revision`](crate::sql::access::AccessStore::revision), which grows with
+//!   every committed write of the store, by any process). The revision is read *before* the
+//!   model is loaded, so a model cached under revision R is at least as new as R: a request
+//!   that read revision R' ≤ R may use it, and a write committed in between only makes a later
+//!   request load again. A request therefore sees every change committed before it started —
+//!   by this server or by any other process (the CLI, a worker). One request loads while the
+//!   others that missed wait for it. Each request gets its own copy of the model (handlers may
+//!   change it), which is far cheaper than decoding it from the database.
 //! - **the compiled rules**, one per blocking thread (a [`RuleSet`](fieldwork::rules::RuleSet)
 //!   holds a Rhai engine that cannot be shared between threads), keyed on the SHA-256 of the
 //!   rule files' names and contents: a replacement through `PUT /rules` or an edit on disk is
@@ -93,23 +94,48 @@ fn keep_rules(fingerprint: [u8; 32], rules: Rules) {
 #[derive(Default)]
 pub struct ModelCache {
     inner: Mutex<Option<(i64, Arc<Model>)>>,
+    /// Held while a request loads the model, so that the requests that missed at once load
+    /// it once.
+    loading: Mutex<()>,
 }
 
 impl ModelCache {
-    /// The model cached under `revision`, if that is the one cached.
+    /// The cached model, if it is at least as new as `revision` (revisions only grow).
     pub fn get(&self, revision: i64) -> Option<Arc<Model>> {
         let cached = self.inner.lock().ok()?;
         cached
             .as_ref()
-            .filter(|(r, _)| *r == revision)
+            .filter(|(r, _)| *r >= revision)
             .map(|(_, m)| m.clone())
     }
 
-    /// Caches `model`, loaded after `revision` was read.
+    /// Caches `model`, loaded after `revision` was read (unless a newer one is cached).
     pub fn put(&self, revision: i64, model: Arc<Model>) {
         if let Ok(mut cached) = self.inner.lock() {
-            *cached = Some((revision, model));
+            if cached.as_ref().is_none_or(|(r, _)| *r <= revision) {
+                *cached = Some((revision, model));
+            }
         }
+    }
+
+    /// The model at least as new as `revision`: the cached one, else `load`'s (cached), one
+    /// loader at a time.
+    pub fn get_or_load<E>(
+        &self,
+        revision: i64,
+        load: impl FnOnce() -> Result<Model, E>,
+    ) -> Result<Model, E> {
+        if let Some(model) = self.get(revision) {
+            return Ok(Model::clone(&model));
+        }
+        let _loading = self.loading.lock();
+        // Another request may have loaded it meanwhile.
+        if let Some(model) = self.get(revision) {
+            return Ok(Model::clone(&model));
+        }
+        let model = load()?;
+        self.put(revision, Arc::new(model.clone()));
+        Ok(model)
     }
 }
 
@@ -177,11 +203,23 @@ mod tests {
     }
 
     #[test]
-    fn the_model_cache_answers_only_for_its_revision() {
+    fn the_model_cache_answers_only_for_its_revision_or_older() {
         let cache = ModelCache::default();
         assert!(cache.get(1).is_none());
+        cache.put(2, Arc::new(Model::default()));
+        assert!(cache.get(2).is_some());
+        assert!(cache.get(1).is_some(), "a newer model serves an older revision");
+        assert!(cache.get(3).is_none());
+        let mut loads = 0;
+        let mut load = || {
+            loads += 1;
+            Ok::<_, ()>(Model::default())
+        };
+        cache.get_or_load(3, &mut load).unwrap();
+        cache.get_or_load(3, &mut load).unwrap();
+        assert_eq!(loads, 1);
+        // An older load never replaces a newer model.
         cache.put(1, Arc::new(Model::default()));
-        assert!(cache.get(1).is_some());
-        assert!(cache.get(2).is_none());
+        assert!(cache.get(3).is_some());
     }
 }

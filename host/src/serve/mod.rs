@@ -100,8 +100,7 @@ pub struct State {
     /// The largest request body.
     pub max_body: usize,
     /// The handle whose [`revision`](crate::sql::access::AccessStore::revision) tells that
-    /// the data changed: opened on first use, never used to write (on SQLite, a connection
-    /// sees only other connections' commits in its data version).
+    /// the data changed: opened on first use, used for nothing else.
     watch: Mutex<Option<Box<dyn HostStore>>>,
     /// Open database handles, reused between requests (contexts, token look-ups, audit
     /// lines): at most [`MAX_IDLE_HANDLES`] are kept.
@@ -292,14 +291,7 @@ impl State {
         };
         // Read before the model is loaded: the model is then at least as new as the revision.
         let revision = self.revision()?;
-        let model: Model = match self.model.get(revision) {
-            Some(model) => Model::clone(&model),
-            None => {
-                let model = store.load_model()?;
-                self.model.put(revision, Arc::new(model.clone()));
-                model
-            }
-        };
+        let model: Model = self.model.get_or_load(revision, || store.load_model())?;
         let context = Context::with_model(
             Source::Database(self.db.clone()),
             Box::new(store),
@@ -460,7 +452,7 @@ async fn problem_for_plain_errors(response: Response) -> Response {
 }
 
 /// Watches the database for changes by any writer — the store's revision
-/// ([`State::revision`]: SQLite's `PRAGMA data_version`, PostgreSQL's revision counter),
+/// ([`State::revision`]: SQLite's last batch id, PostgreSQL's revision counter),
 /// polled every [`WATCH_INTERVAL`] — and announces each on `state.changes`; ends when the
 /// server does. Polling one number is as cheap on both stores and needs no connection of its
 /// own beyond the watch handle the model cache reads anyway (PostgreSQL's LISTEN/NOTIFY would

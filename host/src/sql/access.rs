@@ -142,8 +142,7 @@ pub(crate) fn cut(text: &str, max: usize) -> &str {
 /// The tokens, audit log, calendar ledgers and revision of a store: what `fieldwork serve` and
 /// `fieldwork token` need besides the [`Store`] (implemented by
 /// [`SqliteStore`](crate::sqlite::SqliteStore) and [`PgStore`](crate::postgres::PgStore)).
-/// None of these writes changes the [`revision`](AccessStore::revision) on PostgreSQL; on
-/// SQLite every commit does (see there).
+/// None of these writes changes the [`revision`](AccessStore::revision).
 pub trait AccessStore {
     /// Creates a token and returns its record and its secret (shown once: only its hash is
     /// stored). The subject is cut to [`MAX_SUBJECT_BYTES`].
@@ -181,13 +180,12 @@ pub trait AccessStore {
     /// Stores a technician's calendar-feed ledger (JSON).
     fn save_ics_ledger(&mut self, technician: &str, ledger: &str) -> Result<(), StoreError>;
 
-    /// A number that changes whenever a write the model or the plans can see has committed
-    /// since the last call on **this** handle: SQLite's `PRAGMA data_version` (it changes
-    /// when another connection commits anything, so the handle asked must be one that never
-    /// writes), PostgreSQL's counter in `fieldwork_revision` (bumped by every write
-    /// transaction of the [`Store`] trait, by any process). The live board polls it and the
-    /// server keys its cache of the model on it. Only the equality of two values read from
-    /// one handle means anything.
+    /// A number that grows with every committed write of the [`Store`] trait, by any process
+    /// (the model, plans, snapshots, billing — not tokens, audit lines or ledgers): on SQLite
+    /// the last batch id given (every write transaction opens a batch; `AUTOINCREMENT` never
+    /// gives an id twice), on PostgreSQL the counter of `fieldwork_revision` (bumped under the
+    /// store's write lock by every write transaction). The live board polls it and the server
+    /// keys its cache of the model on it.
     fn revision(&self) -> Result<i64, StoreError>;
 
     /// Whether the handle can still be used (a PostgreSQL connection can be lost); a server

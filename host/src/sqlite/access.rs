@@ -1,5 +1,6 @@
 //! The SQLite side of [`AccessStore`]: API tokens, the audit log and the calendar-feed ledgers
-//! in the host's own tables (schema version 4), and the revision as `PRAGMA data_version`.
+//! in the host's own tables (schema version 4), and the revision as the last batch id given
+//! (`sqlite_sequence` of `batches`: every write transaction of the store opens a batch).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -202,9 +203,17 @@ impl AccessStore for SqliteStore {
     }
 
     fn revision(&self) -> Result<i64, StoreError> {
+        // Every write transaction of the store opens a batch; AUTOINCREMENT keeps the last id
+        // given even when the batch log is cleared (an import that replaces the model).
         self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(sql_error(&self.path, "reading the data version"))
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'batches'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|seq| seq.unwrap_or(0))
+            .map_err(sql_error(&self.path, "reading the revision"))
     }
 }
 
