@@ -22,7 +22,10 @@ fn bench(c: &mut Criterion) {
     support::copy_shipped_rules(&shipped);
     let mut group = c.benchmark_group("request context");
     group.sample_size(30);
-    for (name, rules) in [("built-in rules", None), ("shipped rules", Some(shipped.as_path()))] {
+    for (name, rules) in [
+        ("built-in rules", None),
+        ("shipped rules", Some(shipped.as_path())),
+    ] {
         group.bench_function(format!("{name}: Context::resolve (before)"), |b| {
             b.iter(|| black_box(resolve_context(&db, rules).expect("a context")))
         });

@@ -496,14 +496,7 @@ fn one_api_on(dir: &std::path::Path, db: &str) {
         let out = fieldwork(dir, &all);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     };
-    run(&[
-        "demo",
-        "--anchor",
-        "2027-03-01",
-        "--weeks",
-        "1",
-        "--quiet",
-    ]);
+    run(&["demo", "--anchor", "2027-03-01", "--weeks", "1", "--quiet"]);
     let admin = server::token_on(dir, db, "admin", None, "Ada (admin)");
     let dispatcher = server::token_on(dir, db, "dispatcher", None, "Dana (dispatch)");
     let server = Server::start_on(dir, db, &[], &[]);

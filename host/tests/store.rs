@@ -1147,7 +1147,14 @@ fn the_host_tables_and_the_revision_behave_alike_on_both_stores() {
     use fieldwork_host::sql::access::{AuditEntry, HostStore, Role};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("h.db");
-    let mut pairs: Vec<(&str, Box<dyn HostStore>, Box<dyn HostStore>, Option<PgStore>)> = vec![(
+    /// A backend's name, a writing handle, a watching handle, and the scratch schema.
+    type Pair = (
+        &'static str,
+        Box<dyn HostStore>,
+        Box<dyn HostStore>,
+        Option<PgStore>,
+    );
+    let mut pairs: Vec<Pair> = vec![(
         "sqlite",
         Box::new(SqliteStore::create(&path).unwrap()),
         Box::new(SqliteStore::open(&path).unwrap()),
@@ -1206,16 +1213,22 @@ fn the_host_tables_and_the_revision_behave_alike_on_both_stores() {
         // The revision: unchanged by the host's tables (tokens, audit lines, ledgers), grown
         // by a write of the store, read on any handle.
         let before = watch.revision().unwrap();
-        assert_eq!(before, start, "{name}: the host's tables leave the revision alone");
-        writer
-            .import(small_dataset(), ImportMode::Replace)
-            .unwrap();
+        assert_eq!(
+            before, start,
+            "{name}: the host's tables leave the revision alone"
+        );
+        writer.import(small_dataset(), ImportMode::Replace).unwrap();
         let after = watch.revision().unwrap();
-        assert!(after > before, "{name}: a committed import grows the revision");
-        assert_eq!(writer.revision().unwrap(), after, "{name}: the writer reads it too");
-        writer
-            .import(small_dataset(), ImportMode::Replace)
-            .unwrap();
+        assert!(
+            after > before,
+            "{name}: a committed import grows the revision"
+        );
+        assert_eq!(
+            writer.revision().unwrap(),
+            after,
+            "{name}: the writer reads it too"
+        );
+        writer.import(small_dataset(), ImportMode::Replace).unwrap();
         assert!(
             watch.revision().unwrap() > after,
             "{name}: a replacement (which clears the batch log) grows it again"

@@ -239,11 +239,8 @@ impl PgStore {
         let (value, commit) = f(&mut tx, url)?;
         if commit {
             // Under the write lock: the revision other processes poll (`AccessStore::revision`).
-            tx.execute(
-                "UPDATE fieldwork_revision SET revision = revision + 1",
-                &[],
-            )
-            .map_err(&err)?;
+            tx.execute("UPDATE fieldwork_revision SET revision = revision + 1", &[])
+                .map_err(&err)?;
             tx.commit().map_err(|e| match e.code() {
                 Some(code) if *code == postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
                     StoreError::Conflict {

@@ -208,7 +208,10 @@ mod tests {
         assert!(cache.get(1).is_none());
         cache.put(2, Arc::new(Model::default()));
         assert!(cache.get(2).is_some());
-        assert!(cache.get(1).is_some(), "a newer model serves an older revision");
+        assert!(
+            cache.get(1).is_some(),
+            "a newer model serves an older revision"
+        );
         assert!(cache.get(3).is_none());
         let mut loads = 0;
         let mut load = || {

@@ -50,8 +50,8 @@ use fieldwork::store::{
     BatchReceipt, BatchRecord, GeneratedOrder, History, ReturnStep, SlaSnapshot, StatusUpdate,
     Store, StoreError, StoredPlan,
 };
-use std::collections::{BTreeSet, HashSet};
 pub use problem::{ApiError, Problem};
+use std::collections::{BTreeSet, HashSet};
 
 /// The default address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -127,7 +127,6 @@ fn hex(bytes: &[u8]) -> String {
     text
 }
 
-
 pub(crate) fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;

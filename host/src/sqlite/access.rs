@@ -47,7 +47,6 @@ impl SqliteStore {
             revoked_at,
         })
     }
-
 }
 
 impl AccessStore for SqliteStore {

@@ -132,14 +132,7 @@ impl Server {
     pub fn start_on(dir: &Path, db: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fieldwork"));
         command
-            .args([
-                "serve",
-                "--db",
-                db,
-                "--listen",
-                "127.0.0.1:0",
-                "--quiet",
-            ])
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--quiet"])
             .args(extra)
             .current_dir(dir)
             .env_remove("FIELDWORK_DB")
