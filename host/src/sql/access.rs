@@ -7,7 +7,7 @@
 //! [`AccessStore`] is that seam; both SQL stores implement it on the same tables
 //! (`api_tokens`, `audit_log`, `ics_ledgers`: SQLite's schema version 4, PostgreSQL's
 //! version 3), so `fieldwork serve` and `fieldwork token` run the same code on either
-//! ([`crate::cli::db::open_host`]).
+//! (`cli::db::open_host`).
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
