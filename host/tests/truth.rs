@@ -7,8 +7,8 @@
 mod support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use rust_decimal::Decimal;
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,9 +16,7 @@ use std::path::Path;
 use fieldwork::billing::bill;
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::job::{run_main_job, JobOptions, NoProgress};
-use fieldwork::model::{
-    BillingFrequency, Dataset, PeriodAlignment, Subscription, SubscriptionId,
-};
+use fieldwork::model::{BillingFrequency, Dataset, PeriodAlignment, Subscription, SubscriptionId};
 use fieldwork::rules::RuleSet;
 use fieldwork::store::{current_plan, ImportMode, Store, StoreError};
 use fieldwork_host::sqlite::SqliteStore;
