@@ -1063,7 +1063,9 @@ fn reason_of(r: solver::UnassignedReason) -> UnassignedReason {
     use solver::UnassignedReason as R;
     match r {
         R::NoEligibleVehicle => UnassignedReason::NoEligibleTechnician,
-        R::ExceedsCapacity | R::CapacityExhausted => UnassignedReason::Capacity,
+        R::ExceedsCapacity | R::CapacityExhausted | R::MissingTool | R::MissingParts => {
+            UnassignedReason::Capacity
+        }
         R::WindowUnreachable | R::ShiftTooShort => UnassignedReason::NoTimeBeforeDue,
         R::JobLimitReached | R::NoTimeLeft => UnassignedReason::NoCapacityLeft,
     }

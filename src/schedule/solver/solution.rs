@@ -58,6 +58,23 @@ pub struct Route {
     /// Route cost: distance·cost_per_distance + duration·cost_per_time + fixed cost
     /// − score_weight·preference.
     pub cost: f64,
+    /// The route's restock (depot) visit, if it makes one (see
+    /// [`Vehicle::restock`](super::Vehicle::restock)).
+    pub restock: Option<RestockVisit>,
+}
+
+/// A route's restock (depot) visit and its schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RestockVisit {
+    /// The visit comes before `visits[position]`; `position == visits.len()` means after the
+    /// last visit (just before the way home).
+    pub position: usize,
+    /// Arrival at the depot.
+    pub arrival: f64,
+    /// Start of the depot visit (`max(arrival, earliest)`).
+    pub start: f64,
+    /// Departure from the depot (`start + service`).
+    pub departure: f64,
 }
 
 /// Why a job could not be assigned (found by checking why no insertion was feasible).
@@ -78,6 +95,10 @@ pub enum UnassignedReason {
     JobLimitReached,
     /// It fits on its own, but no eligible route has room in its schedule any more.
     NoTimeLeft,
+    /// Every eligible vehicle lacks a tool it needs and has no restock visit to fetch it.
+    MissingTool,
+    /// Every eligible vehicle carries too few of a part it needs and has no restock visit.
+    MissingParts,
 }
 
 /// A job left out of the plan.
@@ -259,6 +280,7 @@ pub(crate) fn schedule_route(p: &Problem, v: usize, jobs: &[usize]) -> Option<Ro
         lateness: late,
         preference: pref,
         cost,
+        restock: None,
     })
 }
 

@@ -322,7 +322,22 @@ impl State {
             .filter(|&v| p.is_eligible(j, v))
             .collect();
         if eligible.is_empty() {
-            return UnassignedReason::NoEligibleVehicle;
+            // Allowed vehicles exist, but none can carry what the job needs (no restock)?
+            let allowed: Vec<usize> = (0..p.vehicles().len())
+                .filter(|&v| {
+                    let job = &p.jobs()[j];
+                    job.pinned_vehicle.is_none_or(|pv| pv == v)
+                        && job.allowed_vehicles.as_ref().is_none_or(|a| a.contains(&v))
+                })
+                .collect();
+            if allowed.is_empty() {
+                return UnassignedReason::NoEligibleVehicle;
+            }
+            return if allowed.iter().all(|&v| !p.has_tools(j, v)) {
+                UnassignedReason::MissingTool
+            } else {
+                UnassignedReason::MissingParts
+            };
         }
         let fits: Vec<usize> = eligible
             .into_iter()
