@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use thiserror::Error;
 
+/// The node marker of a route's restock visit in node sequences.
+pub(crate) const DEPOT: usize = usize::MAX;
+
 /// Tolerance used by the optimiser for time and capacity comparisons (absolute, in problem units).
 pub(crate) const EPS: f64 = 1e-9;
 
@@ -487,7 +490,9 @@ pub struct Job {
     pub latest: f64,
     /// Demand counted against vehicle capacity.
     pub demand: f64,
-    /// Value (priority weight): the optimiser first maximises the total value of assigned jobs.
+    /// The cost of leaving the job unassigned (e.g. its outsourcing cost), on the one scale of
+    /// the objective (same units as route costs); default [`Job::DEFAULT_VALUE`], which
+    /// outweighs any route so that the job is left out only when it fits nowhere.
     pub value: f64,
     /// Whether starting after `latest` is forbidden or penalised.
     pub late_policy: LatePolicy,
@@ -518,21 +523,24 @@ pub struct Job {
 ///
 /// The job counts as **moved** when it is served by another vehicle, or by this vehicle at an
 /// earliest-timing start later than `start` (an earlier start can still be delayed to
-/// `start` by waiting). A moved job adds `penalty` to the second objective level (lateness
-/// and disruption), so the optimiser moves it only to assign more value or to cut lateness by
-/// more than `penalty`. Leaving the job out is already paid for on the first level.
+/// `start` by waiting). A moved job adds `penalty` to the objective (same units as route
+/// costs), so the optimiser moves it only when that saves more than `penalty` elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Incumbent {
     /// The vehicle serving the job in the plan being revised.
     pub vehicle: usize,
     /// Its start there.
     pub start: f64,
-    /// Disruption penalty of moving it (in lateness units, ≥ 0).
+    /// Disruption penalty of moving it (cost units, ≥ 0).
     pub penalty: f64,
 }
 
 impl Job {
-    /// A job at `location` with no service time, window `[0, ∞)`, demand 0 and value 1.
+    /// The default [`Job::value`]: large enough to dominate any route cost of ordinary units.
+    pub const DEFAULT_VALUE: f64 = 1e9;
+
+    /// A job at `location` with no service time, window `[0, ∞)`, demand 0 and value
+    /// [`Job::DEFAULT_VALUE`].
     pub fn new(location: usize) -> Self {
         Job {
             location,
@@ -540,7 +548,7 @@ impl Job {
             earliest: 0.0,
             latest: f64::INFINITY,
             demand: 0.0,
-            value: 1.0,
+            value: Self::DEFAULT_VALUE,
             late_policy: LatePolicy::Forbidden,
             allowed_vehicles: None,
             preferences: Vec::new(),
@@ -606,7 +614,7 @@ impl Job {
         self
     }
 
-    /// Sets the value (priority weight).
+    /// Sets the value: the cost of leaving the job unassigned (see [`Job::value`]).
     pub fn with_value(mut self, value: f64) -> Self {
         self.value = value;
         self
@@ -681,6 +689,7 @@ pub struct Problem {
     vehicles: Vec<Vehicle>,
     jobs: Vec<Job>,
     score_weight: f64,
+    lateness_weight: f64,
     pub(crate) jd: Vec<JobData>,
     words: usize,
     eligible: Vec<u64>,
@@ -1079,6 +1088,7 @@ impl Problem {
             vehicles,
             jobs,
             score_weight: 1.0,
+            lateness_weight: 1.0,
             jd,
             words,
             eligible,
@@ -1109,6 +1119,46 @@ impl Problem {
             }
             Err(_) => d,
         }
+    }
+
+    /// The data of a route node on vehicle `v`: job `x`, or the vehicle's restock visit when
+    /// `x == DEPOT` (open window and no service if the vehicle has none, which never happens
+    /// in a route).
+    #[inline]
+    pub(crate) fn node_on(&self, x: usize, v: usize) -> JobData {
+        if x != DEPOT {
+            return self.jd_on(x, v);
+        }
+        let veh = &self.vehicles[v];
+        let r = veh.restock.unwrap_or(Restock::new(veh.start_location));
+        JobData {
+            loc: r.location,
+            service: r.service,
+            e: r.earliest.max(f64::MIN),
+            l: r.latest,
+            due: f64::INFINITY,
+            demand: 0.0,
+            soft: false,
+        }
+    }
+
+    /// Weight of one unit of lateness (time after a penalised due) in the cost (default 1).
+    pub fn lateness_weight(&self) -> f64 {
+        self.lateness_weight
+    }
+
+    /// Sets the weight of lateness in the cost (see [`Problem::lateness_weight`]).
+    ///
+    /// # Errors
+    /// [`SolverError::InvalidConfig`] if the weight is negative or not finite.
+    pub fn with_lateness_weight(mut self, weight: f64) -> Result<Self, SolverError> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(SolverError::InvalidConfig {
+                message: "lateness weight must be finite and non-negative".into(),
+            });
+        }
+        self.lateness_weight = weight;
+        Ok(self)
     }
 
     /// Job `j`'s own window on vehicle `v` (see [`Job::vehicle_windows`]), if it has one.
@@ -1171,16 +1221,6 @@ impl Problem {
         self.tools[job]
             .iter()
             .all(|t| carried.binary_search(t).is_ok())
-    }
-
-    /// Whether `vehicle` can serve `job` from its own stock and tools, before any restock.
-    pub(crate) fn carries_alone(&self, job: usize, vehicle: usize) -> bool {
-        carries_alone(
-            &self.parts[job],
-            &self.tools[job],
-            &self.vehicles[vehicle].stock,
-            &self.vehicle_tools[vehicle],
-        )
     }
 
     /// Units of part type `t` vehicle `v` carries.
