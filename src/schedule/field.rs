@@ -9,7 +9,8 @@
 //!   counts as working time).
 //! * **Jobs**: an order's duration from its tasks, its window from the dispatch policy (earliest
 //!   start … due) and its due time (the order's `due`, or the SLA deadline the caller passes),
-//!   its site, its priority weight as value, its parts `demand`.
+//!   its site, its priority weight times the policy's `costs.unplanned_per_priority_weight` as
+//!   value (the cost of leaving it unplanned), its parts `demand`.
 //! * **Hard constraints**: every work rule of the dispatch policy (skills, territory,
 //!   exclusions, pinned technician, travel limit, availability) decides which routes may take
 //!   a job; a route holds at most `max_jobs_per_day` jobs (the technician profile's limit) and
