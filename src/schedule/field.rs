@@ -17,11 +17,11 @@
 //!   its orders' parts `demand` together within the technician's `van_capacity` (the van is
 //!   restocked between days); a pinned start is kept exactly; started jobs stay where they are
 //!   when re-planning.
-//! * **Objective** (one cost on one scale, the policy's `costs`): travel cost − the policy's
-//!   pair score + `lateness_per_minute` × minutes of SLA lateness (when lateness is penalised)
-//!   + `lateness_per_minute` × `disruption_minutes` per moved visit +
-//!   `unplanned_per_priority_weight` × priority weight (critical 8, high 4, normal 2, low 1)
-//!   of each order left unplanned.
+//! * **Objective** (one cost on one scale, the policy's `costs`): the sum of travel cost
+//!   minus the policy's pair score, `lateness_per_minute` times the minutes of SLA lateness
+//!   (when lateness is penalised), `lateness_per_minute` times `disruption_minutes` per moved
+//!   visit, and `unplanned_per_priority_weight` times the priority weight (critical 8, high 4,
+//!   normal 2, low 1) of each order left unplanned.
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
