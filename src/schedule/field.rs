@@ -26,6 +26,7 @@ use std::time::Duration as StdDuration;
 use thiserror::Error;
 
 use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
+use super::stock;
 use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
 };
@@ -175,6 +176,9 @@ struct Mapped<'a> {
     dues: Vec<Option<i64>>,
     /// Per job: its place in the plan being revised, if any.
     priors: Vec<Option<Prior>>,
+    /// Per job: the reason when every technician the work rules allow lacks a part or a tool
+    /// (see [`stock_reach`]).
+    stock_blocked: Vec<Option<(UnassignedReason, String)>>,
     problem: Problem,
 }
 
@@ -572,7 +576,8 @@ fn build<'a, 'r: 'a>(
     let origin = secs(from);
     let n_t = ctx.technician_count();
     let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
-    let reach = reach_of(&ctx)?;
+    let mut reach = reach_of(&ctx)?;
+    let stock_blocked = stock_reach(model, &ctx, &mut reach);
     let matrix = travel_matrix(&ctx, &reach)?;
     let mut shifts = Vec::new();
     for t in (0..n_t).map(TechIx) {
@@ -617,8 +622,38 @@ fn build<'a, 'r: 'a>(
         orders: order_ixs,
         dues: due_secs,
         priors,
+        stock_blocked,
         problem,
     })
+}
+
+/// Parts and tools as eligibility: drops from each order's `reach` the technicians who lack
+/// a tool or part that neither their van nor their depot can supply
+/// ([`Model::stock_shortfall`]); returns, per order, the unassigned reason naming the missing
+/// part or tool when that left nobody. Orders that need no part or tool are untouched.
+/// O(Σ reach × needs of the order).
+fn stock_reach(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    reach: &mut [Vec<(TechIx, f64)>],
+) -> Vec<Option<(UnassignedReason, String)>> {
+    let mut blocked = vec![None; reach.len()];
+    for (i, techs) in reach.iter_mut().enumerate() {
+        let Some(order) = model.order(ctx.order_id(OrderIx(i))) else {
+            continue;
+        };
+        if techs.is_empty() || !stock::needs_stock(model, order) {
+            continue;
+        }
+        let tech = |t: TechIx| model.technician(ctx.tech_id(t));
+        let before: Vec<TechIx> = techs.iter().map(|&(t, _)| t).collect();
+        techs.retain(|&(t, _)| tech(t).is_some_and(|t| model.stock_shortfall(order, t).is_none()));
+        if techs.is_empty() {
+            blocked[i] =
+                stock::missing_reason(model, order, before.into_iter().filter_map(tech));
+        }
+    }
+    blocked
 }
 
 /// The places of the request's orders in the previous plan: started work (its technician's
@@ -1125,6 +1160,7 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
         visits,
         return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
         return_km: back.distance(last_loc, shift.tech.0),
+        depot_stop: None,
     }
 }
 
@@ -1188,6 +1224,13 @@ fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
 /// the closest technician).
 fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
     let o = m.orders[u.job];
+    if let Some((reason, detail)) = m.stock_blocked[u.job].clone() {
+        return Unassigned {
+            order: m.ctx.order_id(o).clone(),
+            reason,
+            detail,
+        };
+    }
     let reason = reason_of(u.reason);
     let longest = m.shifts.iter().map(|s| s.end - s.start).max().unwrap_or(0);
     let work = m.ctx.duration_minutes(o);

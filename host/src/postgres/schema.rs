@@ -45,10 +45,19 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "workers: the runs whose shared phases are done, the parts planned",
         sql: V2,
     },
+    Migration {
+        version: 3,
+        description: "parts and tools: a route's depot stop (as SQLite's version 5)",
+        sql: V3,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
+
+/// Version 3 (parts and tools in the van, as SQLite's version 5): a route's restocking stop
+/// at a depot, one JSON document or NULL.
+const V3: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
 /// row per run (its shared phases done, the keys of its parts as a JSON list), one per part
