@@ -17,7 +17,14 @@ use crate::model::{Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
 use crate::rules::{domain, HookValue, RuleError, RuleSet, Verdict, SCORE_PREFIX};
 
 /// Fields of `dispatch_policy()`'s map and of its sub-maps.
-const POLICY_FIELDS: [&str; 5] = ["weights", "work_rules", "scales", "travel", "replanning"];
+const POLICY_FIELDS: [&str; 6] = [
+    "weights",
+    "work_rules",
+    "scales",
+    "travel",
+    "replanning",
+    "costs",
+];
 const ORDER_FIELDS: [&str; 6] = [
     "required_skills",
     "territory",
@@ -169,6 +176,24 @@ fn read_policy(
     }
     if let Some(r) = v.field("replanning").map_err(e)? {
         read_replanning(rules, &r, &mut policy.replanning)?;
+    }
+    if let Some(c) = v.field("costs").map_err(e)? {
+        let known = ["unplanned_per_priority_weight", "lateness_per_minute"];
+        for (key, _) in c.entries().map_err(e)? {
+            if !known.contains(&key.as_str()) {
+                return Err(unknown_policy_field(
+                    rules,
+                    format!("costs.{key}"),
+                    known.join(", "),
+                ));
+            }
+        }
+        if let Some(n) = c.field("unplanned_per_priority_weight").map_err(e)? {
+            policy.costs.unplanned_per_priority_weight = n.number().map_err(e)?;
+        }
+        if let Some(n) = c.field("lateness_per_minute").map_err(e)? {
+            policy.costs.lateness_per_minute = n.number().map_err(e)?;
+        }
     }
     Ok(())
 }

@@ -50,8 +50,8 @@ pub use objectives::{
     sla_scale_secs, Objective,
 };
 pub use policy::{
-    DispatchPolicy, GradeScales, ReplanningSettings, TravelSettings, Weights, WorkRuleSettings,
-    MAX_FREEZE_WORKING_DAYS, MAX_HORIZON_DAYS, MAX_WEIGHT,
+    CostSettings, DispatchPolicy, GradeScales, ReplanningSettings, TravelSettings, Weights,
+    WorkRuleSettings, MAX_FREEZE_WORKING_DAYS, MAX_HORIZON_DAYS, MAX_WEIGHT,
 };
 pub use profile::{OrderProfile, TechnicianProfile};
 pub use rank::{rank_candidates, Candidate, Ranking, Verdict};

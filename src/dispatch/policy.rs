@@ -217,6 +217,36 @@ pub struct DispatchPolicy {
     pub travel: TravelSettings,
     /// Stability of re-planning: freeze horizon and disruption penalty.
     pub replanning: ReplanningSettings,
+    /// The scheduler's one objective: what an unplanned order and a late minute cost.
+    pub costs: CostSettings,
+}
+
+/// The weights that put the scheduler's objective on one scale, the unit of travel cost (one
+/// km at the scheduler's `cost_per_km` of 1): travel + `lateness_per_minute` × minutes of SLA
+/// lateness + `lateness_per_minute` × `replanning.disruption_minutes` per moved visit +
+/// `unplanned_per_priority_weight` × the priority weight (critical 8, high 4, normal 2, low 1)
+/// of each order left unplanned (its outsourcing cost).
+///
+/// ```
+/// use fieldwork::dispatch::CostSettings;
+/// let c = CostSettings::default();
+/// assert_eq!((c.unplanned_per_priority_weight, c.lateness_per_minute), (10_000.0, 1.0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostSettings {
+    /// Cost of leaving an order unplanned, per unit of its priority weight.
+    pub unplanned_per_priority_weight: f64,
+    /// Cost of one minute of SLA lateness (and of one disruption minute).
+    pub lateness_per_minute: f64,
+}
+
+impl Default for CostSettings {
+    fn default() -> Self {
+        Self {
+            unplanned_per_priority_weight: 10_000.0,
+            lateness_per_minute: 1.0,
+        }
+    }
 }
 
 /// Largest accepted `replanning.freeze_working_days`.
@@ -291,6 +321,20 @@ impl DispatchPolicy {
                 return Err(DispatchError::policy(
                     "work_rules.max_travel_km",
                     format!("{km} must be >= 0"),
+                ));
+            }
+        }
+        for (setting, c) in [
+            (
+                "costs.unplanned_per_priority_weight",
+                self.costs.unplanned_per_priority_weight,
+            ),
+            ("costs.lateness_per_minute", self.costs.lateness_per_minute),
+        ] {
+            if !(c.is_finite() && (0.0..=1e9).contains(&c)) {
+                return Err(DispatchError::policy(
+                    setting,
+                    format!("{c} outside 0..=1e9"),
                 ));
             }
         }

@@ -16,9 +16,11 @@
 //!   its orders' parts `demand` together within the technician's `van_capacity` (the van is
 //!   restocked between days); a pinned start is kept exactly; started jobs stay where they are
 //!   when re-planning.
-//! * **Objective** (lexicographic): 1) maximise the priority-weighted number of assigned orders
-//!   (critical 8, high 4, normal 2, low 1), 2) minimise SLA lateness (minutes after due) when
-//!   lateness is penalised, 3) minimise travel cost minus the policy's pair score.
+//! * **Objective** (one cost on one scale, the policy's `costs`): travel cost − the policy's
+//!   pair score + `lateness_per_minute` × minutes of SLA lateness (when lateness is penalised)
+//!   + `lateness_per_minute` × `disruption_minutes` per moved visit +
+//!   `unplanned_per_priority_weight` × priority weight (critical 8, high 4, normal 2, low 1)
+//!   of each order left unplanned.
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
@@ -449,7 +451,10 @@ fn job_of(
         .with_service(duration)
         .with_window(earliest, latest.max(earliest))
         .with_demand(order.map_or(0.0, |ord| ord.demand))
-        .with_value(f64::from(order.map_or(2, |ord| ord.priority.weight())));
+        .with_value(
+            f64::from(order.map_or(2, |ord| ord.priority.weight()))
+                * ctx.policy().costs.unplanned_per_priority_weight,
+        );
     if options.lateness == Lateness::Penalised && !booked {
         job = job.with_soft_due();
     }
@@ -509,7 +514,9 @@ fn job_of(
             }
             (_, Some(v)) if pin.is_none() => {
                 p.hold = Hold::Movable;
-                let penalty = ctx.policy().replanning.disruption_minutes * 60.0;
+                let policy = ctx.policy();
+                let penalty =
+                    policy.replanning.disruption_minutes * policy.costs.lateness_per_minute;
                 job = job.with_incumbent(v, (p.start - origin) as f64, penalty);
             }
             (_, stays) => {
@@ -614,7 +621,10 @@ fn build<'a, 'r: 'a>(
         jobs.push(job);
         due_secs.push(due);
     }
-    let problem = Problem::new(matrix, vehicles, jobs)?.with_score_weight(1.0)?;
+    // Lateness is counted in seconds: the policy's cost of a late minute per 60.
+    let problem = Problem::new(matrix, vehicles, jobs)?
+        .with_score_weight(1.0)?
+        .with_lateness_weight(ctx.policy().costs.lateness_per_minute / 60.0)?;
     Ok(Mapped {
         ctx,
         origin,
@@ -1098,7 +1108,9 @@ fn reason_of(r: solver::UnassignedReason) -> UnassignedReason {
     use solver::UnassignedReason as R;
     match r {
         R::NoEligibleVehicle => UnassignedReason::NoEligibleTechnician,
-        R::ExceedsCapacity | R::CapacityExhausted => UnassignedReason::Capacity,
+        R::ExceedsCapacity | R::CapacityExhausted | R::MissingTool | R::MissingParts => {
+            UnassignedReason::Capacity
+        }
         R::WindowUnreachable | R::ShiftTooShort => UnassignedReason::NoTimeBeforeDue,
         R::JobLimitReached | R::NoTimeLeft => UnassignedReason::NoCapacityLeft,
     }

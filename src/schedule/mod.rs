@@ -3,7 +3,8 @@
 //!
 //! * [`solver`]: the generic vehicle-routing optimiser (jobs with time windows, routes with
 //!   shifts, eligibility, preferences, fixed jobs), measured on the Solomon VRPTW instances
-//!   ([`solomon`]).
+//!   ([`solomon`]) and the technician routing instances of Pillac et al. 2013 ([`trsp`]:
+//!   skills, tools, spare parts and a depot to restock at).
 //! * [`field`]: the field-service scheduler that maps the domain model onto it (one route per
 //!   technician and working day, dispatch work rules as eligibility, policy grades as
 //!   preferences, SLA deadlines as due times).
@@ -22,3 +23,4 @@ pub mod slots;
 pub mod solomon;
 pub mod solver;
 pub mod stock;
+pub mod trsp;

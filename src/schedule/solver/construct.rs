@@ -98,13 +98,15 @@ pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first
     let mut keys: Vec<Option<(Key, usize)>> = vec![None; nj];
     let mut key_of = |j: usize, st: &State, cache: &[Option<Insertion>]| {
         top.clear();
+        // Inserting at a cost above the job's value (its cost when left out) does not pay.
+        let value = p.jobs()[j].value;
         let mut empty_best: Option<(f64, f64, usize)> = None;
         for (slot, &r) in routes_of(j).iter().enumerate() {
             let r = r as usize;
             if r >= nr {
                 continue;
             }
-            if let Some(ins) = cache[offset[j] + slot] {
+            if let Some(ins) = cache[offset[j] + slot].filter(|i| i.cost <= value + EPS) {
                 let t = (ins.lateness, ins.cost, r);
                 if st.routes[r].is_empty() {
                     if empty_best.is_none_or(|e| better(t.0, t.1, e.0, e.1)) {
@@ -131,7 +133,7 @@ pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first
             rl = f64::INFINITY;
             rc = -top[0].1;
         }
-        let (value, urgency) = (p.jobs()[j].value, (k - options) as f64);
+        let urgency = (k - options) as f64;
         let key = if urgency_first {
             (urgency, value, rl, rc, -top[0].1)
         } else {
@@ -197,7 +199,8 @@ pub(crate) fn greedy_insert(
     let nr = st.routes.len();
     for &j in jobs {
         let mut best: Option<(usize, Insertion)> = None;
-        let mut limit = INF2;
+        // Inserting at a cost above the job's value (its cost when left out) does not pay.
+        let mut limit = (f64::INFINITY, p.jobs()[j].value);
         let mut ties = 0u32;
         for r in p.eligible_vehicles[j].iter().map(|&r| r as usize) {
             if r >= nr {

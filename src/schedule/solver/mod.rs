@@ -62,8 +62,12 @@ mod state;
 mod validate;
 
 pub use parts::{merge, parts, solve_part, solve_parts, Part};
-pub use problem::{Incumbent, Job, LatePolicy, Problem, SolverError, TravelMatrix, Vehicle};
+pub use problem::{
+    Incumbent, Job, LatePolicy, Problem, Restock, SolverError, TravelMatrix, Vehicle, MAX_KINDS,
+};
 pub use search::{check_plan, solve, solve_from, RuinWeights, SolverConfig};
-pub use solution::{Objective, Route, Solution, SolveStats, Unassigned, UnassignedReason, Visit};
+pub use solution::{
+    Objective, RestockVisit, Route, Solution, SolveStats, Unassigned, UnassignedReason, Visit,
+};
 pub use state::{InitialPlan, Lock, PlannedJob};
 pub use validate::{validate, Violation};

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::problem::{Incumbent, Problem, SolverError, TravelMatrix};
 use super::search::{solve_whole, SolverConfig};
-use super::solution::{objective_of, Solution, SolveStats};
-use super::state::InitialPlan;
+use super::solution::{objective_of, Solution, SolveStats, UnassignedReason};
+use super::state::{carry_reason, InitialPlan};
 
 /// One independent part of a problem: the jobs and the vehicles that may serve them, in
 /// ascending index order (indices of the whole problem).
@@ -162,6 +162,7 @@ fn restrict(problem: &Problem, part: &Part) -> Result<Problem, SolverError> {
     for &v in &part.vehicles {
         locations.push(vehicles[v].start_location);
         locations.push(vehicles[v].end_location);
+        locations.extend(vehicles[v].restock.map(|r| r.location));
     }
     locations.extend(part.jobs.iter().map(|&j| jobs[j].location));
     locations.sort_unstable();
@@ -204,6 +205,9 @@ fn restrict(problem: &Problem, part: &Part) -> Result<Problem, SolverError> {
             let mut vehicle = vehicles[v].clone();
             vehicle.start_location = loc(vehicle.start_location);
             vehicle.end_location = loc(vehicle.end_location);
+            if let Some(r) = vehicle.restock.as_mut() {
+                r.location = loc(r.location);
+            }
             vehicle
         })
         .collect();
@@ -234,7 +238,9 @@ fn restrict(problem: &Problem, part: &Part) -> Result<Problem, SolverError> {
             job
         })
         .collect();
-    Problem::new(sub_matrix, sub_vehicles, sub_jobs)?.with_score_weight(problem.score_weight())
+    Problem::new(sub_matrix, sub_vehicles, sub_jobs)?
+        .with_score_weight(problem.score_weight())?
+        .with_lateness_weight(problem.lateness_weight())
 }
 
 /// The initial plan's routes of one part, renumbered as in [`restrict`].
@@ -291,6 +297,12 @@ pub fn solve_part(
     let mut unassigned = solved.unassigned;
     for u in &mut unassigned {
         u.job = part.jobs[u.job];
+        if u.reason == UnassignedReason::NoEligibleVehicle {
+            // The part may hold no vehicle because none can carry what the job needs.
+            if let Some(r) = carry_reason(problem, u.job) {
+                u.reason = r;
+            }
+        }
     }
     let objective = objective_of(problem, &routes, &unassigned);
     Ok(Solution {

@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use thiserror::Error;
 
+/// The node marker of a route's restock visit in node sequences.
+pub(crate) const DEPOT: usize = usize::MAX;
+
 /// Tolerance used by the optimiser for time and capacity comparisons (absolute, in problem units).
 pub(crate) const EPS: f64 = 1e-9;
 
@@ -324,6 +327,44 @@ pub struct Vehicle {
     pub cost_per_time: f64,
     /// Cost paid once if the route serves at least one job (default 0).
     pub fixed_cost: f64,
+    /// Units carried per part type (index = part type; types beyond the vector's end: 0).
+    /// Before the route's restock visit, the parts its jobs consume, summed per type, must not
+    /// exceed these.
+    pub stock: Vec<u32>,
+    /// Tool types the vehicle carries: before the route's restock visit, every job's tools
+    /// must be among them.
+    pub tools: Vec<usize>,
+    /// The one optional restock (depot) visit of the route: after it, parts are unlimited and
+    /// every tool is available. `None`: the route never restocks.
+    pub restock: Option<Restock>,
+}
+
+/// The restock (depot) visit a vehicle may make once on its route (see [`Vehicle::restock`]).
+///
+/// The visit starts within `[earliest, latest]` (waiting if early) and lasts `service`. The
+/// optimiser inserts it only when the route's jobs need it, at the cheapest feasible place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Restock {
+    /// Where the depot is (index into the travel matrix).
+    pub location: usize,
+    /// Earliest start of the visit.
+    pub earliest: f64,
+    /// Latest start of the visit (may be `f64::INFINITY`).
+    pub latest: f64,
+    /// Time spent at the depot.
+    pub service: f64,
+}
+
+impl Restock {
+    /// A restock visit at `location` open at any time, with no service time.
+    pub fn new(location: usize) -> Self {
+        Restock {
+            location,
+            earliest: f64::NEG_INFINITY,
+            latest: f64::INFINITY,
+            service: 0.0,
+        }
+    }
 }
 
 impl Vehicle {
@@ -341,7 +382,53 @@ impl Vehicle {
             cost_per_distance: 1.0,
             cost_per_time: 0.0,
             fixed_cost: 0.0,
+            stock: Vec::new(),
+            tools: Vec::new(),
+            restock: None,
         }
+    }
+
+    /// Sets the units carried per part type (index = part type; missing types carry 0).
+    ///
+    /// ```
+    /// use fieldwork::schedule::solver::{solve, Job, Problem, SolverConfig, TravelMatrix, Vehicle};
+    /// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (1.0, 0.0), (2.0, 0.0)])?;
+    /// // One unit of part type 0 in the van: only one of the two jobs can be done.
+    /// let vehicles = vec![Vehicle::new(0, 0.0, 100.0).with_stock(vec![1])];
+    /// let jobs = vec![Job::new(1).with_parts(vec![(0, 1)]), Job::new(2).with_parts(vec![(0, 1)])];
+    /// let problem = Problem::new(matrix, vehicles, jobs)?;
+    /// let solution = solve(&problem, &SolverConfig::default().with_iterations(Some(50)))?;
+    /// assert_eq!(solution.unassigned.len(), 1);
+    /// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+    /// ```
+    pub fn with_stock(mut self, stock: Vec<u32>) -> Self {
+        self.stock = stock;
+        self
+    }
+
+    /// Sets the tool types the vehicle carries.
+    pub fn with_tools(mut self, tools: Vec<usize>) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// Gives the route its one optional restock (depot) visit (see [`Restock`]).
+    ///
+    /// ```
+    /// use fieldwork::schedule::solver::{solve, Job, Problem, Restock, SolverConfig, TravelMatrix, Vehicle};
+    /// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (5.0, 0.0)])?;
+    /// // No tool 3 in the van: the route calls at the depot (location 3) first.
+    /// let vehicles = vec![Vehicle::new(0, 0.0, 100.0).with_restock(Restock::new(3))];
+    /// let jobs = vec![Job::new(1).with_tools(vec![3]), Job::new(2)];
+    /// let problem = Problem::new(matrix, vehicles, jobs)?;
+    /// let solution = solve(&problem, &SolverConfig::default().with_iterations(Some(50)))?;
+    /// assert!(solution.unassigned.is_empty());
+    /// assert!(solution.routes[0].restock.is_some());
+    /// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+    /// ```
+    pub fn with_restock(mut self, restock: Restock) -> Self {
+        self.restock = Some(restock);
+        self
     }
 
     /// Sets a different end location.
@@ -403,7 +490,9 @@ pub struct Job {
     pub latest: f64,
     /// Demand counted against vehicle capacity.
     pub demand: f64,
-    /// Value (priority weight): the optimiser first maximises the total value of assigned jobs.
+    /// The cost of leaving the job unassigned (e.g. its outsourcing cost), on the one scale of
+    /// the objective (same units as route costs); default [`Job::DEFAULT_VALUE`], which
+    /// outweighs any route so that the job is left out only when it fits nowhere.
     pub value: f64,
     /// Whether starting after `latest` is forbidden or penalised.
     pub late_policy: LatePolicy,
@@ -422,27 +511,36 @@ pub struct Job {
     /// of `[earliest, latest]` (e.g. a site's opening hours on the day a shift covers); at
     /// most one per vehicle. They apply whatever the late policy and to a pinned start.
     pub vehicle_windows: Vec<(usize, f64, f64)>,
+    /// Parts consumed `(part type, units)`: counted against the vehicle's stock when the job
+    /// comes before the route's restock visit (see [`Vehicle::stock`]).
+    pub parts: Vec<(usize, u32)>,
+    /// Tool types needed: the vehicle must carry them unless the job comes after the route's
+    /// restock visit (see [`Vehicle::tools`]).
+    pub tools: Vec<usize>,
 }
 
 /// Where a job is in the plan being revised, and what moving it costs.
 ///
 /// The job counts as **moved** when it is served by another vehicle, or by this vehicle at an
 /// earliest-timing start later than `start` (an earlier start can still be delayed to
-/// `start` by waiting). A moved job adds `penalty` to the second objective level (lateness
-/// and disruption), so the optimiser moves it only to assign more value or to cut lateness by
-/// more than `penalty`. Leaving the job out is already paid for on the first level.
+/// `start` by waiting). A moved job adds `penalty` to the objective (same units as route
+/// costs), so the optimiser moves it only when that saves more than `penalty` elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Incumbent {
     /// The vehicle serving the job in the plan being revised.
     pub vehicle: usize,
     /// Its start there.
     pub start: f64,
-    /// Disruption penalty of moving it (in lateness units, ≥ 0).
+    /// Disruption penalty of moving it (cost units, ≥ 0).
     pub penalty: f64,
 }
 
 impl Job {
-    /// A job at `location` with no service time, window `[0, ∞)`, demand 0 and value 1.
+    /// The default [`Job::value`]: large enough to dominate any route cost of ordinary units.
+    pub const DEFAULT_VALUE: f64 = 1e9;
+
+    /// A job at `location` with no service time, window `[0, ∞)`, demand 0 and value
+    /// [`Job::DEFAULT_VALUE`].
     pub fn new(location: usize) -> Self {
         Job {
             location,
@@ -450,7 +548,7 @@ impl Job {
             earliest: 0.0,
             latest: f64::INFINITY,
             demand: 0.0,
-            value: 1.0,
+            value: Self::DEFAULT_VALUE,
             late_policy: LatePolicy::Forbidden,
             allowed_vehicles: None,
             preferences: Vec::new(),
@@ -458,7 +556,21 @@ impl Job {
             pinned_start: None,
             incumbent: None,
             vehicle_windows: Vec::new(),
+            parts: Vec::new(),
+            tools: Vec::new(),
         }
+    }
+
+    /// Sets the parts the job consumes, `(part type, units)` (see [`Job::parts`]).
+    pub fn with_parts(mut self, parts: Vec<(usize, u32)>) -> Self {
+        self.parts = parts;
+        self
+    }
+
+    /// Sets the tool types the job needs (see [`Job::tools`]).
+    pub fn with_tools(mut self, tools: Vec<usize>) -> Self {
+        self.tools = tools;
+        self
     }
 
     /// Adds a hard start window `[earliest, latest]` that holds on `vehicle` only (see
@@ -502,7 +614,7 @@ impl Job {
         self
     }
 
-    /// Sets the value (priority weight).
+    /// Sets the value: the cost of leaving the job unassigned (see [`Job::value`]).
     pub fn with_value(mut self, value: f64) -> Self {
         self.value = value;
         self
@@ -577,6 +689,7 @@ pub struct Problem {
     vehicles: Vec<Vehicle>,
     jobs: Vec<Job>,
     score_weight: f64,
+    lateness_weight: f64,
     pub(crate) jd: Vec<JobData>,
     words: usize,
     eligible: Vec<u64>,
@@ -592,6 +705,14 @@ pub struct Problem {
     /// Per job: its per-vehicle windows `(vehicle, earliest, latest)` by ascending vehicle
     /// (empty for most jobs).
     vehicle_windows: Vec<Vec<(u32, f64, f64)>>,
+    /// Per job: parts consumed `(type, units)`, by ascending type, units of one type summed.
+    pub(crate) parts: Vec<Vec<(u32, u32)>>,
+    /// Per job: tool types needed, ascending, without repeats.
+    pub(crate) tools: Vec<Vec<u32>>,
+    /// Per vehicle: tool types carried, ascending, without repeats.
+    vehicle_tools: Vec<Vec<u32>>,
+    /// Whether any job needs parts or tools (else the stock checks are skipped).
+    pub(crate) resourced: bool,
 }
 
 /// At most this many neighbours are kept per job.
@@ -633,8 +754,33 @@ fn check_vehicle(i: usize, v: &Vehicle, size: usize) -> Result<(), SolverError> 
             return Err(bad("costs must be finite and non-negative"));
         }
     }
+    if v.stock.len() > MAX_KINDS {
+        return Err(bad("more part types in the stock than MAX_KINDS"));
+    }
+    if v.tools.iter().any(|&t| t >= MAX_KINDS) {
+        return Err(bad("tool type out of range (0..MAX_KINDS)"));
+    }
+    if let Some(r) = &v.restock {
+        if r.location >= size {
+            return Err(SolverError::LocationOutOfRange {
+                what: "vehicle restock",
+                index: i,
+                location: r.location,
+                size,
+            });
+        }
+        if r.earliest.is_nan() || r.latest.is_nan() || r.latest < r.earliest {
+            return Err(bad("restock window must be a non-empty interval"));
+        }
+        if !(r.service.is_finite() && r.service >= 0.0) {
+            return Err(bad("restock service must be finite and non-negative"));
+        }
+    }
     Ok(())
 }
+
+/// Part and tool types are indices below this bound (so that per-type tables stay small).
+pub const MAX_KINDS: usize = 4096;
 
 /// Checks job `k`'s own fields: location in a matrix of `size`, service, window, demand,
 /// value and pinned start.
@@ -670,6 +816,12 @@ fn check_job(k: usize, job: &Job, size: usize) -> Result<(), SolverError> {
         if !t.is_finite() {
             return Err(bad("pinned start must be finite"));
         }
+    }
+    if job.parts.iter().any(|&(t, _)| t >= MAX_KINDS) {
+        return Err(bad("part type out of range (0..MAX_KINDS)"));
+    }
+    if job.tools.iter().any(|&t| t >= MAX_KINDS) {
+        return Err(bad("tool type out of range (0..MAX_KINDS)"));
     }
     Ok(())
 }
@@ -830,6 +982,38 @@ fn neighbour_lists(matrix: &TravelMatrix, jobs: &[Job]) -> Vec<Vec<u32>> {
         .collect()
 }
 
+/// Parts `(type, units)` by ascending type, units of one type summed (saturating).
+fn merged_parts(parts: &[(usize, u32)]) -> Vec<(u32, u32)> {
+    let mut row: Vec<(u32, u32)> = parts.iter().map(|&(t, u)| (t as u32, u)).collect();
+    row.sort_by_key(|&(t, _)| t);
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(row.len());
+    for (t, u) in row {
+        match merged.last_mut() {
+            Some(last) if last.0 == t => last.1 = last.1.saturating_add(u),
+            _ => merged.push((t, u)),
+        }
+    }
+    merged.retain(|&(_, u)| u > 0);
+    merged
+}
+
+/// Indices ascending, without repeats.
+fn sorted_set(xs: &[usize]) -> Vec<u32> {
+    let mut v: Vec<u32> = xs.iter().map(|&x| x as u32).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Whether a vehicle with `stock` and (sorted) `carried` tools can serve, before any restock,
+/// a job needing `parts` and (sorted) `tools`.
+fn carries_alone(parts: &[(u32, u32)], tools: &[u32], stock: &[u32], carried: &[u32]) -> bool {
+    parts
+        .iter()
+        .all(|&(t, u)| stock.get(t as usize).copied().unwrap_or(0) >= u)
+        && tools.iter().all(|t| carried.binary_search(t).is_ok())
+}
+
 impl Problem {
     /// Validates and prepares a problem.
     ///
@@ -877,12 +1061,34 @@ impl Problem {
         }
         let neighbours = neighbour_lists(&matrix, &jobs);
         let has_incumbents = jobs.iter().any(|j| j.incumbent.is_some());
+        let parts: Vec<Vec<(u32, u32)>> = jobs.iter().map(|j| merged_parts(&j.parts)).collect();
+        let tools: Vec<Vec<u32>> = jobs.iter().map(|j| sorted_set(&j.tools)).collect();
+        let vehicle_tools: Vec<Vec<u32>> = vehicles.iter().map(|v| sorted_set(&v.tools)).collect();
+        let resourced = parts.iter().any(|p| !p.is_empty()) || tools.iter().any(|t| !t.is_empty());
+        // A vehicle without a restock visit can never serve a job it cannot carry alone.
+        if resourced {
+            for k in 0..jobs.len() {
+                for (v, veh) in vehicles.iter().enumerate() {
+                    if veh.restock.is_none()
+                        && !carries_alone(&parts[k], &tools[k], &veh.stock, &vehicle_tools[v])
+                    {
+                        eligible[k * words + v / 64] &= !(1u64 << (v % 64));
+                    }
+                }
+                eligible_vehicles[k] = vehicles_of_row(&eligible[k * words..(k + 1) * words]);
+            }
+        }
         Ok(Problem {
+            parts,
+            tools,
+            vehicle_tools,
+            resourced,
             has_incumbents,
             matrix,
             vehicles,
             jobs,
             score_weight: 1.0,
+            lateness_weight: 1.0,
             jd,
             words,
             eligible,
@@ -913,6 +1119,46 @@ impl Problem {
             }
             Err(_) => d,
         }
+    }
+
+    /// The data of a route node on vehicle `v`: job `x`, or the vehicle's restock visit when
+    /// `x == DEPOT` (open window and no service if the vehicle has none, which never happens
+    /// in a route).
+    #[inline]
+    pub(crate) fn node_on(&self, x: usize, v: usize) -> JobData {
+        if x != DEPOT {
+            return self.jd_on(x, v);
+        }
+        let veh = &self.vehicles[v];
+        let r = veh.restock.unwrap_or(Restock::new(veh.start_location));
+        JobData {
+            loc: r.location,
+            service: r.service,
+            e: r.earliest.max(f64::MIN),
+            l: r.latest,
+            due: f64::INFINITY,
+            demand: 0.0,
+            soft: false,
+        }
+    }
+
+    /// Weight of one unit of lateness (time after a penalised due) in the cost (default 1).
+    pub fn lateness_weight(&self) -> f64 {
+        self.lateness_weight
+    }
+
+    /// Sets the weight of lateness in the cost (see [`Problem::lateness_weight`]).
+    ///
+    /// # Errors
+    /// [`SolverError::InvalidConfig`] if the weight is negative or not finite.
+    pub fn with_lateness_weight(mut self, weight: f64) -> Result<Self, SolverError> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(SolverError::InvalidConfig {
+                message: "lateness weight must be finite and non-negative".into(),
+            });
+        }
+        self.lateness_weight = weight;
+        Ok(self)
     }
 
     /// Job `j`'s own window on vehicle `v` (see [`Job::vehicle_windows`]), if it has one.
@@ -966,6 +1212,21 @@ impl Problem {
             return false;
         }
         self.eligible[job * self.words + vehicle / 64] & (1 << (vehicle % 64)) != 0
+    }
+
+    /// Whether `vehicle` carries every tool `job` needs (O(t log T)).
+    #[inline]
+    pub(crate) fn has_tools(&self, job: usize, vehicle: usize) -> bool {
+        let carried = &self.vehicle_tools[vehicle];
+        self.tools[job]
+            .iter()
+            .all(|t| carried.binary_search(t).is_ok())
+    }
+
+    /// Units of part type `t` vehicle `v` carries.
+    #[inline]
+    pub(crate) fn stock(&self, v: usize, t: u32) -> u32 {
+        self.vehicles[v].stock.get(t as usize).copied().unwrap_or(0)
     }
 
     /// Whether any job has an [`Incumbent`] place (re-planning with disruption penalties).

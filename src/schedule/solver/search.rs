@@ -65,11 +65,18 @@ pub struct SolverConfig {
     pub blink_rate: f64,
     /// Probability of recreating with regret-k insertion instead of greedy insertion.
     pub regret_rate: f64,
-    /// Initial annealing temperature, relative to the average cost per assigned job of the
-    /// constructed solution.
+    /// Initial annealing temperature of each cooling cycle, relative to the average route
+    /// cost (travel, time and fixed costs, without preferences or penalties) per assigned job
+    /// of the constructed solution: so the acceptance does not depend on the magnitude of
+    /// costs.
     pub start_temperature: f64,
-    /// Final annealing temperature, same scale.
+    /// Final annealing temperature of each cycle, same scale.
     pub end_temperature: f64,
+    /// Length of one cooling cycle in iterations (geometric from `start_temperature` to
+    /// `end_temperature`, then again from the start); `None` = [`COOLING_PER_JOB`] × the
+    /// number of jobs. The schedule does not depend on the budget, so a longer run is the
+    /// same run prolonged and its best is never worse.
+    pub cooling_iterations: Option<u64>,
     /// Ruin operator mix.
     pub ruin_weights: RuinWeights,
     /// Threads that solve the problem's independent parts ([`parts`](super::parts)) side by
@@ -93,6 +100,7 @@ impl Default for SolverConfig {
             regret_rate: 0.1,
             start_temperature: 10.0,
             end_temperature: 0.1,
+            cooling_iterations: None,
             ruin_weights: RuinWeights::default(),
             threads: 0,
         }
@@ -276,8 +284,10 @@ pub(crate) fn solve_whole(
     } else {
         cur.clone()
     };
-    // A last plain insertion pass (no blinks) for anything still out.
-    if !best.unassigned.is_empty() {
+    // A last plain insertion pass (no blinks) for anything still out, when no search ran (a
+    // search leaves jobs out deliberately; a pass after it would make a longer run's result
+    // depend on more than its best).
+    if !run_lns && !best.unassigned.is_empty() {
         let pending = std::mem::take(&mut best.unassigned);
         greedy_insert(p, &mut best, &pending, &mut rng, 0.0);
     }
@@ -322,6 +332,10 @@ fn construct(
     built.map(|(st, _)| st)
 }
 
+/// Iterations of one cooling cycle per job when [`SolverConfig::cooling_iterations`] is
+/// `None`.
+pub const COOLING_PER_JOB: u64 = 2_000;
+
 /// How far the search is through its budget (0 → 1, the larger of iterations and time spent)
 /// before iteration `it`, or `None` once either budget is spent.
 fn budget_progress(config: &SolverConfig, it: u64, started: Instant) -> Option<f64> {
@@ -352,12 +366,37 @@ fn temperature(t0: f64, tf: f64, progress: f64) -> f64 {
     }
 }
 
-/// Whether a candidate scoring `score` replaces the current plan scoring `cur`: decided by the
-/// upper levels (value, lateness) when they differ, else by the annealing test on cost.
+/// Whether a candidate scoring `score` replaces the current plan scoring `cur`: the annealing
+/// test on the one objective (any term may get worse for a while).
 fn accepts(score: &Score, cur: &Score, temperature: f64, rng: &mut Rng) -> bool {
-    match score.upper_levels(cur) {
-        Some(b) => b,
-        None => score.cost < cur.cost - temperature * rng.f64().max(1e-300).ln(),
+    score.total < cur.total - temperature * rng.f64().max(1e-300).ln()
+}
+
+/// The temperature unit: the average positive route cost (travel, time, fixed cost; no
+/// preference, lateness or outsourcing term) per assigned job of `st`; else the average
+/// value per job; else 1.
+fn temperature_scale(p: &Problem, st: &State) -> f64 {
+    let assigned = p.jobs().len() - st.unassigned.len();
+    let positive: f64 = st
+        .routes
+        .iter()
+        .map(|r| {
+            let veh = &p.vehicles()[r.vehicle];
+            if r.is_empty() {
+                0.0
+            } else {
+                veh.cost_per_distance * r.distance + veh.cost_per_time * r.duration + veh.fixed_cost
+            }
+        })
+        .sum();
+    if positive > 0.0 && assigned > 0 {
+        return positive / assigned as f64;
+    }
+    let values: f64 = p.jobs().iter().map(|j| j.value).sum();
+    if values > 0.0 {
+        values / p.jobs().len() as f64
+    } else {
+        1.0
     }
 }
 
@@ -419,16 +458,20 @@ impl<'a> Lns<'a> {
         let p = self.p;
         let mut best = cur.clone();
         let mut best_score = cur_score;
-        let assigned = p.jobs().len() - cur.unassigned.len();
-        let scale = (cur_score.cost.abs() / assigned.max(1) as f64).max(1e-9);
+        let scale = temperature_scale(p, &cur);
         let t0 = self.config.start_temperature * scale;
         let tf = self.config.end_temperature * scale;
+        let cycle = self
+            .config
+            .cooling_iterations
+            .unwrap_or(COOLING_PER_JOB * p.jobs().len() as u64)
+            .max(1);
         let mut ruiner = Ruiner::new(p);
         let mut cand = cur.clone();
         let mut removed: Vec<usize> = Vec::new();
         let mut it: u64 = 0;
-        while let Some(progress) = budget_progress(self.config, it, started) {
-            let temperature = temperature(t0, tf, progress);
+        while budget_progress(self.config, it, started).is_some() {
+            let temperature = temperature(t0, tf, (it % cycle) as f64 / cycle as f64);
             it += 1;
 
             removed.clear();

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::problem::{Problem, EPS};
+use super::problem::{Problem, DEPOT, EPS};
 use super::route::simulate;
 
 /// One job in a route, with its schedule.
@@ -58,6 +58,23 @@ pub struct Route {
     /// Route cost: distance·cost_per_distance + duration·cost_per_time + fixed cost
     /// − score_weight·preference.
     pub cost: f64,
+    /// The route's restock (depot) visit, if it makes one (see
+    /// [`Vehicle::restock`](super::Vehicle::restock)).
+    pub restock: Option<RestockVisit>,
+}
+
+/// A route's restock (depot) visit and its schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RestockVisit {
+    /// The visit comes before `visits[position]`; `position == visits.len()` means after the
+    /// last visit (just before the way home).
+    pub position: usize,
+    /// Arrival at the depot.
+    pub arrival: f64,
+    /// Start of the depot visit (`max(arrival, earliest)`).
+    pub start: f64,
+    /// Departure from the depot (`start + service`).
+    pub departure: f64,
 }
 
 /// Why a job could not be assigned (found by checking why no insertion was feasible).
@@ -78,6 +95,10 @@ pub enum UnassignedReason {
     JobLimitReached,
     /// It fits on its own, but no eligible route has room in its schedule any more.
     NoTimeLeft,
+    /// Every eligible vehicle lacks a tool it needs and has no restock visit to fetch it.
+    MissingTool,
+    /// Every eligible vehicle carries too few of a part it needs and has no restock visit.
+    MissingParts,
 }
 
 /// A job left out of the plan.
@@ -89,24 +110,22 @@ pub struct Unassigned {
     pub reason: UnassignedReason,
 }
 
-/// Objective components. Solutions are ranked lexicographically:
-/// 1. maximise `assigned_value` (total value of assigned jobs),
-/// 2. minimise `lateness` (total start − due over jobs with penalised lateness) plus
-///    `disruption`,
-/// 3. minimise `cost` = Σ routes (distance·cost_per_distance + duration·cost_per_time + fixed
-///    cost) − score_weight · Σ preference scores.
+/// Objective components. Solutions are ranked by `total`, one cost on one scale:
+/// `cost` (Σ routes: distance·cost_per_distance + duration·cost_per_time + fixed cost −
+/// score_weight · preference) + lateness weight · `lateness` + `disruption` +
+/// `unassigned_value` (each job left out costs its value).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Objective {
-    /// Total value of assigned jobs (maximised first).
+    /// Total value of assigned jobs (reported).
     pub assigned_value: f64,
-    /// Total value of unassigned jobs.
+    /// Total value of unassigned jobs: what leaving them out costs (part of `total`).
     pub unassigned_value: f64,
-    /// Total lateness (minimised second, together with `disruption`).
+    /// Total lateness (weighted by the problem's lateness weight in `total`).
     pub lateness: f64,
-    /// Disruption penalties of the jobs moved from their incumbent place (minimised second,
-    /// added to `lateness`; see [`Incumbent`](super::Incumbent)).
+    /// Disruption penalties of the jobs moved from their incumbent place (part of `total`;
+    /// see [`Incumbent`](super::Incumbent)).
     pub disruption: f64,
-    /// Cost (minimised third).
+    /// Route cost (part of `total`).
     pub cost: f64,
     /// Total distance.
     pub distance: f64,
@@ -114,26 +133,17 @@ pub struct Objective {
     pub duration: f64,
     /// Total preference score of the assignment.
     pub preference: f64,
+    /// The objective, minimised: `cost` + lateness weight · `lateness` + `disruption` +
+    /// `unassigned_value`.
+    pub total: f64,
 }
 
 impl Objective {
-    /// Whether `self` is strictly better than `other` in the lexicographic order (with a small
-    /// relative tolerance).
+    /// Whether `self` is strictly better (lower `total`) than `other`, with a small relative
+    /// tolerance.
     pub fn is_better_than(&self, other: &Objective) -> bool {
-        let tol = |a: f64, b: f64| EPS.max(1e-12 * a.abs().max(b.abs()));
-        if (self.assigned_value - other.assigned_value).abs()
-            > tol(self.assigned_value, other.assigned_value)
-        {
-            return self.assigned_value > other.assigned_value;
-        }
-        let (a, b) = (
-            self.lateness + self.disruption,
-            other.lateness + other.disruption,
-        );
-        if (a - b).abs() > tol(a, b) {
-            return a < b;
-        }
-        self.cost < other.cost - tol(self.cost, other.cost)
+        let tol = EPS.max(1e-12 * self.total.abs().max(other.total.abs()));
+        self.total < other.total - tol
     }
 }
 
@@ -193,25 +203,52 @@ impl Solution {
     }
 }
 
-/// Builds the reported schedule of `jobs` on vehicle `v`; `None` if infeasible or empty.
-pub(crate) fn schedule_route(p: &Problem, v: usize, jobs: &[usize]) -> Option<Route> {
+/// Builds the reported schedule of `jobs` on vehicle `v`, with the restock visit before
+/// `jobs[q]` when `restock` is `Some(q)`; `None` if infeasible or empty.
+pub(crate) fn schedule_route(
+    p: &Problem,
+    v: usize,
+    jobs: &[usize],
+    restock: Option<usize>,
+) -> Option<Route> {
     if jobs.is_empty() {
         return None;
     }
-    let ev = simulate(p, v, jobs.iter().copied())?;
+    let q = restock.unwrap_or(usize::MAX);
+    let nodes: Vec<usize> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &j)| (i == q).then_some(DEPOT).into_iter().chain(Some(j)))
+        .chain((q == jobs.len()).then_some(DEPOT))
+        .collect();
+    let ev = simulate(p, v, nodes.iter().copied())?;
     let veh = &p.vehicles()[v];
     let m = p.matrix();
     let mut t = ev.departure;
     let mut loc = veh.start_location;
     let mut visits = Vec::with_capacity(jobs.len());
+    let mut restock_visit = None;
     let (mut travel, mut service, mut waiting, mut load, mut late, mut pref, mut dist) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for &j in jobs {
-        let d = &p.jd_on(j, v);
+    for &j in &nodes {
+        let d = &p.node_on(j, v);
         let tt = m.time(loc, d.loc);
         let td = m.distance(loc, d.loc);
         let arrival = t + tt;
         let start = arrival.max(d.e);
+        travel += tt;
+        dist += td;
+        t = start + d.service;
+        loc = d.loc;
+        if j == DEPOT {
+            restock_visit = Some(RestockVisit {
+                position: visits.len(),
+                arrival,
+                start,
+                departure: t,
+            });
+            continue;
+        }
         let lateness = if d.soft {
             (start - d.due).max(0.0)
         } else {
@@ -227,15 +264,11 @@ pub(crate) fn schedule_route(p: &Problem, v: usize, jobs: &[usize]) -> Option<Ro
             travel_distance: td,
             lateness,
         });
-        travel += tt;
-        dist += td;
         service += d.service;
         waiting += start - arrival;
         load += d.demand;
         late += lateness;
         pref += p.preference(j, v);
-        t = start + d.service;
-        loc = d.loc;
     }
     let tt = m.time(loc, veh.end_location);
     travel += tt;
@@ -259,7 +292,24 @@ pub(crate) fn schedule_route(p: &Problem, v: usize, jobs: &[usize]) -> Option<Ro
         lateness: late,
         preference: pref,
         cost,
+        restock: restock_visit,
     })
+}
+
+/// The node sequence of a reported route: its jobs, with `DEPOT` at the restock visit.
+pub(crate) fn route_nodes(r: &Route) -> Vec<usize> {
+    let q = r.restock.map_or(usize::MAX, |x| x.position);
+    let mut nodes = Vec::with_capacity(r.visits.len() + 1);
+    for (i, v) in r.visits.iter().enumerate() {
+        if i == q {
+            nodes.push(DEPOT);
+        }
+        nodes.push(v.job);
+    }
+    if q == r.visits.len() {
+        nodes.push(DEPOT);
+    }
+    nodes
 }
 
 /// Sums the objective over routes and unassigned jobs.
@@ -270,11 +320,7 @@ pub(crate) fn objective_of(p: &Problem, routes: &[Route], unassigned: &[Unassign
             o.assigned_value += p.jobs()[v.job].value;
         }
         o.lateness += r.lateness;
-        o.disruption += super::route::disruption(
-            p,
-            r.vehicle,
-            &r.visits.iter().map(|v| v.job).collect::<Vec<_>>(),
-        );
+        o.disruption += super::route::disruption(p, r.vehicle, &route_nodes(r));
         o.cost += r.cost;
         o.distance += r.distance;
         o.duration += r.duration;
@@ -283,6 +329,7 @@ pub(crate) fn objective_of(p: &Problem, routes: &[Route], unassigned: &[Unassign
     for u in unassigned {
         o.unassigned_value += p.jobs()[u.job].value;
     }
+    o.total = o.cost + p.lateness_weight() * o.lateness + o.disruption + o.unassigned_value;
     o
 }
 
@@ -291,27 +338,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn objective_order_is_lexicographic() {
+    fn objective_order_is_by_total() {
         let base = Objective {
             assigned_value: 10.0,
             lateness: 5.0,
             cost: 100.0,
+            total: 105.0,
             ..Objective::default()
         };
-        let more_value = Objective {
-            assigned_value: 11.0,
+        let cheaper = Objective {
             lateness: 50.0,
-            cost: 1000.0,
+            total: 104.0,
             ..base
         };
-        let less_late = Objective {
-            lateness: 4.0,
-            cost: 1000.0,
-            ..base
-        };
-        let cheaper = Objective { cost: 99.0, ..base };
-        assert!(more_value.is_better_than(&base));
-        assert!(less_late.is_better_than(&base));
         assert!(cheaper.is_better_than(&base));
         assert!(!base.is_better_than(&base));
         assert!(!base.is_better_than(&cheaper));

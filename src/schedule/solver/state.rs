@@ -7,6 +7,28 @@ use super::solution::{
     objective_of, schedule_route, Solution, SolveStats, Unassigned, UnassignedReason,
 };
 
+/// Why job `j`, eligible for no vehicle, is so because of what it needs: some vehicle is
+/// allowed (allowed list, pinned vehicle) but none of them can carry its tools
+/// ([`UnassignedReason::MissingTool`]) or its parts ([`UnassignedReason::MissingParts`])
+/// without a restock visit. `None` when no vehicle is allowed at all.
+pub(crate) fn carry_reason(p: &Problem, j: usize) -> Option<UnassignedReason> {
+    let job = &p.jobs()[j];
+    let allowed: Vec<usize> = (0..p.vehicles().len())
+        .filter(|&v| {
+            job.pinned_vehicle.is_none_or(|pv| pv == v)
+                && job.allowed_vehicles.as_ref().is_none_or(|a| a.contains(&v))
+        })
+        .collect();
+    if allowed.is_empty() {
+        return None;
+    }
+    Some(if allowed.iter().all(|&v| !p.has_tools(j, v)) {
+        UnassignedReason::MissingTool
+    } else {
+        UnassignedReason::MissingParts
+    })
+}
+
 /// `route_of` entry of an unassigned job.
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -99,33 +121,23 @@ impl InitialPlan {
     }
 }
 
-/// Lexicographic score of a working solution.
+/// Score of a working solution on the one scale.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Score {
+    /// Value of the assigned jobs (reported).
     pub value: f64,
+    /// Total lateness (reported).
     pub lateness: f64,
+    /// Σ route cost (travel, time, fixed − preference).
     pub cost: f64,
+    /// The objective: Σ route cost + lateness weight · lateness + disruption + Σ value of the
+    /// unassigned jobs (their outsourcing cost). Minimised.
+    pub total: f64,
 }
 
 impl Score {
-    /// Compares the value and lateness levels: `Some(true)` if `self` is better there,
-    /// `Some(false)` if worse, `None` if equal (then cost decides).
-    pub fn upper_levels(&self, o: &Score) -> Option<bool> {
-        let tol = |a: f64, b: f64| EPS.max(1e-12 * a.abs().max(b.abs()));
-        if (self.value - o.value).abs() > tol(self.value, o.value) {
-            return Some(self.value > o.value);
-        }
-        if (self.lateness - o.lateness).abs() > tol(self.lateness, o.lateness) {
-            return Some(self.lateness < o.lateness);
-        }
-        None
-    }
-
     pub fn better_than(&self, o: &Score) -> bool {
-        match self.upper_levels(o) {
-            Some(b) => b,
-            None => self.cost < o.cost - EPS.max(1e-12 * self.cost.abs().max(o.cost.abs())),
-        }
+        self.total < o.total - EPS.max(1e-12 * self.total.abs().max(o.total.abs()))
     }
 }
 
@@ -226,13 +238,16 @@ impl State {
             value: total_value,
             lateness: 0.0,
             cost: 0.0,
+            total: 0.0,
         };
         for &j in &self.unassigned {
             s.value -= p.jobs()[j].value;
+            s.total += p.jobs()[j].value;
         }
         for r in &self.routes {
-            s.lateness += r.lateness + r.disruption;
+            s.lateness += r.lateness;
             s.cost += r.cost;
+            s.total += r.total(p);
         }
         s
     }
@@ -322,7 +337,7 @@ impl State {
             .filter(|&v| p.is_eligible(j, v))
             .collect();
         if eligible.is_empty() {
-            return UnassignedReason::NoEligibleVehicle;
+            return carry_reason(p, j).unwrap_or(UnassignedReason::NoEligibleVehicle);
         }
         let fits: Vec<usize> = eligible
             .into_iter()
@@ -373,7 +388,7 @@ impl State {
         let routes: Vec<_> = self
             .routes
             .iter()
-            .filter_map(|r| schedule_route(p, r.vehicle, &r.jobs))
+            .filter_map(|r| schedule_route(p, r.vehicle, &r.jobs, r.restock))
             .collect();
         let mut unassigned: Vec<Unassigned> = self
             .unassigned

@@ -106,6 +106,36 @@ pub enum Violation {
         /// Which figure.
         what: &'static str,
     },
+    /// Before the route's restock visit (or on a route without one) its jobs consume more of a
+    /// part type than the vehicle carries.
+    PartsExceeded {
+        /// The vehicle index.
+        vehicle: usize,
+        /// The part type.
+        part: usize,
+        /// Units consumed before the restock visit.
+        used: u64,
+        /// Units the vehicle carries.
+        stock: u32,
+    },
+    /// A job before the route's restock visit (or on a route without one) needs a tool the
+    /// vehicle does not carry.
+    MissingTool {
+        /// The job index.
+        job: usize,
+        /// The vehicle index.
+        vehicle: usize,
+        /// The tool type.
+        tool: usize,
+    },
+    /// A route has a restock visit its vehicle does not have, or at a position past its
+    /// visits, or timed outside the restock window.
+    BadRestock {
+        /// The vehicle index.
+        vehicle: usize,
+        /// What is wrong.
+        what: &'static str,
+    },
     /// A reported total differs from the recomputed one.
     TotalMismatch {
         /// Which total (e.g. `"route distance"`, `"objective cost"`).
@@ -317,6 +347,40 @@ fn check_route_end(
     return_time
 }
 
+/// Checks the restock visit of `route` reached from `loc` at `t` (travel, arrival, window,
+/// departure); adds its distance to `sums` and returns the time and place it leaves.
+fn check_restock(
+    problem: &Problem,
+    v: usize,
+    route: &Route,
+    (t, loc): (f64, usize),
+    sums: &mut RouteSums,
+    out: &mut Vec<Violation>,
+) -> (f64, usize) {
+    let (Some(rv), Some(r)) = (&route.restock, &problem.vehicles()[v].restock) else {
+        return (t, loc);
+    };
+    let m = problem.matrix();
+    let arrival = t + m.time(loc, r.location);
+    sums.dist += m.distance(loc, r.location);
+    let bad = |what: &'static str, out: &mut Vec<Violation>| {
+        out.push(Violation::BadRestock { vehicle: v, what })
+    };
+    if !close(rv.arrival, arrival) {
+        bad("arrival does not follow from the previous stop", out);
+    }
+    if !le(arrival, rv.start) || !le(r.earliest, rv.start) {
+        bad("starts before arrival or before its window", out);
+    }
+    if !le(rv.start, r.latest) {
+        bad("starts after its window", out);
+    }
+    if !close(rv.departure, rv.start + r.service) {
+        bad("departure is not start + service", out);
+    }
+    (rv.departure, r.location)
+}
+
 /// Checks one route — its vehicle, every visit, its end and its reported totals — and adds
 /// its recomputed figures to `totals`.
 fn check_route(
@@ -342,12 +406,45 @@ fn check_route(
     let mut t = route.departure;
     let mut loc = veh.start_location;
     let mut sums = RouteSums::default();
-    for visit in &route.visits {
+    let restock_at = route.restock.map(|r| r.position);
+    if let Some(rv) = &route.restock {
+        match &veh.restock {
+            None => out.push(Violation::BadRestock {
+                vehicle: v,
+                what: "the vehicle has no restock visit",
+            }),
+            Some(_) if rv.position > route.visits.len() => out.push(Violation::BadRestock {
+                vehicle: v,
+                what: "position past the last visit",
+            }),
+            Some(_) => {}
+        }
+    }
+    // Parts consumed and tools needed before the restock visit.
+    let mut used: std::collections::BTreeMap<usize, u64> = std::collections::BTreeMap::new();
+    for (i, visit) in route.visits.iter().enumerate() {
+        if restock_at == Some(i) {
+            (t, loc) = check_restock(problem, v, route, (t, loc), &mut sums, out);
+        }
         let j = visit.job;
         if !seen.job(j, out) {
             continue;
         }
         let job = &jobs[j];
+        if restock_at.is_none_or(|q| i < q) {
+            for &(part, units) in &job.parts {
+                *used.entry(part).or_insert(0) += units as u64;
+            }
+            for &tool in &job.tools {
+                if !veh.tools.contains(&tool) {
+                    out.push(Violation::MissingTool {
+                        job: j,
+                        vehicle: v,
+                        tool,
+                    });
+                }
+            }
+        }
         sums.late += check_visit(problem, v, (t, loc), visit, out);
         sums.load += job.demand;
         sums.dist += m.distance(loc, job.location);
@@ -360,6 +457,20 @@ fn check_route(
         totals.value += job.value;
         t = visit.end;
         loc = job.location;
+    }
+    if restock_at == Some(route.visits.len()) {
+        (t, loc) = check_restock(problem, v, route, (t, loc), &mut sums, out);
+    }
+    for (&part, &units) in &used {
+        let stock = veh.stock.get(part).copied().unwrap_or(0);
+        if units > stock as u64 {
+            out.push(Violation::PartsExceeded {
+                vehicle: v,
+                part,
+                used: units,
+                stock,
+            });
+        }
     }
     let return_time = check_route_end(problem, (v, route), (t, loc), sums.load, out);
     sums.dist += m.distance(loc, veh.end_location);
@@ -397,7 +508,11 @@ fn check_route(
 /// either served or reported unassigned; eligibility and pinned vehicles; capacity; departure
 /// not before shift start and return by shift end; arrival = previous end + travel time; start
 /// not before arrival nor earliest start; start not after the due time when lateness is
-/// forbidden; pinned starts kept; end = start + service; totals and objective consistent.
+/// forbidden; pinned starts kept; end = start + service; before the route's restock visit (all
+/// of a route without one) the parts consumed per type within the vehicle's stock and every
+/// job's tools carried; the restock visit only for a vehicle that has one, timed within its
+/// window; totals and objective consistent (`total` = cost + lateness weight · lateness +
+/// disruption + unassigned value).
 pub fn validate(problem: &Problem, solution: &Solution) -> Vec<Violation> {
     let mut out = Vec::new();
     let jobs = problem.jobs();
@@ -434,6 +549,11 @@ pub fn validate(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             ("objective distance", o.distance, totals.dist),
             ("objective duration", o.duration, totals.dur),
             ("objective preference", o.preference, totals.pref),
+            (
+                "objective total",
+                o.total,
+                o.cost + problem.lateness_weight() * o.lateness + o.disruption + unassigned_value,
+            ),
         ],
         &mut out,
     );
