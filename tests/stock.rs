@@ -196,3 +196,72 @@ fn three_filters_fit_bo_s_van_and_the_day_counts_them_down() {
     );
     assert!(v[0].to_string().contains("SO-filters needs 3 × P-filter"));
 }
+
+/// A Monday with T-1 only: one filter in the van, the depot D-1 holds filters. Two orders need
+/// two filters together: the route calls at the depot before the second, and the validator's
+/// stock rule rejects the same route without the stop.
+#[test]
+fn a_part_the_van_lacks_brings_a_depot_stop_before_the_visit() {
+    let mut v = dataset();
+    v["technicians"].as_array_mut().unwrap().truncate(1);
+    v["depots"][0]["parts"] = serde_json::json!(["P-filter", "P-valve"]);
+    v["orders"] = serde_json::json!([
+        order("SO-a", serde_json::json!({"parts": {"P-filter": 1}})),
+        order("SO-b", serde_json::json!({"parts": {"P-filter": 1}})),
+    ]);
+    let model = model_of(&v);
+    let plan = plan(&model, &["SO-a", "SO-b"]);
+    assert!(plan.unassigned.is_empty(), "{:?}", plan.unassigned);
+    let route = &plan.routes[0];
+    assert_eq!(route.visits.len(), 2);
+    let stop = route.depot_stop.as_ref().expect("a depot stop");
+    assert_eq!(stop.depot.as_str(), "D-1");
+    let position = route.depot_position().unwrap();
+    assert!(position <= 1, "the stop comes before the second visit");
+    assert_eq!((stop.end - stop.start).num_minutes(), 10, "the depot's service minutes");
+    if position == 1 {
+        assert!(stop.arrival >= route.visits[0].end);
+    } else {
+        assert!(stop.arrival >= route.shift_start);
+    }
+    assert!(route.visits[position].arrival >= stop.end);
+    assert!(stop.travel_km > 0.0 && route.travel_km() > stop.travel_km);
+    assert!(check_route(&model, route).is_empty());
+    let day = day_stock(&model, route).unwrap();
+    assert!(day.visits[position].after_depot);
+    // Without the stop the second filter is missing.
+    let mut skipped = route.clone();
+    skipped.depot_stop = None;
+    let violations = check_route(&model, &skipped);
+    assert!(
+        matches!(&violations[..], [StockViolation::Parts { needed: 1, left: 0, .. }]),
+        "{violations:?}"
+    );
+}
+
+/// The depot is closed all Monday (its calendar opens on Tuesdays only): no stop can be made, so
+/// only one of the two orders fits the van.
+#[test]
+fn a_closed_depot_gives_no_stop() {
+    let mut v = dataset();
+    v["technicians"].as_array_mut().unwrap().truncate(1);
+    v["calendars"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"id": "tue", "time_zone": "UTC",
+            "weekly": {"tue": [["08:00","17:00"]]}}));
+    v["depots"][0]["calendar"] = serde_json::json!("tue");
+    v["depots"][0]["parts"] = serde_json::json!(["P-filter"]);
+    v["orders"] = serde_json::json!([
+        order("SO-a", serde_json::json!({"parts": {"P-filter": 1}})),
+        order("SO-b", serde_json::json!({"parts": {"P-filter": 1}})),
+    ]);
+    let model = model_of(&v);
+    let plan = plan(&model, &["SO-a", "SO-b"]);
+    assert_eq!(plan.routes.iter().map(|r| r.visits.len()).sum::<usize>(), 1);
+    assert!(plan.routes.iter().all(|r| r.depot_stop.is_none()));
+    assert_eq!(plan.unassigned.len(), 1);
+    for r in &plan.routes {
+        assert!(check_route(&model, r).is_empty());
+    }
+}
