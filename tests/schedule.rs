@@ -239,7 +239,10 @@ fn check_stock(model: &Model, route: &fieldwork::schedule::plan::Route) {
         .collect();
     for v in &route.visits {
         let order = model.order(&v.order).unwrap();
-        let refill = depot.as_ref().filter(|(at, _)| *at < v.start).map(|(_, d)| d);
+        let refill = depot
+            .as_ref()
+            .filter(|(at, _)| *at < v.start)
+            .map(|(_, d)| d);
         let mut needs: HashMap<String, u64> = order
             .parts
             .iter()

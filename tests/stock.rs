@@ -92,7 +92,10 @@ fn unknown_parts_tools_and_depots_are_named_with_their_entity() {
     let mut dup = dataset();
     dup["parts"][1]["id"] = serde_json::json!("P-filter");
     let e = Model::from_json(&dup.to_string()).unwrap_err().to_string();
-    assert!(e.contains("part `P-filter`: field `id`: duplicate id"), "{e}");
+    assert!(
+        e.contains("part `P-filter`: field `id`: duplicate id"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -115,10 +118,9 @@ fn the_catalogue_stocks_and_needs_round_trip_through_json() {
 #[test]
 fn the_nearest_depot_serves_a_technician_that_names_none() {
     let mut v = dataset();
-    v["depots"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({"id": "D-far", "name": "Far", "location": {"lat": 53.5, "lon": 10.0}}));
+    v["depots"].as_array_mut().unwrap().push(
+        serde_json::json!({"id": "D-far", "name": "Far", "location": {"lat": 53.5, "lon": 10.0}}),
+    );
     let model = model_of(&v);
     let t2 = model.technician(&"T-2".into()).unwrap();
     assert_eq!(model.technician_depot(t2).unwrap().id.as_str(), "D-1");
@@ -129,9 +131,18 @@ fn a_tool_decides_who_may_take_the_order() {
     let model = model_of(&dataset());
     let plan = plan(&model, &["SO-wrench"]);
     let visit = plan.routes.iter().find(|r| !r.visits.is_empty()).unwrap();
-    assert_eq!(visit.technician.as_str(), "T-1", "only T-1 carries the wrench");
-    let ranking = rank_candidates(&model, &Dispatcher::default(), &"SO-wrench".into(), monday())
-        .unwrap();
+    assert_eq!(
+        visit.technician.as_str(),
+        "T-1",
+        "only T-1 carries the wrench"
+    );
+    let ranking = rank_candidates(
+        &model,
+        &Dispatcher::default(),
+        &"SO-wrench".into(),
+        monday(),
+    )
+    .unwrap();
     let bo = ranking.candidate(&"T-2".into()).unwrap();
     assert!(!bo.is_eligible());
     let json = serde_json::to_string(bo).unwrap();
@@ -191,7 +202,14 @@ fn three_filters_fit_bo_s_van_and_the_day_counts_them_down() {
     on_ann.technician = "T-1".into();
     let v = check_route(&model, &on_ann);
     assert!(
-        matches!(&v[..], [StockViolation::Parts { needed: 3, left: 1, .. }]),
+        matches!(
+            &v[..],
+            [StockViolation::Parts {
+                needed: 3,
+                left: 1,
+                ..
+            }]
+        ),
         "{v:?}"
     );
     assert!(v[0].to_string().contains("SO-filters needs 3 × P-filter"));
@@ -218,7 +236,11 @@ fn a_part_the_van_lacks_brings_a_depot_stop_before_the_visit() {
     assert_eq!(stop.depot.as_str(), "D-1");
     let position = route.depot_position().unwrap();
     assert!(position <= 1, "the stop comes before the second visit");
-    assert_eq!((stop.end - stop.start).num_minutes(), 10, "the depot's service minutes");
+    assert_eq!(
+        (stop.end - stop.start).num_minutes(),
+        10,
+        "the depot's service minutes"
+    );
     if position == 1 {
         assert!(stop.arrival >= route.visits[0].end);
     } else {
@@ -234,7 +256,14 @@ fn a_part_the_van_lacks_brings_a_depot_stop_before_the_visit() {
     skipped.depot_stop = None;
     let violations = check_route(&model, &skipped);
     assert!(
-        matches!(&violations[..], [StockViolation::Parts { needed: 1, left: 0, .. }]),
+        matches!(
+            &violations[..],
+            [StockViolation::Parts {
+                needed: 1,
+                left: 0,
+                ..
+            }]
+        ),
         "{violations:?}"
     );
 }

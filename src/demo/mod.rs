@@ -224,10 +224,7 @@ fn task(code: &str, description: &str, skill: &str, level: u8, minutes: u32) -> 
 
 /// A task that uses parts and tools (the demo's repairs).
 fn with_stock(mut task: ServiceTask, parts: &[(&str, u32)], tools: &[&str]) -> ServiceTask {
-    task.parts = parts
-        .iter()
-        .map(|(p, n)| (PartId::new(*p), *n))
-        .collect();
+    task.parts = parts.iter().map(|(p, n)| (PartId::new(*p), *n)).collect();
     task.tools = tools.iter().map(|t| ToolId::new(*t)).collect();
     task
 }
@@ -308,11 +305,17 @@ fn van(i: usize, primary: &str) -> (BTreeMap<PartId, u32>, Vec<ToolId>) {
         }
     };
     match primary {
-        "hvac" | "refrigeration" => {
-            add("P-valve", (i % 2) as u32 + 1, (i % 4 != 0).then_some("T-recovery-unit"))
-        }
+        "hvac" | "refrigeration" => add(
+            "P-valve",
+            (i % 2) as u32 + 1,
+            (i % 4 != 0).then_some("T-recovery-unit"),
+        ),
         "heating" => add("P-igniter", 1, (i % 3 != 2).then_some("T-flue-analyser")),
-        "lifts" => add("P-door-sensor", 1, (i % 5 != 2).then_some("T-torque-wrench")),
+        "lifts" => add(
+            "P-door-sensor",
+            1,
+            (i % 5 != 2).then_some("T-torque-wrench"),
+        ),
         _ => {}
     }
     (stock, tools)

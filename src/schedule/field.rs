@@ -28,11 +28,11 @@ use std::time::Duration as StdDuration;
 use thiserror::Error;
 
 use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
-use super::stock;
 use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, Restock, SolverConfig, SolverError, TravelMatrix,
     Vehicle,
 };
+use super::stock;
 use crate::calendar::OpenStretches;
 use crate::dispatch::{
     DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx, WorkRule,
@@ -898,8 +898,7 @@ fn stock_reach(
         let before: Vec<TechIx> = techs.iter().map(|&(t, _)| t).collect();
         techs.retain(|&(t, _)| tech(t).is_some_and(|t| model.stock_shortfall(order, t).is_none()));
         if techs.is_empty() {
-            blocked[i] =
-                stock::missing_reason(model, order, before.into_iter().filter_map(tech));
+            blocked[i] = stock::missing_reason(model, order, before.into_iter().filter_map(tech));
         }
     }
     blocked

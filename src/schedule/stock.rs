@@ -56,12 +56,12 @@ pub fn missing_reason<'a>(
         Shortfall::Parts { part, needed, .. } => {
             let carried = techs.iter().map(|t| t.stock_of(&part)).max().unwrap_or(0);
             (
-            UnassignedReason::MissingParts,
-            format!(
-                "needs {needed} × {part}{}: vans carry at most {carried} and no depot holds it",
-                name_of(model.part_type(&part).map(|p| p.name.as_str()))
-            ),
-        )
+                UnassignedReason::MissingParts,
+                format!(
+                    "needs {needed} × {part}{}: vans carry at most {carried} and no depot holds it",
+                    name_of(model.part_type(&part).map(|p| p.name.as_str()))
+                ),
+            )
         }
     })
 }
@@ -334,9 +334,9 @@ mod tests {
                 .any(|v| matches!(v, StockViolation::Parts { part, left: 0, .. } if part.as_str() == "P-filter")),
             "{without:?}"
         );
-        assert!(without
-            .iter()
-            .any(|v| matches!(v, StockViolation::Tool { tool, .. } if tool.as_str() == "T-wrench")));
+        assert!(without.iter().any(
+            |v| matches!(v, StockViolation::Tool { tool, .. } if tool.as_str() == "T-wrench")
+        ));
         // A stop after the last visit is too late.
         assert!(!check_route(&m, &route(&["SO-1", "SO-2"], Some(2))).is_empty());
         // A stop between the two visits restocks in time.
@@ -355,7 +355,17 @@ mod tests {
     fn a_part_the_depot_does_not_hold_stays_short_after_the_stop() {
         let m = model();
         let v = check_route(&m, &route(&["SO-4"], Some(0)));
-        assert!(matches!(&v[..], [StockViolation::Parts { needed: 2, left: 1, .. }]), "{v:?}");
+        assert!(
+            matches!(
+                &v[..],
+                [StockViolation::Parts {
+                    needed: 2,
+                    left: 1,
+                    ..
+                }]
+            ),
+            "{v:?}"
+        );
     }
 
     #[test]

@@ -143,7 +143,9 @@ pub fn day_view(
         let stock = day_stock(model, route);
         let depot = route.depot_stop.as_ref().map(|d| DepotVisit {
             depot: d.depot.to_string(),
-            name: model.depot(&d.depot).map_or(String::new(), |x| x.name.clone()),
+            name: model
+                .depot(&d.depot)
+                .map_or(String::new(), |x| x.name.clone()),
             start: d.start,
             end: d.end,
             unlimited: stock
