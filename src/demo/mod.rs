@@ -308,7 +308,7 @@ fn van(i: usize, primary: &str) -> (BTreeMap<PartId, u32>, Vec<ToolId>) {
         "hvac" | "refrigeration" => add(
             "P-valve",
             (i % 2) as u32 + 1,
-            (i % 4 != 0).then_some("T-recovery-unit"),
+            (!i.is_multiple_of(4)).then_some("T-recovery-unit"),
         ),
         "heating" => add("P-igniter", 1, (i % 3 != 2).then_some("T-flue-analyser")),
         "lifts" => add(

@@ -17,10 +17,18 @@
 //!   restocked between days); a pinned start is kept exactly; started jobs stay where they are
 //!   when re-planning.
 //! * **Objective** (one cost on one scale, the policy's `costs`): travel cost − the policy's
-//!   pair score + `lateness_per_minute` × minutes of SLA lateness (when lateness is penalised)
-//!   + `lateness_per_minute` × `disruption_minutes` per moved visit +
+//!   pair score, plus `lateness_per_minute` × minutes of SLA lateness (when lateness is
+//!   penalised), plus `lateness_per_minute` × `disruption_minutes` per moved visit, plus
 //!   `unplanned_per_priority_weight` × priority weight (critical 8, high 4, normal 2, low 1)
 //!   of each order left unplanned.
+//! * **Parts and tools** (docs/dataset.md, "Parts and tools"): each shift's vehicle carries its
+//!   technician's van stock and tools and may make one restock visit at the technician's depot
+//!   (within the depot's opening hours); jobs carry their orders' parts and tools; a technician
+//!   whose van and depot cannot supply an order is not eligible for it (`missing_tool`,
+//!   `missing_parts`). The solver's restock refills every part; a depot that does not hold a
+//!   part cannot refill it, so such a part is only offered to technicians whose van alone holds
+//!   the order's units (a day's later visits may still run short of it: `stock::check_route`
+//!   finds that).
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
