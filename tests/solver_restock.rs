@@ -6,12 +6,15 @@ use fieldwork::schedule::solver::{
 };
 use proptest::prelude::*;
 
+/// A tiny job: (location, earliest, latest, service, parts per type (2 types), tools needed,
+/// value).
+type TinyJob = (usize, f64, f64, f64, [u32; 2], Vec<usize>, f64);
+
 /// Tiny instance: locations on a grid; location 0 home, location 1 the depot.
 #[derive(Debug, Clone)]
 struct Tiny {
     points: Vec<(f64, f64)>,
-    /// (location, earliest, latest, service, parts per type (2 types), tools needed, value)
-    jobs: Vec<(usize, f64, f64, f64, [u32; 2], Vec<usize>, f64)>,
+    jobs: Vec<TinyJob>,
     vehicles: Vec<([u32; 2], Vec<usize>, bool, f64)>,
     depot_window: (f64, f64),
 }
@@ -334,7 +337,7 @@ fn oversubscribed(seed: u64) -> Problem {
                 .with_service(10.0)
                 .with_window(e, e + 60.0)
                 .with_value(20.0 + next() * 80.0)
-                .with_preference((l % 4) as usize, next() * 5.0)
+                .with_preference(l % 4, next() * 5.0)
         })
         .collect();
     Problem::new(matrix, vehicles, jobs).unwrap()

@@ -9,18 +9,19 @@
 //!   counts as working time).
 //! * **Jobs**: an order's duration from its tasks, its window from the dispatch policy (earliest
 //!   start … due) and its due time (the order's `due`, or the SLA deadline the caller passes),
-//!   its site, its priority weight as value, its parts `demand`.
+//!   its site, its priority weight times the policy's `costs.unplanned_per_priority_weight` as
+//!   value (the cost of leaving it unplanned), its parts `demand`.
 //! * **Hard constraints**: every work rule of the dispatch policy (skills, territory,
 //!   exclusions, pinned technician, travel limit, availability) decides which routes may take
 //!   a job; a route holds at most `max_jobs_per_day` jobs (the technician profile's limit) and
 //!   its orders' parts `demand` together within the technician's `van_capacity` (the van is
 //!   restocked between days); a pinned start is kept exactly; started jobs stay where they are
 //!   when re-planning.
-//! * **Objective** (one cost on one scale, the policy's `costs`): travel cost − the policy's
-//!   pair score, plus `lateness_per_minute` × minutes of SLA lateness (when lateness is
-//!   penalised), plus `lateness_per_minute` × `disruption_minutes` per moved visit, plus
-//!   `unplanned_per_priority_weight` × priority weight (critical 8, high 4, normal 2, low 1)
-//!   of each order left unplanned.
+//! * **Objective** (one cost on one scale, the policy's `costs`): the sum of travel cost
+//!   minus the policy's pair score, `lateness_per_minute` times the minutes of SLA lateness
+//!   (when lateness is penalised), `lateness_per_minute` times `disruption_minutes` per moved
+//!   visit, and `unplanned_per_priority_weight` times the priority weight (critical 8, high 4,
+//!   normal 2, low 1) of each order left unplanned.
 //! * **Parts and tools** (docs/dataset.md, "Parts and tools"): each shift's vehicle carries its
 //!   technician's van stock and tools and may make one restock visit at the technician's depot
 //!   (within the depot's opening hours); jobs carry their orders' parts and tools; a technician

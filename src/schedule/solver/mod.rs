@@ -9,21 +9,27 @@
 //! - Each [`Job`] has a location, service duration, start window, demand, value, optional
 //!   eligible vehicles, preference scores, pinned vehicle or start, and a [`LatePolicy`].
 //!
-//! # Objective (lexicographic)
-//! 1. maximise the total `value` of assigned jobs;
-//! 2. minimise total lateness (start − due, for jobs whose lateness is penalised) plus the
-//!    disruption penalties of the jobs moved from their [`Incumbent`] place;
-//! 3. minimise cost = Σ routes (distance · cost_per_distance + duration · cost_per_time + fixed
-//!    cost) − `score_weight` · Σ preference scores of the chosen (job, vehicle) pairs.
+//! - Vehicles may carry part stocks and tools and make one restock (depot) visit; jobs may
+//!   consume parts and need tools (see [`Vehicle::with_restock`]).
 //!
-//! For Solomon instances all values are equal, lateness is forbidden and cost is distance.
+//! # Objective (one scale)
+//! Minimise Σ routes (distance · cost_per_distance + duration · cost_per_time + fixed cost −
+//! `score_weight` · preference scores) + `lateness_weight` · total lateness (start − due, for
+//! jobs whose lateness is penalised) + the disruption penalties of the jobs moved from their
+//! [`Incumbent`] place + the `value` of each unassigned job (what leaving it out costs, e.g.
+//! outsourcing; by default [`Job::DEFAULT_VALUE`], which outweighs any route).
+//!
+//! For Solomon instances every value is the default, lateness is forbidden and cost is
+//! distance.
 //!
 //! # Method
 //! Regret-k insertion builds a first plan; every insertion position is checked in O(1) with
 //! time-window segments (prefix/suffix earliest/latest start, duration and time warp, as in the
 //! VRPTW literature). Ruin-and-recreate then improves it: SISR string removal (Christiaens &
 //! Vanden Berghe 2020), random, worst and related removal, followed by greedy re-insertion in a
-//! random order with blinks, under simulated-annealing acceptance. A problem whose jobs fall
+//! random order with blinks, under simulated-annealing acceptance on the one objective, with a
+//! temperature relative to the route cost per job and a cooling schedule in iterations that
+//! does not depend on the budget. A problem whose jobs fall
 //! into independent [`parts`] (no vehicle and no resource shared between them) is solved part
 //! by part, on [`SolverConfig::threads`] threads, each part with its share of the budget. The result is deterministic
 //! for a seed and an iteration budget; with a time budget it is anytime. [`validate`] checks a

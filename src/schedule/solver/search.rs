@@ -334,7 +334,7 @@ fn construct(
 
 /// Iterations of one cooling cycle per job when [`SolverConfig::cooling_iterations`] is
 /// `None`.
-pub const COOLING_PER_JOB: u64 = 2_000;
+pub const COOLING_PER_JOB: u64 = 1_000;
 
 /// How far the search is through its budget (0 → 1, the larger of iterations and time spent)
 /// before iteration `it`, or `None` once either budget is spent.
@@ -372,9 +372,9 @@ fn accepts(score: &Score, cur: &Score, temperature: f64, rng: &mut Rng) -> bool 
     score.total < cur.total - temperature * rng.f64().max(1e-300).ln()
 }
 
-/// The temperature unit: the average positive route cost (travel, time, fixed cost; no
-/// preference, lateness or outsourcing term) per assigned job of `st`; else the average
-/// value per job; else 1.
+/// The temperature unit: the average positive route cost (travel, time less service time,
+/// fixed cost; no preference, lateness or outsourcing term) per assigned job of `st`; else
+/// the average value per job; else 1.
 fn temperature_scale(p: &Problem, st: &State) -> f64 {
     let assigned = p.jobs().len() - st.unassigned.len();
     let positive: f64 = st
@@ -385,7 +385,11 @@ fn temperature_scale(p: &Problem, st: &State) -> f64 {
             if r.is_empty() {
                 0.0
             } else {
-                veh.cost_per_distance * r.distance + veh.cost_per_time * r.duration + veh.fixed_cost
+                // Service time is the same wherever a job goes: only travel and waiting vary.
+                let service: f64 = r.jobs.iter().map(|&j| p.jd[j].service).sum();
+                veh.cost_per_distance * r.distance
+                    + veh.cost_per_time * (r.duration - service).max(0.0)
+                    + veh.fixed_cost
             }
         })
         .sum();
