@@ -290,7 +290,7 @@ fn depots(region: &Region) -> Vec<Depot> {
 }
 
 /// Technician `i`'s van: filters for everyone, the other parts and the tools of its primary
-/// skill on most vans (some lack them: every fourth HVAC van has no recovery unit, every third
+/// skill on most vans (some lack them: every fourth HVAC van (from the fourth) has no recovery unit, every third
 /// heating van no flue-gas analyser, every fifth lift van no torque wrench). Drawn from the
 /// index alone, so the random stream of the rest of the demo is unchanged.
 fn van(i: usize, primary: &str) -> (BTreeMap<PartId, u32>, Vec<ToolId>) {
@@ -308,7 +308,7 @@ fn van(i: usize, primary: &str) -> (BTreeMap<PartId, u32>, Vec<ToolId>) {
         "hvac" | "refrigeration" => add(
             "P-valve",
             (i % 2) as u32 + 1,
-            (!i.is_multiple_of(4)).then_some("T-recovery-unit"),
+            (i % 4 != 3).then_some("T-recovery-unit"),
         ),
         "heating" => add("P-igniter", 1, (i % 3 != 2).then_some("T-flue-analyser")),
         "lifts" => add(
