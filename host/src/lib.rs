@@ -10,6 +10,8 @@
 //! README's "Reliability"); it is not an API either.
 
 pub mod alloc;
+#[doc(hidden)]
+pub mod benching;
 pub mod cli;
 pub(crate) mod format;
 #[doc(hidden)]

@@ -1146,3 +1146,102 @@ fn a_dataset_moves_between_sqlite_and_postgres_unchanged() {
         .unwrap();
     assert_eq!(back.export().unwrap(), exported);
 }
+
+/// Tokens, the audit log, calendar ledgers and the revision (`AccessStore`) behave alike on
+/// SQLite and PostgreSQL: secrets stored hashed and found until revoked, audit lines newest
+/// first, ledgers upserted; the revision grows with every committed write of the store by
+/// any handle, and only with those.
+#[test]
+fn the_host_tables_and_the_revision_behave_alike_on_both_stores() {
+    use fieldwork_host::postgres::PgStore;
+    use fieldwork_host::sql::access::{AuditEntry, HostStore, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    /// A backend's name, a writing handle, a watching handle, and the scratch schema.
+    type Pair = (
+        &'static str,
+        Box<dyn HostStore>,
+        Box<dyn HostStore>,
+        Option<PgStore>,
+    );
+    let mut pairs: Vec<Pair> = vec![(
+        "sqlite",
+        Box::new(SqliteStore::create(&path).unwrap()),
+        Box::new(SqliteStore::open(&path).unwrap()),
+        None,
+    )];
+    if let Some(url) = support::postgres::server("store suite (host tables)") {
+        let scratch = PgStore::scratch(&url).unwrap();
+        let url = support::postgres::with_schema(&url, scratch.schema());
+        pairs.push((
+            "postgres",
+            Box::new(PgStore::open(&url).unwrap()),
+            Box::new(PgStore::open(&url).unwrap()),
+            Some(scratch),
+        ));
+    }
+    for (name, mut writer, watch, _scratch) in pairs {
+        let start = watch.revision().unwrap();
+        let now = t(1, 8);
+        let (record, secret) = writer
+            .create_token(Role::Technician, Some("T-001"), "phone", now)
+            .unwrap();
+        assert_eq!(
+            writer.token_for_secret(&secret).unwrap(),
+            Some(record.clone()),
+            "{name}"
+        );
+        assert_eq!(watch.token_for_secret("fw_wrong").unwrap(), None, "{name}");
+        assert!(writer.revoke_token(record.id, now).unwrap(), "{name}");
+        assert!(!writer.revoke_token(record.id, now).unwrap(), "{name}");
+        assert_eq!(watch.token_for_secret(&secret).unwrap(), None, "{name}");
+        assert_eq!(watch.tokens().unwrap().len(), 1, "{name}");
+        for i in 0..3 {
+            writer
+                .audit(&AuditEntry {
+                    at: format!("2027-03-01T08:00:0{i}Z"),
+                    token_id: Some(record.id),
+                    subject: "phone".into(),
+                    request: format!("POST /orders/SO-{i}/start"),
+                    status: 200,
+                    outcome: "ok".into(),
+                })
+                .unwrap();
+        }
+        let log = watch.audit_log(2, 0).unwrap();
+        assert_eq!(log.len(), 2, "{name}");
+        assert_eq!(log[0].request, "POST /orders/SO-2/start", "{name}");
+        assert_eq!(watch.audit_log(10, 2).unwrap().len(), 1, "{name}");
+        writer.save_ics_ledger("T-001", "{\"a\":1}").unwrap();
+        writer.save_ics_ledger("T-001", "{\"a\":2}").unwrap();
+        assert_eq!(
+            watch.ics_ledger("T-001").unwrap().as_deref(),
+            Some("{\"a\":2}"),
+            "{name}"
+        );
+        assert_eq!(watch.ics_ledger("T-002").unwrap(), None, "{name}");
+        // The revision: unchanged by the host's tables (tokens, audit lines, ledgers), grown
+        // by a write of the store, read on any handle.
+        let before = watch.revision().unwrap();
+        assert_eq!(
+            before, start,
+            "{name}: the host's tables leave the revision alone"
+        );
+        writer.import(small_dataset(), ImportMode::Replace).unwrap();
+        let after = watch.revision().unwrap();
+        assert!(
+            after > before,
+            "{name}: a committed import grows the revision"
+        );
+        assert_eq!(
+            writer.revision().unwrap(),
+            after,
+            "{name}: the writer reads it too"
+        );
+        writer.import(small_dataset(), ImportMode::Replace).unwrap();
+        assert!(
+            watch.revision().unwrap() > after,
+            "{name}: a replacement (which clears the batch log) grows it again"
+        );
+    }
+}

@@ -242,15 +242,27 @@ impl Context {
         at: &AtArgs,
     ) -> Result<Self, CliError> {
         let model = store.load_model()?;
+        Ok(Self::with_model(source, store, model, rules, at))
+    }
+
+    /// The context of an opened store whose model is already loaded (`fieldwork serve` keeps
+    /// the model between requests while the store's revision stays the same).
+    pub fn with_model(
+        source: Source,
+        store: Box<dyn Store>,
+        model: Model,
+        rules: Rules,
+        at: &AtArgs,
+    ) -> Self {
         let zone = business_zone(&model);
-        Ok(Self {
+        Self {
             source,
             store,
             now: at.resolve(zone),
             zone,
             model,
             rules,
-        })
+        }
     }
 
     /// Prints [`Self::header`] on stdout, unless `--quiet` (results only).

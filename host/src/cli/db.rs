@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::CliError;
 use crate::postgres::{is_postgres_url, PgOptions, PgStore};
+use crate::sql::access::HostStore;
 use crate::sql::MigrationReport;
 use crate::sqlite::{OpenOptions, SqliteStore};
 use fieldwork::store::{Store, StoreError};
@@ -101,13 +102,16 @@ pub fn shown(location: &Path) -> String {
     }
 }
 
-/// Opens an existing SQLite database (the commands that use the SQLite store's own tables:
-/// `serve`, `token`); a PostgreSQL URL is refused.
-pub fn open_sqlite(location: &Path) -> Result<SqliteStore, CliError> {
-    if postgres_url(location).is_some() {
-        return Err(CliError::user(
-            "this command needs an SQLite database (tokens and the live board are SQLite's)",
-        ));
+/// Opens an existing database as a [`HostStore`] (the commands that also use the host's own
+/// tables — tokens, the audit log, calendar ledgers, the revision: `serve`, `token`), SQLite or
+/// PostgreSQL alike.
+pub fn open_host(location: &Path) -> Result<Box<dyn HostStore>, CliError> {
+    if let Some(url) = postgres_url(location) {
+        return Ok(Box::new(open_postgres(url, false).map_err(|e| {
+            CliError::User(format!(
+                "{e}\nhint: create the tables with `fieldwork init --db URL`"
+            ))
+        })?));
     }
     if !location.exists() {
         return Err(CliError::User(format!(
@@ -115,5 +119,5 @@ pub fn open_sqlite(location: &Path) -> Result<SqliteStore, CliError> {
             location.display()
         )));
     }
-    Ok(SqliteStore::open_with(location, &options(false))?)
+    Ok(Box::new(SqliteStore::open_with(location, &options(false))?))
 }

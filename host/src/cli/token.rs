@@ -7,9 +7,8 @@ use clap::Subcommand;
 use super::context::DbArgs;
 use super::{db, CliError, Output};
 use crate::format::table;
-use crate::sqlite::access::{Role, MAX_SUBJECT_BYTES};
+use crate::sql::access::{Role, MAX_SUBJECT_BYTES};
 use fieldwork::model::TechnicianId;
-use fieldwork::store::Store;
 
 /// Arguments of `fieldwork token`.
 #[derive(Debug, clap::Args)]
@@ -81,7 +80,7 @@ pub fn run(args: TokenArgs, out: &Output) -> Result<(), CliError> {
 }
 
 fn create(args: CreateArgs, out: &Output) -> Result<(), CliError> {
-    let mut store = db::open_sqlite(&args.db.db)?;
+    let mut store = db::open_host(&args.db.db)?;
     match (args.role, &args.technician) {
         (Role::Technician, None) => {
             return Err(CliError::user(
@@ -137,7 +136,7 @@ fn create(args: CreateArgs, out: &Output) -> Result<(), CliError> {
 }
 
 fn list(args: ListArgs, out: &Output) -> Result<(), CliError> {
-    let store = db::open_sqlite(&args.db.db)?;
+    let store = db::open_host(&args.db.db)?;
     let tokens = store.tokens()?;
     if out.json {
         return out.print_json(&serde_json::json!({ "tokens": tokens }));
@@ -166,7 +165,7 @@ fn list(args: ListArgs, out: &Output) -> Result<(), CliError> {
 }
 
 fn revoke(args: RevokeArgs, out: &Output) -> Result<(), CliError> {
-    let mut store = db::open_sqlite(&args.db.db)?;
+    let mut store = db::open_host(&args.db.db)?;
     if !store.revoke_token(args.id, Utc::now().trunc_subsecs(0))? {
         return Err(CliError::User(format!(
             "no active token {} (see `fieldwork token list`)",

@@ -19,6 +19,7 @@
 //! - Rows are written in bulk: one `INSERT … SELECT FROM unnest(…)` per table and batch, so a
 //!   batch costs a handful of round trips whatever its size.
 
+mod access;
 mod batches;
 mod billing;
 mod error;
@@ -237,6 +238,9 @@ impl PgStore {
         .map_err(&err)?;
         let (value, commit) = f(&mut tx, url)?;
         if commit {
+            // Under the write lock: the revision other processes poll (`AccessStore::revision`).
+            tx.execute("UPDATE fieldwork_revision SET revision = revision + 1", &[])
+                .map_err(&err)?;
             tx.commit().map_err(|e| match e.code() {
                 Some(code) if *code == postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
                     StoreError::Conflict {

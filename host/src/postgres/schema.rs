@@ -47,17 +47,23 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        description: "parts and tools: a route's depot stop (as SQLite's version 5)",
+        description: "fieldwork serve: API tokens (hashed), the audit log, calendar feed \
+                      ledgers (as SQLite's version 4), and the store's revision",
         sql: V3,
+    },
+    Migration {
+        version: 4,
+        description: "parts and tools: a route's depot stop (as SQLite's version 5)",
+        sql: V4,
     },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
-/// Version 3 (parts and tools in the van, as SQLite's version 5): a route's restocking stop
+/// Version 4 (parts and tools in the van, as SQLite's version 5): a route's restocking stop
 /// at a depot, one JSON document or NULL.
-const V3: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
+const V4: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
 /// row per run (its shared phases done, the keys of its parts as a JSON list), one per part
@@ -75,6 +81,40 @@ CREATE TABLE work_parts (
     done_at  TEXT NOT NULL,
     PRIMARY KEY (run, part)
 );
+"#;
+
+/// Version 3: the tables of `fieldwork serve` (see `crate::sql::access`) — the same columns as
+/// SQLite's version 4 — and `fieldwork_revision`, one row whose counter every write
+/// transaction of the store bumps before it commits (`PgStore::write`): the server polls it
+/// to learn, with one indexed read, that another process changed the data.
+const V3: &str = r#"
+CREATE TABLE api_tokens (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    hash          TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL,
+    technician_id TEXT,
+    subject       TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    revoked_at    TEXT
+);
+CREATE TABLE audit_log (
+    id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at       TEXT NOT NULL,
+    token_id BIGINT,
+    subject  TEXT NOT NULL,
+    request  TEXT NOT NULL,
+    status   INTEGER NOT NULL,
+    outcome  TEXT NOT NULL
+);
+CREATE TABLE ics_ledgers (
+    technician_id TEXT PRIMARY KEY,
+    ledger        TEXT NOT NULL
+);
+CREATE TABLE fieldwork_revision (
+    one      BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+    revision BIGINT NOT NULL
+);
+INSERT INTO fieldwork_revision (revision) VALUES (0);
 "#;
 
 /// The first key of the store's advisory locks (`"FWK1"`); the second is the schema's hash.

@@ -25,7 +25,7 @@ use chrono::{SubsecRound, Utc};
 
 use super::problem::Outcome;
 use super::{blocking, ok, ApiError, Page, Shared};
-use crate::sqlite::access::{AuditEntry, Role, TokenRecord};
+use crate::sql::access::{AuditEntry, Role, TokenRecord};
 use fieldwork::model::{Model, OrderId, TechnicianId};
 use fieldwork::schedule::plan::Plan;
 

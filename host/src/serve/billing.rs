@@ -55,7 +55,7 @@ pub async fn transactions(
     principal.require_manager("read billing")?;
     page.resolve()?;
     blocking(move || {
-        let all = fieldwork::store::Store::transactions(&state.store()?)?;
+        let all = fieldwork::store::Store::transactions(&*state.store()?)?;
         let (items, mut meta) = page.of(&all)?;
         meta["transactions"] =
             serde_json::to_value(items).map_err(|e| ApiError::internal(e.to_string()))?;

@@ -5,8 +5,8 @@
 //!   calls `POST /orders/{id}/assign`; clicking a bar or a backlog item fills the order), a
 //!   re-plan button (`POST /runs` over the days shown) and a script that follows
 //!   `GET /board/events` and redraws the board when the database changes (an operation, a run,
-//!   a `fieldwork` command in another process: the server watches SQLite's `data_version`
-//!   every 250 ms).
+//!   a `fieldwork` command in another process: the server polls the store's revision —
+//!   SQLite's last batch id, PostgreSQL's revision counter — every 250 ms).
 //! - `GET /me/today`: a technician's day as a page readable on a phone (`views::today`).
 //! - `GET /technicians/{id}/today` (JSON) and `GET /technicians/{id}/calendar.ics` (a
 //!   subscribable iCalendar feed, `views::ics`, whose SEQUENCE ledger is kept in the database).
@@ -28,7 +28,7 @@ use super::auth::Principal;
 use super::{blocking, ok, ApiError, Shared};
 use crate::cli::views::{board_of, calendar_of, today_of};
 use crate::format::parse_date;
-use crate::sqlite::access::Role;
+use crate::sql::access::Role;
 use crate::views::board::{escape, render_view, BoardView};
 use crate::views::{ics, today};
 use fieldwork::model::{Model, TechnicianId};

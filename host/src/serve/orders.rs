@@ -17,7 +17,7 @@ use super::{blocking, json, ok, ApiError, Page, Shared};
 use crate::cli::context::{parse_at, AtArgs, Context};
 use crate::cli::order::{apply, repair_line, shown_json, window_to_book, RepairInput};
 use crate::cli::slots::{offered, SearchArgs};
-use crate::sqlite::access::Role;
+use crate::sql::access::Role;
 use fieldwork::model::{
     Dataset, OrderAction, OrderId, OrderOrigin, OrderStatus, Priority, ServiceOrder, TechnicianId,
 };
@@ -378,7 +378,7 @@ pub async fn create_order(
         // one id cannot both pass the check.
         state.writing(|| {
             let mut store = state.store()?;
-            if fieldwork::store::Store::load_model(&store)?
+            if fieldwork::store::Store::load_model(&*store)?
                 .order(&id)
                 .is_some()
             {
@@ -388,7 +388,7 @@ pub async fn create_order(
                 orders: vec![order],
                 ..Dataset::default()
             };
-            fieldwork::store::Store::import(&mut store, dataset, ImportMode::Merge)?;
+            fieldwork::store::Store::import(&mut *store, dataset, ImportMode::Merge)?;
             Ok(())
         })?;
         let ctx = state.context(None)?;

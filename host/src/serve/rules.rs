@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::auth::Principal;
 use super::problem::Outcome;
 use super::{blocking, json, ok, ApiError, Shared};
-use crate::sqlite::access::Role;
+use crate::sql::access::Role;
 use fieldwork::job::check_rules_dir;
 use fieldwork::rules::Diagnostic;
 

@@ -30,7 +30,7 @@ use super::{blocking, json, ok, ApiError, Shared};
 use crate::cli::context::{parse_at, AtArgs};
 use crate::cli::run::{failures, inclusive_json, HorizonArgs};
 use crate::format::parse_date;
-use crate::sqlite::access::Role;
+use crate::sql::access::Role;
 use fieldwork::job::{run_main_job, JobOptions, Progress, ScheduleOutcome};
 use fieldwork::model::TechnicianId;
 use fieldwork::store::current_plan;
@@ -339,6 +339,7 @@ fn execute(state: Shared, key: u64, at: String, options: JobOptions) {
         last: Instant::now(),
     };
     let result = state.context(Some(&at)).and_then(|mut ctx| {
+        let ctx = &mut *ctx;
         let summary = run_main_job(ctx.store.as_mut(), &ctx.rules.set, &options, &mut progress)
             .map_err(|e| ApiError::from(crate::cli::CliError::from(e)))?;
         let diff = match &summary.schedule {

@@ -2,9 +2,11 @@
 //! values in columns ([`codec`]: instants as RFC 3339 UTC text, dates, local date-times, JSON
 //! documents), the row shapes of orders, plans and billing transactions (which fields are
 //! columns and how they are spelled), the sections of a dataset kept whole as one document per
-//! section, and the report of a schema migration. Both stores lay out the same tables with the
+//! section, the report of a schema migration, and the host's own tables of `fieldwork serve`
+//! ([`access`]: tokens, audit log, calendar ledgers, the store's revision). Both stores lay out the same tables with the
 //! same column values, so a dataset exported from either imports into the other unchanged.
 
+pub mod access;
 pub mod codec;
 
 use serde_json::Value;

@@ -125,16 +125,14 @@ impl Server {
     /// Starts `fieldwork serve --db d.db --listen 127.0.0.1:0` in `dir` (which holds `d.db`)
     /// with `extra` arguments and `env`, and waits for its `listening on` line.
     pub fn start(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::start_on(dir, "d.db", extra, env)
+    }
+
+    /// As [`Server::start`], on the database `db` (a path in `dir` or a `postgres://` URL).
+    pub fn start_on(dir: &Path, db: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fieldwork"));
         command
-            .args([
-                "serve",
-                "--db",
-                "d.db",
-                "--listen",
-                "127.0.0.1:0",
-                "--quiet",
-            ])
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--quiet"])
             .args(extra)
             .current_dir(dir)
             .env_remove("FIELDWORK_DB")
@@ -192,11 +190,22 @@ impl Drop for Server {
 
 /// Creates a token with `fieldwork token create` in `dir`'s `d.db`; returns the secret.
 pub fn token(dir: &Path, role: &str, technician: Option<&str>, subject: &str) -> String {
+    token_on(dir, "d.db", role, technician, subject)
+}
+
+/// As [`token`], in the database `db` (a path in `dir` or a `postgres://` URL).
+pub fn token_on(
+    dir: &Path,
+    db: &str,
+    role: &str,
+    technician: Option<&str>,
+    subject: &str,
+) -> String {
     let mut args = vec![
         "token",
         "create",
         "--db",
-        "d.db",
+        db,
         "--role",
         role,
         "--subject",
