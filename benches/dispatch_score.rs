@@ -101,6 +101,8 @@ fn world() -> (Model, Workload) {
                 description: format!("{skill} work, level {level}"),
                 required_skills: required,
                 duration_minutes: 30 + 30 * u32::from(level),
+                parts: Default::default(),
+                tools: Vec::new(),
             });
         }
     }
@@ -125,6 +127,9 @@ fn world() -> (Model, Workload) {
             max_hours_per_day: 8.0,
             max_jobs_per_day: Some(6),
             van_capacity: None,
+            stock: Default::default(),
+            tools: Vec::new(),
+            depot: None,
             active: i % 23 != 22,
         });
     }

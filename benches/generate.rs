@@ -98,6 +98,8 @@ fn build_model() -> Model {
             description: "Inspection".into(),
             required_skills: vec![],
             duration_minutes: 60,
+            parts: Default::default(),
+            tools: Vec::new(),
         }],
         ..Dataset::default()
     };

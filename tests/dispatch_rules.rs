@@ -264,7 +264,7 @@ fn bad_rule_output_is_a_clear_error_naming_the_hook() {
     let e = rank_err(&m, &rules("fn dispatch_policy() { #{ work_rule: #{} } }"));
     assert!(
         e.contains(
-            "unknown field `work_rule` (known: weights, work_rules, scales, travel, replanning)"
+            "unknown field `work_rule` (known: weights, work_rules, scales, travel, replanning, costs)"
         ),
         "{e}"
     );

@@ -531,8 +531,9 @@ fn demo_regions_lay_independent_regions_side_by_side_and_one_region_is_the_demo(
         .iter()
         .all(|c| c.location.lon > east_of_1));
 }
-/// FNV-1a of the seed-42 demo of 2027-03-01 as generated before regions existed.
-const DEMO_42_FINGERPRINT: u64 = 4_681_988_693_215_468_804;
+/// FNV-1a of the seed-42 demo of 2027-03-01 as generated before regions existed, with the
+/// parts and tools of #18 (catalogues, van stocks and tools, task needs, depots) added.
+const DEMO_42_FINGERPRINT: u64 = 2384340531027243954;
 
 #[test]
 fn recurrence_starts_outside_the_supported_years_are_rejected_naming_the_line() {

@@ -76,8 +76,29 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             route.technician,
             route.day
         );
+        check_stock(model, route);
+        let stop_at = route
+            .depot_stop
+            .as_ref()
+            .map(|d| route.visits.iter().filter(|v| v.start < d.start).count());
         let mut prev_end = route.shift_start;
-        for v in &route.visits {
+        let depot_leg = |prev_end: DateTime<Utc>| {
+            let d = route.depot_stop.as_ref().unwrap();
+            let travel = Duration::seconds((d.travel_minutes * 60.0).floor() as i64);
+            assert!(
+                d.arrival >= prev_end + travel - Duration::seconds(1)
+                    && d.arrival <= d.start
+                    && d.start < d.end,
+                "{} {}: depot stop timing",
+                route.technician,
+                route.day
+            );
+            d.end
+        };
+        for (k, v) in route.visits.iter().enumerate() {
+            if stop_at == Some(k) {
+                prev_end = depot_leg(prev_end);
+            }
             assert!(seen.insert(v.order.clone()), "{} planned twice", v.order);
             let o = ctx.order_ix(&v.order).unwrap();
             assert!(
@@ -168,6 +189,9 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             );
             prev_end = v.end;
         }
+        if stop_at == Some(route.visits.len()) {
+            prev_end = depot_leg(prev_end);
+        }
         let back = Duration::seconds((route.return_minutes * 60.0).floor() as i64);
         assert!(
             prev_end + back <= route.shift_end + Duration::seconds(1),
@@ -182,6 +206,82 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
         orders.len(),
         "every order planned or explained"
     );
+}
+
+/// Parts and tools along a route, walked here from the model alone (independent of
+/// `schedule::stock`): the van starts the day with its standard stock and its tools; each
+/// visit takes its order's parts (tasks' parts × quantity plus the order's own) and needs its
+/// tools; after the depot stop (if any) the depot's parts are unlimited and its tools are in
+/// the van.
+fn check_stock(model: &Model, route: &fieldwork::schedule::plan::Route) {
+    let tech = model.technician(&route.technician).unwrap();
+    let depot = route.depot_stop.as_ref().map(|d| {
+        let depot = model.depot(&d.depot).expect("known depot");
+        let own = tech.depot.clone().or_else(|| {
+            // The nearest depot to home when the technician names none.
+            model
+                .depots()
+                .iter()
+                .min_by(|a, b| {
+                    let da = tech.home.distance_km(&a.location);
+                    let db = tech.home.distance_km(&b.location);
+                    da.partial_cmp(&db).unwrap()
+                })
+                .map(|d| d.id.clone())
+        });
+        assert_eq!(own.as_ref(), Some(&depot.id), "{}: not its depot", tech.id);
+        (d.start, depot)
+    });
+    let mut van: HashMap<String, u64> = tech
+        .stock
+        .iter()
+        .map(|(p, n)| (p.to_string(), u64::from(*n)))
+        .collect();
+    for v in &route.visits {
+        let order = model.order(&v.order).unwrap();
+        let refill = depot
+            .as_ref()
+            .filter(|(at, _)| *at < v.start)
+            .map(|(_, d)| d);
+        let mut needs: HashMap<String, u64> = order
+            .parts
+            .iter()
+            .map(|(p, n)| (p.to_string(), u64::from(*n)))
+            .collect();
+        let mut tools: Vec<String> = order.tools.iter().map(|t| t.to_string()).collect();
+        for line in &order.lines {
+            if let Some(task) = line.task.as_ref().and_then(|c| model.task(c)) {
+                let qty = line.quantity.ceil().to_string().parse::<u64>().unwrap_or(0);
+                for (p, n) in &task.parts {
+                    *needs.entry(p.to_string()).or_default() += u64::from(*n) * qty;
+                }
+                tools.extend(task.tools.iter().map(|t| t.to_string()));
+            }
+        }
+        for tool in tools {
+            assert!(
+                tech.tools.iter().any(|t| t.as_str() == tool)
+                    || refill.is_some_and(|d| d.tools.iter().any(|t| t.as_str() == tool)),
+                "{} on {}: tool {tool} not in the van",
+                v.order,
+                tech.id
+            );
+        }
+        for (part, n) in needs {
+            if refill.is_some_and(|d| d.parts.iter().any(|p| p.as_str() == part)) {
+                continue;
+            }
+            let left = van.entry(part.clone()).or_default();
+            assert!(
+                *left >= n,
+                "{} on {} {}: needs {n} x {part}, the van has {left} left",
+                v.order,
+                tech.id,
+                route.day
+            );
+            *left -= n;
+        }
+    }
 }
 
 /// The opening instant of the interval of `site` that holds `[start, end)` whole on the local

@@ -56,6 +56,8 @@ fn dataset(lines: usize) -> Dataset {
                 min_level: 2,
             }],
             duration_minutes: 60,
+            parts: Default::default(),
+            tools: Vec::new(),
         }],
         ..Dataset::default()
     };

@@ -64,6 +64,7 @@ fn dense_plan(model: &Model, from: NaiveDate) -> Plan {
                 visits,
                 return_minutes: 15.0,
                 return_km: 10.0,
+                depot_stop: None,
             });
         }
     }

@@ -344,11 +344,21 @@ fn plan_for(model: &Model, orders: &[OrderId]) -> Plan {
             visits,
             return_minutes: 20.0,
             return_km: 11.0,
+            // The restocking stop (schema: SQLite 5, PostgreSQL 3) between the first two visits.
+            depot_stop: Some(fieldwork::schedule::plan::DepotStop {
+                depot: model.depots()[0].id.clone(),
+                arrival: t(3, 9) + chrono::Duration::minutes(10),
+                start: t(3, 9) + chrono::Duration::minutes(15),
+                end: t(3, 9) + chrono::Duration::minutes(30),
+                travel_minutes: 10.5,
+                travel_km: 6.25,
+            }),
         }],
         unassigned: vec![Unassigned {
             order: model.orders()[0].id.clone(),
-            reason: UnassignedReason::NoEligibleTechnician,
-            detail: "needs lifts level 4".into(),
+            reason: UnassignedReason::MissingTool,
+            detail: "needs tool T-torque-wrench: no technician carries it and no depot holds it"
+                .into(),
         }],
         kpis: PlanKpis::default(),
     };

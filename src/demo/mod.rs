@@ -217,24 +217,141 @@ fn task(code: &str, description: &str, skill: &str, level: u8, minutes: u32) -> 
             min_level: level,
         }],
         duration_minutes: minutes,
+        parts: Default::default(),
+        tools: Vec::new(),
     }
+}
+
+/// A task that uses parts and tools (the demo's repairs).
+fn with_stock(mut task: ServiceTask, parts: &[(&str, u32)], tools: &[&str]) -> ServiceTask {
+    task.parts = parts.iter().map(|(p, n)| (PartId::new(*p), *n)).collect();
+    task.tools = tools.iter().map(|t| ToolId::new(*t)).collect();
+    task
+}
+
+/// The demo's part types.
+fn part_types() -> Vec<PartType> {
+    [
+        ("P-filter", "Air filter F7"),
+        ("P-valve", "Expansion valve"),
+        ("P-igniter", "Boiler igniter"),
+        ("P-door-sensor", "Lift door sensor"),
+    ]
+    .into_iter()
+    .map(|(id, name)| PartType {
+        id: id.into(),
+        name: name.into(),
+    })
+    .collect()
+}
+
+/// The demo's tool types.
+fn tool_types() -> Vec<ToolType> {
+    [
+        ("T-recovery-unit", "Refrigerant recovery unit"),
+        ("T-flue-analyser", "Flue gas analyser"),
+        ("T-torque-wrench", "Torque wrench 40-200 Nm"),
+    ]
+    .into_iter()
+    .map(|(id, name)| ToolType {
+        id: id.into(),
+        name: name.into(),
+    })
+    .collect()
+}
+
+/// The region's depots: a central warehouse holding every part and lending the recovery unit,
+/// and (first region only) a small northern one with filters and valves. The flue-gas analyser
+/// and the torque wrench are in vans only, so a van without them cannot take those repairs.
+fn depots(region: &Region) -> Vec<Depot> {
+    let (lat, lon) = region.centre;
+    let round = |v: f64| (v * 1e5).round() / 1e5;
+    let mut out = vec![Depot {
+        id: DepotId::new(region.id("D-central")),
+        name: "Central warehouse".into(),
+        location: Location::new(round(lat - 0.02), round(lon + 0.03)),
+        calendar: Some(CalendarId::new(region.id("tech-early"))),
+        parts: part_types().into_iter().map(|p| p.id).collect(),
+        tools: vec!["T-recovery-unit".into()],
+        service_minutes: None,
+    }];
+    if region.index == 0 {
+        out.push(Depot {
+            id: DepotId::new("D-north"),
+            name: "North parts store".into(),
+            location: Location::new(round(lat + 0.18), round(lon - 0.05)),
+            calendar: None,
+            parts: vec!["P-filter".into(), "P-valve".into()],
+            tools: Vec::new(),
+            service_minutes: Some(10),
+        });
+    }
+    out
+}
+
+/// Technician `i`'s van: filters for everyone, the other parts and the tools of its primary
+/// skill on most vans (some lack them: every fourth HVAC van (from the fourth) has no recovery unit, every third
+/// heating van no flue-gas analyser, every fifth lift van no torque wrench). Drawn from the
+/// index alone, so the random stream of the rest of the demo is unchanged.
+fn van(i: usize, primary: &str) -> (BTreeMap<PartId, u32>, Vec<ToolId>) {
+    let mut stock = BTreeMap::from([(PartId::new("P-filter"), 4)]);
+    let mut tools = Vec::new();
+    let mut add = |part: &str, n: u32, tool: Option<&str>| {
+        if n > 0 {
+            stock.insert(PartId::new(part), n);
+        }
+        if let Some(t) = tool {
+            tools.push(ToolId::new(t));
+        }
+    };
+    match primary {
+        "hvac" | "refrigeration" => add(
+            "P-valve",
+            (i % 2) as u32 + 1,
+            (i % 4 != 3).then_some("T-recovery-unit"),
+        ),
+        "heating" => add("P-igniter", 1, (i % 3 != 2).then_some("T-flue-analyser")),
+        "lifts" => add(
+            "P-door-sensor",
+            1,
+            (i % 5 != 2).then_some("T-torque-wrench"),
+        ),
+        _ => {}
+    }
+    (stock, tools)
 }
 
 fn tasks() -> Vec<ServiceTask> {
     vec![
         task("HVAC-INSP", "Inspect air-conditioning unit", "hvac", 2, 60),
-        task(
-            "HVAC-REPAIR",
-            "Repair air-conditioning unit",
-            "hvac",
-            3,
-            120,
+        with_stock(
+            task(
+                "HVAC-REPAIR",
+                "Repair air-conditioning unit",
+                "hvac",
+                3,
+                120,
+            ),
+            &[("P-valve", 1)],
+            &["T-recovery-unit"],
         ),
-        task("FILTER-REPL", "Replace air filters", "hvac", 1, 30),
+        with_stock(
+            task("FILTER-REPL", "Replace air filters", "hvac", 1, 30),
+            &[("P-filter", 2)],
+            &[],
+        ),
         task("BOILER-SVC", "Annual boiler service", "heating", 2, 90),
-        task("BOILER-REPAIR", "Repair boiler", "heating", 4, 150),
+        with_stock(
+            task("BOILER-REPAIR", "Repair boiler", "heating", 4, 150),
+            &[("P-igniter", 1)],
+            &["T-flue-analyser"],
+        ),
         task("LIFT-INSP", "Statutory lift inspection", "lifts", 3, 90),
-        task("LIFT-REPAIR", "Repair lift", "lifts", 4, 180),
+        with_stock(
+            task("LIFT-REPAIR", "Repair lift", "lifts", 4, 180),
+            &[("P-door-sensor", 1)],
+            &["T-torque-wrench"],
+        ),
         task(
             "ELEC-TEST",
             "Electrical safety test (DGUV V3)",
@@ -307,6 +424,7 @@ impl Draw<'_> {
                 .entry(skill.to_owned())
                 .or_insert(1 + rng.below(4) as u8);
         }
+        let (stock, tools) = van(i, primary);
         Technician {
             id: TechnicianId::new(self.region.id(&format!("T-{:03}", i + 1))),
             name: names::person(&mut |n| rng.below(n)),
@@ -323,6 +441,9 @@ impl Draw<'_> {
             max_hours_per_day: 8.0,
             max_jobs_per_day: Some(6),
             van_capacity: Some(12.0),
+            stock,
+            tools,
+            depot: None,
             active: i % 17 != 16,
         }
     }
@@ -519,9 +640,12 @@ impl Draw<'_> {
 pub fn generate(options: &DemoOptions) -> Dataset {
     let mut ds = Dataset {
         tasks: tasks(),
+        parts: part_types(),
+        tools: tool_types(),
         ..Dataset::default()
     };
     for r in 0..options.regions.clamp(1, MAX_REGIONS) {
+        ds.depots.extend(depots(&Region::new(r)));
         let region = generate_region(options, &Region::new(r));
         ds.calendars.extend(region.calendars);
         ds.technicians.extend(region.technicians);

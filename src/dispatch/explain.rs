@@ -84,7 +84,7 @@ impl PolicyContext<'_> {
             Kind::DailyMinutes { day, more_days } => {
                 daily_minutes_reason(tf, open, needed, *day, *more_days)
             }
-            Kind::Custom(reason) => reason.to_string(),
+            Kind::PartsAndTools(reason) | Kind::Custom(reason) => reason.to_string(),
         };
         Exclusion {
             rule: v.rule(),
@@ -267,7 +267,17 @@ impl PolicyContext<'_> {
                 out.push(v);
             }
         }
+        out.extend(self.parts_and_tools(o, t));
         out
+    }
+
+    /// What the technician's van and depot cannot supply of the order's parts and tools, as a
+    /// violation of [`super::WorkRule::PartsAndTools`] (`None` when they supply everything).
+    pub fn parts_and_tools(&self, o: OrderIx, t: TechIx) -> Option<Violation> {
+        let order = self.model.order(self.order_id(o))?;
+        let tech = self.model.technician(self.tech_id(t))?;
+        let short = self.model.stock_shortfall(order, tech)?;
+        Some(Violation(Kind::PartsAndTools(short.to_string().into())))
     }
 
     /// The grades of an eligible pair with weights and contributions; the total is the sum of

@@ -262,8 +262,8 @@ fn read_weights(
     Ok(())
 }
 
-/// Reads `dispatch_policy().work_rules`: the rule switches, `max_travel_km` and
-/// `horizon_days`.
+/// Reads `dispatch_policy().work_rules`: the rule switches, `max_travel_km`, `horizon_days`
+/// and `depot_service_minutes`.
 fn read_work_rules(
     rules: &RuleSet,
     r: &HookValue,
@@ -280,7 +280,7 @@ fn read_work_rules(
         ("daily_limits", &mut settings.daily_limits),
     ];
     let mut known: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
-    known.extend(["max_travel_km", "horizon_days"]);
+    known.extend(["max_travel_km", "horizon_days", "depot_service_minutes"]);
     for (key, _) in r.entries().map_err(e)? {
         if !known.contains(&key.as_str()) {
             return Err(unknown_policy_field(
@@ -311,6 +311,17 @@ fn read_work_rules(
                 POLICY_HOOK,
                 None,
                 format!("`work_rules.horizon_days`: {}", not_u32(days)),
+            )
+        })?;
+    }
+    if let Some(m) = r.field("depot_service_minutes").map_err(e)? {
+        let minutes = m.int().map_err(e)?;
+        settings.depot_service_minutes = u32::try_from(minutes).map_err(|_| {
+            bad(
+                rules,
+                POLICY_HOOK,
+                None,
+                format!("`work_rules.depot_service_minutes`: {}", not_u32(minutes)),
             )
         })?;
     }

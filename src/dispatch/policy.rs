@@ -126,6 +126,9 @@ pub struct WorkRuleSettings {
     /// The availability window is cut to this many days after its start (and is this long
     /// when the order has no due time).
     pub horizon_days: u32,
+    /// Minutes a restocking stop at a depot takes, for depots without their own
+    /// `service_minutes` (see `docs/dataset.md`, "Parts and tools"); 0–1440.
+    pub depot_service_minutes: u32,
 }
 
 impl Default for WorkRuleSettings {
@@ -140,6 +143,7 @@ impl Default for WorkRuleSettings {
             required_technician: true,
             daily_limits: true,
             horizon_days: 14,
+            depot_service_minutes: 15,
         }
     }
 }
@@ -346,6 +350,13 @@ impl DispatchPolicy {
             return Err(DispatchError::policy(
                 "replanning.freeze_working_days",
                 format!("{f} outside 0..={MAX_FREEZE_WORKING_DAYS}"),
+            ));
+        }
+        let m = self.work_rules.depot_service_minutes;
+        if m > 24 * 60 {
+            return Err(DispatchError::policy(
+                "work_rules.depot_service_minutes",
+                format!("{m} outside 0..=1440"),
             ));
         }
         let h = self.work_rules.horizon_days;

@@ -139,15 +139,19 @@ impl PolicyContext<'_> {
                         Some(h) => h.eligible(o, t)?,
                         None => None,
                     };
-                    match custom {
-                        Some(reason) => Verdict::Excluded {
+                    let stock = self.parts_and_tools(o, t);
+                    match (custom, stock) {
+                        (Some(reason), _) => Verdict::Excluded {
                             exclusions: vec![self.exclusion(
                                 o,
                                 t,
                                 &Violation(Kind::Custom(reason.into())),
                             )],
                         },
-                        None => Verdict::Eligible(self.grading(o, t, &assessment)?),
+                        (None, Some(v)) => Verdict::Excluded {
+                            exclusions: vec![self.exclusion(o, t, &v)],
+                        },
+                        (None, None) => Verdict::Eligible(self.grading(o, t, &assessment)?),
                     }
                 }
                 Err(_) => Verdict::Excluded {

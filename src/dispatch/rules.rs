@@ -42,13 +42,17 @@ pub enum WorkRule {
     MaxJobsPerDay,
     /// A day with room for the job and its travel (minutes already planned + needed ≤ limit).
     MaxHoursPerDay,
+    /// The van, or the van and the technician's depot, can supply the order's parts and tools
+    /// (see `docs/dataset.md`, "Parts and tools"). Checked by the scheduler and explained in
+    /// rankings; the per-pair hot path of [`super::PolicyContext::check`] does not test it.
+    PartsAndTools,
     /// The rule file's `eligible(order, tech)` hook.
     Custom,
 }
 
 impl WorkRule {
     /// Every rule, in checking order.
-    pub const ALL: [WorkRule; 11] = [
+    pub const ALL: [WorkRule; 12] = [
         WorkRule::Active,
         WorkRule::RequiredTechnician,
         WorkRule::ExcludedTechnician,
@@ -59,6 +63,7 @@ impl WorkRule {
         WorkRule::MaxJobsPerDay,
         WorkRule::MaxHoursPerDay,
         WorkRule::Availability,
+        WorkRule::PartsAndTools,
         WorkRule::Custom,
     ];
 
@@ -75,6 +80,7 @@ impl WorkRule {
             WorkRule::Availability => "availability",
             WorkRule::MaxJobsPerDay => "max_jobs_per_day",
             WorkRule::MaxHoursPerDay => "max_hours_per_day",
+            WorkRule::PartsAndTools => "parts_and_tools",
             WorkRule::Custom => "eligible",
         }
     }
@@ -130,6 +136,8 @@ pub(crate) enum Kind {
         day: Option<u32>,
         more_days: u32,
     },
+    /// The order's parts or tools (the shortfall in words).
+    PartsAndTools(Box<str>),
     Custom(Box<str>),
 }
 
@@ -153,6 +161,7 @@ impl Violation {
             Kind::NoOpening => WorkRule::Availability,
             Kind::DailyJobs { .. } => WorkRule::MaxJobsPerDay,
             Kind::DailyMinutes { .. } => WorkRule::MaxHoursPerDay,
+            Kind::PartsAndTools(_) => WorkRule::PartsAndTools,
             Kind::Custom(_) => WorkRule::Custom,
         }
     }

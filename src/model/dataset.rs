@@ -101,6 +101,15 @@ pub struct Dataset {
     /// Technicians' absences (time off that removes working time).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absences: Vec<Absence>,
+    /// The part-type catalogue (ids that stocks, tasks, orders and depots name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartType>,
+    /// The tool-type catalogue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolType>,
+    /// Depots (warehouses where technicians restock).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depots: Vec<Depot>,
     /// Further sections, kept as they are (used by engines that define their own data).
     #[serde(flatten)]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -145,6 +154,9 @@ impl Default for Dataset {
             road_graph: None,
             history: None,
             absences: Vec::new(),
+            parts: Vec::new(),
+            tools: Vec::new(),
+            depots: Vec::new(),
             extensions: BTreeMap::new(),
         }
     }
@@ -193,6 +205,9 @@ impl Dataset {
                     .map_or(0, |g| g.zones.len() + g.edges.len()),
             ),
             ("absences", self.absences.len()),
+            ("parts", self.parts.len()),
+            ("tools", self.tools.len()),
+            ("depots", self.depots.len()),
             ("extensions", self.extensions.len()),
         ]
     }
@@ -254,6 +269,9 @@ impl Dataset {
             ids(&self.return_orders),
             &mut issues,
         );
+        entity(EntityKind::Part, ids(&self.parts), &mut issues);
+        entity(EntityKind::Tool, ids(&self.tools), &mut issues);
+        entity(EntityKind::Depot, ids(&self.depots), &mut issues);
         let section =
             |name: &str, field: &str, ids: Vec<String>, issues: &mut Vec<ValidationIssue>| {
                 dups(ids, |id| {
@@ -373,6 +391,9 @@ impl Model {
             boms: dataset.boms,
             road_graph: dataset.road_graph,
             absences: dataset.absences,
+            parts: table_of(dataset.parts, EntityKind::Part, &mut issues),
+            tools: table_of(dataset.tools, EntityKind::Tool, &mut issues),
+            depots: table_of(dataset.depots, EntityKind::Depot, &mut issues),
             extensions: dataset.extensions,
             ..Model::default()
         };
@@ -429,6 +450,9 @@ impl Model {
             road_graph: self.road_graph.clone(),
             history: None,
             absences: self.absences.clone(),
+            parts: self.parts.as_slice().to_vec(),
+            tools: self.tools.as_slice().to_vec(),
+            depots: self.depots.as_slice().to_vec(),
             extensions: self.extensions.clone(),
         }
     }

@@ -30,6 +30,12 @@ pub enum EntityKind {
     ReturnOrder,
     /// An [`super::Absence`] (named by its key, technician@start/end).
     Absence,
+    /// A [`super::PartType`].
+    Part,
+    /// A [`super::ToolType`].
+    Tool,
+    /// A [`super::Depot`].
+    Depot,
     /// The dataset as a whole (format version and similar).
     Dataset,
 }
@@ -48,6 +54,9 @@ impl fmt::Display for EntityKind {
             EntityKind::Subscription => "subscription",
             EntityKind::ReturnOrder => "return order",
             EntityKind::Absence => "absence",
+            EntityKind::Part => "part",
+            EntityKind::Tool => "tool",
+            EntityKind::Depot => "depot",
             EntityKind::Dataset => "dataset",
         })
     }

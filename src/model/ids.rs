@@ -70,4 +70,10 @@ id_type!(
     TerritoryId,
     /// Identifies a [`BomVersion`](super::BomVersion) (one version of an item's bill of materials).
     BomId,
+    /// Identifies a [`PartType`](super::PartType) (a spare part's catalogue id).
+    PartId,
+    /// Identifies a [`ToolType`](super::ToolType).
+    ToolId,
+    /// Identifies a [`Depot`](super::Depot) (a warehouse where technicians restock).
+    DepotId,
 );

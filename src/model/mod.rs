@@ -18,6 +18,7 @@ mod order;
 mod repair;
 mod rma;
 mod road;
+mod stock;
 mod subscription;
 mod table;
 mod task;
@@ -47,6 +48,7 @@ pub use order::{
 pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
 pub use road::{RoadEdge, RoadGraphData, RoadZone};
+pub use stock::{Depot, PartType, PartUnits, Shortfall, ToolType, MAX_PART_UNITS};
 pub use subscription::{BillingFrequency, PeriodAlignment, Subscription};
 pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
@@ -94,6 +96,9 @@ pub struct Model {
     hierarchy: ObjectHierarchy,
     road_graph: Option<RoadGraphData>,
     absences: Vec<Absence>,
+    parts: Table<PartType>,
+    tools: Table<ToolType>,
+    depots: Table<Depot>,
     extensions: BTreeMap<String, serde_json::Value>,
 }
 
@@ -213,6 +218,92 @@ impl Model {
     /// The road graph (zone nodes and roads), when the dataset has a `road_graph` section.
     pub fn road_graph(&self) -> Option<&RoadGraphData> {
         self.road_graph.as_ref()
+    }
+
+    /// The part-type catalogue.
+    pub fn part_types(&self) -> &[PartType] {
+        self.parts.as_slice()
+    }
+    /// A part type by id.
+    pub fn part_type(&self, id: &PartId) -> Option<&PartType> {
+        self.parts.get(id)
+    }
+    /// The tool-type catalogue.
+    pub fn tool_types(&self) -> &[ToolType] {
+        self.tools.as_slice()
+    }
+    /// A tool type by id.
+    pub fn tool_type(&self, id: &ToolId) -> Option<&ToolType> {
+        self.tools.get(id)
+    }
+    /// Depots (warehouses where technicians restock).
+    pub fn depots(&self) -> &[Depot] {
+        self.depots.as_slice()
+    }
+    /// A depot by id.
+    pub fn depot(&self, id: &DepotId) -> Option<&Depot> {
+        self.depots.get(id)
+    }
+    /// The depot where a technician restocks: its `depot`, else the depot nearest to its home
+    /// (great-circle; the first in dataset order on a tie); `None` without depots.
+    pub fn technician_depot(&self, technician: &Technician) -> Option<&Depot> {
+        match &technician.depot {
+            Some(id) => self.depot(id),
+            None => self
+                .depots
+                .iter()
+                .map(|d| (technician.home.distance_km(&d.location), d))
+                .fold(None::<(f64, &Depot)>, |best, (km, d)| match best {
+                    Some((b, _)) if b <= km => best,
+                    _ => Some((km, d)),
+                })
+                .map(|(_, d)| d),
+        }
+    }
+
+    /// Parts an order needs: its task lines' parts × the line's quantity (rounded up) plus the
+    /// order's own `parts`, units per part type (sums saturate at `u32::MAX`).
+    ///
+    /// ```
+    /// use fieldwork::model::Model;
+    /// let model = Model::from_json(r#"{"parts": [{"id": "P-filter", "name": "Filter"}],
+    ///   "tasks": [{"code": "SWAP", "description": "swap", "duration_minutes": 30,
+    ///              "parts": {"P-filter": 1}}]}"#).unwrap();
+    /// let mut order = fieldwork::model::ServiceOrder::new("SO-1", "C-1",
+    ///     fieldwork::model::Priority::Normal, chrono::Utc::now());
+    /// order.lines.push(serde_json::from_str(
+    ///     r#"{"kind": "task", "task": "SWAP", "quantity": "2", "unit_price": "0"}"#).unwrap());
+    /// order.parts.insert("P-filter".into(), 1);
+    /// assert_eq!(model.order_required_parts(&order)[&"P-filter".into()], 3);
+    /// ```
+    pub fn order_required_parts(&self, order: &ServiceOrder) -> PartUnits {
+        use rust_decimal::prelude::ToPrimitive;
+        let mut units = order.parts.clone();
+        for line in &order.lines {
+            let (LineKind::Task, Some(code)) = (line.kind, &line.task) else {
+                continue;
+            };
+            let Some(task) = self.task(code) else {
+                continue;
+            };
+            let qty = line.quantity.ceil().to_u32().unwrap_or(0);
+            for (part, n) in &task.parts {
+                let add = n.saturating_mul(qty);
+                let total = units.entry(part.clone()).or_insert(0);
+                *total = total.saturating_add(add);
+            }
+        }
+        units.retain(|_, n| *n > 0);
+        units
+    }
+
+    /// Tools an order needs: its tasks' tools and its own `tools`, sorted, each once.
+    pub fn order_required_tools(&self, order: &ServiceOrder) -> Vec<ToolId> {
+        let mut tools: std::collections::BTreeSet<ToolId> = order.tools.iter().cloned().collect();
+        for task in order.task_codes().filter_map(|c| self.task(c)) {
+            tools.extend(task.tools.iter().cloned());
+        }
+        tools.into_iter().collect()
     }
 
     /// Dataset sections this version of the model does not interpret (kept for round trips and

@@ -8,8 +8,8 @@ use std::fmt;
 use thiserror::Error;
 
 use super::ids::{
-    AgreementId, AgreementLineId, CustomerId, OrderId, ReturnOrderId, ServiceObjectId, TaskCode,
-    TechnicianId,
+    AgreementId, AgreementLineId, CustomerId, OrderId, PartId, ReturnOrderId, ServiceObjectId,
+    TaskCode, TechnicianId, ToolId,
 };
 use super::repair::RepairLine;
 
@@ -347,6 +347,13 @@ pub struct ServiceOrder {
     /// Parts volume to carry (against a van's capacity).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub demand: f64,
+    /// Parts the work needs besides its tasks' parts, units per part type (see
+    /// `Model::order_required_parts` for the total).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub parts: std::collections::BTreeMap<PartId, u32>,
+    /// Tools the work needs besides its tasks' tools.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolId>,
     /// Repair records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repair_lines: Vec<RepairLine>,
@@ -389,6 +396,8 @@ impl ServiceOrder {
             pinned_start: None,
             appointment: None,
             demand: 0.0,
+            parts: std::collections::BTreeMap::new(),
+            tools: Vec::new(),
             repair_lines: Vec::new(),
             repair_stage: None,
             events: Vec::new(),

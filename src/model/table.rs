@@ -127,4 +127,7 @@ keyed!(
     ServiceOrder => id: OrderId,
     Subscription => id: SubscriptionId,
     ReturnOrder => id: ReturnOrderId,
+    PartType => id: PartId,
+    ToolType => id: ToolId,
+    Depot => id: DepotId,
 );

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::TaskCode;
+use std::collections::BTreeMap;
+
+use super::ids::{PartId, TaskCode, ToolId};
 
 /// A skill a task needs, at a minimum level (1–5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,4 +27,10 @@ pub struct ServiceTask {
     pub required_skills: Vec<SkillRequirement>,
     /// Standard duration on site, minutes.
     pub duration_minutes: u32,
+    /// Parts the task consumes, units per part type (per unit of the order line's quantity).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<PartId, u32>,
+    /// Tools the task needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolId>,
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::common::Location;
-use super::ids::{CalendarId, TechnicianId, TerritoryId};
+use super::ids::{CalendarId, DepotId, PartId, TechnicianId, TerritoryId, ToolId};
 
 /// A field technician.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,17 @@ pub struct Technician {
     /// (litres, crates, slots: the dataset's choice); `None` = not limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub van_capacity: Option<f64>,
+    /// The van's standard stock, units per part type: what the van holds at the start of every
+    /// working day (replenished overnight; see `docs/dataset.md`, "Parts and tools").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stock: BTreeMap<PartId, u32>,
+    /// The tool types in the van.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolId>,
+    /// The depot where the technician restocks; `None`: the depot nearest to `home` (when the
+    /// dataset has depots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depot: Option<DepotId>,
     /// Inactive technicians are never dispatched.
     #[serde(
         default = "active_default",
@@ -86,6 +97,16 @@ impl Certification {
 }
 
 impl Technician {
+    /// Whether the van carries tool type `tool`.
+    pub fn has_tool(&self, tool: &ToolId) -> bool {
+        self.tools.contains(tool)
+    }
+
+    /// Units of part type `part` in the van's standard stock.
+    pub fn stock_of(&self, part: &PartId) -> u32 {
+        self.stock.get(part).copied().unwrap_or(0)
+    }
+
     /// Level of a skill, 0 when the technician does not have it.
     pub fn skill_level(&self, skill: &str) -> u8 {
         self.skills.get(skill).copied().unwrap_or(0)

@@ -125,6 +125,57 @@ impl Checker<'_> {
         }
     }
 
+    /// Each part id resolves and each count is within 1..=MAX_PART_UNITS.
+    fn part_units(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        units: &std::collections::BTreeMap<PartId, u32>,
+    ) {
+        let model = self.model;
+        for (part, n) in units {
+            let ok = model.part_type(part).is_some();
+            self.reference(entity, id, field, EntityKind::Part, part, ok);
+            if *n == 0 || *n > MAX_PART_UNITS {
+                let e = ValidationError::InvalidValue(format!(
+                    "{n} units of {part} outside 1..={MAX_PART_UNITS}"
+                ));
+                self.push(entity, id, &format!("{field}.{part}"), e);
+            }
+        }
+    }
+
+    /// Each part id resolves.
+    fn part_ids(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        parts: &[PartId],
+    ) {
+        let model = self.model;
+        for part in parts {
+            let ok = model.part_type(part).is_some();
+            self.reference(entity, id, field, EntityKind::Part, part, ok);
+        }
+    }
+
+    /// Each tool id resolves.
+    fn tool_ids(
+        &mut self,
+        entity: EntityKind,
+        id: &dyn std::fmt::Display,
+        field: &str,
+        tools: &[ToolId],
+    ) {
+        let model = self.model;
+        for tool in tools {
+            let ok = model.tool_type(tool).is_some();
+            self.reference(entity, id, field, EntityKind::Tool, tool, ok);
+        }
+    }
+
     fn skill_level(
         &mut self,
         entity: EntityKind,
@@ -160,6 +211,9 @@ pub(super) fn check_model(model: &Model, issues: &mut Vec<ValidationIssue>) {
     }
     for t in model.technicians() {
         check_technician(&mut c, t);
+    }
+    for d in model.depots() {
+        check_depot(&mut c, d);
     }
     for a in model.absences() {
         check_absence(&mut c, a);
@@ -250,6 +304,27 @@ fn check_task(c: &mut Checker<'_>, t: &ServiceTask) {
         let e = ValidationError::InvalidValue("duration must be positive".into());
         c.push(k, &t.code, "duration_minutes", e);
     }
+    c.part_units(k, &t.code, "parts", &t.parts);
+    c.tool_ids(k, &t.code, "tools", &t.tools);
+}
+
+/// Checks a depot: its location, calendar, parts and tools.
+fn check_depot(c: &mut Checker<'_>, d: &Depot) {
+    let model = c.model;
+    let k = EntityKind::Depot;
+    if let Err(e) = d.location.check() {
+        c.push(k, &d.id, "location", e);
+    }
+    if let Some(cal) = &d.calendar {
+        let ok = model.calendar(cal).is_some();
+        c.reference(k, &d.id, "calendar", EntityKind::Calendar, cal, ok);
+    }
+    c.part_ids(k, &d.id, "parts", &d.parts);
+    c.tool_ids(k, &d.id, "tools", &d.tools);
+    if let Some(m) = d.service_minutes.filter(|m| *m > 24 * 60) {
+        let e = ValidationError::InvalidValue(format!("{m} minutes exceeds a day"));
+        c.push(k, &d.id, "service_minutes", e);
+    }
 }
 
 /// Checks an absence: a known technician, and an end after the start.
@@ -307,6 +382,12 @@ fn check_technician(c: &mut Checker<'_>, t: &Technician) {
     }
     if let Err(e) = t.home.check() {
         c.push(k, &t.id, "home", e);
+    }
+    c.part_units(k, &t.id, "stock", &t.stock);
+    c.tool_ids(k, &t.id, "tools", &t.tools);
+    if let Some(d) = &t.depot {
+        let ok = model.depot(d).is_some();
+        c.reference(k, &t.id, "depot", EntityKind::Depot, d, ok);
     }
 }
 
@@ -530,6 +611,8 @@ fn check_order_references(c: &mut Checker<'_>, o: &ServiceOrder) {
             c.reference(k, &o.id, field, EntityKind::Technician, t, ok);
         }
     }
+    c.part_units(k, &o.id, "parts", &o.parts);
+    c.tool_ids(k, &o.id, "tools", &o.tools);
 }
 
 /// Checks an order's lines: each task exists, and a task line has one.

@@ -75,7 +75,8 @@ pub struct TechnicianDiff {
 /// let plan = |visits| Plan {
 ///     from: at, to: at + Duration::days(1), unassigned: vec![], kpis: PlanKpis::default(),
 ///     routes: vec![Route { technician: "T-1".into(), day: at.date_naive(), shift_start: at,
-///         shift_end: at + Duration::hours(8), visits, return_minutes: 0.0, return_km: 0.0 }],
+///         shift_end: at + Duration::hours(8), visits, return_minutes: 0.0, return_km: 0.0,
+///         depot_stop: None }],
 /// };
 /// let before = plan(vec![visit("SO-1", at), visit("SO-2", at + Duration::hours(2))]);
 /// let after = plan(vec![visit("SO-1", at), visit("SO-2", at + Duration::hours(3))]);
@@ -227,6 +228,7 @@ mod tests {
                         .collect(),
                     return_minutes: 0.0,
                     return_km: 0.0,
+                    depot_stop: None,
                 })
                 .collect(),
             unassigned: unassigned

@@ -22,6 +22,14 @@
 //!   (when lateness is penalised), `lateness_per_minute` times `disruption_minutes` per moved
 //!   visit, and `unplanned_per_priority_weight` times the priority weight (critical 8, high 4,
 //!   normal 2, low 1) of each order left unplanned.
+//! * **Parts and tools** (docs/dataset.md, "Parts and tools"): each shift's vehicle carries its
+//!   technician's van stock and tools and may make one restock visit at the technician's depot
+//!   (within the depot's opening hours); jobs carry their orders' parts and tools; a technician
+//!   whose van and depot cannot supply an order is not eligible for it (`missing_tool`,
+//!   `missing_parts`). The solver's restock refills every part; a depot that does not hold a
+//!   part cannot refill it, so such a part is only offered to technicians whose van alone holds
+//!   the order's units (a day's later visits may still run short of it: `stock::check_route`
+//!   finds that).
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
@@ -30,12 +38,17 @@ use thiserror::Error;
 
 use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
 use super::solver::{
-    self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
+    self, InitialPlan, Job, PlannedJob, Problem, Restock, SolverConfig, SolverError, TravelMatrix,
+    Vehicle,
 };
+use super::stock;
+use crate::calendar::OpenStretches;
 use crate::dispatch::{
     DispatchError, Dispatcher, Evaluation, OrderIx, PolicyContext, TechIx, WorkRule,
 };
-use crate::model::{Model, OrderId, OrderStatus, TechnicianId, TerritoryId};
+use crate::model::{
+    DepotId, Model, OrderId, OrderStatus, PartId, TechnicianId, TerritoryId, ToolId,
+};
 
 /// Errors of the batch scheduler.
 #[derive(Debug, Error)]
@@ -178,6 +191,11 @@ struct Mapped<'a> {
     dues: Vec<Option<i64>>,
     /// Per job: its place in the plan being revised, if any.
     priors: Vec<Option<Prior>>,
+    /// Per job: the reason when every technician the work rules allow lacks a part or a tool
+    /// (see [`stock_reach`]).
+    stock_blocked: Vec<Option<(UnassignedReason, String)>>,
+    /// Parts, tools and depots as the solver sees them.
+    vans: Vans,
     problem: Problem,
 }
 
@@ -580,8 +598,14 @@ fn build<'a, 'r: 'a>(
     let origin = secs(from);
     let n_t = ctx.technician_count();
     let order_ixs: Vec<OrderIx> = (0..ctx.order_count()).map(OrderIx).collect();
-    let reach = reach_of(&ctx)?;
-    let matrix = travel_matrix(&ctx, &reach)?;
+    let mut reach = reach_of(&ctx)?;
+    let stock_blocked = stock_reach(model, &ctx, &mut reach);
+    let vans = Vans::of(model, &ctx, &reach);
+    let matrix = if vans.depots.is_empty() {
+        travel_matrix(&ctx, &reach)?
+    } else {
+        travel_matrix_with_depots(model, &ctx, &reach, &vans)?
+    };
     let mut shifts = Vec::new();
     for t in (0..n_t).map(TechIx) {
         let max_break = options.max_break_minutes * 60;
@@ -600,6 +624,11 @@ fn build<'a, 'r: 'a>(
         }
     }
     let (vehicles, shifts_of_tech) = vehicles_of(model, &ctx, &shifts, origin, options);
+    let vehicles: Vec<Vehicle> = vehicles
+        .into_iter()
+        .zip(&shifts)
+        .map(|(vehicle, shift)| vans.vehicle(model, &ctx, shift, origin, vehicle))
+        .collect();
     let input = JobInput {
         model,
         ctx: &ctx,
@@ -614,7 +643,7 @@ fn build<'a, 'r: 'a>(
     let mut due_secs = Vec::with_capacity(order_ixs.len());
     for (i, &o) in order_ixs.iter().enumerate() {
         let (job, due) = job_of(&input, o, n_t + i, &mut priors[i])?;
-        jobs.push(job);
+        jobs.push(vans.job(model, &ctx, o, job));
         due_secs.push(due);
     }
     // Lateness is counted in seconds: the policy's cost of a late minute per 60.
@@ -628,8 +657,260 @@ fn build<'a, 'r: 'a>(
         orders: order_ixs,
         dues: due_secs,
         priors,
+        stock_blocked,
+        vans,
         problem,
     })
+}
+
+/// The solver's view of parts and tools (see `docs/dataset.md`, "Parts and tools"): part and
+/// tool types by their position in the model's catalogues, and the depots the request's
+/// technicians restock at, located after the order sites in the travel matrix. Empty (no
+/// depot locations, no stock) when no order of the request needs a part or a tool, so such
+/// requests build exactly the problem they did before parts and tools existed.
+#[derive(Debug, Default)]
+struct Vans {
+    /// Whether any order of the request needs a part or a tool.
+    active: bool,
+    parts: HashMap<PartId, usize>,
+    tools: HashMap<ToolId, usize>,
+    /// Depot ids, in location order (`n_t + n_o + k`).
+    depots: Vec<DepotId>,
+    /// Per technician: its depot's position in `depots`.
+    depot_of: Vec<Option<usize>>,
+}
+
+impl Vans {
+    /// O(orders × needs + technicians + catalogue).
+    fn of(model: &Model, ctx: &PolicyContext<'_>, reach: &[Vec<(TechIx, f64)>]) -> Self {
+        let active = (0..ctx.order_count()).any(|i| {
+            !reach[i].is_empty()
+                && model
+                    .order(ctx.order_id(OrderIx(i)))
+                    .is_some_and(|o| stock::needs_stock(model, o))
+        });
+        if !active {
+            return Self::default();
+        }
+        let mut vans = Vans {
+            active,
+            parts: (model.part_types().iter().enumerate())
+                .map(|(i, p)| (p.id.clone(), i))
+                .collect(),
+            tools: (model.tool_types().iter().enumerate())
+                .map(|(i, t)| (t.id.clone(), i))
+                .collect(),
+            ..Self::default()
+        };
+        for t in (0..ctx.technician_count()).map(TechIx) {
+            let depot = model
+                .technician(ctx.tech_id(t))
+                .and_then(|tech| model.technician_depot(tech));
+            let k = depot.map(|d| match vans.depots.iter().position(|x| x == &d.id) {
+                Some(k) => k,
+                None => {
+                    vans.depots.push(d.id.clone());
+                    vans.depots.len() - 1
+                }
+            });
+            vans.depot_of.push(k);
+        }
+        vans
+    }
+
+    /// `vehicle` (a shift of a technician) with the van's stock and tools, and its depot as the
+    /// restock visit: open the longest stretch of the depot's opening hours within the shift
+    /// (the whole shift without a calendar), taking the depot's `service_minutes` or the
+    /// policy's `depot_service_minutes`; no restock when the depot is closed throughout.
+    fn vehicle(
+        &self,
+        model: &Model,
+        ctx: &PolicyContext<'_>,
+        shift: &Shift,
+        origin: i64,
+        vehicle: Vehicle,
+    ) -> Vehicle {
+        if !self.active {
+            return vehicle;
+        }
+        let Some(tech) = model.technician(ctx.tech_id(shift.tech)) else {
+            return vehicle;
+        };
+        let mut stock = vec![0u32; self.parts.len()];
+        for (part, n) in &tech.stock {
+            if let Some(&i) = self.parts.get(part) {
+                stock[i] = *n;
+            }
+        }
+        let tools = tech
+            .tools
+            .iter()
+            .filter_map(|t| self.tools.get(t).copied())
+            .collect();
+        let mut vehicle = vehicle.with_stock(stock).with_tools(tools);
+        let Some(k) = self.depot_of[shift.tech.0] else {
+            return vehicle;
+        };
+        let Some(depot) = model.depot(&self.depots[k]) else {
+            return vehicle;
+        };
+        let minutes = depot
+            .service_minutes
+            .unwrap_or(ctx.policy().work_rules.depot_service_minutes);
+        let service = f64::from(minutes) * 60.0;
+        let open = match depot.calendar.as_ref().and_then(|c| model.calendar(c)) {
+            None => Some((shift.start, shift.end)),
+            Some(calendar) => OpenStretches::new(calendar, shift.start, shift.end)
+                .stretches()
+                .iter()
+                .map(|&(a, b)| (a.max(shift.start), b.min(shift.end)))
+                .filter(|(a, b)| b - a >= minutes as i64 * 60)
+                .max_by_key(|(a, b)| b - a),
+        };
+        let Some((a, b)) = open else {
+            return vehicle;
+        };
+        let location = ctx.technician_count() + ctx.order_count() + k;
+        vehicle = vehicle.with_restock(Restock {
+            location,
+            earliest: (a - origin) as f64,
+            latest: (b - origin) as f64 - service,
+            service,
+        });
+        vehicle
+    }
+
+    /// `job` (order `o`) with the order's parts and tools as catalogue indices.
+    fn job(&self, model: &Model, ctx: &PolicyContext<'_>, o: OrderIx, job: Job) -> Job {
+        let Some(order) = model.order(ctx.order_id(o)).filter(|_| self.active) else {
+            return job;
+        };
+        let parts = model
+            .order_required_parts(order)
+            .iter()
+            .filter_map(|(p, n)| self.parts.get(p).map(|&i| (i, *n)))
+            .collect();
+        let tools = model
+            .order_required_tools(order)
+            .iter()
+            .filter_map(|t| self.tools.get(t).copied())
+            .collect();
+        job.with_parts(parts).with_tools(tools)
+    }
+}
+
+/// [`travel_matrix`] with the depots of `vans` after the order sites: dense up to
+/// [`DENSE_MAX_LOCATIONS`], else blocked with each depot in the group of the technicians that
+/// restock there (groups that share a depot are one group).
+fn travel_matrix_with_depots(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    reach: &[Vec<(TechIx, f64)>],
+    vans: &Vans,
+) -> Result<TravelMatrix, ScheduleError> {
+    let n_t = ctx.technician_count();
+    let n_o = ctx.order_count();
+    let size = n_t + n_o + vans.depots.len();
+    let travel = ctx.travel_model();
+    let place = |x: usize| {
+        let location = if x < n_t {
+            model.technician(ctx.tech_id(TechIx(x))).map(|t| t.home)
+        } else if x < n_t + n_o {
+            model
+                .order(ctx.order_id(OrderIx(x - n_t)))
+                .and_then(|o| model.order_location(o))
+        } else {
+            model.depot(&vans.depots[x - n_t - n_o]).map(|d| d.location)
+        };
+        location.map(|l| travel.place(l))
+    };
+    let places: Vec<_> = (0..size).map(place).collect();
+    let entry = |a: usize, b: usize| {
+        if a == b || (a < n_t && b < n_t) {
+            return (0.0, 0.0);
+        }
+        let tr = match (a >= n_t && a < n_t + n_o, b >= n_t && b < n_t + n_o) {
+            (true, true) => ctx.travel_between_orders(OrderIx(a - n_t), OrderIx(b - n_t)),
+            (true, false) if b < n_t => ctx.travel_from_home(OrderIx(a - n_t), TechIx(b)),
+            (false, true) if a < n_t => ctx.travel_from_home(OrderIx(b - n_t), TechIx(a)),
+            _ => match (&places[a], &places[b]) {
+                (Some(pa), Some(pb)) => travel.between(pa, pb),
+                _ => return (0.0, 0.0),
+            },
+        };
+        (tr.minutes.ceil() * 60.0, tr.km)
+    };
+    if size <= DENSE_MAX_LOCATIONS {
+        return Ok(TravelMatrix::from_fn(size, entry)?);
+    }
+    // Groups: the eligibility groups, each technician's depot joined to its group.
+    let mut groups = reach_groups(n_t, reach);
+    let mut group_of = vec![usize::MAX; n_t + n_o];
+    for (g, members) in groups.iter().enumerate() {
+        for &x in members {
+            group_of[x] = g;
+        }
+    }
+    let mut depot_group: Vec<Option<usize>> = vec![None; vans.depots.len()];
+    for (t, k) in vans.depot_of.iter().enumerate() {
+        let Some(k) = *k else { continue };
+        let g = group_of[t];
+        match depot_group[k] {
+            None => depot_group[k] = Some(g),
+            Some(h) if h != g => {
+                // Two groups share the depot: merge g into h.
+                let moved = std::mem::take(&mut groups[g]);
+                for &x in &moved {
+                    group_of[x] = h;
+                }
+                groups[h].extend(moved);
+                for dg in depot_group.iter_mut().flatten() {
+                    if *dg == g {
+                        *dg = h;
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (k, g) in depot_group.iter().enumerate() {
+        if let Some(g) = g {
+            groups[*g].push(n_t + n_o + k);
+        }
+    }
+    groups.retain(|g| !g.is_empty());
+    for g in &mut groups {
+        g.sort_unstable();
+    }
+    Ok(TravelMatrix::blocked(size, &groups, entry)?)
+}
+
+/// Parts and tools as eligibility: drops from each order's `reach` the technicians who lack
+/// a tool or part that neither their van nor their depot can supply
+/// ([`Model::stock_shortfall`]); returns, per order, the unassigned reason naming the missing
+/// part or tool when that left nobody. Orders that need no part or tool are untouched.
+/// O(Σ reach × needs of the order).
+fn stock_reach(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    reach: &mut [Vec<(TechIx, f64)>],
+) -> Vec<Option<(UnassignedReason, String)>> {
+    let mut blocked = vec![None; reach.len()];
+    for (i, techs) in reach.iter_mut().enumerate() {
+        let Some(order) = model.order(ctx.order_id(OrderIx(i))) else {
+            continue;
+        };
+        if techs.is_empty() || !stock::needs_stock(model, order) {
+            continue;
+        }
+        let tech = |t: TechIx| model.technician(ctx.tech_id(t));
+        let before: Vec<TechIx> = techs.iter().map(|&(t, _)| t).collect();
+        techs.retain(|&(t, _)| tech(t).is_some_and(|t| model.stock_shortfall(order, t).is_none()));
+        if techs.is_empty() {
+            blocked[i] = stock::missing_reason(model, order, before.into_iter().filter_map(tech));
+        }
+    }
+    blocked
 }
 
 /// The places of the request's orders in the previous plan: started work (its technician's
@@ -1074,9 +1355,9 @@ fn reason_of(r: solver::UnassignedReason) -> UnassignedReason {
     use solver::UnassignedReason as R;
     match r {
         R::NoEligibleVehicle => UnassignedReason::NoEligibleTechnician,
-        R::ExceedsCapacity | R::CapacityExhausted | R::MissingTool | R::MissingParts => {
-            UnassignedReason::Capacity
-        }
+        R::ExceedsCapacity | R::CapacityExhausted => UnassignedReason::Capacity,
+        R::MissingTool => UnassignedReason::MissingTool,
+        R::MissingParts => UnassignedReason::MissingParts,
         R::WindowUnreachable | R::ShiftTooShort => UnassignedReason::NoTimeBeforeDue,
         R::JobLimitReached | R::NoTimeLeft => UnassignedReason::NoCapacityLeft,
     }
@@ -1093,7 +1374,13 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
     // start, hence every window and due time the solver met stays met.
     let mut clock = (shift.start - m.origin) as f64;
     let latest = latest_starts(m, r);
+    let mut loc = shift.tech.0;
+    let mut depot_stop = None;
     for (k, v) in r.visits.iter().enumerate() {
+        if r.restock.is_some_and(|x| x.position == k) {
+            (clock, depot_stop) = (depot_leg(m, r, loc, clock), depot_stop_of(m, r, loc, clock));
+        }
+        loc = m.problem.jobs()[v.job].location;
         let job = &m.problem.jobs()[v.job];
         let service = v.end - v.start;
         let arrival = clock + v.travel_time;
@@ -1123,10 +1410,16 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
         visits.push(visit_of(model, m, v));
     }
     let back = m.problem.matrix();
-    let last_loc = r
+    let mut last_loc = r
         .visits
         .last()
         .map_or(shift.tech.0, |v| m.problem.jobs()[v.job].location);
+    if r.restock.is_some_and(|x| x.position == r.visits.len()) {
+        depot_stop = depot_stop_of(m, r, last_loc, clock);
+        if let Some(rs) = &m.problem.vehicles()[r.vehicle].restock {
+            last_loc = rs.location;
+        }
+    }
     Route {
         technician: m.ctx.tech_id(shift.tech).clone(),
         day: m.ctx.local_date(
@@ -1138,7 +1431,43 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
         visits,
         return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
         return_km: back.distance(last_loc, shift.tech.0),
+        depot_stop,
     }
+}
+
+/// The departure from the route's depot stop when the technician leaves `from` (a location)
+/// at `clock`: travel there, wait for the depot's window, restock (see [`Vans::vehicle`]).
+fn depot_leg(m: &Mapped<'_>, r: &solver::Route, from: usize, clock: f64) -> f64 {
+    match &m.problem.vehicles()[r.vehicle].restock {
+        Some(rs) => {
+            let arrival = clock + m.problem.matrix().time(from, rs.location);
+            arrival.max(rs.earliest) + rs.service
+        }
+        None => clock,
+    }
+}
+
+/// The plan's depot stop of route `r` reached from `from` (a location) at `clock`.
+fn depot_stop_of(
+    m: &Mapped<'_>,
+    r: &solver::Route,
+    from: usize,
+    clock: f64,
+) -> Option<super::plan::DepotStop> {
+    let rs = m.problem.vehicles()[r.vehicle].restock.as_ref()?;
+    let shift = &m.shifts[r.vehicle];
+    let k = m.vans.depot_of.get(shift.tech.0).copied().flatten()?;
+    let matrix = m.problem.matrix();
+    let arrival = clock + matrix.time(from, rs.location);
+    let start = arrival.max(rs.earliest);
+    Some(super::plan::DepotStop {
+        depot: m.vans.depots[k].clone(),
+        arrival: instant(m.origin, arrival),
+        start: instant(m.origin, start),
+        end: instant(m.origin, start + rs.service),
+        travel_minutes: matrix.time(from, rs.location) / 60.0,
+        travel_km: matrix.distance(from, rs.location),
+    })
 }
 
 /// The latest start of each visit of route `r` that keeps every later visit within its window
@@ -1151,8 +1480,30 @@ fn latest_starts(m: &Mapped<'_>, r: &solver::Route) -> Vec<f64> {
     let Some(last) = r.visits.last() else {
         return latest;
     };
-    let home = matrix.time(jobs[last.job].location, shift.tech.0);
-    let mut bound = (shift.end - m.origin) as f64 - home;
+    let restock = m.problem.vehicles()[r.vehicle]
+        .restock
+        .as_ref()
+        .zip(r.restock.map(|x| x.position));
+    let loc_before = |k: usize| {
+        k.checked_sub(1)
+            .map_or(shift.tech.0, |p| jobs[r.visits[p].job].location)
+    };
+    // Through the depot stop backwards: its latest start, then the latest departure before it.
+    let through_depot = |bound: f64, rs: &Restock, before: usize, after_travel: f64| {
+        let depot_latest = (bound - after_travel - rs.service).min(rs.latest);
+        depot_latest - matrix.time(before, rs.location)
+    };
+    let n = r.visits.len();
+    let mut bound = (shift.end - m.origin) as f64;
+    bound = match restock {
+        Some((rs, q)) if q == n => through_depot(
+            bound,
+            rs,
+            jobs[last.job].location,
+            matrix.time(rs.location, shift.tech.0),
+        ),
+        _ => bound - matrix.time(jobs[last.job].location, shift.tech.0),
+    };
     for (k, v) in r.visits.iter().enumerate().rev() {
         let job = &jobs[v.job];
         let service = v.end - v.start;
@@ -1168,7 +1519,11 @@ fn latest_starts(m: &Mapped<'_>, r: &solver::Route) -> Vec<f64> {
             l = l.min(own);
         }
         latest[k] = l;
-        bound = l - v.travel_time;
+        bound = match restock {
+            // v.travel_time is from the depot here.
+            Some((rs, q)) if q == k => through_depot(l, rs, loc_before(k), v.travel_time),
+            _ => l - v.travel_time,
+        };
     }
     latest
 }
@@ -1201,6 +1556,13 @@ fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
 /// the closest technician).
 fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
     let o = m.orders[u.job];
+    if let Some((reason, detail)) = m.stock_blocked[u.job].clone() {
+        return Unassigned {
+            order: m.ctx.order_id(o).clone(),
+            reason,
+            detail,
+        };
+    }
     let reason = reason_of(u.reason);
     let longest = m.shifts.iter().map(|s| s.end - s.start).max().unwrap_or(0);
     let work = m.ctx.duration_minutes(o);

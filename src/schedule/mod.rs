@@ -9,6 +9,8 @@
 //!   technician and working day, dispatch work rules as eligibility, policy grades as
 //!   preferences, SLA deadlines as due times).
 //! * [`plan`]: the result types that hosts persist and views render.
+//! * [`stock`]: parts and tools along a technician's day (what a technician cannot bring even
+//!   with a depot stop, the day's stock visit by visit, the route's stock rules).
 //! * [`slots`]: the arrival windows that can be offered for one order without moving any
 //!   planned visit (appointment booking).
 
@@ -20,4 +22,5 @@ pub mod plan;
 pub mod slots;
 pub mod solomon;
 pub mod solver;
+pub mod stock;
 pub mod trsp;

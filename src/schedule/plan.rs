@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::model::{OrderId, TechnicianId};
+use crate::model::{DepotId, OrderId, TechnicianId};
 
 /// One planned job on a route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,17 +58,53 @@ pub struct Route {
     pub return_minutes: f64,
     /// Travel from the last visit back home, kilometres.
     pub return_km: f64,
+    /// The restocking stop at the technician's depot, when the day's parts or tools need one
+    /// (at most one per route; see `docs/dataset.md`, "Parts and tools").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depot_stop: Option<DepotStop>,
+}
+
+/// A restocking stop at a depot within a route: the van is refilled there (every part and tool
+/// the depot holds is available after it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepotStop {
+    /// The depot.
+    pub depot: DepotId,
+    /// Arrival at the depot.
+    pub arrival: DateTime<Utc>,
+    /// Start of the restocking (may be after the arrival when the depot is not yet open).
+    pub start: DateTime<Utc>,
+    /// Departure from the depot.
+    pub end: DateTime<Utc>,
+    /// Travel from the previous stop (home or a visit) to the depot, minutes; the next visit's
+    /// `travel_minutes` is from the depot.
+    pub travel_minutes: f64,
+    /// Travel from the previous stop to the depot, kilometres.
+    pub travel_km: f64,
 }
 
 impl Route {
     /// Total travel of the route, minutes (including the way home).
     pub fn travel_minutes(&self) -> f64 {
-        self.visits.iter().map(|v| v.travel_minutes).sum::<f64>() + self.return_minutes
+        self.visits.iter().map(|v| v.travel_minutes).sum::<f64>()
+            + self.return_minutes
+            + self.depot_stop.as_ref().map_or(0.0, |d| d.travel_minutes)
     }
 
     /// Total travel of the route, kilometres (including the way home).
     pub fn travel_km(&self) -> f64 {
-        total(self.visits.iter().map(|v| v.travel_km)) + self.return_km
+        total(self.visits.iter().map(|v| v.travel_km))
+            + self.return_km
+            + self.depot_stop.as_ref().map_or(0.0, |d| d.travel_km)
+    }
+
+    /// Where the depot stop lies in the route: the number of visits that start before it
+    /// (`visits.len()`: after the last visit, on the way home); `None` without a stop. Kept by
+    /// time rather than by index, so the current-plan view that drops finished visits or
+    /// merges routes of two plans keeps it in its place.
+    pub fn depot_position(&self) -> Option<usize> {
+        let stop = self.depot_stop.as_ref()?;
+        Some(self.visits.iter().filter(|v| v.start < stop.start).count())
     }
 
     /// Minutes of work on site.
@@ -99,6 +135,12 @@ pub enum UnassignedReason {
     Capacity,
     /// The order's data prevents planning (no location, zero-length window…).
     InvalidOrder,
+    /// The order needs a tool that no otherwise eligible technician carries and no depot of
+    /// theirs lends (the detail names the tool).
+    MissingTool,
+    /// The order needs more units of a part than any otherwise eligible technician's van holds
+    /// and no depot of theirs holds it (the detail names the part and the units).
+    MissingParts,
 }
 
 impl fmt::Display for UnassignedReason {
@@ -109,6 +151,8 @@ impl fmt::Display for UnassignedReason {
             UnassignedReason::NoCapacityLeft => "eligible technicians are fully booked",
             UnassignedReason::Capacity => "van capacity exceeded",
             UnassignedReason::InvalidOrder => "order cannot be planned",
+            UnassignedReason::MissingTool => "needs a tool no technician can bring",
+            UnassignedReason::MissingParts => "needs parts no technician can bring",
         })
     }
 }

@@ -192,6 +192,7 @@ mod tests {
                 visits,
                 return_minutes: 0.0,
                 return_km: 0.0,
+                depot_stop: None,
             }],
             unassigned: unassigned
                 .iter()

@@ -125,6 +125,9 @@ fn merge_route(merged: &mut Route, route: &Route, visits: Vec<Visit>) {
         merged.return_minutes = route.return_minutes;
         merged.return_km = route.return_km;
     }
+    if merged.depot_stop.is_none() {
+        merged.depot_stop.clone_from(&route.depot_stop);
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +163,7 @@ mod tests {
             visits,
             return_minutes: 10.0,
             return_km: 5.0,
+            depot_stop: None,
         }
     }
 

@@ -137,6 +137,9 @@ pub fn merge_datasets(mut base: Dataset, incoming: &Dataset) -> (Dataset, Import
         "boms",
         merge_by(&mut base.boms, &incoming.boms, |b| b.id.as_str()),
     );
+    note("parts", merge_vec(&mut base.parts, &incoming.parts));
+    note("tools", merge_vec(&mut base.tools, &incoming.tools));
+    note("depots", merge_vec(&mut base.depots, &incoming.depots));
     // A road graph is one network: an incoming graph replaces the stored one.
     if let Some(graph) = &incoming.road_graph {
         let size = graph.zones.len() + graph.edges.len();

@@ -11,7 +11,9 @@ use super::{batches, get};
 use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
-use crate::sql::{parse_reason, plan_orders, plan_without, reason_name};
+use crate::sql::{
+    depot_stop_doc, parse_depot_stop, parse_reason, plan_orders, plan_without, reason_name,
+};
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
 use fieldwork::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
@@ -104,13 +106,27 @@ fn write_rows(
     let ends: Vec<String> = plan.routes.iter().map(|r| instant(&r.shift_end)).collect();
     let minutes: Vec<f64> = plan.routes.iter().map(|r| r.return_minutes).collect();
     let km: Vec<f64> = plan.routes.iter().map(|r| r.return_km).collect();
+    let depot_stops = plan
+        .routes
+        .iter()
+        .map(|r| depot_stop_doc(stored, r))
+        .collect::<Result<Vec<Option<String>>, _>>()?;
     if n > 0 {
         tx.execute(
             "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
-             shift_end, return_minutes, return_km) SELECT $1, * FROM unnest($2::int8[], \
-             $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[])",
+             shift_end, return_minutes, return_km, depot_stop) SELECT $1, * FROM \
+             unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::float8[], $8::float8[], $9::text[])",
             &[
-                &id, &positions, &techs, &days, &starts, &ends, &minutes, &km,
+                &id,
+                &positions,
+                &techs,
+                &days,
+                &starts,
+                &ends,
+                &minutes,
+                &km,
+                &depot_stops,
             ],
         )
         .map_err(refused)?;
@@ -285,7 +301,8 @@ fn read_routes(
     let rows = tx
         .query(
             "SELECT plan_id, position, technician_id, day, shift_start, shift_end, \
-             return_minutes, return_km FROM plan_routes ORDER BY plan_id, position",
+             return_minutes, return_km, depot_stop FROM plan_routes \
+             ORDER BY plan_id, position",
             &[],
         )
         .map_err(pg_error(url, "reading plan routes"))?;
@@ -300,6 +317,7 @@ fn read_routes(
             shift_end: parse_instant(get(&row, 5)?, "plan", &plan)?,
             return_minutes: get(&row, 6)?,
             return_km: get(&row, 7)?,
+            depot_stop: parse_depot_stop(get(&row, 8)?, &plan)?,
             visits: visits.remove(&(plan.clone(), position)).unwrap_or_default(),
         };
         // A route whose visits a newer plan superseded is no longer part of this plan.

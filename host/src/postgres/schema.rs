@@ -51,10 +51,19 @@ pub const MIGRATIONS: &[Migration] = &[
                       ledgers (as SQLite's version 4), and the store's revision",
         sql: V3,
     },
+    Migration {
+        version: 4,
+        description: "parts and tools: a route's depot stop (as SQLite's version 5)",
+        sql: V4,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
+
+/// Version 4 (parts and tools in the van, as SQLite's version 5): a route's restocking stop
+/// at a depot, one JSON document or NULL.
+const V4: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
 /// row per run (its shared phases done, the keys of its parts as a JSON list), one per part

@@ -218,7 +218,9 @@ pub(crate) fn plan_without(stored: &StoredPlan, gone: &HashSet<OrderId>) -> Opti
 }
 
 /// The sections stored whole, one JSON document per section (named as in the dataset): return
-/// reasons, repair codes, BOM versions, the road graph and the extension sections. The
+/// reasons, repair codes, BOM versions, the road graph, the part and tool catalogues, the depots
+/// and the extension sections (the catalogues and depots are small, read whole by the
+/// scheduler and never filtered in SQL, so they need no table of their own). The
 /// dataset's named fields never reach its `extensions` map, so these names cannot clash with an
 /// extension's.
 pub(crate) fn whole_sections(dataset: &Dataset) -> Dataset {
@@ -227,6 +229,9 @@ pub(crate) fn whole_sections(dataset: &Dataset) -> Dataset {
         repair_codes: dataset.repair_codes.clone(),
         boms: dataset.boms.clone(),
         road_graph: dataset.road_graph.clone(),
+        parts: dataset.parts.clone(),
+        tools: dataset.tools.clone(),
+        depots: dataset.depots.clone(),
         extensions: dataset.extensions.clone(),
         ..Dataset::default()
     }
@@ -265,5 +270,28 @@ pub(crate) fn put_whole_sections(dataset: &mut Dataset, whole: Dataset) {
     dataset.repair_codes = whole.repair_codes;
     dataset.boms = whole.boms;
     dataset.road_graph = whole.road_graph;
+    dataset.parts = whole.parts;
+    dataset.tools = whole.tools;
+    dataset.depots = whole.depots;
     dataset.extensions = whole.extensions;
+}
+
+/// The stored document of `route`'s depot stop (`None`: the column is NULL).
+pub(crate) fn depot_stop_doc(
+    stored: &StoredPlan,
+    route: &fieldwork::schedule::plan::Route,
+) -> Result<Option<String>, StoreError> {
+    route
+        .depot_stop
+        .as_ref()
+        .map(|stop| codec::to_doc(stop, "plan", &stored.id))
+        .transpose()
+}
+
+/// Decodes a route's stored depot stop of plan `plan`.
+pub(crate) fn parse_depot_stop(
+    doc: Option<String>,
+    plan: &str,
+) -> Result<Option<fieldwork::schedule::plan::DepotStop>, StoreError> {
+    doc.map(|d| codec::from_doc(&d, "plan", plan)).transpose()
 }

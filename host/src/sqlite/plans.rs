@@ -12,7 +12,9 @@ use super::orders::apply_updates;
 use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
-use crate::sql::{parse_reason, plan_orders, plan_without, reason_name};
+use crate::sql::{
+    depot_stop_doc, parse_depot_stop, parse_reason, plan_orders, plan_without, reason_name,
+};
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
 use fieldwork::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
@@ -109,7 +111,8 @@ fn write_routes(
     let mut route_stmt = tx
         .prepare_cached(
             "INSERT INTO plan_routes (plan_id, position, technician_id, day, shift_start, \
-             shift_end, return_minutes, return_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             shift_end, return_minutes, return_km, depot_stop) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(&err)?;
     let mut visit_stmt = tx
@@ -129,7 +132,8 @@ fn write_routes(
                 instant(&route.shift_start),
                 instant(&route.shift_end),
                 route.return_minutes,
-                route.return_km
+                route.return_km,
+                depot_stop_doc(stored, route)?
             ])
             .map_err(|e| {
                 conflict(
@@ -329,7 +333,7 @@ fn read_routes(
     let mut stmt = conn
         .prepare_cached(
             "SELECT plan_id, position, technician_id, day, shift_start, shift_end, \
-             return_minutes, return_km FROM plan_routes ORDER BY plan_id, position",
+             return_minutes, return_km, depot_stop FROM plan_routes ORDER BY plan_id, position",
         )
         .map_err(&err)?;
     let mut rows = stmt.query([]).map_err(&err)?;
@@ -344,6 +348,7 @@ fn read_routes(
             shift_end: parse_instant(&row.get::<_, String>(5).map_err(&err)?, "plan", &plan)?,
             return_minutes: row.get(6).map_err(&err)?,
             return_km: row.get(7).map_err(&err)?,
+            depot_stop: parse_depot_stop(row.get(8).map_err(&err)?, &plan)?,
             visits: visits.remove(&(plan.clone(), position)).unwrap_or_default(),
         };
         // A route whose visits a newer plan superseded is no longer part of this plan.

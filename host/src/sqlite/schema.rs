@@ -55,10 +55,21 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "fieldwork serve: API tokens (hashed), the audit log, calendar feed ledgers",
         sql: V4,
     },
+    Migration {
+        version: 5,
+        description: "parts and tools: a route's depot stop",
+        sql: V5,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
+
+/// Version 5 (parts and tools in the van): a route's restocking stop at a depot, one JSON
+/// document (`schedule::plan::DepotStop`) or NULL. The part and tool catalogues and the depots
+/// are sections kept whole in `extensions`; stocks, tools and needs are fields of the
+/// technicians', tasks' and orders' documents, so they need no column.
+const V5: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
 
 /// Version 4 (`fieldwork serve`): API tokens, stored as the SHA-256 of the secret (the secret
 /// itself is printed once and never stored); the audit log of every operation made through the

@@ -310,6 +310,36 @@ fn bar_title(bar: &Bar, customer: &str, task: &str, options: &BoardOptions) -> S
     title
 }
 
+/// The stock lines of a bar's hover text: the depot stop just before the visit, the parts it
+/// consumes and its tools, and what is left in the van after it (empty for a visit that needs
+/// no part or tool and follows no depot stop).
+fn stock_title(
+    walked: Option<&fieldwork::schedule::stock::VisitStock>,
+    depot: Option<&fieldwork::schedule::plan::DepotStop>,
+    zone: chrono_tz::Tz,
+) -> String {
+    use crate::views::today::parts_text;
+    let mut out = String::new();
+    if let Some(d) = depot {
+        let _ = write!(
+            out,
+            "\nafter restocking at {} {}–{}",
+            d.depot,
+            format::clock(d.start, zone),
+            format::clock(d.end, zone)
+        );
+    }
+    if let Some(w) = walked.filter(|w| !w.consumed.is_empty() || !w.tools.is_empty()) {
+        let _ = write!(out, "\nparts {}", parts_text(&w.consumed));
+        if !w.tools.is_empty() {
+            let tools: Vec<String> = w.tools.iter().map(ToString::to_string).collect();
+            let _ = write!(out, " · tools {}", tools.join(", "));
+        }
+        let _ = write!(out, "\nvan left {}", parts_text(&w.left));
+    }
+    out
+}
+
 /// The bars of the visits starting on the days shown.
 fn bars(model: &Model, plan: &Plan, dues: &Dues, options: &BoardOptions, rows: &[Row]) -> Vec<Bar> {
     let row_of: BTreeMap<&TechnicianId, usize> = rows
@@ -327,7 +357,14 @@ fn bars(model: &Model, plan: &Plan, dues: &Dues, options: &BoardOptions, rows: &
         let Some(&row) = row_of.get(&route.technician) else {
             continue;
         };
-        for visit in route.visits.iter().filter(|v| on_days(v.start)) {
+        let stock = fieldwork::schedule::stock::day_stock(model, route);
+        let position = route.depot_position();
+        for (k, visit) in route
+            .visits
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| on_days(v.start))
+        {
             let order = model.order(&visit.order);
             // An order the model does not know is drawn as planned.
             let status = order.map_or(OrderStatus::Scheduled, ServiceOrder::status);
@@ -356,6 +393,12 @@ fn bars(model: &Model, plan: &Plan, dues: &Dues, options: &BoardOptions, rows: &
             };
             let (customer, task) = customer_and_task(model, order);
             bar.title = bar_title(&bar, &customer, &task, options);
+            let walked = stock
+                .as_ref()
+                .and_then(|s| s.visits.iter().find(|v| v.order == visit.order));
+            let depot = route.depot_stop.as_ref().filter(|_| position == Some(k));
+            bar.title
+                .push_str(&stock_title(walked, depot, options.zone));
             bars.push(bar);
         }
     }
@@ -1064,6 +1107,7 @@ mod tests {
             visits,
             return_minutes: 15.0,
             return_km: 10.0,
+            depot_stop: None,
         }
     }
 

@@ -236,6 +236,7 @@ mod tests {
                 }],
                 return_minutes: 10.0,
                 return_km: 5.0,
+                depot_stop: None,
             }],
             unassigned: vec![],
             kpis: PlanKpis::default(),

@@ -11,8 +11,9 @@ use serde::Serialize;
 use std::fmt::Write;
 
 use crate::format;
-use fieldwork::model::{Model, OrderStatus, TechnicianId};
+use fieldwork::model::{Model, OrderStatus, PartUnits, TechnicianId};
 use fieldwork::schedule::plan::Plan;
+use fieldwork::schedule::stock::day_stock;
 
 /// One stop of the day.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +42,45 @@ pub struct Stop {
     pub status: OrderStatus,
     /// Open work whose due time has passed at now.
     pub overdue: bool,
+    /// Parts the visit consumes (part id → units).
+    #[serde(skip_serializing_if = "PartUnits::is_empty")]
+    pub parts: PartUnits,
+    /// Tools the visit needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
+    /// What the van holds after the visit (parts restocked without limit at the depot stop are
+    /// not counted after it).
+    pub van_after: PartUnits,
+    /// The depot stop just before this visit, if it is here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depot_before: Option<DepotVisit>,
+}
+
+/// The day's restocking stop at a depot.
+#[derive(Debug, Clone, Serialize)]
+pub struct DepotVisit {
+    /// Depot id.
+    pub depot: String,
+    /// Depot name.
+    pub name: String,
+    /// Restocking starts.
+    pub start: DateTime<Utc>,
+    /// Departure.
+    pub end: DateTime<Utc>,
+    /// Parts available without limit after it.
+    pub unlimited: Vec<String>,
+}
+
+/// Parts as text: `2 × P-filter, 1 × P-valve` (`—` for none).
+pub fn parts_text(parts: &PartUnits) -> String {
+    if parts.is_empty() {
+        return "—".into();
+    }
+    parts
+        .iter()
+        .map(|(p, n)| format!("{n} × {p}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A technician's day.
@@ -60,6 +100,14 @@ pub struct DayView {
     pub travel_km: f64,
     /// "Now" the view was made at (which due times have passed).
     pub now: DateTime<Utc>,
+    /// The van's parts when the day starts (its standard stock; see docs/dataset.md, "Parts
+    /// and tools").
+    pub van_start: PartUnits,
+    /// What is left in the van at the end of the day.
+    pub van_end: PartUnits,
+    /// The depot stop after the last visit (on the way home), if it is there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depot_last: Option<DepotVisit>,
 }
 
 /// Collects the technician's stops on a local date (empty when nothing is planned), with
@@ -81,6 +129,9 @@ pub fn day_view(
         return_minutes: 0.0,
         travel_km: 0.0,
         now,
+        van_start: PartUnits::new(),
+        van_end: PartUnits::new(),
+        depot_last: None,
     };
     for route in plan
         .routes
@@ -89,7 +140,33 @@ pub fn day_view(
     {
         view.return_minutes += route.return_minutes;
         view.travel_km += route.travel_km();
-        for visit in &route.visits {
+        let stock = day_stock(model, route);
+        let depot = route.depot_stop.as_ref().map(|d| DepotVisit {
+            depot: d.depot.to_string(),
+            name: model
+                .depot(&d.depot)
+                .map_or(String::new(), |x| x.name.clone()),
+            start: d.start,
+            end: d.end,
+            unlimited: stock
+                .as_ref()
+                .map(|s| s.unlimited.iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
+        });
+        let position = route.depot_position();
+        if let Some(s) = &stock {
+            if view.stops.is_empty() {
+                view.van_start = s.start.clone();
+            }
+            view.van_end = s.end.clone();
+        }
+        if position == Some(route.visits.len()) {
+            view.depot_last = depot.clone();
+        }
+        for (k, visit) in route.visits.iter().enumerate() {
+            let walked = stock
+                .as_ref()
+                .and_then(|s| s.visits.iter().find(|v| v.order == visit.order));
             let order = model.order(&visit.order);
             let customer = order.and_then(|o| model.customer(&o.customer));
             let status = order.map_or(OrderStatus::Scheduled, |o| o.status());
@@ -113,6 +190,12 @@ pub fn day_view(
                 start: visit.start,
                 end: visit.end,
                 due: visit.due,
+                parts: walked.map_or_else(PartUnits::new, |w| w.consumed.clone()),
+                tools: walked.map_or_else(Vec::new, |w| {
+                    w.tools.iter().map(ToString::to_string).collect()
+                }),
+                van_after: walked.map_or_else(PartUnits::new, |w| w.left.clone()),
+                depot_before: depot.clone().filter(|_| position == Some(k)),
             });
         }
     }
@@ -131,7 +214,28 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
         out.push_str("nothing planned\n");
         return out;
     }
+    if !view.van_start.is_empty() {
+        let _ = writeln!(out, "van at start: {}", parts_text(&view.van_start));
+    }
+    let depot_line = |out: &mut String, d: &DepotVisit| {
+        let _ = writeln!(
+            out,
+            "    depot {}–{}  {} {} · restock{}",
+            format::clock(d.start, zone),
+            format::clock(d.end, zone),
+            d.depot,
+            d.name,
+            if d.unlimited.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", d.unlimited.join(", "))
+            }
+        );
+    };
     for (i, s) in view.stops.iter().enumerate() {
+        if let Some(d) = &s.depot_before {
+            depot_line(&mut out, d);
+        }
         let _ = writeln!(
             out,
             "{:>2}. {}–{}  {} · {} ({}{})\n    {}\n    drive {} / {}{}",
@@ -159,6 +263,25 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
                 format::due(d, view.now, zone, s.status != OrderStatus::Completed)
             ))
         );
+        if !s.parts.is_empty() || !s.tools.is_empty() {
+            let tools = if s.tools.is_empty() {
+                String::new()
+            } else {
+                format!(" · tools {}", s.tools.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "    parts {}{tools} · van left {}",
+                parts_text(&s.parts),
+                parts_text(&s.van_after)
+            );
+        }
+    }
+    if let Some(d) = &view.depot_last {
+        depot_line(&mut out, d);
+    }
+    if !view.van_start.is_empty() {
+        let _ = writeln!(out, "van at end: {}", parts_text(&view.van_end));
     }
     let _ = writeln!(
         out,
@@ -198,7 +321,7 @@ pub fn render_html(view: &DayView, zone: Tz, extra: &str) -> String {
         };
         let _ = write!(
             cards,
-            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b> · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}</li>",
+            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b> · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}{stock}</li>",
             status = s.status.as_str(),
             order = escape(&s.order),
             n = i + 1,
@@ -210,6 +333,16 @@ pub fn render_html(view: &DayView, zone: Tz, extra: &str) -> String {
             customer = escape(&s.customer),
             drive = format::minutes(s.travel_minutes),
             km = format::km(s.travel_km),
+            stock = if s.parts.is_empty() && s.tools.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<div class=\"stock\">parts {} · tools {} · van left {}</div>",
+                    escape(&parts_text(&s.parts)),
+                    escape(&if s.tools.is_empty() { "—".to_owned() } else { s.tools.join(", ") }),
+                    escape(&parts_text(&s.van_after))
+                )
+            },
         );
     }
     if view.stops.is_empty() {
@@ -269,6 +402,10 @@ mod tests {
             due: Some(at - chrono::Duration::minutes(5)),
             status: OrderStatus::Scheduled,
             overdue: true,
+            parts: PartUnits::from([("P-filter".into(), 2)]),
+            tools: vec!["T-wrench".into()],
+            van_after: PartUnits::from([("P-filter".into(), 1)]),
+            depot_before: None,
         };
         let view = DayView {
             technician: "T-001".into(),
@@ -278,6 +415,9 @@ mod tests {
             return_minutes: 10.0,
             travel_km: 16.0,
             now: at,
+            van_start: PartUnits::from([("P-filter".into(), 3)]),
+            van_end: PartUnits::from([("P-filter".into(), 1)]),
+            depot_last: None,
         };
         let html = render_html(&view, chrono_tz::Europe::Berlin, "<!--extra-->");
         assert!(html.contains("width=device-width"));
@@ -286,5 +426,10 @@ mod tests {
         assert!(html.contains("09:00"), "local times: {html}");
         assert!(html.contains(r#"class="due overdue""#));
         assert!(html.contains("<!--extra--></body>"));
+        assert!(html.contains("parts 2 × P-filter · tools T-wrench · van left 1 × P-filter"));
+        let text = render_text(&view, chrono_tz::Europe::Berlin);
+        assert!(text.contains("van at start: 3 × P-filter"), "{text}");
+        assert!(text.contains("parts 2 × P-filter · tools T-wrench · van left 1 × P-filter"));
+        assert!(text.contains("van at end: 1 × P-filter"), "{text}");
     }
 }
