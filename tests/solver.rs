@@ -206,8 +206,10 @@ proptest! {
         }
     }
 
-    /// One job per vehicle, no travel: the optimiser finds the best assignment (value first,
-    /// then preference score), compared with brute force over all permutations.
+    /// One job per vehicle, no travel: the optimiser finds the cheapest assignment on the one
+    /// scale (each job left out costs its value, each assigned job costs −score weight × its
+    /// preference there), compared with brute force over all permutations and every choice of
+    /// jobs to leave out.
     #[test]
     fn assignment_matches_brute_force(
         n in 1..=6usize,
@@ -232,28 +234,27 @@ proptest! {
             })
             .collect();
         let p = Problem::new(matrix, vehicles, jobs).unwrap();
-        // Brute force: job i goes to vehicle perm[i] when eligible.
+        // Brute force: job i goes to vehicle perm[i] when eligible and cheaper than leaving it
+        // out (each job's choice is independent once the permutation is fixed).
+        let w = p.score_weight();
         let mut perm: Vec<usize> = (0..n).collect();
-        let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let mut best = f64::INFINITY;
         permutations(&mut perm, 0, &mut |perm| {
-            let (mut value, mut score) = (0.0, 0.0);
+            let mut cost = 0.0;
             for (i, &v) in perm.iter().enumerate() {
-                if p.is_eligible(i, v) {
-                    value += f64::from(values[i]);
-                    score += p.preference(i, v);
-                }
+                let out = f64::from(values[i]);
+                cost += if p.is_eligible(i, v) { out.min(-w * p.preference(i, v)) } else { out };
             }
-            if value > best.0 || (value == best.0 && score > best.1) {
-                best = (value, score);
-            }
+            best = best.min(cost);
         });
         // 400 iterations missed the optimum about once in 50 instances; 4,000 found it in 9,000.
         let sol = solve(&p, &iters(4000)).unwrap();
         prop_assert!(validate(&p, &sol).is_empty());
-        prop_assert_eq!(sol.objective.assigned_value, best.0);
-        prop_assert!((sol.objective.preference - best.1).abs() < 1e-9,
-            "found {} best {}", sol.objective.preference, best.1);
-        prop_assert!((sol.objective.cost + best.1).abs() < 1e-9);
+        prop_assert!((sol.objective.total - best).abs() < 1e-9,
+            "found {} best {}", sol.objective.total, best);
+        prop_assert!(
+            (sol.objective.cost + sol.objective.unassigned_value - sol.objective.total).abs() < 1e-9
+        );
     }
 }
 
@@ -552,9 +553,8 @@ fn a_route_takes_at_most_max_jobs() {
     )));
 }
 
-/// A job placed on a far vehicle stays there when moving it costs a disruption penalty (travel
-/// savings alone never pay for a move), and moves without one; a lateness cut larger than the
-/// penalty does move it.
+/// A job placed on a far vehicle moves without a disruption penalty; with one, it moves only
+/// when the travel and lateness it saves (on the same scale) exceed the penalty.
 #[test]
 fn an_incumbent_job_moves_only_for_a_gain_above_its_penalty() {
     use fieldwork::schedule::solver::{solve_from, InitialPlan, PlannedJob};
@@ -576,16 +576,21 @@ fn an_incumbent_job_moves_only_for_a_gain_above_its_penalty() {
         Some(1),
         "no penalty: the shorter drive wins"
     );
-    let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 30.0));
-    assert_eq!(v, Some(0), "a travel saving does not pay for a move");
+    // One scale: vehicle 0 drives 198, vehicle 1 drives 2. A move saves 196 of travel, which
+    // pays a penalty of 150, not one of 250.
+    let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 150.0));
+    assert_eq!(v, Some(1), "a travel saving above the penalty pays for a move");
+    assert_eq!(objective.disruption, 150.0);
+    let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 250.0));
+    assert_eq!(v, Some(0), "a travel saving below the penalty does not");
     assert_eq!(objective.disruption, 0.0);
-    // Due at 20 with penalised lateness: on vehicle 0 it starts at 99 (79 late), on vehicle 1
-    // at 1 — a cut of 79 beats a penalty of 30, not one of 100.
+    // Due at 20 with penalised lateness (weight 1): on vehicle 0 it starts at 99, 79 late, so
+    // staying costs 198 + 79 = 277; moving costs 2 + the penalty: 250 moves, 300 stays.
     let due = job.with_window(0.0, 20.0).with_soft_due();
-    let (v, objective) = solve_with(due.clone().with_incumbent(0, 99.0, 30.0));
+    let (v, objective) = solve_with(due.clone().with_incumbent(0, 99.0, 250.0));
     assert_eq!(v, Some(1));
-    assert_eq!(objective.disruption, 30.0);
-    assert_eq!(solve_with(due.with_incumbent(0, 99.0, 100.0)).0, Some(0));
+    assert_eq!(objective.disruption, 250.0);
+    assert_eq!(solve_with(due.with_incumbent(0, 99.0, 300.0)).0, Some(0));
     // An incumbent on a vehicle that does not exist is refused.
     let bad = Job::new(2).with_incumbent(7, 0.0, 1.0);
     assert!(Problem::new(matrix.clone(), vehicles.clone(), vec![bad]).is_err());

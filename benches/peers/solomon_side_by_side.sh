@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 OUT=${1:-target/solomon-side-by-side}
 mkdir -p "$OUT"
 cargo build --release --example solomon >&2
-BIN=target/release/examples/solomon
+BIN=${CARGO_TARGET_DIR:-target}/release/examples/solomon
 DATA=benches/data/solomon
 for budget in 500 2000; do
   for seed in 1 2 3; do

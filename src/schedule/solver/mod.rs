@@ -71,7 +71,7 @@ pub use parts::{merge, parts, solve_part, solve_parts, Part};
 pub use problem::{
     Incumbent, Job, LatePolicy, Problem, Restock, SolverError, TravelMatrix, Vehicle, MAX_KINDS,
 };
-pub use search::{check_plan, solve, solve_from, RuinWeights, SolverConfig};
+pub use search::{check_plan, solve, solve_from, RuinWeights, SolverConfig, COOLING_PER_JOB};
 pub use solution::{
     Objective, RestockVisit, Route, Solution, SolveStats, Unassigned, UnassignedReason, Visit,
 };
