@@ -331,6 +331,7 @@ fn plan_for(model: &Model, orders: &[OrderId]) -> Plan {
             due: (i == 0).then(|| t(3, 12)),
             late_minutes: 0.0,
             fixed: i == 1,
+            part: None,
         })
         .collect();
     let mut plan = Plan {

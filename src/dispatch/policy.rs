@@ -126,6 +126,10 @@ pub struct WorkRuleSettings {
     /// The availability window is cut to this many days after its start (and is this long
     /// when the order has no due time).
     pub horizon_days: u32,
+    /// Shortest part of a multi-day job, minutes (an order's `min_part_minutes` overrides it):
+    /// a job longer than a technician's working day is split over consecutive working days
+    /// of that technician, each part at least this long. `None`: jobs are never split.
+    pub min_part_minutes: Option<u32>,
 }
 
 impl Default for WorkRuleSettings {
@@ -140,6 +144,7 @@ impl Default for WorkRuleSettings {
             required_technician: true,
             daily_limits: true,
             horizon_days: 14,
+            min_part_minutes: Some(120),
         }
     }
 }

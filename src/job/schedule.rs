@@ -454,6 +454,7 @@ fn status_updates(
         .routes
         .iter()
         .flat_map(|r| &r.visits)
+        .filter(|v| v.counts_order())
         .filter(|v| !previously_planned.contains(&v.order) && !stranded.contains(&v.order))
         .map(|v| change(&v.order, OrderStatus::Scheduled))
         .collect();

@@ -31,6 +31,7 @@ pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SE
 pub use common::{Location, TimeZoneName};
 pub use customer::Customer;
 pub use dataset::{read_dataset_text, Dataset, DATASET_VERSION, MAX_DATASET_BYTES};
+pub use validate::MAX_PART_MINUTES;
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
 pub(crate) use limits::check_rule_text;
@@ -42,7 +43,7 @@ pub use operation::{
 };
 pub use order::{
     Appointment, LifecycleError, LineKind, OrderEvent, OrderLine, OrderOrigin, OrderStatus,
-    Priority, ServiceOrder, StatusChange,
+    Priority, ServiceOrder, StatusChange, MAX_CREW,
 };
 pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};

@@ -11,7 +11,7 @@ use super::{batches, get};
 use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
-use crate::sql::{parse_reason, plan_orders, plan_without, reason_name};
+use crate::sql::{parse_part, parse_reason, part_name, plan_orders, plan_without, reason_name};
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
 use fieldwork::store::{BatchKind, BatchReceipt, StatusUpdate, StoreError, StoredPlan};
@@ -143,12 +143,14 @@ fn write_rows(
             .map(|v| v.3.due.as_ref().map(instant))
             .collect();
         let fixed: Vec<bool> = visits.iter().map(|v| v.3.fixed).collect();
+        let part: Vec<Option<String>> = visits.iter().map(|v| part_name(v.3.part)).collect();
         tx.execute(
             "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
-             arrival, start, \"end\", travel_minutes, travel_km, due, late_minutes, fixed) \
+             arrival, start, \"end\", travel_minutes, travel_km, due, late_minutes, fixed, \
+             part) \
              SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], \
              $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], \
-             $12::float8[], $13::bool[])",
+             $12::float8[], $13::bool[], $14::text[])",
             &[
                 &id,
                 &route,
@@ -163,6 +165,7 @@ fn write_rows(
                 &due,
                 &num(&|v| v.late_minutes),
                 &fixed,
+                &part,
             ],
         )
         .map_err(refused)?;
@@ -250,7 +253,7 @@ fn read_visits(
     let rows = tx
         .query(
             "SELECT plan_id, route, order_id, arrival, start, \"end\", travel_minutes, \
-             travel_km, due, late_minutes, fixed FROM plan_visits \
+             travel_km, due, late_minutes, fixed, part FROM plan_visits \
              ORDER BY plan_id, route, sequence",
             &[],
         )
@@ -271,6 +274,7 @@ fn read_visits(
             due: parse_opt_instant(get(&row, 8)?, "plan", &plan)?,
             late_minutes: get(&row, 9)?,
             fixed: get(&row, 10)?,
+            part: parse_part(get(&row, 11)?, &plan)?,
         };
         out.entry((plan, route)).or_default().push(visit);
     }

@@ -45,10 +45,24 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "workers: the runs whose shared phases are done, the parts planned",
         sql: V2,
     },
+    Migration {
+        version: 3,
+        description: "multi-day and crew jobs: several visits of one order in a plan, each \
+                      with its part",
+        sql: V3,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
+
+/// Version 3: an order may have several visits in one plan (the parts of a multi-day job, the
+/// members of a crew), each with its `part` (`day 2/3`, `crew 1/2`; NULL for an order's only
+/// visit), as SQLite's version 5.
+const V3: &str = r#"
+ALTER TABLE plan_visits DROP CONSTRAINT IF EXISTS plan_visits_plan_id_order_id_key;
+ALTER TABLE plan_visits ADD COLUMN part TEXT;
+"#;
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
 /// row per run (its shared phases done, the keys of its parts as a JSON list), one per part

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use codec::{decode, instant, local};
 use fieldwork::billing::{DateRange, TransactionKind, TransactionSource};
 use fieldwork::model::{Dataset, OrderId, OrderOrigin, ServiceOrder};
-use fieldwork::schedule::plan::UnassignedReason;
+use fieldwork::schedule::plan::{PartKind, UnassignedReason, VisitPart};
 use fieldwork::store::{StoreError, StoredPlan};
 
 /// What opening a database did to its schema.
@@ -106,6 +106,39 @@ pub(crate) fn parse_reason(reason: &str, plan: &str) -> Result<UnassignedReason,
         .map_err(|_| decode("plan", plan, format!("unknown reason `{reason}`")))
 }
 
+/// The stored form of a visit's place among its order's visits: `day 2/3`, `crew 1/2`, or
+/// NULL for an order's only visit.
+pub(crate) fn part_name(part: Option<VisitPart>) -> Option<String> {
+    part.map(|p| {
+        let kind = match p.kind {
+            PartKind::Day => "day",
+            PartKind::Crew => "crew",
+        };
+        format!("{kind} {}/{}", p.index, p.count)
+    })
+}
+
+/// Parses a stored visit part of plan `plan` (see [`part_name`]).
+pub(crate) fn parse_part(part: Option<String>, plan: &str) -> Result<Option<VisitPart>, StoreError> {
+    let Some(text) = part else {
+        return Ok(None);
+    };
+    let bad = || decode("plan", plan, format!("bad visit part `{text}`"));
+    let (kind, rest) = text.split_once(' ').ok_or_else(bad)?;
+    let kind = match kind {
+        "day" => PartKind::Day,
+        "crew" => PartKind::Crew,
+        _ => return Err(bad()),
+    };
+    let (index, count) = rest.split_once('/').ok_or_else(bad)?;
+    let index: u32 = index.parse().map_err(|_| bad())?;
+    let count: u32 = count.parse().map_err(|_| bad())?;
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Some(VisitPart { kind, index, count }))
+}
+
 /// Parses a stored billing transaction kind.
 pub(crate) fn parse_kind(kind: &str, id: &str) -> Result<TransactionKind, StoreError> {
     match kind {
@@ -195,6 +228,7 @@ pub(crate) fn plan_orders(stored: &StoredPlan) -> impl Iterator<Item = &OrderId>
     plan.routes
         .iter()
         .flat_map(|r| &r.visits)
+        .filter(|v| v.counts_order())
         .map(|v| &v.order)
         .chain(plan.unassigned.iter().map(|u| &u.order))
 }

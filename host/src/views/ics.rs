@@ -233,6 +233,7 @@ mod tests {
                     due: Some(t(12, 0)),
                     late_minutes: 0.0,
                     fixed: false,
+                    part: None,
                 }],
                 return_minutes: 10.0,
                 return_km: 5.0,

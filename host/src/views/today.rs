@@ -41,6 +41,9 @@ pub struct Stop {
     pub status: OrderStatus,
     /// Open work whose due time has passed at now.
     pub overdue: bool,
+    /// Of a multi-day or crew job: which visit this is ("part 2 of 3", "crew member 1 of 2").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 /// A technician's day.
@@ -113,6 +116,7 @@ pub fn day_view(
                 start: visit.start,
                 end: visit.end,
                 due: visit.due,
+                part: visit.part.map(|p| p.to_string()),
             });
         }
     }
@@ -134,11 +138,12 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
     for (i, s) in view.stops.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{:>2}. {}–{}  {} · {} ({}{})\n    {}\n    drive {} / {}{}",
+            "{:>2}. {}–{}  {}{} · {} ({}{})\n    {}\n    drive {} / {}{}",
             i + 1,
             format::clock(s.start, zone),
             format::clock(s.end, zone),
             s.order,
+            s.part.as_ref().map_or(String::new(), |p| format!(" ({p})")),
             s.task,
             s.priority,
             match s.status {
@@ -198,9 +203,10 @@ pub fn render_html(view: &DayView, zone: Tz, extra: &str) -> String {
         };
         let _ = write!(
             cards,
-            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b> · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}</li>",
+            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b>{part} · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}</li>",
             status = s.status.as_str(),
             order = escape(&s.order),
+            part = s.part.as_ref().map_or(String::new(), |p| format!(" ({})", escape(p))),
             n = i + 1,
             start = format::clock(s.start, zone),
             end = format::clock(s.end, zone),
