@@ -303,7 +303,8 @@ fn demo_plan_is_valid_and_assigns_the_breakdowns() {
     assert!(plan.kpis.utilisation > 0.0 && plan.kpis.utilisation <= 1.0);
 }
 
-/// Sixteen demo regions (640 technicians, 576 open breakdowns): above the dense travel matrix's
+/// Sixteen demo regions (640 technicians, 576 open breakdowns and 48 orders of the field
+/// constraints): above the dense travel matrix's
 /// size, so the matrix is blocked by reach. The plan is valid, keeps every order in its own
 /// region, and the whole call — preparation included — keeps its time budget (the old
 /// all-pairs regret construction alone took far longer than the budget here).
@@ -315,7 +316,7 @@ fn many_regions_are_planned_within_the_time_budget_each_order_in_its_region() {
     let from = Utc.from_utc_datetime(&anchor.and_hms_opt(0, 0, 0).unwrap());
     let to = from + Duration::days(5);
     let orders = open(&model);
-    assert_eq!(orders.len(), 16 * 36);
+    assert_eq!(orders.len(), 16 * 39);
     let budget = std::time::Duration::from_millis(1500);
     let dues = HashMap::new();
     let request = PlanRequest::new(&orders, &dues, from, to);

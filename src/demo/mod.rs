@@ -648,7 +648,7 @@ fn field_constraints(ds: &mut Dataset, anchor: NaiveDate, region: &Region) {
             region.id(id),
             object.customer.clone(),
             Priority::Normal,
-            berlin(anchor, -1, 10),
+            berlin(anchor, 0, 8),
         );
         order.service_object = Some(object.id.clone());
         order.agreement = ds
