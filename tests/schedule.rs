@@ -86,9 +86,11 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             match v.part {
                 None => assert!(seen.insert(v.order.clone()), "{} planned twice", v.order),
                 Some(part) => {
-                    let entry = linked
-                        .entry(v.order.clone())
-                        .or_insert((part.kind, part.count, Vec::new()));
+                    let entry = linked.entry(v.order.clone()).or_insert((
+                        part.kind,
+                        part.count,
+                        Vec::new(),
+                    ));
                     assert_eq!((entry.0, entry.1), (part.kind, part.count), "{}", v.order);
                     entry.2.push((
                         route.technician.to_string(),
@@ -126,8 +128,15 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
                 "duration of {}",
                 v.order
             );
-            let later_part = v.part.is_some_and(|p| p.kind == PartKind::Day && p.index > 1);
-            if let Some(a) = model.order(&v.order).unwrap().appointment.filter(|_| !later_part) {
+            let later_part = v
+                .part
+                .is_some_and(|p| p.kind == PartKind::Day && p.index > 1);
+            if let Some(a) = model
+                .order(&v.order)
+                .unwrap()
+                .appointment
+                .filter(|_| !later_part)
+            {
                 assert!(a.contains(v.start), "{} outside its booked window", v.order);
             }
             let (mut earliest, _) = ctx.window(o);
@@ -217,7 +226,9 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             }
             PartKind::Day => {
                 assert!(count >= 2, "{order}: a split job has parts");
-                let tech = model.technician(&TechnicianId::new(visits[0].0.as_str())).unwrap();
+                let tech = model
+                    .technician(&TechnicianId::new(visits[0].0.as_str()))
+                    .unwrap();
                 let calendar = model.calendar(&tech.calendar).unwrap();
                 let min = o.min_part_minutes.unwrap_or(120) as i64;
                 let mut total = 0;
@@ -241,7 +252,10 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
                         }
                     }
                 }
-                assert!((total - minutes).abs() <= 1, "{order}: parts sum to {total} min");
+                assert!(
+                    (total - minutes).abs() <= 1,
+                    "{order}: parts sum to {total} min"
+                );
             }
         }
         assert!(seen.insert(order.clone()), "{order} planned twice");
@@ -730,7 +744,9 @@ fn a_job_longer_than_a_day_is_split_over_consecutive_days_of_one_technician() {
     assert!(parts.len() >= 2, "{} parts", parts.len());
     let first = parts[0].1.part.unwrap();
     assert_eq!(first.to_string(), format!("part 1 of {}", parts.len()));
-    assert!(parts.iter().all(|(r, _)| r.technician == parts[0].0.technician));
+    assert!(parts
+        .iter()
+        .all(|(r, _)| r.technician == parts[0].0.technician));
     validate(&model, &plan, &orders, from);
     // The order counts once among the assigned.
     let planned: HashSet<&OrderId> = plan
@@ -752,7 +768,12 @@ fn a_crew_job_gets_distinct_technicians_starting_together() {
     let orders = open(&model);
     let plan = plan_with_defaults(&model, &orders, from, to);
     let crew: Vec<_> = plan.visits_of(&id).collect();
-    assert_eq!(crew.len(), 2, "{:?}", plan.unassigned.iter().find(|u| u.order == id));
+    assert_eq!(
+        crew.len(),
+        2,
+        "{:?}",
+        plan.unassigned.iter().find(|u| u.order == id)
+    );
     assert_ne!(crew[0].0.technician, crew[1].0.technician);
     assert_eq!(crew[0].1.start, crew[1].1.start);
     validate(&model, &plan, &orders, from);

@@ -591,7 +591,12 @@ fn berlin(anchor: NaiveDate, days: i64, hour: u32) -> chrono::DateTime<Utc> {
 
 /// A service object of a customer (no visiting hours, no exclusions) in a territory with at
 /// least `techs` active technicians holding `skill` at `level`.
-fn site_for<'a>(ds: &'a Dataset, skill: &str, level: u8, techs: usize) -> Option<&'a ServiceObject> {
+fn site_for<'a>(
+    ds: &'a Dataset,
+    skill: &str,
+    level: u8,
+    techs: usize,
+) -> Option<&'a ServiceObject> {
     let mut territories: BTreeMap<&TerritoryId, usize> = BTreeMap::new();
     for t in ds.technicians.iter().filter(|t| t.active) {
         if t.skills.get(skill).is_some_and(|&l| l >= level) {
@@ -601,13 +606,16 @@ fn site_for<'a>(ds: &'a Dataset, skill: &str, level: u8, techs: usize) -> Option
         }
     }
     ds.service_objects.iter().find(|o| {
-        ds.customers.iter().find(|c| c.id == o.customer).is_some_and(|c| {
-            c.visiting_hours.is_none()
-                && c.excluded_technicians.is_empty()
-                && c.territory
-                    .as_ref()
-                    .is_some_and(|t| territories.get(t).is_some_and(|&n| n >= techs))
-        })
+        ds.customers
+            .iter()
+            .find(|c| c.id == o.customer)
+            .is_some_and(|c| {
+                c.visiting_hours.is_none()
+                    && c.excluded_technicians.is_empty()
+                    && c.territory
+                        .as_ref()
+                        .is_some_and(|t| territories.get(t).is_some_and(|&n| n >= techs))
+            })
     })
 }
 

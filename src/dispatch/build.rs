@@ -417,7 +417,12 @@ impl<'a> PolicyContext<'a> {
         for of in &mut order_facts_list {
             of.site_closed = of.site_hours.is_some_and(|c| {
                 let site = &site_calendars[c as usize];
-                !site_opens(site, of.window_start, of.window_end, of.shortest_visit_secs())
+                !site_opens(
+                    site,
+                    of.window_start,
+                    of.window_end,
+                    of.shortest_visit_secs(),
+                )
             });
         }
         let tech_side = tech_side(&shared, &interned, techs, workload, span);

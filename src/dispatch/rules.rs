@@ -233,12 +233,10 @@ impl PolicyContext<'_> {
         }));
         // A job that may be split over days needs its shortest part in one day.
         let shortest = (of.shortest_visit_secs() as f64 / 60.0) + travel.minutes;
-        let minutes = (shortest > tf.daily_minutes).then_some(Violation(
-            Kind::DailyMinutes {
-                day: None,
-                more_days: 0,
-            },
-        ));
+        let minutes = (shortest > tf.daily_minutes).then_some(Violation(Kind::DailyMinutes {
+            day: None,
+            more_days: 0,
+        }));
         [jobs, minutes]
     }
 
@@ -255,8 +253,8 @@ impl PolicyContext<'_> {
         let site = of.site_hours.map(|c| &self.site_calendars[c as usize]);
         // A job longer than the technician's day that may be split needs room for its first
         // part (the scheduler places the others on the following working days).
-        let split = of.min_part_secs.is_some()
-            && Self::needed_minutes(of, travel) > tf.daily_minutes;
+        let split =
+            of.min_part_secs.is_some() && Self::needed_minutes(of, travel) > tf.daily_minutes;
         let duration = if split {
             of.shortest_visit_secs()
         } else {

@@ -31,7 +31,6 @@ pub use calendar::{BusinessCalendar, OpeningInterval, TimeOfDay, WeeklyHours, SE
 pub use common::{Location, TimeZoneName};
 pub use customer::Customer;
 pub use dataset::{read_dataset_text, Dataset, DATASET_VERSION, MAX_DATASET_BYTES};
-pub use validate::MAX_PART_MINUTES;
 pub use error::{EntityKind, ModelError, ValidationError, ValidationIssue};
 pub use ids::*;
 pub(crate) use limits::check_rule_text;
@@ -53,6 +52,7 @@ pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
 pub use technician::{Certification, Technician};
 pub use validate::rrule_set;
+pub use validate::MAX_PART_MINUTES;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -621,7 +621,10 @@ fn check_order_values(c: &mut Checker<'_>, o: &ServiceOrder) {
         ));
         c.push(k, &o.id, "technicians_required", e);
     }
-    if let Some(m) = o.min_part_minutes.filter(|m| !(1..=MAX_PART_MINUTES).contains(m)) {
+    if let Some(m) = o
+        .min_part_minutes
+        .filter(|m| !(1..=MAX_PART_MINUTES).contains(m))
+    {
         let e = ValidationError::InvalidValue(format!("{m} outside 1..={MAX_PART_MINUTES}"));
         c.push(k, &o.id, "min_part_minutes", e);
     }

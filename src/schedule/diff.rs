@@ -105,22 +105,25 @@ impl PlanDiff {
     /// The changes from `previous` (the schedule before the run; `None` when there was none)
     /// to `new`. O(v log v) for v visits.
     pub fn between(previous: Option<&Plan>, new: &Plan) -> PlanDiff {
-        // An order with several visits (multi-day, crew) is placed where its first one is.
+        // An order with several visits (multi-day, crew) is placed where its earliest one is.
         let placements = |plan: &Plan| -> HashMap<OrderId, Placement> {
-            plan.routes
-                .iter()
-                .flat_map(|r| {
-                    r.visits.iter().filter(|v| v.counts_order()).map(|v| {
-                        (
-                            v.order.clone(),
-                            Placement {
-                                technician: r.technician.clone(),
-                                start: v.start,
-                            },
-                        )
-                    })
-                })
-                .collect()
+            let mut out: HashMap<OrderId, Placement> = HashMap::new();
+            for r in &plan.routes {
+                for v in &r.visits {
+                    let place = Placement {
+                        technician: r.technician.clone(),
+                        start: v.start,
+                    };
+                    out.entry(v.order.clone())
+                        .and_modify(|p| {
+                            if (place.start, &place.technician) < (p.start, &p.technician) {
+                                *p = place.clone();
+                            }
+                        })
+                        .or_insert(place);
+                }
+            }
+            out
         };
         let before = previous.map(placements).unwrap_or_default();
         let after = placements(new);

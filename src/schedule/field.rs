@@ -25,7 +25,9 @@ use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 use thiserror::Error;
 
-use super::plan::{PartKind, Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit, VisitPart};
+use super::plan::{
+    PartKind, Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit, VisitPart,
+};
 use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, SolverConfig, SolverError, TravelMatrix, Vehicle,
 };
@@ -601,6 +603,7 @@ fn build<'a, 'r: 'a>(
             }
         }
     }
+    keep_linked_reachable(&ctx, request, &mut shifts, &matrix);
     let (vehicles, shifts_of_tech) = vehicles_of(model, &ctx, &shifts, origin, options);
     let links = place_linked(
         model,
@@ -688,6 +691,43 @@ fn build<'a, 'r: 'a>(
         failed,
         problem,
     })
+}
+
+/// A technician on the way to a linked visit of the previous plan (a crew member's, a
+/// multi-day job's part) on a shift that "now" cut short: the shift starts early enough to
+/// drive there, as for the kept visits of [`priors_of`], so the minutes that pass never move a
+/// linked visit. O(v) for v previous visits.
+fn keep_linked_reachable(
+    ctx: &PolicyContext<'_>,
+    request: &PlanRequest<'_>,
+    shifts: &mut [Shift],
+    matrix: &TravelMatrix,
+) {
+    let Some(previous) = request.previous else {
+        return;
+    };
+    let now = secs(request.from);
+    let n_t = ctx.technician_count();
+    for route in &previous.routes {
+        let Some(t) = ctx.tech_ix(&route.technician) else {
+            continue;
+        };
+        for v in route.visits.iter().filter(|v| v.part.is_some()) {
+            let Some(o) = ctx.order_ix(&v.order) else {
+                continue;
+            };
+            let start = secs(v.start);
+            let drive = matrix.time(t.0, n_t + o.0) as i64;
+            if let Some(shift) = shifts
+                .iter_mut()
+                .find(|sh| sh.tech == t && sh.start <= start && start < sh.end)
+            {
+                if shift.start <= now {
+                    shift.start = shift.start.min(start - drive);
+                }
+            }
+        }
+    }
 }
 
 /// Places the linked orders (crew and multi-day jobs, see [`linked`]) before the search, most
@@ -1130,11 +1170,14 @@ fn plan_with(
                 .filter(|part| keys.contains(&describe(model, &mapped, part).key))
                 .collect();
             // Orders, not visits: a crew's or a multi-day job's visits count once.
-            let total = chosen
+            let mut orders: Vec<usize> = chosen
                 .iter()
                 .flat_map(|p| &p.jobs)
-                .filter(|&&j| mapped.links[j].is_none_or(|l| l.index == 1))
-                .count();
+                .map(|&j| mapped.orders[j].0)
+                .collect();
+            orders.sort_unstable();
+            orders.dedup();
+            let total = orders.len();
             let solution = solver::solve_parts(&mapped.problem, &initial, &chosen, &config)?;
             (solution, total)
         }

@@ -44,8 +44,8 @@ impl Visit {
         self.late_minutes > 0.0
     }
 
-    /// Whether this visit counts the order as planned (its only visit, the first part of a
-    /// multi-day job or the first crew member's): one per planned order.
+    /// Whether this is the order's only visit or the first of its visits (the first part of
+    /// a multi-day job, the first crew member's).
     pub fn counts_order(&self) -> bool {
         self.part.is_none_or(|p| p.index == 1)
     }
@@ -221,11 +221,15 @@ impl Plan {
     /// Recomputes the KPIs that follow from the routes (all but `orders_total` and `objective`).
     pub fn refresh_kpis(&mut self) {
         let k = &mut self.kpis;
-        k.orders_assigned = self
+        // Orders, not visits: a crew's or a multi-day job's visits count once.
+        let mut orders: Vec<&OrderId> = self
             .routes
             .iter()
-            .map(|r| r.visits.iter().filter(|v| v.counts_order()).count())
-            .sum();
+            .flat_map(|r| r.visits.iter().map(|v| &v.order))
+            .collect();
+        orders.sort_unstable();
+        orders.dedup();
+        k.orders_assigned = orders.len();
         k.travel_km = total(self.routes.iter().map(Route::travel_km));
         k.travel_minutes = total(self.routes.iter().map(Route::travel_minutes));
         k.work_minutes = total(self.routes.iter().map(Route::work_minutes));
@@ -269,10 +273,16 @@ impl Plan {
     }
 
     /// Every visit of an order with its route, in route order (technician, then day).
-    pub fn visits_of<'p>(&'p self, order: &'p OrderId) -> impl Iterator<Item = (&'p Route, &'p Visit)> {
-        self.routes
-            .iter()
-            .flat_map(move |r| r.visits.iter().filter(move |v| &v.order == order).map(move |v| (r, v)))
+    pub fn visits_of<'p>(
+        &'p self,
+        order: &'p OrderId,
+    ) -> impl Iterator<Item = (&'p Route, &'p Visit)> {
+        self.routes.iter().flat_map(move |r| {
+            r.visits
+                .iter()
+                .filter(move |v| &v.order == order)
+                .map(move |v| (r, v))
+        })
     }
 }
 

@@ -483,8 +483,7 @@ struct HistoryLine {
 }
 
 /// The planned visit of an order, for `--json`.
-#[derive(Serialize)]
-#[derive(Clone)]
+#[derive(Serialize, Clone)]
 struct PlannedVisit {
     technician: String,
     start: String,

@@ -119,7 +119,10 @@ pub(crate) fn part_name(part: Option<VisitPart>) -> Option<String> {
 }
 
 /// Parses a stored visit part of plan `plan` (see [`part_name`]).
-pub(crate) fn parse_part(part: Option<String>, plan: &str) -> Result<Option<VisitPart>, StoreError> {
+pub(crate) fn parse_part(
+    part: Option<String>,
+    plan: &str,
+) -> Result<Option<VisitPart>, StoreError> {
     let Some(text) = part else {
         return Ok(None);
     };
@@ -222,15 +225,17 @@ pub(crate) fn parse_service(
     }
 }
 
-/// The orders a plan mentions (visits, then unassigned entries).
+/// The orders a plan mentions (visits, then unassigned entries), each once (a multi-day or
+/// crew job has several visits).
 pub(crate) fn plan_orders(stored: &StoredPlan) -> impl Iterator<Item = &OrderId> {
     let plan = &stored.plan;
+    let mut seen: HashSet<&OrderId> = HashSet::new();
     plan.routes
         .iter()
         .flat_map(|r| &r.visits)
-        .filter(|v| v.counts_order())
         .map(|v| &v.order)
         .chain(plan.unassigned.iter().map(|u| &u.order))
+        .filter(move |o| seen.insert(*o))
 }
 
 /// The plan without the visits and unassigned entries of the orders in `gone` (completed or

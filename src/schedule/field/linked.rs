@@ -105,6 +105,7 @@ pub(super) fn link_of(input: &Input<'_, '_>, o: OrderIx) -> Option<PartKind> {
 /// `secs` at `location` fits on shift `v` between what `busy` holds there, within `[from, to]`
 /// for its start and inside one of the site's openings. O(g + openings) for g visits on the
 /// shift.
+#[allow(clippy::too_many_arguments)]
 fn free_starts(
     input: &Input<'_, '_>,
     busy: &Busy,
@@ -226,10 +227,9 @@ fn place_crew(
     for s in starts {
         let mut members: Vec<(f64, TechIx, usize)> = Vec::new();
         for &(lo, hi, t, v, cost) in &intervals {
-            if lo <= s && s <= hi && ctx.qualified_at(o, t, at(s)) {
-                if !members.iter().any(|m| m.1 == t) {
-                    members.push((cost, t, v));
-                }
+            let free = lo <= s && s <= hi && !members.iter().any(|m| m.1 == t);
+            if free && ctx.qualified_at(o, t, at(s)) {
+                members.push((cost, t, v));
             }
         }
         if members.len() < n {
@@ -323,7 +323,11 @@ fn place_days(
                 if left == 0 || parts.len() >= MAX_PARTS {
                     break;
                 }
-                let bound = if k == first { window } else { (i64::MIN, i64::MAX) };
+                let bound = if k == first {
+                    window
+                } else {
+                    (i64::MIN, i64::MAX)
+                };
                 let room = shifts
                     .iter()
                     .filter_map(|&v| {
@@ -441,8 +445,9 @@ fn record(input: &Input<'_, '_>, busy: &mut Busy, o: OrderIx, visits: &[Placed],
     }
 }
 
-/// The previous plan's visits of `o` when they are as many as its link needs, of the same
-/// kind, each on an eligible technician's shift where it still fits between what is placed.
+/// The previous plan's visits of `o` when they are as many as its link needs (of a multi-day
+/// job under way, its remaining parts), of the same kind, each on an eligible technician's
+/// shift where it still fits between what is placed.
 fn keep_previous(
     input: &Input<'_, '_>,
     busy: &Busy,
@@ -454,7 +459,12 @@ fn keep_previous(
     let id = ctx.order_id(o);
     let visits: Vec<_> = previous?.visits_of(id).collect();
     let first = visits.first()?.1.part?;
-    if first.kind != kind || visits.len() != first.count as usize {
+    // A multi-day job under way keeps its remaining parts: the earlier ones lie before the
+    // window (the last part's number is the count, the numbers follow each other).
+    let under_way = kind == PartKind::Day
+        && first.index > 1
+        && first.index as usize + visits.len() - 1 == first.count as usize;
+    if first.kind != kind || (visits.len() != first.count as usize && !under_way) {
         return None;
     }
     let total = (ctx.duration_minutes(o) * 60.0) as i64;
@@ -492,8 +502,11 @@ fn keep_previous(
     }
     let sum: i64 = kept.iter().map(|p| p.secs).sum();
     let whole = match kind {
+        PartKind::Day if under_way => sum < total,
         PartKind::Day => sum == total,
-        PartKind::Crew => kept.iter().all(|p| p.secs == total && p.start == kept[0].start),
+        PartKind::Crew => kept
+            .iter()
+            .all(|p| p.secs == total && p.start == kept[0].start),
     };
     whole.then_some(kept)
 }
