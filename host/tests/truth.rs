@@ -8,6 +8,7 @@ mod support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,7 +16,7 @@ use std::path::Path;
 use fieldwork::billing::bill;
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::job::{run_main_job, JobOptions, NoProgress};
-use fieldwork::model::Dataset;
+use fieldwork::model::{BillingFrequency, Dataset, PeriodAlignment, Subscription, SubscriptionId};
 use fieldwork::rules::RuleSet;
 use fieldwork::store::{current_plan, ImportMode, Store, StoreError};
 use fieldwork_host::sqlite::SqliteStore;
@@ -42,7 +43,22 @@ fn small_demo(seed: u64) -> Dataset {
     options.customers = 15;
     options.technicians = 4;
     options.open_orders = 4;
-    generate(&options)
+    let mut dataset = generate(&options);
+    // Whether a small demo's customers hold a subscription is up to the seed; one monthly
+    // subscription of the first customer makes March's billing post something for every seed.
+    let customer = dataset.customers[0].id.clone();
+    dataset.subscriptions.push(Subscription {
+        id: SubscriptionId::new("SUB-TRUTH"),
+        customer,
+        agreement: None,
+        fee: Decimal::new(9900, 2),
+        currency: "EUR".into(),
+        frequency: BillingFrequency::Monthly,
+        alignment: PeriodAlignment::Calendar,
+        start: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+        end: None,
+    });
+    dataset
 }
 
 /// Runs the main job over the first week of March and posts March's billing: the store then
