@@ -342,6 +342,9 @@ fn daily_job_and_hour_limits_read_the_planned_workload() {
 fn a_job_longer_than_a_day_breaks_the_hours_rule_whatever_the_day() {
     let mut ds = with_techs(base(), vec![tech("T-1")]);
     ds["orders"][0]["lines"][0]["quantity"] = json!("9"); // 9 × 60 min
+                                                          // A job that may be split over days needs only its first part in one day.
+    assert!(eligible(&rank(&ds), "T-1"));
+    ds["orders"][0]["split"] = json!(false);
     let r = rank(&ds);
     let e = exclusions(&r, "T-1");
     assert_eq!(e[0].rule, WorkRule::MaxHoursPerDay);
