@@ -482,6 +482,9 @@ struct HistoryLine {
     reason: Option<String>,
 }
 
+/// A planned visit of an order: technician, start, end, fixed, part.
+type PlannedRow = (String, DateTime<Utc>, DateTime<Utc>, bool, Option<String>);
+
 /// The planned visit of an order, for `--json`.
 #[derive(Serialize, Clone)]
 struct PlannedVisit {
@@ -583,7 +586,7 @@ fn show_in(
     // Stable: status changes before events recorded at the same instant.
     history.sort_by_key(|(at, _)| *at);
     let plans = ctx.store.plans()?;
-    let mut planned: Vec<(String, DateTime<Utc>, DateTime<Utc>, bool, Option<String>)> =
+    let mut planned: Vec<PlannedRow> =
         current_plan(&ctx.model, &plans).map_or_else(Vec::new, |plan| {
             plan.visits_of(&id)
                 .map(|(route, v)| {

@@ -275,6 +275,7 @@ mod tests {
             due: Some(at - chrono::Duration::minutes(5)),
             status: OrderStatus::Scheduled,
             overdue: true,
+            part: Some("part 2 of 3".into()),
         };
         let view = DayView {
             technician: "T-001".into(),
@@ -292,5 +293,6 @@ mod tests {
         assert!(html.contains("09:00"), "local times: {html}");
         assert!(html.contains(r#"class="due overdue""#));
         assert!(html.contains("<!--extra--></body>"));
+        assert!(html.contains("<b>SO-1</b> (part 2 of 3)"), "{html}");
     }
 }
