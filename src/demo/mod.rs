@@ -701,8 +701,8 @@ fn field_constraints(ds: &mut Dataset, anchor: NaiveDate, region: &Region) {
         let mut order = manual(ds, "SO-A0001", &object, "HVAC-INSP", 0);
         order.description = "inspection booked with the customer".into();
         order.appointment = Some(Appointment {
-            from: berlin(anchor, 2, 10),
-            to: berlin(anchor, 2, 12),
+            from: berlin(anchor, 3, 10),
+            to: berlin(anchor, 3, 12),
         });
         extra.push(order);
     }
