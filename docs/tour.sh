@@ -58,6 +58,14 @@ fieldwork demo --anchor 2027-03-01 --quiet >/dev/null
 run fieldwork absence add --technician T-009 --day 2027-03-02 --reason sick --at 2027-03-01T11:00
 run fieldwork absence list
 
+# ---- Multi-day and crew jobs (README "Multi-day and crew jobs"): the demo's two-day chiller
+# replacement (SO-M0001) and its two-technician lift inspection (SO-C0001).
+run "fieldwork candidates --order SO-C0001 --at 2027-03-01T11:00 | sed -n '/^crew job/,/^\$/p'"
+run "fieldwork order show SO-C0001 --at 2027-03-01T11:00 | grep planned"
+run "fieldwork order show SO-M0001 --at 2027-03-01T11:00 | grep planned"
+multi=$("$bin" order show SO-M0001 --at 2027-03-01T11:00 --json | jq -r '.visits[1] | .technician + " " + .start[0:10]')
+run fieldwork today --technician ${multi% *} --date ${multi#* } --at 2027-03-01T11:00
+
 # ---- Running the day (README "Running the day" and "Stable plans"): operations, a re-run and
 # its diff, a re-run five minutes later, and the board before and after (screenshots when Chromium is present).
 shots=${SHOTS:-}

@@ -342,6 +342,9 @@ fn daily_job_and_hour_limits_read_the_planned_workload() {
 fn a_job_longer_than_a_day_breaks_the_hours_rule_whatever_the_day() {
     let mut ds = with_techs(base(), vec![tech("T-1")]);
     ds["orders"][0]["lines"][0]["quantity"] = json!("9"); // 9 × 60 min
+                                                          // A job that may be split over days needs only its first part in one day.
+    assert!(eligible(&rank(&ds), "T-1"));
+    ds["orders"][0]["split"] = json!(false);
     let r = rank(&ds);
     let e = exclusions(&r, "T-1");
     assert_eq!(e[0].rule, WorkRule::MaxHoursPerDay);
@@ -574,4 +577,50 @@ fn scheduler_api_updates_load_and_exposes_travel() {
     assert_eq!(v.rule(), WorkRule::MaxJobsPerDay);
     assert_eq!(ctx.violations(o, t), vec![v]);
     assert_eq!(ctx.local_date(t, at()), day(1));
+}
+
+/// A crew job's ranking lists the best crews of its size: distinct eligible members, best mean
+/// score first, each crew starting together at the latest of its members' earliest starts; a
+/// one-technician order lists none.
+#[test]
+fn a_crew_job_ranks_the_best_crews() {
+    let mut far = tech("T-4");
+    far["home"] = json!({"lat": 52.8, "lon": 13.4});
+    let mut unskilled = tech("T-5");
+    unskilled["skills"] = json!({"hvac": 1});
+    let mut ds = with_techs(
+        base(),
+        vec![tech("T-1"), tech("T-2"), tech("T-3"), far, unskilled],
+    );
+    assert!(rank(&ds).crews.is_empty(), "one technician: no crews");
+    ds["orders"][0]["technicians_required"] = json!(2);
+    let r = rank(&ds);
+    assert_eq!(r.technicians_required, 2);
+    // Four eligible technicians: C(4, 2) = 6 crews, the first MAX_CREWS_SHOWN listed.
+    assert_eq!(r.crews.len(), MAX_CREWS_SHOWN.min(6));
+    for (i, crew) in r.crews.iter().enumerate() {
+        assert_eq!(crew.rank, i + 1);
+        assert_eq!(crew.technicians.len(), 2);
+        assert_ne!(crew.technicians[0], crew.technicians[1]);
+        assert!(crew.technicians.iter().all(|t| eligible(&r, t.as_str())));
+        assert!(!crew.technicians.iter().any(|t| t.as_str() == "T-5"));
+        let scores: Vec<f64> = crew
+            .technicians
+            .iter()
+            .map(|t| r.candidate(t).unwrap().score().unwrap())
+            .collect();
+        assert!((crew.score - (scores[0] + scores[1]) / 2.0).abs() < 1e-9);
+        if i > 0 {
+            assert!(r.crews[i - 1].score >= crew.score);
+        }
+    }
+    // The far technician is in no best crew.
+    assert!(!r.crews[0].technicians.iter().any(|t| t.as_str() == "T-4"));
+    // Eight required, four eligible: no crew.
+    ds["orders"][0]["technicians_required"] = json!(8);
+    assert!(rank(&ds).crews.is_empty());
+    // Nine is refused by validation.
+    ds["orders"][0]["technicians_required"] = json!(9);
+    let err = Model::from_json(&ds.to_string()).unwrap_err().to_string();
+    assert!(err.contains("technicians_required"), "{err}");
 }

@@ -8,11 +8,11 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::dispatch::{Dispatcher, OrderIx};
-use fieldwork::model::{Model, OrderId, OrderStatus, Priority, ServiceOrder};
+use fieldwork::model::{Model, OrderId, OrderStatus, Priority, ServiceOrder, TechnicianId};
 use fieldwork::schedule::field::{
     plan_parts, schedule, schedule_parts, PlanRequest, ScheduleOptions,
 };
-use fieldwork::schedule::plan::{Plan, UnassignedReason};
+use fieldwork::schedule::plan::{PartKind, Plan, UnassignedReason};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -54,10 +54,15 @@ fn plan_with_defaults(
     schedule(model, &Dispatcher::default(), &request, &options()).unwrap()
 }
 
+/// One visit of an order served in several (multi-day parts, crew members), for the checks
+/// of the whole group: technician, local day, start, end.
+type LinkedVisit = (String, NaiveDate, DateTime<Utc>, DateTime<Utc>, u32);
+
 /// Independent checks of a plan against the model and the dispatch work rules.
 fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
     let ctx = Dispatcher::default().context(model, orders, at).unwrap();
     let mut seen = HashSet::new();
+    let mut linked: HashMap<OrderId, (PartKind, u32, Vec<LinkedVisit>)> = HashMap::new();
     for route in &plan.routes {
         let t = ctx.tech_ix(&route.technician).expect("known technician");
         let tech = model.technician(&route.technician).unwrap();
@@ -99,7 +104,24 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             if stop_at == Some(k) {
                 prev_end = depot_leg(prev_end);
             }
-            assert!(seen.insert(v.order.clone()), "{} planned twice", v.order);
+            match v.part {
+                None => assert!(seen.insert(v.order.clone()), "{} planned twice", v.order),
+                Some(part) => {
+                    let entry = linked.entry(v.order.clone()).or_insert((
+                        part.kind,
+                        part.count,
+                        Vec::new(),
+                    ));
+                    assert_eq!((entry.0, entry.1), (part.kind, part.count), "{}", v.order);
+                    entry.2.push((
+                        route.technician.to_string(),
+                        route.day,
+                        v.start,
+                        v.end,
+                        part.index,
+                    ));
+                }
+            }
             let o = ctx.order_ix(&v.order).unwrap();
             assert!(
                 ctx.check(o, t).is_ok(),
@@ -120,12 +142,22 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
                 v.order
             );
             let minutes = model.order_duration_minutes(model.order(&v.order).unwrap()) as i64;
+            // (A multi-day job's parts are checked together below.)
+            let day_part = v.part.is_some_and(|p| p.kind == PartKind::Day);
             assert!(
-                ((v.end - v.start).num_minutes() - minutes).abs() <= 1,
+                day_part || ((v.end - v.start).num_minutes() - minutes).abs() <= 1,
                 "duration of {}",
                 v.order
             );
-            if let Some(a) = model.order(&v.order).unwrap().appointment {
+            let later_part = v
+                .part
+                .is_some_and(|p| p.kind == PartKind::Day && p.index > 1);
+            if let Some(a) = model
+                .order(&v.order)
+                .unwrap()
+                .appointment
+                .filter(|_| !later_part)
+            {
                 assert!(a.contains(v.start), "{} outside its booked window", v.order);
             }
             let (mut earliest, _) = ctx.window(o);
@@ -175,10 +207,12 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             // The technician leaves at the shift start and never idles for nothing: a visit
             // starts on arrival or at its window's opening (rounded up to the minute), or at
             // its pinned start.
+            // A crew member waits for the others; a later day's part starts when the day's
+            // room allows.
             let pinned = model.order(&v.order).unwrap().pinned_start;
             let wait = (v.start - v.arrival.max(earliest)).num_seconds();
             assert!(
-                pinned == Some(v.start) || (-1..60).contains(&wait),
+                pinned == Some(v.start) || v.part.is_some() || (-1..60).contains(&wait),
                 "{} waits {wait} s without reason",
                 v.order
             );
@@ -197,6 +231,58 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             prev_end + back <= route.shift_end + Duration::seconds(1),
             "route ends after the shift"
         );
+    }
+    for (order, (kind, count, mut visits)) in linked {
+        let o = model.order(&order).unwrap();
+        let minutes = model.order_duration_minutes(o) as i64;
+        assert_eq!(visits.len() as u32, count, "{order}: {count} visits");
+        visits.sort_by_key(|v| (v.2, v.0.clone()));
+        match kind {
+            PartKind::Crew => {
+                assert_eq!(count, o.technicians_required, "{order}: crew size");
+                let techs: HashSet<&String> = visits.iter().map(|v| &v.0).collect();
+                assert_eq!(techs.len(), visits.len(), "{order}: crew members distinct");
+                for v in &visits {
+                    assert_eq!(v.2, visits[0].2, "{order}: crew starts together");
+                    assert_eq!(v.3, visits[0].3, "{order}: crew ends together");
+                    assert!(((v.3 - v.2).num_minutes() - minutes).abs() <= 1, "{order}");
+                }
+            }
+            PartKind::Day => {
+                assert!(count >= 2, "{order}: a split job has parts");
+                let tech = model
+                    .technician(&TechnicianId::new(visits[0].0.as_str()))
+                    .unwrap();
+                let calendar = model.calendar(&tech.calendar).unwrap();
+                let min = o.min_part_minutes.unwrap_or(120) as i64;
+                let mut total = 0;
+                for (k, v) in visits.iter().enumerate() {
+                    assert_eq!(v.0, visits[0].0, "{order}: parts on one technician");
+                    assert_eq!(v.4, k as u32 + 1, "{order}: parts numbered by day");
+                    let part = (v.3 - v.2).num_minutes();
+                    assert!(part >= min, "{order}: part of {part} min under {min}");
+                    total += part;
+                    if k > 0 {
+                        let previous = visits[k - 1].1;
+                        assert!(v.1 > previous, "{order}: one part a day");
+                        // No working day of the technician lies between two parts.
+                        let mut d = previous.succ_opt().unwrap();
+                        while d < v.1 {
+                            assert!(
+                                calendar.intervals_on(d).is_empty(),
+                                "{order}: working day {d} skipped between parts"
+                            );
+                            d = d.succ_opt().unwrap();
+                        }
+                    }
+                }
+                assert!(
+                    (total - minutes).abs() <= 1,
+                    "{order}: parts sum to {total} min"
+                );
+            }
+        }
+        assert!(seen.insert(order.clone()), "{order} planned twice");
     }
     for u in &plan.unassigned {
         assert!(!seen.contains(&u.order));
@@ -331,7 +417,8 @@ fn demo_plan_is_valid_and_assigns_the_breakdowns() {
     assert!(plan.kpis.utilisation > 0.0 && plan.kpis.utilisation <= 1.0);
 }
 
-/// Sixteen demo regions (640 technicians, 576 open breakdowns): above the dense travel matrix's
+/// Sixteen demo regions (640 technicians, 576 open breakdowns and 48 orders of the field
+/// constraints): above the dense travel matrix's
 /// size, so the matrix is blocked by reach. The plan is valid, keeps every order in its own
 /// region, and the whole call — preparation included — keeps its time budget (the old
 /// all-pairs regret construction alone took far longer than the budget here).
@@ -343,7 +430,7 @@ fn many_regions_are_planned_within_the_time_budget_each_order_in_its_region() {
     let from = Utc.from_utc_datetime(&anchor.and_hms_opt(0, 0, 0).unwrap());
     let to = from + Duration::days(5);
     let orders = open(&model);
-    assert_eq!(orders.len(), 16 * 36);
+    assert_eq!(orders.len(), 16 * 39);
     let budget = std::time::Duration::from_millis(1500);
     let dues = HashMap::new();
     let request = PlanRequest::new(&orders, &dues, from, to);
@@ -708,6 +795,7 @@ fn a_job_longer_than_any_shift_says_so() {
         }];
         o.required_technician = None;
         o.pinned_start = None;
+        o.split = false;
     });
     let orders = open(&model);
     let plan = plan_with_defaults(&model, &orders, from, to);
@@ -722,6 +810,95 @@ fn a_job_longer_than_any_shift_says_so() {
         "{}",
         u.detail
     );
+}
+
+/// A 14 h order with the demo's first breakdown call's site and skills.
+fn long_order(model: &Model, hours: i64) -> (Model, OrderId) {
+    with_order(model, |o| {
+        o.lines.push(fieldwork::model::OrderLine {
+            kind: fieldwork::model::LineKind::Hour,
+            task: None,
+            agreement_line: None,
+            description: String::new(),
+            quantity: rust_decimal::Decimal::from(hours),
+            unit_price: rust_decimal::Decimal::ZERO,
+        });
+        o.required_technician = None;
+        o.pinned_start = None;
+        o.appointment = None;
+    })
+}
+
+#[test]
+fn a_job_longer_than_a_day_is_split_over_consecutive_days_of_one_technician() {
+    let (model, from, to) = demo();
+    let (model, id) = long_order(&model, 13);
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    assert!(
+        plan.unassigned.iter().all(|u| u.order != id),
+        "{:?}",
+        plan.unassigned.iter().find(|u| u.order == id)
+    );
+    let parts: Vec<_> = plan.visits_of(&id).collect();
+    assert!(parts.len() >= 2, "{} parts", parts.len());
+    let first = parts[0].1.part.unwrap();
+    assert_eq!(first.to_string(), format!("part 1 of {}", parts.len()));
+    assert!(parts
+        .iter()
+        .all(|(r, _)| r.technician == parts[0].0.technician));
+    validate(&model, &plan, &orders, from);
+    // The order counts once among the assigned.
+    let planned: HashSet<&OrderId> = plan
+        .routes
+        .iter()
+        .flat_map(|r| r.visits.iter().map(|v| &v.order))
+        .collect();
+    assert_eq!(plan.kpis.orders_assigned, planned.len());
+}
+
+#[test]
+fn a_crew_job_gets_distinct_technicians_starting_together() {
+    let (model, from, to) = demo();
+    let (model, id) = with_order(&model, |o| {
+        o.technicians_required = 2;
+        o.required_technician = None;
+        o.pinned_start = None;
+    });
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let crew: Vec<_> = plan.visits_of(&id).collect();
+    assert_eq!(
+        crew.len(),
+        2,
+        "{:?}",
+        plan.unassigned.iter().find(|u| u.order == id)
+    );
+    assert_ne!(crew[0].0.technician, crew[1].0.technician);
+    assert_eq!(crew[0].1.start, crew[1].1.start);
+    validate(&model, &plan, &orders, from);
+}
+
+#[test]
+fn a_crew_larger_than_the_eligible_technicians_is_explained() {
+    let (model, from, to) = demo();
+    let (model, id) = with_order(&model, |o| {
+        o.technicians_required = 8;
+        o.pinned_start = None;
+    });
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let u = plan
+        .unassigned
+        .iter()
+        .find(|u| u.order == id)
+        .expect("unassigned");
+    assert!(
+        u.detail.starts_with("no crew of 8 available together"),
+        "{}",
+        u.detail
+    );
+    validate(&model, &plan, &orders, from);
 }
 
 #[test]
@@ -869,8 +1046,9 @@ type RandTech = (
 );
 /// Site offset (lat, lon), quarter hours of work, task level, demand, priority, required tech,
 /// the site's visiting hours (0: none, else one of the region's site calendars), created on
-/// the second day (else before the window).
-type RandOrder = (f64, f64, u32, u8, u32, u32, Option<usize>, u8, bool);
+/// the second day (else before the window), kind (0–3: one technician, 4: a crew of two, 5: a
+/// multi-day job of 10–12 h more).
+type RandOrder = (f64, f64, u32, u8, u32, u32, Option<usize>, u8, bool, u8);
 
 fn region() -> impl Strategy<Value = Region> {
     let tech = (
@@ -892,6 +1070,7 @@ fn region() -> impl Strategy<Value = Region> {
         prop::option::of(0..3usize),
         0..4u8,
         any::<bool>(),
+        0..6u8,
     );
     (
         prop::collection::vec(tech, 1..4),
@@ -936,7 +1115,7 @@ fn region_model(r: &Region) -> Model {
         .orders
         .iter()
         .enumerate()
-        .map(|(i, &(_, _, hours, level, demand, prio, required, _, late))| {
+        .map(|(i, &(_, _, hours, level, demand, prio, required, _, late, kind))| {
             let created = if late {
                 "2027-03-02T09:00:00Z"
             } else {
@@ -948,8 +1127,11 @@ fn region_model(r: &Region) -> Model {
                    "lines": [{{"kind": "task", "task": "T{level}", "quantity": "1", "unit_price": "0"}},
                              {{"kind": "hour", "quantity": "{}", "unit_price": "0"}}]"#,
                 ["low", "normal", "high", "critical"][prio as usize],
-                f64::from(hours) / 4.0
+                f64::from(hours) / 4.0 + if kind == 5 { 10.0 } else { 0.0 }
             );
+            if kind == 4 {
+                o += r#", "technicians_required": 2"#;
+            }
             if let Some(t) = required.filter(|&t| t < r.techs.len()) {
                 o += &format!(r#", "required_technician": "T-{t}""#);
             }
@@ -960,7 +1142,7 @@ fn region_model(r: &Region) -> Model {
         .orders
         .iter()
         .enumerate()
-        .map(|(i, &(dlat, dlon, .., site, _))| {
+        .map(|(i, &(dlat, dlon, .., site, _, _))| {
             let hours = match site {
                 1 => r#", "visiting_hours": "site_am""#,
                 2 => r#", "visiting_hours": "site_wed""#,

@@ -52,6 +52,7 @@ fn dense_plan(model: &Model, from: NaiveDate) -> Plan {
                     due: Some(t + Duration::minutes(if j == 2 { 20 } else { 300 })),
                     late_minutes: 0.0,
                     fixed: false,
+                    part: None,
                 });
                 n += 1;
                 t += Duration::minutes(len);

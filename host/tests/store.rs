@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldwork::billing::{BillingKey, DateRange, Transaction, TransactionKind, TransactionSource};
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::model::*;
-use fieldwork::schedule::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
+use fieldwork::schedule::plan::{
+    PartKind, Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit, VisitPart,
+};
 use fieldwork::store::*;
 use fieldwork_host::sqlite::{OpenOptions, SqliteError, SqliteStore, LATEST_VERSION};
 use rust_decimal::Decimal;
@@ -331,6 +333,7 @@ fn plan_for(model: &Model, orders: &[OrderId]) -> Plan {
             due: (i == 0).then(|| t(3, 12)),
             late_minutes: 0.0,
             fixed: i == 1,
+            part: None,
         })
         .collect();
     let mut plan = Plan {
@@ -364,6 +367,57 @@ fn plan_for(model: &Model, orders: &[OrderId]) -> Plan {
     };
     plan.refresh_kpis();
     plan
+}
+
+/// A multi-day job's parts (several visits of one order in one plan, each with its part) and a
+/// crew's members round-trip through every store, and the order counts once.
+#[test]
+fn an_order_with_several_visits_round_trips() {
+    for (name, mut store) in stores() {
+        let model = loaded(name, store.as_mut());
+        let orders: Vec<_> = [2, 9].iter().map(|&d| generated(&model, d)).collect();
+        store.insert_generated(&orders).unwrap();
+        let ids: Vec<OrderId> = orders.iter().map(|g| g.order.id.clone()).collect();
+        let mut plan = plan_for(&model, &ids[..1]);
+        let mut second_day = plan.routes[0].clone();
+        second_day.day = NaiveDate::from_ymd_opt(2027, 3, 4).unwrap();
+        for v in &mut second_day.visits {
+            v.start += chrono::Duration::days(1);
+            v.end += chrono::Duration::days(1);
+            v.arrival += chrono::Duration::days(1);
+            v.part = Some(VisitPart {
+                kind: PartKind::Day,
+                index: 2,
+                count: 2,
+            });
+        }
+        plan.routes[0].visits[0].part = Some(VisitPart {
+            kind: PartKind::Day,
+            index: 1,
+            count: 2,
+        });
+        plan.routes.push(second_day);
+        if let Some(other) = model.technicians().get(1) {
+            let mut crew = plan.routes[0].clone();
+            crew.technician = other.id.clone();
+            crew.visits[0].order = ids[1].clone();
+            crew.visits[0].part = Some(VisitPart {
+                kind: PartKind::Crew,
+                index: 2,
+                count: 2,
+            });
+            plan.routes.push(crew);
+        }
+        plan.refresh_kpis();
+        assert_eq!(plan.kpis.orders_assigned, plan.routes.len().min(3) - 1);
+        let stored = StoredPlan {
+            id: "multi".into(),
+            created_at: t(2, 18),
+            plan,
+        };
+        store.save_plan(&stored, &[]).unwrap();
+        assert_eq!(store.plans().unwrap(), vec![stored], "{name}");
+    }
 }
 
 #[test]

@@ -699,7 +699,138 @@ fn generate_region(options: &DemoOptions, region: &Region) -> Dataset {
     } = draw;
     open_orders(&mut ds, &mut rng, options, region);
     return_orders(&mut ds, &mut rng, options.anchor, region);
+    field_constraints(&mut ds, options.anchor, region);
     ds
+}
+
+/// An instant of the demo's zone (Europe/Berlin): `days` after `anchor` at `hour`:00 local.
+fn berlin(anchor: NaiveDate, days: i64, hour: u32) -> chrono::DateTime<Utc> {
+    let local = (anchor + Duration::days(days))
+        .and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default());
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&local)
+        .earliest()
+        .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+}
+
+/// A service object of a customer (no visiting hours, no exclusions) in a territory with at
+/// least `techs` active technicians holding `skill` at `level`.
+fn site_for<'a>(
+    ds: &'a Dataset,
+    skill: &str,
+    level: u8,
+    techs: usize,
+) -> Option<&'a ServiceObject> {
+    let mut territories: BTreeMap<&TerritoryId, usize> = BTreeMap::new();
+    for t in ds.technicians.iter().filter(|t| t.active) {
+        if t.skills.get(skill).is_some_and(|&l| l >= level) {
+            if let Some(territory) = &t.territory {
+                *territories.entry(territory).or_default() += 1;
+            }
+        }
+    }
+    ds.service_objects.iter().find(|o| {
+        ds.customers
+            .iter()
+            .find(|c| c.id == o.customer)
+            .is_some_and(|c| {
+                c.visiting_hours.is_none()
+                    && c.excluded_technicians.is_empty()
+                    && c.territory
+                        .as_ref()
+                        .is_some_and(|t| territories.get(t).is_some_and(|&n| n >= techs))
+            })
+    })
+}
+
+/// One of each field constraint, drawn from what the region already holds (no random draw, so
+/// the rest of the demo stays as it was): a customer site open only in the mornings, a sick
+/// day, a dated certification, a multi-day job (14 h), a crew job (two technicians) and an
+/// order with a booked arrival window.
+fn field_constraints(ds: &mut Dataset, anchor: NaiveDate, region: &Region) {
+    let mornings = CalendarId::new(region.id("site-mornings"));
+    ds.calendars.push(BusinessCalendar {
+        id: mornings.clone(),
+        time_zone: TimeZoneName::new("Europe/Berlin"),
+        weekly: weekdays(vec![interval("08:00", "12:00")], false),
+        holidays: Default::default(),
+        exceptions: Default::default(),
+    });
+    if let Some(c) = ds.customers.get_mut(4) {
+        c.visiting_hours = Some(mornings);
+    }
+    if let Some(t) = ds.technicians.get(4) {
+        ds.absences.push(Absence {
+            technician: t.id.clone(),
+            start: berlin(anchor, 2, 0),
+            end: berlin(anchor, 3, 0),
+            reason: "sick".into(),
+        });
+    }
+    if let Some(t) = ds.technicians.get_mut(3) {
+        t.certifications.push(Certification {
+            skill: "fire".into(),
+            level: 3,
+            valid_from: Some(anchor - Duration::days(365)),
+            valid_to: Some(anchor + Duration::days(3)),
+        });
+    }
+    let manual = |ds: &Dataset, id: &str, object: &ServiceObject, task: &str, hours: i64| {
+        let mut order = ServiceOrder::new(
+            region.id(id),
+            object.customer.clone(),
+            Priority::Normal,
+            berlin(anchor, 0, 8),
+        );
+        order.service_object = Some(object.id.clone());
+        order.agreement = ds
+            .agreements
+            .iter()
+            .find(|a| a.customer == object.customer)
+            .map(|a| a.id.clone());
+        order.lines.push(OrderLine {
+            kind: LineKind::Task,
+            task: Some(TaskCode::new(task)),
+            agreement_line: None,
+            description: String::new(),
+            quantity: Decimal::ONE,
+            unit_price: money(95, 0),
+        });
+        if hours > 0 {
+            order.lines.push(OrderLine {
+                kind: LineKind::Hour,
+                task: None,
+                agreement_line: None,
+                description: "labour".into(),
+                quantity: Decimal::from(hours),
+                unit_price: money(68, 0),
+            });
+        }
+        order
+    };
+    let mut extra = Vec::new();
+    if let Some(object) = site_for(ds, "refrigeration", 3, 1).cloned() {
+        // 2 h of service and 12 h of labour: longer than any working day.
+        let mut order = manual(ds, "SO-M0001", &object, "CHILLER-SVC", 12);
+        order.description = "replace the chiller (two days)".into();
+        extra.push(order);
+    }
+    if let Some(object) = site_for(ds, "lifts", 3, 2).cloned() {
+        let mut order = manual(ds, "SO-C0001", &object, "LIFT-INSP", 0);
+        order.description = "lift inspection with a load test: two technicians".into();
+        order.technicians_required = 2;
+        extra.push(order);
+    }
+    if let Some(object) = site_for(ds, "hvac", 2, 1).cloned() {
+        let mut order = manual(ds, "SO-A0001", &object, "HVAC-INSP", 0);
+        order.description = "inspection booked with the customer".into();
+        order.appointment = Some(Appointment {
+            from: berlin(anchor, 3, 10),
+            to: berlin(anchor, 3, 12),
+        });
+        extra.push(order);
+    }
+    ds.orders.extend(extra);
 }
 
 fn open_orders(ds: &mut Dataset, rng: &mut SplitMix64, options: &DemoOptions, region: &Region) {

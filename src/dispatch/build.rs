@@ -149,6 +149,12 @@ fn order_facts(
         window_end,
         duration_secs: (duration_minutes * 60.0) as i64,
         duration_minutes,
+        min_part_secs: order
+            .min_part_minutes
+            .or(policy.work_rules.min_part_minutes)
+            .filter(|_| order.split && order.technicians_required <= 1)
+            .map(|m| i64::from(m) * 60),
+        crew: order.technicians_required.max(1),
         sla_scale: grade::sla_scale_secs(window_start, due, &policy.scales),
         site_hours: model
             .order_visiting_hours(order)
@@ -411,7 +417,12 @@ impl<'a> PolicyContext<'a> {
         for of in &mut order_facts_list {
             of.site_closed = of.site_hours.is_some_and(|c| {
                 let site = &site_calendars[c as usize];
-                !site_opens(site, of.window_start, of.window_end, of.duration_secs)
+                !site_opens(
+                    site,
+                    of.window_start,
+                    of.window_end,
+                    of.shortest_visit_secs(),
+                )
             });
         }
         let tech_side = tech_side(&shared, &interned, techs, workload, span);

@@ -81,12 +81,25 @@ pub(crate) struct OrderFacts {
     pub window_end: i64,
     pub duration_secs: i64,
     pub duration_minutes: f64,
+    /// The shortest part when the job may be split over days (`None`: never split).
+    pub min_part_secs: Option<i64>,
+    /// Technicians required together on site.
+    pub crew: u32,
     pub sla_scale: f64,
     /// The site's visiting hours: an index into `PolicyContext::site_calendars` (`None`: no
     /// restriction, or the `visiting_hours` rule is off).
     pub site_hours: Option<u32>,
     /// The visiting hours hold no opening for the whole job within the window.
     pub site_closed: bool,
+}
+
+impl OrderFacts {
+    /// The shortest visit the order can be served in: its duration, or its shortest part
+    /// when it may be split over days.
+    pub(crate) fn shortest_visit_secs(&self) -> i64 {
+        self.min_part_secs
+            .map_or(self.duration_secs, |p| p.min(self.duration_secs))
+    }
 }
 
 /// What the per-pair rules read of a technician, kept small so all technicians stay in cache.
@@ -296,6 +309,18 @@ impl<'a> PolicyContext<'a> {
     /// An order's duration on site, minutes.
     pub fn duration_minutes(&self, o: OrderIx) -> f64 {
         self.orders[o.0].duration_minutes
+    }
+
+    /// The shortest part of an order that may be split over consecutive working days,
+    /// minutes (the order's `min_part_minutes`, else the policy's); `None` when it may not be
+    /// split (`split: false`, a crew job, or no `min_part_minutes` in the policy).
+    pub fn min_part_minutes(&self, o: OrderIx) -> Option<f64> {
+        self.orders[o.0].min_part_secs.map(|s| s as f64 / 60.0)
+    }
+
+    /// The technicians an order needs on site together (`technicians_required`, 1 for most).
+    pub fn crew_size(&self, o: OrderIx) -> u32 {
+        self.orders[o.0].crew
     }
 
     /// The trip from a technician's home to an order's site.

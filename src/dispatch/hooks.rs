@@ -262,8 +262,8 @@ fn read_weights(
     Ok(())
 }
 
-/// Reads `dispatch_policy().work_rules`: the rule switches, `max_travel_km`, `horizon_days`
-/// and `depot_service_minutes`.
+/// Reads `dispatch_policy().work_rules`: the rule switches, `max_travel_km`, `horizon_days`,
+/// `depot_service_minutes` and `min_part_minutes`.
 fn read_work_rules(
     rules: &RuleSet,
     r: &HookValue,
@@ -280,7 +280,12 @@ fn read_work_rules(
         ("daily_limits", &mut settings.daily_limits),
     ];
     let mut known: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
-    known.extend(["max_travel_km", "horizon_days", "depot_service_minutes"]);
+    known.extend([
+        "max_travel_km",
+        "horizon_days",
+        "depot_service_minutes",
+        "min_part_minutes",
+    ]);
     for (key, _) in r.entries().map_err(e)? {
         if !known.contains(&key.as_str()) {
             return Err(unknown_policy_field(
@@ -302,6 +307,24 @@ fn read_work_rules(
             .map(|km| km.number())
             .transpose()
             .map_err(e)?;
+    }
+    if has_key(r, "min_part_minutes") {
+        settings.min_part_minutes = match r.field("min_part_minutes").map_err(e)? {
+            None => None,
+            Some(m) => {
+                let minutes = m.int().map_err(e)?;
+                let max = i64::from(crate::model::MAX_PART_MINUTES);
+                if !(1..=max).contains(&minutes) {
+                    return Err(bad(
+                        rules,
+                        POLICY_HOOK,
+                        None,
+                        format!("`work_rules.min_part_minutes`: {minutes} outside 1..={max}"),
+                    ));
+                }
+                Some(minutes as u32)
+            }
+        };
     }
     if let Some(h) = r.field("horizon_days").map_err(e)? {
         let days = h.int().map_err(e)?;

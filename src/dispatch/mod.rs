@@ -54,7 +54,7 @@ pub use policy::{
     WorkRuleSettings, MAX_FREEZE_WORKING_DAYS, MAX_HORIZON_DAYS, MAX_WEIGHT,
 };
 pub use profile::{OrderProfile, TechnicianProfile};
-pub use rank::{rank_candidates, Candidate, Ranking, Verdict};
+pub use rank::{rank_candidates, Candidate, Crew, Ranking, Verdict, CREW_POOL, MAX_CREWS_SHOWN};
 pub use rules::{Exclusion, Violation, WorkRule};
 pub use travel::{Place, Travel, TravelModel};
 pub use workload::{DayLoad, Workload};

@@ -129,6 +129,10 @@ pub struct WorkRuleSettings {
     /// Minutes a restocking stop at a depot takes, for depots without their own
     /// `service_minutes` (see `docs/dataset.md`, "Parts and tools"); 0–1440.
     pub depot_service_minutes: u32,
+    /// Shortest part of a multi-day job, minutes (an order's `min_part_minutes` overrides it):
+    /// a job longer than a technician's working day is split over consecutive working days
+    /// of that technician, each part at least this long. `None`: jobs are never split.
+    pub min_part_minutes: Option<u32>,
 }
 
 impl Default for WorkRuleSettings {
@@ -144,6 +148,7 @@ impl Default for WorkRuleSettings {
             daily_limits: true,
             horizon_days: 14,
             depot_service_minutes: 15,
+            min_part_minutes: Some(120),
         }
     }
 }

@@ -69,6 +69,35 @@ pub struct Ranking {
     pub duration_minutes: f64,
     /// Every technician: eligible ones by score (best first), then excluded ones.
     pub candidates: Vec<Candidate>,
+    /// Technicians the order needs on site together (`technicians_required`).
+    pub technicians_required: u32,
+    /// For a crew job (`technicians_required` > 1), the best crews: combinations of that many
+    /// eligible technicians, best first (at most [`MAX_CREWS_SHOWN`]); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crews: Vec<Crew>,
+}
+
+/// Most crews a [`Ranking`] lists.
+pub const MAX_CREWS_SHOWN: usize = 5;
+
+/// Eligible technicians (the best by score) whose combinations are ranked as crews: at most
+/// C(12, 6) = 924 combinations for any crew size.
+pub const CREW_POOL: usize = 12;
+
+/// One crew for a crew job: technicians who would start together.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Crew {
+    /// 1-based rank.
+    pub rank: usize,
+    /// The members, by id.
+    pub technicians: Vec<TechnicianId>,
+    /// The members' mean score (their scores as single technicians).
+    pub score: f64,
+    /// The earliest start the crew can make together: the latest of its members' earliest
+    /// starts (each alone).
+    pub earliest_start: DateTime<Utc>,
+    /// Why this crew: its members' scores and how long the first to be free waits.
+    pub explanation: String,
 }
 
 impl Ranking {
@@ -124,6 +153,75 @@ pub fn rank_candidates(
 ) -> Result<Ranking, DispatchError> {
     let ctx = dispatcher.context(model, std::slice::from_ref(order), at)?;
     ctx.rank(OrderIx(0))
+}
+
+/// The best crews of `n` among the eligible candidates (best first): every combination of the
+/// best [`CREW_POOL`] by score, ranked by the members' mean score, then the earliest start
+/// together, then the members' ids; the first [`MAX_CREWS_SHOWN`].
+fn best_crews(eligible: &[Candidate], n: usize) -> Vec<Crew> {
+    let pool: Vec<(&Candidate, &Grading)> = eligible
+        .iter()
+        .filter_map(|c| match &c.verdict {
+            Verdict::Eligible(g) => Some((c, g)),
+            Verdict::Excluded { .. } => None,
+        })
+        .take(CREW_POOL)
+        .collect();
+    if pool.len() < n || n == 0 {
+        return Vec::new();
+    }
+    let mut crews: Vec<Crew> = Vec::new();
+    let mut pick: Vec<usize> = (0..n).collect();
+    loop {
+        let members: Vec<&(&Candidate, &Grading)> = pick.iter().map(|&i| &pool[i]).collect();
+        let score = members.iter().map(|m| m.1.total).sum::<f64>() / n as f64;
+        let together = members.iter().map(|m| m.1.earliest_start).max();
+        let first = members.iter().map(|m| m.1.earliest_start).min();
+        if let (Some(together), Some(first)) = (together, first) {
+            let mut technicians: Vec<TechnicianId> =
+                members.iter().map(|m| m.0.technician.clone()).collect();
+            technicians.sort();
+            let scores: Vec<String> = members
+                .iter()
+                .map(|m| format!("{} {:.1}", m.0.technician, m.1.total))
+                .collect();
+            let wait = (together - first).num_minutes();
+            crews.push(Crew {
+                rank: 0,
+                technicians,
+                score,
+                earliest_start: together,
+                explanation: format!(
+                    "mean score {score:.1} ({}); {}",
+                    scores.join(", "),
+                    if wait == 0 {
+                        "all free at the same time".to_string()
+                    } else {
+                        format!("the first free waits {wait} min for the others")
+                    }
+                ),
+            });
+        }
+        // Next combination in lexicographic order.
+        let Some(i) = (0..n).rev().find(|&i| pick[i] < pool.len() - n + i) else {
+            break;
+        };
+        pick[i] += 1;
+        for k in i + 1..n {
+            pick[k] = pick[k - 1] + 1;
+        }
+    }
+    crews.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.earliest_start.cmp(&b.earliest_start))
+            .then_with(|| a.technicians.cmp(&b.technicians))
+    });
+    crews.truncate(MAX_CREWS_SHOWN);
+    for (i, c) in crews.iter_mut().enumerate() {
+        c.rank = i + 1;
+    }
+    crews
 }
 
 impl PolicyContext<'_> {
@@ -184,6 +282,12 @@ impl PolicyContext<'_> {
             c.rank = Some(i + 1);
         }
         let (window_start, window_end) = self.window(o);
+        let crew = self.crew_size(o);
+        let crews = if crew > 1 {
+            best_crews(&eligible, crew as usize)
+        } else {
+            Vec::new()
+        };
         eligible.extend(excluded);
         Ok(Ranking {
             order: self.order_id(o).clone(),
@@ -192,6 +296,8 @@ impl PolicyContext<'_> {
             window_end,
             duration_minutes: self.duration_minutes(o),
             candidates: eligible,
+            technicians_required: crew,
+            crews,
         })
     }
 

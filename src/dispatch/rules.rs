@@ -240,12 +240,12 @@ impl PolicyContext<'_> {
             day: None,
             more_days: 0,
         }));
-        let minutes = (Self::needed_minutes(of, travel) > tf.daily_minutes).then_some(Violation(
-            Kind::DailyMinutes {
-                day: None,
-                more_days: 0,
-            },
-        ));
+        // A job that may be split over days needs its shortest part in one day.
+        let shortest = (of.shortest_visit_secs() as f64 / 60.0) + travel.minutes;
+        let minutes = (shortest > tf.daily_minutes).then_some(Violation(Kind::DailyMinutes {
+            day: None,
+            more_days: 0,
+        }));
         [jobs, minutes]
     }
 
@@ -260,13 +260,26 @@ impl PolicyContext<'_> {
     ) -> Result<Assessment, Violation> {
         let open = &self.calendars[tf.calendar];
         let site = of.site_hours.map(|c| &self.site_calendars[c as usize]);
+        // A job longer than the technician's day that may be split needs room for its first
+        // part (the scheduler places the others on the following working days).
+        let split =
+            of.min_part_secs.is_some() && Self::needed_minutes(of, travel) > tf.daily_minutes;
+        let duration = if split {
+            of.shortest_visit_secs()
+        } else {
+            of.duration_secs
+        };
         let req = FitRequest {
             window_start: of.window_start,
             window_end: of.window_end,
             lead: (travel.minutes * 60.0).ceil() as i64,
-            duration: of.duration_secs,
+            duration,
         };
-        let needed = Self::needed_minutes(of, travel);
+        let needed = if split {
+            duration as f64 / 60.0 + travel.minutes
+        } else {
+            Self::needed_minutes(of, travel)
+        };
         let limits = self.policy.work_rules.daily_limits;
         let day_ok = |l: &DayLoad| {
             !limits

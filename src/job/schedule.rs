@@ -455,7 +455,10 @@ fn status_updates(
         .iter()
         .flat_map(|r| &r.visits)
         .filter(|v| !previously_planned.contains(&v.order) && !stranded.contains(&v.order))
-        .map(|v| change(&v.order, OrderStatus::Scheduled))
+        .map(|v| &v.order)
+        .collect::<std::collections::BTreeSet<&OrderId>>()
+        .into_iter()
+        .map(|o| change(o, OrderStatus::Scheduled))
         .collect();
     updates.extend(
         previously_planned

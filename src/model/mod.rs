@@ -43,7 +43,7 @@ pub use operation::{
 };
 pub use order::{
     Appointment, LifecycleError, LineKind, OrderEvent, OrderLine, OrderOrigin, OrderStatus,
-    Priority, ServiceOrder, StatusChange,
+    Priority, ServiceOrder, StatusChange, MAX_CREW,
 };
 pub use repair::{Code, CodeArea, RepairCodes, RepairLine, RepairStage};
 pub use rma::{DispositionCode, ReturnLine, ReturnOrder, ReturnReason, ReturnStatus};
@@ -54,6 +54,7 @@ pub use table::{Keyed, Table};
 pub use task::{ServiceTask, SkillRequirement};
 pub use technician::{Certification, Technician};
 pub use validate::rrule_set;
+pub use validate::MAX_PART_MINUTES;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -354,6 +354,18 @@ pub struct ServiceOrder {
     /// Tools the work needs besides its tasks' tools.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<ToolId>,
+    /// Technicians who must work on site together, all starting at once (a crew job):
+    /// 1 (the default) to [`MAX_CREW`]. A crew job is never split over days.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub technicians_required: u32,
+    /// Whether a job longer than its technician's shift may be split over consecutive working
+    /// days of that technician (a multi-day job, each part a visit). Default true.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub split: bool,
+    /// The shortest part of a multi-day job, minutes: overrides the dispatch policy's
+    /// `work_rules.min_part_minutes` for this order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_part_minutes: Option<u32>,
     /// Repair records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repair_lines: Vec<RepairLine>,
@@ -369,6 +381,25 @@ pub struct ServiceOrder {
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
+}
+
+/// Largest crew an order may require (`technicians_required`).
+pub const MAX_CREW: u32 = 8;
 
 impl ServiceOrder {
     /// A new manual order in status `created`.
@@ -398,6 +429,9 @@ impl ServiceOrder {
             demand: 0.0,
             parts: std::collections::BTreeMap::new(),
             tools: Vec::new(),
+            technicians_required: 1,
+            split: true,
+            min_part_minutes: None,
             repair_lines: Vec::new(),
             repair_stage: None,
             events: Vec::new(),

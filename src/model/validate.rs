@@ -661,6 +661,9 @@ fn check_order_repair(c: &mut Checker<'_>, o: &ServiceOrder) {
     }
 }
 
+/// Largest `min_part_minutes` of an order or of the dispatch policy: one day.
+pub const MAX_PART_MINUTES: u32 = 24 * 60;
+
 /// Checks an order's own values: window order, demand and status history.
 fn check_order_values(c: &mut Checker<'_>, o: &ServiceOrder) {
     let k = EntityKind::Order;
@@ -692,6 +695,21 @@ fn check_order_values(c: &mut Checker<'_>, o: &ServiceOrder) {
     if !(o.demand.is_finite() && o.demand >= 0.0) {
         let e = ValidationError::InvalidValue(format!("demand {} must be >= 0", o.demand));
         c.push(k, &o.id, "demand", e);
+    }
+    if !(1..=super::order::MAX_CREW).contains(&o.technicians_required) {
+        let e = ValidationError::InvalidValue(format!(
+            "{} outside 1..={}",
+            o.technicians_required,
+            super::order::MAX_CREW
+        ));
+        c.push(k, &o.id, "technicians_required", e);
+    }
+    if let Some(m) = o
+        .min_part_minutes
+        .filter(|m| !(1..=MAX_PART_MINUTES).contains(m))
+    {
+        let e = ValidationError::InvalidValue(format!("{m} outside 1..={MAX_PART_MINUTES}"));
+        c.push(k, &o.id, "min_part_minutes", e);
     }
     if let Err(e) = o.check_history() {
         c.push(

@@ -70,7 +70,7 @@ pub struct TechnicianDiff {
 /// let at = Utc.with_ymd_and_hms(2027, 3, 1, 9, 0, 0).unwrap();
 /// let visit = |order: &str, start| Visit {
 ///     order: order.into(), arrival: start, start, end: start + Duration::hours(1),
-///     travel_minutes: 0.0, travel_km: 0.0, due: None, late_minutes: 0.0, fixed: false,
+///     travel_minutes: 0.0, travel_km: 0.0, due: None, late_minutes: 0.0, fixed: false, part: None,
 /// };
 /// let plan = |visits| Plan {
 ///     from: at, to: at + Duration::days(1), unassigned: vec![], kpis: PlanKpis::default(),
@@ -106,21 +106,25 @@ impl PlanDiff {
     /// The changes from `previous` (the schedule before the run; `None` when there was none)
     /// to `new`. O(v log v) for v visits.
     pub fn between(previous: Option<&Plan>, new: &Plan) -> PlanDiff {
+        // An order with several visits (multi-day, crew) is placed where its earliest one is.
         let placements = |plan: &Plan| -> HashMap<OrderId, Placement> {
-            plan.routes
-                .iter()
-                .flat_map(|r| {
-                    r.visits.iter().map(|v| {
-                        (
-                            v.order.clone(),
-                            Placement {
-                                technician: r.technician.clone(),
-                                start: v.start,
-                            },
-                        )
-                    })
-                })
-                .collect()
+            let mut out: HashMap<OrderId, Placement> = HashMap::new();
+            for r in &plan.routes {
+                for v in &r.visits {
+                    let place = Placement {
+                        technician: r.technician.clone(),
+                        start: v.start,
+                    };
+                    out.entry(v.order.clone())
+                        .and_modify(|p| {
+                            if (place.start, &place.technician) < (p.start, &p.technician) {
+                                *p = place.clone();
+                            }
+                        })
+                        .or_insert(place);
+                }
+            }
+            out
         };
         let before = previous.map(placements).unwrap_or_default();
         let after = placements(new);
@@ -224,6 +228,7 @@ mod tests {
                             due: None,
                             late_minutes: 0.0,
                             fixed: false,
+                            part: None,
                         })
                         .collect(),
                     return_minutes: 0.0,

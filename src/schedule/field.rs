@@ -36,7 +36,9 @@ use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 use thiserror::Error;
 
-use super::plan::{Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit};
+use super::plan::{
+    PartKind, Plan, PlanKpis, Route, Unassigned, UnassignedReason, Visit, VisitPart,
+};
 use super::solver::{
     self, InitialPlan, Job, PlannedJob, Problem, Restock, SolverConfig, SolverError, TravelMatrix,
     Vehicle,
@@ -49,6 +51,10 @@ use crate::dispatch::{
 use crate::model::{
     DepotId, Model, OrderId, OrderStatus, PartId, TechnicianId, TerritoryId, ToolId,
 };
+
+mod linked;
+
+pub use linked::MAX_PARTS;
 
 /// Errors of the batch scheduler.
 #[derive(Debug, Error)]
@@ -196,6 +202,12 @@ struct Mapped<'a> {
     stock_blocked: Vec<Option<(UnassignedReason, String)>>,
     /// Parts, tools and depots as the solver sees them.
     vans: Vans,
+    /// Per job: its place among its order's visits (multi-day and crew jobs).
+    links: Vec<Option<VisitPart>>,
+    /// The linked visits placed before the search: (job, shift), fixed there.
+    placed: Vec<(usize, usize, i64)>,
+    /// The linked orders that could not be placed, by job: reason and detail.
+    failed: HashMap<usize, (UnassignedReason, String)>,
     problem: Problem,
 }
 
@@ -623,12 +635,25 @@ fn build<'a, 'r: 'a>(
             }
         }
     }
+    keep_linked_reachable(&ctx, request, &mut shifts, &matrix);
     let (vehicles, shifts_of_tech) = vehicles_of(model, &ctx, &shifts, origin, options);
     let vehicles: Vec<Vehicle> = vehicles
         .into_iter()
         .zip(&shifts)
         .map(|(vehicle, shift)| vans.vehicle(model, &ctx, shift, origin, vehicle))
         .collect();
+    let links = place_linked(
+        model,
+        &ctx,
+        request,
+        &shifts,
+        &shifts_of_tech,
+        &vehicles,
+        &reach,
+        &matrix,
+        &mut priors,
+        options,
+    );
     let input = JobInput {
         model,
         ctx: &ctx,
@@ -646,6 +671,51 @@ fn build<'a, 'r: 'a>(
         jobs.push(vans.job(model, &ctx, o, job));
         due_secs.push(due);
     }
+    // The linked orders' visits: the first replaces the order's own job, the others are
+    // appended; each pinned to its shift and start (fixed in the initial plan).
+    let mut orders = order_ixs;
+    let mut job_links = vec![None; orders.len()];
+    let mut placed = Vec::new();
+    let mut failed = HashMap::new();
+    for (i, outcome) in links {
+        let o = OrderIx(i);
+        let value = jobs[i].value;
+        let demand = jobs[i].demand;
+        match outcome {
+            linked::Outcome::Placed(visits) => {
+                for (k, p) in visits.iter().enumerate() {
+                    let at = (p.start - origin) as f64;
+                    let job = Job::new(n_t + i)
+                        .with_service(p.secs as f64)
+                        .with_window(at, at)
+                        .with_demand(if k == 0 { demand } else { 0.0 })
+                        .with_value(value)
+                        .with_pinned_start(at)
+                        .with_allowed_vehicles(vec![p.shift]);
+                    let j = if k == 0 {
+                        // The first visit carries the order's parts and tools (as its demand).
+                        jobs[i] = vans.job(model, &ctx, o, job);
+                        i
+                    } else {
+                        jobs.push(job);
+                        orders.push(o);
+                        due_secs.push(due_secs[i]);
+                        priors.push(None);
+                        job_links.push(None);
+                        jobs.len() - 1
+                    };
+                    job_links[j] = Some(p.part);
+                    placed.push((j, p.shift, p.start));
+                }
+            }
+            linked::Outcome::Failed(reason, detail) => {
+                jobs[i] = Job::new(n_t + i)
+                    .with_value(value)
+                    .with_allowed_vehicles(Vec::new());
+                failed.insert(i, (reason, detail));
+            }
+        }
+    }
     // Lateness is counted in seconds: the policy's cost of a late minute per 60.
     let problem = Problem::new(matrix, vehicles, jobs)?
         .with_score_weight(1.0)?
@@ -654,11 +724,14 @@ fn build<'a, 'r: 'a>(
         ctx,
         origin,
         shifts,
-        orders: order_ixs,
+        orders,
         dues: due_secs,
         priors,
         stock_blocked,
         vans,
+        links: job_links,
+        placed,
+        failed,
         problem,
     })
 }
@@ -911,6 +984,123 @@ fn stock_reach(
         }
     }
     blocked
+
+/// A technician on the way to a linked visit of the previous plan (a crew member's, a
+/// multi-day job's part) on a shift that "now" cut short: the shift starts early enough to
+/// drive there, as for the kept visits of [`priors_of`], so the minutes that pass never move a
+/// linked visit. O(v) for v previous visits.
+fn keep_linked_reachable(
+    ctx: &PolicyContext<'_>,
+    request: &PlanRequest<'_>,
+    shifts: &mut [Shift],
+    matrix: &TravelMatrix,
+) {
+    let Some(previous) = request.previous else {
+        return;
+    };
+    let now = secs(request.from);
+    let n_t = ctx.technician_count();
+    for route in &previous.routes {
+        let Some(t) = ctx.tech_ix(&route.technician) else {
+            continue;
+        };
+        for v in route.visits.iter().filter(|v| v.part.is_some()) {
+            let Some(o) = ctx.order_ix(&v.order) else {
+                continue;
+            };
+            let start = secs(v.start);
+            let drive = matrix.time(t.0, n_t + o.0) as i64;
+            if let Some(shift) = shifts
+                .iter_mut()
+                .find(|sh| sh.tech == t && sh.start <= start && start < sh.end)
+            {
+                if shift.start <= now {
+                    shift.start = shift.start.min(start - drive);
+                }
+            }
+        }
+    }
+}
+
+/// Places the linked orders (crew and multi-day jobs, see [`linked`]) before the search, most
+/// valuable first, around the started and frozen visits of the plan being revised; their
+/// priors are dropped (the pre-pass keeps their previous visits when those still fit).
+/// Returns each linked order's index with its outcome.
+#[allow(clippy::too_many_arguments)]
+fn place_linked(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    request: &PlanRequest<'_>,
+    shifts: &[Shift],
+    shifts_of_tech: &[Vec<usize>],
+    vehicles: &[Vehicle],
+    reach: &[Vec<(TechIx, f64)>],
+    matrix: &TravelMatrix,
+    priors: &mut [Option<Prior>],
+    options: &ScheduleOptions,
+) -> Vec<(usize, linked::Outcome)> {
+    let input = linked::Input {
+        ctx,
+        shifts,
+        shifts_of_tech,
+        vehicles,
+        reach,
+        matrix,
+        cost_per_km: options.cost_per_km,
+    };
+    let n_t = ctx.technician_count();
+    let mut kinds: Vec<(usize, PartKind)> = (0..ctx.order_count())
+        .filter_map(|i| linked::link_of(&input, OrderIx(i)).map(|k| (i, k)))
+        .collect();
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    let order_of = |i: usize| model.order(ctx.order_id(OrderIx(i)));
+    let mut busy = linked::Busy::default();
+    for (i, p) in priors.iter().enumerate() {
+        if let Some(Prior {
+            shift: Some(v),
+            start,
+            hold,
+            ..
+        }) = p
+        {
+            if *hold != Hold::Movable && kinds.iter().all(|&(k, _)| k != i) {
+                let secs = (ctx.duration_minutes(OrderIx(i)) * 60.0) as i64;
+                let slot = linked::Slot {
+                    start: *start,
+                    end: start + secs,
+                    location: n_t + i,
+                    demand: order_of(i).map_or(0.0, |o| o.demand),
+                };
+                busy.add(*v, slot);
+            }
+        }
+    }
+    kinds.sort_by_key(|&(i, _)| {
+        let weight = order_of(i).map_or(0, |o| o.priority.weight());
+        (std::cmp::Reverse(weight), ctx.window(OrderIx(i)).0, i)
+    });
+    kinds
+        .into_iter()
+        .map(|(i, kind)| {
+            priors[i] = None;
+            let order = order_of(i);
+            let pinned = order.and_then(|o| o.pinned_start).map(secs);
+            let demand = order.map_or(0.0, |o| o.demand);
+            let outcome = linked::place(
+                &input,
+                &mut busy,
+                OrderIx(i),
+                kind,
+                secs(request.from),
+                pinned,
+                demand,
+                request.previous,
+            );
+            (i, outcome)
+        })
+        .collect()
 }
 
 /// The places of the request's orders in the previous plan: started work (its technician's
@@ -1231,7 +1421,7 @@ fn prepared<'a, 'r: 'a>(
         return Err(ScheduleError::EmptyHorizon { from, to });
     }
     let mapped = build(model, dispatcher, request, options, true)?;
-    if request.previous.is_none() {
+    if request.previous.is_none() && mapped.placed.is_empty() {
         return Ok((mapped, InitialPlan::default()));
     }
     let initial = initial_plan(model, &mapped);
@@ -1264,14 +1454,22 @@ fn plan_with(
     let (solution, total) = match keys {
         None => (
             solver::solve_from(&mapped.problem, &initial, &config)?,
-            mapped.orders.len(),
+            mapped.ctx.order_count(),
         ),
         Some(keys) => {
             let chosen: Vec<solver::Part> = solver::parts(&mapped.problem, &initial)
                 .into_iter()
                 .filter(|part| keys.contains(&describe(model, &mapped, part).key))
                 .collect();
-            let total = chosen.iter().map(|p| p.jobs.len()).sum();
+            // Orders, not visits: a crew's or a multi-day job's visits count once.
+            let mut orders: Vec<usize> = chosen
+                .iter()
+                .flat_map(|p| &p.jobs)
+                .map(|&j| mapped.orders[j].0)
+                .collect();
+            orders.sort_unstable();
+            orders.dedup();
+            let total = orders.len();
             let solution = solver::solve_parts(&mapped.problem, &initial, &chosen, &config)?;
             (solution, total)
         }
@@ -1302,6 +1500,7 @@ fn describe(model: &Model, m: &Mapped<'_>, part: &solver::Part) -> PlanPart {
         .map(|&j| m.ctx.order_id(m.orders[j]).clone())
         .collect();
     orders.sort();
+    orders.dedup();
     PlanPart {
         key: technicians
             .first()
@@ -1327,6 +1526,9 @@ fn initial_plan(model: &Model, mapped: &Mapped<'_>) -> InitialPlan {
             by_shift.entry(*v).or_default().push((*start, j));
         }
     }
+    for &(j, v, start) in &mapped.placed {
+        by_shift.entry(v).or_default().push((start, j));
+    }
     let mut shifts: Vec<usize> = by_shift.keys().copied().collect();
     shifts.sort_unstable();
     let mut initial = InitialPlan::new();
@@ -1339,6 +1541,7 @@ fn initial_plan(model: &Model, mapped: &Mapped<'_>) -> InitialPlan {
                 let id = mapped.ctx.order_id(mapped.orders[j]);
                 let pinned = model.order(id).is_some_and(|o| o.pinned_start.is_some());
                 match mapped.priors[j].map(|p| p.hold) {
+                    _ if mapped.links[j].is_some() => PlannedJob::fixed(j),
                     Some(Hold::Started) => PlannedJob::started(j),
                     Some(Hold::Frozen) => PlannedJob::fixed(j),
                     _ if pinned => PlannedJob::fixed(j),
@@ -1549,6 +1752,7 @@ fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
         due: m.dues[v.job].and_then(|d| Utc.timestamp_opt(d, 0).single()),
         late_minutes,
         fixed,
+        part: m.links[v.job],
     }
 }
 
@@ -1556,11 +1760,19 @@ fn visit_of(model: &Model, m: &Mapped<'_>, v: &solver::Visit) -> Visit {
 /// the closest technician).
 fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
     let o = m.orders[u.job];
-    if let Some((reason, detail)) = m.stock_blocked[u.job].clone() {
+    // Appended visits of linked orders have no entry of their own (they share their order's).
+    if let Some((reason, detail)) = m.stock_blocked.get(u.job).cloned().flatten() {
         return Unassigned {
             order: m.ctx.order_id(o).clone(),
             reason,
             detail,
+        };
+    }
+    if let Some((reason, detail)) = m.failed.get(&u.job) {
+        return Unassigned {
+            order: m.ctx.order_id(o).clone(),
+            reason: *reason,
+            detail: detail.clone(),
         };
     }
     let reason = reason_of(u.reason);
@@ -1611,7 +1823,7 @@ fn to_plan(
         routes,
         unassigned,
         kpis: PlanKpis {
-            orders_total: m.orders.len(),
+            orders_total: m.ctx.order_count(),
             objective: solution.objective.cost,
             ..PlanKpis::default()
         },

@@ -32,12 +32,60 @@ pub struct Visit {
     /// The visit was pinned (technician or start kept as given) or already started.
     #[serde(default)]
     pub fixed: bool,
+    /// One of several visits of the order: a part of a multi-day job or a crew member's;
+    /// `None` for an order served in one visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<VisitPart>,
 }
 
 impl Visit {
     /// Whether the planned start misses the due time.
     pub fn is_late(&self) -> bool {
         self.late_minutes > 0.0
+    }
+
+    /// Whether this is the order's only visit or the first of its visits (the first part of
+    /// a multi-day job, the first crew member's).
+    pub fn counts_order(&self) -> bool {
+        self.part.is_none_or(|p| p.index == 1)
+    }
+}
+
+/// What kind of linked visit a [`VisitPart`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartKind {
+    /// A day's part of a multi-day job (same technician, consecutive working days).
+    Day,
+    /// One member of a crew that starts together on site.
+    Crew,
+}
+
+/// The place of a visit among the visits of one order: "part 2 of 3", "crew member 1 of 2".
+///
+/// ```
+/// use fieldwork::schedule::plan::{PartKind, VisitPart};
+/// let part = VisitPart { kind: PartKind::Day, index: 2, count: 3 };
+/// assert_eq!(part.to_string(), "part 2 of 3");
+/// let member = VisitPart { kind: PartKind::Crew, index: 1, count: 2 };
+/// assert_eq!(member.to_string(), "crew member 1 of 2");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VisitPart {
+    /// Day part or crew member.
+    pub kind: PartKind,
+    /// 1-based position (days in order; crew members by technician).
+    pub index: u32,
+    /// How many visits the order has.
+    pub count: u32,
+}
+
+impl fmt::Display for VisitPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            PartKind::Day => write!(f, "part {} of {}", self.index, self.count),
+            PartKind::Crew => write!(f, "crew member {} of {}", self.index, self.count),
+        }
     }
 }
 
@@ -217,7 +265,15 @@ impl Plan {
     /// Recomputes the KPIs that follow from the routes (all but `orders_total` and `objective`).
     pub fn refresh_kpis(&mut self) {
         let k = &mut self.kpis;
-        k.orders_assigned = self.routes.iter().map(|r| r.visits.len()).sum();
+        // Orders, not visits: a crew's or a multi-day job's visits count once.
+        let mut orders: Vec<&OrderId> = self
+            .routes
+            .iter()
+            .flat_map(|r| r.visits.iter().map(|v| &v.order))
+            .collect();
+        orders.sort_unstable();
+        orders.dedup();
+        k.orders_assigned = orders.len();
         k.travel_km = total(self.routes.iter().map(Route::travel_km));
         k.travel_minutes = total(self.routes.iter().map(Route::travel_minutes));
         k.work_minutes = total(self.routes.iter().map(Route::work_minutes));
@@ -252,11 +308,25 @@ impl Plan {
         Some(plan)
     }
 
-    /// The visit of an order and its route, if planned.
+    /// The visit of an order and its route, if planned (of a multi-day or crew job, the first
+    /// visit in route order; [`Plan::visits_of`] lists them all).
     pub fn visit_of(&self, order: &OrderId) -> Option<(&Route, &Visit)> {
         self.routes
             .iter()
             .find_map(|r| r.visits.iter().find(|v| &v.order == order).map(|v| (r, v)))
+    }
+
+    /// Every visit of an order with its route, in route order (technician, then day).
+    pub fn visits_of<'p>(
+        &'p self,
+        order: &'p OrderId,
+    ) -> impl Iterator<Item = (&'p Route, &'p Visit)> {
+        self.routes.iter().flat_map(move |r| {
+            r.visits
+                .iter()
+                .filter(move |v| &v.order == order)
+                .map(move |v| (r, v))
+        })
     }
 }
 

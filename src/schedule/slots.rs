@@ -58,6 +58,17 @@ pub enum SlotError {
     /// The order has no site (neither its object nor its customer has a location).
     #[error("order {0} has no site location")]
     NoSite(OrderId),
+    /// A crew job: slots are offered for one technician's visit only.
+    #[error(
+        "order {order} needs a crew of {technicians}: slots are offered for one technician's \
+         visit only (book a window with `--window FROM/TO`)"
+    )]
+    Crew {
+        /// The order.
+        order: OrderId,
+        /// Its `technicians_required`.
+        technicians: u32,
+    },
     /// A request parameter is out of range.
     #[error("{what} must be within {range}, not {value}")]
     Parameter {
@@ -206,6 +217,12 @@ pub fn slots(
         return Err(SlotError::NotBookable {
             order: id.clone(),
             status,
+        });
+    }
+    if order.technicians_required > 1 {
+        return Err(SlotError::Crew {
+            order: id.clone(),
+            technicians: order.technicians_required,
         });
     }
     let site = model

@@ -179,6 +179,7 @@ mod tests {
                 due: None,
                 late_minutes: 0.0,
                 fixed: false,
+                part: None,
             })
             .collect();
         Plan {

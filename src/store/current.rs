@@ -30,7 +30,7 @@ pub fn on_schedule(status: OrderStatus) -> bool {
 /// let visit = Visit {
 ///     order: "SO-1".into(), arrival: at, start: at, end: at + Duration::hours(1),
 ///     travel_minutes: 0.0, travel_km: 0.0, due: Some(at + Duration::minutes(30)),
-///     late_minutes: 0.0, fixed: false,
+///     late_minutes: 0.0, fixed: false, part: None,
 /// };
 /// assert!(sla_at_risk(&visit, at, Duration::minutes(60)));
 /// assert!(!sla_at_risk(&visit, at, Duration::minutes(15)));
@@ -71,11 +71,26 @@ pub fn current_plan(model: &Model, plans: &[StoredPlan]) -> Option<Plan> {
     for stored in &newest_first {
         let plan = &stored.plan;
         (from, to) = (from.min(plan.from), to.max(plan.to));
+        // A newer plan holds an order with all its visits (the parts of a multi-day job, a
+        // crew's): an older plan's visits of it are all dropped.
+        let mut held: HashSet<&OrderId> = HashSet::new();
         for route in &plan.routes {
             let visits: Vec<_> = route
                 .visits
                 .iter()
-                .filter(|v| status(&v.order).is_some_and(on_schedule) && seen.insert(&v.order))
+                .filter(|v| {
+                    if !status(&v.order).is_some_and(on_schedule) {
+                        return false;
+                    }
+                    if held.contains(&v.order) {
+                        return true;
+                    }
+                    let first = seen.insert(&v.order);
+                    if first {
+                        held.insert(&v.order);
+                    }
+                    first
+                })
                 .cloned()
                 .collect();
             if visits.is_empty() {
@@ -151,6 +166,7 @@ mod tests {
             due: None,
             late_minutes: 0.0,
             fixed: false,
+            part: None,
         }
     }
 

@@ -212,6 +212,39 @@ pub fn render(ranking: &Ranking, dispatcher: &Dispatcher<'_>, tz: chrono_tz::Tz)
         text.push_str(&table(&headers, &rows));
         text.push('\n');
     }
+    if ranking.technicians_required > 1 {
+        text.push_str(&format!(
+            "\ncrew job: {} technicians start together",
+            ranking.technicians_required
+        ));
+        if ranking.crews.is_empty() {
+            text.push_str(&format!(
+                "; no crew of {} available together (fewer eligible)\n",
+                ranking.technicians_required
+            ));
+        } else {
+            text.push_str("; best crews:\n");
+            let crews: Vec<Vec<String>> = ranking
+                .crews
+                .iter()
+                .map(|c| {
+                    let names: Vec<&str> = c.technicians.iter().map(|t| t.as_str()).collect();
+                    vec![
+                        c.rank.to_string(),
+                        names.join(" + "),
+                        format!("{:.1}", c.score),
+                        fmt_time(c.earliest_start),
+                        c.explanation.clone(),
+                    ]
+                })
+                .collect();
+            text.push_str(&table(
+                &["RANK", "CREW", "SCORE", "TOGETHER FROM", "WHY"],
+                &crews,
+            ));
+            text.push('\n');
+        }
+    }
     if !excluded.is_empty() {
         text.push_str(&format!("\nexcluded ({}):\n", excluded.len()));
         text.push_str(&table(&["TECHNICIAN", "NAME", "WHY"], &excluded));

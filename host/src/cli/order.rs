@@ -482,13 +482,19 @@ struct HistoryLine {
     reason: Option<String>,
 }
 
+/// A planned visit of an order: technician, start, end, fixed, part.
+type PlannedRow = (String, DateTime<Utc>, DateTime<Utc>, bool, Option<String>);
+
 /// The planned visit of an order, for `--json`.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct PlannedVisit {
     technician: String,
     start: String,
     end: String,
     fixed: bool,
+    /// Of a multi-day or crew job: "part 2 of 3", "crew member 1 of 2".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part: Option<String>,
 }
 
 /// `order show`, for `--json`.
@@ -510,7 +516,11 @@ struct Shown<'a> {
     repair_lines: usize,
     history: Vec<HistoryLine>,
     sla: Option<OrderSla>,
+    /// The first planned visit.
     visit: Option<PlannedVisit>,
+    /// Every planned visit of a multi-day or crew job (absent for one visit).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    visits: Vec<PlannedVisit>,
     work: WorkFacts,
 }
 
@@ -576,18 +586,28 @@ fn show_in(
     // Stable: status changes before events recorded at the same instant.
     history.sort_by_key(|(at, _)| *at);
     let plans = ctx.store.plans()?;
-    let planned = current_plan(&ctx.model, &plans).and_then(|plan| {
-        plan.visit_of(&id)
-            .map(|(route, v)| (route.technician.to_string(), v.start, v.end, v.fixed))
-    });
-    let visit = planned
-        .clone()
-        .map(|(technician, start, end, fixed)| PlannedVisit {
-            technician,
-            start: rfc3339(start),
-            end: rfc3339(end),
-            fixed,
+    let mut planned: Vec<PlannedRow> =
+        current_plan(&ctx.model, &plans).map_or_else(Vec::new, |plan| {
+            plan.visits_of(&id)
+                .map(|(route, v)| {
+                    let part = v.part.map(|p| p.to_string());
+                    (route.technician.to_string(), v.start, v.end, v.fixed, part)
+                })
+                .collect()
         });
+    planned.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    let all: Vec<PlannedVisit> = planned
+        .iter()
+        .map(|(technician, start, end, fixed, part)| PlannedVisit {
+            technician: technician.clone(),
+            start: rfc3339(*start),
+            end: rfc3339(*end),
+            fixed: *fixed,
+            part: part.clone(),
+        })
+        .collect();
+    let visit = all.first().cloned();
+    let visits = if all.len() > 1 { all } else { Vec::new() };
     let sla = order_sla(ctx, order);
     let status = order.status();
     let work = WorkFacts::of(order, ctx.now);
@@ -606,6 +626,7 @@ fn show_in(
             history: history.into_iter().map(|(_, h)| h).collect(),
             sla,
             visit,
+            visits,
             work,
         })));
     };
@@ -635,14 +656,17 @@ fn show_in(
             crate::format::clock(a.to, zone)
         );
     }
-    match &planned {
-        Some((technician, start, end, fixed)) => say!(
-            "planned      {technician} {} - {}{}",
+    if planned.is_empty() {
+        say!("planned      -");
+    }
+    for (technician, start, end, fixed, part) in &planned {
+        say!(
+            "planned      {technician} {} - {}{}{}",
             instant(*start, zone),
             crate::format::clock(*end, zone),
-            if *fixed { " (fixed)" } else { "" }
-        ),
-        None => say!("planned      -"),
+            if *fixed { " (fixed)" } else { "" },
+            part.as_ref().map_or(String::new(), |p| format!(" ({p})"))
+        );
     }
     if let Some(start) = work.actual_start {
         let finish = work

@@ -198,7 +198,10 @@ pub fn render(model: &Model, plan: &Plan) -> String {
                     zone_abbreviation(v.start, zone)
                 ),
                 clock(v.end, zone),
-                v.order.to_string(),
+                match v.part {
+                    Some(part) => format!("{} ({part})", v.order),
+                    None => v.order.to_string(),
+                },
                 minutes(v.travel_minutes),
                 if v.is_late() {
                     format!("late {}", minutes(v.late_minutes))

@@ -12,7 +12,8 @@ use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
 use crate::sql::{
-    depot_stop_doc, parse_depot_stop, parse_reason, plan_orders, plan_without, reason_name,
+    depot_stop_doc, parse_depot_stop, parse_part, parse_reason, part_name, plan_orders, plan_without,
+    reason_name,
 };
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
@@ -159,12 +160,14 @@ fn write_rows(
             .map(|v| v.3.due.as_ref().map(instant))
             .collect();
         let fixed: Vec<bool> = visits.iter().map(|v| v.3.fixed).collect();
+        let part: Vec<Option<String>> = visits.iter().map(|v| part_name(v.3.part)).collect();
         tx.execute(
             "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
-             arrival, start, \"end\", travel_minutes, travel_km, due, late_minutes, fixed) \
+             arrival, start, \"end\", travel_minutes, travel_km, due, late_minutes, fixed, \
+             part) \
              SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], \
              $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], \
-             $12::float8[], $13::bool[])",
+             $12::float8[], $13::bool[], $14::text[])",
             &[
                 &id,
                 &route,
@@ -179,6 +182,7 @@ fn write_rows(
                 &due,
                 &num(&|v| v.late_minutes),
                 &fixed,
+                &part,
             ],
         )
         .map_err(refused)?;
@@ -266,7 +270,7 @@ fn read_visits(
     let rows = tx
         .query(
             "SELECT plan_id, route, order_id, arrival, start, \"end\", travel_minutes, \
-             travel_km, due, late_minutes, fixed FROM plan_visits \
+             travel_km, due, late_minutes, fixed, part FROM plan_visits \
              ORDER BY plan_id, route, sequence",
             &[],
         )
@@ -287,6 +291,7 @@ fn read_visits(
             due: parse_opt_instant(get(&row, 8)?, "plan", &plan)?,
             late_minutes: get(&row, 9)?,
             fixed: get(&row, 10)?,
+            part: parse_part(get(&row, 11)?, &plan)?,
         };
         out.entry((plan, route)).or_default().push(visit);
     }

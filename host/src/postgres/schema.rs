@@ -56,14 +56,28 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "parts and tools: a route's depot stop (as SQLite's version 5)",
         sql: V4,
     },
+    Migration {
+        version: 5,
+        description: "multi-day and crew jobs: several visits of one order in a plan, each \
+                      with its part (as SQLite's version 6)",
+        sql: V5,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 /// Version 4 (parts and tools in the van, as SQLite's version 5): a route's restocking stop
 /// at a depot, one JSON document or NULL.
 const V4: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
+
+/// Version 5: an order may have several visits in one plan (the parts of a multi-day job, the
+/// members of a crew), each with its `part` (`day 2/3`, `crew 1/2`; NULL for an order's only
+/// visit), as SQLite's version 6.
+const V5: &str = r#"
+ALTER TABLE plan_visits DROP CONSTRAINT IF EXISTS plan_visits_plan_id_order_id_key;
+ALTER TABLE plan_visits ADD COLUMN part TEXT;
+"#;
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
 /// row per run (its shared phases done, the keys of its parts as a JSON list), one per part

@@ -107,9 +107,11 @@ impl Principal {
                 "this technician token names no technician",
             ));
         };
-        let planned = plan
-            .and_then(|p| p.visit_of(order))
-            .is_some_and(|(route, _)| &route.technician == own);
+        // Any visit of the order: a crew member's, a multi-day job's part.
+        let planned = plan.is_some_and(|p| {
+            p.visits_of(order)
+                .any(|(route, _)| &route.technician == own)
+        });
         let assigned = model
             .order(order)
             .is_some_and(|o| o.required_technician.as_ref() == Some(own));

@@ -498,6 +498,7 @@ mod tests {
                 at_risk: false,
                 actual_start: None,
                 actual_end: None,
+                part: None,
                 title: row.to_string(),
             })
             .collect();

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use codec::{decode, instant, local};
 use fieldwork::billing::{DateRange, TransactionKind, TransactionSource};
 use fieldwork::model::{Dataset, OrderId, OrderOrigin, ServiceOrder};
-use fieldwork::schedule::plan::UnassignedReason;
+use fieldwork::schedule::plan::{PartKind, UnassignedReason, VisitPart};
 use fieldwork::store::{StoreError, StoredPlan};
 
 /// What opening a database did to its schema.
@@ -108,6 +108,42 @@ pub(crate) fn parse_reason(reason: &str, plan: &str) -> Result<UnassignedReason,
         .map_err(|_| decode("plan", plan, format!("unknown reason `{reason}`")))
 }
 
+/// The stored form of a visit's place among its order's visits: `day 2/3`, `crew 1/2`, or
+/// NULL for an order's only visit.
+pub(crate) fn part_name(part: Option<VisitPart>) -> Option<String> {
+    part.map(|p| {
+        let kind = match p.kind {
+            PartKind::Day => "day",
+            PartKind::Crew => "crew",
+        };
+        format!("{kind} {}/{}", p.index, p.count)
+    })
+}
+
+/// Parses a stored visit part of plan `plan` (see [`part_name`]).
+pub(crate) fn parse_part(
+    part: Option<String>,
+    plan: &str,
+) -> Result<Option<VisitPart>, StoreError> {
+    let Some(text) = part else {
+        return Ok(None);
+    };
+    let bad = || decode("plan", plan, format!("bad visit part `{text}`"));
+    let (kind, rest) = text.split_once(' ').ok_or_else(bad)?;
+    let kind = match kind {
+        "day" => PartKind::Day,
+        "crew" => PartKind::Crew,
+        _ => return Err(bad()),
+    };
+    let (index, count) = rest.split_once('/').ok_or_else(bad)?;
+    let index: u32 = index.parse().map_err(|_| bad())?;
+    let count: u32 = count.parse().map_err(|_| bad())?;
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Some(VisitPart { kind, index, count }))
+}
+
 /// Parses a stored billing transaction kind.
 pub(crate) fn parse_kind(kind: &str, id: &str) -> Result<TransactionKind, StoreError> {
     match kind {
@@ -191,14 +227,17 @@ pub(crate) fn parse_service(
     }
 }
 
-/// The orders a plan mentions (visits, then unassigned entries).
+/// The orders a plan mentions (visits, then unassigned entries), each once (a multi-day or
+/// crew job has several visits).
 pub(crate) fn plan_orders(stored: &StoredPlan) -> impl Iterator<Item = &OrderId> {
     let plan = &stored.plan;
+    let mut seen: HashSet<&OrderId> = HashSet::new();
     plan.routes
         .iter()
         .flat_map(|r| &r.visits)
         .map(|v| &v.order)
         .chain(plan.unassigned.iter().map(|u| &u.order))
+        .filter(move |o| seen.insert(*o))
 }
 
 /// The plan without the visits and unassigned entries of the orders in `gone` (completed or

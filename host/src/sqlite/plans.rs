@@ -13,7 +13,8 @@ use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
 use crate::sql::{
-    depot_stop_doc, parse_depot_stop, parse_reason, plan_orders, plan_without, reason_name,
+    depot_stop_doc, parse_depot_stop, parse_part, parse_reason, part_name, plan_orders, plan_without,
+    reason_name,
 };
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};
@@ -118,8 +119,8 @@ fn write_routes(
     let mut visit_stmt = tx
         .prepare_cached(
             "INSERT INTO plan_visits (plan_id, route, sequence, order_id, technician_id, \
-             arrival, start, end, travel_minutes, travel_km, due, late_minutes, fixed) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             arrival, start, end, travel_minutes, travel_km, due, late_minutes, fixed, part) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .map_err(&err)?;
     for (position, route) in stored.plan.routes.iter().enumerate() {
@@ -157,7 +158,8 @@ fn write_routes(
                     v.travel_km,
                     v.due.as_ref().map(instant),
                     v.late_minutes,
-                    v.fixed
+                    v.fixed,
+                    part_name(v.part)
                 ])
                 .map_err(|e| conflict(stored, format!("visit of order `{}`: {e}", v.order)))?;
             rows += 1;
@@ -297,7 +299,7 @@ fn read_visits(
     let mut stmt = conn
         .prepare_cached(
             "SELECT plan_id, route, order_id, arrival, start, end, travel_minutes, travel_km, \
-             due, late_minutes, fixed FROM plan_visits ORDER BY plan_id, route, sequence",
+             due, late_minutes, fixed, part FROM plan_visits ORDER BY plan_id, route, sequence",
         )
         .map_err(&err)?;
     let mut rows = stmt.query([]).map_err(&err)?;
@@ -318,6 +320,7 @@ fn read_visits(
             due: parse_opt_instant(row.get(8).map_err(&err)?, "plan", &plan)?,
             late_minutes: row.get(9).map_err(&err)?,
             fixed: row.get(10).map_err(&err)?,
+            part: parse_part(row.get(11).map_err(&err)?, &plan)?,
         };
         out.entry((plan, route)).or_default().push(visit);
     }

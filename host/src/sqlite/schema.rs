@@ -60,16 +60,56 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "parts and tools: a route's depot stop",
         sql: V5,
     },
+    Migration {
+        version: 6,
+        description: "multi-day and crew jobs: several visits of one order in a plan, each \
+                      with its part",
+        sql: V6,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 /// Version 5 (parts and tools in the van): a route's restocking stop at a depot, one JSON
 /// document (`schedule::plan::DepotStop`) or NULL. The part and tool catalogues and the depots
 /// are sections kept whole in `extensions`; stocks, tools and needs are fields of the
 /// technicians', tasks' and orders' documents, so they need no column.
 const V5: &str = "ALTER TABLE plan_routes ADD COLUMN depot_stop TEXT;";
+
+/// Version 6: an order may have several visits in one plan (the parts of a multi-day job, the
+/// members of a crew), each with its `part` (`day 2/3`, `crew 1/2`; NULL for an order's only
+/// visit). SQLite cannot drop a constraint: the table is rebuilt without
+/// `UNIQUE (plan_id, order_id)`, its rows copied.
+const V6: &str = r#"
+CREATE TABLE plan_visits_v6 (
+    plan_id        TEXT NOT NULL,
+    route          INTEGER NOT NULL,
+    sequence       INTEGER NOT NULL,
+    order_id       TEXT NOT NULL REFERENCES orders(id) DEFERRABLE INITIALLY DEFERRED,
+    technician_id  TEXT NOT NULL REFERENCES technicians(id) DEFERRABLE INITIALLY DEFERRED,
+    arrival        TEXT NOT NULL,
+    start          TEXT NOT NULL,
+    end            TEXT NOT NULL,
+    travel_minutes REAL NOT NULL,
+    travel_km      REAL NOT NULL,
+    due            TEXT,
+    late_minutes   REAL NOT NULL,
+    fixed          INTEGER NOT NULL,
+    part           TEXT,
+    PRIMARY KEY (plan_id, route, sequence),
+    FOREIGN KEY (plan_id, route) REFERENCES plan_routes(plan_id, position) ON DELETE CASCADE
+      DEFERRABLE INITIALLY DEFERRED
+) WITHOUT ROWID;
+INSERT INTO plan_visits_v6 (plan_id, route, sequence, order_id, technician_id, arrival, start,
+    end, travel_minutes, travel_km, due, late_minutes, fixed)
+  SELECT plan_id, route, sequence, order_id, technician_id, arrival, start, end,
+    travel_minutes, travel_km, due, late_minutes, fixed FROM plan_visits;
+DROP TABLE plan_visits;
+ALTER TABLE plan_visits_v6 RENAME TO plan_visits;
+CREATE INDEX plan_visits_technician ON plan_visits(technician_id, start);
+CREATE INDEX plan_visits_order ON plan_visits(order_id);
+"#;
 
 /// Version 4 (`fieldwork serve`): API tokens, stored as the SHA-256 of the secret (the secret
 /// itself is printed once and never stored); the audit log of every operation made through the

@@ -88,6 +88,8 @@ pub struct Bar {
     pub actual_start: Option<DateTime<Utc>>,
     /// Recorded finish (the change to `completed`).
     pub actual_end: Option<DateTime<Utc>>,
+    /// Of a multi-day or crew job: which visit ("part 2 of 3", "crew member 1 of 2").
+    pub part: Option<String>,
     /// Hover text.
     pub title: String,
 }
@@ -301,6 +303,9 @@ fn bar_title(bar: &Bar, customer: &str, task: &str, options: &BoardOptions) -> S
         )),
         if bar.at_risk { " · SLA AT RISK" } else { "" }
     );
+    if let Some(part) = &bar.part {
+        let _ = write!(title, "\n{part}");
+    }
     if let Some(s) = bar.actual_start {
         let _ = write!(title, "\nstarted {}", format::instant(s, zone));
     }
@@ -389,6 +394,7 @@ fn bars(model: &Model, plan: &Plan, dues: &Dues, options: &BoardOptions, rows: &
                 at_risk: open && sla_at_risk(&risk_visit, options.now, margin),
                 actual_start,
                 actual_end,
+                part: visit.part.map(|p| p.to_string()),
                 title: String::new(),
             };
             let (customer, task) = customer_and_task(model, order);
@@ -1095,6 +1101,7 @@ mod tests {
             due: None,
             late_minutes: 0.0,
             fixed: false,
+            part: None,
         }
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use fieldwork::model::{Model, TechnicianId};
-use fieldwork::schedule::plan::Plan;
+use fieldwork::schedule::plan::{PartKind, Plan, Visit};
 
 /// What was last exported for one event: its times and SEQUENCE.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +50,17 @@ pub fn event_uid(order: &str) -> String {
     format!("{order}@fieldwork")
 }
 
+/// The stable UID of one visit of a route: [`event_uid`] for an order's only visit; a
+/// multi-day job's part by its number (`SO-1-p2@fieldwork`), a crew member's by technician
+/// (`SO-1-T-009@fieldwork`).
+pub fn visit_uid(visit: &Visit, technician: &TechnicianId) -> String {
+    match visit.part {
+        None => event_uid(visit.order.as_str()),
+        Some(p) if p.kind == PartKind::Day => format!("{}-p{}@fieldwork", visit.order, p.index),
+        Some(_) => format!("{}-{technician}@fieldwork", visit.order),
+    }
+}
+
 /// Builds the calendar of the given technicians' visits (all technicians when `technicians` is
 /// empty) and the updated ledger: an unchanged visit keeps its SEQUENCE, a moved one (other
 /// times or another technician) gets the next, a new one starts at 0. A visit the ledger has
@@ -83,7 +94,7 @@ pub fn export(
             continue;
         }
         for visit in &route.visits {
-            let uid = event_uid(visit.order.as_str());
+            let uid = visit_uid(visit, &route.technician);
             let sequence = match ledger.get(&uid) {
                 Some(prev)
                     if prev.start == visit.start
@@ -143,9 +154,10 @@ pub fn export(
                 description.push_str(&format!("\nReported: {}", o.description));
             }
             let summary = format!(
-                "{} · {}",
+                "{} · {}{}",
                 task.map_or("Service visit", |t| t.description.as_str()),
-                customer.map_or("", |c| c.name.as_str())
+                customer.map_or("", |c| c.name.as_str()),
+                visit.part.map_or(String::new(), |p| format!(" ({p})"))
             );
             let event = Event::new()
                 .uid(&uid)
@@ -233,6 +245,7 @@ mod tests {
                     due: Some(t(12, 0)),
                     late_minutes: 0.0,
                     fixed: false,
+                    part: None,
                 }],
                 return_minutes: 10.0,
                 return_km: 5.0,

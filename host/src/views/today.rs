@@ -42,6 +42,9 @@ pub struct Stop {
     pub status: OrderStatus,
     /// Open work whose due time has passed at now.
     pub overdue: bool,
+    /// Of a multi-day or crew job: which visit this is ("part 2 of 3", "crew member 1 of 2").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
     /// Parts the visit consumes (part id → units).
     #[serde(skip_serializing_if = "PartUnits::is_empty")]
     pub parts: PartUnits,
@@ -196,6 +199,7 @@ pub fn day_view(
                 }),
                 van_after: walked.map_or_else(PartUnits::new, |w| w.left.clone()),
                 depot_before: depot.clone().filter(|_| position == Some(k)),
+                part: visit.part.map(|p| p.to_string()),
             });
         }
     }
@@ -238,11 +242,12 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
         }
         let _ = writeln!(
             out,
-            "{:>2}. {}–{}  {} · {} ({}{})\n    {}\n    drive {} / {}{}",
+            "{:>2}. {}–{}  {}{} · {} ({}{})\n    {}\n    drive {} / {}{}",
             i + 1,
             format::clock(s.start, zone),
             format::clock(s.end, zone),
             s.order,
+            s.part.as_ref().map_or(String::new(), |p| format!(" ({p})")),
             s.task,
             s.priority,
             match s.status {
@@ -321,9 +326,10 @@ pub fn render_html(view: &DayView, zone: Tz, extra: &str) -> String {
         };
         let _ = write!(
             cards,
-            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b> · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}{stock}</li>",
+            "<li class=\"stop status-{status}\" data-order=\"{order}\" data-status=\"{status}\"><div class=\"time\">{n}. {start}–{end}</div><div class=\"what\"><b>{order}</b>{part} · {task} <span class=\"prio\">{prio}</span> <span class=\"st\">{status_text}</span></div><div>{customer}</div><div>{address}</div><div class=\"drive\">drive {drive} / {km}</div>{due}{stock}</li>",
             status = s.status.as_str(),
             order = escape(&s.order),
+            part = s.part.as_ref().map_or(String::new(), |p| format!(" ({})", escape(p))),
             n = i + 1,
             start = format::clock(s.start, zone),
             end = format::clock(s.end, zone),
@@ -406,6 +412,7 @@ mod tests {
             tools: vec!["T-wrench".into()],
             van_after: PartUnits::from([("P-filter".into(), 1)]),
             depot_before: None,
+            part: Some("part 2 of 3".into()),
         };
         let view = DayView {
             technician: "T-001".into(),
@@ -431,5 +438,6 @@ mod tests {
         assert!(text.contains("van at start: 3 × P-filter"), "{text}");
         assert!(text.contains("parts 2 × P-filter · tools T-wrench · van left 1 × P-filter"));
         assert!(text.contains("van at end: 1 × P-filter"), "{text}");
+        assert!(html.contains("<b>SO-1</b> (part 2 of 3)"), "{html}");
     }
 }
