@@ -536,7 +536,7 @@ fn demo_regions_lay_independent_regions_side_by_side_and_one_region_is_the_demo(
 /// parts and tools of #18 (catalogues, van stocks and tools, task needs, depots) and the field
 /// constraints of #17 (a morning-only site, a sick day, a dated certification, a multi-day, a
 /// crew and a booked order) added.
-const DEMO_42_FINGERPRINT: u64 = 0;
+const DEMO_42_FINGERPRINT: u64 = 9_647_651_561_652_158_765;
 
 #[test]
 fn recurrence_starts_outside_the_supported_years_are_rejected_naming_the_line() {

@@ -70,9 +70,11 @@ fn validate(model: &Model, plan: &Plan, orders: &[OrderId], at: DateTime<Utc>) {
             route.visits.len() as u32 <= tech.max_jobs_per_day.unwrap_or(u32::MAX),
             "max jobs per day"
         );
+        // A linked order's demand rides with its first visit only.
         let load: f64 = route
             .visits
             .iter()
+            .filter(|v| v.part.is_none_or(|p| p.index == 1))
             .map(|v| model.order(&v.order).unwrap().demand)
             .sum();
         assert!(
@@ -352,6 +354,10 @@ fn check_stock(model: &Model, route: &fieldwork::schedule::plan::Route) {
                 v.order,
                 tech.id
             );
+        }
+        // A linked order (crew, multi-day) takes its parts once, at its first visit.
+        if v.part.is_some_and(|p| p.index != 1) {
+            needs.clear();
         }
         for (part, n) in needs {
             if refill.is_some_and(|d| d.parts.iter().any(|p| p.as_str() == part)) {
@@ -948,7 +954,7 @@ fn replanning_keeps_started_work_and_inserts_a_new_urgent_order() {
     let route = first
         .routes
         .iter()
-        .find(|r| r.visits.len() >= 2)
+        .find(|r| r.visits.len() >= 2 && r.visits[0].part.is_none())
         .unwrap()
         .clone();
     let started = route.visits[0].order.clone();

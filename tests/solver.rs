@@ -579,7 +579,11 @@ fn an_incumbent_job_moves_only_for_a_gain_above_its_penalty() {
     // One scale: vehicle 0 drives 198, vehicle 1 drives 2. A move saves 196 of travel, which
     // pays a penalty of 150, not one of 250.
     let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 150.0));
-    assert_eq!(v, Some(1), "a travel saving above the penalty pays for a move");
+    assert_eq!(
+        v,
+        Some(1),
+        "a travel saving above the penalty pays for a move"
+    );
     assert_eq!(objective.disruption, 150.0);
     let (v, objective) = solve_with(job.clone().with_incumbent(0, 99.0, 250.0));
     assert_eq!(v, Some(0), "a travel saving below the penalty does not");

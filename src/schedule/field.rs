@@ -642,6 +642,8 @@ fn build<'a, 'r: 'a>(
         .zip(&shifts)
         .map(|(vehicle, shift)| vans.vehicle(model, &ctx, shift, origin, vehicle))
         .collect();
+    // The pre-pass plans no depot stop: a linked order goes only to vans that carry its needs.
+    let linked_reach = van_alone_reach(model, &ctx, &reach);
     let links = place_linked(
         model,
         &ctx,
@@ -649,7 +651,7 @@ fn build<'a, 'r: 'a>(
         &shifts,
         &shifts_of_tech,
         &vehicles,
-        &reach,
+        &linked_reach,
         &matrix,
         &mut priors,
         options,
@@ -984,6 +986,37 @@ fn stock_reach(
         }
     }
     blocked
+}
+
+/// `reach` where every order that needs parts or tools keeps only the technicians whose van
+/// alone holds them (without a depot stop): what the linked-visit pre-pass may use, since it
+/// places visits before the search decides any depot stop. O(Σ reach × needs).
+fn van_alone_reach(
+    model: &Model,
+    ctx: &PolicyContext<'_>,
+    reach: &[Vec<(TechIx, f64)>],
+) -> Vec<Vec<(TechIx, f64)>> {
+    let mut out = reach.to_vec();
+    for (i, techs) in out.iter_mut().enumerate() {
+        let Some(order) = model.order(ctx.order_id(OrderIx(i))) else {
+            continue;
+        };
+        if techs.is_empty() || !stock::needs_stock(model, order) {
+            continue;
+        }
+        let parts = model.order_required_parts(order);
+        let tools = model.order_required_tools(order);
+        techs.retain(|&(t, _)| {
+            model.technician(ctx.tech_id(t)).is_some_and(|tech| {
+                tools.iter().all(|tool| tech.has_tool(tool))
+                    && parts
+                        .iter()
+                        .all(|(p, n)| tech.stock.get(p).is_some_and(|have| have >= n))
+            })
+        });
+    }
+    out
+}
 
 /// A technician on the way to a linked visit of the previous plan (a crew member's, a
 /// multi-day job's part) on a shift that "now" cut short: the shift starts early enough to

@@ -174,7 +174,13 @@ fn walk(model: &Model, route: &Route) -> (Option<DayStock>, Vec<StockViolation>)
         let Some(order) = model.order(&visit.order) else {
             continue;
         };
-        let consumed = model.order_required_parts(order);
+        // An order served in several visits (crew members, a multi-day job's parts) takes its
+        // parts once, at its first visit; every visit needs the tools.
+        let consumed = if visit.part.is_none_or(|p| p.index == 1) {
+            model.order_required_parts(order)
+        } else {
+            Default::default()
+        };
         let tools = model.order_required_tools(order);
         for tool in &tools {
             if !tech.has_tool(tool) && !refill.is_some_and(|d| d.holds_tool(tool)) {
@@ -297,6 +303,7 @@ mod tests {
                     due: None,
                     late_minutes: 0.0,
                     fixed: false,
+                    part: None,
                 })
                 .collect(),
             return_minutes: 10.0,

@@ -13,8 +13,8 @@ use crate::sql::codec::{
     date, from_doc, instant, parse_date, parse_instant, parse_opt_instant, to_doc,
 };
 use crate::sql::{
-    depot_stop_doc, parse_depot_stop, parse_part, parse_reason, part_name, plan_orders, plan_without,
-    reason_name,
+    depot_stop_doc, parse_depot_stop, parse_part, parse_reason, part_name, plan_orders,
+    plan_without, reason_name,
 };
 use fieldwork::model::{OrderId, TechnicianId};
 use fieldwork::schedule::plan::{Plan, Route, Unassigned, Visit};

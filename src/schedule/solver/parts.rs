@@ -145,7 +145,17 @@ pub fn parts(problem: &Problem, plan: &InitialPlan) -> Vec<Part> {
     out
 }
 
-/// The part of the budget a part gets: its share of the jobs.
+/// The jobs `plan` fixes in place (they are not searched). O(planned jobs).
+fn fixed_jobs(plan: &InitialPlan) -> std::collections::HashSet<usize> {
+    plan.routes
+        .iter()
+        .flat_map(|(_, jobs)| jobs)
+        .filter(|j| j.lock == super::state::Lock::Fixed)
+        .map(|j| j.job)
+        .collect()
+}
+
+/// The part of the budget a part gets: its share of the movable jobs.
 fn iterations_of(config: &SolverConfig, part_jobs: usize, total_jobs: usize) -> Option<u64> {
     config.max_iterations.map(|m| {
         let share = u128::from(m) * part_jobs as u128 / total_jobs.max(1) as u128;
@@ -268,7 +278,7 @@ fn restrict_plan(plan: &InitialPlan, part: &Part) -> InitialPlan {
 /// Solves one part of `problem` (see [`parts`]) from `plan` and returns its routes and
 /// unassigned jobs in the whole problem's indices, with the objective of the part. The
 /// iteration budget is the part's share of `config.max_iterations` (proportional to its jobs
-/// among all the problem's jobs); the time limit is used as given. A worker that solves only
+/// among all the problem's jobs, counting only the jobs `plan` does not fix); the time limit is used as given. A worker that solves only
 /// some parts of a problem gets exactly the routes a single process would.
 ///
 /// # Errors
@@ -280,7 +290,16 @@ pub fn solve_part(
     config: &SolverConfig,
 ) -> Result<Solution, SolverError> {
     let mut config = config.clone();
-    config.max_iterations = iterations_of(&config, part.jobs.len(), problem.jobs().len());
+    // Shares count the jobs the search may move: fixed jobs cost it nothing, and a part's
+    // budget must not depend on how many fixed jobs the other parts hold.
+    let fixed = fixed_jobs(plan);
+    let movable =
+        |jobs: &mut dyn Iterator<Item = usize>| jobs.filter(|j| !fixed.contains(j)).count();
+    config.max_iterations = iterations_of(
+        &config,
+        movable(&mut part.jobs.iter().copied()),
+        movable(&mut (0..problem.jobs().len())),
+    );
     if config.max_iterations.is_none() && config.time_limit.is_none() {
         config.max_iterations = Some(0);
     }
