@@ -72,9 +72,9 @@ pub struct SolverConfig {
     pub start_temperature: f64,
     /// Final annealing temperature of each cycle, same scale.
     pub end_temperature: f64,
-    /// Length of one cooling cycle in iterations (geometric from `start_temperature` to
-    /// `end_temperature`, then again from the start); `None` = [`COOLING_PER_JOB`] × the
-    /// number of jobs. The schedule does not depend on the budget, so a longer run is the
+    /// Length of the first cooling cycle in iterations (geometric from `start_temperature`
+    /// to `end_temperature`; each next cycle is twice as long and starts again from the best
+    /// plan); `None` = [`COOLING_PER_JOB`] × the number of jobs. The schedule does not depend on the budget, so a longer run is the
     /// same run prolonged and its best is never worse.
     pub cooling_iterations: Option<u64>,
     /// Ruin operator mix.
@@ -332,9 +332,9 @@ fn construct(
     built.map(|(st, _)| st)
 }
 
-/// Iterations of one cooling cycle per job when [`SolverConfig::cooling_iterations`] is
-/// `None`.
-pub const COOLING_PER_JOB: u64 = 1_000;
+/// Iterations of the first cooling cycle per job when [`SolverConfig::cooling_iterations`]
+/// is `None` (cycles then double).
+pub const COOLING_PER_JOB: u64 = 50;
 
 /// How far the search is through its budget (0 → 1, the larger of iterations and time spent)
 /// before iteration `it`, or `None` once either budget is spent.
@@ -465,17 +465,29 @@ impl<'a> Lns<'a> {
         let scale = temperature_scale(p, &cur);
         let t0 = self.config.start_temperature * scale;
         let tf = self.config.end_temperature * scale;
-        let cycle = self
+        // Cooling cycles double in length (the first `cooling_iterations` long) and each starts
+        // again from the best plan: a short run gets complete short cycles, a long run long
+        // ones, and the schedule never depends on the budget (a longer run is the same run
+        // prolonged, so its best can only be as good or better).
+        let mut cycle = self
             .config
             .cooling_iterations
             .unwrap_or(COOLING_PER_JOB * p.jobs().len() as u64)
             .max(1);
+        let mut cycle_start: u64 = 0;
         let mut ruiner = Ruiner::new(p);
         let mut cand = cur.clone();
         let mut removed: Vec<usize> = Vec::new();
         let mut it: u64 = 0;
         while budget_progress(self.config, it, started).is_some() {
-            let temperature = temperature(t0, tf, (it % cycle) as f64 / cycle as f64);
+            if it - cycle_start >= cycle {
+                cycle_start = it;
+                cycle = cycle.saturating_mul(2);
+                cur.clone_from(&best);
+                cur_score = best_score;
+                cand.clone_from(&cur);
+            }
+            let temperature = temperature(t0, tf, (it - cycle_start) as f64 / cycle as f64);
             it += 1;
 
             removed.clear();
