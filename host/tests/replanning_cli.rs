@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{demo_db, fieldwork, fieldwork_json, ok, stdout};
+use support::{copy_shipped_rules, demo_db, fieldwork, fieldwork_json, ok, stdout};
 
 const RUN: [&str; 8] = [
     "run",
@@ -24,6 +24,27 @@ fn run_json(dir: &std::path::Path) -> serde_json::Value {
     fieldwork_json(dir, &args)
 }
 
+const ABSENCE: &str = r#"{"absences": [{"technician": "T-009", "start": "2027-03-01T23:00:00Z",
+                          "end": "2027-03-02T23:00:00Z", "reason": "sick"}]}"#;
+
+/// Imports T-009's sick day (Tuesday 2027-03-02, Berlin) and re-runs the window: the plan diff's
+/// changes.
+fn sick_day_changes(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::write(dir.join("absence.json"), ABSENCE).unwrap();
+    ok(fieldwork(
+        dir,
+        &["import", "--db", "d.db", "absence.json", "--mode", "merge"],
+    ));
+    let diff = run_json(dir)["schedule"]["diff"].clone();
+    let changes = diff["changes"].as_array().unwrap().clone();
+    assert!(!changes.is_empty(), "{diff}");
+    changes
+}
+
+fn on_tuesday(v: &serde_json::Value) -> bool {
+    v["start"].as_str().unwrap().starts_with("2027-03-02")
+}
+
 #[test]
 fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
     let dir = tempfile::tempdir().unwrap();
@@ -40,40 +61,36 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
     assert_eq!(diff["moved"], 0, "{diff}");
     assert!(diff["unchanged"].as_u64().unwrap() > 100);
 
-    // T-009 off sick on Tuesday (Berlin).
     let t1 = dir.join("t1.ics");
-    ok(fieldwork(
-        dir,
-        &[
-            "ics",
-            "--db",
-            "d.db",
-            "--technician",
-            "T-009",
-            "--out",
-            t1.to_str().unwrap(),
-        ],
-    ));
-    std::fs::write(
-        dir.join("absence.json"),
-        r#"{"absences": [{"technician": "T-009", "start": "2027-03-01T23:00:00Z",
-                          "end": "2027-03-02T23:00:00Z", "reason": "sick"}]}"#,
-    )
-    .unwrap();
-    ok(fieldwork(
-        dir,
-        &["import", "--db", "d.db", "absence.json", "--mode", "merge"],
-    ));
-    let diff = run_json(dir)["schedule"]["diff"].clone();
-    let changes = diff["changes"].as_array().unwrap();
-    assert!(!changes.is_empty(), "{diff}");
-    for c in changes {
-        assert_eq!(c["before"]["technician"], "T-009", "{c}");
-        assert!(c["before"]["start"]
-            .as_str()
-            .unwrap()
-            .starts_with("2027-03-02"));
+    let ics_args = [
+        "ics",
+        "--db",
+        "d.db",
+        "--technician",
+        "T-009",
+        "--out",
+        t1.to_str().unwrap(),
+    ];
+    ok(fieldwork(dir, &ics_args));
+    // Under the shipped rules (freeze: today and the next working day; a later visit moves when
+    // that saves more than `disruption_minutes` = 60 of lateness), T-009's Tuesday visits all
+    // leave T-009, nobody else's visit inside the freeze moves, and a visit of another
+    // technician moves only beyond it (Wednesday on), where it is traded against lateness.
+    let changes = sick_day_changes(dir);
+    let mut taken = 0;
+    for c in &changes {
+        if c["before"]["technician"] == "T-009" {
+            assert!(on_tuesday(&c["before"]), "{c}");
+            assert_ne!(c["after"]["technician"], "T-009", "{c}");
+            taken += 1;
+        } else {
+            assert!(
+                c["before"]["start"].as_str().unwrap() >= "2027-03-02T23:00:00Z",
+                "{c}"
+            );
+        }
     }
+    assert!(taken > 0, "{changes:?}");
     // The absence is part of the database's truth: export brings it back.
     ok(fieldwork(
         dir,
@@ -83,24 +100,9 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("back.json")).unwrap()).unwrap();
     assert_eq!(back["absences"][0]["reason"], "sick");
     // T-009's calendar shows the visits taken away as cancelled.
-    ok(fieldwork(
-        dir,
-        &[
-            "ics",
-            "--db",
-            "d.db",
-            "--technician",
-            "T-009",
-            "--out",
-            t1.to_str().unwrap(),
-        ],
-    ));
+    ok(fieldwork(dir, &ics_args));
     let ics = std::fs::read_to_string(&t1).unwrap();
-    assert_eq!(
-        ics.matches("STATUS:CANCELLED").count(),
-        changes.len(),
-        "{ics}"
-    );
+    assert_eq!(ics.matches("STATUS:CANCELLED").count(), taken, "{ics}");
     // An absence of an unknown technician is refused, nothing stored.
     std::fs::write(
         dir.join("bad.json"),
@@ -113,4 +115,29 @@ fn a_rerun_reports_no_change_and_an_absence_moves_only_its_technician() {
         &["import", "--db", "d.db", "bad.json", "--mode", "merge"],
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// With a disruption penalty above any lateness a move could save (the shipped rules with
+/// `disruption_minutes: 100000`, used from the demo on), the same sick day moves only T-009's
+/// Tuesday visits: the stability setting of the dispatch rules is what decides.
+#[test]
+fn with_a_prohibitive_disruption_penalty_only_the_absent_technicians_visits_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(copy_shipped_rules(&dir.join("rules")) > 0);
+    let policy = dir.join("rules/dispatch.rhai");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(text.contains("disruption_minutes: 60,"));
+    std::fs::write(
+        &policy,
+        text.replace("disruption_minutes: 60,", "disruption_minutes: 100000,"),
+    )
+    .unwrap();
+    demo_db(dir);
+    let diff = &run_json(dir)["schedule"]["diff"];
+    assert_eq!(diff["moved"], 0, "{diff}");
+    for c in sick_day_changes(dir) {
+        assert_eq!(c["before"]["technician"], "T-009", "{c}");
+        assert!(on_tuesday(&c["before"]), "{c}");
+    }
 }
