@@ -1,8 +1,9 @@
 //! `fieldwork worker`: processes of the real binary sharing one business through PostgreSQL.
 //! Three workers running one run concurrently leave exactly the state one worker leaves on a
-//! copy (same orders, same plan, generation done once, every part done once, no order planned
-//! twice, no technician double-booked); a worker killed after claiming its part leaves the part
-//! to another, which finishes it. Needs `FIELDWORK_TEST_POSTGRES` (see `support::postgres`).
+//! copy (same orders, same plan, generation done once, every part done once, no visit — an
+//! order, or one part of a multi-day or crew order — planned twice, no technician
+//! double-booked); a worker killed after claiming its part leaves the part to another, which
+//! finishes it. Needs `FIELDWORK_TEST_POSTGRES` (see `support::postgres`).
 
 mod support;
 
@@ -91,15 +92,20 @@ fn outcome(store: &dyn Store) -> Outcome {
     let mut visits = BTreeMap::new();
     for route in &plan.routes {
         for v in &route.visits {
+            // A multi-day or crew order has one visit per part ("R002-SO-M0001 part 2 of 2").
+            let key = match &v.part {
+                Some(part) => format!("{} {part}", v.order),
+                None => v.order.to_string(),
+            };
             let previous = visits.insert(
-                v.order.to_string(),
+                key.clone(),
                 (
                     route.technician.to_string(),
                     v.start.to_rfc3339(),
                     v.end.to_rfc3339(),
                 ),
             );
-            assert!(previous.is_none(), "{} planned twice", v.order);
+            assert!(previous.is_none(), "{key} planned twice");
         }
     }
     // No technician is double-booked.
