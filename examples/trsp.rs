@@ -16,6 +16,8 @@
 //! `docs/trsp-results.md`): feasibility, duration of seed 1, gap to `bks_vrprep_2013.json`,
 //! time, and the spread over the seeds. `--parallel N` (at most 64) runs N of those
 //! single-threaded runs side by side, e.g. one per idle core; the table is the same.
+//! `--routes-dir DIR` also writes every run's routes there as `NAME.seedK.json` (the `--out`
+//! format), for a second checker (`benches/peers/trsp_check.py`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,16 +37,17 @@ struct Args {
     out: Option<PathBuf>,
     md: Option<PathBuf>,
     parallel: usize,
+    routes_dir: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: trsp FILE.txt [--budget-ms N] [--seed N] [--out routes.json]\n       trsp --all DIR [--budget-ms N] [--seeds N] [--parallel N] [--md results.md]";
+const USAGE: &str = "usage: trsp FILE.txt [--budget-ms N] [--seed N] [--out routes.json]\n       trsp --all DIR [--budget-ms N] [--seeds N] [--parallel N] [--md results.md] [--routes-dir DIR]";
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let mut target = None;
     let mut all = false;
     let (mut budget_ms, mut seed, mut seeds) = (10_000u64, 1u64, 3u64);
-    let (mut out, mut md, mut parallel) = (None, None, 1usize);
+    let (mut out, mut md, mut parallel, mut routes_dir) = (None, None, 1usize, None);
     let num = |v: Option<String>, name: &str| -> Result<u64, String> {
         v.ok_or(format!("{name} needs a value"))?
             .parse()
@@ -61,6 +64,11 @@ fn parse_args() -> Result<Args, String> {
             "--seeds" => seeds = num(it.next(), "--seeds")?.max(1),
             "--out" => out = Some(PathBuf::from(it.next().ok_or("--out needs a file")?)),
             "--md" => md = Some(PathBuf::from(it.next().ok_or("--md needs a file")?)),
+            "--routes-dir" => {
+                routes_dir = Some(PathBuf::from(
+                    it.next().ok_or("--routes-dir needs a folder")?,
+                ));
+            }
             "--parallel" => {
                 parallel = usize::try_from(num(it.next(), "--parallel")?.clamp(1, 64))
                     .map_err(|_| "--parallel out of range")?;
@@ -79,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
         out,
         md,
         parallel,
+        routes_dir,
     })
 }
 
@@ -363,7 +372,13 @@ fn all(args: &Args) -> Result<(), String> {
                 let Some(&(f, seed)) = tasks.get(i) else {
                     break;
                 };
-                let r = run(&files[f], args.budget_ms, seed, &bks);
+                let mut r = run(&files[f], args.budget_ms, seed, &bks);
+                if let (Ok(o), Some(dir)) = (&r, &args.routes_dir) {
+                    let file = dir.join(format!("{}.seed{seed}.json", o.name));
+                    if let Err(e) = std::fs::write(&file, routes_json(&o.routes)) {
+                        r = Err(format!("{}: {e}", file.display()));
+                    }
+                }
                 if let Ok(o) = &r {
                     eprintln!("{} seed {seed}: {:.2}", o.name, o.duration);
                 }
