@@ -294,3 +294,62 @@ fn a_closed_depot_gives_no_stop() {
         assert!(check_route(&model, r).is_empty());
     }
 }
+
+/// A re-plan after the first visit's planned start (no start recorded: as far as the plan knows
+/// it is under way) keeps every visit of a route that began with a depot stop: the
+/// technician's shift may start when the previous plan had them leave for the depot, so the
+/// fixed visits still fit and the freeze is not dropped. (The demo's noon re-run moved 57 visits when a route began with a
+/// depot stop: the stop no longer fitted before the kept first visit, the initial plan was
+/// refused, and the whole freeze with it.)
+#[test]
+fn a_replan_after_the_first_visit_keeps_a_route_that_starts_at_the_depot() {
+    let mut v = dataset();
+    v["technicians"].as_array_mut().unwrap().truncate(1);
+    v["depots"][0]["parts"] = serde_json::json!(["P-filter", "P-valve"]);
+    v["tasks"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"code": "CHECK", "description": "Check", "duration_minutes": 60}));
+    let check =
+        serde_json::json!([{"kind": "task", "task": "CHECK", "quantity": "1", "unit_price": "0"}]);
+    v["orders"] = serde_json::json!([
+        order(
+            "SO-a",
+            serde_json::json!({"parts": {"P-filter": 2}, "lines": check})
+        ),
+        order("SO-b", serde_json::json!({"lines": check})),
+        order("SO-c", serde_json::json!({"lines": check})),
+    ]);
+    let model = model_of(&v);
+    let first = plan(&model, &["SO-a", "SO-b", "SO-c"]);
+    assert!(first.unassigned.is_empty(), "{:?}", first.unassigned);
+    let route = &first.routes[0];
+    assert_eq!(route.depot_position(), Some(0), "{route:?}");
+    let a = route
+        .visits
+        .iter()
+        .find(|v| v.order.as_str() == "SO-a")
+        .unwrap();
+    let now = route.visits[0].start + Duration::minutes(5);
+    let ids: Vec<OrderId> = ["SO-a", "SO-b", "SO-c"].map(OrderId::new).to_vec();
+    let dues = HashMap::new();
+    let request =
+        PlanRequest::new(&ids, &dues, now, monday() + Duration::days(1)).replanning(Some(&first));
+    let options = ScheduleOptions {
+        seed: 7,
+        iterations: Some(2_000),
+        time_budget: None,
+        ..ScheduleOptions::default()
+    };
+    let again = schedule(&model, &Dispatcher::default(), &request, &options).unwrap();
+    assert!(again.unassigned.is_empty(), "{:?}", again.unassigned);
+    let kept = &again.routes[0];
+    let starts = |r: &fieldwork::schedule::plan::Route| -> Vec<(String, DateTime<Utc>)> {
+        r.visits
+            .iter()
+            .map(|v| (v.order.to_string(), v.start))
+            .collect()
+    };
+    assert_eq!(starts(kept), starts(route), "{kept:?}");
+    assert_eq!(kept.visits[0].start, a.start);
+}

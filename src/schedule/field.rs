@@ -231,6 +231,9 @@ struct Prior {
     shift: Option<usize>,
     /// Its start (UTC seconds): the actual start for started work.
     start: i64,
+    /// When its route of the previous plan left home (UTC seconds): a kept visit's shift may
+    /// start that early, so a depot stop planned before it still fits.
+    left: i64,
     hold: Hold,
 }
 
@@ -1153,13 +1156,16 @@ fn priors_of(
     let Some(previous) = request.previous else {
         return priors;
     };
-    let placed: HashMap<&OrderId, (&TechnicianId, i64)> = previous
+    let placed: HashMap<&OrderId, (&TechnicianId, i64, i64)> = previous
         .routes
         .iter()
         .flat_map(|r| {
-            r.visits
-                .iter()
-                .map(move |v| (&v.order, (&r.technician, secs(v.start))))
+            r.visits.iter().map(move |v| {
+                (
+                    &v.order,
+                    (&r.technician, secs(v.start), secs(r.shift_start)),
+                )
+            })
         })
         .collect();
     let freeze_ends: Vec<i64> = (0..n_t)
@@ -1168,7 +1174,7 @@ fn priors_of(
     for (i, prior) in priors.iter_mut().enumerate() {
         let o = OrderIx(i);
         let id = ctx.order_id(o);
-        let Some(&(tech, start)) = placed.get(id) else {
+        let Some(&(tech, start, left)) = placed.get(id) else {
             continue;
         };
         let Some(t) = ctx.tech_ix(tech) else {
@@ -1215,6 +1221,7 @@ fn priors_of(
                 tech: t,
                 shift,
                 start: actual,
+                left,
                 hold: Hold::Started,
             });
             continue;
@@ -1228,6 +1235,7 @@ fn priors_of(
             tech: t,
             shift,
             start,
+            left,
             hold: if frozen { Hold::Frozen } else { Hold::Movable },
         });
     }
@@ -1253,11 +1261,20 @@ fn priors_of(
         let shift = &mut shifts[v];
         // A technician on the way to the first kept visit of a shift that "now" cut short: the
         // shift starts early enough to drive there (the plan that placed it had them leave
-        // then), so the minutes passed since do not make it late.
+        // then), so the minutes passed since do not make it late. When the previous plan had
+        // them leave earlier that day (a depot stop before the visit), the shift starts then,
+        // so the restock keeps its place too.
         if let Some(&(start, i)) = kept.first() {
             if shift.start <= now {
                 let drive = matrix.time(shift.tech.0, n_t + i) as i64;
                 shift.start = shift.start.min(start - drive);
+                if let Some(p) = priors[i] {
+                    let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
+                    let day = |x: i64| ctx.local_date(shift.tech, at(x));
+                    if p.left < shift.start && day(p.left) == day(start) {
+                        shift.start = p.left;
+                    }
+                }
             }
         }
         // A frozen visit that no longer fits between the kept ones of its shift (a longer job,
