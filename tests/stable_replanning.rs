@@ -227,3 +227,36 @@ fn a_new_critical_order_moves_only_a_few_visits() {
         .any(|c| c.kind == ChangeKind::Added && c.order.as_str() == "SO-BREAKDOWN"));
     println!("new critical order: {} visits moved", diff.moved);
 }
+
+/// A technician's day limit lowered below the visits frozen on their Tuesday: that shift's
+/// kept visits no longer fit together, so its frozen visits become movable — and only those:
+/// every other technician's visit inside the freeze stays (the freeze is not dropped for
+/// everyone because one route broke it).
+#[test]
+fn a_lowered_day_limit_releases_only_that_technicians_frozen_visits() {
+    let mut store = planned_demo();
+    let plan = current(&store);
+    let tuesday = NaiveDate::from_ymd_opt(2027, 3, 2).unwrap();
+    let busiest = plan
+        .routes
+        .iter()
+        .filter(|r| r.day == tuesday)
+        .max_by_key(|r| r.visits.len())
+        .unwrap();
+    assert!(busiest.visits.len() >= 3, "{busiest:?}");
+    let tech = busiest.technician.clone();
+    let model = store.load_model().unwrap();
+    let mut t = model.technician(&tech).unwrap().clone();
+    t.max_jobs_per_day = Some(1);
+    let incoming = Dataset {
+        technicians: vec![t],
+        ..Dataset::default()
+    };
+    store.import(incoming, ImportMode::Merge).unwrap();
+    let diff = run(&mut store, monday(11, 5));
+    assert!(diff.moved + diff.newly_unassigned > 0, "{diff:?}");
+    for c in &diff.changes {
+        let Some(before) = &c.before else { continue };
+        assert_eq!(before.technician, tech, "{c:?}");
+    }
+}

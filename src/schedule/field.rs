@@ -601,6 +601,7 @@ fn build<'a, 'r: 'a>(
     request: &PlanRequest<'_>,
     options: &ScheduleOptions,
     freeze: bool,
+    released: &[usize],
 ) -> Result<Mapped<'a>, ScheduleError> {
     let PlanRequest {
         orders,
@@ -631,11 +632,12 @@ fn build<'a, 'r: 'a>(
     } else {
         vec![None; order_ixs.len()]
     };
-    if !freeze {
-        for p in priors.iter_mut().flatten() {
-            if p.hold == Hold::Frozen && !request.keeps(ctx.tech_id(p.tech)) {
-                p.hold = Hold::Movable;
-            }
+    // Without the freeze, or on the shifts whose kept visits no longer fit together, frozen
+    // visits become movable (at the disruption penalty).
+    for p in priors.iter_mut().flatten() {
+        let release = !freeze || p.shift.is_some_and(|v| released.contains(&v));
+        if release && p.hold == Hold::Frozen && !request.keeps(ctx.tech_id(p.tech)) {
+            p.hold = Hold::Movable;
         }
     }
     keep_linked_reachable(&ctx, request, &mut shifts, &matrix);
@@ -1347,7 +1349,7 @@ pub fn prepare(
     request: &PlanRequest<'_>,
     options: &ScheduleOptions,
 ) -> Result<Problem, ScheduleError> {
-    Ok(build(model, dispatcher, request, options, true)?.problem)
+    Ok(build(model, dispatcher, request, options, true, &[])?.problem)
 }
 
 fn config(options: &ScheduleOptions) -> SolverConfig {
@@ -1458,8 +1460,9 @@ pub fn schedule_parts(
 }
 
 /// The problem of a request and the initial plan to start from: the previous plan's visits
-/// under the freeze, or, when those cannot all stay (e.g. a day limit lowered), without it
-/// (started work stays fixed).
+/// under the freeze; when the kept visits of a shift cannot all stay (e.g. a day limit
+/// lowered), that shift's frozen visits become movable and the rest of the freeze holds (up to
+/// [`MAX_RELEASED_SHIFTS`] shifts; beyond, the freeze is dropped; started work stays fixed).
 fn prepared<'a, 'r: 'a>(
     model: &'a Model,
     dispatcher: &Dispatcher<'r>,
@@ -1470,21 +1473,36 @@ fn prepared<'a, 'r: 'a>(
     if to <= from {
         return Err(ScheduleError::EmptyHorizon { from, to });
     }
-    let mapped = build(model, dispatcher, request, options, true)?;
-    if request.previous.is_none() && mapped.placed.is_empty() {
-        return Ok((mapped, InitialPlan::default()));
-    }
-    let initial = initial_plan(model, &mapped);
-    match solver::check_plan(&mapped.problem, &initial) {
-        Ok(()) => Ok((mapped, initial)),
-        Err(SolverError::InvalidPlan { .. }) => {
-            let mapped = build(model, dispatcher, request, options, false)?;
-            let initial = initial_plan(model, &mapped);
-            Ok((mapped, initial))
+    // Shifts whose frozen visits are released because the kept visits of the shift no longer
+    // fit together; the freeze holds everywhere else. Bounded by MAX_RELEASED_SHIFTS rebuilds,
+    // then the freeze is dropped as a whole.
+    let mut released: Vec<usize> = Vec::new();
+    loop {
+        let mapped = build(model, dispatcher, request, options, true, &released)?;
+        if request.previous.is_none() && mapped.placed.is_empty() {
+            return Ok((mapped, InitialPlan::default()));
         }
-        Err(e) => Err(e.into()),
+        let initial = initial_plan(model, &mapped);
+        match solver::check_plan(&mapped.problem, &initial) {
+            Ok(()) => return Ok((mapped, initial)),
+            Err(SolverError::InvalidPlan {
+                vehicle: Some(v), ..
+            }) if !released.contains(&v) && released.len() < MAX_RELEASED_SHIFTS => {
+                released.push(v);
+            }
+            Err(SolverError::InvalidPlan { .. }) => {
+                let mapped = build(model, dispatcher, request, options, false, &[])?;
+                let initial = initial_plan(model, &mapped);
+                return Ok((mapped, initial));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
+
+/// How many shifts may have their frozen visits released one by one (each a rebuild of the
+/// problem) before a re-plan drops the freeze as a whole.
+const MAX_RELEASED_SHIFTS: usize = 16;
 
 /// [`schedule`] of every part (`keys` = `None`) or of the named parts.
 fn plan_with(

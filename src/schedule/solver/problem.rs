@@ -70,6 +70,9 @@ pub enum SolverError {
     InvalidPlan {
         /// What is wrong.
         message: String,
+        /// The vehicle whose fixed jobs cannot be scheduled together, when that is the
+        /// problem: a caller may free that route's jobs and try again.
+        vehicle: Option<usize>,
     },
     /// The solver configuration is out of range.
     #[error("solver configuration: {message}")]

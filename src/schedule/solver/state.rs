@@ -261,7 +261,10 @@ impl State {
         let mut fixed = vec![false; nj];
         let mut seen_job = vec![false; nj];
         let mut seen_vehicle = vec![false; nv];
-        let bad = |message: String| SolverError::InvalidPlan { message };
+        let bad = |message: String| SolverError::InvalidPlan {
+            message,
+            vehicle: None,
+        };
         for (v, jobs) in &plan.routes {
             let v = *v;
             if v >= nv {
@@ -314,9 +317,12 @@ impl State {
                 if !RouteState::sequence_feasible(p, v, &kept)
                     || simulate(p, v, kept.iter().copied()).is_none()
                 {
-                    return Err(bad(format!(
-                        "the fixed jobs of vehicle {v} cannot be scheduled (windows, shift or capacity)"
-                    )));
+                    return Err(SolverError::InvalidPlan {
+                        message: format!(
+                            "the fixed jobs of vehicle {v} cannot be scheduled (windows, shift or capacity)"
+                        ),
+                        vehicle: Some(v),
+                    });
                 }
                 kept
             };
