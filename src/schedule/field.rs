@@ -1263,14 +1263,15 @@ fn priors_of(
         let shift = &mut shifts[v];
         // A technician on the way to the first kept visit of a shift that "now" cut short: the
         // shift starts early enough to drive there (the plan that placed it had them leave
-        // then), so the minutes passed since do not make it late. When the previous plan had
-        // them leave earlier that day (a depot stop before the visit), the shift starts then,
-        // so the restock keeps its place too.
+        // then), so the minutes passed since do not make it late. When that visit is under way
+        // and the previous plan had them leave earlier that day (a depot stop before it), the
+        // shift starts then, so the restock still fits; nothing can be planned in that past
+        // stretch, as no job may go before started work.
         if let Some(&(start, i)) = kept.first() {
             if shift.start <= now {
                 let drive = matrix.time(shift.tech.0, n_t + i) as i64;
                 shift.start = shift.start.min(start - drive);
-                if let Some(p) = priors[i] {
+                if let Some(p) = priors[i].filter(|p| p.hold == Hold::Started) {
                     let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
                     let day = |x: i64| ctx.local_date(shift.tech, at(x));
                     if p.left < shift.start && day(p.left) == day(start) {
