@@ -450,6 +450,12 @@ fn all(args: &Args) -> Result<(), String> {
         .md
         .clone()
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trsp-results.md"));
+    let side_by_side = (args.parallel > 1).then(|| {
+        (
+            format!(" --parallel {}", args.parallel),
+            format!(", {} runs side by side", args.parallel),
+        )
+    });
     let mut doc = String::new();
     let _ = writeln!(
         doc,
@@ -460,17 +466,9 @@ Every solution is checked by the example's own checker; gaps are to `bks_vrprep_
 (duration). Spread = (worst − best) / best over the seeds 1..={}. One thread per run{}.\n",
         args.budget_ms,
         args.seeds,
-        if args.parallel > 1 {
-            format!(" --parallel {}", args.parallel)
-        } else {
-            String::new()
-        },
+        side_by_side.as_ref().map_or("", |(flag, _)| flag),
         args.seeds,
-        if args.parallel > 1 {
-            format!(", {} runs side by side", args.parallel)
-        } else {
-            String::new()
-        },
+        side_by_side.as_ref().map_or("", |(_, note)| note),
     );
     doc.push_str(&md);
     std::fs::write(&out, doc).map_err(|e| format!("{}: {e}", out.display()))?;

@@ -241,6 +241,11 @@ fn secs(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
+/// The instant of `x` UTC seconds (the epoch when out of range).
+fn utc(x: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(x, 0).single().unwrap_or_default()
+}
+
 fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
     let s = origin as f64 + offset;
     Utc.timestamp_opt(s.round() as i64, 0)
@@ -263,7 +268,7 @@ pub(crate) fn shifts_of(
         if e <= s {
             continue;
         }
-        let day = |x: i64| ctx.local_date(t, Utc.timestamp_opt(x, 0).single().unwrap_or_default());
+        let day = |x: i64| ctx.local_date(t, utc(x));
         match out.last_mut() {
             Some(last) if s - last.end < max_break && day(last.start) == day(s) => last.end = e,
             _ => out.push(Shift {
@@ -1203,11 +1208,10 @@ fn priors_of(
                 })
                 .map_or(start, |c| secs(c.at));
             let shift_on_day_of = |x: i64| {
-                let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
-                let day = ctx.local_date(t, at(x));
+                let day = ctx.local_date(t, utc(x));
                 shifts
                     .iter()
-                    .position(|sh| sh.tech == t && ctx.local_date(t, at(sh.start)) == day)
+                    .position(|sh| sh.tech == t && ctx.local_date(t, utc(sh.start)) == day)
             };
             // An actual start outside the window's shifts (recorded on another day) leaves the
             // visit where it was planned.
@@ -1272,8 +1276,7 @@ fn priors_of(
                 let drive = matrix.time(shift.tech.0, n_t + i) as i64;
                 shift.start = shift.start.min(start - drive);
                 if let Some(p) = priors[i].filter(|p| p.hold == Hold::Started) {
-                    let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
-                    let day = |x: i64| ctx.local_date(shift.tech, at(x));
+                    let day = |x: i64| ctx.local_date(shift.tech, utc(x));
                     if p.left < shift.start && day(p.left) == day(start) {
                         shift.start = p.left;
                     }
@@ -1312,13 +1315,12 @@ fn priors_of(
 /// `freeze_working_days`-th working day after the local day of `now` (that day itself for 0);
 /// unbounded when the window holds fewer working days.
 fn freeze_end(ctx: &PolicyContext<'_>, shifts: &[Shift], t: TechIx, now: i64) -> i64 {
-    let at = |x: i64| Utc.timestamp_opt(x, 0).single().unwrap_or_default();
-    let today = ctx.local_date(t, at(now));
+    let today = ctx.local_date(t, utc(now));
     let n = ctx.policy().replanning.freeze_working_days as usize;
     let mut days: Vec<chrono::NaiveDate> = shifts
         .iter()
         .filter(|sh| sh.tech == t)
-        .map(|sh| ctx.local_date(t, at(sh.start)))
+        .map(|sh| ctx.local_date(t, utc(sh.start)))
         .filter(|d| *d > today)
         .collect();
     days.dedup();
@@ -1332,7 +1334,7 @@ fn freeze_end(ctx: &PolicyContext<'_>, shifts: &[Shift], t: TechIx, now: i64) ->
     };
     shifts
         .iter()
-        .filter(|sh| sh.tech == t && ctx.local_date(t, at(sh.start)) <= last_day)
+        .filter(|sh| sh.tech == t && ctx.local_date(t, utc(sh.start)) <= last_day)
         .map(|sh| sh.end)
         .max()
         .unwrap_or(now)
