@@ -86,11 +86,12 @@ fn build(jobs: &[RandJob], vehicles: usize, capacity: f64, shift_end: f64) -> Pr
     let vs: Vec<Vehicle> = (0..vehicles)
         .map(|v| {
             let vehicle = Vehicle::new(0, 0.0, shift_end).with_capacity(capacity);
-            // The second vehicle also limits its number of jobs.
-            let vehicle = if v == 1 {
-                vehicle.with_max_jobs(2)
-            } else {
-                vehicle
+            // The second vehicle also limits its number of jobs; the first pays overtime for
+            // the last 30 % of its shift.
+            let vehicle = match v {
+                0 => vehicle.with_overtime(shift_end * 0.7, 1.5),
+                1 => vehicle.with_max_jobs(2),
+                _ => vehicle,
             };
             vehicle.with_resource(v / 2).with_costs(
                 1.0,
@@ -649,4 +650,56 @@ fn vehicle_windows_bind_on_their_vehicle_only() {
         let e = Problem::new(matrix.clone(), vehicles.clone(), vec![wrong]).unwrap_err();
         assert!(matches!(e, SolverError::InvalidJob { job: 0, .. }), "{e}");
     }
+}
+
+/// Overtime trades against a job's value on the one scale: a job whose route must run into
+/// overtime is done when its value exceeds the overtime cost and left out otherwise; the
+/// return never passes the hard shift end, and the departure is not delayed into overtime.
+#[test]
+fn overtime_is_paid_only_when_the_job_is_worth_it() {
+    // Depot at 0, job at 10: 10 out, 60 on site, 10 back; regular hours end at 50, the shift
+    // (with overtime) at 100. The route returns at 80: 30 of overtime.
+    let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (10.0, 0.0)]).unwrap();
+    let solve_with = |per_unit: f64, value: f64| {
+        let vehicles = vec![Vehicle::new(0, 0.0, 100.0).with_overtime(50.0, per_unit)];
+        let jobs = vec![Job::new(1)
+            .with_service(60.0)
+            .with_window(0.0, 40.0)
+            .with_value(value)];
+        let p = Problem::new(matrix.clone(), vehicles, jobs).unwrap();
+        let sol = solve(&p, &iters(50)).unwrap();
+        assert!(validate(&p, &sol).is_empty(), "{:?}", validate(&p, &sol));
+        sol
+    };
+    // 30 × 2 + 20 of travel = 80 < 100: done, leaving at once (a later start would only add
+    // overtime).
+    let sol = solve_with(2.0, 100.0);
+    assert!(sol.unassigned.is_empty());
+    let route = &sol.routes[0];
+    assert_eq!((route.departure, route.return_time), (0.0, 80.0));
+    assert_eq!(route.overtime, 30.0);
+    assert_eq!((route.cost, sol.objective.overtime), (80.0, 30.0));
+    assert_eq!(sol.objective.total, 80.0);
+    // 30 × 4 + 20 = 140 > 100: cheaper to leave it out.
+    let sol = solve_with(4.0, 100.0);
+    assert_eq!(sol.unassigned.len(), 1);
+    assert_eq!(sol.objective.total, 100.0);
+    // Without overtime, the job cannot be done at all.
+    let p = Problem::new(
+        matrix.clone(),
+        vec![Vehicle::new(0, 0.0, 50.0)],
+        vec![Job::new(1).with_service(60.0).with_value(100.0)],
+    )
+    .unwrap();
+    assert_eq!(solve(&p, &iters(50)).unwrap().unassigned.len(), 1);
+    // A bad overtime setting is refused with the vehicle named.
+    let bad = Problem::new(
+        matrix,
+        vec![Vehicle::new(0, 0.0, 100.0).with_overtime(50.0, f64::NAN)],
+        vec![],
+    );
+    assert!(matches!(
+        bad,
+        Err(SolverError::InvalidVehicle { vehicle: 0, .. })
+    ));
 }

@@ -307,7 +307,9 @@ impl TravelMatrix {
 /// A vehicle is one route: one technician on one day (several routes may share a `resource`).
 ///
 /// The route leaves `start_location` no earlier than `shift_start` and must be back at
-/// `end_location` by `shift_end`; travel counts as working time.
+/// `end_location` by `shift_end`; travel counts as working time. A return after
+/// `overtime_start` (when set below `shift_end`) is overtime, paid `cost_per_overtime` per
+/// unit of time on the objective's one scale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vehicle {
     /// Where the route starts (index into the travel matrix).
@@ -330,6 +332,11 @@ pub struct Vehicle {
     pub cost_per_time: f64,
     /// Cost paid once if the route serves at least one job (default 0).
     pub fixed_cost: f64,
+    /// Where overtime begins: the part of the route after this time, up to the return (at the
+    /// latest `shift_end`), is overtime (default `f64::INFINITY`: none).
+    pub overtime_start: f64,
+    /// Cost per unit of overtime (default 0).
+    pub cost_per_overtime: f64,
     /// Units carried per part type (index = part type; types beyond the vector's end: 0).
     /// Before the route's restock visit, the parts its jobs consume, summed per type, must not
     /// exceed these.
@@ -385,6 +392,8 @@ impl Vehicle {
             cost_per_distance: 1.0,
             cost_per_time: 0.0,
             fixed_cost: 0.0,
+            overtime_start: f64::INFINITY,
+            cost_per_overtime: 0.0,
             stock: Vec::new(),
             tools: Vec::new(),
             restock: None,
@@ -464,6 +473,36 @@ impl Vehicle {
         self.cost_per_time = per_time;
         self.fixed_cost = fixed;
         self
+    }
+
+    /// Makes the time from `start` to the shift end overtime, paid `cost_per_unit` per unit of
+    /// time the route returns after `start` (the regular shift ends at `start`; `shift_end`
+    /// stays the hard limit).
+    ///
+    /// ```
+    /// use fieldwork::schedule::solver::{solve, Job, Problem, SolverConfig, TravelMatrix, Vehicle};
+    /// let matrix = TravelMatrix::euclidean(&[(0.0, 0.0), (10.0, 0.0)])?;
+    /// // Regular hours end at 100, overtime until 150 at 2 per unit; the job takes 90 on site,
+    /// // so the route returns at 110: 10 units of overtime, cheaper than the job's value 500.
+    /// let vehicles = vec![Vehicle::new(0, 0.0, 150.0).with_overtime(100.0, 2.0)];
+    /// let jobs = vec![Job::new(1).with_service(90.0).with_value(500.0)];
+    /// let problem = Problem::new(matrix, vehicles, jobs)?;
+    /// let solution = solve(&problem, &SolverConfig::default().with_iterations(Some(10)))?;
+    /// let route = &solution.routes[0];
+    /// assert_eq!((route.return_time, route.overtime), (110.0, 10.0));
+    /// assert_eq!(route.cost, 20.0 + 2.0 * 10.0);
+    /// # Ok::<(), fieldwork::schedule::solver::SolverError>(())
+    /// ```
+    pub fn with_overtime(mut self, start: f64, cost_per_unit: f64) -> Self {
+        self.overtime_start = start;
+        self.cost_per_overtime = cost_per_unit;
+        self
+    }
+
+    /// The overtime of a route that returns at `return_time`.
+    #[inline]
+    pub(crate) fn overtime(&self, return_time: f64) -> f64 {
+        (return_time - self.overtime_start).max(0.0)
     }
 }
 
@@ -752,10 +791,18 @@ fn check_vehicle(i: usize, v: &Vehicle, size: usize) -> Result<(), SolverError> 
             return Err(bad("capacity must be finite and non-negative"));
         }
     }
-    for c in [v.cost_per_distance, v.cost_per_time, v.fixed_cost] {
+    for c in [
+        v.cost_per_distance,
+        v.cost_per_time,
+        v.fixed_cost,
+        v.cost_per_overtime,
+    ] {
         if !(c.is_finite() && c >= 0.0) {
             return Err(bad("costs must be finite and non-negative"));
         }
+    }
+    if v.overtime_start.is_nan() || v.overtime_start == f64::NEG_INFINITY {
+        return Err(bad("overtime_start must be a time or +infinity"));
     }
     if v.stock.len() > MAX_KINDS {
         return Err(bad("more part types in the stock than MAX_KINDS"));

@@ -55,8 +55,11 @@ pub struct Route {
     pub lateness: f64,
     /// Sum of the preference scores of the visits for this vehicle.
     pub preference: f64,
-    /// Route cost: distance·cost_per_distance + duration·cost_per_time + fixed cost
-    /// − score_weight·preference.
+    /// Overtime: how long after the vehicle's `overtime_start` the route returns (0 when it
+    /// returns before).
+    pub overtime: f64,
+    /// Route cost: distance·cost_per_distance + duration·cost_per_time +
+    /// overtime·cost_per_overtime + fixed cost − score_weight·preference.
     pub cost: f64,
     /// The route's restock (depot) visit, if it makes one (see
     /// [`Vehicle::restock`](super::Vehicle::restock)).
@@ -111,8 +114,8 @@ pub struct Unassigned {
 }
 
 /// Objective components. Solutions are ranked by `total`, one cost on one scale:
-/// `cost` (Σ routes: distance·cost_per_distance + duration·cost_per_time + fixed cost −
-/// score_weight · preference) + lateness weight · `lateness` + `disruption` +
+/// `cost` (Σ routes: distance·cost_per_distance + duration·cost_per_time +
+/// overtime·cost_per_overtime + fixed cost − score_weight · preference) + lateness weight · `lateness` + `disruption` +
 /// `unassigned_value` (each job left out costs its value).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Objective {
@@ -131,6 +134,8 @@ pub struct Objective {
     pub distance: f64,
     /// Total route duration.
     pub duration: f64,
+    /// Total overtime (its cost is in `cost`).
+    pub overtime: f64,
     /// Total preference score of the assignment.
     pub preference: f64,
     /// The objective, minimised: `cost` + lateness weight · `lateness` + `disruption` +
@@ -275,7 +280,11 @@ pub(crate) fn schedule_route(
     dist += m.distance(loc, veh.end_location);
     let return_time = t + tt;
     let duration = return_time - ev.departure;
-    let cost = veh.cost_per_distance * dist + veh.cost_per_time * duration + veh.fixed_cost
+    let overtime = veh.overtime(return_time);
+    let cost = veh.cost_per_distance * dist
+        + veh.cost_per_time * duration
+        + veh.cost_per_overtime * overtime
+        + veh.fixed_cost
         - p.score_weight() * pref;
     Some(Route {
         vehicle: v,
@@ -291,6 +300,7 @@ pub(crate) fn schedule_route(
         load,
         lateness: late,
         preference: pref,
+        overtime,
         cost,
         restock: restock_visit,
     })
@@ -324,6 +334,7 @@ pub(crate) fn objective_of(p: &Problem, routes: &[Route], unassigned: &[Unassign
         o.cost += r.cost;
         o.distance += r.distance;
         o.duration += r.duration;
+        o.overtime += r.overtime;
         o.preference += r.preference;
     }
     for u in unassigned {

@@ -197,6 +197,7 @@ struct Totals {
     cost: f64,
     dist: f64,
     dur: f64,
+    overtime: f64,
     pref: f64,
 }
 
@@ -475,8 +476,10 @@ fn check_route(
     let return_time = check_route_end(problem, (v, route), (t, loc), sums.load, out);
     sums.dist += m.distance(loc, veh.end_location);
     let duration = return_time - route.departure;
+    let overtime = veh.overtime(return_time);
     let cost = veh.cost_per_distance * sums.dist
         + veh.cost_per_time * duration
+        + veh.cost_per_overtime * overtime
         + if route.visits.is_empty() {
             0.0
         } else {
@@ -490,6 +493,7 @@ fn check_route(
             ("route load", route.load, sums.load),
             ("route lateness", route.lateness, sums.late),
             ("route preference", route.preference, sums.pref),
+            ("route overtime", route.overtime, overtime),
             ("route cost", route.cost, cost),
         ],
         out,
@@ -498,6 +502,7 @@ fn check_route(
     totals.cost += cost;
     totals.dist += sums.dist;
     totals.dur += duration;
+    totals.overtime += overtime;
     totals.pref += sums.pref;
 }
 
@@ -511,7 +516,8 @@ fn check_route(
 /// forbidden; pinned starts kept; end = start + service; before the route's restock visit (all
 /// of a route without one) the parts consumed per type within the vehicle's stock and every
 /// job's tools carried; the restock visit only for a vehicle that has one, timed within its
-/// window; totals and objective consistent (`total` = cost + lateness weight · lateness +
+/// window; overtime (the return after the vehicle's `overtime_start`) and its cost in the
+/// route cost; totals and objective consistent (`total` = cost + lateness weight · lateness +
 /// disruption + unassigned value).
 pub fn validate(problem: &Problem, solution: &Solution) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -548,6 +554,7 @@ pub fn validate(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             ("objective cost", o.cost, totals.cost),
             ("objective distance", o.distance, totals.dist),
             ("objective duration", o.duration, totals.dur),
+            ("objective overtime", o.overtime, totals.overtime),
             ("objective preference", o.preference, totals.pref),
             (
                 "objective total",
