@@ -12,7 +12,7 @@ use super::objectives::Objective;
 use super::policy::{
     DispatchPolicy, GradeScales, ReplanningSettings, TravelSettings, Weights, WorkRuleSettings,
 };
-use super::profile::{OrderProfile, TechnicianProfile};
+use super::profile::{OrderProfile, TechnicianProfile, MAX_OVERTIME_MINUTES};
 use crate::model::{Model, ServiceOrder, Technician, TechnicianId, TerritoryId};
 use crate::rules::{domain, HookValue, RuleError, RuleSet, Verdict, SCORE_PREFIX};
 
@@ -33,12 +33,13 @@ const ORDER_FIELDS: [&str; 6] = [
     "required_technician",
     "max_travel_km",
 ];
-const TECH_FIELDS: [&str; 6] = [
+const TECH_FIELDS: [&str; 7] = [
     "available",
     "territories",
     "max_travel_km",
     "hourly_cost",
     "max_daily_minutes",
+    "overtime_minutes",
     "max_jobs_per_day",
 ];
 
@@ -178,7 +179,11 @@ fn read_policy(
         read_replanning(rules, &r, &mut policy.replanning)?;
     }
     if let Some(c) = v.field("costs").map_err(e)? {
-        let known = ["unplanned_per_priority_weight", "lateness_per_minute"];
+        let known = [
+            "unplanned_per_priority_weight",
+            "lateness_per_minute",
+            "overtime_per_minute",
+        ];
         for (key, _) in c.entries().map_err(e)? {
             if !known.contains(&key.as_str()) {
                 return Err(unknown_policy_field(
@@ -193,6 +198,9 @@ fn read_policy(
         }
         if let Some(n) = c.field("lateness_per_minute").map_err(e)? {
             policy.costs.lateness_per_minute = n.number().map_err(e)?;
+        }
+        if let Some(n) = c.field("overtime_per_minute").map_err(e)? {
+            policy.costs.overtime_per_minute = n.number().map_err(e)?;
         }
     }
     Ok(())
@@ -581,6 +589,14 @@ pub(crate) fn apply_technician_profile(
     if let Some(m) = v.field("max_daily_minutes").map_err(e)? {
         profile.max_daily_minutes =
             range("max_daily_minutes", m.number().map_err(e)?, 1.0, 1440.0)?;
+    }
+    if let Some(m) = v.field("overtime_minutes").map_err(e)? {
+        profile.overtime_minutes = range(
+            "overtime_minutes",
+            m.number().map_err(e)?,
+            0.0,
+            MAX_OVERTIME_MINUTES,
+        )?;
     }
     if has_key(&v, "max_jobs_per_day") {
         profile.max_jobs_per_day = match v.field("max_jobs_per_day").map_err(e)? {

@@ -53,7 +53,7 @@ pub use policy::{
     CostSettings, DispatchPolicy, GradeScales, ReplanningSettings, TravelSettings, Weights,
     WorkRuleSettings, MAX_FREEZE_WORKING_DAYS, MAX_HORIZON_DAYS, MAX_WEIGHT,
 };
-pub use profile::{OrderProfile, TechnicianProfile};
+pub use profile::{OrderProfile, TechnicianProfile, MAX_OVERTIME_MINUTES};
 pub use rank::{rank_candidates, Candidate, Crew, Ranking, Verdict, CREW_POOL, MAX_CREWS_SHOWN};
 pub use rules::{Exclusion, Violation, WorkRule};
 pub use travel::{Place, Travel, TravelModel};

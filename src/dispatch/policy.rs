@@ -230,12 +230,15 @@ pub struct DispatchPolicy {
 /// km at the scheduler's `cost_per_km` of 1): travel + `lateness_per_minute` × minutes of SLA
 /// lateness + `lateness_per_minute` × `replanning.disruption_minutes` per moved visit +
 /// `unplanned_per_priority_weight` × the priority weight (critical 8, high 4, normal 2, low 1)
-/// of each order left unplanned (its outsourcing cost).
+/// of each order left unplanned (its outsourcing cost) + `overtime_per_minute` × minutes of
+/// overtime (a day's work past its regular end, within the technician profile's
+/// `overtime_minutes`).
 ///
 /// ```
 /// use fieldwork::dispatch::CostSettings;
 /// let c = CostSettings::default();
 /// assert_eq!((c.unplanned_per_priority_weight, c.lateness_per_minute), (10_000.0, 1.0));
+/// assert_eq!(c.overtime_per_minute, 2.0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostSettings {
@@ -243,6 +246,8 @@ pub struct CostSettings {
     pub unplanned_per_priority_weight: f64,
     /// Cost of one minute of SLA lateness (and of one disruption minute).
     pub lateness_per_minute: f64,
+    /// Cost of one minute of overtime.
+    pub overtime_per_minute: f64,
 }
 
 impl Default for CostSettings {
@@ -250,6 +255,7 @@ impl Default for CostSettings {
         Self {
             unplanned_per_priority_weight: 10_000.0,
             lateness_per_minute: 1.0,
+            overtime_per_minute: 2.0,
         }
     }
 }
@@ -335,6 +341,7 @@ impl DispatchPolicy {
                 self.costs.unplanned_per_priority_weight,
             ),
             ("costs.lateness_per_minute", self.costs.lateness_per_minute),
+            ("costs.overtime_per_minute", self.costs.overtime_per_minute),
         ] {
             if !(c.is_finite() && (0.0..=1e9).contains(&c)) {
                 return Err(DispatchError::policy(

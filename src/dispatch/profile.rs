@@ -85,6 +85,9 @@ impl OrderProfile {
     }
 }
 
+/// Largest accepted [`TechnicianProfile::overtime_minutes`] (4 hours).
+pub const MAX_OVERTIME_MINUTES: f64 = 240.0;
+
 /// Dispatch parameters of one technician.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TechnicianProfile {
@@ -96,8 +99,14 @@ pub struct TechnicianProfile {
     pub max_travel_km: Option<f64>,
     /// Cost per working hour (default: the technician's hourly cost).
     pub hourly_cost: f64,
-    /// Most minutes of work and travel per day (default: max hours per day × 60).
+    /// Most minutes of work and travel per day in regular time (default: max hours per day ×
+    /// 60).
     pub max_daily_minutes: f64,
+    /// Most minutes of overtime a day may run past its regular end (the end of the calendar's
+    /// opening or of `max_daily_minutes`, whichever comes first), never into an absence or
+    /// the next opening; each minute costs the policy's `costs.overtime_per_minute` (default
+    /// 0: no overtime; at most [`MAX_OVERTIME_MINUTES`]).
+    pub overtime_minutes: f64,
     /// Most jobs per day (default: the technician's limit, if any).
     pub max_jobs_per_day: Option<u32>,
 }
@@ -112,6 +121,7 @@ impl TechnicianProfile {
             max_travel_km: None,
             hourly_cost: tech.hourly_cost.to_f64().unwrap_or(0.0),
             max_daily_minutes: tech.max_hours_per_day * 60.0,
+            overtime_minutes: 0.0,
             max_jobs_per_day: tech.max_jobs_per_day,
         }
     }

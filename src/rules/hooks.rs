@@ -109,7 +109,8 @@ pub const HOOKS: &[HookSpec] = &[
         params: &["tech"],
         frequency: Frequency::PerTechnician,
         returns: "map #{ available: bool, territories: [strings], max_travel_km: number | (), \
-                  hourly_cost: number, max_daily_minutes: number, max_jobs_per_day: int | () } \
+                  hourly_cost: number, max_daily_minutes: number, overtime_minutes: number, \
+                  max_jobs_per_day: int | () } \
                   (every field optional)",
         default: "the technician as recorded (active flag, territory, hourly cost, daily limits)",
     },

@@ -185,7 +185,10 @@ impl<'a> PlanRequest<'a> {
 pub(crate) struct Shift {
     pub(crate) tech: TechIx,
     pub(crate) start: i64,
+    /// The latest return: the regular end plus the overtime the technician may work.
     pub(crate) end: i64,
+    /// End of regular time (`end` when the day allows no overtime).
+    pub(crate) regular_end: i64,
 }
 
 /// The problem built from the model, with the maps back to ids.
@@ -275,13 +278,47 @@ pub(crate) fn shifts_of(
                 tech: t,
                 start: s,
                 end: e,
+                regular_end: e,
             }),
         }
     }
     for shift in &mut out {
         shift.end = shift.end.min(shift.start + max_secs);
+        shift.regular_end = shift.end;
+    }
+    let overtime = (ctx.technician_profile(t).overtime_minutes * 60.0) as i64;
+    if overtime > 0 {
+        add_overtime(ctx, t, &mut out, overtime, to);
     }
     out
+}
+
+/// Lets each of technician `t`'s shifts run up to `overtime` seconds past its regular end, but
+/// not past `to` (the horizon), into the technician's next opening (another shift), nor into
+/// one of their absences. O(shifts × (log stretches + absences)).
+fn add_overtime(ctx: &PolicyContext<'_>, t: TechIx, shifts: &mut [Shift], overtime: i64, to: i64) {
+    let stretches = ctx.open_stretches(t);
+    let absences: Vec<(i64, i64)> = ctx
+        .model()
+        .absences_of(ctx.tech_id(t))
+        .map(|a| (secs(a.start), secs(a.end)))
+        .collect();
+    for shift in shifts {
+        let regular = shift.regular_end;
+        let mut end = (regular + overtime).min(to.max(regular));
+        // The next opening: the first stretch that starts at or after the regular end (one
+        // that is still open then, cut by the daily limit, is the overtime itself).
+        let next = stretches.partition_point(|&(s, _)| s < regular);
+        if let Some(&(s, _)) = stretches.get(next) {
+            end = end.min(s);
+        }
+        for &(a, b) in &absences {
+            if a < end && b > regular {
+                end = end.min(a.max(regular));
+            }
+        }
+        shift.end = end;
+    }
 }
 
 /// The travel matrix of the problem: technicians' homes first, then order sites. Drives are
@@ -423,6 +460,12 @@ fn vehicles_of(
         )
         .with_resource(shift.tech.0)
         .with_costs(options.cost_per_km, 0.0, 0.0);
+        if shift.end > shift.regular_end {
+            vehicle = vehicle.with_overtime(
+                (shift.regular_end - origin) as f64,
+                ctx.policy().costs.overtime_per_minute / 60.0,
+            );
+        }
         if let Some(max_jobs) = ctx.technician_profile(shift.tech).max_jobs_per_day {
             vehicle = vehicle.with_max_jobs(max_jobs as usize);
         }
@@ -1701,7 +1744,7 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
             instant(m.origin, (shift.start - m.origin) as f64),
         ),
         shift_start: instant(m.origin, (shift.start - m.origin) as f64),
-        shift_end: instant(m.origin, (shift.end - m.origin) as f64),
+        shift_end: instant(m.origin, (shift.regular_end - m.origin) as f64),
         visits,
         return_minutes: back.time(last_loc, shift.tech.0) / 60.0,
         return_km: back.distance(last_loc, shift.tech.0),
@@ -1745,7 +1788,8 @@ fn depot_stop_of(
 }
 
 /// The latest start of each visit of route `r` that keeps every later visit within its window
-/// (and its due time, where the solver met it) and the return home within the shift. O(k).
+/// (and its due time, where the solver met it) and the return home within the shift, no later
+/// into overtime than the solver planned. O(k).
 fn latest_starts(m: &Mapped<'_>, r: &solver::Route) -> Vec<f64> {
     let shift = &m.shifts[r.vehicle];
     let jobs = m.problem.jobs();
@@ -1768,7 +1812,11 @@ fn latest_starts(m: &Mapped<'_>, r: &solver::Route) -> Vec<f64> {
         depot_latest - matrix.time(before, rs.location)
     };
     let n = r.visits.len();
-    let mut bound = (shift.end - m.origin) as f64;
+    // Back home by the shift end, and no later into overtime than the solver's route (so that
+    // keeping a previous start adds no overtime).
+    let mut bound = ((shift.regular_end - m.origin) as f64)
+        .max(r.return_time)
+        .min((shift.end - m.origin) as f64);
     bound = match restock {
         Some((rs, q)) if q == n => through_depot(
             bound,

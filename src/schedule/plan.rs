@@ -167,6 +167,46 @@ impl Route {
     pub fn available_minutes(&self) -> f64 {
         (self.shift_end - self.shift_start).num_seconds().max(0) as f64 / 60.0
     }
+
+    /// When the technician is back home: the end of the last visit (or of a depot stop after
+    /// it) plus the way home; the shift start for a route without visits.
+    pub fn return_at(&self) -> DateTime<Utc> {
+        let last = self
+            .visits
+            .iter()
+            .map(|v| v.end)
+            .chain(self.depot_stop.as_ref().map(|d| d.end))
+            .max();
+        match last {
+            Some(t) => t + chrono::Duration::seconds((self.return_minutes * 60.0).round() as i64),
+            None => self.shift_start,
+        }
+    }
+
+    /// Minutes of overtime: how long after the shift's regular end (`shift_end`) the
+    /// technician is back home (0 when back in time). Overtime is planned only where the
+    /// technician profile allows it (`overtime_minutes`), at the policy's
+    /// `costs.overtime_per_minute`.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use fieldwork::schedule::plan::Route;
+    /// let at = |h, m| Utc.with_ymd_and_hms(2027, 3, 1, h, m, 0).unwrap();
+    /// let route = Route {
+    ///     technician: "T-1".into(),
+    ///     day: at(8, 0).date_naive(),
+    ///     shift_start: at(8, 0),
+    ///     shift_end: at(16, 0),
+    ///     visits: Vec::new(),
+    ///     return_minutes: 0.0,
+    ///     return_km: 0.0,
+    ///     depot_stop: None,
+    /// };
+    /// assert_eq!(route.overtime_minutes(), 0.0);
+    /// ```
+    pub fn overtime_minutes(&self) -> f64 {
+        ((self.return_at() - self.shift_end).num_seconds().max(0) as f64 / 60.0).max(0.0)
+    }
 }
 
 /// Why an order could not be planned.
@@ -236,6 +276,9 @@ pub struct PlanKpis {
     pub sla_breaches: usize,
     /// Sum of lateness, minutes.
     pub late_minutes: f64,
+    /// Sum of overtime (work and travel past the regular end of a shift), minutes.
+    #[serde(default)]
+    pub overtime_minutes: f64,
     /// The optimiser's objective value (lower is better; see the scheduler's docs).
     pub objective: f64,
 }
@@ -286,6 +329,7 @@ impl Plan {
         let visits = self.routes.iter().flat_map(|r| &r.visits);
         k.sla_breaches = visits.clone().filter(|v| v.is_late()).count();
         k.late_minutes = total(visits.map(|v| v.late_minutes));
+        k.overtime_minutes = total(self.routes.iter().map(Route::overtime_minutes));
     }
 
     /// The plans of disjoint parts of one request (see

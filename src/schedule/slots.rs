@@ -331,9 +331,10 @@ pub fn slots(
                     place: home,
                 },
             };
+            // Slots are offered in regular time: a booking does not commit overtime.
             let back = Stop {
-                start: shift.end,
-                end: shift.end,
+                start: shift.regular_end,
+                end: shift.regular_end,
                 place: home,
             };
             let stops: Vec<Stop> = std::iter::once(leave)
