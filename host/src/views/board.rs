@@ -226,14 +226,18 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The visible hours of each day: from the earliest shift start to the latest shift end
-/// (local), rounded out to whole hours; 07:00–19:00 when the plan is empty.
+/// The visible hours of each day: from the earliest shift start to the latest shift end or
+/// return home in overtime (local), rounded out to whole hours; 07:00–19:00 when the plan is
+/// empty.
 fn visible_hours(plan: &Plan, zone: Tz) -> (u32, u32) {
     let mut first = 24u32;
     let mut last = 0u32;
     for route in &plan.routes {
         let s = route.shift_start.with_timezone(&zone);
-        let e = route.shift_end.with_timezone(&zone);
+        let e = route
+            .shift_end
+            .max(route.return_at())
+            .with_timezone(&zone);
         first = first.min(s.hour());
         last = last.max(if e.minute() > 0 || e.second() > 0 {
             e.hour() + 1
@@ -514,6 +518,14 @@ pub fn kpis(
             label: "utilisation".into(),
             value: format!("{:.0} %", k.utilisation * 100.0),
             hint: "(work + travel) / shift time of the routes of the days shown".into(),
+        },
+        Kpi {
+            id: "overtime",
+            label: "overtime".into(),
+            value: format::minutes(k.overtime_minutes),
+            hint: "time the routes of the days shown bring technicians home after their \
+                   shift's regular end (allowed by a technician profile's overtime_minutes)"
+                .into(),
         },
         Kpi {
             id: "breaches",

@@ -101,6 +101,9 @@ pub struct DayView {
     pub return_minutes: f64,
     /// Total travel of the day, kilometres.
     pub travel_km: f64,
+    /// Minutes the technician is back home after the day's regular end (overtime; 0 when
+    /// back in time).
+    pub overtime_minutes: f64,
     /// "Now" the view was made at (which due times have passed).
     pub now: DateTime<Utc>,
     /// The van's parts when the day starts (its standard stock; see docs/dataset.md, "Parts
@@ -131,6 +134,7 @@ pub fn day_view(
         stops: Vec::new(),
         return_minutes: 0.0,
         travel_km: 0.0,
+        overtime_minutes: 0.0,
         now,
         van_start: PartUnits::new(),
         van_end: PartUnits::new(),
@@ -143,6 +147,7 @@ pub fn day_view(
     {
         view.return_minutes += route.return_minutes;
         view.travel_km += route.travel_km();
+        view.overtime_minutes += route.overtime_minutes();
         let stock = day_stock(model, route);
         let depot = route.depot_stop.as_ref().map(|d| DepotVisit {
             depot: d.depot.to_string(),
@@ -290,11 +295,21 @@ pub fn render_text(view: &DayView, zone: Tz) -> String {
     }
     let _ = writeln!(
         out,
-        "home: drive {} · day total {}",
+        "home: drive {} · day total {}{}",
         format::minutes(view.return_minutes),
-        format::km(view.travel_km)
+        format::km(view.travel_km),
+        overtime_text(view)
     );
     out
+}
+
+/// " · overtime 25 min" when the day runs past its regular end, else nothing.
+fn overtime_text(view: &DayView) -> String {
+    if view.overtime_minutes > 0.0 {
+        format!(" · overtime {}", format::minutes(view.overtime_minutes))
+    } else {
+        String::new()
+    }
 }
 /// Renders the day as a small HTML page readable on a phone (the server's `/me/today`):
 /// one card per stop with times, order, task, customer and address (a map link), travel, due
@@ -374,7 +389,7 @@ a {{ color: #1565c0; }}
 <h1>{tech} · {name}</h1>
 <p>{date} ({zone}) · {stops} stop(s)</p>
 <ol id="stops">{cards}</ol>
-<p class="drive">home: drive {home} · day total {total}</p>
+<p class="drive">home: drive {home} · day total {total}{overtime}</p>
 {extra}</body></html>
 "#,
         tech = escape(&view.technician),
@@ -384,6 +399,7 @@ a {{ color: #1565c0; }}
         stops = view.stops.len(),
         home = format::minutes(view.return_minutes),
         total = format::km(view.travel_km),
+        overtime = escape(&overtime_text(view)),
     )
 }
 
@@ -421,6 +437,7 @@ mod tests {
             stops: vec![stop],
             return_minutes: 10.0,
             travel_km: 16.0,
+            overtime_minutes: 25.0,
             now: at,
             van_start: PartUnits::from([("P-filter".into(), 3)]),
             van_end: PartUnits::from([("P-filter".into(), 1)]),
@@ -431,6 +448,7 @@ mod tests {
         assert!(html.contains("Müller &amp; &lt;Sons&gt;"), "{html}");
         assert!(html.contains(r#"data-order="SO-1""#));
         assert!(html.contains("09:00"), "local times: {html}");
+        assert!(html.contains("day total 16.0 km · overtime 25 min"), "{html}");
         assert!(html.contains(r#"class="due overdue""#));
         assert!(html.contains("<!--extra--></body>"));
         assert!(html.contains("parts 2 × P-filter · tools T-wrench · van left 1 × P-filter"));
