@@ -309,7 +309,9 @@ fn tech_side(
         side.facts.push(TechFacts {
             available: profile.available,
             hourly_cost: profile.hourly_cost,
-            daily_minutes: profile.max_daily_minutes,
+            // The daily limit a job must fit: regular time plus the overtime the scheduler may
+            // plan (rules/README.md, "Overtime").
+            daily_minutes: profile.max_daily_minutes + profile.overtime_minutes,
             max_jobs: profile.max_jobs_per_day,
             territory_mask: territories
                 .iter()

@@ -106,6 +106,7 @@ impl OrderFacts {
 pub(crate) struct TechFacts {
     pub available: bool,
     pub hourly_cost: f64,
+    /// `max_daily_minutes` + `overtime_minutes` of the technician profile.
     pub daily_minutes: f64,
     pub max_jobs: Option<u32>,
     /// Territories covered with an index below 64, as bits.

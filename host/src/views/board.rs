@@ -234,10 +234,7 @@ fn visible_hours(plan: &Plan, zone: Tz) -> (u32, u32) {
     let mut last = 0u32;
     for route in &plan.routes {
         let s = route.shift_start.with_timezone(&zone);
-        let e = route
-            .shift_end
-            .max(route.return_at())
-            .with_timezone(&zone);
+        let e = route.shift_end.max(route.return_at()).with_timezone(&zone);
         first = first.min(s.hour());
         last = last.max(if e.minute() > 0 || e.second() > 0 {
             e.hour() + 1

@@ -448,7 +448,10 @@ mod tests {
         assert!(html.contains("Müller &amp; &lt;Sons&gt;"), "{html}");
         assert!(html.contains(r#"data-order="SO-1""#));
         assert!(html.contains("09:00"), "local times: {html}");
-        assert!(html.contains("day total 16.0 km · overtime 25 min"), "{html}");
+        assert!(
+            html.contains("day total 16.0 km · overtime 25 min"),
+            "{html}"
+        );
         assert!(html.contains(r#"class="due overdue""#));
         assert!(html.contains("<!--extra--></body>"));
         assert!(html.contains("parts 2 × P-filter · tools T-wrench · van left 1 × P-filter"));
