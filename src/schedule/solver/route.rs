@@ -151,14 +151,14 @@ pub(crate) fn simulate(p: &Problem, v: usize, seq: impl Iterator<Item = usize>) 
 /// The disruption penalties of the jobs of the node sequence `seq` on vehicle `v` that moved from their
 /// incumbent place: another vehicle, or an earliest-timing start after the incumbent start.
 /// O(len).
-pub(crate) fn disruption(p: &Problem, v: usize, seq: &[usize]) -> f64 {
+pub(crate) fn disruption(p: &Problem, v: usize, seq: impl IntoIterator<Item = usize>) -> f64 {
     if !p.has_incumbents() {
         return 0.0;
     }
     let veh = &p.vehicles()[v];
     let m = p.matrix();
     let (mut t, mut loc, mut total) = (veh.shift_start, veh.start_location, 0.0);
-    for &j in seq {
+    for j in seq {
         let d = &p.node_on(j, v);
         let start = (t + m.time(loc, d.loc)).max(d.e);
         if j == DEPOT {
@@ -185,7 +185,8 @@ pub(crate) fn better(_a_lat: f64, a_cost: f64, _b_lat: f64, b_cost: f64) -> bool
 }
 
 /// Best insertion found in one route: `cost` is the change of the route's cost on the one
-/// scale (travel, time, fixed cost, − preference, + weighted lateness).
+/// scale (travel, time, overtime, fixed cost, − preference, + weighted lateness, + disruption
+/// penalties).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Insertion {
     pub lateness: f64,
@@ -484,7 +485,7 @@ impl RouteState {
         }
         self.load = load;
         self.soft = soft;
-        self.disruption = disruption(p, self.vehicle, &nodes);
+        self.disruption = disruption(p, self.vehicle, nodes.iter().copied());
         self.feasible = full.tw <= EPS;
         if k == 0 {
             self.distance = 0.0;
@@ -642,8 +643,8 @@ impl RouteState {
                 } else {
                     m.distance(a.last, b.first)
                 };
-            // Lateness, duration and overtime never decrease on insertion, so distance bounds
-            // the cost.
+            // Lateness, duration, overtime and disruption never decrease on insertion, so
+            // distance bounds the cost.
             // Before the first candidate of this route, ties with `limit` are still of interest.
             let lb = constant + cpd * ddist;
             if lb > bcost + EPS || (best.is_some() && lb >= bcost - EPS) {
@@ -680,7 +681,19 @@ impl RouteState {
                 (0.0, full.dur - self.duration, full.e + full.dur)
             };
             let dot = veh.overtime(ret) - self.overtime;
-            let cost = constant + cpd * ddist + cpt * ddur + w * dlat + cot * dot;
+            // Re-planning: the penalties of the visits this insertion moves (later, or `j`
+            // away from its incumbent vehicle). O(k) per position.
+            let ddis = if p.has_incumbents() {
+                let seq = self
+                    .nodes()
+                    .take(n)
+                    .chain(std::iter::once(j))
+                    .chain(self.nodes().skip(n));
+                disruption(p, v, seq) - self.disruption
+            } else {
+                0.0
+            };
+            let cost = constant + cpd * ddist + cpt * ddur + w * dlat + cot * dot + ddis;
             let improves = match best {
                 None => !better(blat, bcost, dlat, cost),
                 Some(_) => better(dlat, cost, blat, bcost),
@@ -816,7 +829,18 @@ impl RouteState {
                     (0.0, full.dur - self.duration, full.e + full.dur)
                 };
                 let dot = veh.overtime(ret) - self.overtime;
-                let cost = constant + cpd * ddist + cpt * ddur + w * dlat + cot * dot;
+                let ddis = if p.has_incumbents() {
+                    let pair = if job_first { [j, DEPOT] } else { [DEPOT, j] };
+                    let seq = self.jobs[..n]
+                        .iter()
+                        .copied()
+                        .chain(pair)
+                        .chain(self.jobs[n..].iter().copied());
+                    disruption(p, v, seq) - self.disruption
+                } else {
+                    0.0
+                };
+                let cost = constant + cpd * ddist + cpt * ddur + w * dlat + cot * dot + ddis;
                 let improves = match best {
                     None => !better(blat, bcost, dlat, cost),
                     Some(_) => better(dlat, cost, blat, bcost),
@@ -934,8 +958,9 @@ mod tests {
 
     proptest::proptest! {
         /// Overtime on a route and the cost of every insertion agree with a from-scratch
-        /// schedule (the reported route's `cost`, which a plain simulation computes), on the
-        /// O(1) segment path (hard windows) and the simulated path (soft due times) alike.
+        /// schedule (the reported route's `cost`, which a plain simulation computes, plus the
+        /// disruption penalties of the sequence), on the O(1) segment path (hard windows) and
+        /// the simulated path (soft due times) alike, with or without incumbent places.
         #[test]
         fn overtime_and_insertion_costs_agree_with_the_reference(
             xs in proptest::collection::vec(0.0f64..50.0, 5),
@@ -945,6 +970,7 @@ mod tests {
             overtime_start in 40.0f64..200.0,
             cost_per_overtime in 0.0f64..5.0,
             len in 0usize..4,
+            incumbents in proptest::collection::vec(proptest::option::of(0.0f64..150.0), 5),
         ) {
             let mut pts = vec![(0.0, 0.0)];
             pts.extend(xs.iter().map(|&x| (x, 0.0)));
@@ -954,7 +980,11 @@ mod tests {
                     let job = Job::new(i + 1)
                         .with_window(a.min(b), a.max(b))
                         .with_service(services[i]);
-                    if soft { job.with_soft_due() } else { job }
+                    let job = if soft { job.with_soft_due() } else { job };
+                    match incumbents[i] {
+                        Some(start) => job.with_incumbent(0, start, 7.0 + i as f64),
+                        None => job,
+                    }
                 })
                 .collect();
             let vehicle = Vehicle::new(0, 0.0, 250.0).with_overtime(overtime_start, cost_per_overtime);
@@ -968,7 +998,7 @@ mod tests {
                     return Some(0.0);
                 }
                 super::super::solution::schedule_route(&p, 0, seq, None)
-                    .map(|r| r.cost + w * r.lateness)
+                    .map(|r| r.cost + w * r.lateness + disruption(&p, 0, seq.iter().copied()))
             };
             let base: Vec<usize> = (0..len).collect();
             let Some(before) = one_scale(&base) else {

@@ -330,7 +330,7 @@ pub(crate) fn objective_of(p: &Problem, routes: &[Route], unassigned: &[Unassign
             o.assigned_value += p.jobs()[v.job].value;
         }
         o.lateness += r.lateness;
-        o.disruption += super::route::disruption(p, r.vehicle, &route_nodes(r));
+        o.disruption += super::route::disruption(p, r.vehicle, route_nodes(r));
         o.cost += r.cost;
         o.distance += r.distance;
         o.duration += r.duration;
