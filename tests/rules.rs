@@ -989,7 +989,8 @@ fn shipped_dispatch_hooks() {
     // 30 minutes of overtime; apprentices (no skill above 2) stay within 40 km.
     let senior = domain::technician(&fixtures::technician(r#"{"hvac":4}"#));
     let tp = call(&rules, "technician_profile", vec![senior]);
-    assert_eq!(num(&tp, "max_daily_minutes"), 510.0);
+    assert_eq!(num(&tp, "overtime_minutes"), 30.0);
+    assert!(tp.field("max_daily_minutes").ok().flatten().is_none());
     assert!(tp.field("max_travel_km").ok().flatten().is_none());
     let trainee = domain::technician(&fixtures::technician(r#"{"hvac":2}"#));
     let tp = call(&rules, "technician_profile", vec![trainee]);
