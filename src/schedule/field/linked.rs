@@ -134,9 +134,11 @@ fn free_starts(
             Some(p) => (slots[p].end, slots[p].location),
             None => (shift.start, home),
         };
+        // The pre-pass cannot price overtime: its visits stay within regular time (the priced
+        // search may still run the day into overtime for the visits it places after them).
         let (next_start, next_loc) = slots
             .get(k)
-            .map_or((shift.end, home), |s| (s.start, s.location));
+            .map_or((shift.regular_end, home), |s| (s.start, s.location));
         let lo = (prev_end + time(prev_loc, location)).max(from);
         let hi = (next_start - time(location, next_loc) - secs).min(to);
         let mut push = |lo: i64, hi: i64| {
