@@ -80,6 +80,30 @@ fn from_and_to_are_inclusive_local_dates_on_every_command() {
     days.sort_unstable();
     days.dedup();
     assert_eq!(days, ["2027-03-01", "2027-03-02"], "{plan}");
+    // The text's figures end with the plan's overtime (none under the built-in rules).
+    assert_eq!(plan["plan"]["kpis"]["overtime_minutes"], 0.0, "{plan}");
+    let text = stdout(&ok(fieldwork(
+        d,
+        &[
+            "schedule",
+            "--dataset",
+            "demo.json",
+            "--from",
+            "2027-03-01",
+            "--to",
+            "2027-03-02",
+            "--at",
+            AT,
+            "--iterations",
+            "50",
+            "--quiet",
+        ],
+    )));
+    let figures = text
+        .lines()
+        .find(|l| l.starts_with("assigned "))
+        .unwrap_or_default();
+    assert!(figures.ends_with(" · overtime 0 min"), "{text}");
 
     // run and generate: the same range, printed unambiguously; JSON says the last day.
     let text = stdout(&ok(fieldwork(

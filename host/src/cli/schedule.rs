@@ -170,13 +170,15 @@ fn zone_abbreviation(t: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> S
 pub fn render(model: &Model, plan: &Plan) -> String {
     let k = &plan.kpis;
     let mut text = format!(
-        "assigned {}/{} orders · travel {} / {} · utilisation {:.0}% · SLA breaches {}\n\n",
+        "assigned {}/{} orders · travel {} / {} · utilisation {:.0}% · SLA breaches {} · \
+         overtime {}\n\n",
         k.orders_assigned,
         k.orders_total,
         km(k.travel_km),
         minutes(k.travel_minutes),
         k.utilisation * 100.0,
-        k.sla_breaches
+        k.sla_breaches,
+        minutes(k.overtime_minutes)
     );
     let tz = |tech: &fieldwork::model::TechnicianId| {
         model
