@@ -1221,6 +1221,9 @@ fn priors_of(
     let freeze_ends: Vec<i64> = (0..n_t)
         .map(|t| freeze_end(ctx, shifts, TechIx(t), secs(request.from)))
         .collect();
+    if freeze {
+        under_way_parts(ctx, previous, shifts, matrix, secs(request.from));
+    }
     for (i, prior) in priors.iter_mut().enumerate() {
         let o = OrderIx(i);
         let id = ctx.order_id(o);
@@ -1352,6 +1355,43 @@ fn priors_of(
         }
     }
     priors
+}
+
+/// A multi-day job's part of the previous plan whose planned start passed and which has not
+/// ended at `now` is under way, as a single visit would be: its technician's shift of that day
+/// starts early enough to have driven there, so the linked pre-pass keeps it where it is
+/// (`linked::keep_previous`). O(visits of the previous plan × shifts).
+fn under_way_parts(
+    ctx: &PolicyContext<'_>,
+    previous: &Plan,
+    shifts: &mut [Shift],
+    matrix: &TravelMatrix,
+    now: i64,
+) {
+    let n_t = ctx.technician_count();
+    for route in &previous.routes {
+        let Some(t) = ctx.tech_ix(&route.technician) else {
+            continue;
+        };
+        for visit in &route.visits {
+            let (start, end) = (secs(visit.start), secs(visit.end));
+            let day_part = visit.part.is_some_and(|p| p.kind == PartKind::Day);
+            if !day_part || start >= now || end <= now {
+                continue;
+            }
+            let Some(o) = ctx.order_ix(&visit.order) else {
+                continue;
+            };
+            let day = ctx.local_date(t, visit.start);
+            if let Some(shift) = shifts
+                .iter_mut()
+                .find(|sh| sh.tech == t && ctx.local_date(t, utc(sh.start)) == day)
+            {
+                let drive = matrix.time(t.0, n_t + o.0) as i64;
+                shift.start = shift.start.min(start - drive);
+            }
+        }
+    }
 }
 
 /// The end of technician `t`'s freeze horizon: the end of the last shift on its

@@ -448,8 +448,10 @@ fn record(input: &Input<'_, '_>, busy: &mut Busy, o: OrderIx, visits: &[Placed],
 }
 
 /// The previous plan's visits of `o` when they are as many as its link needs (of a multi-day
-/// job under way, its remaining parts), of the same kind, each on an eligible technician's
-/// shift where it still fits between what is placed.
+/// job under way — parts ended before "now", or one whose planned start passed — its remaining
+/// parts), of the same kind, each on an eligible technician's shift where it still fits
+/// between what is placed (the shift of a part under way starts early enough to have driven
+/// there: `priors_of`).
 fn keep_previous(
     input: &Input<'_, '_>,
     busy: &Busy,
@@ -459,7 +461,13 @@ fn keep_previous(
 ) -> Option<Vec<Placed>> {
     let ctx = input.ctx;
     let id = ctx.order_id(o);
-    let visits: Vec<_> = previous?.visits_of(id).collect();
+    // Parts that ended before "now" are behind the window (done, as far as the plan knows);
+    // the rest, the first of them possibly under way, are what is kept.
+    let now = ctx.at();
+    let visits: Vec<_> = previous?
+        .visits_of(id)
+        .filter(|(_, v)| v.end > now)
+        .collect();
     let first = visits.first()?.1.part?;
     // A multi-day job under way keeps its remaining parts: the earlier ones lie before the
     // window (the last part's number is the count, the numbers follow each other).
