@@ -691,6 +691,40 @@ fn an_order_nobody_may_take_is_unassigned_with_the_reason() {
     assert!(u.detail.contains("closest technician"), "{}", u.detail);
 }
 
+/// An order due before anyone starts work is left out for lack of time, not of a technician:
+/// the reason and detail say so and name the closest technician who may take it.
+#[test]
+fn an_order_due_before_anyone_can_reach_it_is_explained_by_time() {
+    let (model, from, to) = demo();
+    // Due Monday 06:30 Berlin: every calendar opens at 07:00 or later.
+    let due = Utc.with_ymd_and_hms(2027, 3, 1, 5, 30, 0).unwrap();
+    let (model, id) = with_order(&model, |o| {
+        o.due = Some(due);
+        o.required_technician = None;
+        o.pinned_start = None;
+        o.appointment = None;
+    });
+    let orders = open(&model);
+    let plan = plan_with_defaults(&model, &orders, from, to);
+    let u = plan
+        .unassigned
+        .iter()
+        .find(|u| u.order == id)
+        .expect("unassigned");
+    assert_eq!(u.reason, UnassignedReason::NoTimeBeforeDue, "{}", u.detail);
+    assert!(
+        u.detail
+            .contains("may take it but have no working time for it before it is due (closest T-"),
+        "{}",
+        u.detail
+    );
+    assert!(
+        u.detail.contains("availability") || u.detail.contains("calendar"),
+        "{}",
+        u.detail
+    );
+}
+
 /// The demo with a calendar `wed-09-13` (Wednesday 09:00–13:00, Berlin) as the visiting hours
 /// of the customer of a new order, and a second new order created on Wednesday at 12:00.
 fn demo_with_site_hours(due: Option<DateTime<Utc>>) -> (Model, OrderId, OrderId) {

@@ -1945,6 +1945,14 @@ fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
             longest / 60
         )
     } else if reason == UnassignedReason::NoEligibleTechnician {
+        // Blocked by time rather than by who may take it: say so.
+        if let Some(detail) = out_of_time(&m.ctx, o) {
+            return Unassigned {
+                order: m.ctx.order_id(o).clone(),
+                reason: UnassignedReason::NoTimeBeforeDue,
+                detail,
+            };
+        }
         blocker(&m.ctx, o)
     } else {
         String::new()
@@ -1954,6 +1962,41 @@ fn unassigned_of(m: &Mapped<'_>, u: &solver::Unassigned) -> Unassigned {
         reason,
         detail,
     }
+}
+
+/// When every technician is excluded but some only by time — availability (no opening before
+/// the order is due, say late in the day) or a daily limit —, what keeps the closest of those
+/// from it: the order is blocked by time, not by who may take it. `None` otherwise.
+/// O(t · rules) for t technicians.
+fn out_of_time(ctx: &PolicyContext<'_>, o: OrderIx) -> Option<String> {
+    let time_rules = [
+        WorkRule::Availability,
+        WorkRule::MaxHoursPerDay,
+        WorkRule::MaxJobsPerDay,
+    ];
+    let mut best: Option<(f64, String)> = None;
+    let mut count = 0;
+    for t in (0..ctx.technician_count()).map(TechIx) {
+        let violations = ctx.violations(o, t);
+        let Some(first) = violations.first() else {
+            continue;
+        };
+        if !violations.iter().all(|v| time_rules.contains(&v.rule())) {
+            continue;
+        }
+        count += 1;
+        let km = ctx.travel_from_home(o, t).km;
+        if best.as_ref().is_none_or(|(d, _)| km < *d) {
+            let e = ctx.exclusion(o, t, first);
+            best = Some((km, format!("{}: {}", ctx.tech_id(t), e.reason)));
+        }
+    }
+    best.map(|(_, text)| {
+        format!(
+            "{count} technician(s) may take it but have no working time for it before it is due \
+             (closest {text})"
+        )
+    })
 }
 
 /// The solver's solution as a plan of `[from, to)`, routes sorted by technician and day.
