@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use fieldwork::demo::{generate, DemoOptions};
 use fieldwork::dispatch::Dispatcher;
-use fieldwork::model::{Appointment, Model, OrderAction, OrderId, OrderOperation, OrderStatus};
+use fieldwork::model::{
+    Appointment, Model, OrderAction, OrderId, OrderOperation, OrderStatus, TechnicianId,
+};
 use fieldwork::schedule::field::{schedule, PlanRequest, ScheduleOptions};
 use fieldwork::schedule::plan::Plan;
 use fieldwork::schedule::slots::{slots, SlotError, SlotRequest};
@@ -65,7 +67,14 @@ fn offered_slots_keep_every_planned_visit() {
     let now = from + Duration::hours(7);
     let dispatcher = Dispatcher::default();
     let mut offered_any = 0;
-    for id in orders.iter().take(12) {
+    // A dozen single-visit orders and the demo's crew jobs (every member checked alike).
+    let crews: Vec<&OrderId> = orders
+        .iter()
+        .filter(|id| model.order(id).unwrap().technicians_required > 1)
+        .collect();
+    assert!(!crews.is_empty(), "the demo has a crew job");
+    let mut crew_slots = 0;
+    for id in orders.iter().take(12).chain(crews.iter().copied()) {
         let request = SlotRequest {
             count: 8,
             ..SlotRequest::new(id.clone(), now)
@@ -102,54 +111,70 @@ fn offered_slots_keep_every_planned_visit() {
                 "{id}: start in window"
             );
             assert!(s.start >= now);
-            let t = ctx.tech_ix(&s.technician).unwrap();
-            assert!(ctx.check(o, t).is_ok(), "{id}: {} eligible", s.technician);
-            // At work from leaving home to coming back: inside one working span (open
-            // stretches with breaks under the 2 h the scheduler bridges merged).
-            let tech = model.technician(&s.technician).unwrap();
-            let home = ctx.travel_model().place(tech.home);
-            let leave = s.start - minutes(ctx.travel_model().between(&home, &site).minutes);
-            let back = s.start + work + minutes(ctx.travel_model().between(&site, &home).minutes);
-            let mut spans: Vec<(i64, i64)> = Vec::new();
-            for &(a, b) in ctx.open_stretches(t) {
-                match spans.last_mut() {
-                    Some(last) if a - last.1 < 7_200 => last.1 = b,
-                    _ => spans.push((a, b)),
-                }
-            }
-            assert!(
-                spans
-                    .iter()
-                    .any(|&(a, b)| a <= leave.timestamp() && back.timestamp() <= b),
-                "{id}: {} at work from {leave} to {back}",
-                s.technician,
+            let size = order.technicians_required.max(1) as usize;
+            let members: Vec<&TechnicianId> =
+                std::iter::once(&s.technician).chain(&s.crew).collect();
+            assert_eq!(members.len(), size, "{id}: the whole crew");
+            assert_eq!(
+                members.iter().collect::<HashSet<_>>().len(),
+                size,
+                "{id}: distinct members"
             );
-            // Room between the planned visits around it (none moves).
-            for route in plan.routes.iter().filter(|r| r.technician == s.technician) {
-                for v in route.visits.iter().filter(|v| &v.order != id) {
-                    let there = model
-                        .order_location(model.order(&v.order).unwrap())
-                        .unwrap();
-                    let there = ctx.travel_model().place(there);
-                    let before = v.end + minutes(ctx.travel_model().between(&there, &site).minutes)
-                        <= s.start;
-                    let after =
-                        s.start + work + minutes(ctx.travel_model().between(&site, &there).minutes)
+            crew_slots += usize::from(size > 1);
+            for technician in members {
+                let t = ctx.tech_ix(technician).unwrap();
+                assert!(ctx.check(o, t).is_ok(), "{id}: {} eligible", technician);
+                // At work from leaving home to coming back: inside one working span (open
+                // stretches with breaks under the 2 h the scheduler bridges merged).
+                let tech = model.technician(technician).unwrap();
+                let home = ctx.travel_model().place(tech.home);
+                let leave = s.start - minutes(ctx.travel_model().between(&home, &site).minutes);
+                let back =
+                    s.start + work + minutes(ctx.travel_model().between(&site, &home).minutes);
+                let mut spans: Vec<(i64, i64)> = Vec::new();
+                for &(a, b) in ctx.open_stretches(t) {
+                    match spans.last_mut() {
+                        Some(last) if a - last.1 < 7_200 => last.1 = b,
+                        _ => spans.push((a, b)),
+                    }
+                }
+                assert!(
+                    spans
+                        .iter()
+                        .any(|&(a, b)| a <= leave.timestamp() && back.timestamp() <= b),
+                    "{id}: {} at work from {leave} to {back}",
+                    technician,
+                );
+                // Room between the planned visits around it (none moves).
+                for route in plan.routes.iter().filter(|r| &r.technician == technician) {
+                    for v in route.visits.iter().filter(|v| &v.order != id) {
+                        let there = model
+                            .order_location(model.order(&v.order).unwrap())
+                            .unwrap();
+                        let there = ctx.travel_model().place(there);
+                        let before = v.end
+                            + minutes(ctx.travel_model().between(&there, &site).minutes)
+                            <= s.start;
+                        let after = s.start
+                            + work
+                            + minutes(ctx.travel_model().between(&site, &there).minutes)
                             <= v.start;
-                    assert!(
-                        before || after,
-                        "{id} at {} collides with {} of {} ({} - {})",
-                        s.start,
-                        v.order,
-                        s.technician,
-                        v.start,
-                        v.end
-                    );
+                        assert!(
+                            before || after,
+                            "{id} at {} collides with {} of {} ({} - {})",
+                            s.start,
+                            v.order,
+                            technician,
+                            v.start,
+                            v.end
+                        );
+                    }
                 }
             }
         }
     }
     assert!(offered_any > 0, "some windows are offered");
+    assert!(crew_slots > 0, "some windows are offered to a crew");
 }
 
 #[test]
@@ -209,6 +234,52 @@ fn a_booked_window_is_where_the_next_plan_starts_the_work() {
     let replanned = plan_of(&model, &orders, from, Some(&plan));
     assert!(replanned.visit_of(&id).is_none());
     assert!(replanned.unassigned.iter().any(|u| u.order == id));
+}
+
+/// A crew job's booked window: the next plan starts the whole crew together inside it.
+#[test]
+fn a_crew_books_a_window_and_starts_in_it_together() {
+    let (mut model, from) = demo();
+    let orders = open(&model);
+    let plan = plan_of(&model, &orders, from, None);
+    let now = from + Duration::hours(7);
+    let id = orders
+        .iter()
+        .find(|id| model.order(id).unwrap().technicians_required == 2)
+        .expect("a crew of two")
+        .clone();
+    let offered = slots(
+        &model,
+        &Dispatcher::default(),
+        Some(&plan),
+        &SlotRequest::new(id.clone(), now),
+        &options(),
+    )
+    .unwrap();
+    let slot = offered.last().expect("a window for the crew").clone();
+    assert_eq!(slot.crew.len(), 1);
+    let window = Appointment {
+        from: slot.from,
+        to: slot.to,
+    };
+    model
+        .apply_operation(&OrderOperation {
+            order: id.clone(),
+            action: OrderAction::Book { window },
+            at: now,
+            reason: None,
+        })
+        .unwrap();
+    let replanned = plan_of(&model, &orders, from, Some(&plan));
+    let visits: Vec<_> = replanned.visits_of(&id).collect();
+    assert_eq!(visits.len(), 2, "both members planned");
+    assert_eq!(visits[0].1.start, visits[1].1.start, "together");
+    assert_ne!(visits[0].0.technician, visits[1].0.technician);
+    assert!(
+        window.contains(visits[0].1.start),
+        "{} not in {window:?}",
+        visits[0].1.start
+    );
 }
 
 #[test]

@@ -16,6 +16,10 @@
 //! daily job limit); the work must end by the order's due time, and no window starts before
 //! the order may start (`earliest_start`, "now").
 //!
+//! A crew job (`technicians_required` N > 1) is offered a window when N distinct eligible
+//! technicians can all start at one instant inside it, each in a gap of their own day; the slot
+//! names them (`technician` and `crew`), with the crew's summed detour and cost.
+//!
 //! Booking a slot ([`OrderAction::Book`](crate::model::OrderAction)) stores the window on the
 //! order as its [`Appointment`](crate::model::Appointment); the next planning run treats it as a
 //! hard window.
@@ -58,17 +62,6 @@ pub enum SlotError {
     /// The order has no site (neither its object nor its customer has a location).
     #[error("order {0} has no site location")]
     NoSite(OrderId),
-    /// A crew job: slots are offered for one technician's visit only.
-    #[error(
-        "order {order} needs a crew of {technicians}: slots are offered for one technician's \
-         visit only (book a window with `--window FROM/TO`)"
-    )]
-    Crew {
-        /// The order.
-        order: OrderId,
-        /// Its `technicians_required`.
-        technicians: u32,
-    },
     /// A request parameter is out of range.
     #[error("{what} must be within {range}, not {value}")]
     Parameter {
@@ -150,6 +143,11 @@ pub struct Slot {
     pub cost: f64,
     /// Other technicians who could keep the same window.
     pub alternatives: usize,
+    /// A crew job's other members, who start with `technician` at `start` (empty for one
+    /// technician's visit). `detour_km`, `detour_minutes` and `cost` are the crew's sums,
+    /// `score` its mean.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crew: Vec<TechnicianId>,
 }
 
 /// A planned stop of a technician's day: when it ends or starts, and where.
@@ -160,10 +158,17 @@ struct Stop {
     place: Place,
 }
 
-/// The best way found for one window, and who else could keep it.
-struct Best {
-    slot: Slot,
-    techs: Vec<TechIx>,
+/// One technician's way to keep one window: the starts `[lo, hi]` that fit a gap of their day,
+/// and what it costs.
+#[derive(Clone)]
+struct Way {
+    tech: TechIx,
+    lo: i64,
+    hi: i64,
+    detour_km: f64,
+    detour_minutes: f64,
+    score: f64,
+    cost: f64,
 }
 
 /// The arrival windows that can be offered for `request.order` without moving any visit of
@@ -219,12 +224,7 @@ pub fn slots(
             status,
         });
     }
-    if order.technicians_required > 1 {
-        return Err(SlotError::Crew {
-            order: id.clone(),
-            technicians: order.technicians_required,
-        });
-    }
+    let crew = order.technicians_required.max(1) as usize;
     let site = model
         .order_location(order)
         .ok_or_else(|| SlotError::NoSite(id.clone()))?;
@@ -265,7 +265,7 @@ pub fn slots(
         .map_or(&[][..], |p| p.routes.as_slice())
         .iter()
         .collect();
-    let mut windows: BTreeMap<i64, Best> = BTreeMap::new();
+    let mut windows: BTreeMap<i64, Vec<Way>> = BTreeMap::new();
     for t in ctx.candidates(o) {
         let score = match ctx.evaluate(o, t)? {
             Evaluation::Eligible { score, .. } => score,
@@ -367,52 +367,79 @@ pub fn slots(
                 };
                 for (first, last) in ranges {
                     for from in window_starts(zone, first, last, step) {
-                        let start = first.max(from);
-                        let candidate = Slot {
-                            from: at(from),
-                            to: at(from + step),
-                            technician: tech_id.clone(),
-                            start: at(start),
+                        windows.entry(from).or_default().push(Way {
+                            tech: t,
+                            lo: first.max(from),
+                            hi: last.min(from + step),
                             detour_km,
                             detour_minutes,
                             score,
                             cost,
-                            alternatives: 0,
-                        };
-                        match windows.get_mut(&from) {
-                            None => {
-                                windows.insert(
-                                    from,
-                                    Best {
-                                        slot: candidate,
-                                        techs: vec![t],
-                                    },
-                                );
-                            }
-                            Some(best) => {
-                                if !best.techs.contains(&t) {
-                                    best.techs.push(t);
-                                }
-                                if candidate.cost < best.slot.cost {
-                                    best.slot = candidate;
-                                }
-                            }
-                        }
+                        });
                     }
                 }
             }
         }
     }
     let mut offered: Vec<Slot> = windows
-        .into_values()
-        .map(|b| Slot {
-            alternatives: b.techs.len() - 1,
-            ..b.slot
+        .into_iter()
+        .filter_map(|(from, ways)| {
+            let (start, members, others) = cheapest_crew(&ways, crew)?;
+            let (first, rest) = members.split_first()?;
+            let n = members.len() as f64;
+            Some(Slot {
+                from: at(from),
+                to: at(from + step),
+                technician: ctx.tech_id(first.tech).clone(),
+                start: at(start),
+                detour_km: members.iter().map(|w| w.detour_km).sum(),
+                detour_minutes: members.iter().map(|w| w.detour_minutes).sum(),
+                score: members.iter().map(|w| w.score).sum::<f64>() / n,
+                cost: members.iter().map(|w| w.cost).sum(),
+                alternatives: others,
+                crew: rest.iter().map(|w| ctx.tech_id(w.tech).clone()).collect(),
+            })
         })
         .collect();
     offered.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.from.cmp(&b.from)));
     offered.truncate(request.count);
     Ok(offered)
+}
+
+/// The cheapest way for `size` distinct technicians to start together inside one window: the
+/// common start (the earliest of the cheapest), the members (cheapest first) and how many other
+/// technicians could keep the window; `None` when fewer than `size` can start together. For one
+/// technician, the cheapest way at its earliest start. O(w² log w) for the w ways of the window (a handful:
+/// one or two gaps per eligible technician).
+fn cheapest_crew(ways: &[Way], size: usize) -> Option<(i64, Vec<Way>, usize)> {
+    let mut starts: Vec<i64> = ways.iter().map(|w| w.lo).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut best: Option<(f64, i64, Vec<Way>)> = None;
+    for s in starts {
+        // The cheapest way of each technician who can start at `s`.
+        let mut at_s: Vec<Way> = Vec::new();
+        for w in ways.iter().filter(|w| w.lo <= s && s <= w.hi) {
+            match at_s.iter_mut().find(|x| x.tech == w.tech) {
+                Some(x) if w.cost < x.cost => *x = w.clone(),
+                Some(_) => {}
+                None => at_s.push(w.clone()),
+            }
+        }
+        if at_s.len() < size {
+            continue;
+        }
+        at_s.sort_by(|a, b| a.cost.total_cmp(&b.cost));
+        at_s.truncate(size);
+        let cost: f64 = at_s.iter().map(|w| w.cost).sum();
+        if best.as_ref().is_none_or(|(c, ..)| cost < *c) {
+            best = Some((cost, s, at_s));
+        }
+    }
+    let mut techs: Vec<TechIx> = ways.iter().map(|w| w.tech).collect();
+    techs.sort_unstable_by_key(|t| t.0);
+    techs.dedup();
+    best.map(|(_, s, members)| (s, members, techs.len().saturating_sub(size)))
 }
 
 fn at(secs: i64) -> DateTime<Utc> {

@@ -109,7 +109,11 @@ pub fn run(args: SlotsArgs, out: &Output) -> Result<(), CliError> {
                     instant(s.from, tz),
                     crate::format::clock(s.to, tz)
                 ),
-                s.technician.to_string(),
+                std::iter::once(&s.technician)
+                    .chain(&s.crew)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + "),
                 crate::format::clock(s.start, tz),
                 format!("{} / {}", minutes(s.detour_minutes), km(s.detour_km)),
                 format!("{:.1}", s.score),

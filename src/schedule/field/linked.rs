@@ -478,9 +478,14 @@ fn keep_previous(
         return None;
     }
     let total = (ctx.duration_minutes(o) * 60.0) as i64;
+    // A booked window wins over the previous plan: a visit not yet begun outside it moves.
+    let booked = ctx.model().order(id).and_then(|ord| ord.appointment);
     let mut kept = Vec::with_capacity(visits.len());
     for (route, visit) in &visits {
         let part = visit.part?;
+        if booked.is_some_and(|w| visit.start >= now && !w.contains(visit.start)) {
+            return None;
+        }
         let t = ctx.tech_ix(&route.technician)?;
         if !input.reach[o.0].iter().any(|&(e, _)| e == t) {
             return None;
