@@ -55,6 +55,18 @@ fn plan_of(
     schedule(model, &Dispatcher::default(), &request, &options()).unwrap()
 }
 
+/// Books `window` for order `id` at `now`.
+fn book(model: &mut Model, id: &OrderId, window: Appointment, now: DateTime<Utc>) {
+    model
+        .apply_operation(&OrderOperation {
+            order: id.clone(),
+            action: OrderAction::Book { window },
+            at: now,
+            reason: None,
+        })
+        .unwrap();
+}
+
 fn minutes(m: f64) -> Duration {
     Duration::seconds((m.ceil() * 60.0) as i64)
 }
@@ -199,14 +211,7 @@ fn a_booked_window_is_where_the_next_plan_starts_the_work() {
         from: slot.from,
         to: slot.to,
     };
-    model
-        .apply_operation(&OrderOperation {
-            order: id.clone(),
-            action: OrderAction::Book { window },
-            at: now,
-            reason: None,
-        })
-        .unwrap();
+    book(&mut model, &id, window, now);
     let replanned = plan_of(&model, &orders, from, Some(&plan));
     let (_, visit) = replanned
         .visit_of(&id)
@@ -218,19 +223,11 @@ fn a_booked_window_is_where_the_next_plan_starts_the_work() {
     );
     // A booked window nobody can keep leaves the order unassigned, never planned outside it.
     let night = from + Duration::days(2) + Duration::hours(1);
-    model
-        .apply_operation(&OrderOperation {
-            order: id.clone(),
-            action: OrderAction::Book {
-                window: Appointment {
-                    from: night,
-                    to: night + Duration::minutes(30),
-                },
-            },
-            at: now,
-            reason: None,
-        })
-        .unwrap();
+    let night_window = Appointment {
+        from: night,
+        to: night + Duration::minutes(30),
+    };
+    book(&mut model, &id, night_window, now);
     let replanned = plan_of(&model, &orders, from, Some(&plan));
     assert!(replanned.visit_of(&id).is_none());
     assert!(replanned.unassigned.iter().any(|u| u.order == id));
@@ -262,14 +259,7 @@ fn a_crew_books_a_window_and_starts_in_it_together() {
         from: slot.from,
         to: slot.to,
     };
-    model
-        .apply_operation(&OrderOperation {
-            order: id.clone(),
-            action: OrderAction::Book { window },
-            at: now,
-            reason: None,
-        })
-        .unwrap();
+    book(&mut model, &id, window, now);
     let replanned = plan_of(&model, &orders, from, Some(&plan));
     let visits: Vec<_> = replanned.visits_of(&id).collect();
     assert_eq!(visits.len(), 2, "both members planned");

@@ -54,23 +54,26 @@ fn from_and_to_are_inclusive_local_dates_on_every_command() {
     let dir = setup();
     let d = dir.path();
     // schedule: --from 2027-03-01 --to 2027-03-02 plans two days, Monday and Tuesday.
-    let plan = json(fieldwork(
-        d,
-        &[
-            "schedule",
-            "--dataset",
-            "demo.json",
-            "--from",
-            "2027-03-01",
-            "--to",
-            "2027-03-02",
-            "--at",
-            AT,
-            "--iterations",
-            "50",
-            "--json",
-        ],
-    ));
+    let schedule = |output: &'static str| {
+        fieldwork(
+            d,
+            &[
+                "schedule",
+                "--dataset",
+                "demo.json",
+                "--from",
+                "2027-03-01",
+                "--to",
+                "2027-03-02",
+                "--at",
+                AT,
+                "--iterations",
+                "50",
+                output,
+            ],
+        )
+    };
+    let plan = json(schedule("--json"));
     let mut days: Vec<&str> = plan["plan"]["routes"]
         .as_array()
         .unwrap()
@@ -82,23 +85,7 @@ fn from_and_to_are_inclusive_local_dates_on_every_command() {
     assert_eq!(days, ["2027-03-01", "2027-03-02"], "{plan}");
     // The text's figures end with the plan's overtime (none under the built-in rules).
     assert_eq!(plan["plan"]["kpis"]["overtime_minutes"], 0.0, "{plan}");
-    let text = stdout(&ok(fieldwork(
-        d,
-        &[
-            "schedule",
-            "--dataset",
-            "demo.json",
-            "--from",
-            "2027-03-01",
-            "--to",
-            "2027-03-02",
-            "--at",
-            AT,
-            "--iterations",
-            "50",
-            "--quiet",
-        ],
-    )));
+    let text = stdout(&ok(schedule("--quiet")));
     let figures = text
         .lines()
         .find(|l| l.starts_with("assigned "))

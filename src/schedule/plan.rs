@@ -205,7 +205,7 @@ impl Route {
     /// assert_eq!(route.overtime_minutes(), 0.0);
     /// ```
     pub fn overtime_minutes(&self) -> f64 {
-        ((self.return_at() - self.shift_end).num_seconds().max(0) as f64 / 60.0).max(0.0)
+        (self.return_at() - self.shift_end).num_seconds().max(0) as f64 / 60.0
     }
 }
 

@@ -663,13 +663,15 @@ impl RouteState {
             if full.tw > EPS {
                 continue;
             }
-            let (dlat, ddur, ret) = if slow {
-                let seq = self
-                    .nodes()
+            // The route's nodes with `j` at node position `n`.
+            let seq = || {
+                self.nodes()
                     .take(n)
                     .chain(std::iter::once(j))
-                    .chain(self.nodes().skip(n));
-                match simulate(p, v, seq) {
+                    .chain(self.nodes().skip(n))
+            };
+            let (dlat, ddur, ret) = if slow {
+                match simulate(p, v, seq()) {
                     Some(ev) => (
                         ev.lateness - self.lateness,
                         ev.duration - self.duration,
@@ -684,12 +686,7 @@ impl RouteState {
             // Re-planning: the penalties of the visits this insertion moves (later, or `j`
             // away from its incumbent vehicle). O(k) per position.
             let ddis = if p.has_incumbents() {
-                let seq = self
-                    .nodes()
-                    .take(n)
-                    .chain(std::iter::once(j))
-                    .chain(self.nodes().skip(n));
-                disruption(p, v, seq) - self.disruption
+                disruption(p, v, seq()) - self.disruption
             } else {
                 0.0
             };
@@ -810,14 +807,17 @@ impl RouteState {
                 if full.tw > EPS {
                     continue;
                 }
-                let (dlat, ddur, ret) = if slow {
-                    let pair = if job_first { [j, DEPOT] } else { [DEPOT, j] };
-                    let seq = self.jobs[..n]
+                // The route's jobs with `j` and the new restock visit after the first `n`.
+                let pair = if job_first { [j, DEPOT] } else { [DEPOT, j] };
+                let seq = || {
+                    self.jobs[..n]
                         .iter()
                         .copied()
                         .chain(pair)
-                        .chain(self.jobs[n..].iter().copied());
-                    match simulate(p, v, seq) {
+                        .chain(self.jobs[n..].iter().copied())
+                };
+                let (dlat, ddur, ret) = if slow {
+                    match simulate(p, v, seq()) {
                         Some(ev) => (
                             ev.lateness - self.lateness,
                             ev.duration - self.duration,
@@ -830,13 +830,7 @@ impl RouteState {
                 };
                 let dot = veh.overtime(ret) - self.overtime;
                 let ddis = if p.has_incumbents() {
-                    let pair = if job_first { [j, DEPOT] } else { [DEPOT, j] };
-                    let seq = self.jobs[..n]
-                        .iter()
-                        .copied()
-                        .chain(pair)
-                        .chain(self.jobs[n..].iter().copied());
-                    disruption(p, v, seq) - self.disruption
+                    disruption(p, v, seq()) - self.disruption
                 } else {
                     0.0
                 };
