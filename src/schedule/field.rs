@@ -6,7 +6,8 @@
 //!   than [`ScheduleOptions::max_break_minutes`] (a lunch break) form one shift; longer gaps
 //!   split the day. A shift never exceeds the technician's daily working time
 //!   (`max_hours_per_day`, or the profile's `max_daily_minutes` when a rule sets it; travel
-//!   counts as working time).
+//!   counts as working time), counted from the day's first opening whatever the time of the
+//!   run: re-planning at noon leaves a technician the same end of day as planning at 07:00.
 //! * **Jobs**: an order's duration from its tasks, its window from the dispatch policy (earliest
 //!   start … due) and its due time (the order's `due`, or the SLA deadline the caller passes),
 //!   its site, its priority weight times the policy's `costs.unplanned_per_priority_weight` as
@@ -257,6 +258,12 @@ fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
 }
 
 /// Splits a technician's open stretches within the horizon into shifts.
+///
+/// The daily limit counts from the day's first opening wherever `from` ("now") falls, so a
+/// plan made at noon gives a technician the same end of day as one made in the morning: the
+/// stretches of `from`'s local day that already ended still anchor the day, then every shift
+/// is cut at `from` and the ones with no time left (regular or overtime) are dropped. O(s) for
+/// s open stretches of the technician.
 pub(crate) fn shifts_of(
     ctx: &PolicyContext<'_>,
     t: TechIx,
@@ -265,13 +272,15 @@ pub(crate) fn shifts_of(
     max_break: i64,
 ) -> Vec<Shift> {
     let max_secs = (ctx.technician_profile(t).max_daily_minutes * 60.0) as i64;
+    let day = |x: i64| ctx.local_date(t, utc(x));
+    let from_day = day(from);
     let mut out: Vec<Shift> = Vec::new();
     for &(s, e) in ctx.open_stretches(t) {
-        let (s, e) = (s.max(from), e.min(to));
-        if e <= s {
+        let e = e.min(to);
+        // A stretch that ended before `from` counts only to anchor `from`'s day.
+        if e <= s || (e <= from && day(s) != from_day) {
             continue;
         }
-        let day = |x: i64| ctx.local_date(t, utc(x));
         match out.last_mut() {
             Some(last) if s - last.end < max_break && day(last.start) == day(s) => last.end = e,
             _ => out.push(Shift {
@@ -290,6 +299,12 @@ pub(crate) fn shifts_of(
     if overtime > 0 {
         add_overtime(ctx, t, &mut out, overtime, to);
     }
+    for shift in &mut out {
+        shift.start = shift.start.max(from);
+        // Past the regular end already: every minute from now on is overtime.
+        shift.regular_end = shift.regular_end.max(shift.start).min(shift.end);
+    }
+    out.retain(|shift| shift.end > shift.start);
     out
 }
 
