@@ -26,10 +26,11 @@
 //! Regret-k insertion builds a first plan; every insertion position is checked in O(1) with
 //! time-window segments (prefix/suffix earliest/latest start, duration and time warp, as in the
 //! VRPTW literature). Ruin-and-recreate then improves it: SISR string removal (Christiaens &
-//! Vanden Berghe 2020), random, worst and related removal, followed by greedy re-insertion in a
-//! random order with blinks, under simulated-annealing acceptance on the one objective, with a
-//! temperature relative to the route cost per job and a cooling schedule in iterations that
-//! does not depend on the budget. A problem whose jobs fall
+//! Vanden Berghe 2020), random, worst, related and route removal, followed by greedy
+//! re-insertion in a random order with blinks, under simulated-annealing acceptance on the one
+//! objective, with a temperature relative to the route cost per job and a cooling schedule in
+//! iterations that does not depend on the budget. The first plan and every new best plan are
+//! polished within their routes (2-opt and or-opt moves, each checked exactly). A problem whose jobs fall
 //! into independent [`parts`] (no vehicle and no resource shared between them) is solved part
 //! by part, on [`SolverConfig::threads`] threads, each part with its share of the budget. The result is deterministic
 //! for a seed and an iteration budget; with a time budget it is anytime. [`validate`] checks a
@@ -58,6 +59,7 @@
 
 mod construct;
 mod parts;
+mod polish;
 mod problem;
 mod rng;
 mod route;

@@ -1,5 +1,5 @@
-//! Ruin operators: SISR string removals (Christiaens & Vanden Berghe 2020), random, worst and
-//! related (Shaw) removal. Fixed jobs are never removed; a removal that would break a route
+//! Ruin operators: SISR string removals (Christiaens & Vanden Berghe 2020), random, worst,
+//! related (Shaw) and route removal. Fixed jobs are never removed; a removal that would break a route
 //! (possible only with travel times that violate the triangle inequality) is skipped.
 
 use super::problem::Problem;
@@ -185,6 +185,36 @@ impl Ruiner {
         }
     }
 
+    /// Removes every free job of one route: of two used routes drawn at random, the one with
+    /// fewer jobs (so the search can empty a route it no longer needs, which string removals
+    /// seldom do when the routes are long).
+    pub fn route(
+        &mut self,
+        p: &Problem,
+        st: &mut State,
+        fixed: &[bool],
+        rng: &mut Rng,
+        removed: &mut Vec<usize>,
+    ) {
+        self.cand.clear();
+        self.cand
+            .extend((0..st.routes.len()).filter(|&r| st.routes[r].jobs.iter().any(|&j| !fixed[j])));
+        if self.cand.is_empty() {
+            return;
+        }
+        let a = self.cand[rng.below(self.cand.len())];
+        let b = self.cand[rng.below(self.cand.len())];
+        let r = if st.routes[b].len() < st.routes[a].len() {
+            b
+        } else {
+            a
+        };
+        for &j in &st.routes[r].jobs {
+            self.mark[j] = !fixed[j];
+        }
+        self.strip_route(p, st, r, removed);
+    }
+
     /// How many jobs the list-based operators remove: uniform in `[1, 2·c̄]`, at most all.
     fn how_many(&self, rng: &mut Rng, prm: &RuinParams) -> usize {
         let hi = (2.0 * prm.avg_removed).round().max(1.0) as usize;
@@ -300,5 +330,58 @@ impl Ruiner {
             chosen.push(j);
         }
         self.strip_marked(p, st, &chosen, removed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::problem::{Job, TravelMatrix, Vehicle};
+    use super::super::state::{InitialPlan, PlannedJob};
+    use super::*;
+
+    #[test]
+    fn route_removal_empties_one_route_of_its_free_jobs() {
+        let pts: Vec<(f64, f64)> = (0..7).map(|i| (i as f64, 0.0)).collect();
+        let jobs = (1..7).map(Job::new).collect();
+        let vehicles = vec![Vehicle::new(0, 0.0, 1000.0); 3];
+        let p = Problem::new(TravelMatrix::euclidean(&pts).unwrap(), vehicles, jobs).unwrap();
+        // Route 0: jobs 0, 1 (1 fixed); route 1: jobs 2..=5; route 2 empty.
+        let plan = InitialPlan::new()
+            .with_route(0, vec![PlannedJob::free(0), PlannedJob::fixed(1)])
+            .with_route(
+                1,
+                vec![
+                    PlannedJob::free(2),
+                    PlannedJob::free(3),
+                    PlannedJob::free(4),
+                    PlannedJob::free(5),
+                ],
+            );
+        let (start, fixed) = State::from_plan(&p, &plan).unwrap();
+        let mut ruiner = Ruiner::new(&p);
+        let mut rng = Rng::new(3);
+        let mut emptied = [0usize; 2];
+        for _ in 0..200 {
+            let mut st = start.clone();
+            let mut removed = Vec::new();
+            ruiner.route(&p, &mut st, &fixed, &mut rng, &mut removed);
+            removed.sort_unstable();
+            if removed == vec![0] {
+                // The shorter route: only its fixed job stays.
+                assert_eq!(st.routes[0].jobs, vec![1]);
+                assert_eq!(st.routes[1].jobs, start.routes[1].jobs);
+                emptied[0] += 1;
+            } else {
+                assert_eq!(removed, vec![2, 3, 4, 5]);
+                assert!(st.routes[1].jobs.is_empty());
+                assert_eq!(st.routes[0].jobs, start.routes[0].jobs);
+                emptied[1] += 1;
+            }
+            for &j in &removed {
+                assert_eq!(st.route_of[j], NONE);
+            }
+        }
+        // Of two routes drawn, the shorter goes: route 0 three times in four.
+        assert!(emptied[0] > 120 && emptied[1] > 20, "{emptied:?}");
     }
 }

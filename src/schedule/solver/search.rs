@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::construct::{greedy_insert, regret_insert};
 use super::parts::{parts, solve_parts};
+use super::polish::Polisher;
 use super::problem::{Problem, SolverError};
 use super::rng::Rng;
 use super::ruin::{RuinParams, Ruiner};
@@ -22,6 +23,8 @@ pub struct RuinWeights {
     pub worst: f64,
     /// Related (Shaw) removal.
     pub related: f64,
+    /// Removal of a whole route (the shorter of two drawn at random).
+    pub route: f64,
 }
 
 impl Default for RuinWeights {
@@ -31,6 +34,7 @@ impl Default for RuinWeights {
             random: 0.05,
             worst: 0.05,
             related: 0.05,
+            route: 0.005,
         }
     }
 }
@@ -166,7 +170,7 @@ impl SolverConfig {
             }
         }
         let w = self.ruin_weights;
-        let ws = [w.strings, w.random, w.worst, w.related];
+        let ws = [w.strings, w.random, w.worst, w.related, w.route];
         if ws.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || ws.iter().sum::<f64>() <= 0.0 {
             return bad("ruin weights must be non-negative with a positive sum");
         }
@@ -460,6 +464,12 @@ impl<'a> Lns<'a> {
         stats: &mut SolveStats,
     ) -> State {
         let p = self.p;
+        // Every best plan (the first included) is polished within its routes.
+        let mut polisher = Polisher::default();
+        if polisher.polish(p, &mut cur, self.fixed) {
+            cur_score = cur.score(p, self.total_value);
+        }
+        cur.clear_dirty();
         let mut best = cur.clone();
         let mut best_score = cur_score;
         let scale = temperature_scale(p, &cur);
@@ -495,9 +505,12 @@ impl<'a> Lns<'a> {
             take_retries(&mut cand, rng, self.retry_cap, &mut removed);
             self.recreate(&mut cand, &mut removed, rng);
 
-            let score = cand.score(p, self.total_value);
+            let mut score = cand.score(p, self.total_value);
             if accepts(&score, &cur_score, temperature, rng) {
                 if score.better_than(&best_score) {
+                    if polisher.polish(p, &mut cand, self.fixed) {
+                        score = cand.score(p, self.total_value);
+                    }
                     best.clone_from(&cand);
                     best_score = score;
                     stats.improvements += 1;
@@ -516,7 +529,7 @@ impl<'a> Lns<'a> {
     fn ruin(&self, ruiner: &mut Ruiner, cand: &mut State, rng: &mut Rng, removed: &mut Vec<usize>) {
         let (p, fixed, prm) = (self.p, self.fixed, &self.prm);
         let w = self.config.ruin_weights;
-        let wsum = w.strings + w.random + w.worst + w.related;
+        let wsum = w.strings + w.random + w.worst + w.related + w.route;
         let pick = rng.f64() * wsum;
         if pick < w.strings {
             ruiner.sisr(p, cand, fixed, rng, prm, removed);
@@ -524,8 +537,10 @@ impl<'a> Lns<'a> {
             ruiner.random(p, cand, fixed, rng, prm, removed);
         } else if pick < w.strings + w.random + w.worst {
             ruiner.worst(p, cand, fixed, rng, prm, removed);
-        } else {
+        } else if pick < w.strings + w.random + w.worst + w.related {
             ruiner.related(p, cand, fixed, rng, prm, removed);
+        } else {
+            ruiner.route(p, cand, fixed, rng, removed);
         }
     }
 
