@@ -21,8 +21,9 @@ use fieldwork::store::{current_plan, ImportMode, MemoryStore, Store};
 /// README, "Stable plans").
 const NEW_CRITICAL_ORDER_MAX_MOVES: usize = 2;
 
-/// Visits of other technicians, beyond the freeze, a day's absence may move (measured 1 with
-/// this budget: a Wednesday visit moved later the same day for one of the absent day's).
+/// Visits of other technicians, beyond the freeze, a day's absence may move (measured 0 with
+/// this budget; 1 with the solver before its route polish: a Wednesday visit moved later the
+/// same day for one of the absent day's).
 const ABSENCE_MAX_OTHER_MOVES: usize = 2;
 
 fn anchor() -> NaiveDate {
