@@ -20,6 +20,11 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
 /// with 8 h a day, so the regular day is 07:00–15:00; one order of `hours` on a site 18 min
 /// away (0.1° north).
 fn model(hours: &str) -> Model {
+    model_with(hours, "")
+}
+
+/// [`model`] with extra order fields (`history`, …) spliced into the order.
+fn model_with(hours: &str, order_extra: &str) -> Model {
     Model::from_json(&format!(
         r#"{{
       "calendars": [{{"id": "day", "time_zone": "Europe/Berlin",
@@ -30,7 +35,8 @@ fn model(hours: &str) -> Model {
                         "calendar": "day", "hourly_cost": "40", "max_hours_per_day": 8}}],
       "orders": [{{"id": "SO-1", "customer": "C-1", "origin": {{"kind": "manual"}},
                    "priority": "normal", "created_at": "2027-02-26T09:00:00Z",
-                   "lines": [{{"kind": "hour", "quantity": "{hours}", "unit_price": "0"}}]}}]
+                   "lines": [{{"kind": "hour", "quantity": "{hours}", "unit_price": "0"}}]
+                   {order_extra}}}]
     }}"#
     ))
     .unwrap()
@@ -38,10 +44,15 @@ fn model(hours: &str) -> Model {
 
 /// The plan of Monday made at `now`.
 fn plan(model: &Model, now: DateTime<Utc>) -> Plan {
+    replan(model, now, None)
+}
+
+/// The plan of Monday made at `now`, revising `previous`.
+fn replan(model: &Model, now: DateTime<Utc>, previous: Option<&Plan>) -> Plan {
     let orders = vec![OrderId::new("SO-1")];
     let dues = HashMap::new();
     let end = Utc.with_ymd_and_hms(2027, 3, 2, 0, 0, 0).unwrap();
-    let request = PlanRequest::new(&orders, &dues, now, end);
+    let request = PlanRequest::new(&orders, &dues, now, end).replanning(previous);
     let options = ScheduleOptions {
         seed: 1,
         iterations: Some(200),
@@ -82,4 +93,25 @@ fn work_that_would_end_past_the_days_limit_is_not_planned_after_the_morning() {
     let late = plan(&model("0.25"), at(15, 30));
     assert!(late.routes.is_empty(), "{:?}", late.routes);
     assert_eq!(late.unassigned.len(), 1);
+}
+
+#[test]
+fn work_under_way_after_the_days_limit_stays_planned() {
+    // Planned in the morning: 07:18–10:18. Started then and not recorded as done: at 15:30, past
+    // the day's limit (15:00), it is still work under way on the technician's day.
+    let morning = plan(&model("3"), at(6, 0));
+    assert_eq!(morning.routes[0].visits[0].start, at(7, 18));
+    let started = model_with(
+        "3",
+        &format!(
+            r#", "history": [{{"at": "{}", "status": "scheduled"}},
+                              {{"at": "{}", "status": "in_progress"}}]"#,
+            at(6, 0).to_rfc3339(),
+            at(7, 18).to_rfc3339()
+        ),
+    );
+    let late = replan(&started, at(15, 30), Some(&morning));
+    assert!(late.unassigned.is_empty(), "{:?}", late.unassigned);
+    assert_eq!(late.routes.len(), 1);
+    assert_eq!(late.routes[0].visits[0].start, at(7, 18));
 }

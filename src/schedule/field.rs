@@ -262,8 +262,9 @@ fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
 /// The daily limit counts from the day's first opening wherever `from` ("now") falls, so a
 /// plan made at noon gives a technician the same end of day as one made in the morning: the
 /// stretches of `from`'s local day that already ended still anchor the day, then every shift
-/// is cut at `from` and the ones with no time left (regular or overtime) are dropped. O(s) for
-/// s open stretches of the technician.
+/// is cut at `from`. A shift of that day with no time left (regular or overtime) stays, empty
+/// (it ends at `from`), so work under way finds its day (see `priors_of`). O(s) for s open
+/// stretches of the technician.
 pub(crate) fn shifts_of(
     ctx: &PolicyContext<'_>,
     t: TechIx,
@@ -301,10 +302,10 @@ pub(crate) fn shifts_of(
     }
     for shift in &mut out {
         shift.start = shift.start.max(from);
+        shift.end = shift.end.max(shift.start);
         // Past the regular end already: every minute from now on is overtime.
-        shift.regular_end = shift.regular_end.max(shift.start).min(shift.end);
+        shift.regular_end = shift.regular_end.clamp(shift.start, shift.end);
     }
-    out.retain(|shift| shift.end > shift.start);
     out
 }
 
@@ -901,15 +902,17 @@ impl Vans {
             .service_minutes
             .unwrap_or(ctx.policy().work_rules.depot_service_minutes);
         let service = f64::from(minutes) * 60.0;
+        // The depot's longest opening within the shift that holds a restock (none in a shift
+        // too short for one, e.g. a day with no time left).
         let open = match depot.calendar.as_ref().and_then(|c| model.calendar(c)) {
             None => Some((shift.start, shift.end)),
             Some(calendar) => OpenStretches::new(calendar, shift.start, shift.end)
                 .stretches()
                 .iter()
                 .map(|&(a, b)| (a.max(shift.start), b.min(shift.end)))
-                .filter(|(a, b)| b - a >= minutes as i64 * 60)
                 .max_by_key(|(a, b)| b - a),
-        };
+        }
+        .filter(|(a, b)| b - a >= minutes as i64 * 60);
         let Some((a, b)) = open else {
             return vehicle;
         };
@@ -1283,6 +1286,12 @@ fn priors_of(
             if let Some(v) = shift {
                 let drive = matrix.time(t.0, n_t + i) as i64;
                 shifts[v].start = shifts[v].start.min(actual - drive);
+                // Work under way is finished whatever the day's limit: the day holds it and
+                // the drive home (past the regular end, as overtime).
+                let back = actual
+                    + (ctx.duration_minutes(o) * 60.0) as i64
+                    + matrix.time(n_t + i, t.0) as i64;
+                shifts[v].end = shifts[v].end.max(back);
             }
             *prior = Some(Prior {
                 tech: t,
