@@ -227,11 +227,14 @@ fn the_schedule_phase_part_by_part_stores_what_the_whole_phase_stores() {
                 schedule_phase(store, &model, &engines, &options, &mut NoProgress).unwrap();
                 continue;
             }
-            let parts = schedule_phase_parts(store, &model, &engines, &options).unwrap();
+            // Every part is planned from the phase's base: the plans stored before any part.
+            let base = store.plans().unwrap();
+            let parts = schedule_phase_parts(&model, &base, &engines, &options).unwrap();
             part_counts.push(parts.len());
             // Last part first: the order parts are planned in does not matter.
             for part in parts.iter().rev() {
-                let outcome = schedule_phase_part(store, &model, &engines, &options, part).unwrap();
+                let outcome =
+                    schedule_phase_part(store, &model, &base, &engines, &options, part).unwrap();
                 assert!(
                     !matches!(outcome, ScheduleOutcome::Failed { .. }),
                     "{outcome:?}"

@@ -3,7 +3,8 @@
 //! copy (same orders, same plan, generation done once, every part done once, no visit — an
 //! order, or one part of a multi-day or crew order — planned twice, no technician
 //! double-booked); a worker killed after claiming its part leaves the part to another, which
-//! finishes it. Needs `FIELDWORK_TEST_POSTGRES` (see `support::postgres`).
+//! finishes it; a worker joining after another planned some parts plans the rest from the
+//! run's base. Needs `FIELDWORK_TEST_POSTGRES` (see `support::postgres`).
 
 mod support;
 
@@ -150,6 +151,17 @@ fn parts_done(store: &PgStore) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether each recorded run still holds its base (a copy of the business).
+fn bases(store: &PgStore) -> Vec<bool> {
+    store
+        .client()
+        .query("SELECT base IS NOT NULL FROM work_runs ORDER BY run", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 /// The same run in this process, on a memory store: `run_main_job` with the workers' options
 /// (one plan for the whole window, no parts).
 fn single_process(iterations: u64) -> Outcome {
@@ -256,5 +268,44 @@ fn a_killed_workers_part_is_finished_by_another() {
     let done = parts_done(&shared);
     assert!(done.len() > 1, "{done:?}");
     assert!(done.iter().all(|(_, w)| w == "rescuer"), "{done:?}");
+    assert_eq!(outcome(&shared), outcome(&reference));
+}
+
+/// A worker that joins a run after another planned some of its parts plans the rest from the
+/// run's base — the business as the shared phases left it — not from what the other wrote
+/// since: the run leaves what one worker leaves.
+#[test]
+fn a_worker_joining_late_plans_from_the_runs_base() {
+    let Some(url) = server("worker tests") else {
+        return;
+    };
+    let (reference, reference_url) = business(&url);
+    let (shared, shared_url) = business(&url);
+    finish(
+        worker(&reference_url, "alone", 300).spawn().unwrap(),
+        "alone",
+    );
+    finish(
+        worker(&shared_url, "early", 300)
+            .args(["--max-parts", "3"])
+            .spawn()
+            .unwrap(),
+        "early",
+    );
+    let early = parts_done(&shared);
+    assert_eq!(early.len(), 3, "{early:?}");
+    assert_eq!(
+        bases(&shared),
+        [true],
+        "the base stays while parts are left"
+    );
+    finish(worker(&shared_url, "late", 300).spawn().unwrap(), "late");
+    assert_eq!(bases(&shared), [false], "the last part done drops the base");
+    let done = parts_done(&shared);
+    assert_eq!(done.iter().filter(|(_, w)| w == "early").count(), 3);
+    assert!(
+        done.iter().filter(|(_, w)| w == "late").count() > 1,
+        "{done:?}"
+    );
     assert_eq!(outcome(&shared), outcome(&reference));
 }

@@ -198,7 +198,8 @@ fn plan_window(
     progress: &mut dyn Progress,
     only: Option<&[TechnicianId]>,
 ) -> Result<ScheduleOutcome, JobError> {
-    let Some(work) = WindowWork::read(store, model, engines, options, only)? else {
+    let plans = store.plans()?;
+    let Some(work) = WindowWork::read(&plans, model, engines, options, only) else {
         return Ok(ScheduleOutcome::NothingToPlan);
     };
     progress.start("schedule", 0);
@@ -222,15 +223,19 @@ fn plan_window(
 /// that each plan some parts with [`schedule_phase_part`] (`fieldwork worker`) together store
 /// the plan [`schedule_phase`] stores, for an iteration budget.
 ///
+/// `model` and `plans` are the phase's **base**: the business and its stored plans
+/// ([`Store::plans`]) as the phase starts, before any part is stored. Every part of a phase is
+/// planned from the same base, so the parts stored first change nothing for the others.
+///
 /// # Errors
-/// A failing store, or a request the scheduler refuses ([`JobError::Schedule`]).
+/// A request the scheduler refuses ([`JobError::Schedule`]).
 pub fn schedule_phase_parts(
-    store: &mut dyn Store,
     model: &Model,
+    plans: &[StoredPlan],
     engines: &Engines<'_>,
     options: &JobOptions,
 ) -> Result<Vec<PlanPart>, JobError> {
-    let Some(work) = WindowWork::read(store, model, engines, options, None)? else {
+    let Some(work) = WindowWork::read(plans, model, engines, options, None) else {
         return Ok(Vec::new());
     };
     Ok(plan_parts(
@@ -242,17 +247,23 @@ pub fn schedule_phase_parts(
 }
 
 /// The schedule phase for one part (see [`schedule_phase_parts`]): plans the part's orders
-/// exactly as [`schedule_phase`] plans them and stores the plan as `<window plan id>-<part key>`
-/// with the status changes of the part's orders only — one batch. Rerunning a part replaces
-/// its plan.
+/// from the phase's base (`model` and `plans`, as the phase started) exactly as
+/// [`schedule_phase`] plans them from it, and stores the plan in `store` as
+/// `<window plan id>-<part key>` with the status changes of the part's orders only — one batch.
+/// Rerunning a part replaces its plan.
+///
+/// # Errors
+/// A failing store. A request the scheduler refuses is the outcome
+/// [`ScheduleOutcome::Failed`].
 pub fn schedule_phase_part(
     store: &mut dyn Store,
     model: &Model,
+    plans: &[StoredPlan],
     engines: &Engines<'_>,
     options: &JobOptions,
     part: &PlanPart,
 ) -> Result<ScheduleOutcome, JobError> {
-    let Some(work) = WindowWork::read(store, model, engines, options, None)? else {
+    let Some(work) = WindowWork::read(plans, model, engines, options, None) else {
         return Ok(ScheduleOutcome::NothingToPlan);
     };
     let planned = schedule_parts(
@@ -286,21 +297,22 @@ struct WindowWork {
 }
 
 impl WindowWork {
-    /// Reads the window's work; `None` when nothing awaits planning.
+    /// The window's work from the business and its stored plans; `None` when nothing awaits
+    /// planning.
     fn read(
-        store: &mut dyn Store,
+        plans: &[StoredPlan],
         model: &Model,
         engines: &Engines<'_>,
         options: &JobOptions,
         only: Option<&[TechnicianId]>,
-    ) -> Result<Option<Self>, JobError> {
+    ) -> Option<Self> {
         let window = Window::of(options);
         if window.to <= window.from {
-            return Ok(None);
+            return None;
         }
         // What is on the schedule inside the window now is re-planned together with the new
         // orders, so a technician is never booked twice.
-        let current = current_plan(model, &store.plans()?);
+        let current = current_plan(model, plans);
         // A visit outside the window booked with the customer since holds its order no more:
         // the order is planned again (into its window).
         let held: HashSet<&OrderId> = current
@@ -335,7 +347,7 @@ impl WindowWork {
             todo.orders.retain(|o| previously_planned.contains(o));
         }
         if todo.orders.is_empty() {
-            return Ok(None);
+            return None;
         }
         let stranded = todo
             .orders
@@ -345,14 +357,14 @@ impl WindowWork {
             .cloned()
             .collect();
         let previously_planned = previously_planned.into_iter().cloned().collect();
-        Ok(Some(Self {
+        Some(Self {
             window,
             todo,
             previous,
             previously_planned,
             stranded,
             only: only.map(<[TechnicianId]>::to_vec),
-        }))
+        })
     }
 
     fn request(&self) -> PlanRequest<'_> {

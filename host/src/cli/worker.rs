@@ -2,8 +2,10 @@
 //! run on one PostgreSQL database. The shared phases (order generation, the SLA snapshot) run
 //! once, by the first worker to take the run's lock; the schedule phase is split into
 //! independent parts that workers claim one at a time (advisory locks: a killed worker's part is
-//! released with its connection and claimed by another); each part's plan is written in one
-//! transaction with its done mark. A worker returns when every part of the run is done.
+//! released with its connection and claimed by another); every part is planned from the run's
+//! base (the business and its plans as the shared phases left them, recorded with the parts),
+//! and each part's plan is written in one transaction with its done mark. A worker returns when
+//! every part of the run is done (or after `--max-parts`).
 //!
 //! A run is identified by its horizon, scheduling days and "now": start the workers of one run
 //! with the same `--at` (or `--from/--to` and `--at`).
@@ -14,14 +16,14 @@ use std::time::{Duration, Instant};
 use super::context::{DbArgs, RulesArgs};
 use super::run::HorizonArgs;
 use super::{db, CliError, Output};
-use crate::postgres::{Claim, PgStore};
+use crate::postgres::{Claim, PgStore, RunBase};
 use fieldwork::job::{
     business_zone, generate_phase, schedule_phase_part, schedule_phase_parts, snapshot_sla,
     Engines, JobOptions, NoProgress, ScheduleOutcome,
 };
 use fieldwork::model::Model;
 use fieldwork::schedule::field::PlanPart;
-use fieldwork::store::Store;
+use fieldwork::store::{Store, StoredPlan};
 
 /// Arguments of `fieldwork worker`.
 #[derive(Debug, clap::Args)]
@@ -51,6 +53,10 @@ pub struct WorkerArgs {
     /// in seconds.
     #[arg(long, value_name = "S", default_value_t = 600)]
     pub wait_s: u64,
+    /// Return after planning this many parts, leaving the rest to other workers (a worker
+    /// with a time slot of its own, e.g. a batch job).
+    #[arg(long, value_name = "N")]
+    pub max_parts: Option<usize>,
     /// Testing aid: hold each claimed part this long before planning it (so a test can kill
     /// a worker that holds a part).
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
@@ -66,6 +72,8 @@ struct WorkerReport {
     parts: usize,
     planned_here: Vec<String>,
     done_elsewhere: Vec<String>,
+    /// Parts not done yet (left to other workers by `--max-parts`).
+    left: usize,
 }
 
 /// How often a waiting worker polls for parts released by a dead worker.
@@ -100,8 +108,7 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
 
     // The shared phases, once per run; their worker records the run's parts.
     let deadline = Instant::now() + Duration::from_secs(args.wait_s);
-    let shared = shared_phases(&mut store, &rules.set, &options, &run, deadline)?;
-    let ran_shared = shared.is_some();
+    let ran_shared = shared_phases(&mut store, &rules.set, &options, &run, deadline)?;
     if ran_shared {
         say_progress(
             out,
@@ -109,34 +116,119 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
         );
     }
     let keys = store.run_parts(&run)?;
-    // The parts, claimed one at a time until every one is done. This worker's own view of them
-    // is computed when it first claims one (a worker joining a finished run computes nothing).
-    let mut mine: Option<(Model, Vec<PlanPart>)> = shared;
-    let engines = Engines::new(&model, &rules.set)?;
     let mut planned_here = Vec::new();
+    // Every part is planned from the run's base (the business and its plans as the shared
+    // phases left them), whichever parts other workers stored since. A worker joining a
+    // finished run reads nothing more.
+    let base = if store.parts_done(&run)?.len() < keys.len() {
+        store.run_base(&run)?
+    } else {
+        None
+    };
+    if let Some(base) = base {
+        let model = Model::from_dataset(base.dataset)
+            .map_err(|e| CliError::user(format!("the base of run {run}: {e}")))?;
+        let engines = Engines::new(&model, &rules.set)?;
+        let parts = schedule_phase_parts(&model, &base.plans, &engines, &options)?;
+        let base = PartsBase {
+            model: &model,
+            plans: &base.plans,
+            engines: &engines,
+            parts: &parts,
+        };
+        claim_parts(
+            &mut store,
+            &args,
+            out,
+            (&run, &worker, deadline),
+            &keys,
+            &base,
+            &options,
+            &mut planned_here,
+        )?;
+    } else if store.parts_done(&run)?.len() < keys.len() {
+        return Err(CliError::user(format!(
+            "run {run} has parts left to plan but no base to plan them from (recorded by an \
+             older fieldwork)\nhint: start the workers again with a new --at"
+        )));
+    }
+    let done = store.parts_done(&run)?;
+    if done.len() == keys.len() {
+        store.clear_base(&run)?;
+    }
+    let left = keys.len() - done.len().min(keys.len());
+    let done_elsewhere = done
+        .into_iter()
+        .filter(|(part, _)| !planned_here.contains(part))
+        .map(|(part, by)| format!("{part} by {by}"))
+        .collect();
+    let report = WorkerReport {
+        worker,
+        run,
+        ran_shared_phases: ran_shared,
+        parts: keys.len(),
+        planned_here,
+        done_elsewhere,
+        left,
+    };
+    if out.json {
+        return out.print_json(&report);
+    }
+    if !out.quiet {
+        let state = match report.left {
+            0 => "complete".to_owned(),
+            n => format!("{n} parts left to other workers"),
+        };
+        say!(
+            "worker {}: {} of {} parts planned here; run {} {state}",
+            report.worker,
+            report.planned_here.len(),
+            report.parts,
+            report.run
+        );
+    }
+    Ok(())
+}
+
+/// What a worker plans its parts from: the run's base, its engines and its parts.
+struct PartsBase<'a> {
+    model: &'a Model,
+    plans: &'a [StoredPlan],
+    engines: &'a Engines<'a>,
+    parts: &'a [PlanPart],
+}
+
+/// Claims and plans the run's parts one at a time until every one is done (or `--max-parts`
+/// are planned here), pushing the keys planned here.
+#[allow(clippy::too_many_arguments)]
+fn claim_parts(
+    store: &mut PgStore,
+    args: &WorkerArgs,
+    out: &Output,
+    (run, worker, deadline): (&str, &str, Instant),
+    keys: &[String],
+    base: &PartsBase<'_>,
+    options: &JobOptions,
+    planned_here: &mut Vec<String>,
+) -> Result<(), CliError> {
     // Bounded: each pass plans or skips every part; passes repeat only while another worker
     // holds a part, at most until --wait-s.
     loop {
         let mut waiting = false;
-        for key in &keys {
-            match store.try_claim(&run, key)? {
+        for key in keys {
+            if args.max_parts.is_some_and(|max| planned_here.len() >= max) {
+                return Ok(());
+            }
+            match store.try_claim(run, key)? {
                 Claim::Done => {}
                 Claim::Taken => waiting = true,
                 Claim::Claimed => {
-                    if mine.is_none() {
-                        let model = store.load_model()?;
-                        let parts = schedule_phase_parts(&mut store, &model, &engines, &options)?;
-                        mine = Some((model, parts));
-                    }
-                    let Some((model, parts)) = &mine else {
-                        continue;
-                    };
-                    let Some(part) = parts.iter().find(|p| &p.key == key) else {
-                        store.release(&run, key)?;
+                    let Some(part) = base.parts.iter().find(|p| &p.key == key) else {
+                        store.release(run, key)?;
                         return Err(CliError::user(format!(
-                            "part {key} of run {run} is no longer a part of the stored \
-                             schedule (the data changed since the run started)\nhint: start \
-                             the workers again with a new --at"
+                            "part {key} of run {run} is not a part of the run's base (the \
+                             worker's build differs from the one that started the run)\nhint: \
+                             run one fieldwork version per run"
                         )));
                     };
                     say_progress(
@@ -151,25 +243,31 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
                         std::thread::sleep(Duration::from_millis(args.pause_after_claim_ms));
                     }
                     let planned = {
-                        let mut part_store = store.part_store(&run, key, &worker);
-                        let outcome =
-                            schedule_phase_part(&mut part_store, model, &engines, &options, part)?;
+                        let mut part_store = store.part_store(run, key, worker);
+                        let outcome = schedule_phase_part(
+                            &mut part_store,
+                            base.model,
+                            base.plans,
+                            base.engines,
+                            options,
+                            part,
+                        )?;
                         if let ScheduleOutcome::Failed { error } = &outcome {
                             return Err(CliError::user(format!("part {key}: {error}")));
                         }
                         part_store.saved()
                     };
                     if !planned {
-                        store.mark_done(&run, key, &worker)?;
+                        store.mark_done(run, key, worker)?;
                     }
-                    store.release(&run, key)?;
+                    store.release(run, key)?;
                     say_progress(out, &format!("worker {worker}: part {key} done"));
                     planned_here.push(key.clone());
                 }
             }
         }
         if !waiting {
-            break;
+            return Ok(());
         }
         if Instant::now() >= deadline {
             return Err(CliError::user(format!(
@@ -179,50 +277,24 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
         }
         std::thread::sleep(POLL);
     }
-    let done_elsewhere = store
-        .parts_done(&run)?
-        .into_iter()
-        .filter(|(part, _)| !planned_here.contains(part))
-        .map(|(part, by)| format!("{part} by {by}"))
-        .collect();
-    let report = WorkerReport {
-        worker,
-        run,
-        ran_shared_phases: ran_shared,
-        parts: keys.len(),
-        planned_here,
-        done_elsewhere,
-    };
-    if out.json {
-        return out.print_json(&report);
-    }
-    if !out.quiet {
-        say!(
-            "worker {}: {} of {} parts planned here; run {} complete",
-            report.worker,
-            report.planned_here.len(),
-            report.parts,
-            report.run
-        );
-    }
-    Ok(())
 }
 
 /// Runs generation and the SLA snapshot unless another worker has for `run`, then records
-/// the run's parts; returns the model after them and its parts when this worker ran them.
+/// the run's parts and its base (the business and its plans as the phases left them); whether
+/// this worker ran them.
 fn shared_phases(
     store: &mut PgStore,
     rules: &fieldwork::rules::RuleSet,
     options: &JobOptions,
     run: &str,
     deadline: Instant,
-) -> Result<Option<(Model, Vec<PlanPart>)>, CliError> {
+) -> Result<bool, CliError> {
     // Bounded by the deadline: another worker runs them meanwhile (or dies, releasing the lock).
     loop {
         match store.try_lock_shared(run)? {
             Some(true) => {
                 store.release_shared(run)?;
-                return Ok(None);
+                return Ok(false);
             }
             Some(false) => break,
             None if Instant::now() >= deadline => {
@@ -239,10 +311,15 @@ fn shared_phases(
     generate_phase(store, &mut model, &engines, options, &mut NoProgress)?;
     snapshot_sla(store, &model, &engines, options.now, &mut NoProgress)?;
     let model = store.load_model()?;
-    let parts = schedule_phase_parts(store, &model, &engines, options)?;
+    let plans = store.plans()?;
+    let parts = schedule_phase_parts(&model, &plans, &engines, options)?;
     let keys: Vec<String> = parts.iter().map(|p| p.key.clone()).collect();
-    store.finish_shared(run, &keys)?;
-    Ok(Some((model, parts)))
+    let base = RunBase {
+        dataset: model.to_dataset(),
+        plans,
+    };
+    store.finish_shared(run, &keys, &base)?;
+    Ok(true)
 }
 
 /// The key of a run: horizon, scheduling days and "now" (every worker of a run computes the

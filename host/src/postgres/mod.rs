@@ -33,7 +33,7 @@ pub mod work;
 
 pub use error::PgError;
 pub use schema::LATEST_VERSION;
-pub use work::{Claim, PartStore};
+pub use work::{Claim, PartStore, RunBase};
 
 use postgres::{Client, Config, IsolationLevel, NoTls, Transaction};
 use std::cell::RefCell;

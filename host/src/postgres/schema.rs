@@ -62,10 +62,16 @@ pub const MIGRATIONS: &[Migration] = &[
                       with its part (as SQLite's version 6)",
         sql: V5,
     },
+    Migration {
+        version: 6,
+        description: "workers: a run's base (the business and its plans as the shared phases \
+                      left them), which every part of the run is planned from",
+        sql: V6,
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 /// Version 4 (parts and tools in the van, as SQLite's version 5): a route's restocking stop
 /// at a depot, one JSON document or NULL.
@@ -78,6 +84,10 @@ const V5: &str = r#"
 ALTER TABLE plan_visits DROP CONSTRAINT IF EXISTS plan_visits_plan_id_order_id_key;
 ALTER TABLE plan_visits ADD COLUMN part TEXT;
 "#;
+
+/// Version 6: a run's base, one JSON document (`crate::postgres::work::RunBase`), written
+/// with the run's parts and cleared when the last part is done.
+const V6: &str = "ALTER TABLE work_runs ADD COLUMN base TEXT;";
 
 /// Version 2: what `fieldwork worker`s record about a run (see `crate::postgres::work`): one
 /// row per run (its shared phases done, the keys of its parts as a JSON list), one per part

@@ -12,8 +12,15 @@
 //!   worker to take the run's shared lock; the others poll for the lock and then find
 //!   `work_runs.shared_done` set. They are idempotent anyway: a worker killed in the middle
 //!   leaves whole batches, and the next one completes them.
+//! - **Every part is planned from the run's base** ([`RunBase`]): the business and its stored
+//!   plans as the shared phases left them, recorded with the run's parts. A worker that joins
+//!   after others stored some parts plans the rest from the base, not from the statuses and
+//!   plans those parts wrote since, so the run leaves what one worker leaves. The base is one
+//!   JSON document of the business and its stored plans (its size grows with both), written
+//!   once per run and cleared when the run's last part is done.
 
 use chrono::Utc;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
 
 use super::error::pg_error;
@@ -29,6 +36,16 @@ use fieldwork::store::{
 /// The first key of the workers' advisory locks (`"FWK2"`); the second is a hash of the
 /// schema, the run and the part.
 pub const WORK_LOCK_SPACE: i32 = 0x4657_4B32;
+
+/// What every part of a run is planned from: the business and its stored plans as the run's
+/// shared phases left them (see the module documentation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunBase {
+    /// The business ([`Model::to_dataset`]).
+    pub dataset: Dataset,
+    /// The stored plans ([`Store::plans`]).
+    pub plans: Vec<StoredPlan>,
+}
 
 /// What a claim attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,19 +90,48 @@ impl PgStore {
         Ok(Some(row.is_some()))
     }
 
-    /// Records that the shared phases of `run` are done, with the keys of the run's parts,
-    /// and releases the shared lock.
-    pub fn finish_shared(&self, run: &str, parts: &[String]) -> Result<(), StoreError> {
+    /// Records that the shared phases of `run` are done, with the keys of the run's parts and
+    /// the base they are planned from, and releases the shared lock.
+    pub fn finish_shared(
+        &self,
+        run: &str,
+        parts: &[String],
+        base: &RunBase,
+    ) -> Result<(), StoreError> {
         let parts = to_doc(&parts, "run", run)?;
+        let base = to_doc(base, "run", run)?;
         self.client()
             .execute(
-                "INSERT INTO work_runs (run, shared_done, parts) VALUES ($1, $2, $3) \
+                "INSERT INTO work_runs (run, shared_done, parts, base) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (run) DO UPDATE SET shared_done = excluded.shared_done, \
-                 parts = excluded.parts",
-                &[&run, &instant(&Utc::now()), &parts],
+                 parts = excluded.parts, base = excluded.base",
+                &[&run, &instant(&Utc::now()), &parts, &base],
             )
             .map_err(pg_error(&self.url, "recording the run"))?;
         self.release_shared(run)
+    }
+
+    /// The base `run`'s parts are planned from, as its shared phases recorded it; `None` before
+    /// they did, and once every part is done ([`PgStore::clear_base`]).
+    pub fn run_base(&self, run: &str) -> Result<Option<RunBase>, StoreError> {
+        let row = self
+            .client()
+            .query_opt("SELECT base FROM work_runs WHERE run = $1", &[&run])
+            .map_err(pg_error(&self.url, "reading the run's base"))?;
+        let base: Option<String> = match row {
+            Some(row) => get(&row, 0)?,
+            None => None,
+        };
+        base.map(|b| from_doc(&b, "run", run)).transpose()
+    }
+
+    /// Drops `run`'s base (a copy of the business) once every part of the run is done; a
+    /// worker still planning keeps the copy it read.
+    pub fn clear_base(&self, run: &str) -> Result<(), StoreError> {
+        self.client()
+            .execute("UPDATE work_runs SET base = NULL WHERE run = $1", &[&run])
+            .map_err(pg_error(&self.url, "clearing the run's base"))
+            .map(|_| ())
     }
 
     /// The keys of `run`'s parts as its shared phases recorded them (none before).
