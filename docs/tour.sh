@@ -11,6 +11,14 @@ cp -r "$root/rules" "$dir/rules"
 cd "$dir"
 fieldwork() { "$bin" "$@"; }
 run() { echo "\$ $*"; eval "$@" 2>&1; echo; }
+shots=${SHOTS:-}
+shot() { # shot HTML PNG: a headless Chromium screenshot of a board page (optional)
+  [ -n "$shots" ] && [ -x /usr/bin/chromium ] || return 0
+  /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$dir/chrome" --hide-scrollbars --window-size=1600,1100 \
+    --screenshot="$shots/$2" "file://$dir/$1" >/dev/null 2>&1
+}
 
 run fieldwork demo --anchor 2027-03-01
 run fieldwork run --days-ahead 7 --at 2027-03-02T07:00
@@ -28,6 +36,7 @@ run fieldwork init --db fresh.db
 run fieldwork export --db nothing.db
 run fieldwork run --at 2027-03-09T07
 run fieldwork board --from 2027-03-02 --to 2027-03-09 --at 2027-03-02T11:00 --out board.html
+shot board.html board.png
 run fieldwork today --technician T-009 --date 2027-03-02 --at 2027-03-03T08:00
 run fieldwork ics --technician T-009 --out t009.ics
 run "sed -n '/BEGIN:VEVENT/,/END:VEVENT/p' t009.ics | head -n 11"
@@ -55,6 +64,8 @@ PY
 run "fieldwork candidates --dataset cert.json --order SO-B0002 --at 2027-03-01T07:00 | grep -E '^1 |T-007'"
 rm -f fieldwork.db fieldwork.db-wal fieldwork.db-shm
 fieldwork demo --anchor 2027-03-01 --quiet >/dev/null
+# ---- Parts and tools in the van (README "Parts and tools"): a day that starts at the depot.
+run "fieldwork today --technician T-023 --date 2027-03-02 | head -n 8"
 run fieldwork absence add --technician T-009 --day 2027-03-02 --reason sick --at 2027-03-01T11:00
 run fieldwork absence list
 
@@ -68,14 +79,6 @@ run fieldwork today --technician ${multi% *} --date ${multi#* } --at 2027-03-01T
 
 # ---- Running the day (README "Running the day" and "Stable plans"): operations, a re-run and
 # its diff, a re-run five minutes later, and the board before and after (screenshots when Chromium is present).
-shots=${SHOTS:-}
-shot() { # shot HTML PNG: a headless Chromium screenshot of a board page (optional)
-  [ -n "$shots" ] && [ -x /usr/bin/chromium ] || return 0
-  /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$dir/chrome" --hide-scrollbars --window-size=1600,1100 \
-    --screenshot="$shots/$2" "file://$dir/$1" >/dev/null 2>&1
-}
 rm -f fieldwork.db fieldwork.db-wal fieldwork.db-shm
 run "fieldwork demo --anchor 2027-03-01 --quiet"
 run "fieldwork board --from 2027-03-02 --to 2027-03-02 --at 2027-03-02T07:00 --out before.html"
