@@ -301,8 +301,9 @@ fn a_closed_depot_gives_no_stop() {
 /// fixed visits still fit and the freeze is not dropped. (The demo's noon re-run moved 57 visits when a route began with a
 /// depot stop: the stop no longer fitted before the kept first visit, the initial plan was
 /// refused, and the whole freeze with it.)
-#[test]
-fn a_replan_after_the_first_visit_keeps_a_route_that_starts_at_the_depot() {
+/// One technician whose day starts at the depot: SO-a needs two filters (the van holds one),
+/// SO-b and SO-c need nothing; the first plan of the three.
+fn a_day_that_starts_at_the_depot() -> (Model, Plan) {
     let mut v = dataset();
     v["technicians"].as_array_mut().unwrap().truncate(1);
     v["depots"][0]["parts"] = serde_json::json!(["P-filter", "P-valve"]);
@@ -323,25 +324,36 @@ fn a_replan_after_the_first_visit_keeps_a_route_that_starts_at_the_depot() {
     let model = model_of(&v);
     let first = plan(&model, &["SO-a", "SO-b", "SO-c"]);
     assert!(first.unassigned.is_empty(), "{:?}", first.unassigned);
-    let route = &first.routes[0];
-    assert_eq!(route.depot_position(), Some(0), "{route:?}");
-    let a = route
-        .visits
-        .iter()
-        .find(|v| v.order.as_str() == "SO-a")
-        .unwrap();
-    let now = route.visits[0].start + Duration::minutes(5);
+    assert_eq!(first.routes[0].depot_position(), Some(0), "{first:?}");
+    (model, first)
+}
+
+/// The re-plan of the three orders at `now`, from `first`.
+fn replan(model: &Model, first: &Plan, now: DateTime<Utc>) -> Plan {
     let ids: Vec<OrderId> = ["SO-a", "SO-b", "SO-c"].map(OrderId::new).to_vec();
     let dues = HashMap::new();
     let request =
-        PlanRequest::new(&ids, &dues, now, monday() + Duration::days(1)).replanning(Some(&first));
+        PlanRequest::new(&ids, &dues, now, monday() + Duration::days(1)).replanning(Some(first));
     let options = ScheduleOptions {
         seed: 7,
         iterations: Some(2_000),
         time_budget: None,
         ..ScheduleOptions::default()
     };
-    let again = schedule(&model, &Dispatcher::default(), &request, &options).unwrap();
+    schedule(model, &Dispatcher::default(), &request, &options).unwrap()
+}
+
+#[test]
+fn a_replan_after_the_first_visit_keeps_a_route_that_starts_at_the_depot() {
+    let (model, first) = a_day_that_starts_at_the_depot();
+    let route = &first.routes[0];
+    let a = route
+        .visits
+        .iter()
+        .find(|v| v.order.as_str() == "SO-a")
+        .unwrap();
+    let now = route.visits[0].start + Duration::minutes(5);
+    let again = replan(&model, &first, now);
     assert!(again.unassigned.is_empty(), "{:?}", again.unassigned);
     let kept = &again.routes[0];
     let starts = |r: &fieldwork::schedule::plan::Route| -> Vec<(String, DateTime<Utc>)> {
@@ -352,4 +364,38 @@ fn a_replan_after_the_first_visit_keeps_a_route_that_starts_at_the_depot() {
     };
     assert_eq!(starts(kept), starts(route), "{kept:?}");
     assert_eq!(kept.visits[0].start, a.start);
+}
+
+/// A depot stop made before "now" is a fact: a re-plan while the first visit is under way
+/// keeps the stop on the route (it was dropped, and the day's stock then showed the van short
+/// of the filter it had picked up), the van stays restocked for the rest of the day, and the
+/// drive to the first visit is from the depot.
+#[test]
+fn a_depot_stop_made_before_now_stays_and_the_van_stays_restocked() {
+    let (model, first) = a_day_that_starts_at_the_depot();
+    let route = &first.routes[0];
+    let stop = route.depot_stop.clone().unwrap();
+    // Later than the re-plan above: the technician is at the first visit, the stop is past.
+    let now = route.visits[0].start + Duration::minutes(30);
+    assert!(stop.end < now);
+    let again = replan(&model, &first, now);
+    assert!(again.unassigned.is_empty(), "{:?}", again.unassigned);
+    let kept = &again.routes[0];
+    assert_eq!(kept.depot_stop.as_ref(), Some(&stop), "{kept:?}");
+    assert_eq!(kept.depot_position(), Some(0));
+    assert!(
+        check_route(&model, kept).is_empty(),
+        "{:?}",
+        check_route(&model, kept)
+    );
+    assert_eq!(kept.visits[0].order, route.visits[0].order);
+    assert!((kept.visits[0].travel_km - route.visits[0].travel_km).abs() < 1e-9);
+    assert!(
+        (kept.travel_km() - route.travel_km()).abs() < 1e-6,
+        "{kept:?}"
+    );
+    // A re-plan before the stop is made plans it again (nothing is restocked yet).
+    let early = replan(&model, &first, stop.start - Duration::minutes(1));
+    assert_eq!(early.routes[0].depot_position(), Some(0));
+    assert!(check_route(&model, &early.routes[0]).is_empty());
 }

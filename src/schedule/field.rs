@@ -30,7 +30,8 @@
 //!   `missing_parts`). The solver's restock refills every part; a depot that does not hold a
 //!   part cannot refill it, so such a part is only offered to technicians whose van alone holds
 //!   the order's units (a day's later visits may still run short of it: `stock::check_route`
-//!   finds that).
+//!   finds that). A depot stop of the previous plan that has ended by "now" stays on the
+//!   re-planned route: that shift's van leaves from the depot, restocked.
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
@@ -206,6 +207,9 @@ struct Mapped<'a> {
     stock_blocked: Vec<Option<(UnassignedReason, String)>>,
     /// Parts, tools and depots as the solver sees them.
     vans: Vans,
+    /// Per shift: the depot stop the previous plan made before "now" on it (the van is
+    /// restocked already; see [`past_restocks`]).
+    restocked: Vec<Option<super::plan::DepotStop>>,
     /// Per job: its place among its order's visits (multi-day and crew jobs).
     links: Vec<Option<VisitPart>>,
     /// The linked visits placed before the search: (job, shift), fixed there.
@@ -705,11 +709,15 @@ fn build<'a, 'r: 'a>(
         }
     }
     keep_linked_reachable(&ctx, request, &mut shifts, &matrix);
+    let restocked = past_restocks(&ctx, request, &vans, &mut shifts, &priors, &matrix);
     let (vehicles, shifts_of_tech) = vehicles_of(model, &ctx, &shifts, origin, options);
     let vehicles: Vec<Vehicle> = vehicles
         .into_iter()
         .zip(&shifts)
-        .map(|(vehicle, shift)| vans.vehicle(model, &ctx, shift, origin, vehicle))
+        .zip(&restocked)
+        .map(|((vehicle, shift), past)| {
+            vans.vehicle(model, &ctx, shift, origin, vehicle, past.is_some())
+        })
         .collect();
     // The pre-pass plans no depot stop: a linked order goes only to vans that carry its needs.
     let linked_reach = van_alone_reach(model, &ctx, &reach);
@@ -800,6 +808,7 @@ fn build<'a, 'r: 'a>(
         priors,
         stock_blocked,
         vans,
+        restocked,
         links: job_links,
         placed,
         failed,
@@ -866,16 +875,29 @@ impl Vans {
     /// restock visit: open the longest stretch of the depot's opening hours within the shift
     /// (the whole shift without a calendar), taking the depot's `service_minutes` or the
     /// policy's `depot_service_minutes`; no restock when the depot is closed throughout.
+    ///
+    /// A shift whose van was restocked before "now" (`restocked`, see [`past_restocks`])
+    /// starts from the depot with the solver's state after a restock (every part and tool
+    /// available, no second restock).
     fn vehicle(
         &self,
         model: &Model,
         ctx: &PolicyContext<'_>,
         shift: &Shift,
         origin: i64,
-        vehicle: Vehicle,
+        mut vehicle: Vehicle,
+        restocked: bool,
     ) -> Vehicle {
         if !self.active {
             return vehicle;
+        }
+        if restocked {
+            if let Some(k) = self.depot_of[shift.tech.0] {
+                vehicle.start_location = ctx.technician_count() + ctx.order_count() + k;
+                return vehicle
+                    .with_stock(vec![u32::MAX; self.parts.len()])
+                    .with_tools((0..self.tools.len()).collect());
+            }
         }
         let Some(tech) = model.technician(ctx.tech_id(shift.tech)) else {
             return vehicle;
@@ -1205,6 +1227,59 @@ fn place_linked(
             (i, outcome)
         })
         .collect()
+}
+
+/// Per shift, the depot stop the previous plan made on it that has ended by "now" (the
+/// request's `from`): the van is restocked already, so the shift's vehicle starts from the
+/// depot with the state after a restock ([`Vans::vehicle`]) and the plan keeps the stop. A
+/// shift with started work leaves the depot early enough to have driven to it (nothing can be
+/// planned in that past stretch, as no job may go before started work). O(r + s) for r
+/// previous routes and s shifts.
+fn past_restocks(
+    ctx: &PolicyContext<'_>,
+    request: &PlanRequest<'_>,
+    vans: &Vans,
+    shifts: &mut [Shift],
+    priors: &[Option<Prior>],
+    matrix: &TravelMatrix,
+) -> Vec<Option<super::plan::DepotStop>> {
+    let mut restocked = vec![None; shifts.len()];
+    let Some(previous) = request.previous.filter(|_| vans.active) else {
+        return restocked;
+    };
+    let now = secs(request.from);
+    let n_t = ctx.technician_count();
+    let mut first_shift: HashMap<(usize, chrono::NaiveDate), usize> = HashMap::new();
+    for (v, sh) in shifts.iter().enumerate() {
+        if sh.end > now {
+            first_shift
+                .entry((sh.tech.0, ctx.local_date(sh.tech, utc(sh.start))))
+                .or_insert(v);
+        }
+    }
+    for route in &previous.routes {
+        let Some(stop) = route.depot_stop.as_ref().filter(|d| secs(d.end) <= now) else {
+            continue;
+        };
+        let Some(t) = ctx.tech_ix(&route.technician) else {
+            continue;
+        };
+        let Some(k) = vans.depot_of[t.0] else {
+            continue;
+        };
+        let Some(&v) = first_shift.get(&(t.0, ctx.local_date(t, utc(secs(stop.end))))) else {
+            continue;
+        };
+        restocked[v] = Some(stop.clone());
+        let depot = n_t + ctx.order_count() + k;
+        for (i, p) in priors.iter().enumerate() {
+            if let Some(p) = p.filter(|p| p.shift == Some(v) && p.hold == Hold::Started) {
+                let drive = matrix.time(depot, n_t + i) as i64;
+                shifts[v].start = shifts[v].start.min(p.start - drive);
+            }
+        }
+    }
+    restocked
 }
 
 /// The places of the request's orders in the previous plan: started work (its technician's
@@ -1755,8 +1830,9 @@ fn route_of(model: &Model, m: &Mapped<'_>, r: &solver::Route) -> Route {
     // start, hence every window and due time the solver met stays met.
     let mut clock = (shift.start - m.origin) as f64;
     let latest = latest_starts(m, r);
-    let mut loc = shift.tech.0;
-    let mut depot_stop = None;
+    // A van restocked before "now" keeps its (past) depot stop and leaves from the depot.
+    let mut depot_stop = m.restocked[r.vehicle].clone();
+    let mut loc = m.problem.vehicles()[r.vehicle].start_location;
     for (k, v) in r.visits.iter().enumerate() {
         if r.restock.is_some_and(|x| x.position == k) {
             (clock, depot_stop) = (depot_leg(m, r, loc, clock), depot_stop_of(m, r, loc, clock));
