@@ -53,9 +53,26 @@ fn business(url: &str) -> (PgStore, String) {
     (store, schema_url)
 }
 
+/// The next day's run: the schedule of the first run is the previous plan.
+const NEXT_RUN: &[&str] = &[
+    "worker",
+    "--from",
+    "2027-03-02",
+    "--to",
+    "2027-03-14",
+    "--at",
+    "2027-03-02T06:00:00Z",
+    "--seed",
+    "7",
+];
+
 fn worker(url: &str, name: &str, iterations: u64) -> Command {
+    worker_of(RUN, url, name, iterations)
+}
+
+fn worker_of(run: &[&str], url: &str, name: &str, iterations: u64) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fieldwork"));
-    cmd.args(RUN)
+    cmd.args(run)
         .args(["--iterations", &iterations.to_string(), "--name", name])
         .env("FIELDWORK_DB", url)
         .env_remove("FIELDWORK_BUSY_TIMEOUT_MS")
@@ -165,16 +182,25 @@ fn bases(store: &PgStore) -> Vec<bool> {
 /// The same run in this process, on a memory store: `run_main_job` with the workers' options
 /// (one plan for the whole window, no parts).
 fn single_process(iterations: u64) -> Outcome {
+    single_process_days(iterations, 1)
+}
+
+/// [`single_process`] for `days` days in a row (the runs of `RUN`, then of `NEXT_RUN`).
+fn single_process_days(iterations: u64, days: u32) -> Outcome {
     let mut store = MemoryStore::new();
     store.import(dataset(), ImportMode::Replace).unwrap();
     let zone = business_zone(&store.load_model().unwrap());
     let day = |d| NaiveDate::from_ymd_opt(2027, 3, d).unwrap();
-    let now = "2027-03-01T06:00:00Z".parse().unwrap();
-    let mut options = JobOptions::new(day(1), day(15), now).in_zone(zone);
-    options.schedule.seed = 7;
-    options.schedule.iterations = Some(iterations);
-    options.schedule.time_budget = None;
-    run_main_job(&mut store, &RuleSet::empty(), &options, &mut NoProgress).unwrap();
+    for (d, now) in [(1, "2027-03-01T06:00:00Z"), (2, "2027-03-02T06:00:00Z")]
+        .into_iter()
+        .take(days as usize)
+    {
+        let mut options = JobOptions::new(day(d), day(15), now.parse().unwrap()).in_zone(zone);
+        options.schedule.seed = 7;
+        options.schedule.iterations = Some(iterations);
+        options.schedule.time_budget = None;
+        run_main_job(&mut store, &RuleSet::empty(), &options, &mut NoProgress).unwrap();
+    }
     outcome(&store)
 }
 
@@ -307,5 +333,22 @@ fn a_worker_joining_late_plans_from_the_runs_base() {
         done.iter().filter(|(_, w)| w == "late").count() > 1,
         "{done:?}"
     );
-    assert_eq!(outcome(&shared), outcome(&reference));
+    let first = outcome(&reference);
+    assert_eq!(outcome(&shared), first);
+    // The next day re-plans from the first run's schedule (its parts' plans): the base holds
+    // it as one plan, and a late worker still plans what one worker plans.
+    let next = |url: &str, name: &str| worker_of(NEXT_RUN, url, name, 300);
+    finish(next(&reference_url, "alone").spawn().unwrap(), "alone");
+    finish(
+        next(&shared_url, "early")
+            .args(["--max-parts", "2"])
+            .spawn()
+            .unwrap(),
+        "early",
+    );
+    finish(next(&shared_url, "late").spawn().unwrap(), "late");
+    let second = outcome(&reference);
+    assert_ne!(second.visits, first.visits, "the next day re-planned");
+    assert_eq!(second, single_process_days(300, 2));
+    assert_eq!(outcome(&shared), second);
 }

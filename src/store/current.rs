@@ -287,5 +287,13 @@ mod tests {
             (plan.from, plan.to),
             (at(1, 6), at(2, 6) + Duration::days(5))
         );
+        // The current plan stored alone is its own current plan (a worker run's base keeps
+        // only it, not every plan ever stored).
+        let alone = StoredPlan {
+            id: "current".into(),
+            created_at: at(2, 6),
+            plan: plan.clone(),
+        };
+        assert_eq!(current_plan(&model, &[alone]), Some(plan));
     }
 }

@@ -23,7 +23,7 @@ use fieldwork::job::{
 };
 use fieldwork::model::Model;
 use fieldwork::schedule::field::PlanPart;
-use fieldwork::store::{Store, StoredPlan};
+use fieldwork::store::{current_plan, Store, StoredPlan};
 
 /// Arguments of `fieldwork worker`.
 #[derive(Debug, clap::Args)]
@@ -311,7 +311,16 @@ fn shared_phases(
     generate_phase(store, &mut model, &engines, options, &mut NoProgress)?;
     snapshot_sla(store, &model, &engines, options.now, &mut NoProgress)?;
     let model = store.load_model()?;
-    let plans = store.plans()?;
+    // The base keeps the current schedule as one plan rather than every plan ever stored: the
+    // schedule phase reads only the current schedule, and it is its own current schedule.
+    let plans: Vec<StoredPlan> = current_plan(&model, &store.plans()?)
+        .map(|plan| StoredPlan {
+            id: format!("{run}#base"),
+            created_at: options.now,
+            plan,
+        })
+        .into_iter()
+        .collect();
     let parts = schedule_phase_parts(&model, &plans, &engines, options)?;
     let keys: Vec<String> = parts.iter().map(|p| p.key.clone()).collect();
     let base = RunBase {

@@ -16,8 +16,9 @@
 //!   plans as the shared phases left them, recorded with the run's parts. A worker that joins
 //!   after others stored some parts plans the rest from the base, not from the statuses and
 //!   plans those parts wrote since, so the run leaves what one worker leaves. The base is one
-//!   JSON document of the business and its stored plans (its size grows with both), written
-//!   once per run and cleared when the run's last part is done.
+//!   JSON document of the business and its current schedule (one plan: its size grows with
+//!   the business and the schedule, not with the plans stored over time), written once per
+//!   run and cleared when the run's last part is done.
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -37,13 +38,14 @@ use fieldwork::store::{
 /// schema, the run and the part.
 pub const WORK_LOCK_SPACE: i32 = 0x4657_4B32;
 
-/// What every part of a run is planned from: the business and its stored plans as the run's
-/// shared phases left them (see the module documentation).
+/// What every part of a run is planned from: the business and its current schedule as the
+/// run's shared phases left them (see the module documentation).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunBase {
     /// The business ([`Model::to_dataset`]).
     pub dataset: Dataset,
-    /// The stored plans ([`Store::plans`]).
+    /// The current schedule as one stored plan (`fieldwork::store::current_plan` of
+    /// [`Store::plans`]; none before the first plan).
     pub plans: Vec<StoredPlan>,
 }
 
