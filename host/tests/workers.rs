@@ -66,6 +66,18 @@ const NEXT_RUN: &[&str] = &[
     "7",
 ];
 
+/// Two copies of the demo business: the reference, where one worker ("alone") has run `RUN`
+/// with 300 iterations, and an untouched one for the test's workers; each with its URL.
+fn reference_and_shared(url: &str) -> ((PgStore, String), (PgStore, String)) {
+    let (reference, reference_url) = business(url);
+    let shared = business(url);
+    finish(
+        worker(&reference_url, "alone", 300).spawn().unwrap(),
+        "alone",
+    );
+    ((reference, reference_url), shared)
+}
+
 fn worker(url: &str, name: &str, iterations: u64) -> Command {
     worker_of(RUN, url, name, iterations)
 }
@@ -209,12 +221,7 @@ fn three_workers_leave_exactly_what_one_worker_leaves() {
     let Some(url) = server("worker tests") else {
         return;
     };
-    let (reference, reference_url) = business(&url);
-    let (shared, shared_url) = business(&url);
-    finish(
-        worker(&reference_url, "alone", 300).spawn().unwrap(),
-        "alone",
-    );
+    let ((reference, _), (shared, shared_url)) = reference_and_shared(&url);
     let children: Vec<(Child, String)> = (1..=3)
         .map(|i| {
             let name = format!("w{i}");
@@ -259,13 +266,8 @@ fn a_killed_workers_part_is_finished_by_another() {
     let Some(url) = server("worker tests") else {
         return;
     };
-    let (reference, reference_url) = business(&url);
-    let (shared, shared_url) = business(&url);
+    let ((reference, _), (shared, shared_url)) = reference_and_shared(&url);
     let iterations = 300;
-    finish(
-        worker(&reference_url, "alone", iterations).spawn().unwrap(),
-        "alone",
-    );
     // The first worker is killed as soon as it has claimed a part.
     let mut doomed = worker(&shared_url, "doomed", iterations)
         .args(["--pause-after-claim-ms", "60000"])
@@ -305,12 +307,7 @@ fn a_worker_joining_late_plans_from_the_runs_base() {
     let Some(url) = server("worker tests") else {
         return;
     };
-    let (reference, reference_url) = business(&url);
-    let (shared, shared_url) = business(&url);
-    finish(
-        worker(&reference_url, "alone", 300).spawn().unwrap(),
-        "alone",
-    );
+    let ((reference, reference_url), (shared, shared_url)) = reference_and_shared(&url);
     finish(
         worker(&shared_url, "early", 300)
             .args(["--max-parts", "3"])

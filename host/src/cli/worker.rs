@@ -120,37 +120,39 @@ pub fn run(args: WorkerArgs, out: &Output) -> Result<(), CliError> {
     // Every part is planned from the run's base (the business and its plans as the shared
     // phases left them), whichever parts other workers stored since. A worker joining a
     // finished run reads nothing more.
-    let base = if store.parts_done(&run)?.len() < keys.len() {
-        store.run_base(&run)?
-    } else {
-        None
-    };
-    if let Some(base) = base {
-        let model = Model::from_dataset(base.dataset)
-            .map_err(|e| CliError::user(format!("the base of run {run}: {e}")))?;
-        let engines = Engines::new(&model, &rules.set)?;
-        let parts = schedule_phase_parts(&model, &base.plans, &engines, &options)?;
-        let base = PartsBase {
-            model: &model,
-            plans: &base.plans,
-            engines: &engines,
-            parts: &parts,
-        };
-        claim_parts(
-            &mut store,
-            &args,
-            out,
-            (&run, &worker, deadline),
-            &keys,
-            &base,
-            &options,
-            &mut planned_here,
-        )?;
-    } else if store.parts_done(&run)?.len() < keys.len() {
-        return Err(CliError::user(format!(
-            "run {run} has parts left to plan but no base to plan them from (recorded by an \
-             older fieldwork)\nhint: start the workers again with a new --at"
-        )));
+    if store.parts_done(&run)?.len() < keys.len() {
+        match store.run_base(&run)? {
+            Some(base) => {
+                let model = Model::from_dataset(base.dataset)
+                    .map_err(|e| CliError::user(format!("the base of run {run}: {e}")))?;
+                let engines = Engines::new(&model, &rules.set)?;
+                let parts = schedule_phase_parts(&model, &base.plans, &engines, &options)?;
+                let base = PartsBase {
+                    model: &model,
+                    plans: &base.plans,
+                    engines: &engines,
+                    parts: &parts,
+                };
+                claim_parts(
+                    &mut store,
+                    &args,
+                    out,
+                    (&run, &worker, deadline),
+                    &keys,
+                    &base,
+                    &options,
+                    &mut planned_here,
+                )?;
+            }
+            // Dropped meanwhile: another worker did the last part.
+            None if store.parts_done(&run)?.len() >= keys.len() => {}
+            None => {
+                return Err(CliError::user(format!(
+                    "run {run} has parts left to plan but no base to plan them from (recorded \
+                     by an older fieldwork)\nhint: start the workers again with a new --at"
+                )))
+            }
+        }
     }
     let done = store.parts_done(&run)?;
     if done.len() == keys.len() {

@@ -116,15 +116,7 @@ impl PgStore {
     /// The base `run`'s parts are planned from, as its shared phases recorded it; `None` before
     /// they did, and once every part is done ([`PgStore::clear_base`]).
     pub fn run_base(&self, run: &str) -> Result<Option<RunBase>, StoreError> {
-        let row = self
-            .client()
-            .query_opt("SELECT base FROM work_runs WHERE run = $1", &[&run])
-            .map_err(pg_error(&self.url, "reading the run's base"))?;
-        let base: Option<String> = match row {
-            Some(row) => get(&row, 0)?,
-            None => None,
-        };
-        base.map(|b| from_doc(&b, "run", run)).transpose()
+        self.run_doc(run, "base")
     }
 
     /// Drops `run`'s base (a copy of the business) once every part of the run is done; a
@@ -138,15 +130,25 @@ impl PgStore {
 
     /// The keys of `run`'s parts as its shared phases recorded them (none before).
     pub fn run_parts(&self, run: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.run_doc(run, "parts")?.unwrap_or_default())
+    }
+
+    /// The JSON document in `column` of `run`'s row (`None` without the row or the document).
+    fn run_doc<T: serde::de::DeserializeOwned>(
+        &self,
+        run: &str,
+        column: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        let statement = format!("SELECT {column} FROM work_runs WHERE run = $1");
         let row = self
             .client()
-            .query_opt("SELECT parts FROM work_runs WHERE run = $1", &[&run])
-            .map_err(pg_error(&self.url, "reading the run"))?;
-        let parts: Option<String> = match row {
+            .query_opt(statement.as_str(), &[&run])
+            .map_err(pg_error(&self.url, format!("reading the run's {column}")))?;
+        let doc: Option<String> = match row {
             Some(row) => get(&row, 0)?,
             None => None,
         };
-        parts.map_or(Ok(Vec::new()), |p| from_doc(&p, "run", run))
+        doc.map(|d| from_doc(&d, "run", run)).transpose()
     }
 
     /// Releases the run's shared lock.
