@@ -1233,8 +1233,8 @@ fn place_linked(
 /// request's `from`): the van is restocked already, so the shift's vehicle starts from the
 /// depot with the state after a restock ([`Vans::vehicle`]) and the plan keeps the stop. A
 /// shift with started work leaves the depot early enough to have driven to it (nothing can be
-/// planned in that past stretch, as no job may go before started work). O(r + s) for r
-/// previous routes and s shifts.
+/// planned in that past stretch, as no job may go before started work). O(r + s + o) for r
+/// previous routes, s shifts and o orders.
 fn past_restocks(
     ctx: &PolicyContext<'_>,
     request: &PlanRequest<'_>,
@@ -1264,19 +1264,25 @@ fn past_restocks(
         let Some(t) = ctx.tech_ix(&route.technician) else {
             continue;
         };
-        let Some(k) = vans.depot_of[t.0] else {
-            continue;
-        };
         let Some(&v) = first_shift.get(&(t.0, ctx.local_date(t, utc(secs(stop.end))))) else {
             continue;
         };
-        restocked[v] = Some(stop.clone());
-        let depot = n_t + ctx.order_count() + k;
-        for (i, p) in priors.iter().enumerate() {
-            if let Some(p) = p.filter(|p| p.shift == Some(v) && p.hold == Hold::Started) {
-                let drive = matrix.time(depot, n_t + i) as i64;
-                shifts[v].start = shifts[v].start.min(p.start - drive);
-            }
+        if vans.depot_of[t.0].is_some() {
+            restocked[v] = Some(stop.clone());
+        }
+    }
+    // Started work on a restocked shift: the shift starts early enough to drive from the depot.
+    for (i, p) in priors.iter().enumerate() {
+        let Some((v, start)) = p
+            .filter(|p| p.hold == Hold::Started)
+            .and_then(|p| p.shift.map(|v| (v, p.start)))
+            .filter(|&(v, _)| restocked[v].is_some())
+        else {
+            continue;
+        };
+        if let Some(k) = vans.depot_of[shifts[v].tech.0] {
+            let drive = matrix.time(n_t + ctx.order_count() + k, n_t + i) as i64;
+            shifts[v].start = shifts[v].start.min(start - drive);
         }
     }
     restocked
