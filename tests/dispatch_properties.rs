@@ -5,7 +5,9 @@
 //!   contributions sum to the total; the per-pair score equals the explained total;
 //! * the fast first-failure check agrees with the full list of violations;
 //! * eligibility and the earliest start agree with a simple reference implementation that
-//!   checks the calendar minute by minute with the SLA engine's `CompiledCalendar::is_open`
+//!   checks the calendar minute by minute with the SLA engine's `CompiledCalendar::is_open`,
+//!   closed runs shorter than the policy's `max_break_minutes` within one local day counting
+//!   as breaks work runs through
 //!   (the dispatch engine never scans minutes: it fits jobs into the calendar's
 //!   `OpenStretches`; this checks the stretches and the SLA arithmetic agree, across DST
 //!   switches).
@@ -63,6 +65,7 @@ struct World {
     preferred: Option<usize>,
     toggles: [bool; 6],
     horizon_days: u32,
+    max_break_minutes: u32,
     weights: [u8; 6],
 }
 
@@ -101,7 +104,8 @@ fn world() -> impl Strategy<Value = World> {
         prop::option::weighted(0.15, 0usize..7),
         proptest::option::of(0usize..7),
         [prop::bool::weighted(0.85); 6],
-        1u32..=2,
+        // The split calendar's lunch gap is 30 min: bridged only by a limit above 30.
+        (1u32..=2, prop::sample::select(vec![0u32, 30, 31, 120])),
         [0u8..=10, 0u8..=10, 0u8..=10, 0u8..=10, 0u8..=10, 0u8..=10],
     )
         .prop_map(
@@ -116,7 +120,7 @@ fn world() -> impl Strategy<Value = World> {
                 pinned,
                 preferred,
                 toggles,
-                horizon_days,
+                (horizon_days, max_break_minutes),
                 weights,
             )| World {
                 techs,
@@ -130,6 +134,7 @@ fn world() -> impl Strategy<Value = World> {
                 preferred,
                 toggles,
                 horizon_days,
+                max_break_minutes,
                 weights,
             },
         )
@@ -247,6 +252,7 @@ impl World {
         p.work_rules.required_technician = t[4];
         p.work_rules.daily_limits = t[5];
         p.work_rules.horizon_days = self.horizon_days;
+        p.work_rules.max_break_minutes = self.max_break_minutes;
         p.weights = Weights::zero();
         for (o, w) in Objective::ALL.iter().zip(self.weights) {
             p.weights.set(*o, f64::from(w));
@@ -313,8 +319,59 @@ impl Reference<'_> {
             && !(r.daily_limits && (t.max_jobs == Some(0) || duration + minutes > 480.0))
     }
 
-    /// Whether the technician can start at `c`: open from `c − lead` to `c + duration`, sampled
-    /// every minute and at the end (calendar boundaries are whole minutes), and room that day.
+    /// The local date of `t` in calendar `cal`'s zone.
+    fn local_date(&self, cal: &str, t: i64) -> NaiveDate {
+        let tz: Tz = self
+            .model
+            .calendar(&cal.into())
+            .unwrap()
+            .time_zone
+            .tz()
+            .unwrap();
+        DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .with_timezone(&tz)
+            .date_naive()
+    }
+
+    /// Whether technician calendar `cal` is working time at `from + 60 j` for `j < n`: open,
+    /// or inside a break — a closed run shorter than the policy's `max_break_minutes` between
+    /// two open minutes of one local day (calendar boundaries are whole minutes, so one sample
+    /// stands for its minute). The samples extend a break's length beyond both ends to see
+    /// whole gaps.
+    fn working(&self, cal: &str, from: i64, n: usize) -> Vec<bool> {
+        let max_gap = i64::from(self.policy.work_rules.max_break_minutes) * 60;
+        let margin = (max_gap / 60 + 1) as usize;
+        let first = from - 60 * margin as i64;
+        let open: Vec<bool> = (0..n + 2 * margin)
+            .map(|j| open_at(&self.calendars, cal, first + 60 * j as i64))
+            .collect();
+        let mut work = open.clone();
+        let mut j = 0;
+        while j < open.len() {
+            if open[j] {
+                j += 1;
+                continue;
+            }
+            let gap_start = j;
+            while j < open.len() && !open[j] {
+                j += 1;
+            }
+            let (before, after) = (gap_start.checked_sub(1), (j < open.len()).then_some(j));
+            if let (Some(b), Some(a)) = (before, after) {
+                let at = |k: usize| first + 60 * k as i64;
+                if ((a - gap_start) as i64) * 60 < max_gap
+                    && self.local_date(cal, at(b)) == self.local_date(cal, at(a))
+                {
+                    work[gap_start..a].iter_mut().for_each(|w| *w = true);
+                }
+            }
+        }
+        work[margin..margin + n].to_vec()
+    }
+
+    /// Whether the technician can start at `c`: working time (open, or a break) from
+    /// `c − lead` to `c + duration`, sampled every minute and at the end, and room that day.
     fn feasible(&self, i: usize, c: i64) -> bool {
         let w = self.world;
         let t = &w.techs[i];
@@ -324,14 +381,8 @@ impl Reference<'_> {
         let cal = CALENDARS[t.calendar];
         if self.policy.work_rules.availability {
             let (from, to) = (c - lead, c + duration);
-            let mut s = from;
-            while s < to {
-                if !open_at(&self.calendars, cal, s) {
-                    return false;
-                }
-                s += 60;
-            }
-            if !open_at(&self.calendars, cal, to - 1) {
+            let n = ((to - from + 59) / 60) as usize;
+            if !self.working(cal, from, n).iter().all(|&w| w) || !self.working(cal, to - 1, 1)[0] {
                 return false;
             }
         }
@@ -351,16 +402,22 @@ impl Reference<'_> {
         let avail = self.policy.work_rules.availability;
         // closed[j] for samples ws − lead + 60j; prefix sums tell "any closed" per start.
         let samples = steps + per_start;
+        let (body, ends) = if avail {
+            (
+                self.working(cal, ws - lead, samples),
+                self.working(cal, ws + duration - 1, steps),
+            )
+        } else {
+            (vec![true; samples], vec![true; steps])
+        };
         let mut prefix = vec![0u32; samples + 1];
         for j in 0..samples {
-            let closed = avail && !open_at(&self.calendars, cal, ws - lead + 60 * j as i64);
-            prefix[j + 1] = prefix[j] + u32::from(closed);
+            prefix[j + 1] = prefix[j] + u32::from(!body[j]);
         }
         (0..steps).find_map(|k| {
             let c = ws + 60 * k as i64;
             let body_open = prefix[k + per_start] == prefix[k];
-            let end_open = !avail || open_at(&self.calendars, cal, c + duration - 1);
-            (body_open && end_open && self.feasible_day(i, c)).then_some(c)
+            (body_open && ends[k] && self.feasible_day(i, c)).then_some(c)
         })
     }
 

@@ -154,6 +154,43 @@ impl OpenStretches {
         self.zone
     }
 
+    /// The same open time with every gap shorter than `max_gap` seconds between two stretches
+    /// that begin on the same local day closed (a lunch break: work may run through it). Gaps
+    /// between days, and gaps of `max_gap` or more, stay. Bridge a calendar before cutting
+    /// absences out of it ([`without`](Self::without)): an absence is never bridged. O(n) for
+    /// n stretches.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use fieldwork::calendar::OpenStretches;
+    /// use fieldwork::model::BusinessCalendar;
+    /// let cal = BusinessCalendar::from_json(r#"{"id": "o", "time_zone": "UTC",
+    ///   "weekly": {"mon": [["08:00","12:00"], ["13:00","17:00"]],
+    ///              "tue": [["06:00","10:00"], ["15:00","19:00"]]}}"#).unwrap();
+    /// let t = |d, h| Utc.with_ymd_and_hms(2027, 3, d, h, 0, 0).unwrap().timestamp();
+    /// let open = OpenStretches::new(&cal, t(1, 0), t(3, 0)).bridging(2 * 3600);
+    /// // Monday's lunch hour is bridged; Tuesday's five-hour gap splits the day.
+    /// assert_eq!(
+    ///     open.stretches(),
+    ///     &[(t(1, 8), t(1, 17)), (t(2, 6), t(2, 10)), (t(2, 15), t(2, 19))]
+    /// );
+    /// ```
+    pub fn bridging(mut self, max_gap: i64) -> Self {
+        let mut out: Vec<(i64, i64)> = Vec::with_capacity(self.stretches.len());
+        for &(s, e) in &self.stretches {
+            match out.last_mut() {
+                Some(last)
+                    if s - last.1 < max_gap && self.local_date(last.0) == self.local_date(s) =>
+                {
+                    last.1 = e;
+                }
+                _ => out.push((s, e)),
+            }
+        }
+        self.stretches = out;
+        self
+    }
+
     /// The same open time without `[from, to)` (an absence): stretches are cut or dropped.
     /// O(n) for n stretches.
     ///

@@ -9,7 +9,7 @@ use super::availability::site_opens;
 use super::context::{ContextInput, DatedSkill, OrderFacts, PolicyContext, TechFacts, TechInfo};
 use super::error::{DispatchError, DispatchErrorKind};
 use super::objectives::{self as grade, Objective};
-use super::policy::DispatchPolicy;
+use super::policy::{DispatchPolicy, WorkRuleSettings};
 use super::profile::{OrderProfile, TechnicianProfile};
 use super::travel::TravelModel;
 use super::workload::{DayLoad, Workload};
@@ -174,16 +174,19 @@ fn calendar_span(orders: &[OrderFacts], at: i64) -> (i64, i64) {
     (from, to)
 }
 
-/// A calendar's open time over `[from, to)`: always open when availability is not a work
-/// rule (in the calendar's zone) or the calendar is unknown (in UTC).
+/// A technician calendar's open time over `[from, to)`, its breaks shorter than the policy's
+/// `max_break_minutes` bridged: always open when availability is not a work rule (in the
+/// calendar's zone) or the calendar is unknown (in UTC).
 fn open_time(
     model: &Model,
     calendar: &CalendarId,
-    availability: bool,
+    rules: &WorkRuleSettings,
     (from, to): (i64, i64),
 ) -> OpenStretches {
     match model.calendar(calendar) {
-        Some(c) if availability => OpenStretches::new(c, from, to),
+        Some(c) if rules.availability => {
+            OpenStretches::new(c, from, to).bridging(i64::from(rules.max_break_minutes) * 60)
+        }
         Some(c) => {
             OpenStretches::always_open(c.time_zone.tz().unwrap_or(chrono_tz::Tz::UTC), from, to)
         }
@@ -274,9 +277,9 @@ fn tech_side(
         let cal = match calendar_index.get(tech.calendar.as_str()) {
             // An absent technician's open time is their own: the calendar's less the absences.
             _ if absences.peek().is_some() => {
-                let availability = shared.policy.work_rules.availability;
+                let rules = &shared.policy.work_rules;
                 let open = absences.fold(
-                    open_time(shared.model, &tech.calendar, availability, span),
+                    open_time(shared.model, &tech.calendar, rules, span),
                     |open, a| open.without(a.start.timestamp(), a.end.timestamp()),
                 );
                 side.calendars.push(open);
@@ -284,9 +287,9 @@ fn tech_side(
             }
             Some(&i) => i,
             None => {
-                let availability = shared.policy.work_rules.availability;
+                let rules = &shared.policy.work_rules;
                 side.calendars
-                    .push(open_time(shared.model, &tech.calendar, availability, span));
+                    .push(open_time(shared.model, &tech.calendar, rules, span));
                 calendar_index.insert(tech.calendar.as_str(), side.calendars.len() - 1);
                 side.calendars.len() - 1
             }

@@ -271,7 +271,7 @@ fn read_weights(
 }
 
 /// Reads `dispatch_policy().work_rules`: the rule switches, `max_travel_km`, `horizon_days`,
-/// `depot_service_minutes` and `min_part_minutes`.
+/// `depot_service_minutes`, `max_break_minutes` and `min_part_minutes`.
 fn read_work_rules(
     rules: &RuleSet,
     r: &HookValue,
@@ -292,6 +292,7 @@ fn read_work_rules(
         "max_travel_km",
         "horizon_days",
         "depot_service_minutes",
+        "max_break_minutes",
         "min_part_minutes",
     ]);
     for (key, _) in r.entries().map_err(e)? {
@@ -342,6 +343,17 @@ fn read_work_rules(
                 POLICY_HOOK,
                 None,
                 format!("`work_rules.horizon_days`: {}", not_u32(days)),
+            )
+        })?;
+    }
+    if let Some(m) = r.field("max_break_minutes").map_err(e)? {
+        let minutes = m.int().map_err(e)?;
+        settings.max_break_minutes = u32::try_from(minutes).map_err(|_| {
+            bad(
+                rules,
+                POLICY_HOOK,
+                None,
+                format!("`work_rules.max_break_minutes`: {}", not_u32(minutes)),
             )
         })?;
     }

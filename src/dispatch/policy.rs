@@ -110,7 +110,7 @@ pub struct WorkRuleSettings {
     /// The technician must cover the order's territory.
     pub territory: bool,
     /// The technician's calendar must be open for travel and the order's duration, starting
-    /// within the order's window.
+    /// within the order's window (breaks shorter than `max_break_minutes` do not interrupt it).
     pub availability: bool,
     /// Every visit must lie inside the site's visiting hours (the service object's or the
     /// customer's `visiting_hours` calendar), whole.
@@ -129,6 +129,11 @@ pub struct WorkRuleSettings {
     /// Minutes a restocking stop at a depot takes, for depots without their own
     /// `service_minutes` (see `docs/dataset.md`, "Parts and tools"); 0–1440.
     pub depot_service_minutes: u32,
+    /// Gaps shorter than this between two openings of a technician's calendar on one local day
+    /// are breaks (a lunch break), minutes: the day is one working span and a job may run
+    /// through the break — for the `availability` rule and the scheduler's shifts alike.
+    /// Longer gaps split the day; an absence is never bridged. 0–1440.
+    pub max_break_minutes: u32,
     /// Shortest part of a multi-day job, minutes (an order's `min_part_minutes` overrides it):
     /// a job longer than a technician's working day is split over consecutive working days
     /// of that technician, each part at least this long. `None`: jobs are never split.
@@ -148,6 +153,7 @@ impl Default for WorkRuleSettings {
             daily_limits: true,
             horizon_days: 14,
             depot_service_minutes: 15,
+            max_break_minutes: 120,
             min_part_minutes: Some(120),
         }
     }
@@ -371,6 +377,13 @@ impl DispatchPolicy {
                 format!("{m} outside 0..=1440"),
             ));
         }
+        let b = self.work_rules.max_break_minutes;
+        if b > 24 * 60 {
+            return Err(DispatchError::policy(
+                "work_rules.max_break_minutes",
+                format!("{b} outside 0..=1440"),
+            ));
+        }
         let h = self.work_rules.horizon_days;
         if !(1..=MAX_HORIZON_DAYS).contains(&h) {
             return Err(DispatchError::policy(
@@ -425,6 +438,15 @@ mod tests {
         let mut p = DispatchPolicy::default();
         p.work_rules.max_travel_km = Some(-5.0);
         assert!(p.validate().is_err());
+        let mut p = DispatchPolicy::default();
+        p.work_rules.max_break_minutes = 1441;
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("work_rules.max_break_minutes"));
+        p.work_rules.max_break_minutes = 1440;
+        assert!(p.validate().is_ok());
     }
 
     #[test]

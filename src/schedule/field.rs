@@ -2,9 +2,10 @@
 //! onto the generic optimiser ([`super::solver`]) and its solution back onto a [`Plan`].
 //!
 //! * **Routes**: one per technician and working day, from the technician's calendar within the
-//!   horizon, starting and ending at home. Opening intervals of one local day separated by less
-//!   than [`ScheduleOptions::max_break_minutes`] (a lunch break) form one shift; longer gaps
-//!   split the day. A shift never exceeds the technician's daily working time
+//!   horizon, starting and ending at home: one per working span of the dispatch context
+//!   ([`PolicyContext::open_stretches`]), where openings of one local day separated by less
+//!   than the policy's `work_rules.max_break_minutes` (a lunch break) are already one span
+//!   (work may run through the break) and absences are cut out; longer gaps split the day. A shift never exceeds the technician's daily working time
 //!   (`max_hours_per_day`, or the profile's `max_daily_minutes` when a rule sets it; travel
 //!   counts as working time), counted from the day's first opening whatever the time of the
 //!   run: re-planning at noon leaves a technician the same end of day as planning at 07:00.
@@ -99,8 +100,6 @@ pub struct ScheduleOptions {
     pub time_budget: Option<StdDuration>,
     /// Lateness policy.
     pub lateness: Lateness,
-    /// Gaps between opening intervals shorter than this are breaks within one shift.
-    pub max_break_minutes: i64,
     /// Cost of one kilometre of travel, in the same unit as one point of pair score.
     pub cost_per_km: f64,
     /// Threads that plan the request's independent parts (see [`plan_parts`]) side by side;
@@ -116,7 +115,6 @@ impl Default for ScheduleOptions {
             iterations: Some(2_000),
             time_budget: Some(StdDuration::from_secs(5)),
             lateness: Lateness::Penalised,
-            max_break_minutes: 120,
             cost_per_km: 1.0,
             threads: 0,
         }
@@ -269,35 +267,42 @@ fn instant(origin: i64, offset: f64) -> DateTime<Utc> {
 /// is cut at `from`. A shift of that day with no time left (regular or overtime) stays, empty
 /// (it ends at `from`), so work under way finds its day (see `priors_of`). O(s) for s open
 /// stretches of the technician.
-pub(crate) fn shifts_of(
-    ctx: &PolicyContext<'_>,
-    t: TechIx,
-    from: i64,
-    to: i64,
-    max_break: i64,
-) -> Vec<Shift> {
+pub(crate) fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64) -> Vec<Shift> {
     let max_secs = (ctx.technician_profile(t).max_daily_minutes * 60.0) as i64;
+    let max_break = i64::from(ctx.policy().work_rules.max_break_minutes) * 60;
     let day = |x: i64| ctx.local_date(t, utc(x));
     let from_day = day(from);
     let mut out: Vec<Shift> = Vec::new();
+    // Where each shift's daily limit counts from: its own start, or — when only an absence
+    // shorter than a break separates it from the previous stretch of the day (the context
+    // bridged the calendar's breaks, never absences) — that stretch's anchor.
+    let mut anchors: Vec<i64> = Vec::new();
+    let mut last: Option<(i64, i64, i64)> = None;
     for &(s, e) in ctx.open_stretches(t) {
+        let anchor = match last {
+            Some((prev_start, prev_end, a))
+                if s - prev_end < max_break && day(prev_start) == day(s) =>
+            {
+                a
+            }
+            _ => s,
+        };
+        last = Some((s, e, anchor));
         let e = e.min(to);
         // A stretch that ended before `from` counts only to anchor `from`'s day.
         if e <= s || (e <= from && day(s) != from_day) {
             continue;
         }
-        match out.last_mut() {
-            Some(last) if s - last.end < max_break && day(last.start) == day(s) => last.end = e,
-            _ => out.push(Shift {
-                tech: t,
-                start: s,
-                end: e,
-                regular_end: e,
-            }),
-        }
+        out.push(Shift {
+            tech: t,
+            start: s,
+            end: e,
+            regular_end: e,
+        });
+        anchors.push(anchor);
     }
-    for shift in &mut out {
-        shift.end = shift.end.min(shift.start + max_secs);
+    for (shift, anchor) in out.iter_mut().zip(anchors) {
+        shift.end = shift.end.min(anchor + max_secs).max(shift.start);
         shift.regular_end = shift.end;
     }
     let overtime = (ctx.technician_profile(t).overtime_minutes * 60.0) as i64;
@@ -692,8 +697,7 @@ fn build<'a, 'r: 'a>(
     };
     let mut shifts = Vec::new();
     for t in (0..n_t).map(TechIx) {
-        let max_break = options.max_break_minutes * 60;
-        shifts.extend(shifts_of(&ctx, t, origin, secs(to), max_break));
+        shifts.extend(shifts_of(&ctx, t, origin, secs(to)));
     }
     let mut priors = if freeze || request.previous.is_some() {
         priors_of(model, &ctx, request, &mut shifts, &matrix, freeze)

@@ -298,8 +298,7 @@ pub fn slots(
             .collect();
         visits.sort_by_key(|v| v.start);
         let max_jobs = ctx.technician_profile(t).max_jobs_per_day;
-        let max_break = options.max_break_minutes * 60;
-        for shift in shifts_of(&ctx, t, now, end, max_break) {
+        for shift in shifts_of(&ctx, t, now, end) {
             // Dated certifications qualify on their days only.
             if !ctx.qualified_at(o, t, at(shift.start)) {
                 continue;
