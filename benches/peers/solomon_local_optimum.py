@@ -5,7 +5,9 @@ on the plan and prints the best improvement (in distance) each offers, if any:
 - intra-oropt: a string of 1-3 jobs moved elsewhere in its route, either way round;
 - 2opt: a stretch of a route reversed;
 - 2opt*: the tails of two routes exchanged;
-- swap: one job of a route exchanged with one of another;
+- swap: one job of a route exchanged with one of another, each taking the other's place;
+- swap*: the same exchange, each job inserted at its best feasible place in the other route
+  (Vidal 2022's SWAP*);
 - relocate: a string of 1-3 jobs moved to another route.
 
 Every candidate is checked for feasibility (windows, capacity, return by the depot's close) in
@@ -52,6 +54,12 @@ def main(instance, plan):
         p = [0] + r + [0]
         return sum(d[a][b] for a, b in zip(p, p[1:]))
 
+    def best_insertion(rest, x):
+        """The shortest feasible route of `rest` with `x` inserted, or None."""
+        lengths = [length(r) for r in (rest[:k] + [x] + rest[k:] for k in range(len(rest) + 1))
+                   if feasible(r)]
+        return min(lengths) if lengths else None
+
     best = {}
 
     def record(kind, delta):
@@ -92,6 +100,12 @@ def main(instance, plan):
                         delta = length(n1) + length(n2) - base2
                         if delta < -1e-7 and feasible(n1) and feasible(n2):
                             record('swap', delta)
+                for i in range(len(ra)):
+                    for j in range(len(rb)):
+                        a_in = best_insertion(ra[:i] + ra[i + 1:], rb[j])
+                        b_in = best_insertion(rb[:j] + rb[j + 1:], ra[i])
+                        if a_in is not None and b_in is not None:
+                            record('swap*', a_in + b_in - base2)
             for i in range(len(ra)):
                 for ln in (1, 2, 3):
                     s = ra[i:i + ln]
@@ -106,7 +120,7 @@ def main(instance, plan):
     total = sum(length(r) for r in routes)
     ok = all(feasible(r) for r in routes)
     print(f'distance {total:.2f}, {len(routes)} routes, feasible {ok}')
-    print('best improvement per neighbourhood:', best or 'none (a local optimum of all five)')
+    print('best improvement per neighbourhood:', best or 'none (a local optimum of all six)')
 
 
 if __name__ == '__main__':
