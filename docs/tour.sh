@@ -38,7 +38,7 @@ run fieldwork run --at 2027-03-09T07
 run fieldwork board --from 2027-03-02 --to 2027-03-09 --at 2027-03-02T11:00 --out board.html
 shot board.html board.png
 run fieldwork today --technician T-009 --date 2027-03-02 --at 2027-03-03T08:00
-run fieldwork ics --technician T-009 --out t009.ics
+run fieldwork ics --technician T-009 --out t009.ics --at 2027-03-03T08:00
 run "sed -n '/BEGIN:VEVENT/,/END:VEVENT/p' t009.ics | head -n 11"
 run "fieldwork sla report --at 2027-03-02T07:00 | sed -n '/^Compliance/,+8p'"
 

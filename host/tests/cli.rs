@@ -125,6 +125,37 @@ fn role_views_render_the_stored_plan_of_the_demo() {
         text.matches("BEGIN:VEVENT").count(),
         html.matches("data-start=").count()
     );
+    // `--at` is the export's DTSTAMP (a local time of the business: 08:00 CET is 07:00 UTC), so
+    // an export can be reproduced byte for byte.
+    let at = |file: &str| {
+        let path = dir.path().join(file);
+        let out = fieldwork(&[
+            "ics",
+            "--db",
+            db,
+            "--out",
+            path.to_str().unwrap(),
+            "--at",
+            "2027-03-03T08:00",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let (first, second) = (at("a.ics"), at("b.ics"));
+    assert_eq!(first, second);
+    let stamps: Vec<&str> = first
+        .lines()
+        .filter(|l| l.starts_with("DTSTAMP:"))
+        .collect();
+    assert!(!stamps.is_empty());
+    assert!(
+        stamps.iter().all(|l| *l == "DTSTAMP:20270303T070000Z"),
+        "{stamps:?}"
+    );
     let out = fieldwork(&["today", "--db", db, "--technician", "T-404"]);
     assert_eq!(out.status.code(), Some(1));
 }

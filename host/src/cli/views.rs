@@ -52,6 +52,9 @@ pub struct IcsArgs {
     /// The .ics file to write (a `.ledger.json` beside it remembers SEQUENCE numbers).
     #[arg(long, value_name = "FILE", default_value = "fieldwork.ics")]
     pub out: PathBuf,
+    /// "Now": the export's `DTSTAMP`.
+    #[command(flatten)]
+    pub at: AtArgs,
 }
 
 /// Arguments of `fieldwork today`.
@@ -281,7 +284,8 @@ pub fn run_ics(args: IcsArgs, out: &Output) -> Result<(), CliError> {
             .map_err(|e| CliError::user(format!("{}: {e}", ledger_path.display())))?,
         Err(_) => ics::ExportLedger::new(),
     };
-    let (text, next) = ics::export(&model, &plan, &techs, &ledger, Utc::now());
+    let now = args.at.resolve(fieldwork::job::business_zone(&model));
+    let (text, next) = ics::export(&model, &plan, &techs, &ledger, now);
     write(&args.out, &text)?;
     let ledger_text =
         serde_json::to_string_pretty(&next).map_err(|e| CliError::Internal(e.to_string()))?;
