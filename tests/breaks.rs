@@ -188,3 +188,20 @@ fn an_absence_is_never_bridged() {
     assert!(candidate_start(&long, None).is_ok());
     assert_eq!(plan(&long, None).unassigned.len(), 1);
 }
+
+#[test]
+fn the_daily_limit_counts_from_the_first_opening_across_a_short_absence() {
+    // Open 08:00–20:00 with 10 h a day and an hour away at 09:00: the day's two spans are
+    // 08:00–09:00 and 10:00–18:00 (10 h from 08:00), not 10:00–20:00.
+    let absence = r#"{"technician": "T-1", "start": "2027-03-01T09:00:00Z",
+                      "end": "2027-03-01T10:00:00Z", "reason": "errand"}"#;
+    let m = model(r#"[["08:00", "20:00"]]"#, absence, &["7"]);
+    let p = plan(&m, None);
+    assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+    let route = p.routes.iter().find(|r| !r.visits.is_empty()).unwrap();
+    assert_eq!((route.shift_start, route.shift_end), (at(10, 0), at(18, 0)));
+    assert_eq!(route.visits[0].start, at(10, 18));
+    // Nine hours would end past 18:00: not planned that day.
+    let long = model(r#"[["08:00", "20:00"]]"#, absence, &["9"]);
+    assert_eq!(plan(&long, None).unassigned.len(), 1);
+}

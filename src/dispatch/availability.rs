@@ -11,9 +11,10 @@
 //! window end, and finish the whole duration before the stretch closes: a job is not split
 //! across closing times. A technician's stretches are working spans: the context bridged the
 //! calendar's breaks shorter than the policy's `work_rules.max_break_minutes` (work runs
-//! through a lunch hour, as in the scheduler's shifts) and cut out absences. Stretches are cut a day beyond the span: windows keep at least a day
-//! away from both ends (the context adds the longest job and a day to `to`), so a start never
-//! depends on the cut (unless travel exceeds a day).
+//! through a lunch hour, as in the scheduler's shifts) and cut out absences. Stretches are
+//! cut a day beyond the span: windows keep at least a day away from both ends (the context
+//! adds the longest job and a day to `to`), so a start never depends on the cut (unless
+//! travel exceeds a day).
 
 use crate::calendar::OpenStretches;
 

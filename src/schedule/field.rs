@@ -5,10 +5,12 @@
 //!   horizon, starting and ending at home: one per working span of the dispatch context
 //!   ([`PolicyContext::open_stretches`]), where openings of one local day separated by less
 //!   than the policy's `work_rules.max_break_minutes` (a lunch break) are already one span
-//!   (work may run through the break) and absences are cut out; longer gaps split the day. A shift never exceeds the technician's daily working time
-//!   (`max_hours_per_day`, or the profile's `max_daily_minutes` when a rule sets it; travel
-//!   counts as working time), counted from the day's first opening whatever the time of the
-//!   run: re-planning at noon leaves a technician the same end of day as planning at 07:00.
+//!   (work may run through the break) and absences are cut out; longer gaps split the day.
+//!   A shift never exceeds the technician's daily working time (`max_hours_per_day`, or the
+//!   profile's `max_daily_minutes` when a rule sets it; travel counts as working time),
+//!   counted from the day's first opening (across an absence shorter than a break) whatever
+//!   the time of the run: re-planning at noon leaves a technician the same end of day as
+//!   planning at 07:00.
 //! * **Jobs**: an order's duration from its tasks, its window from the dispatch policy (earliest
 //!   start … due) and its due time (the order's `due`, or the SLA deadline the caller passes),
 //!   its site, its priority weight times the policy's `costs.unplanned_per_priority_weight` as
