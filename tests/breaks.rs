@@ -60,6 +60,11 @@ fn rules(max_break: Option<u32>) -> Option<RuleSet> {
     })
 }
 
+/// The dispatcher of `rules` (`None`: the built-in policy).
+fn dispatcher(rules: Option<&RuleSet>) -> Dispatcher<'_> {
+    rules.map_or_else(Dispatcher::default, |r| Dispatcher::from_rules(r).unwrap())
+}
+
 /// Monday's plan of every order, made on Sunday evening.
 fn plan(model: &Model, rules: Option<&RuleSet>) -> Plan {
     let orders: Vec<OrderId> = model.orders().iter().map(|o| o.id.clone()).collect();
@@ -76,10 +81,7 @@ fn plan(model: &Model, rules: Option<&RuleSet>) -> Plan {
         time_budget: None,
         ..ScheduleOptions::default()
     };
-    let dispatcher = match rules {
-        Some(r) => Dispatcher::from_rules(r).unwrap(),
-        None => Dispatcher::default(),
-    };
+    let dispatcher = dispatcher(rules);
     schedule(model, &dispatcher, &request, &options).unwrap()
 }
 
@@ -93,10 +95,7 @@ fn monday_minute(start: Result<DateTime<Utc>, String>) -> Option<i64> {
 
 /// The dispatcher's earliest start for `SO-1` on `T-1`, or its reason for none.
 fn candidate_start(model: &Model, rules: Option<&RuleSet>) -> Result<DateTime<Utc>, String> {
-    let dispatcher = match rules {
-        Some(r) => Dispatcher::from_rules(r).unwrap(),
-        None => Dispatcher::default(),
-    };
+    let dispatcher = dispatcher(rules);
     let order = OrderId::new("SO-1");
     let ctx = dispatcher
         .context(model, std::slice::from_ref(&order), at(0, 0))

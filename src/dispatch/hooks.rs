@@ -93,6 +93,29 @@ fn not_u32(n: i64) -> String {
     }
 }
 
+/// Reads the optional whole-number setting `section.key` of `r` (`None` when absent); a value
+/// outside `u32` is an error naming the setting.
+fn read_u32(
+    rules: &RuleSet,
+    r: &HookValue,
+    section: &str,
+    key: &str,
+) -> Result<Option<u32>, DispatchError> {
+    let e = |err| DispatchError::rule(None, err);
+    let Some(v) = r.field(key).map_err(e)? else {
+        return Ok(None);
+    };
+    let n = v.int().map_err(e)?;
+    u32::try_from(n).map(Some).map_err(|_| {
+        bad(
+            rules,
+            POLICY_HOOK,
+            None,
+            format!("`{section}.{key}`: {}", not_u32(n)),
+        )
+    })
+}
+
 /// Whether a map has `key`, even with the value `()` (which [`HookValue::field`] hides).
 fn has_key(v: &HookValue, key: &str) -> bool {
     v.value()
@@ -223,16 +246,8 @@ fn read_replanning(
             ));
         }
     }
-    if let Some(d) = r.field("freeze_working_days").map_err(e)? {
-        let days = d.int().map_err(e)?;
-        settings.freeze_working_days = u32::try_from(days).map_err(|_| {
-            bad(
-                rules,
-                POLICY_HOOK,
-                None,
-                format!("`replanning.freeze_working_days`: {}", not_u32(days)),
-            )
-        })?;
+    if let Some(n) = read_u32(rules, r, "replanning", "freeze_working_days")? {
+        settings.freeze_working_days = n;
     }
     if let Some(n) = r.field("disruption_minutes").map_err(e)? {
         settings.disruption_minutes = n.number().map_err(e)?;
@@ -335,38 +350,14 @@ fn read_work_rules(
             }
         };
     }
-    if let Some(h) = r.field("horizon_days").map_err(e)? {
-        let days = h.int().map_err(e)?;
-        settings.horizon_days = u32::try_from(days).map_err(|_| {
-            bad(
-                rules,
-                POLICY_HOOK,
-                None,
-                format!("`work_rules.horizon_days`: {}", not_u32(days)),
-            )
-        })?;
+    if let Some(n) = read_u32(rules, r, "work_rules", "horizon_days")? {
+        settings.horizon_days = n;
     }
-    if let Some(m) = r.field("max_break_minutes").map_err(e)? {
-        let minutes = m.int().map_err(e)?;
-        settings.max_break_minutes = u32::try_from(minutes).map_err(|_| {
-            bad(
-                rules,
-                POLICY_HOOK,
-                None,
-                format!("`work_rules.max_break_minutes`: {}", not_u32(minutes)),
-            )
-        })?;
+    if let Some(n) = read_u32(rules, r, "work_rules", "max_break_minutes")? {
+        settings.max_break_minutes = n;
     }
-    if let Some(m) = r.field("depot_service_minutes").map_err(e)? {
-        let minutes = m.int().map_err(e)?;
-        settings.depot_service_minutes = u32::try_from(minutes).map_err(|_| {
-            bad(
-                rules,
-                POLICY_HOOK,
-                None,
-                format!("`work_rules.depot_service_minutes`: {}", not_u32(minutes)),
-            )
-        })?;
+    if let Some(n) = read_u32(rules, r, "work_rules", "depot_service_minutes")? {
+        settings.depot_service_minutes = n;
     }
     Ok(())
 }

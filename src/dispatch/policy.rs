@@ -370,19 +370,22 @@ impl DispatchPolicy {
                 format!("{f} outside 0..={MAX_FREEZE_WORKING_DAYS}"),
             ));
         }
-        let m = self.work_rules.depot_service_minutes;
-        if m > 24 * 60 {
-            return Err(DispatchError::policy(
+        for (setting, m) in [
+            (
                 "work_rules.depot_service_minutes",
-                format!("{m} outside 0..=1440"),
-            ));
-        }
-        let b = self.work_rules.max_break_minutes;
-        if b > 24 * 60 {
-            return Err(DispatchError::policy(
+                self.work_rules.depot_service_minutes,
+            ),
+            (
                 "work_rules.max_break_minutes",
-                format!("{b} outside 0..=1440"),
-            ));
+                self.work_rules.max_break_minutes,
+            ),
+        ] {
+            if m > 24 * 60 {
+                return Err(DispatchError::policy(
+                    setting,
+                    format!("{m} outside 0..=1440"),
+                ));
+            }
         }
         let h = self.work_rules.horizon_days;
         if !(1..=MAX_HORIZON_DAYS).contains(&h) {

@@ -278,7 +278,6 @@ pub(crate) fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64) 
     // Where each shift's daily limit counts from: its own start, or — when only an absence
     // shorter than a break separates it from the previous stretch of the day (the context
     // bridged the calendar's breaks, never absences) — that stretch's anchor.
-    let mut anchors: Vec<i64> = Vec::new();
     let mut last: Option<(i64, i64, i64)> = None;
     for &(s, e) in ctx.open_stretches(t) {
         let anchor = match last {
@@ -295,17 +294,13 @@ pub(crate) fn shifts_of(ctx: &PolicyContext<'_>, t: TechIx, from: i64, to: i64) 
         if e <= s || (e <= from && day(s) != from_day) {
             continue;
         }
+        let end = e.min(anchor + max_secs).max(s);
         out.push(Shift {
             tech: t,
             start: s,
-            end: e,
-            regular_end: e,
+            end,
+            regular_end: end,
         });
-        anchors.push(anchor);
-    }
-    for (shift, anchor) in out.iter_mut().zip(anchors) {
-        shift.end = shift.end.min(anchor + max_secs).max(shift.start);
-        shift.regular_end = shift.end;
     }
     let overtime = (ctx.technician_profile(t).overtime_minutes * 60.0) as i64;
     if overtime > 0 {
