@@ -73,13 +73,27 @@ pub(crate) fn regret_insert(p: &Problem, st: &mut State, k: usize, urgency_first
     let mut cache: Vec<Option<Insertion>> = vec![None; offset[nj]];
     // Per route: the pending jobs eligible for it (with their slot in the job's list).
     let mut jobs_of_route: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nr];
+    // Per twin group: the last job evaluated on an empty route of the group, and the result
+    // (the same on every empty route of the group).
+    let mut empty_seen: Vec<(usize, Option<Insertion>)> = vec![(usize::MAX, None); nr];
     for &j in &pending {
         for (slot, &r) in routes_of(j).iter().enumerate() {
             let r = r as usize;
-            if r < nr {
-                cache[offset[j] + slot] = route_best(p, st, r, j, INF2, None);
-                jobs_of_route[r].push((j as u32, slot as u32));
+            if r >= nr {
+                continue;
             }
+            let group = st.routes[r]
+                .is_empty()
+                .then(|| p.twin(st.routes[r].vehicle));
+            cache[offset[j] + slot] = match group.and_then(|g| empty_seen.get_mut(g)) {
+                Some(seen) if seen.0 == j => seen.1,
+                Some(seen) => {
+                    *seen = (j, route_best(p, st, r, j, INF2, None));
+                    seen.1
+                }
+                None => route_best(p, st, r, j, INF2, None),
+            };
+            jobs_of_route[r].push((j as u32, slot as u32));
         }
     }
     const NO_KEY: Key = (
@@ -188,7 +202,8 @@ type Key = (f64, f64, f64, f64, f64);
 
 /// Inserts `jobs` in the given order, each at its cheapest feasible position over all routes
 /// (positions skipped with probability `blink`). Jobs that fit nowhere go to `st.unassigned`.
-/// Only a job's eligible routes are tried (the others could not take it anyway).
+/// Only a job's eligible routes are tried (the others could not take it anyway), and of the
+/// empty routes of interchangeable vehicles ([`Problem::twin`]) only the first.
 pub(crate) fn greedy_insert(
     p: &Problem,
     st: &mut State,
@@ -197,6 +212,8 @@ pub(crate) fn greedy_insert(
     blink: f64,
 ) {
     let nr = st.routes.len();
+    // Per twin group: the last job that tried an empty route of the group.
+    let mut tried_empty = vec![usize::MAX; nr];
     for &j in jobs {
         let mut best: Option<(usize, Insertion)> = None;
         // Inserting at a cost above the job's value (its cost when left out) does not pay.
@@ -205,6 +222,15 @@ pub(crate) fn greedy_insert(
         for r in p.eligible_vehicles[j].iter().map(|&r| r as usize) {
             if r >= nr {
                 continue;
+            }
+            if st.routes[r].is_empty() {
+                let group = p.twin(st.routes[r].vehicle);
+                if let Some(last) = tried_empty.get_mut(group) {
+                    if *last == j {
+                        continue;
+                    }
+                    *last = j;
+                }
             }
             let bl = if blink > 0.0 {
                 Some((&mut *rng, blink))
@@ -228,6 +254,73 @@ pub(crate) fn greedy_insert(
         match best {
             Some((r, ins)) => st.insert(p, r, ins.pos, j),
             None => st.unassigned.push(j),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::problem::{Job, TravelMatrix, Vehicle};
+    use super::*;
+
+    /// 40 jobs around a depot with windows, served by `fleet` vehicles: identical ones
+    /// (`distinct == false`, all twins) or made distinct by a job limit no route reaches.
+    fn problem(distinct: bool, fleet: usize) -> Problem {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut points = vec![(50.0, 50.0)];
+        points.extend((0..40).map(|_| (next() * 100.0, next() * 100.0)));
+        let matrix = TravelMatrix::euclidean(&points).unwrap();
+        let vehicles = (0..fleet)
+            .map(|v| {
+                let veh = Vehicle::new(0, 0.0, 400.0).with_capacity(60.0);
+                if distinct {
+                    veh.with_max_jobs(100 + v)
+                } else {
+                    veh
+                }
+            })
+            .collect();
+        let jobs = (1..=40)
+            .map(|l| {
+                let e = next() * 250.0;
+                Job::new(l)
+                    .with_service(10.0)
+                    .with_demand(5.0 + next() * 10.0)
+                    .with_window(e, e + 60.0 + next() * 60.0)
+            })
+            .collect();
+        Problem::new(matrix, vehicles, jobs).unwrap()
+    }
+
+    #[test]
+    fn twin_empty_routes_are_tried_once_without_changing_the_plan_cost() {
+        let (twins, distinct) = (problem(false, 12), problem(true, 12));
+        assert!((1..12).all(|v| twins.twin(v) == 0 && distinct.twin(v) == v));
+        let jobs: Vec<usize> = (0..40).collect();
+        let cost = |p: &Problem, regret: bool| {
+            let mut st = State::empty(p);
+            if regret {
+                st.unassigned = jobs.clone();
+                regret_insert(p, &mut st, 3, false);
+            } else {
+                greedy_insert(p, &mut st, &jobs, &mut Rng::new(3), 0.0);
+            }
+            let s = st.score(p, 0.0);
+            (st.unassigned.len(), s.cost)
+        };
+        for regret in [false, true] {
+            let (a, b) = (cost(&twins, regret), cost(&distinct, regret));
+            assert_eq!(a.0, b.0, "regret {regret}");
+            assert!(
+                (a.1 - b.1).abs() < 1e-6,
+                "regret {regret}: {a:?} against {b:?}"
+            );
         }
     }
 }

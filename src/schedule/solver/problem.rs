@@ -755,6 +755,9 @@ pub struct Problem {
     vehicle_tools: Vec<Vec<u32>>,
     /// Whether any job needs parts or tools (else the stock checks are skipped).
     pub(crate) resourced: bool,
+    /// Per vehicle: the lowest-numbered vehicle interchangeable with it (itself if none), see
+    /// [`Problem::twin`].
+    twin: Vec<u32>,
 }
 
 /// At most this many neighbours are kept per job.
@@ -1064,6 +1067,94 @@ fn carries_alone(parts: &[(u32, u32)], tools: &[u32], stock: &[u32], carried: &[
         && tools.iter().all(|t| carried.binary_search(t).is_ok())
 }
 
+/// Whether two vehicles are the same in everything but the reported `resource` (every field
+/// is named, so that a new one cannot be forgotten here).
+fn same_vehicle(a: &Vehicle, b: &Vehicle) -> bool {
+    let Vehicle {
+        start_location,
+        end_location,
+        shift_start,
+        shift_end,
+        capacity,
+        max_jobs,
+        resource: _,
+        cost_per_distance,
+        cost_per_time,
+        fixed_cost,
+        overtime_start,
+        cost_per_overtime,
+        stock,
+        tools,
+        restock,
+    } = a;
+    *start_location == b.start_location
+        && *end_location == b.end_location
+        && *shift_start == b.shift_start
+        && *shift_end == b.shift_end
+        && *capacity == b.capacity
+        && *max_jobs == b.max_jobs
+        && *cost_per_distance == b.cost_per_distance
+        && *cost_per_time == b.cost_per_time
+        && *fixed_cost == b.fixed_cost
+        && *overtime_start == b.overtime_start
+        && *cost_per_overtime == b.cost_per_overtime
+        && *stock == b.stock
+        && *tools == b.tools
+        && *restock == b.restock
+}
+
+/// [`Problem::twin`] for every vehicle. Vehicles are grouped by a hash of their eligible jobs
+/// and preference scores, then checked exactly against the group's representatives:
+/// O(Σ eligibility) for the hashes plus O(jobs · log p) per exact check, one check per vehicle
+/// in the usual case (a vehicle is compared with the representatives of its hash only).
+fn twins(p: &Problem) -> Vec<u32> {
+    let nv = p.vehicles.len();
+    let mut alone = vec![false; nv];
+    for row in &p.vehicle_windows {
+        for &(v, _, _) in row {
+            alone[v as usize] = true;
+        }
+    }
+    for job in &p.jobs {
+        if let Some(inc) = &job.incumbent {
+            alone[inc.vehicle] = true;
+        }
+    }
+    // FNV-1a over (job, preference bits) of each vehicle's eligible jobs, in job order.
+    let mut hash = vec![0xcbf2_9ce4_8422_2325u64; nv];
+    for (k, vs) in p.eligible_vehicles.iter().enumerate() {
+        for &v in vs {
+            let v = v as usize;
+            let bits = p.preference(k, v).to_bits();
+            for x in [k as u64, bits] {
+                hash[v] = (hash[v] ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+    }
+    let same_jobs = |a: usize, b: usize| {
+        (0..p.jobs.len()).all(|k| {
+            p.is_eligible(k, a) == p.is_eligible(k, b)
+                && p.preference(k, a).to_bits() == p.preference(k, b).to_bits()
+        })
+    };
+    let mut groups: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+    let mut twin: Vec<u32> = (0..nv as u32).collect();
+    for v in 0..nv {
+        if alone[v] {
+            continue;
+        }
+        let reps = groups.entry(hash[v]).or_default();
+        match reps
+            .iter()
+            .find(|&&r| same_vehicle(&p.vehicles[r], &p.vehicles[v]) && same_jobs(r, v))
+        {
+            Some(&r) => twin[v] = r as u32,
+            None => reps.push(v),
+        }
+    }
+    twin
+}
+
 impl Problem {
     /// Validates and prepares a problem.
     ///
@@ -1128,7 +1219,7 @@ impl Problem {
                 eligible_vehicles[k] = vehicles_of_row(&eligible[k * words..(k + 1) * words]);
             }
         }
-        Ok(Problem {
+        let mut problem = Problem {
             parts,
             tools,
             vehicle_tools,
@@ -1146,7 +1237,22 @@ impl Problem {
             preference,
             neighbours,
             vehicle_windows,
-        })
+            twin: Vec::new(),
+        };
+        problem.twin = twins(&problem);
+        Ok(problem)
+    }
+
+    /// The lowest-numbered vehicle interchangeable with vehicle `v` (`v` itself if none): same
+    /// locations, shift, capacity, job limit, costs, stock, tools and restock visit, the same
+    /// jobs eligible with the same preference scores, and neither one named by a job's
+    /// per-vehicle window or incumbent place. Only the reported `resource` may differ. An empty
+    /// route of a vehicle costs, for any job, exactly what an empty route of its twin does, so
+    /// insertion tries one empty route per twin group (a homogeneous fleet of 25 idle vehicles
+    /// is one candidate, not 25). Out-of-range `v` gives `v`.
+    #[inline]
+    pub(crate) fn twin(&self, v: usize) -> usize {
+        self.twin.get(v).map_or(v, |&t| t as usize)
     }
 
     /// Job `j`'s data as vehicle `v` sees it: its window narrowed by its window on `v`, if any
@@ -1305,6 +1411,35 @@ mod tests {
     fn line(n: usize) -> TravelMatrix {
         let pts: Vec<(f64, f64)> = (0..n).map(|i| (i as f64, 0.0)).collect();
         TravelMatrix::euclidean(&pts).unwrap()
+    }
+
+    #[test]
+    fn twins_are_the_vehicles_alike_in_everything_but_their_resource() {
+        let base = Vehicle::new(0, 0.0, 100.0);
+        let vehicles = vec![
+            base.clone(),
+            base.clone().with_resource(7),    // 1: twin of 0
+            Vehicle::new(0, 10.0, 100.0),     // 2: another shift
+            base.clone(),                     // 3: not allowed job 0
+            base.clone(),                     // 4: preferred by job 1
+            base.clone(),                     // 5: a window of job 2
+            base.clone(),                     // 6: job 1's incumbent
+            base.clone().with_max_jobs(3),    // 7: a job limit
+            base.clone().with_tools(vec![1]), // 8: a tool
+            base.clone().with_resource(9),    // 9: twin of 0
+            Vehicle::new(0, 10.0, 100.0),     // 10: twin of 2
+        ];
+        let jobs = vec![
+            Job::new(1).with_allowed_vehicles(vec![0, 1, 2, 4, 5, 6, 7, 8, 9, 10]),
+            Job::new(2)
+                .with_preference(4, 1.0)
+                .with_incumbent(6, 0.0, 1.0),
+            Job::new(1).with_vehicle_window(5, 0.0, 50.0),
+        ];
+        let p = Problem::new(line(3), vehicles, jobs).unwrap();
+        let twins: Vec<usize> = (0..11).map(|v| p.twin(v)).collect();
+        assert_eq!(twins, [0, 0, 2, 3, 4, 5, 6, 7, 8, 0, 2]);
+        assert_eq!(p.twin(99), 99);
     }
 
     #[test]

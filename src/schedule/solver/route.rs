@@ -445,9 +445,25 @@ impl RouteState {
 
     /// Segments, load, distance, duration, lateness and cost of the nodes as they are. O(k).
     fn build(&mut self, p: &Problem) {
+        // The jobs are the nodes unless there is a restock visit (no copy in the usual case).
+        let jobs = std::mem::take(&mut self.jobs);
+        let k = jobs.len();
+        match self.restock {
+            None => self.build_nodes(p, &jobs, k),
+            Some(q) => {
+                let mut nodes = jobs.clone();
+                nodes.insert(q.min(k), DEPOT);
+                self.build_nodes(p, &nodes, k);
+            }
+        }
+        self.jobs = jobs;
+    }
+
+    /// [`build`](Self::build) with the route's node sequence `nodes` (its `k` jobs and the
+    /// restock visit, if any) while `self.jobs` is taken out.
+    fn build_nodes(&mut self, p: &Problem, nodes: &[usize], k: usize) {
         let veh = &p.vehicles()[self.vehicle];
         let m = p.matrix();
-        let k = self.jobs.len();
         let start = Seg::depot(veh.start_location, veh.shift_start, veh.shift_end);
         let end = Seg::depot(veh.end_location, veh.shift_start, veh.shift_end);
         self.fwd.clear();
@@ -455,8 +471,7 @@ impl RouteState {
         let (mut load, mut dist, mut pref) = (0.0, 0.0, 0.0);
         let mut soft = 0;
         let mut last = start;
-        let nodes: Vec<usize> = self.nodes().collect();
-        for &j in &nodes {
+        for &j in nodes {
             let d = &p.node_on(j, self.vehicle);
             let s = Seg::job(d);
             dist += m.distance(last.last, d.loc);

@@ -78,8 +78,11 @@ pub struct SolverConfig {
     pub end_temperature: f64,
     /// Length of the first cooling cycle in iterations (geometric from `start_temperature`
     /// to `end_temperature`; each next cycle is twice as long and starts again from the best
-    /// plan); `None` = [`COOLING_PER_JOB`] × the number of jobs. The schedule does not depend on the budget, so a longer run is the
-    /// same run prolonged and its best is never worse.
+    /// plan); `None` = [`COOLING_PER_JOB`] × the number of jobs. Under an iteration budget the
+    /// schedule does not depend on the budget, so a longer run is the same run prolonged and
+    /// its best is never worse. Under a time limit that ends the run first, the cycle under
+    /// way is fitted to the time left (estimated from the iteration rate), so the run ends its
+    /// last cycle cold.
     pub cooling_iterations: Option<u64>,
     /// Ruin operator mix.
     pub ruin_weights: RuinWeights,
@@ -360,6 +363,51 @@ fn budget_progress(config: &SolverConfig, it: u64, started: Instant) -> Option<f
     Some(progress)
 }
 
+/// Iterations before the first estimate of the iteration rate (fewer are too noisy).
+const FIT_FROM: u64 = 256;
+
+/// The iterations a time limit leaves, estimated from the rate since `search_began`, when the
+/// time limit ends the run before the iteration budget does; `None` when it does not, or
+/// there is none.
+fn time_bound_left(
+    config: &SolverConfig,
+    it: u64,
+    started: Instant,
+    search_began: Instant,
+) -> Option<u64> {
+    let limit = config.time_limit?;
+    let spent = search_began.elapsed().as_secs_f64();
+    if spent <= 0.0 {
+        return None;
+    }
+    let rest = limit.saturating_sub(started.elapsed()).as_secs_f64();
+    let left = (it as f64 / spent * rest).min(u64::MAX as f64) as u64;
+    match config.max_iterations {
+        Some(max) if max.saturating_sub(it) <= left => None,
+        _ => Some(left),
+    }
+}
+
+/// The length of a cooling cycle `done` iterations in, planned `cycle` long, when a time limit
+/// leaves `left` iterations (`None`: the budget does not end the run first, the cycle stays).
+/// A cycle that would not finish is shortened to end with the budget, so a time-limited run
+/// always ends its last cycle cold instead of stopping part-way down (hot); at a cycle's start,
+/// when what is left is less than two cycles, the cycle takes it all instead of a full cycle
+/// and a short stub. Iteration budgets never change the schedule (a longer run is the same run
+/// prolonged).
+fn fit_cycle(done: u64, cycle: u64, left: Option<u64>) -> u64 {
+    let Some(left) = left else {
+        return cycle;
+    };
+    if left < cycle.saturating_sub(done) {
+        (done + left).max(1)
+    } else if done == 0 && left < cycle.saturating_mul(2) {
+        left.max(1)
+    } else {
+        cycle
+    }
+}
+
 /// The annealing temperature at `progress` from `t0` to `tf`: geometric when both are positive,
 /// else linear.
 fn temperature(t0: f64, tf: f64, progress: f64) -> f64 {
@@ -477,8 +525,9 @@ impl<'a> Lns<'a> {
         let tf = self.config.end_temperature * scale;
         // Cooling cycles double in length (the first `cooling_iterations` long) and each starts
         // again from the best plan: a short run gets complete short cycles, a long run long
-        // ones, and the schedule never depends on the budget (a longer run is the same run
-        // prolonged, so its best can only be as good or better).
+        // ones, and the schedule never depends on an iteration budget (a longer run is the same
+        // run prolonged, so its best can only be as good or better); a time limit that ends
+        // the run first fits the last cycle to it (`fit_cycle`).
         let mut cycle = self
             .config
             .cooling_iterations
@@ -489,6 +538,7 @@ impl<'a> Lns<'a> {
         let mut cand = cur.clone();
         let mut removed: Vec<usize> = Vec::new();
         let mut it: u64 = 0;
+        let search_began = Instant::now();
         while budget_progress(self.config, it, started).is_some() {
             if it - cycle_start >= cycle {
                 cycle_start = it;
@@ -496,6 +546,12 @@ impl<'a> Lns<'a> {
                 cur.clone_from(&best);
                 cur_score = best_score;
                 cand.clone_from(&cur);
+            }
+            // At each cycle's start and at every power of two, a time limit that will end the
+            // run first fits the cycle under way to it.
+            if (it == cycle_start || it.is_power_of_two()) && it >= FIT_FROM {
+                let left = time_bound_left(self.config, it, started, search_began);
+                cycle = fit_cycle(it - cycle_start, cycle, left);
             }
             let temperature = temperature(t0, tf, (it - cycle_start) as f64 / cycle as f64);
             it += 1;
@@ -610,5 +666,55 @@ impl SortKeys {
         if self.distinct_values && rng.chance(0.5) {
             jobs.sort_by(|&a, &b| p.jobs()[b].value.total_cmp(&p.jobs()[a].value));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cycle_is_fitted_only_to_a_time_limit_that_ends_the_run() {
+        // No binding time limit: the schedule stays.
+        assert_eq!(fit_cycle(0, 5_000, None), 5_000);
+        assert_eq!(fit_cycle(300, 5_000, None), 5_000);
+        // Plenty of time left: the planned cycle.
+        assert_eq!(fit_cycle(0, 5_000, Some(10_000)), 5_000);
+        assert_eq!(fit_cycle(1_000, 5_000, Some(4_000)), 5_000);
+        // At a cycle's start with less than two cycles left: one cycle takes it all.
+        assert_eq!(fit_cycle(0, 5_000, Some(9_999)), 9_999);
+        assert_eq!(fit_cycle(0, 5_000, Some(3_000)), 3_000);
+        // Part-way with too little left: the cycle ends with the budget.
+        assert_eq!(fit_cycle(1_000, 5_000, Some(2_000)), 3_000);
+        assert_eq!(fit_cycle(1_000, 5_000, Some(0)), 1_000);
+        assert_eq!(fit_cycle(0, 5_000, Some(0)), 1);
+    }
+
+    #[test]
+    fn the_iterations_left_are_estimated_from_the_rate_so_far() {
+        let now = Instant::now();
+        let (Some(started), Some(began)) = (
+            now.checked_sub(Duration::from_millis(500)),
+            now.checked_sub(Duration::from_millis(400)),
+        ) else {
+            return; // a clock too close to its origin to go back: nothing to check
+        };
+        let timed = SolverConfig::default()
+            .with_iterations(None)
+            .with_time_limit(Some(Duration::from_secs(1)));
+        // 4,000 iterations in 0.4 s, 0.5 s left: about 5,000 more.
+        let left = time_bound_left(&timed, 4_000, started, began);
+        assert!(
+            left.is_some_and(|l| (4_000..=5_000).contains(&l)),
+            "{left:?}"
+        );
+        // An iteration budget that ends the run first: no fitting.
+        let capped = timed.clone().with_iterations(Some(5_000));
+        assert_eq!(time_bound_left(&capped, 4_000, started, began), None);
+        let loose = timed.clone().with_iterations(Some(1_000_000));
+        assert!(time_bound_left(&loose, 4_000, started, began).is_some());
+        // No time limit: no fitting.
+        let untimed = SolverConfig::default();
+        assert_eq!(time_bound_left(&untimed, 4_000, started, began), None);
     }
 }
