@@ -331,6 +331,7 @@ fn tech_side(
             id: tech.id.clone(),
             name: tech.name.clone(),
             profile,
+            depot: shared.model.technician_depot(tech).map(|d| d.id.clone()),
         });
     }
     side

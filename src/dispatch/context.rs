@@ -21,7 +21,7 @@ use super::rules::{missing, rule_excluded, rule_required, rule_territory, Kind, 
 use super::travel::{Place, Travel, TravelModel};
 use super::workload::{DayLoad, Workload};
 use crate::calendar::OpenStretches;
-use crate::model::{Model, OrderId, ServiceOrder, Technician, TechnicianId};
+use crate::model::{Depot, DepotId, Model, OrderId, ServiceOrder, Technician, TechnicianId};
 
 /// Index of an order in a [`PolicyContext`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -137,6 +137,8 @@ pub(crate) struct TechInfo {
     pub id: TechnicianId,
     pub name: String,
     pub profile: TechnicianProfile,
+    /// Where the technician restocks ([`Model::technician_depot`], found once per context).
+    pub depot: Option<DepotId>,
 }
 
 /// The inputs a context is built from (see [`super::Dispatcher::context`]).
@@ -289,6 +291,16 @@ impl<'a> PolicyContext<'a> {
     /// A technician's id.
     pub fn tech_id(&self, t: TechIx) -> &TechnicianId {
         &self.tech_info[t.0].id
+    }
+
+    /// Where a technician restocks ([`Model::technician_depot`], found once when the context
+    /// was built; `None` without depots).
+    pub fn tech_depot(&self, t: TechIx) -> Option<&'a Depot> {
+        let model: &'a Model = self.model;
+        self.tech_info[t.0]
+            .depot
+            .as_ref()
+            .and_then(|id| model.depot(id))
     }
 
     /// The profile an order was graded with (after the `order_profile` hook).

@@ -276,7 +276,9 @@ impl PolicyContext<'_> {
     pub fn parts_and_tools(&self, o: OrderIx, t: TechIx) -> Option<Violation> {
         let order = self.model.order(self.order_id(o))?;
         let tech = self.model.technician(self.tech_id(t))?;
-        let short = self.model.stock_shortfall(order, tech)?;
+        let short = self
+            .model
+            .stock_shortfall_at(order, tech, self.tech_depot(t))?;
         Some(Violation(Kind::PartsAndTools(short.to_string().into())))
     }
 

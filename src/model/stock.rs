@@ -125,7 +125,18 @@ impl Model {
     /// ([`Model::technician_depot`]), tools before parts, in id order; `None` when the van, or
     /// the van and its depot, can bring everything. O(tools + parts of the order · log).
     pub fn stock_shortfall(&self, order: &ServiceOrder, tech: &Technician) -> Option<Shortfall> {
-        let depot = self.technician_depot(tech);
+        self.stock_shortfall_at(order, tech, self.technician_depot(tech))
+    }
+
+    /// [`Model::stock_shortfall`] with the technician's depot already found (`None`: no
+    /// depot), for callers that check many orders: finding the nearest depot costs one
+    /// great-circle distance per depot, the rest O(tools + parts of the order · log).
+    pub fn stock_shortfall_at(
+        &self,
+        order: &ServiceOrder,
+        tech: &Technician,
+        depot: Option<&Depot>,
+    ) -> Option<Shortfall> {
         let tools = self.order_required_tools(order);
         if let Some(tool) = tools
             .into_iter()

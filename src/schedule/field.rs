@@ -857,9 +857,7 @@ impl Vans {
             ..Self::default()
         };
         for t in (0..ctx.technician_count()).map(TechIx) {
-            let depot = model
-                .technician(ctx.tech_id(t))
-                .and_then(|tech| model.technician_depot(tech));
+            let depot = ctx.tech_depot(t);
             let k = depot.map(|d| match vans.depots.iter().position(|x| x == &d.id) {
                 Some(k) => k,
                 None => {
@@ -1074,7 +1072,13 @@ fn stock_reach(
         }
         let tech = |t: TechIx| model.technician(ctx.tech_id(t));
         let before: Vec<TechIx> = techs.iter().map(|&(t, _)| t).collect();
-        techs.retain(|&(t, _)| tech(t).is_some_and(|t| model.stock_shortfall(order, t).is_none()));
+        techs.retain(|&(t, _)| {
+            tech(t).is_some_and(|tt| {
+                model
+                    .stock_shortfall_at(order, tt, ctx.tech_depot(t))
+                    .is_none()
+            })
+        });
         if techs.is_empty() {
             blocked[i] = stock::missing_reason(model, order, before.into_iter().filter_map(tech));
         }
